@@ -1,0 +1,47 @@
+"""One settings object for the whole package, read from `CHATCANVAS_*` environment variables."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything chatcanvas can be told; every field reads `CHATCANVAS_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="CHATCANVAS_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("~/.chatcanvas"), description="SQLite metadata and image files.")
+    cache_dir: Path | None = Field(default=None, description="Built-in model weights; defaults to DATA_DIR/models.")
+    model: str = Field(default="tiny", description="Built-in id, Hub repo id or local diffusers folder.")
+    device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
+    dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    scheduler: str | None = Field(default=None, description="Default scheduler; None keeps the model's own.")
+
+    queue_size: int = Field(default=64, ge=1, description="Jobs waiting for the device, all users together.")
+    max_width: int = Field(default=1536, ge=8)
+    max_height: int = Field(default=1536, ge=8)
+    max_steps: int = Field(default=100, ge=1)
+    max_images: int = Field(default=4, ge=1, description="Images per request (n).")
+    max_prompt_chars: int = Field(default=2000, ge=1)
+
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
+    max_upload_pixels: int = Field(default=4096 * 4096, ge=1)
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return self.data_dir.expanduser()
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return (self.cache_dir or self.resolved_data_dir / "models").expanduser()
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, built on first use (never at import)."""
+    return Settings()

@@ -1,0 +1,125 @@
+"""The engine: one worker thread owns the device and runs queued jobs; results are stored before they are returned."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from collections import OrderedDict
+
+from chatcanvas.config import Settings, get_settings
+from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job, JobSpec
+from chatcanvas.engine.queue import FairQueue
+from chatcanvas.engine.registry import PipelineRegistry
+from chatcanvas.engine.runner import resolve, run_job
+from chatcanvas.engine.validation import check_request
+from chatcanvas.errors import ChatCanvasError, EngineError, JobCancelled, NotFound
+from chatcanvas.store.images import ImageMeta, ImageRecord, ImageStore
+
+log = logging.getLogger(__name__)
+
+_FINISHED_JOBS_KEPT = 1000
+
+
+class Engine:
+    """Submit image jobs; one worker runs them one at a time on the device, users served in turn."""
+
+    def __init__(self, settings: Settings | None = None, store: ImageStore | None = None,
+                 registry: PipelineRegistry | None = None):
+        self.settings = settings or get_settings()
+        self.store = store or ImageStore.from_settings(self.settings)
+        self.registry = registry or PipelineRegistry(self.settings)
+        self.queue = FairQueue(self.settings.queue_size)
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._jobs_lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._worker = threading.Thread(target=self._work, name="chatcanvas-device-worker", daemon=True)
+        self._worker.start()
+
+    @property
+    def default_model(self) -> str:
+        return self.settings.model
+
+    # --- intake -------------------------------------------------------------------------------------
+    def submit(self, request: GenerateRequest, owner: str = "local", conversation: str | None = None) -> Job:
+        """Check `request` and queue it. Raises `InvalidInput` (nothing queued) or `QueueFull` at once."""
+        check_request(request, self.settings)
+        model = request.model or self.default_model
+        self.registry.check(model)
+        first = request.seed if request.seed is not None else secrets.randbelow(2**32)
+        job = Job(JobSpec(request, model, tuple(first + i for i in range(request.n))), owner, conversation)
+        self.queue.put(job)
+        with self._jobs_lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > _FINISHED_JOBS_KEPT and next(iter(self._jobs.values())).done:
+                self._jobs.popitem(last=False)
+        return job
+
+    def run(self, request: GenerateRequest, owner: str = "local", conversation: str | None = None,
+            timeout: float | None = None) -> list[ImageRecord]:
+        """Submit and wait: the stored images, or the job's error raised."""
+        return self.submit(request, owner, conversation).wait(timeout)
+
+    def job(self, job_id: str, owner: str) -> Job:
+        """A job by id, only for its owner."""
+        with self._jobs_lock:
+            job = self._jobs.get(job_id)
+        if job is None or job.owner != owner:
+            raise NotFound(f"no job {job_id!r}")
+        return job
+
+    def cancel(self, job: Job) -> None:
+        """Cancel a queued job (it never runs) or a running one (it stops after the current step)."""
+        job.cancel()
+        if self.queue.remove(job):
+            job.fail(JobCancelled(f"job {job.id} was cancelled before it started"))
+
+    def preload(self, model: str | None = None) -> None:
+        """Load a model now rather than on its first job (call before serving)."""
+        self.registry.get(model or self.default_model)
+
+    def close(self, timeout: float | None = 30) -> None:
+        """Stop taking jobs, cancel the queued ones, and let the running one finish."""
+        self._stopping.set()
+        for job in self.queue.close():
+            job.fail(JobCancelled("the engine is shutting down"))
+        self._worker.join(timeout)
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- the device worker --------------------------------------------------------------------------
+    def _work(self) -> None:
+        while not self._stopping.is_set():
+            for job in self.queue.take_batch(max_size=1, timeout=0.5):
+                self._run_one(job)
+
+    def _run_one(self, job: Job) -> None:
+        if job.cancel_requested:
+            job.fail(JobCancelled(f"job {job.id} was cancelled before it started"))
+            return
+        try:
+            model = self.registry.get(job.spec.model)
+            params = resolve(job, model, self.settings)
+            images = run_job(job, model, params)
+            request = job.spec.request
+            parent = request.parent_id if isinstance(request, EditRequest) else None
+            records = [
+                self.store.save(image, ImageMeta(
+                    owner=job.owner, conversation=job.conversation, operation=job.spec.operation,
+                    prompt=params.prompt, negative_prompt=params.negative_prompt, seed=seed, steps=params.steps,
+                    guidance_scale=params.guidance_scale, scheduler=params.scheduler, width=image.width,
+                    height=image.height, model=job.spec.model, parent_id=parent, strength=params.strength,
+                ))
+                for image, seed in zip(images, params.seeds, strict=True)
+            ]
+        except ChatCanvasError as exc:
+            job.fail(exc)
+        except Exception as exc:  # the worker must outlive any one job
+            log.exception("job %s failed", job.id)
+            job.fail(EngineError(f"image generation failed: {type(exc).__name__}: {exc}"))
+        else:
+            job.succeed(records)

@@ -1,0 +1,179 @@
+"""Typed jobs: what was asked (a request), what the engine will run (a spec), and the live job handle."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import itertools
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from chatcanvas.errors import ChatCanvasError, EngineError, JobCancelled
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from chatcanvas.store.images import ImageRecord
+
+Operation = Literal["generate", "edit"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class GenerateRequest:
+    """Text to image. `None` means "the model's default" (size, steps, guidance) or "a random seed"."""
+
+    prompt: str
+    negative_prompt: str | None = None
+    width: int | None = None
+    height: int | None = None
+    steps: int | None = None
+    guidance_scale: float | None = None
+    seed: int | None = None
+    n: int = 1
+    model: str | None = None
+    scheduler: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EditRequest(GenerateRequest):
+    """Image to image: img2img, inpainting when `mask` is given (white = repaint), or an instruction-edit model.
+
+    `width`/`height` default to the input image's size (rounded down to a multiple of 8, fit within the limits).
+    """
+
+    image: Image
+    mask: Image | None = None
+    strength: float | None = None
+    image_guidance_scale: float | None = None
+    parent_id: str | None = None
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A validated request with its seeds fixed; defaults the model decides are filled in by the worker."""
+
+    request: GenerateRequest
+    model: str
+    seeds: tuple[int, ...]
+
+    @property
+    def operation(self) -> Operation:
+        return "edit" if isinstance(self.request, EditRequest) else "generate"
+
+
+class JobStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+    @property
+    def finished(self) -> bool:
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELLED)
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    """What listeners hear: a status change or one finished denoising step."""
+
+    job_id: str
+    status: JobStatus
+    step: int
+    total: int
+
+
+_sequence = itertools.count()
+
+
+@dataclass(eq=False)
+class Job:
+    """A handle on one queued or running piece of device work. Thread-safe."""
+
+    spec: JobSpec
+    owner: str
+    conversation: str | None = None
+    id: str = field(default_factory=lambda: f"job_{uuid.uuid4().hex[:16]}")
+    status: JobStatus = JobStatus.QUEUED
+    step: int = 0
+    total: int = 0
+    images: list[ImageRecord] = field(default_factory=list)
+    error: ChatCanvasError | None = None
+    created: float = field(default_factory=time.time)
+    sequence: int = field(default_factory=lambda: next(_sequence))
+    _done: threading.Event = field(default_factory=threading.Event, repr=False)
+    _cancel: threading.Event = field(default_factory=threading.Event, repr=False)
+    _listeners: list[Callable[[JobEvent], None]] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.total = self.spec.request.steps or 0
+
+    # --- observers -------------------------------------------------------------------------------
+    def subscribe(self, listener: Callable[[JobEvent], None]) -> None:
+        """Call `listener` on every event from now on (on the worker's thread: keep it quick)."""
+        with self._lock:
+            self._listeners.append(listener)
+            event = self._event()
+        listener(event)
+
+    def _event(self) -> JobEvent:
+        return JobEvent(self.id, self.status, self.step, self.total)
+
+    def _emit(self) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+            event = self._event()
+        for listener in listeners:
+            listener(event)
+
+    # --- state changes (worker side) ----------------------------------------------------------------
+    @property
+    def cancel_requested(self) -> bool:
+        return self._cancel.is_set()
+
+    def mark_running(self, total: int) -> None:
+        self.status, self.total = JobStatus.RUNNING, total
+        self._emit()
+
+    def report_step(self, step: int, total: int) -> None:
+        self.step, self.total = step, total
+        self._emit()
+
+    def succeed(self, images: list[ImageRecord]) -> None:
+        self.images = images
+        self._finish(JobStatus.SUCCEEDED)
+
+    def fail(self, error: ChatCanvasError) -> None:
+        self.error = error
+        self._finish(JobStatus.CANCELLED if isinstance(error, JobCancelled) else JobStatus.FAILED)
+
+    def _finish(self, status: JobStatus) -> None:
+        self.status = status
+        self._done.set()
+        self._emit()
+
+    # --- caller side ------------------------------------------------------------------------------
+    def cancel(self) -> None:
+        """Ask the job to stop: a queued job never runs, a running one stops after its current step."""
+        self._cancel.set()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> list[ImageRecord]:
+        """Block until the job finishes; return its stored images or raise its error."""
+        if not self._done.wait(timeout):
+            raise EngineError(f"job {self.id} did not finish within {timeout} s")
+        if self.error is not None:
+            raise self.error
+        return self.images
+
+    async def wait_async(self) -> list[ImageRecord]:
+        await asyncio.to_thread(self._done.wait)
+        return self.wait(0)

@@ -1,0 +1,104 @@
+"""The bounded job queue in front of the device: round-robin across users, batch-ready.
+
+Each user has a FIFO lane; `take` serves lanes in turn, so one user's twenty jobs wait behind another
+user's single job for at most one turn. `take_batch` also pulls queued jobs compatible with the first.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable
+
+from chatcanvas.engine.jobs import Job
+from chatcanvas.errors import QueueFull
+
+
+class FairQueue:
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._lanes: OrderedDict[str, deque[Job]] = OrderedDict()
+        self._size = 0
+        self._closed = False
+        self._cond = threading.Condition()
+
+    def __len__(self) -> int:
+        return self._size
+
+    def depth(self, owner: str | None = None) -> int:
+        with self._cond:
+            if owner is None:
+                return self._size
+            return len(self._lanes.get(owner, ()))
+
+    def put(self, job: Job) -> None:
+        with self._cond:
+            if self._closed:
+                raise QueueFull(self.capacity, retry_after=30.0)
+            if self._size >= self.capacity:
+                raise QueueFull(self.capacity)
+            self._lanes.setdefault(job.owner, deque()).append(job)
+            self._size += 1
+            self._cond.notify()
+
+    def remove(self, job: Job) -> bool:
+        """Take a queued job out; False when it is not queued (already running or finished)."""
+        with self._cond:
+            lane = self._lanes.get(job.owner)
+            if lane is None or job not in lane:
+                return False
+            lane.remove(job)
+            self._size -= 1
+            if not lane:
+                del self._lanes[job.owner]
+            return True
+
+    def take_batch(
+        self, max_size: int = 1, compatible: Callable[[Job, Job], bool] | None = None, timeout: float | None = None
+    ) -> list[Job]:
+        """Wait for a job; return it with up to `max_size - 1` compatible queued jobs, users taken in turn."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._size > 0 or self._closed, timeout):
+                return []
+            if self._size == 0:
+                return []
+            first = self._pop_next_lane()
+            batch = [first]
+            while len(batch) < max_size and compatible is not None:
+                found = self._pop_compatible(lambda job: compatible(first, job))
+                if found is None:
+                    break
+                batch.append(found)
+            return batch
+
+    def _pop_next_lane(self) -> Job:
+        owner, lane = next(iter(self._lanes.items()))
+        job = lane.popleft()
+        self._size -= 1
+        # the served user goes to the back of the line
+        del self._lanes[owner]
+        if lane:
+            self._lanes[owner] = lane
+        return job
+
+    def _pop_compatible(self, fits: Callable[[Job], bool]) -> Job | None:
+        for owner, lane in list(self._lanes.items()):
+            for job in lane:
+                if fits(job):
+                    lane.remove(job)
+                    self._size -= 1
+                    del self._lanes[owner]
+                    if lane:
+                        self._lanes[owner] = lane
+                    return job
+        return None
+
+    def close(self) -> list[Job]:
+        """Refuse new jobs, wake the worker, and hand back whatever was still queued."""
+        with self._cond:
+            self._closed = True
+            left = [job for lane in self._lanes.values() for job in lane]
+            self._lanes.clear()
+            self._size = 0
+            self._cond.notify_all()
+            return left

@@ -1,0 +1,188 @@
+"""Which models exist and how they load: built-in ids, Hub repo ids and local diffusers folders.
+
+Every model loads through `from_pretrained`; img2img and inpainting pipelines are made with `from_pipe`, so
+they share the text-to-image pipeline's weights instead of holding a second copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from diffusers import (
+    AutoPipelineForImage2Image,
+    AutoPipelineForInpainting,
+    AutoPipelineForText2Image,
+    DiffusionPipeline,
+)
+
+from chatcanvas.config import Settings
+from chatcanvas.engine.tiny import ensure_tiny
+from chatcanvas.errors import InvalidInput, UnknownModel
+
+log = logging.getLogger(__name__)
+
+PipelineKind = Literal["text2img", "img2img", "inpaint", "instruct"]
+
+# Pipelines that take an instruction and an image ("make it snowy") rather than a description.
+INSTRUCT_PIPELINES = frozenset(
+    {
+        "StableDiffusionInstructPix2PixPipeline",
+        "StableDiffusionXLInstructPix2PixPipeline",
+        "FluxKontextPipeline",
+        "QwenImageEditPipeline",
+        "QwenImageEditPlusPipeline",
+    }
+)
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What a request gets when it leaves a field out."""
+
+    width: int
+    height: int
+    steps: int
+    guidance_scale: float
+
+
+@dataclass(frozen=True)
+class BuiltinModel:
+    """A model id that needs no download: `materialize(cache_dir)` returns a local diffusers folder."""
+
+    description: str
+    materialize: Callable[[Path], Path]
+    steps: int
+    guidance_scale: float
+
+
+BUILTIN_MODELS: dict[str, BuiltinModel] = {
+    "tiny": BuiltinModel("random weights, 64x64, for tests and smoke runs", ensure_tiny, steps=4, guidance_scale=5.0),
+}
+
+
+def resolve_device(setting: str) -> torch.device:
+    if setting != "auto":
+        return torch.device(setting)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def resolve_dtype(setting: str, device: torch.device) -> torch.dtype:
+    if setting != "auto":
+        return getattr(torch, setting)
+    if device.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device.type == "mps":
+        return torch.float16
+    return torch.float32
+
+
+@dataclass
+class LoadedModel:
+    """One model in memory: its base pipeline and the edit pipelines derived from it."""
+
+    id: str
+    base: DiffusionPipeline
+    instruct: bool
+    defaults: Defaults
+    _derived: dict[PipelineKind, DiffusionPipeline] = field(default_factory=dict)
+
+    def pipeline(self, kind: PipelineKind) -> DiffusionPipeline:
+        if self.instruct:
+            if kind == "text2img":
+                raise InvalidInput("model", f"{self.id!r} is an instruction-edit model: use it to edit, not to generate")
+            return self.base
+        if kind in ("text2img", "instruct"):
+            return self.base
+        if kind not in self._derived:
+            auto = AutoPipelineForImage2Image if kind == "img2img" else AutoPipelineForInpainting
+            derived = auto.from_pipe(self.base)
+            derived.set_progress_bar_config(disable=True)
+            self._derived[kind] = derived
+        return self._derived[kind]
+
+
+class PipelineRegistry:
+    """Loads models on first use and keeps them; only the engine's worker thread calls `get`."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.device = resolve_device(settings.device)
+        self.dtype = resolve_dtype(settings.dtype, self.device)
+        self._loaded: dict[str, LoadedModel] = {}
+        self._lock = threading.Lock()
+
+    def check(self, model: str) -> None:
+        """Refuse, without loading anything, an id that cannot name a model."""
+        if not model or not model.strip():
+            raise InvalidInput("model", "must not be empty")
+        if model in BUILTIN_MODELS:
+            return
+        path = Path(model).expanduser()
+        if path.is_dir():
+            if not (path / "model_index.json").exists():
+                raise UnknownModel(model, "the folder has no model_index.json: not a diffusers pipeline")
+            return
+        if not _HUB_ID.match(model):
+            raise UnknownModel(
+                model, f"not a built-in id ({', '.join(BUILTIN_MODELS)}), a local folder or a Hub repo id like org/name"
+            )
+
+    def source(self, model: str) -> str:
+        """Where `from_pretrained` reads the model: a local folder or a Hub repo id."""
+        builtin = BUILTIN_MODELS.get(model)
+        if builtin is not None:
+            return str(builtin.materialize(self.settings.resolved_cache_dir))
+        path = Path(model).expanduser()
+        return str(path) if path.is_dir() else model
+
+    def loaded(self) -> list[str]:
+        return list(self._loaded)
+
+    def get(self, model: str) -> LoadedModel:
+        with self._lock:
+            entry = self._loaded.get(model)
+            if entry is None:
+                entry = self._loaded[model] = self._load(model)
+            return entry
+
+    def _load(self, model: str) -> LoadedModel:
+        self.check(model)
+        source = self.source(model)
+        started = time.perf_counter()
+        try:
+            class_name = DiffusionPipeline.load_config(source).get("_class_name", "")
+            instruct = class_name in INSTRUCT_PIPELINES
+            loader: Any = DiffusionPipeline if instruct else AutoPipelineForText2Image
+            pipe = loader.from_pretrained(source, dtype=self.dtype)
+        except (OSError, ValueError, EnvironmentError) as exc:
+            raise UnknownModel(model, f"could not load it: {exc}") from exc
+        pipe = pipe.to(self.device)
+        pipe.set_progress_bar_config(disable=True)
+        log.info("loaded %s (%s) on %s/%s in %.2f s", model, type(pipe).__name__, self.device, self.dtype,
+                 time.perf_counter() - started)
+        return LoadedModel(model, pipe, instruct, _defaults(model, pipe))
+
+
+def _defaults(model: str, pipe: DiffusionPipeline) -> Defaults:
+    denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
+    sample = getattr(pipe, "default_sample_size", None) or getattr(getattr(denoiser, "config", None), "sample_size", 64)
+    if isinstance(sample, (list, tuple)):
+        sample = sample[0]
+    size = int(sample) * int(getattr(pipe, "vae_scale_factor", 8))
+    builtin = BUILTIN_MODELS.get(model)
+    steps = builtin.steps if builtin else 30
+    guidance = builtin.guidance_scale if builtin else 7.5
+    return Defaults(width=size, height=size, steps=steps, guidance_scale=guidance)

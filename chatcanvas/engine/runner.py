@@ -1,0 +1,128 @@
+"""One job, one pipeline call: fill in the model's defaults, pick the pipeline, report steps, honour cancel."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from diffusers import DiffusionPipeline
+from PIL import Image
+
+from chatcanvas.config import Settings
+from chatcanvas.engine.jobs import EditRequest, Job
+from chatcanvas.engine.registry import LoadedModel, PipelineKind
+from chatcanvas.engine.schedulers import fresh_scheduler
+from chatcanvas.errors import JobCancelled
+
+DEFAULT_EDIT_STRENGTH = 0.6
+DEFAULT_IMAGE_GUIDANCE = 1.5
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """The concrete values one job ran with; they go into every image record it makes."""
+
+    kind: PipelineKind
+    prompt: str
+    negative_prompt: str | None
+    width: int
+    height: int
+    steps: int
+    guidance_scale: float
+    scheduler: str | None
+    strength: float | None
+    seeds: tuple[int, ...]
+
+
+def edit_size(image: Image.Image, max_width: int, max_height: int) -> tuple[int, int]:
+    """The input's size, scaled down to fit the limits and rounded down to multiples of 8."""
+    width, height = image.size
+    scale = min(1.0, max_width / width, max_height / height)
+    return max(8, int(width * scale) // 8 * 8), max(8, int(height * scale) // 8 * 8)
+
+
+def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
+    request, defaults = job.spec.request, model.defaults
+    strength = None
+    if isinstance(request, EditRequest):
+        kind: PipelineKind = "instruct" if model.instruct else ("inpaint" if request.mask is not None else "img2img")
+        fallback = edit_size(request.image, settings.max_width, settings.max_height)
+        if not model.instruct:
+            strength = request.strength if request.strength is not None else DEFAULT_EDIT_STRENGTH
+    else:
+        kind, fallback = "text2img", (defaults.width, defaults.height)
+    return RunParams(
+        kind=kind,
+        prompt=request.prompt,
+        negative_prompt=request.negative_prompt,
+        width=request.width or fallback[0],
+        height=request.height or fallback[1],
+        steps=request.steps or defaults.steps,
+        guidance_scale=request.guidance_scale if request.guidance_scale is not None else defaults.guidance_scale,
+        scheduler=request.scheduler,
+        strength=strength,
+        seeds=job.spec.seeds,
+    )
+
+
+def job_pipeline(shared: DiffusionPipeline, scheduler: str | None) -> DiffusionPipeline:
+    """A per-job view of a shared pipeline: same weights, its own fresh scheduler and run state.
+
+    A shallow copy costs microseconds (`from_pipe` re-validates every component); assigning the scheduler on
+    the copy re-registers it in the copy's own config, so the shared pipeline is never mutated.
+    """
+    view = copy.copy(shared)
+    view.scheduler = fresh_scheduler(shared.scheduler, scheduler)
+    return view
+
+
+def run_job(job: Job, model: LoadedModel, params: RunParams) -> list[Image.Image]:
+    """Run the pipeline for `job`; raise `JobCancelled` when it was cancelled between steps."""
+    pipe = job_pipeline(model.pipeline(params.kind), params.scheduler)
+    request = job.spec.request
+
+    def on_step_end(p: DiffusionPipeline, step: int, timestep: Any, callback_kwargs: dict) -> dict:
+        job.report_step(step + 1, getattr(p, "num_timesteps", None) or params.steps)
+        if job.cancel_requested:
+            p._interrupt = True
+        return callback_kwargs
+
+    kwargs: dict[str, Any] = {
+        "prompt": params.prompt,
+        "negative_prompt": params.negative_prompt,
+        "num_inference_steps": params.steps,
+        "guidance_scale": params.guidance_scale,
+        "num_images_per_prompt": len(params.seeds),
+        # one CPU generator per image: the same seed gives the same noise whatever the batch size or device
+        "generator": [torch.Generator("cpu").manual_seed(seed) for seed in params.seeds],
+        "width": params.width,
+        "height": params.height,
+        "callback_on_step_end": on_step_end,
+        "output_type": "pil",
+    }
+    if isinstance(request, EditRequest):
+        kwargs["image"] = request.image.convert("RGB").resize((params.width, params.height), Image.LANCZOS)
+        if params.kind == "inpaint":
+            kwargs["mask_image"] = request.mask.convert("L").resize((params.width, params.height), Image.NEAREST)
+        if params.strength is not None:
+            kwargs["strength"] = params.strength
+        if params.kind == "instruct":
+            kwargs["image_guidance_scale"] = request.image_guidance_scale or DEFAULT_IMAGE_GUIDANCE
+    accepted = inspect.signature(type(pipe).__call__).parameters
+    kwargs = {key: value for key, value in kwargs.items() if key in accepted}
+
+    job.mark_running(_expected_steps(params))
+    with torch.inference_mode():
+        output = pipe(**kwargs)
+    if job.cancel_requested:
+        raise JobCancelled(f"job {job.id} was cancelled at step {job.step} of {job.total}")
+    return list(output.images)
+
+
+def _expected_steps(params: RunParams) -> int:
+    if params.strength is not None:
+        return max(1, min(params.steps, int(params.steps * params.strength)))
+    return params.steps

@@ -1,0 +1,86 @@
+"""Up-front checks of a request, each failure naming its field (the `check_inputs` habit of diffusers)."""
+
+from __future__ import annotations
+
+import math
+from numbers import Real
+
+from PIL import Image
+
+from chatcanvas.config import Settings
+from chatcanvas.engine.jobs import EditRequest, GenerateRequest
+from chatcanvas.engine.schedulers import check_scheduler
+from chatcanvas.errors import InvalidInput
+
+MAX_SEED = 2**63 - 1
+MAX_GUIDANCE = 50.0
+
+
+def _int(field: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(field, f"must be a whole number, got {value!r}")
+    return value
+
+
+def _float(field: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(float(value)):
+        raise InvalidInput(field, f"must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _text(field: str, value: object, limit: int, required: bool) -> None:
+    if value is None and not required:
+        return
+    if not isinstance(value, str):
+        raise InvalidInput(field, f"must be text, got {type(value).__name__}")
+    if required and not value.strip():
+        raise InvalidInput(field, "must not be empty")
+    if len(value) > limit:
+        raise InvalidInput(field, f"is {len(value)} characters long; the limit is {limit}")
+
+
+def check_request(request: GenerateRequest, settings: Settings) -> None:
+    """Raise `InvalidInput` for the first field out of range; return quietly when all is well."""
+    _text("prompt", request.prompt, settings.max_prompt_chars, required=True)
+    _text("negative_prompt", request.negative_prompt, settings.max_prompt_chars, required=False)
+    for field, value, limit in (("width", request.width, settings.max_width), ("height", request.height, settings.max_height)):
+        if value is None:
+            continue
+        value = _int(field, value)
+        if value < 8 or value > limit:
+            raise InvalidInput(field, f"must be between 8 and {limit}, got {value}")
+        if value % 8:
+            raise InvalidInput(field, f"must be a multiple of 8, got {value}")
+    if request.steps is not None:
+        steps = _int("steps", request.steps)
+        if not 1 <= steps <= settings.max_steps:
+            raise InvalidInput("steps", f"must be between 1 and {settings.max_steps}, got {steps}")
+    if request.guidance_scale is not None:
+        guidance = _float("guidance_scale", request.guidance_scale)
+        if not 0.0 <= guidance <= MAX_GUIDANCE:
+            raise InvalidInput("guidance_scale", f"must be between 0 and {MAX_GUIDANCE:g}, got {guidance:g}")
+    if request.seed is not None:
+        seed = _int("seed", request.seed)
+        if not 0 <= seed <= MAX_SEED - settings.max_images:
+            raise InvalidInput("seed", f"must be between 0 and {MAX_SEED - settings.max_images}, got {seed}")
+    n = _int("n", request.n)
+    if not 1 <= n <= settings.max_images:
+        raise InvalidInput("n", f"must be between 1 and {settings.max_images}, got {n}")
+    check_scheduler(request.scheduler)
+    if isinstance(request, EditRequest):
+        _check_edit(request)
+
+
+def _check_edit(request: EditRequest) -> None:
+    if not isinstance(request.image, Image.Image):
+        raise InvalidInput("image", "an image to edit is required")
+    if request.strength is not None:
+        strength = _float("strength", request.strength)
+        if not 0.0 < strength <= 1.0:
+            raise InvalidInput("strength", f"must be above 0 and at most 1, got {strength:g}")
+    if request.image_guidance_scale is not None:
+        scale = _float("image_guidance_scale", request.image_guidance_scale)
+        if not 0.0 <= scale <= MAX_GUIDANCE:
+            raise InvalidInput("image_guidance_scale", f"must be between 0 and {MAX_GUIDANCE:g}, got {scale:g}")
+    if request.mask is not None and not isinstance(request.mask, Image.Image):
+        raise InvalidInput("mask", "must be an image")

@@ -1,0 +1,53 @@
+"""The small set of typed errors: user-facing ones carry a message meant to be shown as is."""
+
+from __future__ import annotations
+
+
+class ChatCanvasError(Exception):
+    """Base of every error chatcanvas raises on purpose."""
+
+
+class UserError(ChatCanvasError):
+    """The request was wrong; the message says what to change. Nothing was stored."""
+
+
+class InvalidInput(UserError):
+    """A parameter is out of range or malformed; `field` names it."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+
+
+class UnknownModel(InvalidInput):
+    def __init__(self, model: str, detail: str = ""):
+        hint = f" ({detail})" if detail else ""
+        super().__init__("model", f"unknown model {model!r}{hint}")
+
+
+class InvalidImage(InvalidInput):
+    """An uploaded file is not an image we accept."""
+
+    def __init__(self, message: str, field: str = "image"):
+        super().__init__(field, message)
+
+
+class NotFound(UserError):
+    """No such thing for this user (another user's things read as absent too)."""
+
+
+class QueueFull(UserError):
+    """The device queue is at capacity; try again shortly."""
+
+    def __init__(self, capacity: int, retry_after: float = 5.0):
+        super().__init__(f"the image queue is full ({capacity} jobs waiting); try again in a few seconds")
+        self.capacity = capacity
+        self.retry_after = retry_after
+
+
+class JobCancelled(UserError):
+    """The job was cancelled before it finished."""
+
+
+class EngineError(ChatCanvasError):
+    """Something failed inside the engine that the user could not have prevented."""

@@ -1,0 +1,232 @@
+"""The image store: content-addressed PNG files plus SQLite metadata and lineage, one folder for everything.
+
+A file is written atomically (temp file, fsync, rename) before its record is committed, so a record never
+points at a missing file. Each PNG carries its parameters as JSON in a text chunk named `parameters`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from PIL import Image, PngImagePlugin
+
+from chatcanvas.errors import NotFound
+from chatcanvas.store.uploads import decode_image
+
+Operation = Literal["generate", "edit", "upload", "personalize"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS images (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    conversation TEXT,
+    operation TEXT NOT NULL,
+    prompt TEXT,
+    negative_prompt TEXT,
+    seed INTEGER,
+    steps INTEGER,
+    guidance_scale REAL,
+    scheduler TEXT,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    model TEXT,
+    parent_id TEXT,
+    strength REAL,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS images_by_conversation ON images (owner, conversation, created);
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageMeta:
+    """What the caller knows about a new image; the store adds id, created and path."""
+
+    owner: str
+    operation: Operation
+    width: int
+    height: int
+    conversation: str | None = None
+    prompt: str | None = None
+    negative_prompt: str | None = None
+    seed: int | None = None
+    steps: int | None = None
+    guidance_scale: float | None = None
+    scheduler: str | None = None
+    model: str | None = None
+    parent_id: str | None = None
+    strength: float | None = None
+
+    def parameters(self) -> dict[str, Any]:
+        """How to reproduce the image: everything but who owns it and where it was said."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("owner", "conversation")}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageRecord(ImageMeta):
+    id: str
+    created: float
+    path: Path
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["path"] = str(self.path)
+        return data
+
+
+_META_FIELDS = [f.name for f in dataclasses.fields(ImageMeta)]
+_COLUMNS = ["id", *_META_FIELDS, "created"]
+
+
+class ImageStore:
+    """Images of every user in one folder: `images/ab/abcdef....png` and `chatcanvas.db`."""
+
+    def __init__(self, root: Path | str, *, max_upload_bytes: int = 20 * 1024 * 1024,
+                 max_upload_pixels: int = 4096 * 4096):
+        self.root = Path(root).expanduser()
+        self.files = self.root / "images"
+        self.files.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.root / "chatcanvas.db"
+        self.max_upload_bytes = max_upload_bytes
+        self.max_upload_pixels = max_upload_pixels
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ImageStore:
+        return cls(settings.resolved_data_dir, max_upload_bytes=settings.max_upload_bytes,
+                   max_upload_pixels=settings.max_upload_pixels)
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.db_path, timeout=30)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")
+            with db:  # one transaction: committed on success, rolled back on error
+                yield db
+        finally:
+            db.close()
+
+    # --- writing ------------------------------------------------------------------------------------
+    def save(self, image: Image.Image, meta: ImageMeta) -> ImageRecord:
+        """Store `image`; its id hashes its pixels and parameters. Saving the same thing twice is a no-op."""
+        image_id = _content_id(image, meta)
+        existing = self._find(image_id)
+        if existing is not None:
+            return existing
+        path = self.path_for(image_id)
+        _write_atomic(path, _png_bytes(image, meta))
+        record = ImageRecord(id=image_id, created=time.time(), path=path, **dataclasses.asdict(meta))
+        self._insert(record)
+        return record
+
+    def _insert(self, record: ImageRecord) -> None:
+        values = [getattr(record, name) for name in _COLUMNS]
+        with self._connect() as db:
+            db.execute(
+                f"INSERT OR IGNORE INTO images ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
+                values,
+            )
+
+    def add_upload(self, data: bytes, *, owner: str, conversation: str | None = None,
+                   field: str = "image") -> ImageRecord:
+        """Validate uploaded bytes and store them as an image of operation `upload` (EXIF is not kept)."""
+        image = decode_image(data, max_bytes=self.max_upload_bytes, max_pixels=self.max_upload_pixels, field=field)
+        meta = ImageMeta(owner=owner, conversation=conversation, operation="upload",
+                         width=image.width, height=image.height)
+        return self.save(image, meta)
+
+    # --- reading ------------------------------------------------------------------------------------
+    def path_for(self, image_id: str) -> Path:
+        return self.files / image_id[:2] / f"{image_id}.png"
+
+    def get(self, image_id: str, owner: str) -> ImageRecord:
+        """The record, only for its owner: another user's image reads as absent."""
+        record = self._find(image_id)
+        if record is None or record.owner != owner:
+            raise NotFound(f"no image {image_id!r}")
+        return record
+
+    def open(self, record: ImageRecord, mode: str | None = "RGB") -> Image.Image:
+        """The image's pixels, in `mode` (None keeps the stored mode, e.g. RGBA for a mask)."""
+        with Image.open(record.path) as image:
+            image.load()
+            return image.convert(mode) if mode else image.copy()
+
+    def list_images(self, owner: str, conversation: str | None = None, limit: int = 50) -> list[ImageRecord]:
+        """The owner's images, newest first; only one conversation's when `conversation` is given."""
+        sql, args = f"SELECT {', '.join(_COLUMNS)} FROM images WHERE owner = ?", [owner]
+        if conversation is not None:
+            sql += " AND conversation = ?"
+            args.append(conversation)
+        sql += " ORDER BY created DESC, rowid DESC LIMIT ?"
+        with self._connect() as db:
+            return [self._record(row) for row in db.execute(sql, [*args, limit])]
+
+    def latest(self, owner: str, conversation: str | None) -> ImageRecord | None:
+        found = self.list_images(owner, conversation, limit=1)
+        return found[0] if found else None
+
+    def _find(self, image_id: str) -> ImageRecord | None:
+        with self._connect() as db:
+            row = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM images WHERE id = ?", [image_id]).fetchone()
+        return self._record(row) if row else None
+
+    def _record(self, row: tuple) -> ImageRecord:
+        values = dict(zip(_COLUMNS, row, strict=True))
+        return ImageRecord(path=self.path_for(values["id"]), **values)
+
+
+def read_parameters(path: Path | str) -> dict[str, Any]:
+    """The parameters a chatcanvas PNG carries (its `parameters` text chunk)."""
+    with Image.open(path) as image:
+        return json.loads(image.text["parameters"])
+
+
+def _content_id(image: Image.Image, meta: ImageMeta) -> str:
+    digest = hashlib.sha256()
+    digest.update(json.dumps(dataclasses.asdict(meta), sort_keys=True).encode())
+    digest.update(f"{image.mode}:{image.width}x{image.height}:".encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()[:24]
+
+
+def _png_bytes(image: Image.Image, meta: ImageMeta) -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("parameters", json.dumps(meta.parameters(), sort_keys=True))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", pnginfo=info)
+    return buffer.getvalue()
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".png")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)

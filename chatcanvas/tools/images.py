@@ -1,0 +1,162 @@
+"""The image tools an agent calls: `generate_image` and `edit_image`.
+
+Each checks its arguments, submits a job to the engine, waits for it (relaying progress to the agent's
+stream), and returns `(a short line for the model, {"images": [image records]})`.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+from typing import Any
+
+from langchain.tools import ToolRuntime
+from langchain_core.tools import BaseTool, ToolException, tool
+from pydantic import ValidationError
+
+from chatcanvas.engine import EditRequest, Engine, GenerateRequest, JobEvent
+from chatcanvas.errors import ChatCanvasError, InvalidInput, NotFound
+from chatcanvas.store.images import ImageRecord, ImageStore
+from chatcanvas.store.uploads import edit_mask
+from chatcanvas.tools.context import ToolContext, current_image_id, identity
+
+log = logging.getLogger(__name__)
+
+Artifact = dict[str, list[dict[str, Any]]]
+
+
+def describe(records: list[ImageRecord], verb: str) -> str:
+    """The line the model reads: which images were made, by id."""
+    parts = [f"{r.id} (seed {r.seed}, {r.width}x{r.height})" for r in records]
+    noun = "image" if len(records) == 1 else f"{len(records)} images"
+    return f"{verb} {noun}: {', '.join(parts)}. The current image is now {records[-1].id}."
+
+
+class ImageToolRunner:
+    """Submits tool requests to the engine as the calling user and waits for the stored result."""
+
+    def __init__(self, engine: Engine, store: ImageStore, default: ToolContext):
+        self.engine, self.store, self.default = engine, store, default
+
+    def run(self, request: GenerateRequest, runtime: ToolRuntime | None) -> list[ImageRecord]:
+        who = identity(runtime, self.default)
+        try:
+            job = self.engine.submit(request, owner=who.user, conversation=who.conversation)
+        except ChatCanvasError as exc:
+            raise ToolException(str(exc)) from exc
+        events: queue.SimpleQueue[JobEvent] = queue.SimpleQueue()
+        job.subscribe(events.put)
+        writer = getattr(runtime, "stream_writer", None)
+        try:
+            while True:
+                event = events.get()
+                if writer is not None:
+                    writer({"type": "progress", "job_id": event.job_id, "status": event.status.value,
+                            "step": event.step, "total": event.total})
+                if event.status.finished:
+                    break
+            return job.wait(0)
+        except ChatCanvasError as exc:
+            log.warning("%s failed for %s: %s", job.id, who.user, exc)
+            raise ToolException(str(exc)) from exc
+        except BaseException:
+            self.engine.cancel(job)  # the caller went away (Ctrl-C, task cancelled): free the device
+            raise
+
+    def image(self, image_id: str | None, runtime: ToolRuntime | None, field: str) -> ImageRecord:
+        """An image of the calling user's: the one named, else the conversation's current image."""
+        who = identity(runtime, self.default)
+        try:
+            if image_id:
+                return self.store.get(image_id, who.user)
+            current = current_image_id(runtime)
+            if current:
+                return self.store.get(current, who.user)
+        except NotFound as exc:
+            raise ToolException(f"{field}: {exc}") from exc
+        latest = self.store.latest(who.user, who.conversation)
+        if latest is None:
+            raise ToolException(
+                f"{field}: there is no image in this conversation yet; generate one or attach one first"
+            )
+        return latest
+
+
+def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user: str = "local",
+                       conversation: str = "default") -> list[BaseTool]:
+    """The image tools for any LangChain / LangGraph agent.
+
+    The user and conversation come from the agent's run context (`ToolContext`) or `config["configurable"]`
+    at call time; `user` and `conversation` here are the fallbacks when neither is given.
+    """
+    runner = ImageToolRunner(engine, store or engine.store, ToolContext(user, conversation))
+
+    @tool(response_format="content_and_artifact", parse_docstring=True)
+    def generate_image(
+        prompt: str,
+        negative_prompt: str | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        steps: int | None = None,
+        guidance_scale: float | None = None,
+        seed: int | None = None,
+        n: int = 1,
+        runtime: ToolRuntime = None,
+    ) -> tuple[str, Artifact]:
+        """Draw new images from a text description. Use it when the user asks for a picture of something new.
+
+        Args:
+            prompt: A full visual description of the picture: subject, setting, style, colors.
+            negative_prompt: What the picture must not show.
+            width: Width in pixels, a multiple of 8. Leave empty for the model's default.
+            height: Height in pixels, a multiple of 8. Leave empty for the model's default.
+            steps: Denoising steps; more is slower and finer. Leave empty for the default.
+            guidance_scale: How strictly to follow the prompt. Leave empty for the default.
+            seed: A number to reproduce an earlier picture exactly. Leave empty for a new one.
+            n: How many variations to draw.
+        """
+        request = GenerateRequest(prompt=prompt, negative_prompt=negative_prompt, width=width, height=height,
+                                  steps=steps, guidance_scale=guidance_scale, seed=seed, n=n)
+        records = runner.run(request, runtime)
+        return describe(records, "Generated"), {"images": [r.to_dict() for r in records]}
+
+    @tool(response_format="content_and_artifact", parse_docstring=True)
+    def edit_image(
+        prompt: str,
+        image_id: str | None = None,
+        strength: float | None = None,
+        mask_image_id: str | None = None,
+        seed: int | None = None,
+        runtime: ToolRuntime = None,
+    ) -> tuple[str, Artifact]:
+        """Change an existing image (by default the conversation's current one) to match a description.
+
+        Args:
+            prompt: The whole picture as it should look after the change, e.g. "a blue fox in the snow".
+            image_id: The image to change. Leave empty to change the current image.
+            strength: How much to change, above 0 up to 1; low keeps more of the original. Leave empty for 0.6.
+            mask_image_id: An image marking the area to repaint (white or transparent); the rest stays.
+            seed: A number to reproduce an earlier edit exactly.
+        """
+        source = runner.image(image_id, runtime, "image_id")
+        mask = None
+        if mask_image_id:
+            mask = edit_mask(runner.store.open(runner.image(mask_image_id, runtime, "mask_image_id"), mode=None))
+        try:
+            request = EditRequest(prompt=prompt, image=runner.store.open(source), mask=mask, strength=strength,
+                                  seed=seed, parent_id=source.id)
+        except InvalidInput as exc:
+            raise ToolException(str(exc)) from exc
+        records = runner.run(request, runtime)
+        return describe(records, "Edited"), {"images": [r.to_dict() for r in records]}
+
+    tools = [generate_image, edit_image]
+    for each in tools:
+        each.handle_tool_error = True
+        each.handle_validation_error = validation_message
+    return tools
+
+
+def validation_message(error: ValidationError) -> str:
+    """A bad argument from the model, named: "width: Input should be a valid integer"."""
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'arguments'}: {e['msg']}" for e in error.errors())
