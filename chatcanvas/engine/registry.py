@@ -24,7 +24,7 @@ from diffusers import (
 )
 
 from chatcanvas.config import Settings
-from chatcanvas.engine.tiny import ensure_tiny
+from chatcanvas.engine.tiny import ensure_tiny, tiny_folder
 from chatcanvas.errors import InvalidInput, UnknownModel
 
 log = logging.getLogger(__name__)
@@ -60,12 +60,18 @@ class BuiltinModel:
 
     description: str
     materialize: Callable[[Path], Path]
+    folder: Callable[[Path], Path]
     steps: int
     guidance_scale: float
 
+    def is_cached(self, cache_dir: Path) -> bool:
+        return (self.folder(cache_dir) / "model_index.json").exists()
+
 
 BUILTIN_MODELS: dict[str, BuiltinModel] = {
-    "tiny": BuiltinModel("random weights, 64x64, for tests and smoke runs", ensure_tiny, steps=4, guidance_scale=5.0),
+    "tiny": BuiltinModel(
+        "random weights, 64x64, for tests and smoke runs", ensure_tiny, tiny_folder, steps=4, guidance_scale=5.0
+    ),
 }
 
 

@@ -119,7 +119,11 @@ def run_job(job: Job, model: LoadedModel, params: RunParams) -> list[Image.Image
         output = pipe(**kwargs)
     if job.cancel_requested:
         raise JobCancelled(f"job {job.id} was cancelled at step {job.step} of {job.total}")
-    return list(output.images)
+    images = list(output.images)
+    if params.kind == "inpaint":
+        # The VAE round trip blurs what the mask keeps; paste the original back so only the masked area changes.
+        images = [Image.composite(image, kwargs["image"], kwargs["mask_image"]) for image in images]
+    return images
 
 
 def _expected_steps(params: RunParams) -> int:

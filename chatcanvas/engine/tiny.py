@@ -87,9 +87,13 @@ def build_tiny_pipeline() -> StableDiffusionPipeline:
     )
 
 
+def tiny_folder(cache_dir: Path) -> Path:
+    return Path(cache_dir) / f"tiny-v{TINY_VERSION}"
+
+
 def ensure_tiny(cache_dir: Path) -> Path:
     """Return the folder holding the saved tiny model, building it there first if needed."""
-    target = Path(cache_dir) / f"tiny-v{TINY_VERSION}"
+    target = tiny_folder(cache_dir)
     if (target / "model_index.json").exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)

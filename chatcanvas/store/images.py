@@ -71,7 +71,8 @@ class ImageMeta:
 
     def parameters(self) -> dict[str, Any]:
         """How to reproduce the image: everything but who owns it and where it was said."""
-        return {k: v for k, v in dataclasses.asdict(self).items() if k not in ("owner", "conversation")}
+        names = [f.name for f in dataclasses.fields(ImageMeta) if f.name not in ("owner", "conversation")]
+        return {name: getattr(self, name) for name in names}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,7 +130,7 @@ class ImageStore:
             return existing
         path = self.path_for(image_id)
         _write_atomic(path, _png_bytes(image, meta))
-        record = ImageRecord(id=image_id, created=time.time(), path=path, **dataclasses.asdict(meta))
+        record = ImageRecord(id=image_id, created=time.time(), path=path, **_meta_values(meta))
         self._insert(record)
         return record
 
@@ -196,9 +197,13 @@ def read_parameters(path: Path | str) -> dict[str, Any]:
         return json.loads(image.text["parameters"])
 
 
+def _meta_values(meta: ImageMeta) -> dict[str, Any]:
+    return {name: getattr(meta, name) for name in _META_FIELDS}
+
+
 def _content_id(image: Image.Image, meta: ImageMeta) -> str:
     digest = hashlib.sha256()
-    digest.update(json.dumps(dataclasses.asdict(meta), sort_keys=True).encode())
+    digest.update(json.dumps(_meta_values(meta), sort_keys=True).encode())
     digest.update(f"{image.mode}:{image.width}x{image.height}:".encode())
     digest.update(image.tobytes())
     return digest.hexdigest()[:24]

@@ -1,0 +1,233 @@
+"""The `chatcanvas` command: generate and edit images, list models."""
+
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from chatcanvas.config import Settings, get_settings
+from chatcanvas.errors import ChatCanvasError
+
+if TYPE_CHECKING:
+    from chatcanvas.engine import Engine, Job
+    from chatcanvas.store import ImageRecord
+
+app = typer.Typer(
+    help="chatcanvas: image tools for chats and agents (generate, edit, personalize) on diffusers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Built-in id (tiny), Hub repo id or local folder.")]
+SeedOpt = Annotated[Optional[int], typer.Option(help="Seed for reproducible pixels; n>1 uses seed, seed+1, ...")]
+StepsOpt = Annotated[Optional[int], typer.Option(help="Denoising steps (default: the model's).")]
+GuidanceOpt = Annotated[Optional[float], typer.Option("--guidance", help="Classifier-free guidance scale.")]
+SchedulerOpt = Annotated[Optional[str], typer.Option(help="euler, euler_a, dpmpp_2m, ddim, lcm, ...")]
+NegativeOpt = Annotated[Optional[str], typer.Option("--negative", help="What the image must not show.")]
+WidthOpt = Annotated[Optional[int], typer.Option(help="Width in pixels, a multiple of 8.")]
+HeightOpt = Annotated[Optional[int], typer.Option(help="Height in pixels, a multiple of 8.")]
+NOpt = Annotated[int, typer.Option("--n", "-n", help="How many images.")]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Where to write the PNG.")]
+DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Where images and metadata are kept.")]
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    diffusers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()
+
+
+def settings_with(model: str | None = None, data_dir: Path | None = None) -> Settings:
+    updates: dict = {}
+    if model:
+        updates["model"] = model
+    if data_dir:
+        updates["data_dir"] = data_dir
+    return get_settings().model_copy(update=updates)
+
+
+def open_engine(settings: Settings) -> Engine:
+    _quiet_libraries()
+    from chatcanvas.engine import Engine
+
+    return Engine(settings)
+
+
+def wait_with_progress(engine: Engine, job: Job, label: str) -> list[ImageRecord]:
+    """Wait for `job` with a progress bar on stderr; Ctrl-C cancels the job."""
+    from tqdm import tqdm
+
+    events: queue.SimpleQueue = queue.SimpleQueue()
+    job.subscribe(events.put)
+    with tqdm(total=job.total or None, desc=label, unit="step", file=sys.stderr, leave=False,
+              disable=not sys.stderr.isatty() and os.environ.get("CHATCANVAS_PROGRESS") != "1") as bar:
+        try:
+            while True:
+                event = events.get()
+                if event.total and bar.total != event.total:
+                    bar.reset(total=event.total)
+                bar.n = event.step
+                bar.refresh()
+                if event.status.finished:
+                    break
+        except KeyboardInterrupt:
+            engine.cancel(job)
+            job.wait()
+    return job.wait()
+
+
+def write_outputs(records: list[ImageRecord], output: Path | None) -> list[Path]:
+    """Copy the stored PNGs to `output` (out.png, out-2.png, ...) or to ./chatcanvas-<id>.png."""
+    paths = []
+    for index, record in enumerate(records):
+        if output is None:
+            target = Path(f"chatcanvas-{record.id[:12]}.png")
+        elif index == 0:
+            target = output
+        else:
+            target = output.with_name(f"{output.stem}-{index + 1}{output.suffix or '.png'}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(record.path, target)
+        paths.append(target)
+    return paths
+
+
+def _report(records: list[ImageRecord], paths: list[Path]) -> None:
+    for record, path in zip(records, paths, strict=True):
+        typer.echo(f"{path}  id={record.id} seed={record.seed} {record.width}x{record.height} model={record.model}")
+
+
+@app.command()
+def generate(
+    prompt: Annotated[str, typer.Argument(help="What to draw.")],
+    model: ModelOpt = None,
+    seed: SeedOpt = None,
+    steps: StepsOpt = None,
+    width: WidthOpt = None,
+    height: HeightOpt = None,
+    guidance: GuidanceOpt = None,
+    scheduler: SchedulerOpt = None,
+    negative: NegativeOpt = None,
+    n: NOpt = 1,
+    output: OutputOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Draw an image from a text prompt."""
+    settings = settings_with(model, data_dir)
+    engine = open_engine(settings)
+    from chatcanvas.engine import GenerateRequest
+
+    try:
+        request = GenerateRequest(prompt=prompt, negative_prompt=negative, width=width, height=height, steps=steps,
+                                  guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler)
+        records = wait_with_progress(engine, engine.submit(request, owner="local", conversation="cli"), "drawing")
+        _report(records, write_outputs(records, output))
+    finally:
+        engine.close()
+
+
+@app.command()
+def edit(
+    image: Annotated[Path, typer.Argument(help="The image to change: PNG, JPEG or WebP (a photo works).")],
+    prompt: Annotated[str, typer.Argument(help="The picture as it should look after the change.")],
+    model: ModelOpt = None,
+    seed: SeedOpt = None,
+    strength: Annotated[Optional[float], typer.Option(help="How much to change, (0, 1]; default 0.6.")] = None,
+    mask: Annotated[Optional[Path], typer.Option(help="Area to repaint: white (or transparent) pixels.")] = None,
+    steps: StepsOpt = None,
+    width: WidthOpt = None,
+    height: HeightOpt = None,
+    guidance: GuidanceOpt = None,
+    scheduler: SchedulerOpt = None,
+    negative: NegativeOpt = None,
+    n: NOpt = 1,
+    output: OutputOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Edit an image: img2img from a prompt, inpainting with --mask, or an instruction-edit model."""
+    for label, path in (("image", image), ("mask", mask)):
+        if path is not None and not path.is_file():
+            raise ChatCanvasError(f"{label}: no such file: {path}")
+    settings = settings_with(model, data_dir)
+    engine = open_engine(settings)
+    from chatcanvas.engine import EditRequest
+    from chatcanvas.store import edit_mask
+
+    try:
+        source = engine.store.add_upload(image.read_bytes(), owner="local", conversation="cli")
+        mask_image = None
+        if mask is not None:
+            mask_record = engine.store.add_upload(mask.read_bytes(), owner="local", conversation="cli", field="mask")
+            mask_image = edit_mask(engine.store.open(mask_record, mode=None))
+        request = EditRequest(prompt=prompt, image=engine.store.open(source), mask=mask_image, strength=strength,
+                              negative_prompt=negative, width=width, height=height, steps=steps,
+                              guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler, parent_id=source.id)
+        records = wait_with_progress(engine, engine.submit(request, owner="local", conversation="cli"), "editing")
+        _report(records, write_outputs(records, output))
+    finally:
+        engine.close()
+
+
+@app.command()
+def models(data_dir: DataDirOpt = None) -> None:
+    """List the built-in model ids and the diffusers models cached locally."""
+    _quiet_libraries()
+    from chatcanvas.engine.registry import BUILTIN_MODELS
+    from chatcanvas.engine.schedulers import SCHEDULERS
+
+    settings = settings_with(data_dir=data_dir)
+    typer.echo("Built-in (no download):")
+    for name, builtin in BUILTIN_MODELS.items():
+        state = "built" if builtin.is_cached(settings.resolved_cache_dir) else "built on first use"
+        typer.echo(f"  {name:<10} {builtin.description} [{state}]")
+    typer.echo("Cached from the Hugging Face Hub:")
+    cached = _hub_pipelines()
+    for repo_id, size in cached:
+        typer.echo(f"  {repo_id}  ({size / 1e9:.1f} GB)")
+    if not cached:
+        typer.echo("  (none; any diffusers repo id works with --model on a machine that can download it)")
+    typer.echo(f"Schedulers: {', '.join(SCHEDULERS)}")
+
+
+def _hub_pipelines() -> list[tuple[str, int]]:
+    from huggingface_hub import scan_cache_dir
+    from huggingface_hub.errors import CacheNotFound
+
+    try:
+        info = scan_cache_dir()
+    except CacheNotFound:
+        return []
+    found = []
+    for repo in info.repos:
+        files = {f.file_name for revision in repo.revisions for f in revision.files}
+        if repo.repo_type == "model" and "model_index.json" in files:
+            found.append((repo.repo_id, repo.size_on_disk))
+    return sorted(found)
+
+
+def main() -> None:
+    """Entry point: usage errors are typer's; our own errors print one line and exit 2."""
+    try:
+        app()
+    except ChatCanvasError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""Shared fixtures: one tiny-model cache for the whole run, a fresh data folder and engine per test."""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+import warnings
+from pathlib import Path
+
+import pytest
+
+# Built once per test run and shared by every engine (and every CLI subprocess) in it.
+CACHE_DIR = Path(os.environ.get("CHATCANVAS_TEST_CACHE") or tempfile.mkdtemp(prefix="chatcanvas-test-cache-"))
+os.environ["CHATCANVAS_CACHE_DIR"] = str(CACHE_DIR)
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ["HF_HUB_OFFLINE"] = "1"
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from chatcanvas.config import Settings
+
+    return Settings(data_dir=tmp_path / "data", cache_dir=CACHE_DIR, model="tiny")
+
+
+@pytest.fixture
+def engine(settings):
+    from chatcanvas.engine import Engine
+
+    engine = Engine(settings)
+    yield engine
+    engine.close()
+
+
+def png_bytes(image, format: str = "PNG", **save_args) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=format, **save_args)
+    return buffer.getvalue()
+
+
+def pixels(path_or_image):
+    import numpy as np
+    from PIL import Image
+
+    image = path_or_image if isinstance(path_or_image, Image.Image) else Image.open(path_or_image)
+    return np.asarray(image.convert("RGB"), dtype=np.int16)
+
+
+def store_snapshot(store) -> tuple[int, int]:
+    """(records, files) in a store: what 'nothing was stored' compares."""
+    import sqlite3
+
+    with sqlite3.connect(store.db_path) as db:
+        rows = db.execute("SELECT COUNT(*) FROM images").fetchone()[0]
+    files = sum(1 for p in store.files.rglob("*.png"))
+    return rows, files
