@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
+from PIL import Image
 
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.errors import ChatCanvasError
@@ -66,6 +67,15 @@ def open_engine(settings: Settings) -> Engine:
     from chatcanvas.engine import Engine
 
     return Engine(settings)
+
+
+def check_early(request, settings: Settings) -> None:
+    """Refuse bad arguments before paying for torch and the model."""
+    from chatcanvas.engine.catalog import check_model
+    from chatcanvas.engine.validation import check_request
+
+    check_request(request, settings)
+    check_model(request.model or settings.model)
 
 
 def wait_with_progress(engine: Engine, job: Job, label: str) -> list[ImageRecord]:
@@ -128,13 +138,14 @@ def generate(
     data_dir: DataDirOpt = None,
 ) -> None:
     """Draw an image from a text prompt."""
-    settings = settings_with(model, data_dir)
-    engine = open_engine(settings)
     from chatcanvas.engine import GenerateRequest
 
+    settings = settings_with(model, data_dir)
+    request = GenerateRequest(prompt=prompt, negative_prompt=negative, width=width, height=height, steps=steps,
+                              guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler)
+    check_early(request, settings)
+    engine = open_engine(settings)
     try:
-        request = GenerateRequest(prompt=prompt, negative_prompt=negative, width=width, height=height, steps=steps,
-                                  guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler)
         records = wait_with_progress(engine, engine.submit(request, owner="local", conversation="cli"), "drawing")
         _report(records, write_outputs(records, output))
     finally:
@@ -163,10 +174,14 @@ def edit(
     for label, path in (("image", image), ("mask", mask)):
         if path is not None and not path.is_file():
             raise ChatCanvasError(f"{label}: no such file: {path}")
-    settings = settings_with(model, data_dir)
-    engine = open_engine(settings)
     from chatcanvas.engine import EditRequest
     from chatcanvas.store import edit_mask
+
+    settings = settings_with(model, data_dir)
+    placeholder = EditRequest(prompt=prompt, image=Image.new("RGB", (8, 8)), strength=strength, width=width,
+                              height=height, steps=steps, guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler)
+    check_early(placeholder, settings)
+    engine = open_engine(settings)
 
     try:
         source = engine.store.add_upload(image.read_bytes(), owner="local", conversation="cli")

@@ -1,4 +1,4 @@
-"""Which models exist and how they load: built-in ids, Hub repo ids and local diffusers folders.
+"""How models load onto the device and are kept there.
 
 Every model loads through `from_pretrained`; img2img and inpainting pipelines are made with `from_pipe`, so
 they share the text-to-image pipeline's weights instead of holding a second copy.
@@ -7,10 +7,8 @@ they share the text-to-image pipeline's weights instead of holding a second copy
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -24,7 +22,7 @@ from diffusers import (
 )
 
 from chatcanvas.config import Settings
-from chatcanvas.engine.tiny import ensure_tiny, tiny_folder
+from chatcanvas.engine.catalog import BUILTIN_MODELS, Defaults, check_model
 from chatcanvas.errors import InvalidInput, UnknownModel
 
 log = logging.getLogger(__name__)
@@ -41,40 +39,6 @@ INSTRUCT_PIPELINES = frozenset(
         "QwenImageEditPlusPipeline",
     }
 )
-_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
-
-
-@dataclass(frozen=True)
-class Defaults:
-    """What a request gets when it leaves a field out."""
-
-    width: int
-    height: int
-    steps: int
-    guidance_scale: float
-
-
-@dataclass(frozen=True)
-class BuiltinModel:
-    """A model id that needs no download: `materialize(cache_dir)` returns a local diffusers folder."""
-
-    description: str
-    materialize: Callable[[Path], Path]
-    folder: Callable[[Path], Path]
-    steps: int
-    guidance_scale: float
-
-    def is_cached(self, cache_dir: Path) -> bool:
-        return (self.folder(cache_dir) / "model_index.json").exists()
-
-
-BUILTIN_MODELS: dict[str, BuiltinModel] = {
-    "tiny": BuiltinModel(
-        "random weights, 64x64, for tests and smoke runs", ensure_tiny, tiny_folder, steps=4, guidance_scale=5.0
-    ),
-}
-
-
 def resolve_device(setting: str) -> torch.device:
     if setting != "auto":
         return torch.device(setting)
@@ -131,20 +95,7 @@ class PipelineRegistry:
         self._lock = threading.Lock()
 
     def check(self, model: str) -> None:
-        """Refuse, without loading anything, an id that cannot name a model."""
-        if not model or not model.strip():
-            raise InvalidInput("model", "must not be empty")
-        if model in BUILTIN_MODELS:
-            return
-        path = Path(model).expanduser()
-        if path.is_dir():
-            if not (path / "model_index.json").exists():
-                raise UnknownModel(model, "the folder has no model_index.json: not a diffusers pipeline")
-            return
-        if not _HUB_ID.match(model):
-            raise UnknownModel(
-                model, f"not a built-in id ({', '.join(BUILTIN_MODELS)}), a local folder or a Hub repo id like org/name"
-            )
+        check_model(model)
 
     def source(self, model: str) -> str:
         """Where `from_pretrained` reads the model: a local folder or a Hub repo id."""
@@ -165,7 +116,7 @@ class PipelineRegistry:
             return entry
 
     def _load(self, model: str) -> LoadedModel:
-        self.check(model)
+        check_model(model)
         source = self.source(model)
         started = time.perf_counter()
         try:

@@ -8,36 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from diffusers import (
-    DDIMScheduler,
-    DDPMScheduler,
-    DPMSolverMultistepScheduler,
-    EulerAncestralDiscreteScheduler,
-    EulerDiscreteScheduler,
-    HeunDiscreteScheduler,
-    LCMScheduler,
-    PNDMScheduler,
-    UniPCMultistepScheduler,
-)
-from diffusers.schedulers.scheduling_utils import SchedulerMixin
+from typing import TYPE_CHECKING
 
 from chatcanvas.errors import InvalidInput
 
-# name -> (class, config overrides)
-SCHEDULERS: dict[str, tuple[type[SchedulerMixin], dict[str, Any]]] = {
-    "euler": (EulerDiscreteScheduler, {}),
-    "euler_a": (EulerAncestralDiscreteScheduler, {}),
-    "heun": (HeunDiscreteScheduler, {}),
-    "dpmpp_2m": (DPMSolverMultistepScheduler, {"algorithm_type": "dpmsolver++", "solver_order": 2}),
-    "dpmpp_2m_karras": (
-        DPMSolverMultistepScheduler,
-        {"algorithm_type": "dpmsolver++", "solver_order": 2, "use_karras_sigmas": True},
-    ),
-    "unipc": (UniPCMultistepScheduler, {}),
-    "ddim": (DDIMScheduler, {}),
-    "ddpm": (DDPMScheduler, {}),
-    "pndm": (PNDMScheduler, {}),
-    "lcm": (LCMScheduler, {}),
+if TYPE_CHECKING:
+    from diffusers.schedulers.scheduling_utils import SchedulerMixin
+
+_DPMPP_2M = {"algorithm_type": "dpmsolver++", "solver_order": 2}
+
+# name -> (diffusers class name, config overrides); classes are imported on use, so checking a name is cheap
+SCHEDULERS: dict[str, tuple[str, dict[str, Any]]] = {
+    "euler": ("EulerDiscreteScheduler", {}),
+    "euler_a": ("EulerAncestralDiscreteScheduler", {}),
+    "heun": ("HeunDiscreteScheduler", {}),
+    "dpmpp_2m": ("DPMSolverMultistepScheduler", _DPMPP_2M),
+    "dpmpp_2m_karras": ("DPMSolverMultistepScheduler", {**_DPMPP_2M, "use_karras_sigmas": True}),
+    "unipc": ("UniPCMultistepScheduler", {}),
+    "ddim": ("DDIMScheduler", {}),
+    "ddpm": ("DDPMScheduler", {}),
+    "pndm": ("PNDMScheduler", {}),
+    "lcm": ("LCMScheduler", {}),
 }
 
 
@@ -50,6 +41,8 @@ def fresh_scheduler(base: SchedulerMixin, name: str | None) -> SchedulerMixin:
     """A new scheduler instance: the model's own kind when `name` is None, else the named kind on its config."""
     if name is None:
         return type(base).from_config(base.config)
+    import diffusers
+
     check_scheduler(name)
-    cls, overrides = SCHEDULERS[name]
-    return cls.from_config(base.config, **overrides)
+    class_name, overrides = SCHEDULERS[name]
+    return getattr(diffusers, class_name).from_config(base.config, **overrides)

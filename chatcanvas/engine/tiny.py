@@ -11,17 +11,20 @@ import shutil
 import string
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
-from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
-from transformers import CLIPTextConfig, CLIPTextModel, CLIPTokenizer
+if TYPE_CHECKING:
+    from diffusers import StableDiffusionPipeline
+    from transformers import CLIPTokenizer
 
-TINY_VERSION = "1"
+TINY_VERSION = "2"
 _SEED = 0
 
 
 def _tokenizer() -> CLIPTokenizer:
     """A character-level CLIP tokenizer from an in-code vocabulary (no merges, no download)."""
+    from transformers import CLIPTokenizer
+
     vocab: dict[str, int] = {"<|startoftext|>": 0, "<|endoftext|>": 1}
     for ch in string.ascii_lowercase + string.digits + string.punctuation:
         for token in (ch, ch + "</w>"):
@@ -31,6 +34,10 @@ def _tokenizer() -> CLIPTokenizer:
 
 def build_tiny_pipeline() -> StableDiffusionPipeline:
     """Build the tiny pipeline in memory; the same weights every time."""
+    import torch
+    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionPipeline, UNet2DConditionModel
+    from transformers import CLIPTextConfig, CLIPTextModel
+
     tokenizer = _tokenizer()
     torch.manual_seed(_SEED)
     unet = UNet2DConditionModel(
@@ -73,7 +80,7 @@ def build_tiny_pipeline() -> StableDiffusionPipeline:
     )
     scheduler = EulerDiscreteScheduler(
         beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear", num_train_timesteps=1000,
-        timestep_spacing="trailing",
+        timestep_spacing="trailing", steps_offset=1,
     )
     return StableDiffusionPipeline(
         unet=unet,

@@ -1,0 +1,61 @@
+"""Which model ids exist: the built-in ones, Hub repo ids and local diffusers folders. Cheap to import."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from chatcanvas.engine.tiny import ensure_tiny, tiny_folder
+from chatcanvas.errors import InvalidInput, UnknownModel
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """What a request gets when it leaves a field out."""
+
+    width: int
+    height: int
+    steps: int
+    guidance_scale: float
+
+
+@dataclass(frozen=True)
+class BuiltinModel:
+    """A model id that needs no download: `materialize(cache_dir)` returns a local diffusers folder."""
+
+    description: str
+    materialize: Callable[[Path], Path]
+    folder: Callable[[Path], Path]
+    steps: int
+    guidance_scale: float
+
+    def is_cached(self, cache_dir: Path) -> bool:
+        return (self.folder(cache_dir) / "model_index.json").exists()
+
+
+BUILTIN_MODELS: dict[str, BuiltinModel] = {
+    "tiny": BuiltinModel(
+        "random weights, 64x64, for tests and smoke runs", ensure_tiny, tiny_folder, steps=4, guidance_scale=5.0
+    ),
+}
+
+
+def check_model(model: str) -> None:
+    """Refuse, without loading anything, an id that cannot name a model."""
+    if not isinstance(model, str) or not model.strip():
+        raise InvalidInput("model", "must not be empty")
+    if model in BUILTIN_MODELS:
+        return
+    path = Path(model).expanduser()
+    if path.is_dir():
+        if not (path / "model_index.json").exists():
+            raise UnknownModel(model, "the folder has no model_index.json: not a diffusers pipeline")
+        return
+    if not _HUB_ID.match(model):
+        raise UnknownModel(
+            model, f"not a built-in id ({', '.join(BUILTIN_MODELS)}), a local folder or a Hub repo id like org/name"
+        )

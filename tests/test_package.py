@@ -1,0 +1,62 @@
+"""The public surface: pinned so that a change to it is a decision, not an accident."""
+
+from __future__ import annotations
+
+import importlib
+
+import chatcanvas
+
+
+def test_public_names_are_pinned():
+    assert chatcanvas.__all__ == [
+        "EditRequest", "Engine", "GenerateRequest", "ImageRecord", "ImageStore", "Settings", "ToolContext",
+        "create_image_tools", "get_settings",
+    ]
+    for name in chatcanvas.__all__:
+        assert getattr(chatcanvas, name) is not None
+    assert importlib.import_module("chatcanvas.tools").__all__ == ["ToolContext", "create_image_tools"]
+
+
+def test_settings_read_the_environment_once(monkeypatch, tmp_path):
+    from chatcanvas.config import Settings, get_settings
+
+    monkeypatch.setenv("CHATCANVAS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CHATCANVAS_MAX_STEPS", "12")
+    monkeypatch.setenv("CHATCANVAS_DEVICE", "cpu")
+    get_settings.cache_clear()
+    try:
+        settings = get_settings()
+        assert settings is get_settings()
+        assert (settings.resolved_data_dir, settings.max_steps, settings.device) == (tmp_path, 12, "cpu")
+        assert Settings(dtype="auto").dtype == "auto"
+    finally:
+        get_settings.cache_clear()
+
+
+def test_auto_device_and_dtype_on_this_machine():
+    import torch
+
+    from chatcanvas.engine.registry import resolve_device, resolve_dtype
+
+    device = resolve_device("auto")
+    if not torch.cuda.is_available():
+        assert resolve_dtype("auto", torch.device("cpu")) == torch.float32
+    assert resolve_dtype("float16", device) == torch.float16
+    assert resolve_device("cpu").type == "cpu"
+
+
+def test_the_engine_layer_imports_nothing_from_the_layers_above():
+    import pathlib
+    import re
+
+    root = pathlib.Path(chatcanvas.__file__).parent
+    forbidden = {
+        "engine": r"langchain|langgraph|fastapi|chatcanvas\.(tools|agent|server)",
+        "store": r"torch|diffusers|langchain|fastapi|chatcanvas\.(engine|tools|agent|server)",
+        "tools": r"fastapi|starlette|slack|discord|chatcanvas\.(agent|server)",
+    }
+    for layer, pattern in forbidden.items():
+        for path in (root / layer).glob("*.py"):
+            for line in path.read_text().splitlines():
+                if re.match(r"\s*(from|import)\s", line):
+                    assert not re.search(rf"\b({pattern})\b", line), f"{path.name}: {line.strip()}"
