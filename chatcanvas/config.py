@@ -22,6 +22,11 @@ class Settings(BaseSettings):
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
     scheduler: str | None = Field(default=None, description="Default scheduler; None keeps the model's own.")
 
+    llm: str = Field(default="router", description="'router' (offline), 'provider:model', or 'hf:repo/id'.")
+    llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server (vLLM, llama.cpp, LM Studio).")
+    llm_api_key: str | None = Field(default=None, description="Key for llm_base_url; most local servers need none.")
+    database_url: str | None = Field(default=None, description="postgresql://... for conversations; else SQLite.")
+
     queue_size: int = Field(default=64, ge=1, description="Jobs waiting for the device, all users together.")
     max_width: int = Field(default=1536, ge=8)
     max_height: int = Field(default=1536, ge=8)

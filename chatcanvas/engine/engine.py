@@ -68,6 +68,13 @@ class Engine:
             raise NotFound(f"no job {job_id!r}")
         return job
 
+    def active_jobs(self, owner: str, conversation: str | None = None) -> list[Job]:
+        """The owner's queued and running jobs (in one conversation when given)."""
+        with self._jobs_lock:
+            jobs = list(self._jobs.values())
+        return [job for job in jobs if job.owner == owner and not job.done
+                and (conversation is None or job.conversation == conversation)]
+
     def cancel(self, job: Job) -> None:
         """Cancel a queued job (it never runs) or a running one (it stops after the current step)."""
         job.cancel()

@@ -145,10 +145,21 @@ class ImageStore:
     def add_upload(self, data: bytes, *, owner: str, conversation: str | None = None,
                    field: str = "image") -> ImageRecord:
         """Validate uploaded bytes and store them as an image of operation `upload` (EXIF is not kept)."""
-        image = decode_image(data, max_bytes=self.max_upload_bytes, max_pixels=self.max_upload_pixels, field=field)
-        meta = ImageMeta(owner=owner, conversation=conversation, operation="upload",
-                         width=image.width, height=image.height)
-        return self.save(image, meta)
+        return self.add_uploads([data], owner=owner, conversation=conversation, field=field)[0]
+
+    def add_uploads(self, files: list[bytes], *, owner: str, conversation: str | None = None,
+                    field: str = "images") -> list[ImageRecord]:
+        """Validate every file first, then store them all: one bad file stores none."""
+        images = [
+            decode_image(data, max_bytes=self.max_upload_bytes, max_pixels=self.max_upload_pixels,
+                         field=field if len(files) == 1 else f"{field}[{index}]")
+            for index, data in enumerate(files)
+        ]
+        return [
+            self.save(image, ImageMeta(owner=owner, conversation=conversation, operation="upload",
+                                       width=image.width, height=image.height))
+            for image in images
+        ]
 
     # --- reading ------------------------------------------------------------------------------------
     def path_for(self, image_id: str) -> Path:

@@ -101,7 +101,7 @@ def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user:
         guidance_scale: float | None = None,
         seed: int | None = None,
         n: int = 1,
-        runtime: ToolRuntime = None,
+        runtime: ToolRuntime[Any, Any] = None,
     ) -> tuple[str, Artifact]:
         """Draw new images from a text description. Use it when the user asks for a picture of something new.
 
@@ -127,7 +127,7 @@ def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user:
         strength: float | None = None,
         mask_image_id: str | None = None,
         seed: int | None = None,
-        runtime: ToolRuntime = None,
+        runtime: ToolRuntime[Any, Any] = None,
     ) -> tuple[str, Artifact]:
         """Change an existing image (by default the conversation's current one) to match a description.
 

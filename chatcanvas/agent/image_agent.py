@@ -1,0 +1,211 @@
+"""`ImageAgent`: the Python API chat apps embed. One call per user message; images in, images out.
+
+    agent = ImageAgent.create(model="tiny", llm="router")
+    reply = agent.chat("draw a red fox", user="alice", conversation="main")
+    reply.text, reply.images, reply.tool_calls
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain.agents import create_agent
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langgraph.errors import GraphRecursionError
+
+from chatcanvas.agent.capabilities import Capability, Services, default_capabilities
+from chatcanvas.agent.checkpoint import open_checkpointer, thread_id
+from chatcanvas.agent.llm import load_llm
+from chatcanvas.agent.middleware import ImageStateMiddleware
+from chatcanvas.config import Settings, get_settings
+from chatcanvas.engine import Engine
+from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, NotFound
+from chatcanvas.store import ImageRecord
+from chatcanvas.tools import ToolContext
+
+MAX_MESSAGE_CHARS = 8000
+RECURSION_LIMIT = 16
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The agent's answer to one message."""
+
+    text: str
+    images: list[ImageRecord]
+    tool_calls: list[dict[str, Any]]
+    conversation: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A step of an image job made during the turn (from `stream`)."""
+
+    job_id: str
+    status: str
+    step: int
+    total: int
+
+
+class ImageAgent:
+    """An image-making chat agent over one engine: LangChain `create_agent`, image tools, persistent threads."""
+
+    def __init__(self, engine: Engine, chat_model: BaseChatModel, *, capabilities: Sequence[Capability] | None = None,
+                 settings: Settings | None = None):
+        self.settings = settings or engine.settings
+        self.engine = engine
+        self.store = engine.store
+        self._resources = ExitStack()
+        self._capabilities = list(capabilities or default_capabilities())
+        services = Services(engine, self.store, self.settings)
+        tools = [tool for capability in self._capabilities for tool in capability.tools(services)]
+        self.checkpointer = open_checkpointer(self.settings.resolved_data_dir, self.settings.database_url,
+                                              self._resources)
+        self.graph = create_agent(
+            chat_model,
+            tools=tools,
+            middleware=[ImageStateMiddleware(self.store, self._capabilities)],
+            context_schema=ToolContext,
+            checkpointer=self.checkpointer,
+        )
+        self._thread_locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    @classmethod
+    def create(cls, model: str | None = None, llm: str | BaseChatModel | None = None,
+               data_dir: str | Path | None = None, *, settings: Settings | None = None,
+               capabilities: Sequence[Capability] | None = None) -> ImageAgent:
+        """An agent with its own engine; every argument is optional and defaults to the settings."""
+        updates: dict[str, Any] = {}
+        if model:
+            updates["model"] = model
+        if data_dir:
+            updates["data_dir"] = Path(data_dir)
+        if isinstance(llm, str):
+            updates["llm"] = llm
+        settings = (settings or get_settings()).model_copy(update=updates)
+        capabilities = list(capabilities or default_capabilities())
+        rules = [rule for capability in capabilities for rule in capability.rules]
+        chat_model = load_llm(llm if isinstance(llm, BaseChatModel) else settings.llm, rules=rules,
+                              base_url=settings.llm_base_url, api_key=settings.llm_api_key)
+        return cls(Engine(settings), chat_model, capabilities=capabilities, settings=settings)
+
+    # --- chatting ----------------------------------------------------------------------------------
+    def chat(self, text: str, images: Sequence[bytes] = (), user: str = "local",
+             conversation: str = "default") -> Reply:
+        """Send one message (with optional image attachments) and get the reply once every tool is done."""
+        reply = None
+        for item in self.stream(text, images, user=user, conversation=conversation):
+            if isinstance(item, Reply):
+                reply = item
+        assert reply is not None
+        return reply
+
+    async def achat(self, text: str, images: Sequence[bytes] = (), user: str = "local",
+                    conversation: str = "default") -> Reply:
+        """`chat` without blocking the event loop (the device work runs on the engine's worker anyway)."""
+        return await asyncio.to_thread(self.chat, text, images, user, conversation)
+
+    def stream(self, text: str, images: Sequence[bytes] = (), user: str = "local",
+               conversation: str = "default") -> Iterator[Progress | Reply]:
+        """Yield `Progress` for each denoising step of the turn's image jobs, then the final `Reply`."""
+        if not isinstance(text, str):
+            raise InvalidInput("message", "must be text")
+        if not text.strip() and not images:
+            raise InvalidInput("message", "must not be empty")
+        if len(text) > MAX_MESSAGE_CHARS:
+            raise InvalidInput("message", f"is {len(text)} characters long; the limit is {MAX_MESSAGE_CHARS}")
+        _check_name("user", user)
+        _check_name("conversation", conversation)
+        attached = self.store.add_uploads(list(images), owner=user, conversation=conversation) if images else []
+
+        human = HumanMessage(content=text or "(image attached)", id=f"msg_{uuid.uuid4().hex}")
+        state: dict[str, Any] = {"messages": [human], "attached_image_ids": [r.id for r in attached]}
+        if attached:
+            state["current_image_id"] = attached[-1].id
+        config = {"configurable": {"thread_id": thread_id(user, conversation), "user": user,
+                                   "conversation": conversation}, "recursion_limit": RECURSION_LIMIT}
+        final: dict[str, Any] | None = None
+        with self._thread_lock(user, conversation):
+            try:
+                for mode, chunk in self.graph.stream(state, config, context=ToolContext(user, conversation),
+                                                     stream_mode=["custom", "values"]):
+                    if mode == "custom" and isinstance(chunk, dict) and chunk.get("type") == "progress":
+                        yield Progress(chunk["job_id"], chunk["status"], chunk["step"], chunk["total"])
+                    elif mode == "values":
+                        final = chunk
+            except GraphRecursionError:
+                final = None
+                stopped = "I stopped after too many steps without finishing; please rephrase the request."
+                yield Reply(stopped, [], [], conversation)
+                return
+            except ChatCanvasError:
+                raise
+            except Exception as exc:
+                raise EngineError(f"the agent failed: {type(exc).__name__}: {exc}") from exc
+        yield self._reply(final or {}, human.id, user, conversation)
+
+    def _reply(self, state: dict[str, Any], human_id: str, user: str, conversation: str) -> Reply:
+        messages: list[BaseMessage] = state.get("messages", [])
+        start = next((i for i, m in enumerate(messages) if m.id == human_id), len(messages))
+        turn = messages[start + 1:]
+        tool_calls = [{"name": call["name"], "args": call["args"]}
+                      for m in turn if isinstance(m, AIMessage) for call in m.tool_calls]
+        images = []
+        for message in turn:
+            if isinstance(message, ToolMessage) and message.status != "error" and isinstance(message.artifact, dict):
+                for image in message.artifact.get("images", []):
+                    images.append(self.store.get(image["id"], user))
+        last_ai = next((m for m in reversed(turn) if isinstance(m, AIMessage) and not m.tool_calls), None)
+        text = last_ai.text if last_ai is not None else ""
+        return Reply(text=text, images=images, tool_calls=tool_calls, conversation=conversation)
+
+    # --- the conversation ----------------------------------------------------------------------------
+    def messages(self, user: str = "local", conversation: str = "default") -> list[BaseMessage]:
+        snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id(user, conversation)}})
+        return list(snapshot.values.get("messages", []))
+
+    def current_image(self, user: str = "local", conversation: str = "default") -> ImageRecord | None:
+        snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id(user, conversation)}})
+        image_id = snapshot.values.get("current_image_id")
+        if not image_id:
+            return None
+        try:
+            return self.store.get(image_id, user)
+        except NotFound:
+            return None
+
+    def cancel(self, user: str = "local", conversation: str = "default") -> int:
+        """Cancel the conversation's queued and running image jobs; the turn then ends with a reply."""
+        jobs = self.engine.active_jobs(user, conversation)
+        for job in jobs:
+            self.engine.cancel(job)
+        return len(jobs)
+
+    def close(self) -> None:
+        self.engine.close()
+        self._resources.close()
+
+    def __enter__(self) -> ImageAgent:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _thread_lock(self, user: str, conversation: str) -> threading.Lock:
+        key = thread_id(user, conversation)
+        with self._locks_guard:
+            return self._thread_locks.setdefault(key, threading.Lock())
+
+
+def _check_name(field: str, value: object) -> None:
+    if not isinstance(value, str) or not value.strip() or len(value) > 200:
+        raise InvalidInput(field, "must be a non-empty name of at most 200 characters")

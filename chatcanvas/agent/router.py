@@ -1,0 +1,138 @@
+"""The built-in offline LLM: a deterministic intent router written as a chat model that emits tool calls.
+
+It runs inside the same `create_agent` loop as any LLM, so tools, state and persistence are shared. It reads
+the last user message; the turn facts it needs (the current image, what capabilities know, such as subject
+names) reach it as the `turn` setting the agent's middleware binds. After a tool ran it writes the reply.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.tools import BaseTool
+from pydantic import Field
+
+from chatcanvas.agent import intents
+
+
+@dataclass(frozen=True)
+class TurnFacts:
+    """What the router may know about the conversation beyond the messages."""
+
+    current_image_id: str | None = None
+    current_prompt: str | None = None
+    attached_image_ids: tuple[str, ...] = ()
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_image(self) -> bool:
+        return self.current_image_id is not None
+
+
+# A rule looks at (message text, facts) and returns (tool name, args) or None; lower priority runs first.
+Rule = Callable[[str, TurnFacts], "tuple[str, dict] | None"]
+
+
+@dataclass(frozen=True)
+class RouterRule:
+    name: str
+    priority: int
+    decide: Rule
+
+
+def _edit_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    if facts.has_image and intents.is_edit(text):
+        return "edit_image", {"prompt": intents.merged_edit_prompt(facts.current_prompt, text)}
+    return None
+
+
+def _draw_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    prompt = intents.draw_prompt(text)
+    return ("generate_image", {"prompt": prompt}) if prompt else None
+
+
+IMAGE_RULES = (RouterRule("edit", 50, _edit_rule), RouterRule("draw", 60, _draw_rule))
+
+
+class IntentRouter(BaseChatModel):
+    """Offline, deterministic, tool-calling: `llm="router"`."""
+
+    rules: list[RouterRule] = Field(default_factory=lambda: list(IMAGE_RULES))
+    bound_tools: list[str] = Field(default_factory=list)
+    turn: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def _llm_type(self) -> str:
+        return "chatcanvas-router"
+
+    def bind_tools(self, tools: Sequence[BaseTool | dict | Any], *, tool_choice: Any = None,
+                   turn: dict[str, Any] | None = None, **kwargs: Any) -> IntentRouter:
+        names = [t.name if isinstance(t, BaseTool) else t.get("name", "") for t in tools]
+        return self.model_copy(update={"bound_tools": names, "turn": turn or {}})
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
+                  **kwargs: Any) -> ChatResult:
+        turn = kwargs.get("turn") or self.turn
+        message = self._respond(messages, _facts(turn))
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _respond(self, messages: list[BaseMessage], facts: TurnFacts) -> AIMessage:
+        if messages and isinstance(messages[-1], ToolMessage):
+            return AIMessage(content=_summarise(_tool_results(messages)))
+        human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
+        text = _text_of(human) if human is not None else ""
+        for rule in sorted(self.rules, key=lambda r: r.priority):
+            decision = rule.decide(text, facts)
+            if decision is not None and decision[0] in self.bound_tools:
+                name, args = decision
+                return AIMessage(content="", tool_calls=[
+                    {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+                ])
+        return AIMessage(content=intents.chat_reply(text, facts.has_image))
+
+
+def _facts(turn: dict[str, Any]) -> TurnFacts:
+    return TurnFacts(
+        current_image_id=turn.get("current_image_id"),
+        current_prompt=turn.get("current_prompt"),
+        attached_image_ids=tuple(turn.get("attached_image_ids") or ()),
+        extras=turn.get("extras") or {},
+    )
+
+
+def _text_of(message: BaseMessage) -> str:
+    if isinstance(message.content, str):
+        return message.content
+    return " ".join(part.get("text", "") for part in message.content if isinstance(part, dict))
+
+
+def _tool_results(messages: list[BaseMessage]) -> list[ToolMessage]:
+    results: list[ToolMessage] = []
+    for message in reversed(messages):
+        if not isinstance(message, ToolMessage):
+            break
+        results.append(message)
+    return list(reversed(results))
+
+
+def _summarise(results: list[ToolMessage]) -> str:
+    lines = []
+    for result in results:
+        if result.status == "error":
+            lines.append(f"Sorry, I couldn't do that: {result.content}")
+            continue
+        images = (result.artifact or {}).get("images", []) if isinstance(result.artifact, dict) else []
+        if images:
+            ids = ", ".join(image["id"] for image in images)
+            noun = "image" if len(images) == 1 else "images"
+            lines.append(f"Here is your {noun} ({ids}). Ask me to change it, e.g. \"make it blue\".")
+        else:
+            lines.append(str(result.content) if isinstance(result.content, str) else json.dumps(result.content))
+    return "\n".join(lines)
