@@ -18,7 +18,7 @@ _COLOR = re.compile(rf"\b({'|'.join(COLORS)})\b", re.IGNORECASE)
 _POLITE = r"(?:(?:hey|hi|ok|okay|so|now|and|then|please|pls|kindly)[,!]?\s+)*"
 _ASK = r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|i\s+(?:want|would\s+like|'d\s+like)\s+(?:you\s+to\s+)?|i\s+need\s+|let'?s\s+|give\s+me\s+)?"
 _DRAW_VERB = r"(?:draw|paint|sketch|generate|imagine|create|render|illustrate|design|doodle|make|show)"
-_PICTURE = r"(?:(?:an?\s+|the\s+|some\s+)?(?:new\s+)?(?:picture|pic|image|photo|drawing|painting|sketch|illustration|render|rendering|portrait)s?\s+(?:of|showing|with)\s+)"
+_PICTURE = r"(?:(?:an?\s+|the\s+|some\s+)?(?:new\s+)?(?:picture|pic|image|photo|drawing|painting|sketch|illustration|render|rendering)s?\s+(?:of|showing|with)\s+)"
 
 DRAW_START = re.compile(rf"^{_POLITE}{_ASK}{_DRAW_VERB}\b(?:\s+(?:me|us))?\s*(?:{_PICTURE})?", re.IGNORECASE)
 DRAW_ANYWHERE = re.compile(rf"{_PICTURE}|\b(?:draw|paint|sketch|imagine|illustrate)\b", re.IGNORECASE)
@@ -95,33 +95,16 @@ def merged_edit_prompt(current: str | None, instruction: str) -> str:
         return target or instruction
     base = current.strip().rstrip(".")
 
-    # recolour: "make it blue", "make the circle green", "change the color to red", "turn it yellow"
+    # recolour: "make it blue", "make the circle green", "change the background to red", "turn it yellow"
     colors = _COLOR.findall(instruction)
-    recolor = re.match(r"^(make|turn|change|recolou?r|paint)\b", lowered) and colors and not lowered.startswith(
-        ("make it more", "make it less"))
-    if recolor:
-        new = colors[-1].lower()
-        target = re.search(r"\b(?:make|turn|paint|recolou?r|change)\s+the\s+([a-z]+)", lowered)
-        if target and target.group(1) not in ("color", "colour", "background", "image", "picture"):
-            noun = target.group(1)
-            replaced = re.sub(rf"\b({'|'.join(COLORS)})(\s+(?:\w+\s+)?{noun})\b", rf"{new}\2", base, count=1,
-                              flags=re.I)
-            if replaced != base:
-                return replaced
-            return re.sub(rf"\b({noun})\b", rf"{new} \1", base, count=1, flags=re.I)
-        if "background" in lowered:
-            replaced = re.sub(rf"\b({'|'.join(COLORS)})(\s+background)\b", rf"{new}\2", base, flags=re.I)
-            return replaced if replaced != base else f"{base}, on a {new} background"
-        if _COLOR.search(base):
-            return _COLOR.sub(new, base, count=1)
-        return f"{new} {base}" if not re.match(r"^(an?|the)\s", base, re.I) else re.sub(
-            r"^(an?|the)\s", lambda m: ("a " if m.group(1).lower() == "an" else m.group(0)) + new + " ", base,
-            count=1, flags=re.I)
+    if colors and re.match(r"^(make|turn|change|recolou?r|paint)\b", lowered) and not re.match(
+            r"^make\s+(it|this|that)\s+(more|less)\b", lowered):
+        return _fix_articles(_recolor(base, lowered, colors[-1].lower()))
 
     removal = re.match(r"^(remove|delete|erase|without|get\s+rid\s+of)\s+(?:the\s+|a\s+|an\s+)?(.+)$", lowered)
     if removal:
         thing = removal.group(2).strip()
-        pattern = rf",?\s*(with\s+)?(an?\s+|the\s+)?{re.escape(thing)}\b"
+        pattern = rf",?\s*with\s+(?:an?\s+|the\s+|some\s+)?{re.escape(thing)}\b"
         stripped = re.sub(pattern, "", base, flags=re.I).strip(" ,")
         return stripped if stripped and stripped != base else f"{base}, without {thing}"
 
@@ -140,6 +123,33 @@ def merged_edit_prompt(current: str | None, instruction: str) -> str:
     if plain:
         return f"{base}, {plain.group(1)}"
     return f"{base}, {instruction}"
+
+
+def _recolor(base: str, instruction: str, new: str) -> str:
+    target = re.search(r"\b(?:make|turn|paint|recolou?r|change)\s+the\s+([a-z]+)", instruction)
+    noun = target.group(1) if target else None
+    if noun in ("color", "colour", "image", "picture"):
+        noun = None
+    if noun:  # the colour word before that noun ("red circle", "red big circle"), or a new one
+        replaced = re.sub(rf"\b({'|'.join(COLORS)})(\s+(?:\w+\s+)?{noun})\b", rf"{new}\2", base, count=1,
+                          flags=re.I)
+        if replaced != base:
+            return replaced
+        if noun == "background":
+            return f"{base}, on a {new} background"
+        return re.sub(rf"\b({noun})\b", rf"{new} \1", base, count=1, flags=re.I)
+    if _COLOR.search(base):
+        return _COLOR.sub(new, base, count=1)
+    article = re.match(r"^(an?|the)\s+", base, re.I)
+    if article:
+        return f"{article.group(1)} {new} {base[article.end():]}"
+    return f"{new} {base}"
+
+
+def _fix_articles(text: str) -> str:
+    """ "a orange" -> "an orange", "an red" -> "a red" (only before colour words, which the recolour wrote)."""
+    text = re.sub(rf"\b([Aa])\s+(?=(?:{'|'.join(c for c in COLORS if c[0] in 'aeiou')})\b)", r"\1n ", text)
+    return re.sub(rf"\b([Aa])n\s+(?=(?:{'|'.join(c for c in COLORS if c[0] not in 'aeiou')})\b)", r"\1 ", text)
 
 
 def chat_reply(text: str, has_image: bool) -> str:
