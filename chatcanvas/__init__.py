@@ -6,6 +6,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from chatcanvas.agent import ImageAgent, Reply
     from chatcanvas.config import Settings, get_settings
     from chatcanvas.engine import EditRequest, Engine, GenerateRequest
     from chatcanvas.store import ImageRecord, ImageStore
@@ -17,6 +18,8 @@ _EXPORTS = {
     "EditRequest": "chatcanvas.engine",
     "Engine": "chatcanvas.engine",
     "GenerateRequest": "chatcanvas.engine",
+    "ImageAgent": "chatcanvas.agent",
+    "Reply": "chatcanvas.agent",
     "ImageRecord": "chatcanvas.store",
     "ImageStore": "chatcanvas.store",
     "Settings": "chatcanvas.config",

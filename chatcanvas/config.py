@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
     scheduler: str | None = Field(default=None, description="Default scheduler; None keeps the model's own.")
+    steps: int | None = Field(default=None, ge=1, description="Default steps; None uses the model's default.")
+    guidance_scale: float | None = Field(default=None, ge=0, description="Default guidance; None: the model's.")
 
     llm: str = Field(default="router", description="'router' (offline), 'provider:model', or 'hf:repo/id'.")
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server (vLLM, llama.cpp, LM Studio).")

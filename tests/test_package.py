@@ -9,7 +9,8 @@ import chatcanvas
 
 def test_public_names_are_pinned():
     assert chatcanvas.__all__ == [
-        "EditRequest", "Engine", "GenerateRequest", "ImageRecord", "ImageStore", "Settings", "ToolContext",
+        "EditRequest", "Engine", "GenerateRequest", "ImageAgent", "ImageRecord", "ImageStore", "Reply", "Settings",
+        "ToolContext",
         "create_image_tools", "get_settings",
     ]
     for name in chatcanvas.__all__:
@@ -54,6 +55,7 @@ def test_the_engine_layer_imports_nothing_from_the_layers_above():
         "engine": r"langchain|langgraph|fastapi|chatcanvas\.(tools|agent|server)",
         "store": r"torch|diffusers|langchain|fastapi|chatcanvas\.(engine|tools|agent|server)",
         "tools": r"fastapi|starlette|slack|discord|chatcanvas\.(agent|server)",
+        "agent": r"fastapi|starlette|slack|discord|chatcanvas\.server",
     }
     for layer, pattern in forbidden.items():
         for path in (root / layer).glob("*.py"):

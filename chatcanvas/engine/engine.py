@@ -12,8 +12,9 @@ from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job, JobSpec
 from chatcanvas.engine.queue import FairQueue
 from chatcanvas.engine.registry import PipelineRegistry
 from chatcanvas.engine.runner import resolve, run_job
+from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.engine.validation import check_request
-from chatcanvas.errors import ChatCanvasError, EngineError, JobCancelled, NotFound
+from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, JobCancelled, NotFound
 from chatcanvas.store.images import ImageMeta, ImageRecord, ImageStore
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,10 @@ class Engine:
     def __init__(self, settings: Settings | None = None, store: ImageStore | None = None,
                  registry: PipelineRegistry | None = None):
         self.settings = settings or get_settings()
+        check_scheduler(self.settings.scheduler)
+        if self.settings.steps is not None and self.settings.steps > self.settings.max_steps:
+            raise InvalidInput("steps", f"the default steps ({self.settings.steps}) exceed max_steps "
+                                        f"({self.settings.max_steps})")
         self.store = store or ImageStore.from_settings(self.settings)
         self.registry = registry or PipelineRegistry(self.settings)
         self.queue = FairQueue(self.settings.queue_size)

@@ -54,15 +54,17 @@ def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
             strength = request.strength if request.strength is not None else DEFAULT_EDIT_STRENGTH
     else:
         kind, fallback = "text2img", (defaults.width, defaults.height)
+    guidance = next(g for g in (request.guidance_scale, settings.guidance_scale, defaults.guidance_scale)
+                    if g is not None)
     return RunParams(
         kind=kind,
         prompt=request.prompt,
         negative_prompt=request.negative_prompt,
         width=request.width or fallback[0],
         height=request.height or fallback[1],
-        steps=request.steps or defaults.steps,
-        guidance_scale=request.guidance_scale if request.guidance_scale is not None else defaults.guidance_scale,
-        scheduler=request.scheduler,
+        steps=request.steps or settings.steps or defaults.steps,
+        guidance_scale=guidance,
+        scheduler=request.scheduler or settings.scheduler,
         strength=strength,
         seeds=job.spec.seeds,
     )

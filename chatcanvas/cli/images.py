@@ -1,4 +1,4 @@
-"""The `chatcanvas` command: generate and edit images, list models."""
+"""`chatcanvas generate`, `edit` and `models`."""
 
 from __future__ import annotations
 
@@ -12,21 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 from PIL import Image
 
-from chatcanvas.config import Settings, get_settings
+from chatcanvas.cli.common import DataDirOpt, ModelOpt, app, progress_bar, quiet_libraries, settings_with
+from chatcanvas.config import Settings
 from chatcanvas.errors import ChatCanvasError
 
 if TYPE_CHECKING:
     from chatcanvas.engine import Engine, Job
     from chatcanvas.store import ImageRecord
 
-app = typer.Typer(
-    help="chatcanvas: image tools for chats and agents (generate, edit, personalize) on diffusers.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Built-in id (tiny), Hub repo id or local folder.")]
 SeedOpt = Annotated[Optional[int], typer.Option(help="Seed for reproducible pixels; n>1 uses seed, seed+1, ...")]
 StepsOpt = Annotated[Optional[int], typer.Option(help="Denoising steps (default: the model's).")]
 GuidanceOpt = Annotated[Optional[float], typer.Option("--guidance", help="Classifier-free guidance scale.")]
@@ -36,34 +29,10 @@ WidthOpt = Annotated[Optional[int], typer.Option(help="Width in pixels, a multip
 HeightOpt = Annotated[Optional[int], typer.Option(help="Height in pixels, a multiple of 8.")]
 NOpt = Annotated[int, typer.Option("--n", "-n", help="How many images.")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Where to write the PNG.")]
-DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Where images and metadata are kept.")]
-
-
-def _quiet_libraries() -> None:
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
-    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
-    import warnings
-
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    from diffusers.utils import logging as diffusers_logging
-    from transformers.utils import logging as transformers_logging
-
-    diffusers_logging.disable_progress_bar()
-    transformers_logging.disable_progress_bar()
-
-
-def settings_with(model: str | None = None, data_dir: Path | None = None) -> Settings:
-    updates: dict = {}
-    if model:
-        updates["model"] = model
-    if data_dir:
-        updates["data_dir"] = data_dir
-    return get_settings().model_copy(update=updates)
 
 
 def open_engine(settings: Settings) -> Engine:
-    _quiet_libraries()
+    quiet_libraries()
     from chatcanvas.engine import Engine
 
     return Engine(settings)
@@ -80,12 +49,9 @@ def check_early(request, settings: Settings) -> None:
 
 def wait_with_progress(engine: Engine, job: Job, label: str) -> list[ImageRecord]:
     """Wait for `job` with a progress bar on stderr; Ctrl-C cancels the job."""
-    from tqdm import tqdm
-
     events: queue.SimpleQueue = queue.SimpleQueue()
     job.subscribe(events.put)
-    with tqdm(total=job.total or None, desc=label, unit="step", file=sys.stderr, leave=False,
-              disable=not sys.stderr.isatty() and os.environ.get("CHATCANVAS_PROGRESS") != "1") as bar:
+    with progress_bar(label, job.total) as bar:
         try:
             while True:
                 event = events.get()
@@ -201,7 +167,7 @@ def edit(
 @app.command()
 def models(data_dir: DataDirOpt = None) -> None:
     """List the built-in model ids and the diffusers models cached locally."""
-    _quiet_libraries()
+    quiet_libraries()
     from chatcanvas.engine.registry import BUILTIN_MODELS
     from chatcanvas.engine.schedulers import SCHEDULERS
 
@@ -233,16 +199,3 @@ def _hub_pipelines() -> list[tuple[str, int]]:
         if repo.repo_type == "model" and "model_index.json" in files:
             found.append((repo.repo_id, repo.size_on_disk))
     return sorted(found)
-
-
-def main() -> None:
-    """Entry point: usage errors are typer's; our own errors print one line and exit 2."""
-    try:
-        app()
-    except ChatCanvasError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise SystemExit(2) from None
-
-
-if __name__ == "__main__":
-    main()

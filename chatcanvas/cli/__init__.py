@@ -1,0 +1,22 @@
+"""The `chatcanvas` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from chatcanvas.cli import chat, images  # noqa: F401  (each registers its commands)
+from chatcanvas.cli.common import app
+from chatcanvas.errors import ChatCanvasError
+
+
+def main() -> None:
+    """Entry point: usage errors are typer's; our own errors print one line and exit 2."""
+    try:
+        app()
+    except ChatCanvasError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise SystemExit(2) from None
+
+
+if __name__ == "__main__":
+    main()

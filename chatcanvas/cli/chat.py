@@ -1,0 +1,197 @@
+"""`chatcanvas chat` (an image chat in the terminal) and `chatcanvas demo` (a scripted conversation to HTML)."""
+
+from __future__ import annotations
+
+import html
+import queue
+import shutil
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from chatcanvas.cli.common import DataDirOpt, ModelOpt, app, progress_bar, quiet_libraries, settings_with
+from chatcanvas.errors import ChatCanvasError
+
+if TYPE_CHECKING:
+    from chatcanvas.agent import ImageAgent, Reply
+    from chatcanvas.store import ImageRecord
+
+LlmOpt = Annotated[Optional[str], typer.Option("--llm", help="router (offline), provider:model, or hf:org/model.")]
+BaseUrlOpt = Annotated[Optional[str], typer.Option("--llm-base-url", help="An OpenAI-compatible server's /v1 URL.")]
+
+DEMO_SCRIPT = (
+    "draw a red fox in the snow",
+    "make it blue",
+    "now with a hat",
+    "what can you do?",
+)
+
+
+def open_agent(model: str | None, llm: str | None, base_url: str | None, data_dir: Path | None) -> ImageAgent:
+    quiet_libraries()
+    from chatcanvas.agent import ImageAgent
+
+    settings = settings_with(model, data_dir)
+    if llm:
+        settings = settings.model_copy(update={"llm": llm})
+    if base_url:
+        settings = settings.model_copy(update={"llm_base_url": base_url})
+    return ImageAgent.create(settings=settings)
+
+
+def run_turn(agent: ImageAgent, text: str, images: list[bytes], user: str, conversation: str) -> Reply:
+    """One turn with a progress bar; Ctrl-C cancels the running image job and the turn ends with a reply."""
+    from chatcanvas.agent import Progress
+
+    items: queue.SimpleQueue = queue.SimpleQueue()
+
+    def work() -> None:
+        try:
+            for item in agent.stream(text, images, user=user, conversation=conversation):
+                items.put(item)
+        except BaseException as exc:  # handed to the main thread, which raises it
+            items.put(exc)
+        items.put(None)
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if agent.cancel(user, conversation):
+            typer.echo("\ncancelling the image...", err=True)
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)  # Ctrl-C stops the image, not the program
+    threading.Thread(target=work, name="chatcanvas-turn", daemon=True).start()
+    reply, bar = None, None
+    try:
+        while (item := items.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            if isinstance(item, Progress):
+                if bar is None:
+                    bar = progress_bar("drawing", item.total)
+                if item.total and bar.total != item.total:
+                    bar.reset(total=item.total)
+                bar.n = item.step
+                bar.refresh()
+            else:
+                reply = item
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if bar is not None:
+            bar.close()
+    assert reply is not None
+    return reply
+
+
+def save_images(records: list[ImageRecord], folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for record in records:
+        target = folder / f"{record.id}.png"
+        shutil.copyfile(record.path, target)
+        paths.append(target)
+    return paths
+
+
+@app.command()
+def chat(
+    model: ModelOpt = None,
+    llm: LlmOpt = None,
+    llm_base_url: BaseUrlOpt = None,
+    user: Annotated[str, typer.Option(help="Who is chatting (images and subjects are per user).")] = "local",
+    conversation: Annotated[str, typer.Option(help="Conversation name; the same name continues it.")] = "default",
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the images are written.")] = Path("chatcanvas-chat"),
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Chat about pictures in the terminal. /image PATH attaches a file to your next message; /quit leaves."""
+    agent = open_agent(model, llm, llm_base_url, data_dir)
+    interactive = sys.stdin.isatty()
+    typer.echo(f"chatcanvas chat ({agent.settings.model}, llm={agent.settings.llm}). "
+               "Ask for a picture; /image PATH attaches one; /quit leaves.")
+    pending: list[bytes] = []
+    try:
+        while True:
+            try:
+                line = input("you> ") if interactive else sys.stdin.readline()
+            except (EOFError, KeyboardInterrupt):
+                break
+            if not interactive and line == "":
+                break
+            line = line.strip()
+            if not line:
+                continue
+            if line in ("/quit", "/exit"):
+                break
+            if line.startswith("/image"):
+                path = Path(line[len("/image"):].strip()).expanduser()
+                if not path.is_file():
+                    typer.echo(f"error: image: no such file: {path}", err=True)
+                    continue
+                pending.append(path.read_bytes())
+                typer.echo(f"attached {path} to your next message")
+                continue
+            try:
+                reply = run_turn(agent, line, pending, user, conversation)
+            except ChatCanvasError as exc:
+                typer.echo(f"error: {exc}", err=True)
+                continue
+            finally:
+                pending = []
+            typer.echo(f"chatcanvas> {reply.text}")
+            for path in save_images(reply.images, out_dir):
+                typer.echo(f"  image: {path}")
+    finally:
+        agent.close()
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the images and transcript.html.")] = Path(
+        "chatcanvas-demo"),
+    model: ModelOpt = None,
+    llm: LlmOpt = None,
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Run a short scripted image conversation offline and write an HTML transcript with the pictures inline."""
+    agent = open_agent(model, llm, None, data_dir or out / "data")
+    turns: list[tuple[str, Reply]] = []
+    try:
+        for message in DEMO_SCRIPT:
+            typer.echo(f"you> {message}")
+            reply = agent.chat(message, user="demo", conversation="demo")
+            paths = save_images(reply.images, out / "images")
+            typer.echo(f"chatcanvas> {reply.text}")
+            for path in paths:
+                typer.echo(f"  image: {path}")
+            turns.append((message, reply))
+        model_name = agent.settings.model
+    finally:
+        agent.close()
+    transcript = out / "transcript.html"
+    transcript.write_text(render_transcript(turns, model_name))
+    typer.echo(f"transcript: {transcript}")
+
+
+def render_transcript(turns: list[tuple[str, Reply]], model: str) -> str:
+    rows = []
+    for message, reply in turns:
+        rows.append(f'<div class="you"><b>you</b> {html.escape(message)}</div>')
+        calls = "".join(f"<code>{html.escape(c['name'])}({html.escape(str(c['args']))})</code>" for c in reply.tool_calls)
+        images = "".join(
+            f'<figure><img src="images/{r.id}.png" width="{max(r.width, 192)}" alt="{html.escape(r.prompt or "")}">'
+            f"<figcaption>{html.escape(r.prompt or '')}<br>seed {r.seed}"
+            f"{' &middot; edit of ' + r.parent_id[:8] if r.parent_id else ''}</figcaption></figure>"
+            for r in reply.images
+        )
+        rows.append(f'<div class="bot"><b>chatcanvas</b> {html.escape(reply.text)}{calls}{images}</div>')
+    return f"""<!doctype html>
+<html><head><meta charset="utf-8"><title>chatcanvas demo</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:720px;margin:2em auto}}div{{margin:.8em 0;padding:.6em;
+border-radius:8px}}.you{{background:#eef}}.bot{{background:#f4f4f4}}code{{display:block;font-size:.85em;color:#555}}
+img{{image-rendering:pixelated;border:1px solid #ccc}}figure{{display:inline-block;margin:.5em}}</style></head>
+<body><h1>chatcanvas demo</h1><p>model <code>{html.escape(model)}</code>, offline</p>
+{chr(10).join(rows)}
+</body></html>
+"""

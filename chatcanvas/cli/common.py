@@ -1,0 +1,53 @@
+"""The typer app every `chatcanvas` command registers on, and what the commands share."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from chatcanvas.config import Settings, get_settings
+
+app = typer.Typer(
+    help="chatcanvas: image tools for chats and agents (generate, edit, personalize) on diffusers.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Built-in id (tiny), Hub repo id or local folder.")]
+DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Where images and metadata are kept.")]
+
+
+def quiet_libraries() -> None:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("DIFFUSERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    import warnings
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    from diffusers.utils import logging as diffusers_logging
+    from transformers.utils import logging as transformers_logging
+
+    diffusers_logging.disable_progress_bar()
+    transformers_logging.disable_progress_bar()
+
+
+def settings_with(model: str | None = None, data_dir: Path | None = None) -> Settings:
+    updates: dict = {}
+    if model:
+        updates["model"] = model
+    if data_dir:
+        updates["data_dir"] = data_dir
+    return get_settings().model_copy(update=updates)
+
+
+def progress_bar(label: str, total: int | None):
+    """A step progress bar on stderr, shown on a terminal (or with CHATCANVAS_PROGRESS=1)."""
+    from tqdm import tqdm
+
+    shown = sys.stderr.isatty() or os.environ.get("CHATCANVAS_PROGRESS") == "1"
+    return tqdm(total=total or None, desc=label, unit="step", file=sys.stderr, leave=False, disable=not shown)

@@ -1,0 +1,77 @@
+"""`chatcanvas demo` and `chatcanvas chat` end to end in subprocesses."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+
+from PIL import Image
+
+from tests.conftest import CACHE_DIR
+from tests.test_cli import chatcanvas
+
+
+def test_demo_writes_images_and_an_html_transcript(tmp_path):
+    done = chatcanvas("demo", "--out", "demo", cwd=tmp_path, data_dir=tmp_path / "unused")
+    assert done.returncode == 0, done.stderr
+    transcript = (tmp_path / "demo" / "transcript.html").read_text()
+    images = sorted((tmp_path / "demo" / "images").glob("*.png"))
+    assert len(images) == 3  # draw, edit, edit again; the question draws nothing
+    for image in images:
+        assert f'src="images/{image.name}"' in transcript
+    assert "what can you do?" in transcript and "edit_image" in transcript
+    assert "you> make it blue" in done.stdout
+
+
+def test_chat_through_stdin_draws_edits_and_edits_an_attached_photo(tmp_path):
+    Image.new("RGB", (64, 64), "orange").save(tmp_path / "photo.png")
+    script = "hello\ndraw a red fox\nmake it blue\n/image photo.png\nmake this a watercolor\n/quit\n"
+    env = {**os.environ, "CHATCANVAS_DATA_DIR": str(tmp_path / "data"), "CHATCANVAS_CACHE_DIR": str(CACHE_DIR)}
+    done = subprocess.run(["chatcanvas", "chat", "--model", "tiny", "--llm", "router"], input=script, text=True,
+                          capture_output=True, cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert any(line.startswith("chatcanvas> Hi!") for line in lines)
+    paths = re.findall(r"image: (\S+\.png)", done.stdout)
+    assert len(paths) == 3 and all((tmp_path / p).exists() for p in paths)
+    assert "attached photo.png to your next message" in done.stdout
+
+    from chatcanvas.store import read_parameters
+
+    fox, blue, watercolor = (read_parameters(tmp_path / p) for p in paths)
+    assert (fox["operation"], blue["operation"], watercolor["operation"]) == ("generate", "edit", "edit")
+    assert blue["prompt"] == "a blue fox" and blue["parent_id"] == paths[0].split("/")[-1][:-4]
+    assert watercolor["parent_id"] not in (fox.get("parent_id"), paths[1].split("/")[-1][:-4])
+
+
+def test_ctrl_c_cancels_the_running_image_not_the_chat(tmp_path):
+    env = {**os.environ, "CHATCANVAS_DATA_DIR": str(tmp_path / "data"), "CHATCANVAS_CACHE_DIR": str(CACHE_DIR),
+           "CHATCANVAS_STEPS": "5000", "CHATCANVAS_MAX_STEPS": "5000", "CHATCANVAS_PROGRESS": "1"}
+    chat = subprocess.Popen(["chatcanvas", "chat", "--model", "tiny"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+    stderr: list[str] = []
+    reader = threading.Thread(target=lambda: stderr.extend(iter(lambda: chat.stderr.read(1), "")), daemon=True)
+    reader.start()
+    try:
+        chat.stdin.write("draw a very long picture\n")
+        chat.stdin.flush()
+        deadline = time.monotonic() + 120
+        while not re.search(r"\| *[1-9]\d*/5000", "".join(stderr)):
+            assert time.monotonic() < deadline, "".join(stderr)
+            time.sleep(0.05)
+        chat.send_signal(signal.SIGINT)
+        chat.stdin.write("hello\n/quit\n")
+        chat.stdin.close()
+        out = chat.stdout.read()  # stderr is read by `reader` alone
+        chat.wait(120)
+        reader.join(30)
+    finally:
+        chat.kill()
+    assert chat.returncode == 0, "".join(stderr)
+    assert "cancelling the image" in "".join(stderr)
+    assert re.search(r"chatcanvas> Sorry, I couldn't do that: job \w+ was cancelled at step \d+ of 5000", out)
+    assert "chatcanvas> Hi!" in out  # the chat went on after the cancel
