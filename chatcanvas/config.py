@@ -30,11 +30,18 @@ class Settings(BaseSettings):
     database_url: str | None = Field(default=None, description="postgresql://... for conversations; else SQLite.")
 
     queue_size: int = Field(default=64, ge=1, description="Jobs waiting for the device, all users together.")
+    max_jobs_per_user: int = Field(default=8, ge=1, description="Jobs one user may have waiting.")
     max_width: int = Field(default=1536, ge=8)
     max_height: int = Field(default=1536, ge=8)
     max_steps: int = Field(default=100, ge=1)
     max_images: int = Field(default=4, ge=1, description="Images per request (n).")
     max_prompt_chars: int = Field(default=2000, ge=1)
+
+    api_keys: str | None = Field(default=None, description="KEY1:alice,KEY2:bob - bearer keys and their users.")
+    api_keys_file: Path | None = Field(default=None, description="A file of KEY:user lines (# comments).")
+    url_secret: str | None = Field(default=None, description="Signs image URLs; random per process when unset.")
+    max_request_bytes: int = Field(default=30 * 1024 * 1024, ge=1024, description="Largest HTTP request body.")
+    public_url: str | None = Field(default=None, description="Base of image URLs; else the request's own.")
 
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     max_upload_pixels: int = Field(default=4096 * 4096, ge=1)

@@ -39,8 +39,12 @@ class NotFound(UserError):
 class QueueFull(UserError):
     """The device queue is at capacity; try again shortly."""
 
-    def __init__(self, capacity: int, retry_after: float = 5.0):
-        super().__init__(f"the image queue is full ({capacity} jobs waiting); try again in a few seconds")
+    def __init__(self, capacity: int, retry_after: float = 5.0, mine: bool = False):
+        if mine:
+            message = f"you already have {capacity} images waiting; wait for one to finish"
+        else:
+            message = f"the image queue is full ({capacity} jobs waiting); try again in a few seconds"
+        super().__init__(message)
         self.capacity = capacity
         self.retry_after = retry_after
 

@@ -28,7 +28,7 @@ from chatcanvas.agent.middleware import ImageStateMiddleware
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.engine import Engine
 from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, NotFound
-from chatcanvas.store import ImageRecord
+from chatcanvas.store import ConversationStore, ImageRecord
 from chatcanvas.tools import ToolContext
 
 MAX_MESSAGE_CHARS = 8000
@@ -63,6 +63,7 @@ class ImageAgent:
         self.settings = settings or engine.settings
         self.engine = engine
         self.store = engine.store
+        self.conversations = ConversationStore(self.settings.resolved_data_dir)
         self._resources = ExitStack()
         self._capabilities = list(capabilities or default_capabilities())
         services = Services(engine, self.store, self.settings)
@@ -100,37 +101,51 @@ class ImageAgent:
 
     # --- chatting ----------------------------------------------------------------------------------
     def chat(self, text: str, images: Sequence[bytes] = (), user: str = "local",
-             conversation: str = "default") -> Reply:
-        """Send one message (with optional image attachments) and get the reply once every tool is done."""
+             conversation: str = "default", image_ids: Sequence[str] = ()) -> Reply:
+        """Send one message (with optional image attachments) and get the reply once every tool is done.
+
+        `images` are new files (bytes); `image_ids` name images already stored for this user (e.g. one picked
+        in a chat UI to edit). Both become this turn's attachments, the last one the current image.
+        """
         reply = None
-        for item in self.stream(text, images, user=user, conversation=conversation):
+        for item in self.stream(text, images, user=user, conversation=conversation, image_ids=image_ids):
             if isinstance(item, Reply):
                 reply = item
         assert reply is not None
         return reply
 
     async def achat(self, text: str, images: Sequence[bytes] = (), user: str = "local",
-                    conversation: str = "default") -> Reply:
+                    conversation: str = "default", image_ids: Sequence[str] = ()) -> Reply:
         """`chat` without blocking the event loop (the device work runs on the engine's worker anyway)."""
-        return await asyncio.to_thread(self.chat, text, images, user, conversation)
+        return await asyncio.to_thread(self.chat, text, images, user, conversation, image_ids)
 
     def stream(self, text: str, images: Sequence[bytes] = (), user: str = "local",
-               conversation: str = "default") -> Iterator[Progress | Reply]:
-        """Yield `Progress` for each denoising step of the turn's image jobs, then the final `Reply`."""
+               conversation: str = "default", image_ids: Sequence[str] = ()) -> Iterator[Progress | Reply]:
+        """Yield `Progress` for each denoising step of the turn's image jobs, then the final `Reply`.
+
+        The message and attachments are checked (and attachments stored) before this returns, so a bad
+        request raises here rather than from the first `next()`.
+        """
         if not isinstance(text, str):
             raise InvalidInput("message", "must be text")
-        if not text.strip() and not images:
+        if not text.strip() and not images and not image_ids:
             raise InvalidInput("message", "must not be empty")
         if len(text) > MAX_MESSAGE_CHARS:
             raise InvalidInput("message", f"is {len(text)} characters long; the limit is {MAX_MESSAGE_CHARS}")
         _check_name("user", user)
         _check_name("conversation", conversation)
+        picked = [self.store.get(image_id, user) for image_id in image_ids]  # NotFound for another user's
         attached = self.store.add_uploads(list(images), owner=user, conversation=conversation) if images else []
+        attached = picked + attached
+        self.conversations.touch(user, conversation, text)
 
         human = HumanMessage(content=text or "(image attached)", id=f"msg_{uuid.uuid4().hex}")
         state: dict[str, Any] = {"messages": [human], "attached_image_ids": [r.id for r in attached]}
         if attached:
             state["current_image_id"] = attached[-1].id
+        return self._run(state, human.id, user, conversation)
+
+    def _run(self, state: dict[str, Any], human_id: str, user: str, conversation: str) -> Iterator[Progress | Reply]:
         config = {"configurable": {"thread_id": thread_id(user, conversation), "user": user,
                                    "conversation": conversation}, "recursion_limit": RECURSION_LIMIT}
         final: dict[str, Any] | None = None
@@ -143,7 +158,6 @@ class ImageAgent:
                     elif mode == "values":
                         final = chunk
             except GraphRecursionError:
-                final = None
                 stopped = "I stopped after too many steps without finishing; please rephrase the request."
                 yield Reply(stopped, [], [], conversation)
                 return
@@ -151,7 +165,7 @@ class ImageAgent:
                 raise
             except Exception as exc:
                 raise EngineError(f"the agent failed: {type(exc).__name__}: {exc}") from exc
-        yield self._reply(final or {}, human.id, user, conversation)
+        yield self._reply(final or {}, human_id, user, conversation)
 
     def _reply(self, state: dict[str, Any], human_id: str, user: str, conversation: str) -> Reply:
         messages: list[BaseMessage] = state.get("messages", [])
@@ -172,6 +186,24 @@ class ImageAgent:
     def messages(self, user: str = "local", conversation: str = "default") -> list[BaseMessage]:
         snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id(user, conversation)}})
         return list(snapshot.values.get("messages", []))
+
+    def conversation(self, user: str, conversation: str) -> dict[str, Any]:
+        """One of the user's conversations as JSON-ready data; `NotFound` for an unknown (or another's) one."""
+        index = self.conversations.get(user, conversation)
+        messages = []
+        for message in self.messages(user, conversation):
+            if isinstance(message, HumanMessage):
+                messages.append({"role": "user", "content": message.text})
+            elif isinstance(message, AIMessage):
+                calls = [{"name": c["name"], "args": c["args"]} for c in message.tool_calls]
+                messages.append({"role": "assistant", "content": message.text, "tool_calls": calls})
+            elif isinstance(message, ToolMessage):
+                artifact = message.artifact if isinstance(message.artifact, dict) else {}
+                messages.append({"role": "tool", "name": message.name, "status": message.status,
+                                 "content": message.text,
+                                 "image_ids": [i["id"] for i in artifact.get("images", [])]})
+        current = self.current_image(user, conversation)
+        return {**index.to_dict(), "current_image_id": current.id if current else None, "messages": messages}
 
     def current_image(self, user: str = "local", conversation: str = "default") -> ImageRecord | None:
         snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id(user, conversation)}})

@@ -6,15 +6,16 @@ import logging
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from chatcanvas.config import Settings, get_settings
-from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job, JobSpec
+from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job, JobEvent, JobSpec
 from chatcanvas.engine.queue import FairQueue
 from chatcanvas.engine.registry import PipelineRegistry
 from chatcanvas.engine.runner import resolve, run_job
 from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.engine.validation import check_request
-from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, JobCancelled, NotFound
+from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, JobCancelled, NotFound, QueueFull
 from chatcanvas.store.images import ImageMeta, ImageRecord, ImageStore
 
 log = logging.getLogger(__name__)
@@ -38,8 +39,17 @@ class Engine:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._jobs_lock = threading.Lock()
         self._stopping = threading.Event()
+        self._listeners: list[Callable[[JobEvent], None]] = []
         self._worker = threading.Thread(target=self._work, name="chatcanvas-device-worker", daemon=True)
         self._worker.start()
+
+    def add_listener(self, listener: Callable[[JobEvent], None]) -> None:
+        """Hear every event of every job submitted from now on (metrics, logs); keep it quick."""
+        self._listeners.append(listener)
+
+    @property
+    def alive(self) -> bool:
+        return self._worker.is_alive() and not self._stopping.is_set()
 
     @property
     def default_model(self) -> str:
@@ -48,17 +58,25 @@ class Engine:
     # --- intake -------------------------------------------------------------------------------------
     def submit(self, request: GenerateRequest, owner: str = "local", conversation: str | None = None) -> Job:
         """Check `request` and queue it. Raises `InvalidInput` (nothing queued) or `QueueFull` at once."""
-        check_request(request, self.settings)
+        self.check(request)
         model = request.model or self.default_model
-        self.registry.check(model)
         first = request.seed if request.seed is not None else secrets.randbelow(2**32)
         job = Job(JobSpec(request, model, tuple(first + i for i in range(request.n))), owner, conversation)
+        if self.queue.depth(owner) >= self.settings.max_jobs_per_user:
+            raise QueueFull(self.settings.max_jobs_per_user, retry_after=2.0, mine=True)
+        for listener in self._listeners:
+            job.subscribe(listener)
         self.queue.put(job)
         with self._jobs_lock:
             self._jobs[job.id] = job
             while len(self._jobs) > _FINISHED_JOBS_KEPT and next(iter(self._jobs.values())).done:
                 self._jobs.popitem(last=False)
         return job
+
+    def check(self, request: GenerateRequest) -> None:
+        """Raise `InvalidInput` naming the first bad field; queue nothing."""
+        check_request(request, self.settings)
+        self.registry.check(request.model or self.default_model)
 
     def run(self, request: GenerateRequest, owner: str = "local", conversation: str | None = None,
             timeout: float | None = None) -> list[ImageRecord]:

@@ -85,6 +85,7 @@ class JobEvent:
     status: JobStatus
     step: int
     total: int
+    images: int = 0
 
 
 _sequence = itertools.count()
@@ -122,7 +123,7 @@ class Job:
         listener(event)
 
     def _event(self) -> JobEvent:
-        return JobEvent(self.id, self.status, self.step, self.total)
+        return JobEvent(self.id, self.status, self.step, self.total, len(self.images))
 
     def _emit(self) -> None:
         with self._lock:

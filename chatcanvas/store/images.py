@@ -12,10 +12,8 @@ import hashlib
 import io
 import json
 import os
-import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +21,7 @@ from typing import Any, Literal
 from PIL import Image, PngImagePlugin
 
 from chatcanvas.errors import NotFound
+from chatcanvas.store.db import connect
 from chatcanvas.store.uploads import decode_image
 
 Operation = Literal["generate", "edit", "upload", "personalize"]
@@ -110,16 +109,8 @@ class ImageStore:
         return cls(settings.resolved_data_dir, max_upload_bytes=settings.max_upload_bytes,
                    max_upload_pixels=settings.max_upload_pixels)
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.db_path, timeout=30)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=FULL")
-            with db:  # one transaction: committed on success, rolled back on error
-                yield db
-        finally:
-            db.close()
+    def _connect(self):
+        return connect(self.db_path)
 
     # --- writing ------------------------------------------------------------------------------------
     def save(self, image: Image.Image, meta: ImageMeta) -> ImageRecord:

@@ -1,0 +1,95 @@
+"""The FastAPI app: state built in the lifespan (never at import), small routers, errors in OpenAI's shape."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from chatcanvas.agent import ImageAgent
+from chatcanvas.config import Settings, get_settings
+from chatcanvas.errors import ChatCanvasError, InvalidInput, JobCancelled, NotFound, QueueFull, UserError
+from chatcanvas.server.auth import Authenticator
+from chatcanvas.server.deps import ServerState
+from chatcanvas.server.metrics import Metrics
+from chatcanvas.server.routes import chat, openai_chat, openai_images, ops, resources, web
+
+log = logging.getLogger(__name__)
+
+
+def error_body(message: str, kind: str, param: str | None = None, code: str | None = None) -> dict:
+    return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+def create_app(settings: Settings | None = None, agent: ImageAgent | None = None) -> FastAPI:
+    """The chatcanvas HTTP app. Models load in the lifespan; `/readyz` says when they are in."""
+    settings = settings or get_settings()
+    auth = Authenticator(settings)  # bad key configuration fails here, before serving
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = agent is None
+        running = agent or ImageAgent.create(settings=settings)
+        state = ServerState(settings, running, auth, Metrics(running.engine))
+        app.state.chatcanvas = state
+        threading.Thread(target=_preload, args=(running,), name="chatcanvas-preload", daemon=True).start()
+        try:
+            yield
+        finally:
+            state.stopping.set()
+            if owned:
+                running.close()  # the running job finishes; queued ones are cancelled
+
+    app = FastAPI(title="chatcanvas", version="0.1.0", lifespan=lifespan, max_body_size=settings.max_request_bytes,
+                  description="Image tools for chats: a chat agent, OpenAI-compatible image and chat endpoints.")
+    for module in (ops, web, chat, openai_images, openai_chat, resources):
+        app.include_router(module.router)
+    _install_error_handlers(app)
+    return app
+
+
+def _preload(agent: ImageAgent) -> None:
+    try:
+        agent.engine.preload()
+    except ChatCanvasError as exc:
+        log.error("could not load the default model: %s", exc)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ChatCanvasError)
+    async def chatcanvas_error(request: Request, exc: ChatCanvasError) -> JSONResponse:
+        if isinstance(exc, QueueFull):
+            return JSONResponse(error_body(str(exc), "rate_limit_exceeded", code="queue_full"), status_code=429,
+                                headers={"Retry-After": str(max(1, round(exc.retry_after)))})
+        if isinstance(exc, NotFound):
+            return JSONResponse(error_body(str(exc), "not_found_error", code="not_found"), status_code=404)
+        if isinstance(exc, InvalidInput):
+            return JSONResponse(error_body(str(exc), "invalid_request_error", param=exc.field), status_code=400)
+        if isinstance(exc, JobCancelled):
+            return JSONResponse(error_body(str(exc), "cancelled", code="cancelled"), status_code=409)
+        if isinstance(exc, UserError):
+            return JSONResponse(error_body(str(exc), "invalid_request_error"), status_code=400)
+        log.error("request failed: %s", exc)
+        return JSONResponse(error_body(str(exc), "server_error"), status_code=500)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {401: "authentication_error", 404: "not_found_error", 413: "request_too_large"}.get(
+            exc.status_code, "invalid_request_error")
+        return JSONResponse(error_body(str(exc.detail), kind), status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        field = ".".join(str(part) for part in first.get("loc", ()) if part not in ("body", "query", "header", "path"))
+        message = "; ".join(
+            f"{'.'.join(str(p) for p in e.get('loc', ()) if p not in ('body', 'query', 'header', 'path')) or 'body'}: "
+            f"{e.get('msg')}" for e in exc.errors()
+        )
+        return JSONResponse(error_body(message, "invalid_request_error", param=field or None), status_code=400)

@@ -1,0 +1,53 @@
+"""Running blocking work from async routes: iterate a sync generator on a thread, and notice a client
+that went away (its running job is then cancelled, so the device is not spent on nobody)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TypeVar
+
+from fastapi import Request
+
+T = TypeVar("T")
+_DONE = object()
+
+
+class _Failure:
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+async def iterate_in_thread(items: Iterator[T]) -> AsyncIterator[T]:
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue = asyncio.Queue()
+
+    def pump() -> None:
+        try:
+            for item in items:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            loop.call_soon_threadsafe(queue.put_nowait, _Failure(exc))
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, _DONE)
+
+    threading.Thread(target=pump, name="chatcanvas-stream", daemon=True).start()
+    while (item := await queue.get()) is not _DONE:
+        if isinstance(item, _Failure):
+            raise item.error
+        yield item
+
+
+async def unless_disconnected(request: Request, work: Awaitable[T], on_disconnect: Callable[[], object],
+                              poll: float = 0.25) -> T:
+    """Await `work`; if the client disconnects first, call `on_disconnect` (cancel its jobs) and still finish."""
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while True:
+        done, _ = await asyncio.wait({task}, timeout=poll)
+        if done:
+            return task.result()
+        if not cancelled and await request.is_disconnected():
+            cancelled = True
+            on_disconnect()

@@ -1,0 +1,90 @@
+"""Typed dependencies: the server's state, the calling user, errors in the OpenAI shape."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import threading
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from chatcanvas.agent import ImageAgent
+from chatcanvas.config import Settings
+from chatcanvas.errors import InvalidImage
+from chatcanvas.server.auth import COOKIE, Authenticator, User
+from chatcanvas.server.metrics import Metrics
+from chatcanvas.store import ImageRecord
+
+
+@dataclass
+class ServerState:
+    settings: Settings
+    agent: ImageAgent
+    auth: Authenticator
+    metrics: Metrics
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def engine(self):
+        return self.agent.engine
+
+    @property
+    def store(self):
+        return self.agent.store
+
+
+def get_state(request: Request) -> ServerState:
+    return request.app.state.chatcanvas
+
+
+StateDep = Annotated[ServerState, Depends(get_state)]
+_bearer = HTTPBearer(auto_error=False, description="An API key from CHATCANVAS_API_KEYS.")
+
+
+def unauthorized(message: str = "missing or invalid API key") -> HTTPException:
+    return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
+
+
+def current_user(request: Request, state: StateDep,
+                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+    key = credentials.credentials if credentials else request.cookies.get(COOKIE)
+    user = state.auth.user_for_key(key)
+    if user is None:
+        raise unauthorized()
+    return user
+
+
+UserDep = Annotated[User, Depends(current_user)]
+
+
+def image_url(request: Request, state: ServerState, record: ImageRecord) -> str:
+    """An absolute, signed URL for one image: it opens without the API key, for its owner's eyes."""
+    base = (state.settings.public_url or str(request.base_url)).rstrip("/")
+    return f"{base}/v1/images/{record.id}?token={state.auth.sign(record.id, record.owner)}"
+
+
+def image_json(request: Request, state: ServerState, record: ImageRecord) -> dict[str, Any]:
+    return {
+        "id": record.id, "url": image_url(request, state, record), "width": record.width, "height": record.height,
+        "seed": record.seed, "prompt": record.prompt, "parent_id": record.parent_id, "operation": record.operation,
+        "model": record.model, "created": record.created,
+    }
+
+
+def decode_base64_image(data: str, field: str) -> bytes:
+    """Bytes from base64 or a `data:image/...;base64,` URL (never a remote URL: the server fetches nothing)."""
+    if not isinstance(data, str) or not data:
+        raise InvalidImage("expected base64 image data or a data: URL", field)
+    if data.startswith(("http://", "https://")):
+        raise InvalidImage("remote image URLs are not fetched; send the image as base64 or a data: URL", field)
+    if data.startswith("data:"):
+        header, _, data = data.partition(",")
+        if ";base64" not in header:
+            raise InvalidImage("data: URLs must be base64-encoded", field)
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise InvalidImage(f"not valid base64 ({exc})", field) from exc

@@ -1,0 +1,78 @@
+"""`POST /v1/chat`: one message to the agent; JSON back, or server-sent progress events then the reply."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from fastapi.sse import EventSourceResponse
+from pydantic import BaseModel, Field
+
+from chatcanvas.agent import Progress, Reply
+from chatcanvas.server.bridge import iterate_in_thread, unless_disconnected
+from chatcanvas.server.deps import ServerState, StateDep, UserDep, decode_base64_image, image_json
+
+router = APIRouter(tags=["chat"])
+
+
+class ChatBody(BaseModel):
+    message: str = Field("", max_length=8000, description="What the user said.")
+    conversation_id: str | None = Field(None, min_length=1, max_length=200,
+                                        description="Continue this conversation; a new one when left out.")
+    images: list[str] = Field(default_factory=list, max_length=8,
+                              description="Attached images: base64 or data: URLs.")
+    image_ids: list[str] = Field(default_factory=list, max_length=8,
+                                 description="Stored images of yours to attach (e.g. the one picked to edit).")
+    stream: bool = Field(False, description="Answer as server-sent events: progress..., then reply.")
+
+
+def reply_json(request: Request, state: ServerState, reply: Reply) -> dict:
+    return {
+        "conversation_id": reply.conversation,
+        "reply": reply.text,
+        "images": [image_json(request, state, record) for record in reply.images],
+        "tool_calls": reply.tool_calls,
+    }
+
+
+def sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data)}\n\n"
+
+
+@router.post("/v1/chat")
+async def chat(body: ChatBody, request: Request, user: UserDep, state: StateDep):
+    conversation = body.conversation_id or f"c_{uuid.uuid4().hex[:16]}"
+    files = [decode_base64_image(data, f"images[{i}]") for i, data in enumerate(body.images)]
+    agent = state.agent
+    # checks and stores the attachments now: a bad request fails before any response starts
+    items = await asyncio.to_thread(agent.stream, body.message, files, user.name, conversation, body.image_ids)
+    if body.stream:
+        return EventSourceResponse(_events(request, state, items, user.name, conversation))
+
+    async def collect() -> Reply:
+        reply = None
+        async for item in iterate_in_thread(items):
+            if isinstance(item, Reply):
+                reply = item
+        return reply
+
+    reply = await unless_disconnected(request, collect(), lambda: agent.cancel(user.name, conversation))
+    return reply_json(request, state, reply)
+
+
+async def _events(request: Request, state: ServerState, items, user: str, conversation: str) -> AsyncIterator[str]:
+    finished = False
+    try:
+        async for item in iterate_in_thread(items):
+            if isinstance(item, Progress):
+                yield sse("progress", {"job_id": item.job_id, "status": item.status, "step": item.step,
+                                       "total": item.total})
+            else:
+                finished = True
+                yield sse("reply", reply_json(request, state, item))
+    finally:
+        if not finished:  # the client went away mid-turn: stop its image
+            state.agent.cancel(user, conversation)

@@ -1,0 +1,123 @@
+"""OpenAI-compatible image endpoints: `POST /v1/images/generations` and `POST /v1/images/edits`."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import re
+import time
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from chatcanvas.engine import EditRequest, GenerateRequest
+from chatcanvas.errors import InvalidImage, InvalidInput
+from chatcanvas.server.bridge import unless_disconnected
+from chatcanvas.server.deps import ServerState, StateDep, UserDep, image_url
+from chatcanvas.store import ImageRecord, decode_image, edit_mask
+
+router = APIRouter(tags=["openai images"])
+
+# Model names OpenAI clients send by default; they mean "the server's model" here.
+OPENAI_IMAGE_MODELS = {"dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "chatcanvas"}
+ResponseFormat = Literal["b64_json", "url"]
+
+
+class GenerationBody(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    prompt: str = Field(..., description="What to draw.")
+    n: int = Field(1, description="How many images.")
+    size: str | None = Field(None, description='"WIDTHxHEIGHT" (multiples of 8) or "auto".')
+    response_format: ResponseFormat = "b64_json"
+    model: str | None = Field(None, description="An image model id; OpenAI names mean the server's default.")
+    seed: int | None = None
+    steps: int | None = None
+    negative_prompt: str | None = None
+    guidance_scale: float | None = None
+    scheduler: str | None = None
+    user: str | None = Field(None, description="Ignored: the API key says who you are.")
+
+
+def parse_size(size: str | None) -> tuple[int | None, int | None]:
+    if size in (None, "", "auto"):
+        return None, None
+    match = re.fullmatch(r"(\d{1,5})x(\d{1,5})", size)
+    if not match:
+        raise InvalidInput("size", f'must be "WIDTHxHEIGHT" like "512x512" or "auto", got {size!r}')
+    return int(match.group(1)), int(match.group(2))
+
+
+def model_for(model: str | None) -> str | None:
+    return None if model is None or model in OPENAI_IMAGE_MODELS else model
+
+
+def images_response(request: Request, state: ServerState, records: list[ImageRecord], fmt: ResponseFormat) -> dict:
+    data = []
+    for record in records:
+        item = {"revised_prompt": record.prompt, "id": record.id, "seed": record.seed}
+        if fmt == "url":
+            item["url"] = image_url(request, state, record)
+        else:
+            item["b64_json"] = base64.b64encode(record.path.read_bytes()).decode()
+        data.append(item)
+    return {"created": int(time.time()), "data": data}
+
+
+async def run_job(request: Request, state: ServerState, job_request: GenerateRequest, user: str) -> list[ImageRecord]:
+    job = state.engine.submit(job_request, owner=user)
+    return await unless_disconnected(request, job.wait_async(), lambda: state.engine.cancel(job))
+
+
+@router.post("/v1/images/generations")
+async def generations(body: GenerationBody, request: Request, user: UserDep, state: StateDep) -> dict:
+    width, height = parse_size(body.size)
+    job_request = GenerateRequest(prompt=body.prompt, negative_prompt=body.negative_prompt, width=width,
+                                  height=height, steps=body.steps, guidance_scale=body.guidance_scale,
+                                  seed=body.seed, n=body.n, model=model_for(body.model), scheduler=body.scheduler)
+    records = await run_job(request, state, job_request, user.name)
+    return images_response(request, state, records, body.response_format)
+
+
+@router.post("/v1/images/edits")
+async def edits(
+    request: Request,
+    user: UserDep,
+    state: StateDep,
+    prompt: Annotated[str, Form(description="The picture as it should look after the edit.")],
+    image: Annotated[list[UploadFile] | None, File(description="The image to edit (PNG, JPEG, WebP).")] = None,
+    image_array: Annotated[list[UploadFile] | None, File(alias="image[]", description="Same, array form.")] = None,
+    mask: Annotated[UploadFile | None, File(description="Transparent pixels mark the area to repaint.")] = None,
+    n: Annotated[int, Form()] = 1,
+    size: Annotated[str | None, Form()] = None,
+    response_format: Annotated[ResponseFormat, Form()] = "b64_json",
+    model: Annotated[str | None, Form()] = None,
+    seed: Annotated[int | None, Form()] = None,
+    strength: Annotated[float | None, Form()] = None,
+    steps: Annotated[int | None, Form()] = None,
+    negative_prompt: Annotated[str | None, Form()] = None,
+) -> dict:
+    files = [*(image or []), *(image_array or [])]
+    if not files:
+        raise InvalidImage("an image to edit is required (field image or image[])")
+    store = state.store
+    source_bytes = await files[0].read()
+    mask_bytes = await mask.read() if mask is not None else None
+    width, height = parse_size(size)
+
+    def prepare() -> EditRequest:
+        limits = {"max_bytes": store.max_upload_bytes, "max_pixels": store.max_upload_pixels}
+        source_image = decode_image(source_bytes, field="image", **limits)
+        mask_image = edit_mask(decode_image(mask_bytes, field="mask", **limits)) if mask_bytes is not None else None
+        job_request = EditRequest(prompt=prompt, image=source_image.convert("RGB"), mask=mask_image,
+                                  strength=strength, width=width, height=height, steps=steps, seed=seed, n=n,
+                                  model=model_for(model), negative_prompt=negative_prompt)
+        state.engine.check(job_request)  # every field checked before anything is stored
+        source = store.add_upload(source_bytes, owner=user.name)
+        return dataclasses.replace(job_request, parent_id=source.id)
+
+    job_request = await asyncio.to_thread(prepare)
+    records = await run_job(request, state, job_request, user.name)
+    return images_response(request, state, records, response_format)

@@ -1,0 +1,35 @@
+"""Health, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+
+from chatcanvas.server.deps import StateDep, UserDep
+
+router = APIRouter(tags=["ops"])
+
+
+@router.get("/healthz")
+async def healthz() -> dict:
+    """The process is up (no key needed)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(state: StateDep) -> JSONResponse:
+    """200 once the default model is loaded and the worker runs; 503 while loading or shutting down."""
+    model = state.settings.model
+    checks = {
+        "model_loaded": model in state.engine.registry.loaded(),
+        "worker_alive": state.engine.alive,
+        "accepting": not state.stopping.is_set(),
+    }
+    ready = all(checks.values())
+    return JSONResponse({"status": "ready" if ready else "not ready", "model": model, **checks},
+                        status_code=200 if ready else 503)
+
+
+@router.get("/metrics")
+async def metrics(user: UserDep, state: StateDep) -> Response:
+    return Response(state.metrics.render(), media_type="text/plain; version=0.0.4")

@@ -1,0 +1,111 @@
+"""The caller's own things: images (PNG and metadata), conversations, and jobs with live progress.
+
+Another user's image, conversation or job answers 404, exactly as if it did not exist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import FileResponse
+from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.sse import EventSourceResponse
+
+from chatcanvas.engine import GenerateRequest, Job, JobEvent
+from chatcanvas.server.deps import ServerState, StateDep, UserDep, _bearer, image_json, unauthorized
+from chatcanvas.server.routes.openai_images import GenerationBody, model_for, parse_size
+
+router = APIRouter(tags=["resources"])
+
+
+@router.get("/v1/images")
+async def list_images(user: UserDep, state: StateDep, request: Request,
+                      conversation_id: Annotated[str | None, Query(max_length=200)] = None,
+                      limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
+    records = await asyncio.to_thread(state.store.list_images, user.name, conversation_id, limit)
+    return {"data": [image_json(request, state, record) for record in records]}
+
+
+@router.get("/v1/images/{image_id}", response_class=FileResponse,
+            responses={200: {"content": {"image/png": {}}, "description": "The PNG, parameters in its text chunk."}})
+async def get_image(image_id: str, request: Request, state: StateDep,
+                    token: Annotated[str | None, Query(description="A signed-URL token instead of a key.")] = None):
+    credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
+    key = credentials.credentials if credentials else request.cookies.get("chatcanvas_key")
+    user = state.auth.user_for_key(key) if key or state.auth.open else None
+    user = user or state.auth.user_for_token(image_id, token)
+    if user is None:
+        raise unauthorized()
+    record = state.store.get(image_id, user.name)
+    return FileResponse(record.path, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/v1/images/{image_id}/meta")
+async def get_image_meta(image_id: str, request: Request, user: UserDep, state: StateDep) -> dict:
+    record = state.store.get(image_id, user.name)
+    return image_json(request, state, record) | record.parameters() | {"conversation_id": record.conversation}
+
+
+@router.get("/v1/conversations")
+async def list_conversations(user: UserDep, state: StateDep) -> dict:
+    return {"data": [c.to_dict() for c in state.agent.conversations.list_conversations(user.name)]}
+
+
+@router.get("/v1/conversations/{conversation_id}")
+async def get_conversation(conversation_id: str, user: UserDep, state: StateDep) -> dict:
+    return await asyncio.to_thread(state.agent.conversation, user.name, conversation_id)
+
+
+def job_json(request: Request, state: ServerState, job: Job) -> dict:
+    return {
+        "id": job.id, "status": job.status.value, "step": job.step, "total": job.total, "created": job.created,
+        "conversation_id": job.conversation, "images": [image_json(request, state, r) for r in job.images],
+        "error": str(job.error) if job.error else None,
+    }
+
+
+@router.post("/v1/jobs", status_code=202)
+async def submit_job(body: GenerationBody, request: Request, user: UserDep, state: StateDep) -> dict:
+    """Queue a text-to-image job and answer at once with its id; follow it at /v1/jobs/{id}/events."""
+    width, height = parse_size(body.size)
+    job = state.engine.submit(GenerateRequest(
+        prompt=body.prompt, negative_prompt=body.negative_prompt, width=width, height=height, steps=body.steps,
+        guidance_scale=body.guidance_scale, seed=body.seed, n=body.n, model=model_for(body.model),
+        scheduler=body.scheduler), owner=user.name)
+    return job_json(request, state, job)
+
+
+@router.get("/v1/jobs/{job_id}")
+async def get_job(job_id: str, request: Request, user: UserDep, state: StateDep) -> dict:
+    return job_json(request, state, state.engine.job(job_id, user.name))
+
+
+@router.post("/v1/jobs/{job_id}/cancel")
+async def cancel_job(job_id: str, request: Request, user: UserDep, state: StateDep) -> dict:
+    job = state.engine.job(job_id, user.name)
+    state.engine.cancel(job)
+    return job_json(request, state, job)
+
+
+@router.get("/v1/jobs/{job_id}/events", response_class=EventSourceResponse)
+async def job_events(job_id: str, request: Request, user: UserDep, state: StateDep):
+    """Server-sent events: `progress` for each step, then one `done` with the job (or its error)."""
+    job = state.engine.job(job_id, user.name)
+    return EventSourceResponse(_job_stream(request, state, job))
+
+
+async def _job_stream(request: Request, state: ServerState, job: Job) -> AsyncIterator[str]:
+    loop = asyncio.get_running_loop()
+    events: asyncio.Queue[JobEvent] = asyncio.Queue()
+    job.subscribe(lambda event: loop.call_soon_threadsafe(events.put_nowait, event))
+    while True:
+        event = await events.get()
+        if event.status.finished:
+            yield f"event: done\ndata: {json.dumps(job_json(request, state, job))}\n\n"
+            return
+        data = {"job_id": job.id, "status": event.status.value, "step": event.step, "total": event.total}
+        yield f"event: progress\ndata: {json.dumps(data)}\n\n"
