@@ -56,3 +56,23 @@ def store_snapshot(store) -> tuple[int, int]:
         rows = db.execute("SELECT COUNT(*) FROM images").fetchone()[0]
     files = sum(1 for p in store.files.rglob("*.png"))
     return rows, files
+
+
+@pytest.fixture
+def live(settings):
+    """Start a live server; `live(**settings_overrides)` returns it running (stopped after the test)."""
+    from tests.live import LiveServer
+
+    started = []
+
+    def start(**overrides):
+        server = LiveServer(settings.model_copy(update=overrides)).__enter__()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.__exit__(None, None, None)
+
+
+KEYS = "key-alice:alice,key-bob:bob"

@@ -9,14 +9,15 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from chatcanvas.agent import ImageAgent
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.errors import ChatCanvasError, InvalidInput, JobCancelled, NotFound, QueueFull, UserError
 from chatcanvas.server.auth import Authenticator
-from chatcanvas.server.deps import ServerState
+from chatcanvas.server.deps import ServerState, UserDep
 from chatcanvas.server.metrics import Metrics
 from chatcanvas.server.routes import chat, openai_chat, openai_images, ops, resources, web
 
@@ -47,9 +48,19 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
                 running.close()  # the running job finishes; queued ones are cancelled
 
     app = FastAPI(title="chatcanvas", version="0.1.0", lifespan=lifespan, max_body_size=settings.max_request_bytes,
-                  description="Image tools for chats: a chat agent, OpenAI-compatible image and chat endpoints.")
+                  description="Image tools for chats: a chat agent, OpenAI-compatible image and chat endpoints.",
+                  openapi_url=None, docs_url=None, redoc_url=None)  # served below, behind the key like the rest
     for module in (ops, web, chat, openai_images, openai_chat, resources):
         app.include_router(module.router)
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_schema(user: UserDep) -> JSONResponse:
+        return JSONResponse(app.openapi())
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs(user: UserDep) -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="chatcanvas API")
+
     _install_error_handlers(app)
     return app
 

@@ -91,7 +91,7 @@ async def cancel_job(job_id: str, request: Request, user: UserDep, state: StateD
     return job_json(request, state, job)
 
 
-@router.get("/v1/jobs/{job_id}/events", response_class=EventSourceResponse)
+@router.get("/v1/jobs/{job_id}/events", responses={200: {"content": {"text/event-stream": {}}}})
 async def job_events(job_id: str, request: Request, user: UserDep, state: StateDep):
     """Server-sent events: `progress` for each step, then one `done` with the job (or its error)."""
     job = state.engine.job(job_id, user.name)

@@ -37,7 +37,7 @@ async def index(request: Request, state: StateDep) -> Response:
 
 
 @router.post("/login")
-async def login(key: Annotated[str, Form(max_length=500)], state: StateDep) -> Response:
+async def login(state: StateDep, key: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Check a key and keep it in a same-site, script-proof cookie for the page's own requests."""
     if state.auth.user_for_key(key) is None or state.auth.open:
         return login_page("That key is not valid." if not state.auth.open else "No keys are needed here.")
