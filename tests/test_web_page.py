@@ -1,0 +1,67 @@
+"""The web chat page in headless Chromium (Debian's package, driven by Playwright): send, see, pick, edit."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed "
+                                "(.ci/run installs it)")
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+def test_send_a_message_and_an_image_appears_then_pick_it_and_edit(live, browser):
+    server = live()
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    page.fill("#text", "draw a red fox")
+    page.press("#text", "Enter")
+    first = page.locator(".bot img").first
+    first.wait_for(timeout=60_000)
+    page.wait_for_function("() => document.querySelector('.bot img').naturalWidth > 0")
+    assert "Here is your image" in page.locator(".bot").first.inner_text()
+
+    page.fill("#text", "draw a boat")
+    page.press("#text", "Enter")
+    page.locator(".bot img").nth(1).wait_for(timeout=60_000)
+    first.click()  # pick the fox to edit, although the boat is current
+    assert "picked" in first.get_attribute("class")
+    page.fill("#text", "make it blue")
+    page.press("#text", "Enter")
+    page.locator(".bot img").nth(2).wait_for(timeout=60_000)
+    fox_id, edited_id = first.get_attribute("data-id"), page.locator(".bot img").nth(2).get_attribute("data-id")
+    meta = server.client().get(f"/v1/images/{edited_id}/meta").json()
+    assert meta["parent_id"] == fox_id and meta["prompt"] == "a blue fox"
+
+    page.reload()  # the conversation is restored from the server
+    page.locator(".bot img").nth(2).wait_for(timeout=30_000)
+    assert page.locator(".user").count() == 3
+
+
+def test_the_page_asks_for_a_key_when_keys_are_set(live, browser):
+    from tests.conftest import KEYS
+
+    server = live(api_keys=KEYS)
+    page = browser.new_page()
+    response = page.goto(server.url + "/")
+    assert response.status == 401
+    page.fill("input[name=key]", "key-bob")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#text")
+    page.fill("#text", "draw a green frog")
+    page.press("#text", "Enter")
+    page.locator(".bot img").first.wait_for(timeout=60_000)
+    assert server.client("key-bob").get("/v1/images").json()["data"][0]["prompt"] == "a green frog"
