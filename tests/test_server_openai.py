@@ -105,7 +105,7 @@ def test_chat_completions_accept_an_image_part_and_stream(client):
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     images = [i for c in chunks if c.choices for i in (c.choices[0].delta.model_extra or {}).get("images", [])]
     assert chunks[-1].choices[0].finish_reason == "stop"
-    assert "Here is your image" in text and len(images) == 1
+    assert "Done: here is the new version" in text and len(images) == 1
 
 
 def test_models_lists_the_agent_and_image_models(client):
