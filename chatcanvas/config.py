@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(default=None, description="Key for llm_base_url; most local servers need none.")
     database_url: str | None = Field(default=None, description="postgresql://... for conversations; else SQLite.")
 
+    subject_method: Literal["ip_adapter", "lora"] = Field(default="ip_adapter", description="Default enrollment.")
+    ip_adapter_repo: str | None = Field(default=None, description="IP-Adapter repo or folder; else per model.")
+    ip_adapter_subfolder: str | None = None
+    ip_adapter_weight: str | None = None
+    ip_adapter_scale: float = Field(default=0.7, ge=0, le=2)
+    lora_steps: int | None = Field(default=None, ge=1, description="LoRA training steps; else the model's default.")
+    lora_learning_rate: float | None = Field(default=None, gt=0)
+    lora_rank: int = Field(default=4, ge=1, le=256)
+    lora_resolution: int | None = Field(default=None, ge=8, description="Training size; else the model's.")
+
     queue_size: int = Field(default=64, ge=1, description="Jobs waiting for the device, all users together.")
     max_jobs_per_user: int = Field(default=8, ge=1, description="Jobs one user may have waiting.")
     max_width: int = Field(default=1536, ge=8)

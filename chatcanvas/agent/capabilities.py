@@ -16,7 +16,7 @@ from chatcanvas.agent.router import IMAGE_RULES, RouterRule
 from chatcanvas.config import Settings
 from chatcanvas.engine import Engine
 from chatcanvas.store import ImageRecord, ImageStore
-from chatcanvas.tools import create_image_tools
+from chatcanvas.tools import SubjectService, create_image_tools
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Services:
     engine: Engine
     store: ImageStore
     settings: Settings
+    subjects: SubjectService
 
 
 @dataclass(frozen=True)
@@ -64,4 +65,6 @@ class ImageCapability:
 
 
 def default_capabilities() -> list[Capability]:
-    return [ImageCapability()]
+    from chatcanvas.agent.subjects import SubjectCapability
+
+    return [ImageCapability(), SubjectCapability()]

@@ -28,8 +28,8 @@ from chatcanvas.agent.middleware import ImageStateMiddleware
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.engine import Engine
 from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, NotFound
-from chatcanvas.store import ConversationStore, ImageRecord
-from chatcanvas.tools import ToolContext
+from chatcanvas.store import ConversationStore, ImageRecord, SubjectStore
+from chatcanvas.tools import SubjectService, ToolContext
 
 MAX_MESSAGE_CHARS = 8000
 RECURSION_LIMIT = 16
@@ -66,7 +66,8 @@ class ImageAgent:
         self.conversations = ConversationStore(self.settings.resolved_data_dir)
         self._resources = ExitStack()
         self._capabilities = list(capabilities or default_capabilities())
-        services = Services(engine, self.store, self.settings)
+        self.subjects = SubjectService(engine, self.store, SubjectStore(self.settings.resolved_data_dir))
+        services = Services(engine, self.store, self.settings, self.subjects)
         tools = [tool for capability in self._capabilities for tool in capability.tools(services)]
         self.checkpointer = open_checkpointer(self.settings.resolved_data_dir, self.settings.database_url,
                                               self._resources)

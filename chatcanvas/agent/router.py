@@ -132,10 +132,10 @@ def _summarise(results: list[ToolMessage]) -> str:
         if images:
             ids = ", ".join(image["id"] for image in images)
             noun = "image" if len(images) == 1 else "images"
-            if result.name == "generate_image":
-                lines.append(f"Here is your {noun} ({ids}). Ask me to change it, e.g. \"make it blue\".")
-            else:
+            if result.name == "edit_image":
                 lines.append(f"Done: here is the new version ({ids}).")
+            else:
+                lines.append(f"Here is your {noun} ({ids}). Ask me to change it, e.g. \"make it blue\".")
         else:
             lines.append(str(result.content) if isinstance(result.content, str) else json.dumps(result.content))
     return "\n".join(lines)

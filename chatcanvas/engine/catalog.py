@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from chatcanvas.engine.tiny import ensure_tiny, tiny_folder
+from chatcanvas.engine.tiny import ensure_tiny, ensure_tiny_ip_adapter, tiny_folder
 from chatcanvas.errors import InvalidInput, UnknownModel
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -32,6 +32,9 @@ class BuiltinModel:
     folder: Callable[[Path], Path]
     steps: int
     guidance_scale: float
+    ip_adapter: Callable[[Path], Path] | None = None
+    lora_steps: int = 500
+    lora_learning_rate: float = 1e-4
 
     def is_cached(self, cache_dir: Path) -> bool:
         return (self.folder(cache_dir) / "model_index.json").exists()
@@ -39,7 +42,8 @@ class BuiltinModel:
 
 BUILTIN_MODELS: dict[str, BuiltinModel] = {
     "tiny": BuiltinModel(
-        "random weights, 64x64, for tests and smoke runs", ensure_tiny, tiny_folder, steps=4, guidance_scale=5.0
+        "random weights, 64x64, for tests and smoke runs", ensure_tiny, tiny_folder, steps=4, guidance_scale=5.0,
+        ip_adapter=ensure_tiny_ip_adapter, lora_steps=20, lora_learning_rate=1e-3,
     ),
 }
 

@@ -9,9 +9,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from chatcanvas.config import Settings, get_settings
-from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job, JobEvent, JobSpec
+from chatcanvas.engine.jobs import EditRequest, EnrollRequest, GenerateRequest, Job, JobEvent, JobSpec, TrainLoraRequest
+from chatcanvas.engine.lora import train_lora
+from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
 from chatcanvas.engine.queue import FairQueue
-from chatcanvas.engine.registry import PipelineRegistry
+from chatcanvas.engine.registry import LoadedModel, PipelineRegistry
 from chatcanvas.engine.runner import resolve, run_job
 from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.engine.validation import check_request
@@ -56,12 +58,15 @@ class Engine:
         return self.settings.model
 
     # --- intake -------------------------------------------------------------------------------------
-    def submit(self, request: GenerateRequest, owner: str = "local", conversation: str | None = None) -> Job:
+    def submit(self, request: GenerateRequest | EnrollRequest | TrainLoraRequest, owner: str = "local", conversation: str | None = None) -> Job:
         """Check `request` and queue it. Raises `InvalidInput` (nothing queued) or `QueueFull` at once."""
         self.check(request)
         model = request.model or self.default_model
-        first = request.seed if request.seed is not None else secrets.randbelow(2**32)
-        job = Job(JobSpec(request, model, tuple(first + i for i in range(request.n))), owner, conversation)
+        seeds: tuple[int, ...] = ()
+        if isinstance(request, GenerateRequest):
+            first = request.seed if request.seed is not None else secrets.randbelow(2**32)
+            seeds = tuple(first + i for i in range(request.n))
+        job = Job(JobSpec(request, model, seeds), owner, conversation)
         if self.queue.depth(owner) >= self.settings.max_jobs_per_user:
             raise QueueFull(self.settings.max_jobs_per_user, retry_after=2.0, mine=True)
         for listener in self._listeners:
@@ -73,7 +78,7 @@ class Engine:
                 self._jobs.popitem(last=False)
         return job
 
-    def check(self, request: GenerateRequest) -> None:
+    def check(self, request: GenerateRequest | EnrollRequest | TrainLoraRequest) -> None:
         """Raise `InvalidInput` naming the first bad field; queue nothing."""
         check_request(request, self.settings)
         self.registry.check(request.model or self.default_model)
@@ -133,19 +138,18 @@ class Engine:
             return
         try:
             model = self.registry.get(job.spec.model)
-            params = resolve(job, model, self.settings)
-            images = run_job(job, model, params)
             request = job.spec.request
-            parent = request.parent_id if isinstance(request, EditRequest) else None
-            records = [
-                self.store.save(image, ImageMeta(
-                    owner=job.owner, conversation=job.conversation, operation=job.spec.operation,
-                    prompt=params.prompt, negative_prompt=params.negative_prompt, seed=seed, steps=params.steps,
-                    guidance_scale=params.guidance_scale, scheduler=params.scheduler, width=image.width,
-                    height=image.height, model=job.spec.model, parent_id=parent, strength=params.strength,
-                ))
-                for image, seed in zip(images, params.seeds, strict=True)
-            ]
+            if isinstance(request, EnrollRequest):
+                job.mark_running(len(request.images))
+                spec = ip_adapter_spec(model.id, model.base, self.settings)
+                job.output = compute_embeddings(model.base, spec, request.images,
+                                                embeddings_path(request.output, spec))
+                records = []
+            elif isinstance(request, TrainLoraRequest):
+                train_lora(job, model, request, self.settings)
+                job.output, records = request.output, []
+            else:
+                records = self._generate(job, model)
         except ChatCanvasError as exc:
             job.fail(exc)
         except Exception as exc:  # the worker must outlive any one job
@@ -153,3 +157,20 @@ class Engine:
             job.fail(EngineError(f"image generation failed: {type(exc).__name__}: {exc}"))
         else:
             job.succeed(records)
+
+    def _generate(self, job: Job, model: LoadedModel) -> list[ImageRecord]:
+        request = job.spec.request
+        params = resolve(job, model, self.settings)
+        images = run_job(job, model, params, self.settings)
+        parent = request.parent_id if isinstance(request, EditRequest) else None
+        subject = request.subject
+        return [
+            self.store.save(image, ImageMeta(
+                owner=job.owner, conversation=job.conversation, operation=job.spec.operation,
+                prompt=params.prompt, negative_prompt=params.negative_prompt, seed=seed, steps=params.steps,
+                guidance_scale=params.guidance_scale, scheduler=params.scheduler, width=image.width,
+                height=image.height, model=job.spec.model, parent_id=parent, strength=params.strength,
+                subject_ids=(subject.subject_id,) if subject else (), subject_method=subject.method if subject else None,
+            ))
+            for image, seed in zip(images, params.seeds, strict=True)
+        ]

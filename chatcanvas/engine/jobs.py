@@ -10,6 +10,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from chatcanvas.errors import ChatCanvasError, EngineError, JobCancelled
@@ -19,7 +20,23 @@ if TYPE_CHECKING:
 
     from chatcanvas.store.images import ImageRecord
 
-Operation = Literal["generate", "edit"]
+Operation = Literal["generate", "edit", "personalize", "enroll", "train"]
+SubjectMethod = Literal["ip_adapter", "lora"]
+
+
+@dataclass(frozen=True)
+class SubjectAdapter:
+    """A personalized subject applied to one generation, then removed so the next job is unaffected.
+
+    `weights` is the folder of the subject's cached IP-Adapter embeddings (computed from `references` when
+    this model's adapter has none yet) or its LoRA folder.
+    """
+
+    subject_id: str
+    method: SubjectMethod
+    weights: Path
+    scale: float = 1.0
+    references: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,6 +53,34 @@ class GenerateRequest:
     n: int = 1
     model: str | None = None
     scheduler: str | None = None
+    subject: SubjectAdapter | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnrollRequest:
+    """Compute a subject's IP-Adapter image embeddings once, from its reference images, into folder `output`."""
+
+    images: tuple[Image, ...]
+    output: Path
+    model: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainLoraRequest:
+    """DreamBooth-style LoRA on the UNet from a subject's photos and a rare-token prompt ("a photo of sks dog").
+
+    `None` fields take the model's defaults (diffusers' DreamBooth LoRA example on real models).
+    """
+
+    images: tuple[Image, ...]
+    instance_prompt: str
+    output: Path
+    steps: int | None = None
+    learning_rate: float | None = None
+    rank: int | None = None
+    resolution: int | None = None
+    seed: int = 0
+    model: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,13 +101,19 @@ class EditRequest(GenerateRequest):
 class JobSpec:
     """A validated request with its seeds fixed; defaults the model decides are filled in by the worker."""
 
-    request: GenerateRequest
+    request: GenerateRequest | EnrollRequest | TrainLoraRequest
     model: str
     seeds: tuple[int, ...]
 
     @property
     def operation(self) -> Operation:
-        return "edit" if isinstance(self.request, EditRequest) else "generate"
+        if isinstance(self.request, EnrollRequest):
+            return "enroll"
+        if isinstance(self.request, TrainLoraRequest):
+            return "train"
+        if isinstance(self.request, EditRequest):
+            return "edit"
+        return "personalize" if self.request.subject is not None else "generate"
 
 
 class JobStatus(str, enum.Enum):
@@ -111,8 +162,11 @@ class Job:
     _listeners: list[Callable[[JobEvent], None]] = field(default_factory=list, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    output: Path | None = None
+    """What a non-image job wrote (embeddings, LoRA weights)."""
+
     def __post_init__(self) -> None:
-        self.total = self.spec.request.steps or 0
+        self.total = getattr(self.spec.request, "steps", None) or 0
 
     # --- observers -------------------------------------------------------------------------------
     def subscribe(self, listener: Callable[[JobEvent], None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import inspect
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +13,9 @@ from diffusers import DiffusionPipeline
 from PIL import Image
 
 from chatcanvas.config import Settings
+from chatcanvas.engine import personalize
 from chatcanvas.engine.jobs import EditRequest, Job
+from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
 from chatcanvas.engine.registry import LoadedModel, PipelineKind
 from chatcanvas.engine.schedulers import fresh_scheduler
 from chatcanvas.errors import JobCancelled
@@ -81,7 +84,7 @@ def job_pipeline(shared: DiffusionPipeline, scheduler: str | None) -> DiffusionP
     return view
 
 
-def run_job(job: Job, model: LoadedModel, params: RunParams) -> list[Image.Image]:
+def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings) -> list[Image.Image]:
     """Run the pipeline for `job`; raise `JobCancelled` when it was cancelled between steps."""
     pipe = job_pipeline(model.pipeline(params.kind), params.scheduler)
     request = job.spec.request
@@ -114,11 +117,19 @@ def run_job(job: Job, model: LoadedModel, params: RunParams) -> list[Image.Image
         if params.kind == "instruct":
             kwargs["image_guidance_scale"] = request.image_guidance_scale or DEFAULT_IMAGE_GUIDANCE
     accepted = inspect.signature(type(pipe).__call__).parameters
-    kwargs = {key: value for key, value in kwargs.items() if key in accepted}
 
+    subject, spec = request.subject, None
+    if subject is not None and subject.method == "ip_adapter":
+        spec = ip_adapter_spec(model.id, model.base, settings)
+        embeddings = embeddings_path(subject.weights, spec)
+        if not embeddings.exists():  # enrolled for another model's adapter: encode the references once for this one
+            compute_embeddings(model.base, spec, tuple(Image.open(p).convert("RGB") for p in subject.references),
+                               embeddings)
+        subject = dataclasses.replace(subject, weights=embeddings)
     job.mark_running(_expected_steps(params))
-    with torch.inference_mode():
-        output = pipe(**kwargs)
+    with personalize.applied(pipe, subject, spec, params.guidance_scale, kwargs), torch.inference_mode():
+        accepted_kwargs = {key: value for key, value in kwargs.items() if key in accepted}
+        output = pipe(**accepted_kwargs)
     if job.cancel_requested:
         raise JobCancelled(f"job {job.id} was cancelled at step {job.step} of {job.total}")
     images = list(output.images)

@@ -115,3 +115,65 @@ def ensure_tiny(cache_dir: Path) -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def tiny_ip_adapter_folder(cache_dir: Path) -> Path:
+    return Path(cache_dir) / f"tiny-ip-adapter-v{TINY_VERSION}"
+
+
+def ensure_tiny_ip_adapter(cache_dir: Path) -> Path:
+    """A tiny random IP-Adapter for `tiny`, laid out like h94/IP-Adapter: models/ip-adapter_tiny.safetensors and
+    models/image_encoder/ (a small CLIPVisionModelWithProjection)."""
+    target = tiny_ip_adapter_folder(cache_dir)
+    if (target / "models" / "ip-adapter_tiny.safetensors").exists():
+        return target
+    import torch
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    unet_config = build_tiny_pipeline().unet.config
+    torch.manual_seed(_SEED + 1)
+    encoder = CLIPVisionModelWithProjection(CLIPVisionConfig(
+        hidden_size=32, projection_dim=32, image_size=32, patch_size=8, num_channels=3, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=37,
+    ))
+    cross, tokens = unet_config.cross_attention_dim, 4
+    generator = torch.Generator().manual_seed(_SEED + 2)
+    tensors = {
+        "image_proj.proj.weight": torch.randn(cross * tokens, 32, generator=generator) * 0.2,
+        "image_proj.proj.bias": torch.zeros(cross * tokens),
+        "image_proj.norm.weight": torch.ones(cross),
+        "image_proj.norm.bias": torch.zeros(cross),
+    }
+    # cross-attention processors are numbered 1, 3, 5, ... in the UNet's processor order (diffusers' convention)
+    from diffusers import UNet2DConditionModel
+
+    unet = UNet2DConditionModel(**unet_config)
+    channels = list(unet_config.block_out_channels)
+    key_id = 1
+    for name in unet.attn_processors:
+        if name.endswith("attn1.processor"):
+            continue
+        if name.startswith("mid_block"):
+            hidden = channels[-1]
+        elif name.startswith("up_blocks"):
+            hidden = list(reversed(channels))[int(name[len("up_blocks.")])]
+        else:
+            hidden = channels[int(name[len("down_blocks.")])]
+        for kind in ("to_k_ip", "to_v_ip"):
+            tensors[f"ip_adapter.{key_id}.{kind}.weight"] = torch.randn(hidden, cross, generator=generator) * 0.3
+        key_id += 2
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".tiny-ip-", dir=target.parent))
+    try:
+        (staging / "models").mkdir()
+        save_file(tensors, staging / "models" / "ip-adapter_tiny.safetensors")
+        encoder.save_pretrained(staging / "models" / "image_encoder")
+        try:
+            os.replace(staging, target)
+        except OSError:
+            if not (target / "models" / "ip-adapter_tiny.safetensors").exists():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target

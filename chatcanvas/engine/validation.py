@@ -8,7 +8,7 @@ from numbers import Real
 from PIL import Image
 
 from chatcanvas.config import Settings
-from chatcanvas.engine.jobs import EditRequest, GenerateRequest
+from chatcanvas.engine.jobs import EditRequest, EnrollRequest, GenerateRequest, TrainLoraRequest
 from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.errors import InvalidInput
 
@@ -39,8 +39,11 @@ def _text(field: str, value: object, limit: int, required: bool) -> None:
         raise InvalidInput(field, f"is {len(value)} characters long; the limit is {limit}")
 
 
-def check_request(request: GenerateRequest, settings: Settings) -> None:
+def check_request(request: GenerateRequest | EnrollRequest | TrainLoraRequest, settings: Settings) -> None:
     """Raise `InvalidInput` for the first field out of range; return quietly when all is well."""
+    if isinstance(request, (EnrollRequest, TrainLoraRequest)):
+        _check_subject_job(request, settings)
+        return
     _text("prompt", request.prompt, settings.max_prompt_chars, required=True)
     _text("negative_prompt", request.negative_prompt, settings.max_prompt_chars, required=False)
     for field, value, limit in (("width", request.width, settings.max_width), ("height", request.height, settings.max_height)):
@@ -69,6 +72,17 @@ def check_request(request: GenerateRequest, settings: Settings) -> None:
     check_scheduler(request.scheduler)
     if isinstance(request, EditRequest):
         _check_edit(request)
+
+
+def _check_subject_job(request: EnrollRequest | TrainLoraRequest, settings: Settings) -> None:
+    if not request.images or not all(isinstance(image, Image.Image) for image in request.images):
+        raise InvalidInput("images", "at least one reference image is needed")
+    if isinstance(request, TrainLoraRequest):
+        _text("instance_prompt", request.instance_prompt, settings.max_prompt_chars, required=True)
+        if request.steps is not None and not 1 <= _int("steps", request.steps) <= 100_000:
+            raise InvalidInput("steps", f"must be between 1 and 100000, got {request.steps}")
+        if request.learning_rate is not None and not 0 < _float("learning_rate", request.learning_rate) < 1:
+            raise InvalidInput("learning_rate", f"must be between 0 and 1, got {request.learning_rate}")
 
 
 def _check_edit(request: EditRequest) -> None:

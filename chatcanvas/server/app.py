@@ -19,7 +19,7 @@ from chatcanvas.errors import ChatCanvasError, InvalidInput, JobCancelled, NotFo
 from chatcanvas.server.auth import Authenticator
 from chatcanvas.server.deps import ServerState, UserDep
 from chatcanvas.server.metrics import Metrics
-from chatcanvas.server.routes import chat, openai_chat, openai_images, ops, resources, web
+from chatcanvas.server.routes import chat, openai_chat, openai_images, ops, resources, subjects, web
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
     app = FastAPI(title="chatcanvas", version="0.1.0", lifespan=lifespan, max_body_size=settings.max_request_bytes,
                   description="Image tools for chats: a chat agent, OpenAI-compatible image and chat endpoints.",
                   openapi_url=None, docs_url=None, redoc_url=None)  # served below, behind the key like the rest
-    for module in (ops, web, chat, openai_images, openai_chat, resources):
+    for module in (ops, web, chat, openai_images, openai_chat, resources, subjects):
         app.include_router(module.router)
 
     @app.get("/openapi.json", include_in_schema=False)

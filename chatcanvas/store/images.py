@@ -47,6 +47,8 @@ CREATE TABLE IF NOT EXISTS images (
 );
 CREATE INDEX IF NOT EXISTS images_by_conversation ON images (owner, conversation, created);
 """
+# columns added after the first schema: (name, SQL type), added to older databases on open
+_ADDED_COLUMNS = [("subject_ids", "TEXT NOT NULL DEFAULT '[]'"), ("subject_method", "TEXT")]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -67,11 +69,13 @@ class ImageMeta:
     model: str | None = None
     parent_id: str | None = None
     strength: float | None = None
+    subject_ids: tuple[str, ...] = ()
+    subject_method: str | None = None
 
     def parameters(self) -> dict[str, Any]:
         """How to reproduce the image: everything but who owns it and where it was said."""
         names = [f.name for f in dataclasses.fields(ImageMeta) if f.name not in ("owner", "conversation")]
-        return {name: getattr(self, name) for name in names}
+        return {name: _to_json(getattr(self, name)) for name in names}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,9 +85,7 @@ class ImageRecord(ImageMeta):
     path: Path
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
-        data["path"] = str(self.path)
-        return data
+        return {name: _to_json(value) for name, value in dataclasses.asdict(self).items()}
 
 
 _META_FIELDS = [f.name for f in dataclasses.fields(ImageMeta)]
@@ -103,6 +105,10 @@ class ImageStore:
         self.max_upload_pixels = max_upload_pixels
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            present = {row[1] for row in db.execute("PRAGMA table_info(images)")}
+            for name, kind in _ADDED_COLUMNS:
+                if name not in present:
+                    db.execute(f"ALTER TABLE images ADD COLUMN {name} {kind}")
 
     @classmethod
     def from_settings(cls, settings: Any) -> ImageStore:
@@ -126,7 +132,7 @@ class ImageStore:
         return record
 
     def _insert(self, record: ImageRecord) -> None:
-        values = [getattr(record, name) for name in _COLUMNS]
+        values = [_to_sql(name, getattr(record, name)) for name in _COLUMNS]
         with self._connect() as db:
             db.execute(
                 f"INSERT OR IGNORE INTO images ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
@@ -190,6 +196,7 @@ class ImageStore:
 
     def _record(self, row: tuple) -> ImageRecord:
         values = dict(zip(_COLUMNS, row, strict=True))
+        values["subject_ids"] = tuple(json.loads(values["subject_ids"] or "[]"))
         return ImageRecord(path=self.path_for(values["id"]), **values)
 
 
@@ -197,6 +204,16 @@ def read_parameters(path: Path | str) -> dict[str, Any]:
     """The parameters a chatcanvas PNG carries (its `parameters` text chunk)."""
     with Image.open(path) as image:
         return json.loads(image.text["parameters"])
+
+
+def _to_json(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    return str(value) if isinstance(value, Path) else value
+
+
+def _to_sql(name: str, value: Any) -> Any:
+    return json.dumps(list(value)) if name == "subject_ids" else value
 
 
 def _meta_values(meta: ImageMeta) -> dict[str, Any]:

@@ -1,0 +1,105 @@
+"""The personalization capability: subject tools, the subjects named in the prompt, and router rules for
+"this is my dog Rex" (with photos) and "draw Rex surfing"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from langchain_core.tools import BaseTool
+
+from chatcanvas.agent import intents
+from chatcanvas.agent.capabilities import Services, TurnView
+from chatcanvas.agent.router import RouterRule, TurnFacts
+from chatcanvas.tools import create_subject_tools
+
+_INTRO = re.compile(
+    r"^(?:(?:this|these|that|it|here)\s*(?:is|are|'s)\s+(?:a\s+photo\s+of\s+|photos\s+of\s+)?|meet\s+|say\s+hi\s+to\s+|"
+    r"remember\s+(?:this|these|him|her|them|it)\s+as\s+)(?P<who>.+)$",
+    re.IGNORECASE,
+)
+
+
+def parse_introduction(text: str) -> tuple[str, list[str]] | None:
+    """ "this is my dog Rex" -> ("Rex", ["my dog"]); "this is me" -> ("me", []); "meet Rex, my dog" -> same."""
+    match = _INTRO.match(intents.clean(text))
+    if not match:
+        return None
+    who = match.group("who").strip()
+    if "," in who:
+        name, _, alias = who.partition(",")
+        return name.strip(), [alias.strip()] if alias.strip() else []
+    words = who.split()
+    if words[0].lower() in ("my", "our") and len(words) >= 3 and words[-1][0].isupper():
+        return words[-1], [" ".join(words[:-1]).lower()]
+    return (who.lower() if who.lower() in ("me", "myself", "us") else who), []
+
+
+def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
+    """The first enrolled subject the text names (by name or alias), if any."""
+    for subject in subjects:
+        for label in sorted([subject["name"], *subject["aliases"]], key=len, reverse=True):
+            if label.lower() == "me":
+                if re.search(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE):
+                    return subject["name"]
+            elif re.search(rf"\b{re.escape(label)}\b", text, re.IGNORECASE):
+                return subject["name"]
+    return None
+
+
+def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    if not facts.attached_image_ids:
+        return None
+    introduced = parse_introduction(text)
+    if introduced is None:
+        return None
+    name, aliases = introduced
+    args: dict[str, Any] = {"name": name}
+    if aliases:
+        args["aliases"] = aliases
+    return "register_subject", args
+
+
+def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    prompt = intents.draw_prompt(text)
+    if prompt is None:
+        return None
+    subject = mentioned_subject(prompt, facts.extras.get("subjects", []))
+    if subject is None:
+        return None
+    return "generate_with_subject", {"subject": subject, "prompt": prompt}
+
+
+SUBJECT_RULES = (RouterRule("register_subject", 30, _register_rule),
+                 RouterRule("draw_subject", 40, _draw_subject_rule))
+
+
+@dataclass
+class SubjectCapability:
+    """register_subject and generate_with_subject."""
+
+    name: str = "subjects"
+    rules: Sequence[RouterRule] = field(default=SUBJECT_RULES)
+    _services: Services | None = None
+
+    def tools(self, services: Services) -> list[BaseTool]:
+        self._services = services
+        return create_subject_tools(services.subjects)
+
+    def describe(self, turn: TurnView) -> tuple[str | None, dict[str, Any]]:
+        if self._services is None:
+            return None, {}
+        subjects = self._services.subjects.subjects.list_subjects(turn.user)
+        facts = {"subjects": [{"id": s.id, "name": s.name, "aliases": list(s.aliases)} for s in subjects]}
+        lines = ["When the user attaches photos and says who or what they show (\"this is my dog Rex\"), call "
+                 "register_subject. To draw a registered subject, call generate_with_subject with its name."]
+        if subjects:
+            listed = "; ".join(
+                f"{s.name}" + (f" (also {', '.join(s.aliases)})" if s.aliases else "") + f" [{s.status}]"
+                for s in subjects)
+            lines.append(f"The user's subjects: {listed}.")
+        else:
+            lines.append("The user has no registered subjects yet.")
+        return "\n".join(lines), facts

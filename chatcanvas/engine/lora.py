@@ -1,0 +1,99 @@
+"""DreamBooth-style LoRA training of a subject on the loaded pipeline's UNet (peft), as an engine job.
+
+Follows diffusers' `train_dreambooth_lora.py`: frozen VAE and text encoder, rank-r LoRA on the UNet's
+attention projections, noise-prediction MSE, AdamW. The adapter is removed from the shared UNet afterwards.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from diffusers import DDPMScheduler, DiffusionPipeline
+from diffusers.training_utils import cast_training_params
+from diffusers.utils import convert_state_dict_to_diffusers
+from peft import LoraConfig
+from peft.utils import get_peft_model_state_dict
+from PIL import Image, ImageOps
+
+from chatcanvas.config import Settings
+from chatcanvas.engine.catalog import BUILTIN_MODELS
+from chatcanvas.engine.jobs import Job, TrainLoraRequest
+from chatcanvas.engine.registry import LoadedModel
+from chatcanvas.errors import InvalidInput, JobCancelled
+
+TRAINING_ADAPTER = "training"
+TARGET_MODULES = ["to_k", "to_q", "to_v", "to_out.0"]
+
+
+def lora_defaults(model: str, settings: Settings) -> tuple[int, float]:
+    builtin = BUILTIN_MODELS.get(model)
+    steps = settings.lora_steps or (builtin.lora_steps if builtin else 500)
+    rate = settings.lora_learning_rate or (builtin.lora_learning_rate if builtin else 1e-4)
+    return steps, rate
+
+
+def _pixels(images: tuple[Image.Image, ...], size: int) -> torch.Tensor:
+    tensors = []
+    for image in images:
+        square = ImageOps.fit(image.convert("RGB"), (size, size), Image.LANCZOS)
+        data = torch.frombuffer(bytearray(square.tobytes()), dtype=torch.uint8).reshape(size, size, 3)
+        tensors.append(data.permute(2, 0, 1).float() / 127.5 - 1.0)
+    return torch.stack(tensors)
+
+
+def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings: Settings) -> None:
+    pipe: DiffusionPipeline = model.base
+    unet = getattr(pipe, "unet", None)
+    if unet is None or hasattr(pipe, "text_encoder_2") or not hasattr(pipe, "save_lora_weights"):
+        raise InvalidInput("method", f"LoRA training here supports SD 1.5-family models, not {type(pipe).__name__}; "
+                                     "use ip_adapter")
+    default_steps, default_rate = lora_defaults(model.id, settings)
+    steps = request.steps or default_steps
+    rate = request.learning_rate or default_rate
+    size = request.resolution or settings.lora_resolution or model.defaults.width
+    device, dtype = pipe._execution_device, unet.dtype
+    generator = torch.Generator("cpu").manual_seed(request.seed)
+    noise_scheduler = DDPMScheduler.from_config(pipe.scheduler.config)
+
+    job.mark_running(steps)
+    with torch.no_grad():
+        pixels = _pixels(request.images, size).to(device, pipe.vae.dtype)
+        latents = pipe.vae.encode(pixels).latent_dist.sample(generator=None) * pipe.vae.config.scaling_factor
+        prompt_embeds, _ = pipe.encode_prompt(request.instance_prompt, device, 1, False)
+
+    unet.requires_grad_(False)
+    unet.add_adapter(LoraConfig(r=request.rank or settings.lora_rank, lora_alpha=request.rank or settings.lora_rank,
+                                init_lora_weights="gaussian", target_modules=TARGET_MODULES),
+                     adapter_name=TRAINING_ADAPTER)
+    try:
+        cast_training_params(unet, dtype=torch.float32)
+        parameters = [p for p in unet.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(parameters, lr=rate)
+        unet.train()
+        for step in range(steps):
+            if job.cancel_requested:
+                raise JobCancelled(f"job {job.id} was cancelled at step {step} of {steps}")
+            index = step % len(latents)
+            clean = latents[index:index + 1].to(dtype)
+            noise = torch.randn(clean.shape, generator=generator).to(device, dtype)
+            timestep = torch.randint(0, noise_scheduler.config.num_train_timesteps, (1,), generator=generator)
+            timestep = timestep.to(device)
+            noisy = noise_scheduler.add_noise(clean, noise, timestep)
+            if noise_scheduler.config.prediction_type == "v_prediction":
+                target = noise_scheduler.get_velocity(clean, noise, timestep)
+            else:
+                target = noise
+            prediction = unet(noisy, timestep, prompt_embeds.to(dtype)).sample
+            loss = F.mse_loss(prediction.float(), target.float())
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            job.report_step(step + 1, steps)
+        layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(unet, adapter_name=TRAINING_ADAPTER))
+        request.output.mkdir(parents=True, exist_ok=True)
+        type(pipe).save_lora_weights(request.output, unet_lora_layers=layers, safe_serialization=True)
+    finally:
+        unet.eval()
+        unet.unload_lora()  # the shared UNet is plain again
+        unet.requires_grad_(False)

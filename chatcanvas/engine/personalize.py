@@ -1,0 +1,110 @@
+"""Personalized subjects on a pipeline: IP-Adapter embeddings (training-free) and LoRA weights (fine-tuned).
+
+Both are applied for one job and removed after it, so the next user's image comes from the plain model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from diffusers import DiffusionPipeline
+from PIL import Image
+from safetensors.torch import load_file, save_file
+
+from chatcanvas.config import Settings
+from chatcanvas.engine.catalog import BUILTIN_MODELS
+from chatcanvas.engine.jobs import SubjectAdapter
+from chatcanvas.errors import InvalidInput
+
+LORA_ADAPTER = "subject"
+
+
+@dataclass(frozen=True)
+class IPAdapterSpec:
+    """Which IP-Adapter weights a model uses (`load_ip_adapter(source, subfolder=..., weight_name=...)`)."""
+
+    source: str
+    subfolder: str
+    weight_name: str
+
+    @property
+    def key(self) -> str:
+        """Embeddings depend on the adapter's image encoder: cache them per adapter."""
+        return hashlib.sha256(f"{self.source}|{self.subfolder}|{self.weight_name}".encode()).hexdigest()[:12]
+
+
+def ip_adapter_spec(model: str, pipe: DiffusionPipeline, settings: Settings) -> IPAdapterSpec:
+    """The configured IP-Adapter, else the built-in model's own, else h94/IP-Adapter for SD 1.5 or SDXL."""
+    if settings.ip_adapter_repo:
+        return IPAdapterSpec(settings.ip_adapter_repo, settings.ip_adapter_subfolder or "models",
+                             settings.ip_adapter_weight or "ip-adapter_sd15.safetensors")
+    builtin = BUILTIN_MODELS.get(model)
+    if builtin is not None and builtin.ip_adapter is not None:
+        return IPAdapterSpec(str(builtin.ip_adapter(settings.resolved_cache_dir)), "models",
+                             "ip-adapter_tiny.safetensors")
+    name = type(pipe).__name__
+    if not hasattr(pipe, "load_ip_adapter") or getattr(pipe, "unet", None) is None:
+        raise InvalidInput("method", f"IP-Adapter subjects need an SD 1.5 or SDXL-family model, not {name}; use lora")
+    if "XL" in name:
+        return IPAdapterSpec("h94/IP-Adapter", "sdxl_models", "ip-adapter_sdxl.safetensors")
+    return IPAdapterSpec("h94/IP-Adapter", "models", "ip-adapter_sd15.safetensors")
+
+
+def embeddings_path(folder: Path, spec: IPAdapterSpec) -> Path:
+    return Path(folder) / f"ip-adapter-{spec.key}.safetensors"
+
+
+def compute_embeddings(pipe: DiffusionPipeline, spec: IPAdapterSpec, images: tuple[Image.Image, ...],
+                       output: Path) -> Path:
+    """Run the adapter's image encoder once over the reference images; keep the mean [negative; positive]."""
+    pipe.load_ip_adapter(spec.source, subfolder=spec.subfolder, weight_name=spec.weight_name)
+    try:
+        with torch.inference_mode():
+            per_image = [
+                pipe.prepare_ip_adapter_image_embeds(
+                    ip_adapter_image=[image.convert("RGB")], ip_adapter_image_embeds=None,
+                    device=pipe._execution_device, num_images_per_prompt=1, do_classifier_free_guidance=True,
+                )[0]
+                for image in images
+            ]
+        embeds = torch.stack(per_image).mean(dim=0).float().cpu().contiguous()  # (2, 1, dim)
+    finally:
+        pipe.unload_ip_adapter()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    staging = output.with_suffix(".tmp")
+    save_file({"embeds": embeds}, staging)
+    staging.replace(output)
+    return output
+
+
+@contextlib.contextmanager
+def applied(pipe: DiffusionPipeline, subject: SubjectAdapter | None, spec: IPAdapterSpec | None,
+            guidance_scale: float, kwargs: dict[str, Any]) -> Iterator[None]:
+    """Apply `subject` to `pipe` for the duration of one call (adding the call's arguments), then remove it."""
+    if subject is None:
+        yield
+        return
+    if subject.method == "ip_adapter":
+        assert spec is not None
+        pipe.load_ip_adapter(spec.source, subfolder=spec.subfolder, weight_name=spec.weight_name,
+                             image_encoder_folder=None)  # the embeddings are cached: no image encoder needed
+        try:
+            pipe.set_ip_adapter_scale(subject.scale)
+            embeds = load_file(subject.weights)["embeds"].to(pipe._execution_device, pipe.unet.dtype)
+            kwargs["ip_adapter_image_embeds"] = [embeds if guidance_scale > 1 else embeds[1:]]
+            yield
+        finally:
+            pipe.unload_ip_adapter()
+    else:
+        pipe.load_lora_weights(str(subject.weights), adapter_name=LORA_ADAPTER)
+        try:
+            pipe.set_adapters([LORA_ADAPTER], adapter_weights=[subject.scale])
+            yield
+        finally:
+            pipe.unload_lora_weights()

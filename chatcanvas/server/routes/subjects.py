@@ -1,0 +1,62 @@
+"""Personalized subjects over HTTP: enroll from photos, list, follow training, erase. All owner-scoped."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from chatcanvas.errors import InvalidImage
+from chatcanvas.server.deps import StateDep, UserDep
+from chatcanvas.store import decode_image
+
+router = APIRouter(tags=["subjects"])
+
+
+@router.post("/v1/subjects", status_code=201, responses={202: {"description": "Enrolled; LoRA training started."}})
+async def create_subject(
+    user: UserDep,
+    state: StateDep,
+    name: Annotated[str, Form(max_length=60, description='What to call it: "Rex", or "me".')],
+    images: Annotated[list[UploadFile] | None, File(description="One or more photos.")] = None,
+    images_array: Annotated[list[UploadFile] | None, File(alias="images[]", description="Same, array form.")] = None,
+    aliases: Annotated[str, Form(max_length=500, description='Comma-separated: "my dog, the pup".')] = "",
+    method: Annotated[str | None, Form(description="ip_adapter (instant) or lora (trained).")] = None,
+    kind: Annotated[str | None, Form(max_length=40, description='What it is: "dog", "person".')] = None,
+) -> JSONResponse:
+    files = [*(images or []), *(images_array or [])]
+    if not files:
+        raise InvalidImage("at least one photo of the subject is needed", "images")
+    store = state.store
+    data = [await upload.read() for upload in files]
+    pictures = [decode_image(item, max_bytes=store.max_upload_bytes, max_pixels=store.max_upload_pixels,
+                             field=f"images[{index}]") for index, item in enumerate(data)]
+    service = state.agent.subjects
+    subject, job = await asyncio.to_thread(
+        service.enroll, user.name, name, pictures, [a for a in aliases.split(",") if a.strip()], method, kind)
+    if subject.method == "ip_adapter":
+        await job.wait_async()
+        subject = service.subjects.get(user.name, subject.id)
+        return JSONResponse(service.live(subject), status_code=201)
+    return JSONResponse(service.live(subject), status_code=202)
+
+
+@router.get("/v1/subjects")
+async def list_subjects(user: UserDep, state: StateDep) -> dict:
+    service = state.agent.subjects
+    return {"data": [service.live(subject) for subject in service.subjects.list_subjects(user.name)]}
+
+
+@router.get("/v1/subjects/{subject_id}")
+async def get_subject(subject_id: str, user: UserDep, state: StateDep) -> dict:
+    service = state.agent.subjects
+    return service.live(service.subjects.get(user.name, subject_id))
+
+
+@router.delete("/v1/subjects/{subject_id}", status_code=204)
+async def delete_subject(subject_id: str, user: UserDep, state: StateDep) -> Response:
+    """Erase the subject: its record, reference photos, embeddings and trained weights."""
+    await asyncio.to_thread(state.agent.subjects.delete, user.name, subject_id)
+    return Response(status_code=204)

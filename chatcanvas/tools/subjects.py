@@ -1,0 +1,192 @@
+"""Personalized subjects as a service and as tools: `register_subject` and `generate_with_subject`.
+
+IP-Adapter enrollment computes the subject's image embeddings once (seconds); LoRA enrollment trains in the
+background as an engine job whose progress lands in the subject's record.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any
+
+from langchain.tools import ToolRuntime
+from PIL import Image
+from langchain_core.tools import BaseTool, ToolException, tool
+
+from chatcanvas.engine import Engine, GenerateRequest, Job, JobEvent, JobStatus
+from chatcanvas.engine.jobs import EnrollRequest, SubjectAdapter, TrainLoraRequest
+from chatcanvas.errors import ChatCanvasError, InvalidInput, NotFound, UserError
+from chatcanvas.store import ImageStore, Subject, SubjectStore
+from chatcanvas.tools.context import ToolContext, identity
+from chatcanvas.tools.images import ImageToolRunner, describe, validation_message
+
+
+class SubjectService:
+    """Enroll, resolve and erase subjects; the one place that ties the subject store to engine jobs."""
+
+    def __init__(self, engine: Engine, images: ImageStore, subjects: SubjectStore):
+        self.engine, self.images, self.subjects = engine, images, subjects
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+
+    def enroll(self, owner: str, name: str, pictures: list[Image.Image], aliases: list[str] | tuple[str, ...] = (),
+               method: str | None = None, kind: str | None = None) -> tuple[Subject, Job]:
+        """Create the subject from its photos (checked images); start its enrollment job."""
+        method = method or self.engine.settings.subject_method
+        subject = self.subjects.create(owner=owner, name=name, aliases=aliases, method=method, kind=kind,
+                                       model=self.engine.default_model, images=pictures)
+        try:
+            if method == "ip_adapter":
+                request: Any = EnrollRequest(images=tuple(pictures), output=subject.folder)
+            else:
+                request = TrainLoraRequest(images=tuple(pictures), instance_prompt=f"a photo of {subject.trigger}",
+                                           output=subject.lora_folder)
+            job = self.engine.submit(request, owner=owner)
+        except ChatCanvasError:
+            self.subjects.delete(owner, subject.id)  # nothing half-stored
+            raise
+        with self._lock:
+            self._jobs[subject.id] = job
+        job.subscribe(self._recorder(subject.id))
+        return subject, job
+
+    def _recorder(self, subject_id: str):
+        last = [0.0]
+
+        def record(event: JobEvent) -> None:
+            now = time.monotonic()
+            if event.status is JobStatus.SUCCEEDED:
+                self.subjects.update(subject_id, status="ready", progress=1.0)
+            elif event.status.finished:
+                job = self._jobs.get(subject_id)
+                self.subjects.update(subject_id, status="failed", error=str(job.error if job else event.status.value))
+            elif event.total and now - last[0] > 0.5:
+                last[0] = now
+                self.subjects.update(subject_id, progress=round(event.step / event.total, 3))
+
+        return record
+
+    def enroll_stored(self, owner: str, name: str, image_ids: list[str], aliases: list[str] | tuple[str, ...] = (),
+                      method: str | None = None) -> tuple[Subject, Job]:
+        """`enroll` from images already stored for the owner (e.g. the ones attached in a chat turn)."""
+        if not image_ids:
+            raise InvalidInput("images", "at least one photo of the subject is needed")
+        pictures = [self.images.open(self.images.get(image_id, owner)) for image_id in image_ids]
+        return self.enroll(owner, name, pictures, aliases, method)
+
+    def live(self, subject: Subject) -> dict[str, Any]:
+        """The subject as JSON, with the progress of its running job when it is training."""
+        data = subject.to_dict()
+        job = self.job(subject.id)
+        if subject.status == "training" and job is not None and job.total:
+            data["progress"] = round(job.step / job.total, 3)
+        return data
+
+    def job(self, subject_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(subject_id)
+
+    def adapter(self, owner: str, label: str) -> tuple[Subject, SubjectAdapter]:
+        """The owner's ready subject by name, alias or id, as the engine applies it."""
+        subject = self.subjects.find(owner, label)
+        if subject.status == "training":
+            raise UserError(f"{subject.name} is still being learned ({subject.progress:.0%}); try again soon")
+        if subject.status == "failed":
+            raise UserError(f"{subject.name} could not be learned ({subject.error}); enroll it again")
+        if subject.method == "lora" and subject.model != self.engine.default_model:
+            raise UserError(f"{subject.name} was trained for model {subject.model!r}, not {self.engine.default_model!r}")
+        if subject.method == "ip_adapter":
+            adapter = SubjectAdapter(subject.id, "ip_adapter", subject.folder, self.engine.settings.ip_adapter_scale,
+                                     subject.references)
+        else:
+            adapter = SubjectAdapter(subject.id, "lora", subject.lora_folder, 1.0)
+        return subject, adapter
+
+    def delete(self, owner: str, subject_id: str) -> None:
+        subject = self.subjects.get(owner, subject_id)
+        job = self.job(subject.id)
+        if job is not None and not job.done:
+            self.engine.cancel(job)
+            job._done.wait(60)
+        self.subjects.delete(owner, subject.id)
+
+
+def personalized_prompt(subject: Subject, prompt: str) -> str:
+    """Name the subject the way its method knows it: "Rex surfing" -> "sks dog surfing" (LoRA) / "a dog surfing"."""
+    phrase = subject.trigger if subject.method == "lora" else f"a {subject.kind}"
+    labels = sorted(subject.names, key=len, reverse=True)
+    pattern = re.compile(r"(?:\b(?:my|our|the)\s+)?\b(" + "|".join(re.escape(label) for label in labels) + r")\b",
+                         re.IGNORECASE)
+    if subject.name.lower() == "me":  # "draw me a cat" is not about the subject "me"
+        pattern = re.compile(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", re.IGNORECASE)
+    rewritten, count = pattern.subn(phrase, prompt, count=1)
+    return rewritten if count else f"{phrase}, {prompt}"
+
+
+def create_subject_tools(service: SubjectService, *, user: str = "local",
+                         conversation: str = "default") -> list[BaseTool]:
+    default = ToolContext(user, conversation)
+    runner = ImageToolRunner(service.engine, service.images, default)
+
+    @tool(response_format="content_and_artifact", parse_docstring=True)
+    def register_subject(name: str, aliases: list[str] | None = None, image_ids: list[str] | None = None,
+                         method: str | None = None, runtime: ToolRuntime[Any, Any] = None) -> tuple[str, dict]:
+        """Remember a person, pet or object from photos, so it can be drawn later by name.
+
+        Use it when the user attaches photos and says who or what it is ("this is my dog Rex", "this is me").
+
+        Args:
+            name: What to call the subject, e.g. "Rex" (or "me" for the user).
+            aliases: Other ways the user refers to it, e.g. ["my dog"].
+            image_ids: The photos to learn from. Leave empty to use the images attached to this message.
+            method: "ip_adapter" (instant) or "lora" (trained in the background, more faithful).
+        """
+        who = identity(runtime, default)
+        ids = image_ids or list((getattr(runtime, "state", None) or {}).get("attached_image_ids") or [])
+        if not ids:
+            raise ToolException("images: attach one or more photos of the subject to register it")
+        try:
+            subject, job = service.enroll_stored(who.user, name, ids, aliases or (), method)
+            if subject.method == "ip_adapter":
+                job.wait(600)
+                subject = service.subjects.get(who.user, subject.id)
+                text = f"Registered {subject.name} ({subject.id}); it is ready to draw."
+            else:
+                text = (f"Learning {subject.name} ({subject.id}) from {len(ids)} photo(s) in the background; "
+                        "it can be drawn once training finishes.")
+        except (ChatCanvasError, NotFound) as exc:
+            raise ToolException(str(exc)) from exc
+        return text, {"subject": subject.to_dict()}
+
+    @tool(response_format="content_and_artifact", parse_docstring=True)
+    def generate_with_subject(subject: str, prompt: str, negative_prompt: str | None = None,
+                              width: int | None = None, height: int | None = None, seed: int | None = None,
+                              n: int = 1, runtime: ToolRuntime[Any, Any] = None) -> tuple[str, dict]:
+        """Draw a new picture of one of the user's registered subjects ("draw Rex surfing", "me on the moon").
+
+        Args:
+            subject: The subject's name or alias, e.g. "Rex".
+            prompt: A full description of the picture, naming the subject, e.g. "Rex surfing a big wave".
+            negative_prompt: What the picture must not show.
+            width: Width in pixels, a multiple of 8. Leave empty for the default.
+            height: Height in pixels, a multiple of 8. Leave empty for the default.
+            seed: A number to reproduce an earlier picture exactly.
+            n: How many variations to draw.
+        """
+        who = identity(runtime, default)
+        try:
+            found, adapter = service.adapter(who.user, subject)
+        except ChatCanvasError as exc:
+            raise ToolException(f"subject: {exc}") from exc
+        request = GenerateRequest(prompt=personalized_prompt(found, prompt), negative_prompt=negative_prompt,
+                                  width=width, height=height, seed=seed, n=n, subject=adapter)
+        records = runner.run(request, runtime)
+        return describe(records, f"Drew {found.name} in"), {"images": [r.to_dict() for r in records]}
+
+    tools = [register_subject, generate_with_subject]
+    for each in tools:
+        each.handle_tool_error = True
+        each.handle_validation_error = validation_message
+    return tools
