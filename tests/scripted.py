@@ -31,5 +31,5 @@ class ScriptedChatModel(GenericFakeChatModel):
         return ChatResult(generations=[ChatGeneration(message=message)])
 
 
-def tool_call(name: str, call_id: str = "call_1", **args) -> AIMessage:
-    return AIMessage(content="", tool_calls=[{"name": name, "args": args, "id": call_id, "type": "tool_call"}])
+def tool_call(tool: str, call_id: str = "call_1", /, **args) -> AIMessage:
+    return AIMessage(content="", tool_calls=[{"name": tool, "args": args, "id": call_id, "type": "tool_call"}])

@@ -209,8 +209,8 @@ class Job:
 
     def _finish(self, status: JobStatus) -> None:
         self.status = status
+        self._emit()  # listeners (records, metrics) run before any waiter wakes
         self._done.set()
-        self._emit()
 
     # --- caller side ------------------------------------------------------------------------------
     def cancel(self) -> None:

@@ -21,7 +21,7 @@ from chatcanvas.engine.jobs import Job, TrainLoraRequest
 from chatcanvas.engine.registry import LoadedModel
 from chatcanvas.errors import InvalidInput, JobCancelled
 
-TRAINING_ADAPTER = "training"
+TRAINING_ADAPTER = "chatcanvas_subject_training"  # not "training": that is an nn.Module attribute
 TARGET_MODULES = ["to_k", "to_q", "to_v", "to_out.0"]
 
 

@@ -1,0 +1,223 @@
+"""Personalized subjects on the tiny model: IP-Adapter and LoRA, end to end, with isolation and erasure."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from transformers import CLIPVisionModelWithProjection
+
+from chatcanvas.agent import ImageAgent
+from chatcanvas.engine import GenerateRequest
+from chatcanvas.errors import InvalidInput, NotFound
+from tests.conftest import png_bytes, pixels
+
+FOX = dict(prompt="a red fox", width=64, height=64, steps=4, seed=11)
+
+
+def photos(color: str = "brown", count: int = 2) -> list[Image.Image]:
+    made = []
+    for index in range(count):
+        image = Image.new("RGB", (64, 64), color)
+        image.paste("white", (8 + index * 4, 8, 40, 40))
+        made.append(image)
+    return made
+
+
+@pytest.fixture
+def agent(settings):
+    agent = ImageAgent.create(llm="router", settings=settings)
+    yield agent
+    agent.close()
+
+
+def subject_files(agent) -> list[str]:
+    return sorted(str(p.relative_to(agent.subjects.subjects.folders)) for p in agent.subjects.subjects.folders.rglob("*"))
+
+
+class EncoderCalls:
+    """Counts forward passes of any CLIP image encoder while active (a real hook, nothing replaced)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __enter__(self):
+        def hook(module, args, output):
+            if isinstance(module, CLIPVisionModelWithProjection):
+                self.count += 1
+        self.handle = torch.nn.modules.module.register_module_forward_hook(hook)
+        return self
+
+    def __exit__(self, *exc):
+        self.handle.remove()
+
+
+def test_ip_adapter_subject_changes_the_image_and_encodes_once(agent):
+    service, engine = agent.subjects, agent.engine
+    plain_before = engine.run(GenerateRequest(**FOX))[0]
+    with EncoderCalls() as calls:
+        subject, job = service.enroll("alice", "Rex", photos(), aliases=["my dog"])
+        job.wait(120)
+        subject = service.subjects.get("alice", subject.id)
+        assert (subject.status, subject.method, subject.kind) == ("ready", "ip_adapter", "dog")
+        _, adapter = service.adapter("alice", "my dog")
+        with_rex = engine.run(GenerateRequest(**FOX, subject=adapter), owner="alice")[0]
+        again = engine.run(GenerateRequest(**{**FOX, "seed": 12}, subject=adapter), owner="alice")[0]
+    assert calls.count == 2  # the encoder ran once per reference photo, at enrollment only
+    assert with_rex.subject_ids == (subject.id,) and with_rex.subject_method == "ip_adapter"
+    assert with_rex.operation == "personalize" and again.subject_ids == (subject.id,)
+    assert np.abs(pixels(with_rex.path) - pixels(plain_before.path)).mean() > 1.0
+    plain_after = engine.run(GenerateRequest(**{**FOX, "seed": 11}), owner="bob")[0]
+    assert np.array_equal(pixels(plain_after.path), pixels(plain_before.path))  # the adapter was removed
+
+
+def test_lora_subject_trains_with_progress_and_its_images_differ(agent):
+    service, engine = agent.subjects, agent.engine
+    plain_before = engine.run(GenerateRequest(**FOX))[0]
+    subject, job = service.enroll("alice", "Rex", photos(), aliases=["my dog"], method="lora")
+    assert subject.status == "training"
+    steps = []
+    job.subscribe(lambda event: steps.append(event.step))
+    job.wait(300)
+    subject = service.subjects.get("alice", subject.id)
+    assert subject.status == "ready" and subject.progress == 1.0
+    assert steps[-1] == 20 and steps == sorted(steps)
+    assert (subject.lora_folder / "pytorch_lora_weights.safetensors").exists()
+    _, adapter = service.adapter("alice", "Rex")
+    with_rex = engine.run(GenerateRequest(**FOX, subject=adapter), owner="alice")[0]
+    assert with_rex.subject_method == "lora"
+    assert np.abs(pixels(with_rex.path) - pixels(plain_before.path)).mean() > 0.5
+    plain_after = engine.run(GenerateRequest(**FOX))[0]
+    assert np.array_equal(pixels(plain_after.path), pixels(plain_before.path))  # LoRA unloaded
+
+
+def test_lora_training_can_be_cancelled(settings):
+    agent = ImageAgent.create(llm="router", settings=settings.model_copy(update={"lora_steps": 100_000}))
+    try:
+        service = agent.subjects
+        subject, job = service.enroll("alice", "Rex", photos(), method="lora")
+        started = threading.Event()
+        job.subscribe(lambda event: started.set() if event.step >= 2 else None)
+        assert started.wait(120)
+        agent.engine.cancel(job)
+        with pytest.raises(Exception, match="cancelled"):
+            job.wait(120)
+        assert job.step < 100_000
+        subject = service.subjects.get("alice", subject.id)
+        assert subject.status == "failed" and "cancelled" in subject.error
+        plain = agent.engine.run(GenerateRequest(**FOX))[0]  # the shared UNet is plain again
+        assert plain.subject_ids == ()
+    finally:
+        agent.close()
+
+
+def test_deleting_erases_every_file_and_others_cannot_use_a_subject(agent):
+    service = agent.subjects
+    subject, job = service.enroll("alice", "Rex", photos())
+    job.wait(120)
+    assert any(name.endswith(".safetensors") for name in subject_files(agent))
+    for label in ("Rex", subject.id):
+        with pytest.raises(NotFound):
+            service.adapter("bob", label)
+    with pytest.raises(NotFound):
+        service.delete("bob", subject.id)
+    service.delete("alice", subject.id)
+    assert subject_files(agent) == [] and not subject.folder.exists()
+    with pytest.raises(NotFound):
+        service.subjects.get("alice", subject.id)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"pictures": []}, "images: at least one photo"),
+        ({"method": "dreambooth"}, "method: unknown method 'dreambooth'"),
+        ({"name": "  "}, "name: must not be empty"),
+        ({"name": "rex"}, "name: you already have a subject called 'rex'"),
+        ({"name": "Bobby", "aliases": ["My Dog"]}, "you already have a subject called 'My Dog'"),
+    ],
+)
+def test_bad_enrollments_are_clear_and_store_nothing(agent, kwargs, message):
+    service = agent.subjects
+    service.enroll("alice", "Rex", photos(), aliases=["my dog"])[1].wait(120)
+    before = subject_files(agent), len(service.subjects.list_subjects("alice"))
+    arguments = {"owner": "alice", "name": "Other", "pictures": photos(), **kwargs}
+    with pytest.raises(InvalidInput, match=message):
+        service.enroll(**arguments)
+    assert (subject_files(agent), len(service.subjects.list_subjects("alice"))) == before
+
+
+def test_the_router_flow_register_then_draw(agent):
+    photo = png_bytes(photos()[0])
+    registered = agent.chat("this is my dog Rex", images=[photo], user="alice", conversation="c")
+    assert registered.tool_calls == [{"name": "register_subject", "args": {"name": "Rex", "aliases": ["my dog"]}}]
+    assert "Registered Rex" in registered.text
+    drawn = agent.chat("draw Rex surfing", user="alice", conversation="c")
+    assert drawn.tool_calls == [{"name": "generate_with_subject", "args": {"subject": "Rex", "prompt": "Rex surfing"}}]
+    [image] = drawn.images
+    assert image.prompt == "a dog surfing" and image.subject_method == "ip_adapter"
+    assert agent.current_image("alice", "c").id == image.id
+    # bob has no Rex: the same words draw a plain picture
+    bobs = agent.chat("draw Rex surfing", user="bob", conversation="c")
+    assert bobs.tool_calls[0]["name"] == "generate_image" and bobs.images[0].subject_ids == ()
+
+
+def test_register_without_photos_is_a_clear_tool_error(agent):
+    from tests.scripted import ScriptedChatModel, tool_call
+
+    scripted = ScriptedChatModel().enqueue(tool_call("register_subject", name="Rex"), "Please attach a photo.")
+    scripted_agent = ImageAgent(agent.engine, scripted, settings=agent.settings)
+    reply = scripted_agent.chat("remember Rex")
+    assert "attach one or more photos" in scripted.history[-1][-1].content
+    assert reply.text == "Please attach a photo." and agent.subjects.subjects.list_subjects("local") == []
+
+
+def test_subjects_over_http_and_chat(live):
+    from tests.conftest import KEYS
+
+    server = live(api_keys=KEYS)
+    alice, bob = server.client("key-alice"), server.client("key-bob")
+    files = [("images[]", (f"rex{i}.png", png_bytes(p), "image/png")) for i, p in enumerate(photos())]
+    created = alice.post("/v1/subjects", data={"name": "Rex", "aliases": "my dog, the pup"}, files=files)
+    assert created.status_code == 201, created.text
+    subject = created.json()
+    assert {"id", "name", "aliases", "method", "status", "progress"} <= subject.keys()
+    assert (subject["status"], subject["aliases"], subject["references"]) == ("ready", ["my dog", "the pup"], 2)
+
+    lora = alice.post("/v1/subjects", data={"name": "Mia", "method": "lora"},
+                      files=[("images", ("mia.png", png_bytes(photos("gray")[0]), "image/png"))])
+    assert lora.status_code == 202 and lora.json()["status"] == "training"
+
+    reply = alice.post("/v1/chat", json={"message": "draw my dog on the moon"}).json()
+    assert reply["tool_calls"][0]["name"] == "generate_with_subject"
+    meta = alice.get(f"/v1/images/{reply['images'][0]['id']}/meta").json()
+    assert meta["subject_ids"] == [subject["id"]] and meta["subject_method"] == "ip_adapter"
+
+    assert bob.get(f"/v1/subjects/{subject['id']}").status_code == 404
+    assert bob.delete(f"/v1/subjects/{subject['id']}").status_code == 404
+    assert bob.get("/v1/subjects").json()["data"] == []
+    photo = "data:image/png;base64," + base64.b64encode(png_bytes(photos("black")[0])).decode()
+    bob_rex = bob.post("/v1/chat", json={"message": "this is my dog Rex", "images": [photo]}).json()
+    assert "Registered Rex" in bob_rex["reply"]  # bob's own Rex, a different subject
+    assert [s["id"] for s in bob.get("/v1/subjects").json()["data"]] != [subject["id"]]
+
+    bad = alice.post("/v1/subjects", data={"name": "Rex"}, files=files)
+    assert bad.status_code == 400 and "already have a subject called 'Rex'" in bad.json()["error"]["message"]
+    nothing = alice.post("/v1/subjects", data={"name": "Ghost"})
+    assert nothing.status_code == 400 and "at least one photo" in nothing.json()["error"]["message"]
+    html = alice.post("/v1/subjects", data={"name": "Page"}, files=[("images", ("x.png", b"<html>", "image/png"))])
+    assert html.status_code == 400 and "not an image" in html.json()["error"]["message"]
+
+    deadline = time.monotonic() + 120
+    while alice.get(f"/v1/subjects/{lora.json()['id']}").json()["status"] == "training":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert alice.get(f"/v1/subjects/{lora.json()['id']}").json()["status"] == "ready"
+    assert alice.delete(f"/v1/subjects/{subject['id']}").status_code == 204
+    assert alice.get(f"/v1/subjects/{subject['id']}").status_code == 404
+    assert [s["name"] for s in alice.get("/v1/subjects").json()["data"]] == ["Mia"]
