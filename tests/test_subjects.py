@@ -15,7 +15,7 @@ from transformers import CLIPVisionModelWithProjection
 from chatcanvas.agent import ImageAgent
 from chatcanvas.engine import GenerateRequest
 from chatcanvas.errors import InvalidInput, NotFound
-from tests.conftest import png_bytes, pixels
+from tests.conftest import pixels, png_bytes
 
 FOX = dict(prompt="a red fox", width=64, height=64, steps=4, seed=11)
 
@@ -221,3 +221,25 @@ def test_subjects_over_http_and_chat(live):
     assert alice.delete(f"/v1/subjects/{subject['id']}").status_code == 204
     assert alice.get(f"/v1/subjects/{subject['id']}").status_code == 404
     assert [s["name"] for s in alice.get("/v1/subjects").json()["data"]] == ["Mia"]
+
+
+def test_lora_trains_on_an_sdxl_architecture_model_too(settings, tmp_path):
+    from tests.tiny_sdxl import build_tiny_sdxl
+
+    build_tiny_sdxl().save_pretrained(tmp_path / "tiny-sdxl")
+    model = str(tmp_path / "tiny-sdxl")
+    agent = ImageAgent.create(llm="router", settings=settings.model_copy(update={"model": model, "lora_steps": 6,
+                                                                                "lora_learning_rate": 1e-2}))
+    try:
+        plain = agent.engine.run(GenerateRequest(**FOX))[0]
+        subject, job = agent.subjects.enroll("alice", "Rex", photos(), method="lora")
+        job.wait(300)
+        assert agent.subjects.subjects.get("alice", subject.id).status == "ready"
+        _, adapter = agent.subjects.adapter("alice", "Rex")
+        with_rex = agent.engine.run(GenerateRequest(**FOX, subject=adapter))[0]
+        assert type(agent.engine.registry.get(model).base).__name__ == "StableDiffusionXLPipeline"
+        assert np.abs(pixels(with_rex.path) - pixels(plain.path)).mean() > 0.1
+        again = agent.engine.run(GenerateRequest(**FOX))[0]
+        assert np.array_equal(pixels(again.path), pixels(plain.path))
+    finally:
+        agent.close()

@@ -81,7 +81,7 @@ def test_edit_without_an_id_edits_the_conversations_current_image(tools):
 def test_edit_with_a_mask_image(tools, engine):
     from PIL import Image
 
-    from tests.conftest import png_bytes, pixels
+    from tests.conftest import pixels, png_bytes
 
     first = call(tools[0], {"prompt": "a red fox", "seed": 1}).artifact["images"][0]
     mask = Image.new("RGBA", (64, 64), (0, 0, 0, 255))

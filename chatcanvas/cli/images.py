@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import queue
 import shutil
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 

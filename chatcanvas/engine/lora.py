@@ -41,12 +41,23 @@ def _pixels(images: tuple[Image.Image, ...], size: int) -> torch.Tensor:
     return torch.stack(tensors)
 
 
+def _encode(pipe: DiffusionPipeline, prompt: str, size: int, device: torch.device):
+    """The instance prompt's embeddings, plus SDXL's pooled text and size conditioning when the model has them."""
+    if getattr(pipe, "text_encoder_2", None) is None:  # SD 1.5 family
+        return pipe.encode_prompt(prompt, device, 1, False)[0], None
+    embeds, _, pooled, _ = pipe.encode_prompt(prompt, device=device, num_images_per_prompt=1,
+                                              do_classifier_free_guidance=False)
+    time_ids = pipe._get_add_time_ids((size, size), (0, 0), (size, size), dtype=embeds.dtype,
+                                      text_encoder_projection_dim=pipe.text_encoder_2.config.projection_dim)
+    return embeds, {"text_embeds": pooled, "time_ids": time_ids.to(device)}
+
+
 def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings: Settings) -> None:
     pipe: DiffusionPipeline = model.base
     unet = getattr(pipe, "unet", None)
-    if unet is None or hasattr(pipe, "text_encoder_2") or not hasattr(pipe, "save_lora_weights"):
-        raise InvalidInput("method", f"LoRA training here supports SD 1.5-family models, not {type(pipe).__name__}; "
-                                     "use ip_adapter")
+    if unet is None or not hasattr(pipe, "save_lora_weights") or not hasattr(pipe, "encode_prompt"):
+        raise InvalidInput("method", f"LoRA training supports SD 1.5- and SDXL-family models, not "
+                                     f"{type(pipe).__name__}; use ip_adapter")
     default_steps, default_rate = lora_defaults(model.id, settings)
     steps = request.steps or default_steps
     rate = request.learning_rate or default_rate
@@ -59,7 +70,7 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
     with torch.no_grad():
         pixels = _pixels(request.images, size).to(device, pipe.vae.dtype)
         latents = pipe.vae.encode(pixels).latent_dist.sample(generator=None) * pipe.vae.config.scaling_factor
-        prompt_embeds, _ = pipe.encode_prompt(request.instance_prompt, device, 1, False)
+        prompt_embeds, added_cond = _encode(pipe, request.instance_prompt, size, device)
 
     unet.requires_grad_(False)
     unet.add_adapter(LoraConfig(r=request.rank or settings.lora_rank, lora_alpha=request.rank or settings.lora_rank,
@@ -83,7 +94,7 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
                 target = noise_scheduler.get_velocity(clean, noise, timestep)
             else:
                 target = noise
-            prediction = unet(noisy, timestep, prompt_embeds.to(dtype)).sample
+            prediction = unet(noisy, timestep, prompt_embeds.to(dtype), added_cond_kwargs=added_cond).sample
             loss = F.mse_loss(prediction.float(), target.float())
             loss.backward()
             torch.nn.utils.clip_grad_norm_(parameters, 1.0)

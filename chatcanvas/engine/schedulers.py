@@ -6,9 +6,7 @@ Schedulers keep per-run state (timesteps, step index), so a shared instance brea
 
 from __future__ import annotations
 
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chatcanvas.errors import InvalidInput
 

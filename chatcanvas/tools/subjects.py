@@ -12,8 +12,8 @@ import time
 from typing import Any
 
 from langchain.tools import ToolRuntime
-from PIL import Image
 from langchain_core.tools import BaseTool, ToolException, tool
+from PIL import Image
 
 from chatcanvas.engine import Engine, GenerateRequest, Job, JobEvent, JobStatus
 from chatcanvas.engine.jobs import EnrollRequest, SubjectAdapter, TrainLoraRequest
