@@ -12,12 +12,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatcanvas.agent import ImageAgent
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.errors import ChatCanvasError, InvalidInput, JobCancelled, NotFound, QueueFull, UserError
 from chatcanvas.server.auth import Authenticator
 from chatcanvas.server.deps import ServerState, UserDep
+from chatcanvas.server.mcp import BearerGate, create_mcp_server
 from chatcanvas.server.metrics import Metrics
 from chatcanvas.server.routes import chat, openai_chat, openai_images, ops, resources, subjects, web
 
@@ -33,6 +35,8 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
     settings = settings or get_settings()
     auth = Authenticator(settings)  # bad key configuration fails here, before serving
 
+    mounted_mcp = LateMount()
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = agent is None
@@ -40,8 +44,11 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
         state = ServerState(settings, running, auth, Metrics(running.engine))
         app.state.chatcanvas = state
         threading.Thread(target=_preload, args=(running,), name="chatcanvas-preload", daemon=True).start()
+        mcp = create_mcp_server(running)
+        mounted_mcp.app = mcp.streamable_http_app()
         try:
-            yield
+            async with mcp.session_manager.run():
+                yield
         finally:
             state.stopping.set()
             if owned:
@@ -53,6 +60,8 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
     for module in (ops, web, chat, openai_images, openai_chat, resources, subjects):
         app.include_router(module.router)
 
+    app.mount("/mcp", BearerGate(mounted_mcp, auth), name="mcp")  # streamable HTTP MCP at /mcp/
+
     @app.get("/openapi.json", include_in_schema=False)
     async def openapi_schema(user: UserDep) -> JSONResponse:
         return JSONResponse(app.openapi())
@@ -63,6 +72,18 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
 
     _install_error_handlers(app)
     return app
+
+
+class LateMount:
+    """An ASGI app whose inner app is made in the lifespan (the MCP server needs the running agent)."""
+
+    app: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.app is None:
+            await JSONResponse(error_body("starting up", "unavailable"), status_code=503)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def _preload(agent: ImageAgent) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import queue
+from collections.abc import Callable
 from typing import Any
 
 from langchain.tools import ToolRuntime
@@ -35,8 +36,9 @@ def describe(records: list[ImageRecord], verb: str) -> str:
 class ImageToolRunner:
     """Submits tool requests to the engine as the calling user and waits for the stored result."""
 
-    def __init__(self, engine: Engine, store: ImageStore, default: ToolContext):
-        self.engine, self.store, self.default = engine, store, default
+    def __init__(self, engine: Engine, store: ImageStore, default: ToolContext,
+                 on_progress: Callable[[JobEvent], None] | None = None):
+        self.engine, self.store, self.default, self.on_progress = engine, store, default, on_progress
 
     def run(self, request: GenerateRequest, runtime: ToolRuntime | None) -> list[ImageRecord]:
         who = identity(runtime, self.default)
@@ -53,6 +55,8 @@ class ImageToolRunner:
                 if writer is not None:
                     writer({"type": "progress", "job_id": event.job_id, "status": event.status.value,
                             "step": event.step, "total": event.total})
+                if self.on_progress is not None:
+                    self.on_progress(event)
                 if event.status.finished:
                     break
             return job.wait(0)
@@ -83,13 +87,15 @@ class ImageToolRunner:
 
 
 def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user: str = "local",
-                       conversation: str = "default") -> list[BaseTool]:
+                       conversation: str = "default",
+                       on_progress: Callable[[JobEvent], None] | None = None) -> list[BaseTool]:
     """The image tools for any LangChain / LangGraph agent.
 
     The user and conversation come from the agent's run context (`ToolContext`) or `config["configurable"]`
-    at call time; `user` and `conversation` here are the fallbacks when neither is given.
+    at call time; `user` and `conversation` here are the fallbacks when neither is given. `on_progress` hears
+    every step of the tools' jobs (on the calling thread), besides the agent's custom stream.
     """
-    runner = ImageToolRunner(engine, store or engine.store, ToolContext(user, conversation))
+    runner = ImageToolRunner(engine, store or engine.store, ToolContext(user, conversation), on_progress)
 
     @tool(response_format="content_and_artifact", parse_docstring=True)
     def generate_image(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from langchain.tools import ToolRuntime
@@ -125,10 +126,10 @@ def personalized_prompt(subject: Subject, prompt: str) -> str:
     return rewritten if count else f"{phrase}, {prompt}"
 
 
-def create_subject_tools(service: SubjectService, *, user: str = "local",
-                         conversation: str = "default") -> list[BaseTool]:
+def create_subject_tools(service: SubjectService, *, user: str = "local", conversation: str = "default",
+                         on_progress: Callable[[JobEvent], None] | None = None) -> list[BaseTool]:
     default = ToolContext(user, conversation)
-    runner = ImageToolRunner(service.engine, service.images, default)
+    runner = ImageToolRunner(service.engine, service.images, default, on_progress)
 
     @tool(response_format="content_and_artifact", parse_docstring=True)
     def register_subject(name: str, aliases: list[str] | None = None, image_ids: list[str] | None = None,

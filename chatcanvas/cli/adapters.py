@@ -1,0 +1,30 @@
+"""`chatcanvas mcp`, `chatcanvas slack` and `chatcanvas discord`: the places people chat."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from chatcanvas.cli.common import DataDirOpt, ModelOpt, app, quiet_libraries, settings_with
+
+
+@app.command()
+def mcp(
+    model: ModelOpt = None,
+    user: Annotated[str, typer.Option(help="Whose images and subjects the MCP tools use.")] = "local",
+    data_dir: DataDirOpt = None,
+) -> None:
+    """Serve the image tools to an MCP client over stdio (the HTTP transport is at /mcp/ on `serve`)."""
+    quiet_libraries()
+    import logging
+
+    from chatcanvas.agent import ImageAgent
+    from chatcanvas.server.mcp import create_mcp_server
+
+    logging.basicConfig(level=logging.WARNING)  # stderr: stdout carries the protocol
+    agent = ImageAgent.create(settings=settings_with(model, data_dir))
+    try:
+        create_mcp_server(agent, stdio_user=user).run("stdio")
+    finally:
+        agent.close()
