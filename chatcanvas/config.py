@@ -6,14 +6,14 @@ import functools
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
     """Everything chatcanvas can be told; every field reads `CHATCANVAS_<NAME>`."""
 
-    model_config = SettingsConfigDict(env_prefix="CHATCANVAS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="CHATCANVAS_", extra="ignore", populate_by_name=True)
 
     data_dir: Path = Field(default=Path("~/.chatcanvas"), description="SQLite metadata and image files.")
     cache_dir: Path | None = Field(default=None, description="Built-in model weights; defaults to DATA_DIR/models.")
@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     url_secret: str | None = Field(default=None, description="Signs image URLs; random per process when unset.")
     max_request_bytes: int = Field(default=30 * 1024 * 1024, ge=1024, description="Largest HTTP request body.")
     public_url: str | None = Field(default=None, description="Base of image URLs; else the request's own.")
+
+    slack_bot_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_BOT_TOKEN",
+                                        "CHATCANVAS_SLACK_BOT_TOKEN"))
+    slack_app_token: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_APP_TOKEN",
+                                        "CHATCANVAS_SLACK_APP_TOKEN"))
+    slack_signing_secret: str | None = Field(default=None, validation_alias=AliasChoices("SLACK_SIGNING_SECRET",
+                                             "CHATCANVAS_SLACK_SIGNING_SECRET"))
+    slack_api_url: str = Field(default="https://slack.com/api/", description="Slack's Web API (GovSlack, tests).")
+    discord_token: str | None = Field(default=None, validation_alias=AliasChoices("DISCORD_TOKEN",
+                                      "CHATCANVAS_DISCORD_TOKEN"))
 
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1)
     max_upload_pixels: int = Field(default=4096 * 4096, ge=1)

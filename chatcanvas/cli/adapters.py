@@ -28,3 +28,24 @@ def mcp(
         create_mcp_server(agent, stdio_user=user).run("stdio")
     finally:
         agent.close()
+
+
+@app.command()
+def slack(model: ModelOpt = None, data_dir: DataDirOpt = None) -> None:
+    """Run the Slack app in Socket Mode (SLACK_APP_TOKEN, SLACK_BOT_TOKEN); no public URL needed."""
+    from chatcanvas.errors import InvalidInput
+
+    settings = settings_with(model, data_dir)
+    if not settings.slack_app_token or not settings.slack_bot_token:
+        raise InvalidInput("slack", "set SLACK_APP_TOKEN (xapp-...) and SLACK_BOT_TOKEN (xoxb-...) for Socket Mode")
+    quiet_libraries()
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from chatcanvas.agent import ImageAgent
+    from chatcanvas.server.slack import create_slack_app
+
+    agent = ImageAgent.create(settings=settings)
+    try:
+        SocketModeHandler(create_slack_app(agent, settings), settings.slack_app_token).start()
+    finally:
+        agent.close()

@@ -21,7 +21,7 @@ from chatcanvas.server.auth import Authenticator
 from chatcanvas.server.deps import ServerState, UserDep
 from chatcanvas.server.mcp import BearerGate, create_mcp_server
 from chatcanvas.server.metrics import Metrics
-from chatcanvas.server.routes import chat, openai_chat, openai_images, ops, resources, subjects, web
+from chatcanvas.server.routes import chat, openai_chat, openai_images, ops, platforms, resources, subjects, web
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,12 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
         state = ServerState(settings, running, auth, Metrics(running.engine))
         app.state.chatcanvas = state
         threading.Thread(target=_preload, args=(running,), name="chatcanvas-preload", daemon=True).start()
+        if settings.slack_bot_token and settings.slack_signing_secret:
+            from slack_bolt.adapter.starlette import SlackRequestHandler
+
+            from chatcanvas.server.slack import create_slack_app
+
+            state.slack_handler = SlackRequestHandler(create_slack_app(running, settings))
         mcp = create_mcp_server(running)
         mounted_mcp.app = mcp.streamable_http_app()
         try:
@@ -57,7 +63,7 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
     app = FastAPI(title="chatcanvas", version="0.1.0", lifespan=lifespan, max_body_size=settings.max_request_bytes,
                   description="Image tools for chats: a chat agent, OpenAI-compatible image and chat endpoints.",
                   openapi_url=None, docs_url=None, redoc_url=None)  # served below, behind the key like the rest
-    for module in (ops, web, chat, openai_images, openai_chat, resources, subjects):
+    for module in (ops, web, chat, openai_images, openai_chat, resources, subjects, platforms):
         app.include_router(module.router)
 
     app.mount("/mcp", BearerGate(mounted_mcp, auth), name="mcp")  # streamable HTTP MCP at /mcp/

@@ -26,6 +26,7 @@ class ServerState:
     auth: Authenticator
     metrics: Metrics
     stopping: threading.Event = field(default_factory=threading.Event)
+    slack_handler: Any = None
 
     @property
     def engine(self):
