@@ -16,7 +16,7 @@ def test_public_names_are_pinned():
     for name in chatcanvas.__all__:
         assert getattr(chatcanvas, name) is not None
     assert importlib.import_module("chatcanvas.tools").__all__ == [
-        "SubjectService", "ToolContext", "create_image_tools", "create_subject_tools"]
+        "SubjectService", "ToolBox", "ToolContext", "ToolFailed", "create_image_tools", "create_subject_tools"]
 
 
 def test_settings_read_the_environment_once(monkeypatch, tmp_path):

@@ -22,7 +22,7 @@ from chatcanvas.agent import ImageAgent
 from chatcanvas.engine import JobEvent
 from chatcanvas.errors import ChatCanvasError
 from chatcanvas.server.auth import Authenticator
-from chatcanvas.tools import create_image_tools, create_subject_tools
+from chatcanvas.tools import ToolBox, ToolFailed
 
 USER_KEY = "chatcanvas_user"
 CONVERSATION = "mcp"
@@ -46,20 +46,12 @@ def create_mcp_server(agent: ImageAgent, stdio_user: str = "local") -> FastMCP:
             if event.total and event.step:
                 from_thread.run(ctx.report_progress, event.step, event.total, f"step {event.step} of {event.total}")
 
-        def invoke():
-            tools = create_image_tools(agent.engine, agent.store, user=user, conversation=conversation,
-                                       on_progress=on_progress)
-            tools += create_subject_tools(agent.subjects, user=user, conversation=conversation,
-                                          on_progress=on_progress)
-            tool = next(t for t in tools if t.name == name)
-            args_given = {key: value for key, value in args.items() if value is not None}
-            return tool.invoke({"type": "tool_call", "name": name, "args": args_given, "id": f"mcp-{name}"})
-
-        message = await anyio.to_thread.run_sync(invoke)
-        if message.status == "error":
-            raise ToolError(str(message.content))
-        images = (message.artifact or {}).get("images", [])
-        return [*(Image(path=image["path"]) for image in images), str(message.content)]
+        toolbox = ToolBox(agent.subjects, user, conversation, on_progress)
+        try:
+            text, artifact = await anyio.to_thread.run_sync(lambda: toolbox.call(name, **args))
+        except ToolFailed as exc:
+            raise ToolError(str(exc)) from exc
+        return [*(Image(path=image["path"]) for image in artifact.get("images", [])), text]
 
     @mcp.tool()
     async def generate_image(ctx: Context, prompt: str, negative_prompt: str | None = None, width: int | None = None,

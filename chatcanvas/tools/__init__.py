@@ -3,5 +3,6 @@
 from chatcanvas.tools.context import ToolContext
 from chatcanvas.tools.images import create_image_tools
 from chatcanvas.tools.subjects import SubjectService, create_subject_tools
+from chatcanvas.tools.toolbox import ToolBox, ToolFailed
 
-__all__ = ["SubjectService", "ToolContext", "create_image_tools", "create_subject_tools"]
+__all__ = ["SubjectService", "ToolBox", "ToolContext", "ToolFailed", "create_image_tools", "create_subject_tools"]
