@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
+
+from tests.multipart import parse_multipart
 
 BOT_TOKEN = "xoxb-test-token"
 
@@ -100,10 +101,5 @@ def _multipart_file(body: bytes, headers) -> bytes | None:
     kind = headers.get("Content-Type") or ""
     if "multipart/form-data" not in kind:
         return None
-    from email.parser import BytesParser
-    from email.policy import default
-
-    message = BytesParser(policy=default).parse(io.BytesIO(f"Content-Type: {kind}\r\n\r\n".encode() + body))
-    for part in message.iter_parts():
-        return part.get_payload(decode=True)
-    return None
+    files = [data for params, data in parse_multipart(body, kind) if params.get("filename")]
+    return files[0] if files else None

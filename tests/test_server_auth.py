@@ -44,6 +44,10 @@ def test_every_route_but_health_needs_a_key(live):
                         assert response.headers["www-authenticate"] == "Bearer"
                     checked += 1
     assert checked >= 2 * len(routes)
+    mounts = [r.path for r in all_routes(server.app.routes) if not isinstance(r, APIRoute)]
+    assert mounts == ["/mcp"]
+    for headers in ({}, {"Authorization": "Bearer not-a-key"}):
+        assert httpx.post(f"{server.url}/mcp/", json={}, headers=headers).status_code == 401
 
 
 def test_one_user_never_sees_anothers_things(live):

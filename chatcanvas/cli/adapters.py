@@ -49,3 +49,22 @@ def slack(model: ModelOpt = None, data_dir: DataDirOpt = None) -> None:
         SocketModeHandler(create_slack_app(agent, settings), settings.slack_app_token).start()
     finally:
         agent.close()
+
+
+@app.command()
+def discord(model: ModelOpt = None, data_dir: DataDirOpt = None) -> None:
+    """Run the Discord bot (DISCORD_TOKEN): /imagine, /edit, /subject, and chat by mention or DM."""
+    from chatcanvas.errors import InvalidInput
+
+    settings = settings_with(model, data_dir)
+    if not settings.discord_token:
+        raise InvalidInput("discord", "set DISCORD_TOKEN to the bot's token")
+    quiet_libraries()
+    from chatcanvas.agent import ImageAgent
+    from chatcanvas.server.discord_bot import ChatcanvasBot
+
+    agent = ImageAgent.create(settings=settings)
+    try:
+        ChatcanvasBot(agent).run(settings.discord_token, log_handler=None)
+    finally:
+        agent.close()
