@@ -75,3 +75,12 @@ def test_ctrl_c_cancels_the_running_image_not_the_chat(tmp_path):
     assert "cancelling the image" in "".join(stderr)
     assert re.search(r"chatcanvas> Sorry, I couldn't do that: job \w+ was cancelled at step \d+ of 5000", out)
     assert "chatcanvas> Hi!" in out  # the chat went on after the cancel
+
+
+def test_the_platform_commands_name_their_missing_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    env.update(CHATCANVAS_DATA_DIR=str(tmp_path), CHATCANVAS_CACHE_DIR=str(CACHE_DIR))
+    slack = subprocess.run(["chatcanvas", "slack"], env=env, capture_output=True, text=True, timeout=60)
+    assert slack.returncode == 2 and "SLACK_APP_TOKEN" in slack.stderr and "SLACK_BOT_TOKEN" in slack.stderr
+    discord = subprocess.run(["chatcanvas", "discord"], env=env, capture_output=True, text=True, timeout=60)
+    assert discord.returncode == 2 and "DISCORD_TOKEN" in discord.stderr

@@ -120,3 +120,15 @@ def test_slack_url_verification_handshake(slack):
     body, headers = signed({"type": "url_verification", "challenge": "abc123", "token": "x"})
     response = server.client().post("/slack/events", content=body, headers=headers)
     assert response.status_code == 200 and "abc123" in response.text
+
+
+def test_a_direct_message_chats_too(slack):
+    fake, server = slack
+    payload = event("draw a lighthouse")
+    payload["event"] = {**payload["event"], "type": "message", "channel_type": "im", "channel": "D1",
+                        "text": "draw a lighthouse"}
+    body, headers = signed(payload)
+    assert server.client().post("/slack/events", content=body, headers=headers).status_code == 200
+    calls = fake.wait_for("files.completeUploadExternal")
+    assert next(c for c in calls if c[0] == "chat.postMessage")[1]["channel"] == "D1"
+    assert server.state.store.list_images("slack:T1:U1")[0].conversation == "slack:D1:1700000000.000100"
