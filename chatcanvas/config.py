@@ -40,6 +40,12 @@ class Settings(BaseSettings):
     lora_resolution: int | None = Field(default=None, ge=8, description="Training size; else the model's.")
 
     queue_size: int = Field(default=64, ge=1, description="Jobs waiting for the device, all users together.")
+    fast_path: bool | None = Field(default=None, description="channels-last, fused QKV, torch.compile; None: on CUDA.")
+    warmup_sizes: str = Field(default="", description="Shape buckets compiled at start-up: '512x512,768x768'.")
+    max_models: int = Field(default=2, ge=1, description="Models kept loaded at once (least recently used goes).")
+    model_memory_gb: float | None = Field(default=None, gt=0, description="Weight memory budget for loaded models.")
+    max_batch: int = Field(default=8, ge=1, description="Images in one batched pipeline call (1: no batching).")
+    batch_wait_ms: float = Field(default=0, ge=0, description="How long the worker waits for jobs to batch.")
     max_jobs_per_user: int = Field(default=8, ge=1, description="Jobs one user may have waiting.")
     max_width: int = Field(default=1536, ge=8)
     max_height: int = Field(default=1536, ge=8)

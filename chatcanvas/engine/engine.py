@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from typing import Any
+
+import torch
 
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.engine.jobs import EditRequest, EnrollRequest, GenerateRequest, Job, JobEvent, JobSpec, TrainLoraRequest
@@ -14,7 +18,8 @@ from chatcanvas.engine.lora import train_lora
 from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
 from chatcanvas.engine.queue import FairQueue
 from chatcanvas.engine.registry import LoadedModel, PipelineRegistry
-from chatcanvas.engine.runner import resolve, run_job
+from chatcanvas.engine.batching import batch_key, batchable, run_batch
+from chatcanvas.engine.runner import RunParams, resolve, run_job
 from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.engine.validation import check_request
 from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, JobCancelled, NotFound, QueueFull
@@ -130,7 +135,77 @@ class Engine:
     def _work(self) -> None:
         while not self._stopping.is_set():
             for job in self.queue.take_batch(max_size=1, timeout=0.5):
-                self._run_one(job)
+                batch = self._gather(job)
+                if len(batch) > 1:
+                    self._run_batch(batch, self.registry.get(job.spec.model))
+                else:
+                    self._run_one(job)
+
+    def _gather(self, first: Job) -> list[Job]:
+        """`first` and the queued jobs that can share its pipeline call (up to `max_batch` images)."""
+        if self.settings.max_batch < 2 or not batchable(first) or first.cancel_requested:
+            return [first]
+        try:
+            model = self.registry.get(first.spec.model)
+        except ChatCanvasError:
+            return [first]
+        key = batch_key(resolve(first, model, self.settings), first.spec.model)
+        room = [self.settings.max_batch - len(first.spec.seeds)]
+
+        def fits(job: Job) -> bool:
+            if (not batchable(job) or job.cancel_requested or job.spec.model != first.spec.model
+                    or len(job.spec.seeds) > room[0]):
+                return False
+            if batch_key(resolve(job, model, self.settings), job.spec.model) != key:
+                return False
+            room[0] -= len(job.spec.seeds)
+            return True
+
+        return [first, *self.queue.gather(fits, self.settings.max_batch - 1, self.settings.batch_wait_ms / 1000)]
+
+    def _call_pipeline(self, pipe: Any, **kwargs: Any) -> Any:
+        """Every pipeline call passes here: out of device memory, the cache is emptied before the error goes on."""
+        try:
+            return pipe(**kwargs)
+        except torch.OutOfMemoryError:
+            gc.collect()
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            raise
+
+    def _run_batch(self, jobs: list[Job], model: LoadedModel) -> None:
+        params = [resolve(job, model, self.settings) for job in jobs]
+        try:
+            results = run_batch(jobs, params, model, self._call_pipeline)
+        except torch.OutOfMemoryError:
+            half = len(jobs) // 2
+            log.warning("out of memory with a batch of %d images; retrying as halves", sum(len(p.seeds) for p in params))
+            for part in (jobs[:half], jobs[half:]):
+                if len(part) > 1:
+                    self._run_batch(part, model)
+                else:
+                    self._run_one(part[0])
+            return
+        except ChatCanvasError as exc:
+            for job in jobs:
+                job.fail(exc)
+            return
+        except Exception as exc:  # the worker must outlive any batch
+            log.exception("batch of %d jobs failed", len(jobs))
+            for job in jobs:
+                job.fail(EngineError(f"image generation failed: {type(exc).__name__}: {exc}"))
+            return
+        for job, job_params, images in zip(jobs, params, results, strict=True):
+            if images is None:
+                job.fail(JobCancelled(f"job {job.id} was cancelled at step {job.step} of {job.total}"))
+                continue
+            try:
+                records = self._store(job, job_params, images)
+            except Exception as exc:
+                log.exception("storing the images of %s failed", job.id)
+                job.fail(EngineError(f"storing the images failed: {exc}"))
+            else:
+                job.succeed(records)
 
     def _run_one(self, job: Job) -> None:
         if job.cancel_requested:
@@ -150,6 +225,10 @@ class Engine:
                 job.output, records = request.output, []
             else:
                 records = self._generate(job, model)
+        except torch.OutOfMemoryError:
+            gc.collect()
+            job.fail(EngineError("the device ran out of memory for this image even on its own; try a smaller size "
+                                 "or fewer images"))
         except ChatCanvasError as exc:
             job.fail(exc)
         except Exception as exc:  # the worker must outlive any one job
@@ -159,9 +238,16 @@ class Engine:
             job.succeed(records)
 
     def _generate(self, job: Job, model: LoadedModel) -> list[ImageRecord]:
-        request = job.spec.request
         params = resolve(job, model, self.settings)
-        images = run_job(job, model, params, self.settings)
+        try:
+            images = run_job(job, model, params, self.settings, self._call_pipeline)
+        except torch.OutOfMemoryError:
+            log.warning("out of memory for %s; retrying once with the cache emptied", job.id)
+            images = run_job(job, model, params, self.settings, self._call_pipeline)
+        return self._store(job, params, images)
+
+    def _store(self, job: Job, params: RunParams, images: list) -> list[ImageRecord]:
+        request = job.spec.request
         parent = request.parent_id if isinstance(request, EditRequest) else None
         subject = request.subject
         return [

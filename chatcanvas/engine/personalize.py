@@ -90,6 +90,20 @@ def applied(pipe: DiffusionPipeline, subject: SubjectAdapter | None, spec: IPAda
     if subject is None:
         yield
         return
+    fused = bool(getattr(pipe, "fusing_unet", False))  # the fast path's fused QKV would bypass LoRA layers
+    if fused:
+        pipe.unfuse_qkv_projections()
+    try:
+        with _apply(pipe, subject, spec, guidance_scale, kwargs):
+            yield
+    finally:
+        if fused:
+            pipe.fuse_qkv_projections()
+
+
+@contextlib.contextmanager
+def _apply(pipe: DiffusionPipeline, subject: SubjectAdapter, spec: IPAdapterSpec | None, guidance_scale: float,
+           kwargs: dict[str, Any]) -> Iterator[None]:
     if subject.method == "ip_adapter":
         assert spec is not None
         pipe.load_ip_adapter(spec.source, subfolder=spec.subfolder, weight_name=spec.weight_name,

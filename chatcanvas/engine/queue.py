@@ -7,6 +7,7 @@ user's single job for at most one turn. `take_batch` also pulls queued jobs comp
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
 
@@ -70,6 +71,22 @@ class FairQueue:
                     break
                 batch.append(found)
             return batch
+
+    def gather(self, fits: Callable[[Job], bool], limit: int, wait: float = 0.0) -> list[Job]:
+        """Take up to `limit` queued jobs that fit (users in turn), waiting up to `wait` seconds for more."""
+        deadline = time.monotonic() + wait
+        taken: list[Job] = []
+        with self._cond:
+            while len(taken) < limit:
+                found = self._pop_compatible(fits)
+                if found is not None:
+                    taken.append(found)
+                    continue
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or self._closed:
+                    break
+                self._cond.wait(remaining)
+        return taken
 
     def _pop_next_lane(self) -> Job:
         owner, lane = next(iter(self._lanes.items()))

@@ -6,9 +6,11 @@ they share the text-to-image pipeline's weights instead of holding a second copy
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +25,7 @@ from diffusers import (
 
 from chatcanvas.config import Settings
 from chatcanvas.engine.catalog import BUILTIN_MODELS, Defaults, check_model
+from chatcanvas.engine.fast import fast_path_enabled, optimize, warm_up
 from chatcanvas.errors import InvalidInput, UnknownModel
 
 log = logging.getLogger(__name__)
@@ -69,6 +72,12 @@ class LoadedModel:
     defaults: Defaults
     _derived: dict[PipelineKind, DiffusionPipeline] = field(default_factory=dict)
 
+    @property
+    def bytes(self) -> int:
+        """Weight memory of the model (the derived edit pipelines share it)."""
+        return sum(p.numel() * p.element_size() for c in self.base.components.values()
+                   if isinstance(c, torch.nn.Module) for p in c.parameters())
+
     def pipeline(self, kind: PipelineKind) -> DiffusionPipeline:
         if self.instruct:
             if kind == "text2img":
@@ -91,8 +100,10 @@ class PipelineRegistry:
         self.settings = settings
         self.device = resolve_device(settings.device)
         self.dtype = resolve_dtype(settings.dtype, self.device)
-        self._loaded: dict[str, LoadedModel] = {}
+        self._loaded: OrderedDict[str, LoadedModel] = OrderedDict()
         self._lock = threading.Lock()
+        self.switch_seconds: list[float] = []
+        """How long each model load (a switch) took: logged, and exported as a metric."""
 
     def check(self, model: str) -> None:
         check_model(model)
@@ -109,11 +120,25 @@ class PipelineRegistry:
         return list(self._loaded)
 
     def get(self, model: str) -> LoadedModel:
+        """The loaded model, loading it first (and evicting the least recently used beyond the limits)."""
         with self._lock:
             entry = self._loaded.get(model)
             if entry is None:
+                self._make_room()
                 entry = self._loaded[model] = self._load(model)
+            self._loaded.move_to_end(model)
             return entry
+
+    def _make_room(self) -> None:
+        budget = self.settings.model_memory_gb * 1e9 if self.settings.model_memory_gb else None
+        while self._loaded and (len(self._loaded) >= self.settings.max_models or (
+                budget is not None and sum(m.bytes for m in self._loaded.values()) >= budget)):
+            evicted, entry = self._loaded.popitem(last=False)
+            log.info("evicting %s (%.2f GB) to make room", evicted, entry.bytes / 1e9)
+            del entry
+            gc.collect()
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
 
     def _load(self, model: str) -> LoadedModel:
         check_model(model)
@@ -128,9 +153,17 @@ class PipelineRegistry:
             raise UnknownModel(model, f"could not load it: {exc}") from exc
         pipe = pipe.to(self.device)
         pipe.set_progress_bar_config(disable=True)
-        log.info("loaded %s (%s) on %s/%s in %.2f s", model, type(pipe).__name__, self.device, self.dtype,
-                 time.perf_counter() - started)
-        return LoadedModel(model, pipe, instruct, _defaults(model, pipe))
+        defaults = _defaults(model, pipe)
+        if fast_path_enabled(self.settings.fast_path, self.device):
+            done = optimize(pipe, compile_models=True)
+            sizes = parse_sizes(self.settings.warmup_sizes) or [(defaults.width, defaults.height)]
+            batches = sorted({1, self.settings.max_batch})
+            log.info("fast path for %s: %s; warm-up of %s x batch %s took %.1f s", model, ", ".join(done), sizes,
+                     batches, warm_up(pipe, sizes, batches))
+        seconds = time.perf_counter() - started
+        self.switch_seconds.append(seconds)
+        log.info("loaded %s (%s) on %s/%s in %.2f s", model, type(pipe).__name__, self.device, self.dtype, seconds)
+        return LoadedModel(model, pipe, instruct, defaults)
 
 
 def _defaults(model: str, pipe: DiffusionPipeline) -> Defaults:
@@ -143,3 +176,11 @@ def _defaults(model: str, pipe: DiffusionPipeline) -> Defaults:
     steps = builtin.steps if builtin else 30
     guidance = builtin.guidance_scale if builtin else 7.5
     return Defaults(width=size, height=size, steps=steps, guidance_scale=guidance)
+
+
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    sizes = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        width, _, height = item.partition("x")
+        sizes.append((int(width), int(height or width)))
+    return sizes

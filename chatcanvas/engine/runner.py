@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -84,7 +85,16 @@ def job_pipeline(shared: DiffusionPipeline, scheduler: str | None) -> DiffusionP
     return view
 
 
-def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings) -> list[Image.Image]:
+PipelineCall = Callable[..., Any]
+
+
+def call_pipeline(pipe: DiffusionPipeline, **kwargs: Any) -> Any:
+    """The one place a pipeline is called (the engine wraps it to recover from running out of memory)."""
+    return pipe(**kwargs)
+
+
+def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
+            call: PipelineCall = call_pipeline) -> list[Image.Image]:
     """Run the pipeline for `job`; raise `JobCancelled` when it was cancelled between steps."""
     pipe = job_pipeline(model.pipeline(params.kind), params.scheduler)
     request = job.spec.request
@@ -129,7 +139,7 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings)
     job.mark_running(_expected_steps(params))
     with personalize.applied(pipe, subject, spec, params.guidance_scale, kwargs), torch.inference_mode():
         accepted_kwargs = {key: value for key, value in kwargs.items() if key in accepted}
-        output = pipe(**accepted_kwargs)
+        output = call(pipe, **accepted_kwargs)
     if job.cancel_requested:
         raise JobCancelled(f"job {job.id} was cancelled at step {job.step} of {job.total}")
     images = list(output.images)

@@ -21,6 +21,9 @@ class Metrics:
         self.images = Counter("chatcanvas_images", "Images made", registry=self.registry)
         self.models = Gauge("chatcanvas_models_loaded", "Models in memory", registry=self.registry)
         self.models.set_function(lambda: len(engine.registry.loaded()))
+        self.switch = Gauge("chatcanvas_model_switch_seconds", "How long the last model load took",
+                            registry=self.registry)
+        self.switch.set_function(lambda: engine.registry.switch_seconds[-1] if engine.registry.switch_seconds else 0)
         self._last_step: dict[str, float] = {}
         self._lock = threading.Lock()
         engine.add_listener(self.on_event)
