@@ -1,6 +1,6 @@
 """Engine vs plain diffusers on the same model, prompts, steps and size, side by side in one process.
 
-    python bench/engine_vs_diffusers.py --model tiny --steps 4 --size 64 --runs 30
+    python bench/engine_vs_diffusers.py --model tiny --steps 4 --size 64 --runs 10 --rounds 4
 
 Prints seconds per image for each and their ratio (engine / plain: 1.0 means no overhead).
 """
@@ -24,7 +24,8 @@ def main() -> None:
     parser.add_argument("--model", default="tiny")
     parser.add_argument("--steps", type=int, default=4)
     parser.add_argument("--size", type=int, default=64)
-    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=10, help="runs per block")
+    parser.add_argument("--rounds", type=int, default=4, help="blocks of each, alternating")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as data_dir:
@@ -46,15 +47,19 @@ def main() -> None:
         for warm in range(3):
             run_plain(warm)
             run_engine(warm)
+        # Blocks of runs, alternating between rounds (not call by call: the two run on different threads, whose
+        # CPU thread pools would spin against each other and measure that instead).
         timings: dict[str, list[float]] = {"plain diffusers": [], "chatcanvas engine": []}
-        for seed in range(args.runs):  # interleaved, so both see the same machine state
+        for round_ in range(args.rounds):
             for name, fn in (("plain diffusers", run_plain), ("chatcanvas engine", run_engine)):
-                started = time.perf_counter()
-                fn(1000 + seed)
-                timings[name].append(time.perf_counter() - started)
+                fn(round_)
+                for seed in range(args.runs):
+                    started = time.perf_counter()
+                    fn(1000 * round_ + seed)
+                    timings[name].append(time.perf_counter() - started)
         engine.close()
 
-    print(f"model={args.model} steps={args.steps} size={args.size}x{args.size} runs={args.runs} "
+    print(f"model={args.model} steps={args.steps} size={args.size}x{args.size} runs={args.runs}x{args.rounds} "
           f"device={engine.registry.device} threads={torch.get_num_threads()}")
     for name, values in timings.items():
         median = statistics.median(values)

@@ -129,6 +129,17 @@ class PipelineRegistry:
             self._loaded.move_to_end(model)
             return entry
 
+    def adopt(self, model: str, pipe: DiffusionPipeline) -> LoadedModel:
+        """Serve an already-built pipeline under `model` (benchmarks, notebooks); the fast path applies as usual."""
+        for component in pipe.components.values():
+            if isinstance(component, torch.nn.Module):
+                component.eval()
+        with self._lock:
+            self._make_room()
+            started = time.perf_counter()
+            entry = self._loaded[model] = self._prepare(model, pipe.to(self.device, self.dtype), False, started)
+            return entry
+
     def _make_room(self) -> None:
         budget = self.settings.model_memory_gb * 1e9 if self.settings.model_memory_gb else None
         while self._loaded and (len(self._loaded) >= self.settings.max_models or (
@@ -151,7 +162,9 @@ class PipelineRegistry:
             pipe = loader.from_pretrained(source, dtype=self.dtype)
         except (OSError, ValueError, EnvironmentError) as exc:
             raise UnknownModel(model, f"could not load it: {exc}") from exc
-        pipe = pipe.to(self.device)
+        return self._prepare(model, pipe.to(self.device), instruct, started)
+
+    def _prepare(self, model: str, pipe: DiffusionPipeline, instruct: bool, started: float) -> LoadedModel:
         pipe.set_progress_bar_config(disable=True)
         defaults = _defaults(model, pipe)
         if fast_path_enabled(self.settings.fast_path, self.device):

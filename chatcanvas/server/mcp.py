@@ -29,7 +29,7 @@ CONVERSATION = "mcp"
 
 
 def create_mcp_server(agent: ImageAgent, stdio_user: str = "local") -> FastMCP:
-    mcp = FastMCP("chatcanvas", streamable_http_path="/", stateless_http=True,
+    mcp = FastMCP("chatcanvas", streamable_http_path="/", stateless_http=True, log_level="WARNING",
                   instructions="Draw, edit and personalize images. Image tools return PNGs and their ids; edit "
                                "an earlier image by passing its id.")
 
