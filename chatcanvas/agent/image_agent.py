@@ -27,7 +27,7 @@ from chatcanvas.agent.llm import load_llm
 from chatcanvas.agent.middleware import ImageStateMiddleware
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.engine import Engine
-from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, NotFound
+from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput
 from chatcanvas.store import ConversationStore, ImageRecord, SubjectStore
 from chatcanvas.tools import SubjectService, ToolContext
 
@@ -208,13 +208,7 @@ class ImageAgent:
 
     def current_image(self, user: str = "local", conversation: str = "default") -> ImageRecord | None:
         snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id(user, conversation)}})
-        image_id = snapshot.values.get("current_image_id")
-        if not image_id:
-            return None
-        try:
-            return self.store.get(image_id, user)
-        except NotFound:
-            return None
+        return self.store.find(snapshot.values.get("current_image_id"), user)
 
     def cancel(self, user: str = "local", conversation: str = "default") -> int:
         """Cancel the conversation's queued and running image jobs; the turn then ends with a reply."""

@@ -18,7 +18,6 @@ from chatcanvas.agent.capabilities import Capability, TurnView
 from chatcanvas.agent.prompt import system_prompt
 from chatcanvas.agent.router import IntentRouter
 from chatcanvas.agent.state import ImageAgentState
-from chatcanvas.errors import NotFound
 from chatcanvas.store import ImageStore
 from chatcanvas.tools import ToolContext
 
@@ -38,8 +37,8 @@ class ImageStateMiddleware(AgentMiddleware):
         turn = TurnView(
             user=context.user,
             conversation=context.conversation,
-            current_image=self._record(state.get("current_image_id"), context.user),
-            attached=[r for r in (self._record(i, context.user) for i in state.get("attached_image_ids") or []) if r],
+            current_image=self.store.find(state.get("current_image_id"), context.user),
+            attached=[r for r in (self.store.find(i, context.user) for i in state.get("attached_image_ids") or []) if r],
         )
         sections, extras = [], {}
         for capability in self.capabilities:
@@ -56,14 +55,6 @@ class ImageStateMiddleware(AgentMiddleware):
             }
             request = request.override(model_settings={**request.model_settings, "turn": facts})
         return request
-
-    def _record(self, image_id: str | None, user: str):
-        if not image_id:
-            return None
-        try:
-            return self.store.get(image_id, user)
-        except NotFound:
-            return None
 
     def wrap_model_call(self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]) -> Any:
         return handler(self._prepare(request))

@@ -164,10 +164,15 @@ class ImageStore:
 
     def get(self, image_id: str, owner: str) -> ImageRecord:
         """The record, only for its owner: another user's image reads as absent."""
-        record = self._find(image_id)
-        if record is None or record.owner != owner:
+        record = self.find(image_id, owner)
+        if record is None:
             raise NotFound(f"no image {image_id!r}")
         return record
+
+    def find(self, image_id: str | None, owner: str) -> ImageRecord | None:
+        """Like `get`, but None for no id, an unknown id, or another user's image."""
+        record = self._find(image_id) if image_id else None
+        return record if record is not None and record.owner == owner else None
 
     def open(self, record: ImageRecord, mode: str | None = "RGB") -> Image.Image:
         """The image's pixels, in `mode` (None keeps the stored mode, e.g. RGBA for a mask)."""
