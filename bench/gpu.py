@@ -84,7 +84,8 @@ def timed(fn, runs: int) -> float:
     return statistics.median(values)
 
 
-def bench(name: str, build, size: int, steps: int, batch: int, runs: int) -> None:
+def bench(name: str, build, size: int, steps: int, batch: int, runs: int,
+          compile_mode: str = "max-autotune-no-cudagraphs") -> None:
     published = PUBLISHED[name]
     plain = build(torch.float16)
     plain.set_progress_bar_config(disable=True)
@@ -93,7 +94,8 @@ def bench(name: str, build, size: int, steps: int, batch: int, runs: int) -> Non
     torch.cuda.empty_cache()
     with tempfile.TemporaryDirectory() as data:
         model = f"bench/{name}"  # a Hub-shaped id for the adopted random-weight pipeline
-        settings = Settings(data_dir=data, model=model, fast_path=True, max_batch=batch, warmup_sizes=f"{size}x{size}")
+        settings = Settings(data_dir=data, model=model, fast_path=True, max_batch=batch, warmup_sizes=f"{size}x{size}",
+                            compile_mode=compile_mode)
         engine = Engine(settings)
         engine.registry.adopt(model, build(engine.registry.dtype))  # compiles and warms up batch 1 and `batch`
         one = GenerateRequest(prompt="a red fox", width=size, height=size, steps=steps, seed=1)
@@ -115,13 +117,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", choices=["sd15", "sdxl"])
+    parser.add_argument("--compile-mode", default="max-autotune-no-cudagraphs",
+                        help="torch.compile mode for the fast path; max-autotune adds CUDA graphs")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         raise SystemExit("bench/gpu.py needs a CUDA GPU; on CPU run bench/engine_vs_diffusers.py")
     if args.only in (None, "sd15"):
-        bench("sd15", sd15, 512, 25, 16, args.runs)
+        bench("sd15", sd15, 512, 25, 16, args.runs, args.compile_mode)
     if args.only in (None, "sdxl"):
-        bench("sdxl", sdxl, 1024, 30, 4, args.runs)
+        bench("sdxl", sdxl, 1024, 30, 4, args.runs, args.compile_mode)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,8 @@ class Settings(BaseSettings):
 
     queue_size: int = Field(default=64, ge=1, description="Jobs waiting for the device, all users together.")
     fast_path: bool | None = Field(default=None, description="channels-last, fused QKV, torch.compile; None: on CUDA.")
+    compile_mode: str = Field(default="max-autotune-no-cudagraphs",
+                              description="torch.compile mode; 'max-autotune' adds CUDA graphs (per shape bucket).")
     warmup_sizes: str = Field(default="", description="Shape buckets compiled at start-up: '512x512,768x768'.")
     max_models: int = Field(default=2, ge=1, description="Models kept loaded at once (least recently used goes).")
     model_memory_gb: float | None = Field(default=None, gt=0, description="Weight memory budget for loaded models.")

@@ -185,3 +185,18 @@ def test_health_ready_and_metrics(live):
     assert 'chatcanvas_jobs_total{state="succeeded"} 1.0' in metrics
     assert "chatcanvas_images_total 2.0" in metrics
     assert "chatcanvas_step_seconds_count" in metrics and "chatcanvas_queue_depth 0.0" in metrics
+
+
+def test_image_edits_accept_the_image_array_field(live):
+    server = live()
+    source = Image.new("RGB", (64, 64), "navy")
+    with server.client() as http:
+        response = http.post("/v1/images/edits", data={"prompt": "make it snowy", "size": "64x64", "seed": "3"},
+                             files=[("image[]", ("a.png", png_bytes(source), "image/png"))])
+        assert response.status_code == 200, response.text
+        item = response.json()["data"][0]
+        meta = http.get(f"/v1/images/{item['id']}/meta").json()
+        assert meta["operation"] == "edit" and meta["seed"] == 3
+        assert http.get(f"/v1/images/{meta['parent_id']}/meta").json()["operation"] == "upload"
+        none = http.post("/v1/images/edits", data={"prompt": "x"})
+        assert none.status_code == 400 and "an image to edit is required" in none.json()["error"]["message"]

@@ -18,7 +18,7 @@ def fast_path_enabled(setting: bool | None, device: torch.device) -> bool:
     return device.type == "cuda" if setting is None else setting
 
 
-def optimize(pipe: DiffusionPipeline, compile_models: bool) -> list[str]:
+def optimize(pipe: DiffusionPipeline, compile_models: bool, mode: str = "max-autotune-no-cudagraphs") -> list[str]:
     """Apply what this pipeline supports; return what was done (for the log and the tests)."""
     done = []
     denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
@@ -40,10 +40,10 @@ def optimize(pipe: DiffusionPipeline, compile_models: bool) -> list[str]:
         torch._inductor.config.conv_1x1_as_mm = True
         torch._inductor.config.coordinate_descent_tuning = True
         torch._inductor.config.epilogue_fusion = False
-        denoiser.forward = torch.compile(denoiser.forward, mode="max-autotune-no-cudagraphs", fullgraph=True)
+        denoiser.forward = torch.compile(denoiser.forward, mode=mode, fullgraph=True)
         if getattr(pipe, "vae", None) is not None:
-            pipe.vae.decode = torch.compile(pipe.vae.decode, mode="max-autotune-no-cudagraphs", fullgraph=True)
-        done.append("compiled")
+            pipe.vae.decode = torch.compile(pipe.vae.decode, mode=mode, fullgraph=True)
+        done.append(f"compiled ({mode})")
     return done
 
 

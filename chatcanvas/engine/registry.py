@@ -168,7 +168,7 @@ class PipelineRegistry:
         pipe.set_progress_bar_config(disable=True)
         defaults = _defaults(model, pipe)
         if fast_path_enabled(self.settings.fast_path, self.device):
-            done = optimize(pipe, compile_models=True)
+            done = optimize(pipe, compile_models=True, mode=self.settings.compile_mode)
             sizes = parse_sizes(self.settings.warmup_sizes) or [(defaults.width, defaults.height)]
             batches = sorted({1, self.settings.max_batch})
             log.info("fast path for %s: %s; warm-up of %s x batch %s took %.1f s", model, ", ".join(done), sizes,
