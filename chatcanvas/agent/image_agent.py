@@ -98,7 +98,12 @@ class ImageAgent:
         rules = [rule for capability in capabilities for rule in capability.rules]
         chat_model = load_llm(llm if isinstance(llm, BaseChatModel) else settings.llm, rules=rules,
                               base_url=settings.llm_base_url, api_key=settings.llm_api_key)
-        return cls(Engine(settings), chat_model, capabilities=capabilities, settings=settings)
+        engine = Engine(settings)
+        try:
+            return cls(engine, chat_model, capabilities=capabilities, settings=settings)
+        except BaseException:
+            engine.close()  # e.g. a bad database URL: do not leave the worker running
+            raise
 
     # --- chatting ----------------------------------------------------------------------------------
     def chat(self, text: str, images: Sequence[bytes] = (), user: str = "local",
