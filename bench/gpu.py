@@ -90,7 +90,7 @@ def bench(name: str, build, size: int, steps: int, batch: int, runs: int,
     plain = build(torch.float16)
     plain.set_progress_bar_config(disable=True)
     plain_s = timed(lambda: plain("a red fox", num_inference_steps=steps, width=size, height=size), runs)
-    del plain
+    plain = None  # free the fp16 copy before the engine builds its own
     torch.cuda.empty_cache()
     with tempfile.TemporaryDirectory() as data:
         model = f"bench/{name}"  # a Hub-shaped id for the adopted random-weight pipeline
