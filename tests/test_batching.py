@@ -167,3 +167,22 @@ def test_the_fast_path_is_off_on_cpu_and_on_for_cuda():
     assert fast_path_enabled(None, torch.device("cpu")) is False
     assert fast_path_enabled(None, torch.device("cuda")) is True
     assert fast_path_enabled(False, torch.device("cuda")) is False
+
+
+def test_a_tiny_preview_decoder_shows_the_image_while_it_is_drawn(make_engine, tmp_path):
+    from diffusers import AutoencoderTiny
+    from PIL import Image
+
+    torch.manual_seed(0)
+    AutoencoderTiny(encoder_block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
+                    num_encoder_blocks=(1, 1, 1, 1), num_decoder_blocks=(1, 1, 1, 1)).save_pretrained(tmp_path / "taesd")
+    plain = make_engine().run(GenerateRequest(prompt="a red fox", seed=1, steps=6))[0]
+    engine = make_engine(preview_vae=str(tmp_path / "taesd"), preview_every=2)
+    job = engine.submit(GenerateRequest(prompt="a red fox", seed=1, steps=6))
+    previews = []
+    job.subscribe(lambda event: previews.append((event.step, event.preview)) if event.preview else None)
+    [record] = job.wait(60)
+    assert [step for step, _ in previews] == [2, 4]  # every 2 steps, not on the last
+    import io
+    assert Image.open(io.BytesIO(previews[0][1])).size == (64, 64)
+    assert np.array_equal(pixels(record.path), pixels(plain.path))  # previews do not change the result

@@ -200,3 +200,20 @@ def test_image_edits_accept_the_image_array_field(live):
         assert http.get(f"/v1/images/{meta['parent_id']}/meta").json()["operation"] == "upload"
         none = http.post("/v1/images/edits", data={"prompt": "x"})
         assert none.status_code == 400 and "an image to edit is required" in none.json()["error"]["message"]
+
+
+def test_job_events_carry_previews_when_a_preview_decoder_is_set(live, tmp_path):
+    import torch
+    from diffusers import AutoencoderTiny
+
+    torch.manual_seed(0)
+    AutoencoderTiny(encoder_block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
+                    num_encoder_blocks=(1, 1, 1, 1), num_decoder_blocks=(1, 1, 1, 1)).save_pretrained(tmp_path / "taesd")
+    server = live(preview_vae=str(tmp_path / "taesd"), preview_every=1)
+    with server.client() as http:
+        job = http.post("/v1/jobs", json={"prompt": "a preview", "steps": 3}).json()
+        with http.stream("GET", f"/v1/jobs/{job['id']}/events") as response:
+            events = sse_events(response)
+    previews = [data["preview"] for name, data in events if name == "progress" and "preview" in data]
+    assert previews and all(p.startswith("data:image/png;base64,") for p in previews)
+    assert events[-1][0] == "done"

@@ -11,7 +11,7 @@ from PIL import Image
 
 from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job
 from chatcanvas.engine.registry import LoadedModel
-from chatcanvas.engine.runner import PipelineCall, RunParams, call_pipeline, job_pipeline
+from chatcanvas.engine.runner import PipelineCall, RunParams, call_pipeline, job_pipeline, preview_png
 
 
 def batchable(job: Job) -> bool:
@@ -24,19 +24,22 @@ def batch_key(params: RunParams, model: str) -> tuple:
     return (model, params.kind, params.width, params.height, params.steps, params.scheduler, params.guidance_scale)
 
 
-def run_batch(jobs: list[Job], params: list[RunParams], model: LoadedModel,
-              call: PipelineCall = call_pipeline) -> list[list[Image.Image] | None]:
+def run_batch(jobs: list[Job], params: list[RunParams], model: LoadedModel, call: PipelineCall = call_pipeline,
+              preview_every: int = 5) -> list[list[Image.Image] | None]:
     """One call for all `jobs`; per job its images, or None when that job was cancelled meanwhile."""
     shared = params[0]
     pipe = job_pipeline(model.pipeline("text2img"), shared.scheduler)
     prompts = [p.prompt for p in params for _ in p.seeds]
     negatives = [p.negative_prompt or "" for p in params for _ in p.seeds]
     seeds = [seed for p in params for seed in p.seeds]
+    firsts = [sum(len(p.seeds) for p in params[:index]) for index in range(len(params))]
 
     def on_step_end(p: DiffusionPipeline, step: int, timestep: Any, callback_kwargs: dict) -> dict:
         total = getattr(p, "num_timesteps", None) or shared.steps
-        for job in jobs:
-            job.report_step(step + 1, total)
+        show = model.preview_vae is not None and (step + 1) % preview_every == 0 and step + 1 < total
+        for job, first in zip(jobs, firsts, strict=True):
+            latents = callback_kwargs["latents"][first:first + 1]
+            job.report_step(step + 1, total, preview_png(model.preview_vae, latents) if show else None)
         if all(job.cancel_requested for job in jobs):
             p._interrupt = True
         return callback_kwargs

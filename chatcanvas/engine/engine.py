@@ -176,7 +176,7 @@ class Engine:
     def _run_batch(self, jobs: list[Job], model: LoadedModel) -> None:
         params = [resolve(job, model, self.settings) for job in jobs]
         try:
-            results = run_batch(jobs, params, model, self._call_pipeline)
+            results = run_batch(jobs, params, model, self._call_pipeline, self.settings.preview_every)
         except torch.OutOfMemoryError:
             half = len(jobs) // 2
             log.warning("out of memory with a batch of %d images; retrying as halves", sum(len(p.seeds) for p in params))

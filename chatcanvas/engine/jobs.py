@@ -137,6 +137,8 @@ class JobEvent:
     step: int
     total: int
     images: int = 0
+    preview: bytes | None = None
+    """A small PNG of the image so far, on the steps a preview decoder ran (see `preview_vae`)."""
 
 
 _sequence = itertools.count()
@@ -176,13 +178,13 @@ class Job:
             event = self._event()
         listener(event)
 
-    def _event(self) -> JobEvent:
-        return JobEvent(self.id, self.status, self.step, self.total, len(self.images))
+    def _event(self, preview: bytes | None = None) -> JobEvent:
+        return JobEvent(self.id, self.status, self.step, self.total, len(self.images), preview)
 
-    def _emit(self) -> None:
+    def _emit(self, preview: bytes | None = None) -> None:
         with self._lock:
             listeners = list(self._listeners)
-            event = self._event()
+            event = self._event(preview)
         for listener in listeners:
             listener(event)
 
@@ -195,9 +197,9 @@ class Job:
         self.status, self.total = JobStatus.RUNNING, total
         self._emit()
 
-    def report_step(self, step: int, total: int) -> None:
+    def report_step(self, step: int, total: int, preview: bytes | None = None) -> None:
         self.step, self.total = step, total
-        self._emit()
+        self._emit(preview)
 
     def succeed(self, images: list[ImageRecord]) -> None:
         self.images = images

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import torch
 from diffusers import (
+    AutoencoderTiny,
     AutoPipelineForImage2Image,
     AutoPipelineForInpainting,
     AutoPipelineForText2Image,
@@ -70,6 +71,7 @@ class LoadedModel:
     base: DiffusionPipeline
     instruct: bool
     defaults: Defaults
+    preview_vae: torch.nn.Module | None = None
     _derived: dict[PipelineKind, DiffusionPipeline] = field(default_factory=dict)
 
     @property
@@ -173,10 +175,14 @@ class PipelineRegistry:
             batches = sorted({1, self.settings.max_batch})
             log.info("fast path for %s: %s; warm-up of %s x batch %s took %.1f s", model, ", ".join(done), sizes,
                      batches, warm_up(pipe, sizes, batches))
+        preview = None
+        if self.settings.preview_vae:
+            preview = AutoencoderTiny.from_pretrained(self.source(self.settings.preview_vae), dtype=self.dtype)
+            preview = preview.to(self.device).eval()
         seconds = time.perf_counter() - started
         self.switch_seconds.append(seconds)
         log.info("loaded %s (%s) on %s/%s in %.2f s", model, type(pipe).__name__, self.device, self.dtype, seconds)
-        return LoadedModel(model, pipe, instruct, defaults)
+        return LoadedModel(model, pipe, instruct, defaults, preview)
 
 
 def _defaults(model: str, pipe: DiffusionPipeline) -> Defaults:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -100,7 +101,11 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
     request = job.spec.request
 
     def on_step_end(p: DiffusionPipeline, step: int, timestep: Any, callback_kwargs: dict) -> dict:
-        job.report_step(step + 1, getattr(p, "num_timesteps", None) or params.steps)
+        total = getattr(p, "num_timesteps", None) or params.steps
+        preview = None
+        if model.preview_vae is not None and (step + 1) % settings.preview_every == 0 and step + 1 < total:
+            preview = preview_png(model.preview_vae, callback_kwargs["latents"])
+        job.report_step(step + 1, total, preview)
         if job.cancel_requested:
             p._interrupt = True
         return callback_kwargs
@@ -147,6 +152,16 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
         # The VAE round trip blurs what the mask keeps; paste the original back so only the masked area changes.
         images = [Image.composite(image, kwargs["image"], kwargs["mask_image"]) for image in images]
     return images
+
+
+def preview_png(decoder: torch.nn.Module, latents: torch.Tensor) -> bytes:
+    """The first image of the batch so far, through the tiny preview decoder (TAESD works on the scaled latents)."""
+    with torch.inference_mode():
+        pixels = decoder.decode(latents[:1].to(decoder.dtype)).sample[0]
+    array = ((pixels.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
 
 
 def _expected_steps(params: RunParams) -> int:

@@ -6,6 +6,7 @@ Another user's image, conversation or job answers 404, exactly as if it did not 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -108,4 +109,6 @@ async def _job_stream(request: Request, state: ServerState, job: Job) -> AsyncIt
             yield f"event: done\ndata: {json.dumps(job_json(request, state, job))}\n\n"
             return
         data = {"job_id": job.id, "status": event.status.value, "step": event.step, "total": event.total}
+        if event.preview:
+            data["preview"] = "data:image/png;base64," + base64.b64encode(event.preview).decode()
         yield f"event: progress\ndata: {json.dumps(data)}\n\n"
