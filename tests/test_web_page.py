@@ -65,3 +65,20 @@ def test_the_page_asks_for_a_key_when_keys_are_set(live, browser):
     page.press("#text", "Enter")
     page.locator(".bot img").first.wait_for(timeout=60_000)
     assert server.client("key-bob").get("/v1/images").json()["data"][0]["prompt"] == "a green frog"
+
+
+def test_attach_a_photo_and_edit_it(live, browser, tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (64, 48), "olive").save(tmp_path / "photo.png")
+    server = live()
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    page.set_input_files("#file", str(tmp_path / "photo.png"))
+    page.fill("#text", "make this a watercolor")
+    page.press("#text", "Enter")
+    page.locator(".bot img").first.wait_for(timeout=60_000)
+    edited_id = page.locator(".bot img").first.get_attribute("data-id")
+    meta = server.client().get(f"/v1/images/{edited_id}/meta").json()
+    upload = server.client().get(f"/v1/images/{meta['parent_id']}/meta").json()
+    assert upload["operation"] == "upload" and (upload["width"], upload["height"]) == (64, 48)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -78,8 +79,8 @@ class ImageAgent:
             context_schema=ToolContext,
             checkpointer=self.checkpointer,
         )
-        self._thread_locks: dict[str, threading.Lock] = {}
-        self._locks_guard = threading.Lock()
+        # turns of one conversation run one at a time; a fixed set of striped locks keeps memory flat
+        self._thread_locks = [threading.Lock() for _ in range(64)]
 
     @classmethod
     def create(cls, model: str | None = None, llm: str | BaseChatModel | None = None,
@@ -233,9 +234,8 @@ class ImageAgent:
         self.close()
 
     def _thread_lock(self, user: str, conversation: str) -> threading.Lock:
-        key = thread_id(user, conversation)
-        with self._locks_guard:
-            return self._thread_locks.setdefault(key, threading.Lock())
+        digest = hashlib.blake2b(thread_id(user, conversation).encode(), digest_size=4).digest()
+        return self._thread_locks[int.from_bytes(digest, "big") % len(self._thread_locks)]
 
 
 def _check_name(field: str, value: object) -> None:
