@@ -104,3 +104,16 @@ def test_malformed_keys_are_a_clear_error(settings, keys):
 
     with pytest.raises(InvalidInput, match="is not KEY:user"):
         create_app(settings.model_copy(update={"api_keys": keys}))
+
+
+def test_a_user_can_erase_an_image_and_nobody_else_can(live):
+    server = live(api_keys=KEYS)
+    alice, bob = server.client("key-alice"), server.client("key-bob")
+    image = alice.post("/v1/images/generations", json={"prompt": "a red fox", "response_format": "url"}).json()
+    image_id = image["data"][0]["id"]
+    path = server.state.store.get(image_id, "alice").path
+    assert bob.delete(f"/v1/images/{image_id}").status_code == 404
+    assert alice.get(f"/v1/images/{image_id}").status_code == 200
+    assert alice.delete(f"/v1/images/{image_id}").status_code == 204
+    assert alice.get(f"/v1/images/{image_id}").status_code == 404 and not path.exists()
+    assert alice.delete(f"/v1/images/{image_id}").status_code == 404

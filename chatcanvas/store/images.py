@@ -158,6 +158,14 @@ class ImageStore:
             for image in images
         ]
 
+    def delete(self, image_id: str, owner: str) -> None:
+        """Erase one of the owner's images: the record first, then the file (nothing points at a missing file)."""
+        record = self.get(image_id, owner)
+        with self._connect() as db:
+            db.execute("DELETE FROM images WHERE id = ? AND owner = ?", [record.id, owner])
+        with contextlib.suppress(FileNotFoundError):
+            record.path.unlink()
+
     # --- reading ------------------------------------------------------------------------------------
     def path_for(self, image_id: str) -> Path:
         return self.files / image_id[:2] / f"{image_id}.png"

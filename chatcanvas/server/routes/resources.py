@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.sse import EventSourceResponse
 
@@ -43,6 +43,13 @@ async def get_image(image_id: str, request: Request, state: StateDep,
         raise unauthorized()
     record = state.store.get(image_id, user.name)
     return FileResponse(record.path, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.delete("/v1/images/{image_id}", status_code=204)
+async def delete_image(image_id: str, user: UserDep, state: StateDep) -> Response:
+    """Erase one of your images (its file and record); images edited from it keep their own pixels."""
+    await asyncio.to_thread(state.store.delete, image_id, user.name)
+    return Response(status_code=204)
 
 
 @router.get("/v1/images/{image_id}/meta")
