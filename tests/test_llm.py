@@ -94,3 +94,34 @@ def test_an_openai_compatible_server_drives_the_agent(settings):
         "content"]
     tool_result = second["messages"][-1]
     assert tool_result["role"] == "tool" and reply.images[0].id in tool_result["content"]
+
+
+def test_a_local_transformers_chat_model_runs_the_agent(settings, tmp_path):
+    """`hf:<folder or repo>` through langchain-huggingface, here a tiny random GPT-2 saved to a folder."""
+    import torch
+    from langchain_huggingface import ChatHuggingFace
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast
+
+    words = "hello draw a red fox here is your image the".split()
+    vocab = {"<unk>": 0, "<s>": 1, "</s>": 2, **{w: i + 3 for i, w in enumerate(words)}}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>", bos_token="<s>",
+                                        eos_token="</s>", pad_token="</s>")
+    tokenizer.chat_template = "{% for m in messages %}{{ m['content'] }} {% endfor %}"
+    tokenizer.save_pretrained(tmp_path / "llm")
+    torch.manual_seed(0)
+    GPT2LMHeadModel(GPT2Config(vocab_size=len(vocab), n_positions=2048, n_embd=32, n_layer=2, n_head=2,
+                               bos_token_id=1, eos_token_id=2)).save_pretrained(tmp_path / "llm")
+
+    spec = f"hf:{tmp_path / 'llm'}"
+    assert isinstance(load_llm(spec), ChatHuggingFace)
+    agent = ImageAgent.create(settings=settings.model_copy(update={"llm": spec}))
+    try:
+        reply = agent.chat("hello", user="alice")
+        kinds = [m.type for m in agent.messages("alice", "default")]
+    finally:
+        agent.close()
+    assert reply.tool_calls == [] and not reply.text.startswith("You are chatcanvas")  # only the model's new text
+    assert kinds == ["human", "ai"]

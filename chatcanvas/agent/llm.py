@@ -56,5 +56,5 @@ def _huggingface(repo_id: str) -> BaseChatModel:
     except ImportError as exc:
         raise InvalidInput("llm", f"hf:{repo_id} needs {_EXTRAS['hf']}") from exc
     pipeline = HuggingFacePipeline.from_model_id(repo_id, task="text-generation",
-                                                 pipeline_kwargs={"max_new_tokens": 512})
+                                                 pipeline_kwargs={"max_new_tokens": 512, "return_full_text": False})
     return ChatHuggingFace(llm=pipeline)
