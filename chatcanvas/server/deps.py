@@ -49,10 +49,16 @@ def unauthorized(message: str = "missing or invalid API key") -> HTTPException:
     return HTTPException(401, message, headers={"WWW-Authenticate": "Bearer"})
 
 
+def presented_key(request: Request) -> str | None:
+    """The API key a request carries: `Authorization: Bearer KEY`, else the web page's cookie."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else request.cookies.get(COOKIE)
+
+
 def current_user(request: Request, state: StateDep,
                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
-    key = credentials.credentials if credentials else request.cookies.get(COOKIE)
-    user = state.auth.user_for_key(key)
+    # `credentials` declares the bearer scheme in the OpenAPI schema; the key itself is read the one way below
+    user = state.auth.user_for_key(presented_key(request))
     if user is None:
         raise unauthorized()
     return user

@@ -13,11 +13,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.sse import EventSourceResponse
 
 from chatcanvas.engine import GenerateRequest, Job, JobEvent
-from chatcanvas.server.deps import ServerState, StateDep, UserDep, _bearer, image_json, unauthorized
+from chatcanvas.server.deps import ServerState, StateDep, UserDep, image_json, presented_key, unauthorized
 from chatcanvas.server.routes.openai_images import GenerationBody, model_for, parse_size
 
 router = APIRouter(tags=["resources"])
@@ -35,8 +34,7 @@ async def list_images(user: UserDep, state: StateDep, request: Request,
             responses={200: {"content": {"image/png": {}}, "description": "The PNG, parameters in its text chunk."}})
 async def get_image(image_id: str, request: Request, state: StateDep,
                     token: Annotated[str | None, Query(description="A signed-URL token instead of a key.")] = None):
-    credentials: HTTPAuthorizationCredentials | None = await _bearer(request)
-    key = credentials.credentials if credentials else request.cookies.get("chatcanvas_key")
+    key = presented_key(request)
     user = state.auth.user_for_key(key) if key or state.auth.open else None
     user = user or state.auth.user_for_token(image_id, token)
     if user is None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chatcanvas.server.auth import COOKIE
-from chatcanvas.server.deps import StateDep
+from chatcanvas.server.deps import StateDep, presented_key
 
 router = APIRouter(tags=["web"])
 
@@ -29,8 +29,7 @@ def login_page(error: str = "") -> HTMLResponse:
 @router.get("/", response_class=HTMLResponse)
 async def index(request: Request, state: StateDep) -> Response:
     """The chat page; without a key (when keys are configured), a sign-in form answered with 401."""
-    key = request.headers.get("authorization", "").removeprefix("Bearer ").strip() or request.cookies.get(COOKIE)
-    if state.auth.user_for_key(key) is None:
+    if state.auth.user_for_key(presented_key(request)) is None:
         return login_page()
     page = resources.files("chatcanvas.server").joinpath("static/index.html").read_text()
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
