@@ -139,6 +139,10 @@ class ImageStore:
                 values,
             )
 
+    def decode(self, data: bytes, field: str = "image") -> Image.Image:
+        """Check and decode uploaded bytes under this store's limits, without storing them."""
+        return decode_image(data, max_bytes=self.max_upload_bytes, max_pixels=self.max_upload_pixels, field=field)
+
     def add_upload(self, data: bytes, *, owner: str, conversation: str | None = None,
                    field: str = "image") -> ImageRecord:
         """Validate uploaded bytes and store them as an image of operation `upload` (EXIF is not kept)."""
@@ -147,11 +151,8 @@ class ImageStore:
     def add_uploads(self, files: list[bytes], *, owner: str, conversation: str | None = None,
                     field: str = "images") -> list[ImageRecord]:
         """Validate every file first, then store them all: one bad file stores none."""
-        images = [
-            decode_image(data, max_bytes=self.max_upload_bytes, max_pixels=self.max_upload_pixels,
-                         field=field if len(files) == 1 else f"{field}[{index}]")
-            for index, data in enumerate(files)
-        ]
+        images = [self.decode(data, field if len(files) == 1 else f"{field}[{index}]")
+                  for index, data in enumerate(files)]
         return [
             self.save(image, ImageMeta(owner=owner, conversation=conversation, operation="upload",
                                        width=image.width, height=image.height))

@@ -16,7 +16,7 @@ from chatcanvas.engine import EditRequest, GenerateRequest
 from chatcanvas.errors import InvalidImage, InvalidInput
 from chatcanvas.server.bridge import unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, image_url
-from chatcanvas.store import ImageRecord, decode_image, edit_mask
+from chatcanvas.store import ImageRecord, edit_mask
 
 router = APIRouter(tags=["openai images"])
 
@@ -108,9 +108,8 @@ async def edits(
     width, height = parse_size(size)
 
     def prepare() -> EditRequest:
-        limits = {"max_bytes": store.max_upload_bytes, "max_pixels": store.max_upload_pixels}
-        source_image = decode_image(source_bytes, field="image", **limits)
-        mask_image = edit_mask(decode_image(mask_bytes, field="mask", **limits)) if mask_bytes is not None else None
+        source_image = store.decode(source_bytes, "image")
+        mask_image = edit_mask(store.decode(mask_bytes, "mask")) if mask_bytes is not None else None
         job_request = EditRequest(prompt=prompt, image=source_image.convert("RGB"), mask=mask_image,
                                   strength=strength, width=width, height=height, steps=steps, seed=seed, n=n,
                                   model=model_for(model), negative_prompt=negative_prompt)

@@ -10,7 +10,6 @@ from fastapi.responses import JSONResponse, Response
 
 from chatcanvas.errors import InvalidImage
 from chatcanvas.server.deps import StateDep, UserDep
-from chatcanvas.store import decode_image
 
 router = APIRouter(tags=["subjects"])
 
@@ -31,8 +30,7 @@ async def create_subject(
         raise InvalidImage("at least one photo of the subject is needed", "images")
     store = state.store
     data = [await upload.read() for upload in files]
-    pictures = [decode_image(item, max_bytes=store.max_upload_bytes, max_pixels=store.max_upload_pixels,
-                             field=f"images[{index}]") for index, item in enumerate(data)]
+    pictures = [store.decode(item, f"images[{index}]") for index, item in enumerate(data)]
     service = state.agent.subjects
     subject, job = await asyncio.to_thread(
         service.enroll, user.name, name, pictures, [a for a in aliases.split(",") if a.strip()], method, kind)
