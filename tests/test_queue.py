@@ -41,16 +41,16 @@ def test_users_are_served_in_turn():
         queue.put(job)
     bob_job = _job("bob")
     queue.put(bob_job)
-    order = [queue.take_batch(timeout=0)[0] for _ in range(3)]
+    order = [queue.take(timeout=0) for _ in range(3)]
     assert order == [alice_jobs[0], bob_job, alice_jobs[1]]
 
 
-def test_take_batch_gathers_compatible_jobs_across_users():
+def test_gather_pulls_compatible_jobs_across_users():
     queue = FairQueue(capacity=10)
     jobs = [_job("alice"), _job("bob"), _job("carol")]
     for job in jobs:
         queue.put(job)
-    batch = queue.take_batch(max_size=2, compatible=lambda first, other: other.owner != "bob", timeout=0)
+    batch = [queue.take(timeout=0), *queue.gather(lambda other: other.owner != "bob", limit=1)]
     assert batch == [jobs[0], jobs[2]]
     assert len(queue) == 1
 

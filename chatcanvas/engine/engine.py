@@ -13,12 +13,12 @@ from typing import Any
 import torch
 
 from chatcanvas.config import Settings, get_settings
+from chatcanvas.engine.batching import batch_key, batchable, run_batch
 from chatcanvas.engine.jobs import EditRequest, EnrollRequest, GenerateRequest, Job, JobEvent, JobSpec, TrainLoraRequest
 from chatcanvas.engine.lora import train_lora
 from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
 from chatcanvas.engine.queue import FairQueue
 from chatcanvas.engine.registry import LoadedModel, PipelineRegistry
-from chatcanvas.engine.batching import batch_key, batchable, run_batch
 from chatcanvas.engine.runner import RunParams, resolve, run_job
 from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.engine.validation import check_request
@@ -134,12 +134,14 @@ class Engine:
     # --- the device worker --------------------------------------------------------------------------
     def _work(self) -> None:
         while not self._stopping.is_set():
-            for job in self.queue.take_batch(max_size=1, timeout=0.5):
-                batch = self._gather(job)
-                if len(batch) > 1:
-                    self._run_batch(batch, self.registry.get(job.spec.model))
-                else:
-                    self._run_one(job)
+            job = self.queue.take(timeout=0.5)
+            if job is None:
+                continue
+            batch = self._gather(job)
+            if len(batch) > 1:
+                self._run_batch(batch, self.registry.get(job.spec.model))
+            else:
+                self._run_one(job)
 
     def _gather(self, first: Job) -> list[Job]:
         """`first` and the queued jobs that can share its pipeline call (up to `max_batch` images)."""

@@ -1,7 +1,7 @@
 """The bounded job queue in front of the device: round-robin across users, batch-ready.
 
 Each user has a FIFO lane; `take` serves lanes in turn, so one user's twenty jobs wait behind another
-user's single job for at most one turn. `take_batch` also pulls queued jobs compatible with the first.
+user's single job for at most one turn. `gather` then pulls queued jobs that can join the same batch.
 """
 
 from __future__ import annotations
@@ -54,23 +54,12 @@ class FairQueue:
                 del self._lanes[job.owner]
             return True
 
-    def take_batch(
-        self, max_size: int = 1, compatible: Callable[[Job, Job], bool] | None = None, timeout: float | None = None
-    ) -> list[Job]:
-        """Wait for a job; return it with up to `max_size - 1` compatible queued jobs, users taken in turn."""
+    def take(self, timeout: float | None = None) -> Job | None:
+        """Wait for a job and return the next user's oldest; None on timeout or once closed and empty."""
         with self._cond:
-            if not self._cond.wait_for(lambda: self._size > 0 or self._closed, timeout):
-                return []
-            if self._size == 0:
-                return []
-            first = self._pop_next_lane()
-            batch = [first]
-            while len(batch) < max_size and compatible is not None:
-                found = self._pop_compatible(lambda job: compatible(first, job))
-                if found is None:
-                    break
-                batch.append(found)
-            return batch
+            if not self._cond.wait_for(lambda: self._size > 0 or self._closed, timeout) or self._size == 0:
+                return None
+            return self._pop_next_lane()
 
     def gather(self, fits: Callable[[Job], bool], limit: int, wait: float = 0.0) -> list[Job]:
         """Take up to `limit` queued jobs that fit (users in turn), waiting up to `wait` seconds for more."""
