@@ -39,6 +39,14 @@ async def iterate_in_thread(items: Iterator[T]) -> AsyncIterator[T]:
         yield item
 
 
+async def last_of(items: Iterator[T]) -> T:
+    """Run a blocking generator on a thread and return its last item (a turn's `Reply`)."""
+    last = None
+    async for item in iterate_in_thread(items):
+        last = item
+    return last
+
+
 async def unless_disconnected(request: Request, work: Awaitable[T], on_disconnect: Callable[[], object],
                               poll: float = 0.25) -> T:
     """Await `work`; if the client disconnects first, call `on_disconnect` (cancel its jobs) and still finish."""

@@ -12,7 +12,7 @@ from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel, Field
 
 from chatcanvas.agent import Progress, Reply
-from chatcanvas.server.bridge import iterate_in_thread, unless_disconnected
+from chatcanvas.server.bridge import iterate_in_thread, last_of, unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, decode_base64_image, image_json
 
 router = APIRouter(tags=["chat"])
@@ -51,15 +51,7 @@ async def chat(body: ChatBody, request: Request, user: UserDep, state: StateDep)
     items = await asyncio.to_thread(agent.stream, body.message, files, user.name, conversation, body.image_ids)
     if body.stream:
         return EventSourceResponse(_events(request, state, items, user.name, conversation))
-
-    async def collect() -> Reply:
-        reply = None
-        async for item in iterate_in_thread(items):
-            if isinstance(item, Reply):
-                reply = item
-        return reply
-
-    reply = await unless_disconnected(request, collect(), lambda: agent.cancel(user.name, conversation))
+    reply = await unless_disconnected(request, last_of(items), lambda: agent.cancel(user.name, conversation))
     return reply_json(request, state, reply)
 
 

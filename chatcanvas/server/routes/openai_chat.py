@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chatcanvas.agent import Reply
 from chatcanvas.engine import BUILTIN_MODELS
 from chatcanvas.errors import InvalidInput, NotFound
-from chatcanvas.server.bridge import iterate_in_thread, unless_disconnected
+from chatcanvas.server.bridge import iterate_in_thread, last_of, unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, decode_base64_image, image_url
 
 router = APIRouter(tags=["openai chat"])
@@ -81,13 +81,7 @@ async def chat_completions(body: ChatCompletionBody, request: Request, user: Use
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if body.stream:
         return EventSourceResponse(_chunks(request, state, items, completion_id, created, user.name, conversation))
-
-    async def collect() -> Reply:
-        async for item in iterate_in_thread(items):
-            if isinstance(item, Reply):
-                return item
-
-    reply = await unless_disconnected(request, collect(), lambda: state.agent.cancel(user.name, conversation))
+    reply = await unless_disconnected(request, last_of(items), lambda: state.agent.cancel(user.name, conversation))
     return {
         "id": completion_id, "object": "chat.completion", "created": created, "model": AGENT_MODEL,
         "choices": [{"index": 0, "message": assistant_message(request, state, reply), "finish_reason": "stop"}],
