@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(default=None, description="Key for llm_base_url; most local servers need none.")
     database_url: str | None = Field(default=None, description="postgresql://... for conversations; else SQLite.")
 
-    subject_method: Literal["ip_adapter", "lora"] = Field(default="ip_adapter", description="Default enrollment.")
+    subject_method: Literal["ip_adapter", "lora"] | None = Field(
+        default=None, description="Default enrollment; None: the model's own (LoRA for `shapes`, else IP-Adapter).")
     ip_adapter_repo: str | None = Field(default=None, description="IP-Adapter repo or folder; else per model.")
     ip_adapter_subfolder: str | None = None
     ip_adapter_weight: str | None = None

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from chatcanvas.engine.tiny import ensure_tiny, ensure_tiny_ip_adapter, tiny_folder
 from chatcanvas.errors import InvalidInput, UnknownModel
+from chatcanvas.models.shapes import WEIGHTS as SHAPES_WEIGHTS
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -35,17 +36,41 @@ class BuiltinModel:
     ip_adapter: Callable[[Path], Path] | None = None
     lora_steps: int = 500
     lora_learning_rate: float = 1e-4
+    subject_method: str = "ip_adapter"
+    """How subjects are enrolled on it unless asked otherwise: "lora" where the model has no IP-Adapter."""
 
     def is_cached(self, cache_dir: Path) -> bool:
         return (self.folder(cache_dir) / "model_index.json").exists()
 
 
+def shapes_folder(cache_dir: Path) -> Path:
+    return SHAPES_WEIGHTS
+
+
+def ensure_shapes(cache_dir: Path) -> Path:
+    """The trained `shapes` pipeline installed with the package (nothing is built or downloaded)."""
+    if not (SHAPES_WEIGHTS / "model_index.json").exists():
+        raise UnknownModel("shapes", f"its weights are not installed at {SHAPES_WEIGHTS}; train them with "
+                                     "`python -m chatcanvas.models.shapes.train`")
+    return SHAPES_WEIGHTS
+
+
 BUILTIN_MODELS: dict[str, BuiltinModel] = {
+    "shapes": BuiltinModel(
+        "trained demo model, 64x64: flat shapes in named colors, places and backgrounds", ensure_shapes,
+        shapes_folder, steps=20, guidance_scale=4.0, lora_steps=200, lora_learning_rate=1e-3, subject_method="lora",
+    ),
     "tiny": BuiltinModel(
         "random weights, 64x64, for tests and smoke runs", ensure_tiny, tiny_folder, steps=4, guidance_scale=5.0,
         ip_adapter=ensure_tiny_ip_adapter, lora_steps=20, lora_learning_rate=1e-3,
     ),
 }
+
+
+def default_subject_method(model: str) -> str:
+    """How a subject is enrolled for `model` when nobody says: the built-in's choice, else IP-Adapter."""
+    builtin = BUILTIN_MODELS.get(model)
+    return builtin.subject_method if builtin else "ip_adapter"
 
 
 def check_model(model: str) -> None:

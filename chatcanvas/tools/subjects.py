@@ -17,6 +17,7 @@ from langchain_core.tools import BaseTool, ToolException, tool
 from PIL import Image
 
 from chatcanvas.engine import Engine, GenerateRequest, Job, JobEvent, JobStatus
+from chatcanvas.engine.catalog import default_subject_method
 from chatcanvas.engine.jobs import EnrollRequest, SubjectAdapter, TrainLoraRequest
 from chatcanvas.errors import ChatCanvasError, InvalidInput, NotFound, UserError
 from chatcanvas.store import ImageStore, Subject, SubjectStore
@@ -35,7 +36,7 @@ class SubjectService:
     def enroll(self, owner: str, name: str, pictures: list[Image.Image], aliases: list[str] | tuple[str, ...] = (),
                method: str | None = None, kind: str | None = None) -> tuple[Subject, Job]:
         """Create the subject from its photos (checked images); start its enrollment job."""
-        method = method or self.engine.settings.subject_method
+        method = method or self.engine.settings.subject_method or default_subject_method(self.engine.default_model)
         subject = self.subjects.create(owner=owner, name=name, aliases=aliases, method=method, kind=kind,
                                        model=self.engine.default_model, images=pictures)
         try:

@@ -1,0 +1,1 @@
+"""Evaluations that score what models draw."""

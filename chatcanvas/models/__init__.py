@@ -1,0 +1,1 @@
+"""Models that ship with chatcanvas, with the code that trains them."""
