@@ -24,11 +24,28 @@ LlmOpt = Annotated[Optional[str], typer.Option("--llm", help="router (offline), 
 BaseUrlOpt = Annotated[Optional[str], typer.Option("--llm-base-url", help="An OpenAI-compatible server's /v1 URL.")]
 
 DEMO_SCRIPT = (
-    "draw a red fox in the snow",
-    "make it blue",
-    "now with a hat",
+    "draw a big red circle in the center on a blue background",
+    "make the circle green",
+    "make the background yellow",
+    "this is my star Sparkle",  # with pictures of a red and white striped star attached
+    "draw Sparkle on a purple background",
     "what can you do?",
 )
+DEMO_SUBJECT_TURN = 3
+
+
+def demo_subject_pictures() -> list[bytes]:
+    """Rendered pictures of the demo's subject (a red and white striped star), as a user's photos."""
+    import io
+
+    from chatcanvas.eval.shapes import subject_references
+
+    pictures = []
+    for picture in subject_references(4):
+        buffer = io.BytesIO()
+        picture.save(buffer, format="PNG")
+        pictures.append(buffer.getvalue())
+    return pictures
 
 
 def open_agent(model: str | None, llm: str | None, base_url: str | None, data_dir: Path | None) -> ImageAgent:
@@ -158,14 +175,20 @@ def demo(
     agent = open_agent(model, llm, None, data_dir or out / "data")
     turns: list[tuple[str, Reply]] = []
     try:
-        for message in DEMO_SCRIPT:
-            typer.echo(f"you> {message}")
-            reply = agent.chat(message, user="demo", conversation="demo")
+        for number, message in enumerate(DEMO_SCRIPT):
+            attached = demo_subject_pictures() if number == DEMO_SUBJECT_TURN else []
+            shown = message + (f" [{len(attached)} pictures attached]" if attached else "")
+            typer.echo(f"you> {shown}")
+            reply = agent.chat(message, attached, user="demo", conversation="demo")
+            for subject in agent.subjects.subjects.list_subjects("demo"):  # a LoRA subject learns in the background
+                job = agent.subjects.job(subject.id)
+                if job is not None:
+                    job.wait()
             paths = save_images(reply.images, out / "images")
             typer.echo(f"chatcanvas> {reply.text}")
             for path in paths:
                 typer.echo(f"  image: {path}")
-            turns.append((message, reply))
+            turns.append((shown, reply))
         model_name = agent.settings.model
     finally:
         agent.close()

@@ -22,6 +22,7 @@ class Defaults:
     height: int
     steps: int
     guidance_scale: float
+    edit_strength: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,8 @@ class BuiltinModel:
     lora_steps: int = 500
     lora_learning_rate: float = 1e-4
     subject_method: str = "ip_adapter"
+    edit_strength: float = 0.6
+    """How much an img2img edit repaints unless the request says (0: nothing, 1: everything)."""
     """How subjects are enrolled on it unless asked otherwise: "lora" where the model has no IP-Adapter."""
 
     def is_cached(self, cache_dir: Path) -> bool:

@@ -194,7 +194,8 @@ def _defaults(model: str, pipe: DiffusionPipeline) -> Defaults:
     builtin = BUILTIN_MODELS.get(model)
     steps = builtin.steps if builtin else 30
     guidance = builtin.guidance_scale if builtin else 7.5
-    return Defaults(width=size, height=size, steps=steps, guidance_scale=guidance)
+    strength = builtin.edit_strength if builtin else Defaults.edit_strength
+    return Defaults(width=size, height=size, steps=steps, guidance_scale=guidance, edit_strength=strength)
 
 
 def parse_sizes(text: str) -> list[tuple[int, int]]:

@@ -22,7 +22,6 @@ from chatcanvas.engine.registry import LoadedModel, PipelineKind
 from chatcanvas.engine.schedulers import fresh_scheduler
 from chatcanvas.errors import JobCancelled
 
-DEFAULT_EDIT_STRENGTH = 0.6
 DEFAULT_IMAGE_GUIDANCE = 1.5
 
 
@@ -56,7 +55,7 @@ def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
         kind: PipelineKind = "instruct" if model.instruct else ("inpaint" if request.mask is not None else "img2img")
         fallback = edit_size(request.image, settings.max_width, settings.max_height)
         if not model.instruct:
-            strength = request.strength if request.strength is not None else DEFAULT_EDIT_STRENGTH
+            strength = request.strength if request.strength is not None else defaults.edit_strength
     else:
         kind, fallback = "text2img", (defaults.width, defaults.height)
     guidance = next(g for g in (request.guidance_scale, settings.guidance_scale, defaults.guidance_scale)

@@ -91,7 +91,7 @@ def _images(engine, requests) -> list[Image.Image]:
 
 
 def evaluate(engine, scenes: list[Scene], *, seed: int = 0, edits: bool = True, subject: bool = True,
-             subject_images: int = 6, work: Path | None = None) -> Scores:
+             subject_images: int = 6, strength: float | None = None, work: Path | None = None) -> Scores:
     from chatcanvas.engine.jobs import EditRequest, GenerateRequest, SubjectAdapter, TrainLoraRequest
 
     scores = Scores()
@@ -119,7 +119,7 @@ def evaluate(engine, scenes: list[Scene], *, seed: int = 0, edits: bool = True, 
             for instruction, attribute, wanted in ((f"make the {thing.shape} {new_color}", "color", new_color),
                                                    (f"make the background {new_ground}", "background", new_ground)):
                 requests.append(EditRequest(prompt=merged_edit_prompt(caption, instruction), image=picture,
-                                            seed=seed + 1000 + i))
+                                            strength=strength, seed=seed + 1000 + i))
                 checks.append((before, attribute, wanted))
         for picture, (before, attribute, wanted) in zip(_images(engine, requests), checks):
             after = read(picture, with_shape=False)
@@ -188,6 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-edits", action="store_true")
     parser.add_argument("--no-subject", action="store_true")
+    parser.add_argument("--strength", type=float, help="edit strength (default: the model's)")
     parser.add_argument("--json", type=Path, help="also write the scores here")
     args = parser.parse_args(argv)
 
@@ -198,7 +199,8 @@ def main(argv: list[str] | None = None) -> None:
         settings = get_settings().model_copy(update={"model": args.model, "data_dir": Path(folder) / "data"})
         with Engine(settings) as engine:
             scores = evaluate(engine, held_out_scenes(args.scenes, args.seed), seed=args.seed,
-                              edits=not args.no_edits, subject=not args.no_subject, work=Path(folder))
+                              edits=not args.no_edits, subject=not args.no_subject, strength=args.strength,
+                              work=Path(folder))
             scores.seconds_per_image = seconds_per_image(engine)
     print(report(scores))
     if args.json:
