@@ -152,7 +152,7 @@ def test_a_new_process_continues_the_conversation(settings, tmp_path):
         from chatcanvas.agent import ImageAgent
         from chatcanvas.config import Settings
         agent = ImageAgent.create(llm="router", settings=Settings(data_dir={str(settings.data_dir)!r},
-                                  cache_dir={str(settings.cache_dir)!r}))
+                                  cache_dir={str(settings.cache_dir)!r}, model="tiny"))
         reply = agent.chat(sys.argv[1], user="alice", conversation="trip")
         print(json.dumps([[i.id, i.parent_id] for i in reply.images]))
         agent.close()

@@ -35,7 +35,8 @@ def make_engine(tmp_path):
     made = []
 
     def make(**overrides):
-        settings = Settings(data_dir=tmp_path / f"data{len(made)}", cache_dir=CACHE_DIR, max_steps=5000, **overrides)
+        settings = Settings(data_dir=tmp_path / f"data{len(made)}", cache_dir=CACHE_DIR, model="tiny", max_steps=5000,
+                            **overrides)
         engine = CountingEngine(settings)
         made.append(engine)
         return engine
@@ -155,7 +156,7 @@ def test_a_cancelled_job_in_a_batch_is_dropped_and_the_others_finish(make_engine
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="torch.compile with CUDA graphs is the GPU fast path; "
                     "compiling the tiny model on this CPU would only measure the compiler")
 def test_the_fast_path_compiles_and_matches(tmp_path):
-    settings = Settings(data_dir=tmp_path, cache_dir=CACHE_DIR, fast_path=True, warmup_sizes="64x64")
+    settings = Settings(data_dir=tmp_path, cache_dir=CACHE_DIR, model="tiny", fast_path=True, warmup_sizes="64x64")
     with Engine(settings) as engine:
         record = engine.run(GenerateRequest(prompt="a red fox", seed=1, steps=4))[0]
     assert record.width == 64

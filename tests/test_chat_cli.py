@@ -15,16 +15,26 @@ from tests.conftest import CACHE_DIR
 from tests.test_cli import chatcanvas
 
 
-def test_demo_writes_images_and_an_html_transcript(tmp_path):
+def test_demo_draws_edits_and_personalizes_on_shapes_and_writes_an_html_transcript(tmp_path):
+    from chatcanvas.eval.reading import read
+    from chatcanvas.store import read_parameters
+
     done = chatcanvas("demo", "--out", "demo", cwd=tmp_path, data_dir=tmp_path / "unused")
     assert done.returncode == 0, done.stderr
     transcript = (tmp_path / "demo" / "transcript.html").read_text()
-    images = sorted((tmp_path / "demo" / "images").glob("*.png"))
-    assert len(images) == 3  # draw, edit, edit again; the question draws nothing
+    assert "model <code>shapes</code>" in transcript
+    images = re.findall(r"image: (\S+\.png)", done.stdout)
+    assert len(images) == 4  # draw, edit, edit again, the subject; registering and the question draw nothing
     for image in images:
-        assert f'src="images/{image.name}"' in transcript
-    assert "what can you do?" in transcript and "edit_image" in transcript
-    assert "you> make it blue" in done.stdout
+        assert f'src="images/{os.path.basename(image)}"' in transcript
+    for name in ("generate_image", "edit_image", "register_subject", "generate_with_subject", "what can you do?"):
+        assert name in transcript
+    assert "you> this is my star Sparkle [4 pictures attached]" in done.stdout
+    drawn, green, yellow, sparkle = (tmp_path / image for image in images)
+    assert (read(Image.open(drawn)).color, read(Image.open(drawn)).background) == ("red", "blue")
+    assert (read(Image.open(green)).color, read(Image.open(green)).background) == ("green", "blue")
+    assert (read(Image.open(yellow)).color, read(Image.open(yellow)).background) == ("green", "yellow")
+    assert read_parameters(sparkle)["subject_method"] == "lora"
 
 
 def test_chat_through_stdin_draws_edits_and_edits_an_attached_photo(tmp_path):

@@ -29,7 +29,8 @@ def small_queue_engine(tmp_path):
     from chatcanvas.engine import Engine
     from tests.conftest import CACHE_DIR
 
-    engine = Engine(Settings(data_dir=tmp_path / "data", cache_dir=CACHE_DIR, queue_size=2, max_steps=1000))
+    engine = Engine(Settings(data_dir=tmp_path / "data", cache_dir=CACHE_DIR, model="tiny", queue_size=2,
+                             max_steps=1000))
     yield engine
     engine.close()
 

@@ -15,7 +15,7 @@ def fuzz_server(tmp_path_factory):
     from chatcanvas.config import Settings
     from tests.live import LiveServer
 
-    limits = Settings(data_dir=tmp_path_factory.mktemp("fuzz"), cache_dir=CACHE_DIR, api_keys=KEYS,
+    limits = Settings(data_dir=tmp_path_factory.mktemp("fuzz"), cache_dir=CACHE_DIR, model="tiny", api_keys=KEYS,
                       max_width=128, max_height=128, max_steps=6, max_images=2)
     with LiveServer(limits) as server:
         yield server

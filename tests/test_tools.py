@@ -19,7 +19,8 @@ def shared_tools():
     from chatcanvas.config import Settings
     from chatcanvas.engine import Engine
 
-    engine = Engine(Settings(data_dir=tempfile.mkdtemp(prefix="chatcanvas-tools-"), cache_dir=CACHE_DIR))
+    engine = Engine(Settings(data_dir=tempfile.mkdtemp(prefix="chatcanvas-tools-"), cache_dir=CACHE_DIR,
+                             model="tiny"))
     generate, edit = create_image_tools(engine)
     generate.invoke({"prompt": "a first picture to edit", "seed": 1})
     return {"generate_image": generate, "edit_image": edit}

@@ -18,7 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Built-in id (tiny), Hub repo id or local folder.")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Built-in id (shapes, tiny), Hub repo id or local folder.")]
 DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Where images and metadata are kept.")]
 
 

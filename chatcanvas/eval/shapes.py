@@ -86,8 +86,15 @@ TARGETS = {"object_color": 0.90, "background_color": 0.95, "position": 0.80, "ed
 
 
 def _images(engine, requests) -> list[Image.Image]:
-    jobs = [engine.submit(request) for request in requests]
-    return [Image.open(job.wait()[0].path).convert("RGB") for job in jobs]
+    """Run the requests, keeping as many queued as one user may (so the worker can batch them)."""
+    window = min(engine.settings.max_jobs_per_user, engine.settings.queue_size)
+    jobs, pictures = [], []
+    for request in requests:
+        if len(jobs) == window:
+            pictures.append(Image.open(jobs.pop(0).wait()[0].path).convert("RGB"))
+        jobs.append(engine.submit(request))
+    pictures.extend(Image.open(job.wait()[0].path).convert("RGB") for job in jobs)
+    return pictures
 
 
 def evaluate(engine, scenes: list[Scene], *, seed: int = 0, edits: bool = True, subject: bool = True,

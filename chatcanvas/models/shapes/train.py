@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("shapes-training"), help="checkpoint folder (resumed)")
     parser.add_argument("--export-to", type=Path, default=WEIGHTS, help="where the finished pipeline is written")
     parser.add_argument("--vae-steps", type=int, default=1500)
-    parser.add_argument("--steps", type=int, default=3500, help="UNet + text encoder steps")
+    parser.add_argument("--steps", type=int, default=9000, help="UNet + text encoder steps")
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=6e-4)
     parser.add_argument("--seed", type=int, default=0)
