@@ -35,6 +35,7 @@ def test_demo_draws_edits_and_personalizes_on_shapes_and_writes_an_html_transcri
     assert (read(Image.open(green)).color, read(Image.open(green)).background) == ("green", "blue")
     assert (read(Image.open(yellow)).color, read(Image.open(yellow)).background) == ("green", "yellow")
     assert read_parameters(sparkle)["subject_method"] == "lora"
+    assert Image.open(tmp_path / "demo" / "strip.png").size == (4 * 192 + 3 * 8, 192)
 
 
 def test_chat_through_stdin_draws_edits_and_edits_an_attached_photo(tmp_path):

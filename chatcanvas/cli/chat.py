@@ -195,6 +195,27 @@ def demo(
     transcript = out / "transcript.html"
     transcript.write_text(render_transcript(turns, model_name))
     typer.echo(f"transcript: {transcript}")
+    strip = contact_strip([record.path for _, reply in turns for record in reply.images], out / "strip.png")
+    if strip is not None:
+        typer.echo(f"all pictures: {strip}")
+
+
+def contact_strip(paths: list[Path], target: Path, height: int = 192) -> Path | None:
+    """The conversation's pictures side by side (small ones scaled up without smoothing), as one PNG."""
+    from PIL import Image
+
+    pictures = [Image.open(path).convert("RGB") for path in paths]
+    if not pictures:
+        return None
+    pictures = [p.resize((p.width * height // p.height, height), Image.NEAREST) for p in pictures]
+    gap = 8
+    strip = Image.new("RGB", (sum(p.width for p in pictures) + gap * (len(pictures) - 1), height), "white")
+    x = 0
+    for picture in pictures:
+        strip.paste(picture, (x, 0))
+        x += picture.width + gap
+    strip.save(target)
+    return target
 
 
 def render_transcript(turns: list[tuple[str, Reply]], model: str) -> str:
