@@ -8,7 +8,17 @@ import pytest
 
 from chatcanvas.eval.reading import read
 from chatcanvas.models.shapes.scenes import (
-    COLORS, HELD_OUT, POSITIONS, SHAPES, Background, Scene, Thing, describe, render, sample_scene, training_batch,
+    COLORS,
+    HELD_OUT,
+    POSITIONS,
+    SHAPES,
+    Background,
+    Scene,
+    Thing,
+    describe,
+    render,
+    sample_scene,
+    training_batch,
     vocabulary,
 )
 

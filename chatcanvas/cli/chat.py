@@ -38,7 +38,7 @@ def demo_subject_pictures() -> list[bytes]:
     """Rendered pictures of the demo's subject (a red and white striped star), as a user's photos."""
     import io
 
-    from chatcanvas.eval.shapes import subject_references
+    from chatcanvas.models.shapes.scenes import subject_references
 
     pictures = []
     for picture in subject_references(4):

@@ -24,12 +24,17 @@ from PIL import Image
 from chatcanvas.agent.intents import merged_edit_prompt
 from chatcanvas.eval.reading import Reading, read
 from chatcanvas.models.shapes.scenes import (
-    COLORS, HELD_OUT, POSITIONS, SIZES, Background, Scene, Thing, describe, render,
+    COLORS,
+    HELD_OUT,
+    POSITIONS,
+    SIZES,
+    SUBJECT,
+    Background,
+    Scene,
+    Thing,
+    describe,
+    subject_references,
 )
-
-SUBJECT = Thing("star", "red", "big", "center", stripes="white")
-"""The evaluation's subject: a red and white striped star (no training picture has a striped object)."""
-SUBJECT_BACKGROUNDS = ("blue", "green", "yellow", "purple", "black", "orange")
 
 
 def held_out_scenes(count: int, seed: int = 0) -> list[Scene]:
@@ -44,17 +49,6 @@ def held_out_scenes(count: int, seed: int = 0) -> list[Scene]:
         thing = Thing(shape, color, rng.choice(list(SIZES)), rng.choice(list(POSITIONS)))
         scenes.append(Scene((thing,), Background(ground)))
     return scenes
-
-
-def subject_references(count: int = 4, seed: int = 0) -> list[Image.Image]:
-    """Rendered pictures of the subject on varied backgrounds, sizes and places (as a user's photos would vary)."""
-    rng = random.Random(seed)
-    pictures = []
-    for i in range(count):
-        thing = Thing(SUBJECT.shape, SUBJECT.color, rng.choice(("medium", "big")),
-                      rng.choice(("center", "left", "right", "top", "bottom")), stripes=SUBJECT.stripes)
-        pictures.append(render(Scene((thing,), Background(SUBJECT_BACKGROUNDS[i % len(SUBJECT_BACKGROUNDS)])))[0])
-    return pictures
 
 
 def is_subject(reading: Reading) -> bool:

@@ -269,6 +269,22 @@ def training_batch(seed: int, count: int, drop_caption: float = 0.1) -> tuple[li
     return images, captions
 
 
+SUBJECT = Thing("star", "red", "big", "center", stripes="white")
+"""The evaluation's subject: a red and white striped star (no training picture has a striped object)."""
+SUBJECT_BACKGROUNDS = ("blue", "green", "yellow", "purple", "black", "orange")
+
+
+def subject_references(count: int = 4, seed: int = 0) -> list[Image.Image]:
+    """Rendered pictures of the subject on varied backgrounds, sizes and places (as a user's photos would vary)."""
+    rng = random.Random(seed)
+    pictures = []
+    for i in range(count):
+        thing = Thing(SUBJECT.shape, SUBJECT.color, rng.choice(("medium", "big")),
+                      rng.choice(("center", "left", "right", "top", "bottom")), stripes=SUBJECT.stripes)
+        pictures.append(render(Scene((thing,), Background(SUBJECT_BACKGROUNDS[i % len(SUBJECT_BACKGROUNDS)])))[0])
+    return pictures
+
+
 def vocabulary() -> list[str]:
     """Every word a training caption can use."""
     words = {"a", "and", "on", "with", "background", "in", "the", "at", "corner", "of"}

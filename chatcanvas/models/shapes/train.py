@@ -25,7 +25,13 @@ import torch.nn.functional as F
 
 from chatcanvas.models.shapes import WEIGHTS
 from chatcanvas.models.shapes.model import (
-    MAX_TOKENS, TRAIN_SCHEDULER, build_scheduler, build_text_encoder, build_tokenizer, build_unet, build_vae,
+    MAX_TOKENS,
+    TRAIN_SCHEDULER,
+    build_scheduler,
+    build_text_encoder,
+    build_tokenizer,
+    build_unet,
+    build_vae,
 )
 from chatcanvas.models.shapes.scenes import training_batch
 
