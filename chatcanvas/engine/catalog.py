@@ -25,6 +25,10 @@ class Defaults:
     edit_strength: float = 0.6
 
 
+DREAMBOOTH_LORA_TARGETS = ("to_k", "to_q", "to_v", "to_out.0")
+"""The UNet modules diffusers' DreamBooth LoRA scripts train: the attention projections."""
+
+
 @dataclass(frozen=True)
 class BuiltinModel:
     """A model id that needs no download: `materialize(cache_dir)` returns a local diffusers folder."""
@@ -40,6 +44,10 @@ class BuiltinModel:
     subject_method: str = "ip_adapter"
     edit_strength: float = 0.6
     """How much an img2img edit repaints unless the request says (0: nothing, 1: everything)."""
+    lora_targets: tuple[str, ...] = DREAMBOOTH_LORA_TARGETS
+    """The UNet modules a subject's LoRA trains."""
+    lora_batch: int = 1
+    """Reference pictures per LoRA training step."""
     """How subjects are enrolled on it unless asked otherwise: "lora" where the model has no IP-Adapter."""
 
     def is_cached(self, cache_dir: Path) -> bool:
@@ -61,7 +69,10 @@ def ensure_shapes(cache_dir: Path) -> Path:
 BUILTIN_MODELS: dict[str, BuiltinModel] = {
     "shapes": BuiltinModel(
         "trained demo model, 64x64: flat shapes in named colors, places and backgrounds", ensure_shapes,
-        shapes_folder, steps=20, guidance_scale=4.0, lora_steps=200, lora_learning_rate=1e-3, subject_method="lora",
+        shapes_folder, steps=20, guidance_scale=4.0, subject_method="lora", edit_strength=0.8,
+        # a small UNet trained from scratch: its subjects need the convolutions too, and all pictures per step
+        lora_steps=300, lora_learning_rate=2e-3, lora_batch=4,
+        lora_targets=(*DREAMBOOTH_LORA_TARGETS, "proj_in", "proj_out", "ff.net.0.proj", "ff.net.2", "conv1", "conv2"),
     ),
     "tiny": BuiltinModel(
         "random weights, 64x64, for tests and smoke runs", ensure_tiny, tiny_folder, steps=4, guidance_scale=5.0,

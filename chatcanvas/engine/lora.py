@@ -16,13 +16,12 @@ from peft.utils import get_peft_model_state_dict
 from PIL import Image, ImageOps
 
 from chatcanvas.config import Settings
-from chatcanvas.engine.catalog import BUILTIN_MODELS
+from chatcanvas.engine.catalog import BUILTIN_MODELS, DREAMBOOTH_LORA_TARGETS
 from chatcanvas.engine.jobs import Job, TrainLoraRequest
 from chatcanvas.engine.registry import LoadedModel
 from chatcanvas.errors import InvalidInput, JobCancelled
 
 TRAINING_ADAPTER = "chatcanvas_subject_training"  # not "training": that is an nn.Module attribute
-TARGET_MODULES = ["to_k", "to_q", "to_v", "to_out.0"]
 
 
 def lora_defaults(model: str, settings: Settings) -> tuple[int, float]:
@@ -30,6 +29,10 @@ def lora_defaults(model: str, settings: Settings) -> tuple[int, float]:
     steps = settings.lora_steps or (builtin.lora_steps if builtin else 500)
     rate = settings.lora_learning_rate or (builtin.lora_learning_rate if builtin else 1e-4)
     return steps, rate
+
+
+def _repeat(tensor: torch.Tensor, count: int) -> torch.Tensor:
+    return tensor.repeat(count, *([1] * (tensor.dim() - 1)))
 
 
 def _pixels(images: tuple[Image.Image, ...], size: int) -> torch.Tensor:
@@ -63,6 +66,9 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
     rate = request.learning_rate or default_rate
     size = request.resolution or settings.lora_resolution or model.defaults.width
     device, dtype = pipe._execution_device, unet.dtype
+    builtin = BUILTIN_MODELS.get(model.id)
+    targets = list(builtin.lora_targets if builtin else DREAMBOOTH_LORA_TARGETS)
+    batch = min(len(request.images), builtin.lora_batch if builtin else 1)
     generator = torch.Generator("cpu").manual_seed(request.seed)
     noise_scheduler = DDPMScheduler.from_config(pipe.scheduler.config)
 
@@ -74,7 +80,7 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
 
     unet.requires_grad_(False)
     unet.add_adapter(LoraConfig(r=request.rank or settings.lora_rank, lora_alpha=request.rank or settings.lora_rank,
-                                init_lora_weights="gaussian", target_modules=TARGET_MODULES),
+                                init_lora_weights="gaussian", target_modules=targets),
                      adapter_name=TRAINING_ADAPTER)
     try:
         cast_training_params(unet, dtype=torch.float32)
@@ -84,17 +90,19 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
         for step in range(steps):
             if job.cancel_requested:
                 raise JobCancelled(f"job {job.id} was cancelled at step {step} of {steps}")
-            index = step % len(latents)
-            clean = latents[index:index + 1].to(dtype)
+            chosen = [(step * batch + k) % len(latents) for k in range(batch)]
+            clean = latents[chosen].to(dtype)
             noise = torch.randn(clean.shape, generator=generator).to(device, dtype)
-            timestep = torch.randint(0, noise_scheduler.config.num_train_timesteps, (1,), generator=generator)
+            timestep = torch.randint(0, noise_scheduler.config.num_train_timesteps, (batch,), generator=generator)
             timestep = timestep.to(device)
             noisy = noise_scheduler.add_noise(clean, noise, timestep)
             if noise_scheduler.config.prediction_type == "v_prediction":
                 target = noise_scheduler.get_velocity(clean, noise, timestep)
             else:
                 target = noise
-            prediction = unet(noisy, timestep, prompt_embeds.to(dtype), added_cond_kwargs=added_cond).sample
+            conditions = None if added_cond is None else {k: _repeat(v, batch) for k, v in added_cond.items()}
+            prediction = unet(noisy, timestep, _repeat(prompt_embeds, batch).to(dtype),
+                              added_cond_kwargs=conditions).sample
             loss = F.mse_loss(prediction.float(), target.float())
             loss.backward()
             torch.nn.utils.clip_grad_norm_(parameters, 1.0)

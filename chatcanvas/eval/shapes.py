@@ -192,7 +192,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--strength", type=float, help="edit strength (default: the model's)")
     parser.add_argument("--json", type=Path, help="also write the scores here")
     args = parser.parse_args(argv)
+    from chatcanvas.cli.common import quiet_libraries
 
+    quiet_libraries()
     from chatcanvas.config import get_settings
     from chatcanvas.engine import Engine
 

@@ -50,6 +50,8 @@ POSITION_PHRASES: dict[str, tuple[str, ...]] = {
     "bottom right": ("in the bottom right corner", "at the bottom right"),
 }
 PATTERNS = ("plain", "striped", "checkered")
+STRIPE = 8
+"""Band height of a striped object, in pixels: broad enough for the autoencoder to keep."""
 
 
 def _held_out() -> frozenset[tuple[str, str, str]]:
@@ -164,7 +166,7 @@ def render(scene: Scene) -> tuple[Image.Image, list[np.ndarray]]:
         color[:] = COLORS[thing.color]
         if thing.stripes is not None:
             ys = np.mgrid[0:SIZE, 0:SIZE][0]
-            color[(ys // 3) % 2 == 1] = COLORS[thing.stripes]
+            color[(ys // STRIPE) % 2 == 1] = COLORS[thing.stripes]
         image = image * (1 - mask[..., None]) + color * mask[..., None]
         masks.append(mask)
     return Image.fromarray(np.clip(image + 0.5, 0, 255).astype(np.uint8)), masks
