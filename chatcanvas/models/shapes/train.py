@@ -98,7 +98,8 @@ def latent_scale(vae, seed: int) -> float:
     return float(1.0 / torch.cat(latents).std())
 
 
-def train_denoiser(out: Path, vae, scale: float, steps: int, batch: int, seed: int, every: int, lr: float):
+def train_denoiser(out: Path, vae, scale: float, steps: int, batch: int, seed: int, every: int, lr: float,
+                   snr_gamma: float = 0.0):
     from diffusers import DDPMScheduler
     from diffusers.training_utils import compute_snr
 
@@ -135,9 +136,11 @@ def train_denoiser(out: Path, vae, scale: float, steps: int, batch: int, seed: i
         noisy = scheduler.add_noise(latents, noise, timesteps)
         target = scheduler.get_velocity(latents, noise, timesteps)
         prediction = unet(noisy, timesteps, text_encoder(ids)[0]).sample
-        snr = compute_snr(scheduler, timesteps)
-        weights = torch.clamp(snr, max=5.0) / (snr + 1)  # min-SNR-5 for v-prediction
-        loss = (F.mse_loss(prediction, target, reduction="none").mean(dim=(1, 2, 3)) * weights).mean()
+        loss = F.mse_loss(prediction, target, reduction="none").mean(dim=(1, 2, 3))
+        if snr_gamma:  # min-SNR weighting for v-prediction; it starves the noisiest steps, where layout is decided
+            snr = compute_snr(scheduler, timesteps)
+            loss = loss * torch.clamp(snr, max=snr_gamma) / (snr + 1)
+        loss = loss.mean()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(parameters, 1.0)
         optimizer.step()
@@ -190,6 +193,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=6e-4)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--snr-gamma", type=float, default=0.0, help="min-SNR loss weighting (0: plain v-loss)")
     parser.add_argument("--checkpoint-every", type=int, default=100)
     parser.add_argument("--export-only", action="store_true")
     args = parser.parse_args(argv)
@@ -200,7 +204,8 @@ def main(argv: list[str] | None = None) -> None:
         vae = train_vae(args.out, args.vae_steps, max(8, args.batch // 4), args.seed, args.checkpoint_every)
         scale = latent_scale(vae, args.seed)
         log.info("latent scale %.4f", scale)
-        train_denoiser(args.out, vae, scale, args.steps, args.batch, args.seed, args.checkpoint_every, args.lr)
+        train_denoiser(args.out, vae, scale, args.steps, args.batch, args.seed, args.checkpoint_every, args.lr,
+                       args.snr_gamma)
     export(args.out, args.export_to)
 
 
