@@ -10,7 +10,6 @@ import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler, DiffusionPipeline
 from diffusers.training_utils import cast_training_params
-from diffusers.utils import convert_state_dict_to_diffusers
 from peft import LoraConfig
 from peft.utils import get_peft_model_state_dict
 from PIL import Image, ImageOps
@@ -109,7 +108,9 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             job.report_step(step + 1, steps)
-        layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(unet, adapter_name=TRAINING_ADAPTER))
+        # peft's own key names: the diffusers-style renaming covers only attention layers, and a file mixing the two
+        # styles loads only half of its layers
+        layers = get_peft_model_state_dict(unet, adapter_name=TRAINING_ADAPTER)
         request.output.mkdir(parents=True, exist_ok=True)
         type(pipe).save_lora_weights(request.output, unet_lora_layers=layers, safe_serialization=True)
     finally:
