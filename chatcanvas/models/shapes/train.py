@@ -99,7 +99,7 @@ def latent_scale(vae, seed: int) -> float:
 
 
 def train_denoiser(out: Path, vae, scale: float, steps: int, batch: int, seed: int, every: int, lr: float,
-                   snr_gamma: float = 0.0, noisy_fraction: float = 0.0):
+                   snr_gamma: float = 0.0, noisy_fraction: float = 0.0, init_from: Path | None = None):
     from diffusers import DDPMScheduler
     from diffusers.training_utils import compute_snr
 
@@ -118,6 +118,8 @@ def train_denoiser(out: Path, vae, scale: float, steps: int, batch: int, seed: i
             module.load_state_dict(state[key])
         optimizer.load_state_dict(state["optimizer"])
         start = state["step"]
+    elif init_from is not None:
+        warm_start(torch.load(init_from, weights_only=False), unet, text_encoder, ema_unet, ema_text)
     vae.eval().requires_grad_(False)
     unet.train()
     text_encoder.train()
@@ -164,6 +166,27 @@ def train_denoiser(out: Path, vae, scale: float, steps: int, batch: int, seed: i
     return tokenizer, ema_unet, ema_text
 
 
+def warm_start(state: dict, unet, text_encoder, ema_unet, ema_text) -> None:
+    """Start from an earlier run's EMA weights: the whole text encoder, and every UNet tensor whose name and shape
+    still fit (a UNet with one more level keeps its upper levels; its up blocks are numbered one further)."""
+    text_encoder.load_state_dict(state["ema_text"])
+    ema_text.load_state_dict(state["ema_text"])
+    levels = len(unet.config.block_out_channels) - max(int(k.split(".")[1]) for k in state["ema_unet"]
+                                                       if k.startswith("down_blocks.")) - 1
+    target = unet.state_dict()
+    copied = 0
+    for key, tensor in state["ema_unet"].items():
+        if key.startswith("up_blocks."):
+            _, index, rest = key.split(".", 2)
+            key = f"up_blocks.{int(index) + levels}.{rest}"
+        if key in target and target[key].shape == tensor.shape:
+            target[key] = tensor
+            copied += 1
+    unet.load_state_dict(target)
+    ema_unet.load_state_dict(target)
+    log.info("warm start: %d of %d UNet tensors from step %d", copied, len(target), state["step"])
+
+
 def export(out: Path, target: Path) -> Path:
     """Write the pipeline (EMA weights, fp16 safetensors) from the checkpoints in `out`."""
     from diffusers import StableDiffusionPipeline
@@ -199,6 +222,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--noisy-fraction", type=float, default=0.0,
                         help="share of each batch trained at the noisiest half of the timesteps")
     parser.add_argument("--checkpoint-every", type=int, default=100)
+    parser.add_argument("--init-from", type=Path, help="an earlier run's denoiser.pt to start from (warm start)")
     parser.add_argument("--export-only", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -209,7 +233,7 @@ def main(argv: list[str] | None = None) -> None:
         scale = latent_scale(vae, args.seed)
         log.info("latent scale %.4f", scale)
         train_denoiser(args.out, vae, scale, args.steps, args.batch, args.seed, args.checkpoint_every, args.lr,
-                       args.snr_gamma, args.noisy_fraction)
+                       args.snr_gamma, args.noisy_fraction, args.init_from)
     export(args.out, args.export_to)
 
 
