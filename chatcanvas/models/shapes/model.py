@@ -43,16 +43,17 @@ def build_text_encoder(vocab_size: int):
     ))
 
 
-def build_unet():
+def build_unet(levels: int = 4):
+    """Four levels, down to 2x2, where every cell touches two borders of the picture: that is how a convolutional
+    network knows where it is. With three (down to 4x4) the model learned colors and shapes but never "on the left"."""
     from diffusers import UNet2DConditionModel
 
-    # four levels, down to 2x2: there every cell touches two borders of the picture, which is how a convolutional
-    # network knows where it is (three levels, down to 4x4, never learned "on the left")
+    channels = (32, 64, 128, 128)[:levels]
     return UNet2DConditionModel(
         sample_size=16, in_channels=LATENT_CHANNELS, out_channels=LATENT_CHANNELS, layers_per_block=1,
-        block_out_channels=(32, 64, 128, 128),
-        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"),
-        up_block_types=("CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"),
+        block_out_channels=channels,
+        down_block_types=("DownBlock2D",) + ("CrossAttnDownBlock2D",) * (levels - 1),
+        up_block_types=("CrossAttnUpBlock2D",) * (levels - 1) + ("UpBlock2D",),
         cross_attention_dim=64, attention_head_dim=8, norm_num_groups=16,
     )
 

@@ -99,14 +99,15 @@ def latent_scale(vae, seed: int) -> float:
 
 
 def train_denoiser(out: Path, vae, scale: float, steps: int, batch: int, seed: int, every: int, lr: float,
-                   snr_gamma: float = 0.0, noisy_fraction: float = 0.0, init_from: Path | None = None):
+                   snr_gamma: float = 0.0, noisy_fraction: float = 0.0, init_from: Path | None = None,
+                   levels: int = 4):
     from diffusers import DDPMScheduler
     from diffusers.training_utils import compute_snr
 
     path = out / "denoiser.pt"
     tokenizer = build_tokenizer()
     torch.manual_seed(seed)
-    unet, text_encoder = build_unet(), build_text_encoder(len(tokenizer))
+    unet, text_encoder = build_unet(levels), build_text_encoder(len(tokenizer))
     ema_unet, ema_text = copy.deepcopy(unet).requires_grad_(False), copy.deepcopy(text_encoder).requires_grad_(False)
     parameters = list(unet.parameters()) + list(text_encoder.parameters())
     optimizer = torch.optim.AdamW(parameters, lr=lr, weight_decay=0.01)
@@ -187,7 +188,7 @@ def warm_start(state: dict, unet, text_encoder, ema_unet, ema_text) -> None:
     log.info("warm start: %d of %d UNet tensors from step %d", copied, len(target), state["step"])
 
 
-def export(out: Path, target: Path) -> Path:
+def export(out: Path, target: Path, levels: int = 4) -> Path:
     """Write the pipeline (EMA weights, fp16 safetensors) from the checkpoints in `out`."""
     from diffusers import StableDiffusionPipeline
 
@@ -196,7 +197,7 @@ def export(out: Path, target: Path) -> Path:
     vae.load_state_dict(vae_state["model"])
     state = torch.load(out / "denoiser.pt", weights_only=False)
     tokenizer = build_tokenizer()
-    unet, text_encoder = build_unet(), build_text_encoder(len(tokenizer))
+    unet, text_encoder = build_unet(levels), build_text_encoder(len(tokenizer))
     unet.load_state_dict(state["ema_unet"])
     text_encoder.load_state_dict(state["ema_text"])
     vae.register_to_config(scaling_factor=state["scale"])
@@ -219,9 +220,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--lr", type=float, default=6e-4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--snr-gamma", type=float, default=0.0, help="min-SNR loss weighting (0: plain v-loss)")
-    parser.add_argument("--noisy-fraction", type=float, default=0.0,
+    parser.add_argument("--noisy-fraction", type=float, default=0.5,
                         help="share of each batch trained at the noisiest half of the timesteps")
     parser.add_argument("--checkpoint-every", type=int, default=100)
+    parser.add_argument("--unet-levels", type=int, default=4, choices=(3, 4))
     parser.add_argument("--init-from", type=Path, help="an earlier run's denoiser.pt to start from (warm start)")
     parser.add_argument("--export-only", action="store_true")
     args = parser.parse_args(argv)
@@ -233,8 +235,8 @@ def main(argv: list[str] | None = None) -> None:
         scale = latent_scale(vae, args.seed)
         log.info("latent scale %.4f", scale)
         train_denoiser(args.out, vae, scale, args.steps, args.batch, args.seed, args.checkpoint_every, args.lr,
-                       args.snr_gamma, args.noisy_fraction, args.init_from)
-    export(args.out, args.export_to)
+                       args.snr_gamma, args.noisy_fraction, args.init_from, args.unet_levels)
+    export(args.out, args.export_to, args.unet_levels)
 
 
 if __name__ == "__main__":
