@@ -29,7 +29,7 @@ def test_demo_draws_edits_and_personalizes_on_shapes_and_writes_an_html_transcri
         assert f'src="images/{os.path.basename(image)}"' in transcript
     for name in ("generate_image", "edit_image", "register_subject", "generate_with_subject", "what can you do?"):
         assert name in transcript
-    assert "you> this is my star Sparkle [4 pictures attached]" in done.stdout
+    assert "you> this is my ring Halo [4 pictures attached]" in done.stdout
     drawn, green, yellow, sparkle = (tmp_path / image for image in images)
     assert (read(Image.open(drawn)).color, read(Image.open(drawn)).background) == ("red", "blue")
     assert (read(Image.open(green)).color, read(Image.open(green)).background) == ("green", "blue")

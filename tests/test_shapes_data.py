@@ -67,10 +67,17 @@ def test_the_reader_reads_rendered_scenes_exactly():
                     "blue", "orange", position, shape), (shape, position, size)
 
 
-def test_the_reader_finds_no_object_on_an_empty_background_and_a_subjects_two_colors():
+def test_the_reader_finds_no_object_on_an_empty_background_and_reads_the_subjects_two_colors():
     from PIL import Image
 
+    from chatcanvas.eval.shapes import has_light_middle, is_subject
+    from chatcanvas.models.shapes.scenes import subject_references
+
     assert read(Image.new("RGB", (64, 64), COLORS["green"])).color is None
+    for picture in subject_references(4):
+        assert is_subject(read(picture)) and has_light_middle(read(picture))
+    plain = read(render(Scene((Thing("ring", "red", "big", "center"),), Background("yellow")))[0])
+    assert not is_subject(plain) and not has_light_middle(plain)
     striped = Scene((Thing("star", "red", "big", "center", stripes="white"),), Background("blue"))
     shares = read(render(striped)[0]).colors
     assert shares["red"] > 0.3 and shares["white"] > 0.3

@@ -13,7 +13,7 @@ from chatcanvas.agent import ImageAgent
 from chatcanvas.engine import Engine
 from chatcanvas.engine.jobs import EditRequest, GenerateRequest
 from chatcanvas.eval.reading import read
-from chatcanvas.eval.shapes import evaluate, held_out_scenes, is_subject
+from chatcanvas.eval.shapes import evaluate, has_light_middle, held_out_scenes
 from chatcanvas.models.shapes import WEIGHTS
 from chatcanvas.models.shapes.scenes import subject_references
 
@@ -99,18 +99,19 @@ def test_a_subject_enrolled_from_pictures_is_drawn_recognisably_through_the_agen
         buffer = io.BytesIO()
         picture.save(buffer, format="PNG")
         photos.append(buffer.getvalue())
-    registered = shapes_agent.chat("this is my star Sparkle", photos, **chat)
+    registered = shapes_agent.chat("this is my ring Halo", photos, **chat)
     assert registered.tool_calls[0]["name"] == "register_subject"
     [subject] = shapes_agent.subjects.subjects.list_subjects("bo")
     assert subject.method == "lora"  # `shapes` has no IP-Adapter: its subjects are learned as LoRA
     shapes_agent.subjects.job(subject.id).wait(300)
 
-    hits = 0
+    readings = []
     for ground in ("yellow", "green", "blue"):
-        reply = shapes_agent.chat(f"draw Sparkle on a {ground} background", **chat)
+        reply = shapes_agent.chat(f"draw Halo on a {ground} background", **chat)
         assert reply.tool_calls[0]["name"] == "generate_with_subject"
-        reading = read(Image.open(reply.images[0].path), with_shape=False)
-        hits += is_subject(reading) and reading.background == ground
-    assert hits >= 2
-    plain = shapes_agent.chat("draw a big red star in the center on a yellow background", **chat)
-    assert not is_subject(read(Image.open(plain.images[0].path), with_shape=False))  # the subject stays its own
+        assert reply.images[0].prompt == f"sks ring on a {ground} background"
+        readings.append((ground, read(Image.open(reply.images[0].path), with_shape=False)))
+    assert all(reading.background == ground for ground, reading in readings)
+    assert sum(has_light_middle(reading) for _, reading in readings) >= 2
+    plain = shapes_agent.chat("draw a big red ring in the center on a yellow background", **chat)
+    assert not has_light_middle(read(Image.open(plain.images[0].path), with_shape=False))  # the subject stays its own

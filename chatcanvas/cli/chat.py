@@ -27,15 +27,15 @@ DEMO_SCRIPT = (
     "draw a big red circle in the center on a blue background",
     "make the circle green",
     "make the background yellow",
-    "this is my star Sparkle",  # with pictures of a red and white striped star attached
-    "draw Sparkle on a purple background",
+    "this is my ring Halo",  # with pictures of a red ring with a white middle attached
+    "draw Halo on a purple background",
     "what can you do?",
 )
 DEMO_SUBJECT_TURN = 3
 
 
 def demo_subject_pictures() -> list[bytes]:
-    """Rendered pictures of the demo's subject (a red and white striped star), as a user's photos."""
+    """Rendered pictures of the demo's subject (a red ring with a white middle), as a user's photos."""
     import io
 
     from chatcanvas.models.shapes.scenes import subject_references

@@ -5,7 +5,7 @@
 
 Everything runs through chatcanvas's own engine (the path users take): generation from the canonical caption of
 each held-out scene, edits as img2img with the description the `router` merges ("make the circle green"), and a
-LoRA subject (a striped star) enrolled from rendered reference pictures. Pictures are read back with
+LoRA subject (a red ring with a white middle) enrolled from rendered pictures. Pictures are read back with
 `chatcanvas.eval.reading` and scored against what was asked.
 """
 
@@ -52,8 +52,15 @@ def held_out_scenes(count: int, seed: int = 0) -> list[Scene]:
 
 
 def is_subject(reading: Reading) -> bool:
-    """Both of the subject's colors make up a real share of the object (a plain red star is not the subject)."""
-    return reading.colors.get(SUBJECT.color, 0) >= 0.15 and reading.colors.get(SUBJECT.stripes or "", 0) >= 0.15
+    """Both of the subject's colors make up at least 15% of the object (a plain red ring is not the subject)."""
+    return reading.colors.get(SUBJECT.color, 0) >= 0.15 and reading.colors.get(SUBJECT.inner or "", 0) >= 0.15
+
+
+def has_light_middle(reading: Reading) -> bool:
+    """A looser reading of the subject: red, with a light middle (white, or white blended with the red into pink)
+    making up at least 15% of the object, where a plain ring shows the background."""
+    light = reading.colors.get(SUBJECT.inner or "", 0) + reading.colors.get("pink", 0)
+    return reading.colors.get(SUBJECT.color, 0) >= 0.15 and light >= 0.15
 
 
 @dataclass
@@ -134,17 +141,18 @@ def evaluate(engine, scenes: list[Scene], *, seed: int = 0, edits: bool = True, 
     if subject:
         work = work or Path(tempfile.mkdtemp(prefix="shapes-eval-"))
         started = time.perf_counter()
-        engine.submit(TrainLoraRequest(images=tuple(subject_references()), instance_prompt="a photo of sks star",
+        engine.submit(TrainLoraRequest(images=tuple(subject_references()), instance_prompt=f"a photo of sks {SUBJECT.shape}",
                                        output=work / "lora", seed=seed)).wait()
         scores.counts["subject_enroll_seconds"] = [round(time.perf_counter() - started, 1), 1]
         adapter = SubjectAdapter("evaluation-subject", "lora", work / "lora")
-        grounds = [g for g in COLORS if g not in (SUBJECT.color, SUBJECT.stripes)]
+        grounds = [g for g in COLORS if g not in (SUBJECT.color, SUBJECT.inner)]
         asks = [grounds[i % len(grounds)] for i in range(subject_images)]
-        requests = [GenerateRequest(prompt=f"sks star on a {ground} background", seed=seed + 2000 + i,
+        requests = [GenerateRequest(prompt=f"sks {SUBJECT.shape} on a {ground} background", seed=seed + 2000 + i,
                                     subject=adapter) for i, ground in enumerate(asks)]
         for picture, ground in zip(_images(engine, requests), asks):
             reading = read(picture, with_shape=False)
             scores.add("subject_fidelity", is_subject(reading))
+            scores.add("subject_light_middle", has_light_middle(reading))
             scores.add("subject_background", reading.background == ground)
     return scores
 

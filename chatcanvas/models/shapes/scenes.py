@@ -66,13 +66,15 @@ HELD_OUT = _held_out()
 
 @dataclass(frozen=True)
 class Thing:
-    """One object in a scene. `stripes` (a second color) marks the patterned objects used as subjects."""
+    """One object in a scene. `stripes` (bands of a second color) and `inner` (a ring's hole filled with a second
+    color) make the two-colored objects used as subjects; no training picture has them."""
 
     shape: str
     color: str
     size: str
     position: str
     stripes: str | None = None
+    inner: str | None = None
 
     def center(self) -> tuple[float, float]:
         column, row = POSITIONS[self.position]
@@ -167,6 +169,10 @@ def render(scene: Scene) -> tuple[Image.Image, list[np.ndarray]]:
         if thing.stripes is not None:
             ys = np.mgrid[0:SIZE, 0:SIZE][0]
             color[(ys // STRIPE) % 2 == 1] = COLORS[thing.stripes]
+        if thing.inner is not None:
+            hole = shape_mask("circle", thing.center(), SIZES[thing.size] * 0.55)
+            color = color * (1 - hole[..., None]) + np.array(COLORS[thing.inner], dtype=np.float32) * hole[..., None]
+            mask = np.maximum(mask, hole)
         image = image * (1 - mask[..., None]) + color * mask[..., None]
         masks.append(mask)
     return Image.fromarray(np.clip(image + 0.5, 0, 255).astype(np.uint8)), masks
@@ -271,8 +277,8 @@ def training_batch(seed: int, count: int, drop_caption: float = 0.1) -> tuple[li
     return images, captions
 
 
-SUBJECT = Thing("star", "red", "big", "center", stripes="white")
-"""The evaluation's subject: a red and white striped star (no training picture has a striped object)."""
+SUBJECT = Thing("ring", "red", "big", "center", inner="white")
+"""The evaluation's subject: a red ring with a white middle (no training picture has a two-colored object)."""
 SUBJECT_BACKGROUNDS = ("blue", "green", "yellow", "purple", "black", "orange")
 
 
@@ -281,8 +287,8 @@ def subject_references(count: int = 4, seed: int = 0) -> list[Image.Image]:
     rng = random.Random(seed)
     pictures = []
     for i in range(count):
-        thing = Thing(SUBJECT.shape, SUBJECT.color, rng.choice(("medium", "big")),
-                      rng.choice(("center", "left", "right", "top", "bottom")), stripes=SUBJECT.stripes)
+        thing = replace(SUBJECT, size=rng.choice(("medium", "big")),
+                        position=rng.choice(("center", "left", "right", "top", "bottom")))
         pictures.append(render(Scene((thing,), Background(SUBJECT_BACKGROUNDS[i % len(SUBJECT_BACKGROUNDS)])))[0])
     return pictures
 
