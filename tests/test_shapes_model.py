@@ -35,7 +35,8 @@ def shapes_engine(shapes_settings):
 
 @pytest.fixture
 def shapes_agent(shapes_settings):
-    agent = ImageAgent.create(llm="router", settings=shapes_settings)
+    # fewer LoRA steps than the model's 400: the flow is under test here, fidelity in the evaluation
+    agent = ImageAgent.create(llm="router", settings=shapes_settings.model_copy(update={"lora_steps": 100}))
     yield agent
     agent.close()
 
@@ -54,10 +55,10 @@ def test_shapes_loads_offline_from_the_installed_package(shapes_engine):
 
 
 def test_the_evaluation_on_held_out_combinations_clears_its_floors(shapes_engine):
-    scores = evaluate(shapes_engine, held_out_scenes(24, seed=0), seed=0, subject=False)
+    scores = evaluate(shapes_engine, held_out_scenes(18, seed=0), seed=0, subject=False)
     rates = {metric: scores.rate(metric) for metric in FLOORS}
     assert all(rates[metric] >= floor for metric, floor in FLOORS.items()), rates
-    assert scores.counts["object_color"][1] == 24 and scores.counts["edit_changed"][1] >= 24
+    assert scores.counts["object_color"][1] == 18 and scores.counts["edit_changed"][1] >= 18
 
 
 def test_draw_then_edit_through_the_agent_changes_what_was_asked_and_keeps_the_rest(shapes_agent):
