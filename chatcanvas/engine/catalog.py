@@ -42,13 +42,13 @@ class BuiltinModel:
     lora_steps: int = 500
     lora_learning_rate: float = 1e-4
     subject_method: str = "ip_adapter"
+    """How subjects are enrolled on it unless asked otherwise: "lora" where the model has no IP-Adapter."""
     edit_strength: float = 0.6
     """How much an img2img edit repaints unless the request says (0: nothing, 1: everything)."""
     lora_targets: tuple[str, ...] = DREAMBOOTH_LORA_TARGETS
     """The UNet modules a subject's LoRA trains."""
     lora_batch: int = 1
     """Reference pictures per LoRA training step."""
-    """How subjects are enrolled on it unless asked otherwise: "lora" where the model has no IP-Adapter."""
 
     def is_cached(self, cache_dir: Path) -> bool:
         return (self.folder(cache_dir) / "model_index.json").exists()
