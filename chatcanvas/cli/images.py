@@ -122,7 +122,7 @@ def edit(
     prompt: Annotated[str, typer.Argument(help="The picture as it should look after the change.")],
     model: ModelOpt = None,
     seed: SeedOpt = None,
-    strength: Annotated[Optional[float], typer.Option(help="How much to change, (0, 1]; default 0.6.")] = None,
+    strength: Annotated[Optional[float], typer.Option(help="How much to change, (0, 1]; default: the model's (0.6; 0.8 on shapes).")] = None,
     mask: Annotated[Optional[Path], typer.Option(help="Area to repaint: white (or transparent) pixels.")] = None,
     steps: StepsOpt = None,
     width: WidthOpt = None,

@@ -140,7 +140,7 @@ def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user:
         Args:
             prompt: The whole picture as it should look after the change, e.g. "a blue fox in the snow".
             image_id: The image to change. Leave empty to change the current image.
-            strength: How much to change, above 0 up to 1; low keeps more of the original. Leave empty for 0.6.
+            strength: How much to change, above 0 up to 1; low keeps more of the original. Leave empty for the model's default.
             mask_image_id: An image marking the area to repaint (white or transparent); the rest stays.
             seed: A number to reproduce an earlier edit exactly.
         """
