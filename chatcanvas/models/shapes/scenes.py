@@ -96,9 +96,6 @@ class Scene:
     background: Background
     caption: str = field(default="", compare=False)
 
-    def combinations(self) -> list[tuple[str, str, str]]:
-        return [(t.shape, t.color, self.background.color) for t in self.things]
-
 
 # ---------------------------------------------------------------- drawing
 
@@ -141,7 +138,7 @@ def shape_mask(shape: str, center: tuple[float, float], diameter: float, size: i
     return np.asarray(small, dtype=np.float32) / 255.0
 
 
-def _background(background: Background, rng: random.Random | None = None) -> np.ndarray:
+def _background(background: Background) -> np.ndarray:
     first = np.array(COLORS[background.color], dtype=np.float32)
     image = np.empty((SIZE, SIZE, 3), dtype=np.float32)
     image[:] = first
