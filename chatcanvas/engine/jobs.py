@@ -167,6 +167,9 @@ class Job:
     output: Path | None = None
     """What a non-image job wrote (embeddings, LoRA weights)."""
 
+    step_at_cancel: int | None = None
+    """The last step reported when cancel was asked (a running job stops within one step of it)."""
+
     def __post_init__(self) -> None:
         self.total = getattr(self.spec.request, "steps", None) or 0
 
@@ -218,6 +221,9 @@ class Job:
     def cancel(self) -> None:
         """Ask the job to stop: a queued job never runs, a running one stops after its current step."""
         self._cancel.set()
+        # read after setting the flag: the worker checks the flag after each step it reports, so it
+        # stops at most one step after the step read here
+        self.step_at_cancel = self.step
 
     @property
     def done(self) -> bool:
