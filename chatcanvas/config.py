@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     ip_adapter_scale: float = Field(default=0.7, ge=0, le=2)
     lora_steps: int | None = Field(default=None, ge=1, description="LoRA training steps; else the model's default.")
     lora_learning_rate: float | None = Field(default=None, gt=0)
-    lora_rank: int = Field(default=4, ge=1, le=256)
+    lora_rank: int | None = Field(default=None, ge=1, le=256, description="LoRA rank; else the model's default.")
     lora_resolution: int | None = Field(default=None, ge=8, description="Training size; else the model's.")
 
     queue_size: int = Field(default=64, ge=1, description="Jobs waiting for the device, all users together.")

@@ -83,6 +83,15 @@ def test_the_reader_finds_no_object_on_an_empty_background_and_reads_the_subject
     assert shares["red"] > 0.3 and shares["white"] > 0.3
 
 
+def test_each_reference_picture_is_described_by_its_background_in_the_captions_words():
+    from chatcanvas.engine.catalog import BUILTIN_MODELS
+    from chatcanvas.models.shapes.scenes import SUBJECT_BACKGROUNDS, subject_references
+
+    describe_picture = BUILTIN_MODELS["shapes"].reference_context
+    described = [describe_picture(picture) for picture in subject_references(6)]
+    assert described == [f"on a {ground} background" for ground in SUBJECT_BACKGROUNDS[:6]]
+
+
 def test_the_tokenizer_has_one_token_per_caption_word_and_still_reads_other_text():
     from chatcanvas.models.shapes.model import MAX_TOKENS, build_tokenizer
 

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from PIL import Image
+
 from chatcanvas.engine.tiny import ensure_tiny, ensure_tiny_ip_adapter, tiny_folder
 from chatcanvas.errors import InvalidInput, UnknownModel
 from chatcanvas.models.shapes import WEIGHTS as SHAPES_WEIGHTS
@@ -49,6 +51,12 @@ class BuiltinModel:
     """The UNet modules a subject's LoRA trains."""
     lora_batch: int = 1
     """Reference pictures per LoRA training step."""
+    lora_rank: int = 4
+    instance_prompt: str = "a photo of {trigger}"
+    """The LoRA training prompt around a subject's rare-token phrase (DreamBooth's "a photo of sks dog")."""
+    reference_context: Callable[[Image.Image], str] | None = None
+    """What a reference picture shows besides the subject ("on a blue background"), in the model's own words. It is
+    added to that picture's training prompt, so the LoRA binds the subject, not its surroundings, to the rare token."""
 
     def is_cached(self, cache_dir: Path) -> bool:
         return (self.folder(cache_dir) / "model_index.json").exists()
@@ -66,19 +74,33 @@ def ensure_shapes(cache_dir: Path) -> Path:
     return SHAPES_WEIGHTS
 
 
+def shapes_surroundings(image: Image.Image) -> str:
+    from chatcanvas.models.shapes.scenes import surroundings
+
+    return surroundings(image)
+
+
 BUILTIN_MODELS: dict[str, BuiltinModel] = {
     "shapes": BuiltinModel(
         "trained demo model, 64x64: flat shapes in named colors, places and backgrounds", ensure_shapes,
         shapes_folder, steps=20, guidance_scale=4.0, subject_method="lora", edit_strength=0.8,
         # a small UNet trained from scratch: its subjects need the convolutions too, and all pictures per step
-        lora_steps=400, lora_learning_rate=2e-3, lora_batch=4,
+        lora_steps=400, lora_learning_rate=2e-3, lora_batch=4, lora_rank=8,
         lora_targets=(*DREAMBOOTH_LORA_TARGETS, "proj_in", "proj_out", "ff.net.0.proj", "ff.net.2", "conv1", "conv2"),
+        # its captions never say "photo", and each reference's background gets named (the way its captions do)
+        instance_prompt="{trigger}", reference_context=shapes_surroundings,
     ),
     "tiny": BuiltinModel(
         "random weights, 64x64, for tests and smoke runs", ensure_tiny, tiny_folder, steps=4, guidance_scale=5.0,
         ip_adapter=ensure_tiny_ip_adapter, lora_steps=20, lora_learning_rate=1e-3,
     ),
 }
+
+
+def instance_prompt(model: str, trigger: str) -> str:
+    """The LoRA training prompt for a subject known as `trigger` ("sks dog") on `model`."""
+    builtin = BUILTIN_MODELS.get(model)
+    return (builtin.instance_prompt if builtin else BuiltinModel.instance_prompt).format(trigger=trigger)
 
 
 def default_subject_method(model: str) -> str:

@@ -75,6 +75,9 @@ class TrainLoraRequest:
     images: tuple[Image, ...]
     instance_prompt: str
     output: Path
+    captions: tuple[str, ...] | None = None
+    """One per image: what it shows besides the subject ("on a beach"), added to its training prompt. `None`: the
+    model's own describer where it has one (the built-in `shapes` names each background), else none."""
     steps: int | None = None
     learning_rate: float | None = None
     rank: int | None = None

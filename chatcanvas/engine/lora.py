@@ -23,11 +23,13 @@ from chatcanvas.errors import InvalidInput, JobCancelled
 TRAINING_ADAPTER = "chatcanvas_subject_training"  # not "training": that is an nn.Module attribute
 
 
-def lora_defaults(model: str, settings: Settings) -> tuple[int, float]:
+def lora_defaults(model: str, settings: Settings) -> tuple[int, float, int]:
+    """Steps, learning rate and rank: the settings', else the built-in model's, else diffusers' example's."""
     builtin = BUILTIN_MODELS.get(model)
     steps = settings.lora_steps or (builtin.lora_steps if builtin else 500)
     rate = settings.lora_learning_rate or (builtin.lora_learning_rate if builtin else 1e-4)
-    return steps, rate
+    rank = settings.lora_rank or (builtin.lora_rank if builtin else 4)
+    return steps, rate, rank
 
 
 def _repeat(tensor: torch.Tensor, count: int) -> torch.Tensor:
@@ -43,15 +45,28 @@ def _pixels(images: tuple[Image.Image, ...], size: int) -> torch.Tensor:
     return torch.stack(tensors)
 
 
-def _encode(pipe: DiffusionPipeline, prompt: str, size: int, device: torch.device):
-    """The instance prompt's embeddings, plus SDXL's pooled text and size conditioning when the model has them."""
+def _encode(pipe: DiffusionPipeline, prompts: list[str], size: int, device: torch.device):
+    """The training prompts' embeddings (one row per prompt), plus SDXL's pooled text and size conditioning when the
+    model has them."""
     if getattr(pipe, "text_encoder_2", None) is None:  # SD 1.5 family
-        return pipe.encode_prompt(prompt, device, 1, False)[0], None
-    embeds, _, pooled, _ = pipe.encode_prompt(prompt, device=device, num_images_per_prompt=1,
+        return pipe.encode_prompt(prompts, device, 1, False)[0], None
+    embeds, _, pooled, _ = pipe.encode_prompt(prompts, device=device, num_images_per_prompt=1,
                                               do_classifier_free_guidance=False)
     time_ids = pipe._get_add_time_ids((size, size), (0, 0), (size, size), dtype=embeds.dtype,
                                       text_encoder_projection_dim=pipe.text_encoder_2.config.projection_dim)
-    return embeds, {"text_embeds": pooled, "time_ids": time_ids.to(device)}
+    return embeds, {"text_embeds": pooled, "time_ids": _repeat(time_ids.to(device), len(prompts))}
+
+
+def training_prompts(request: TrainLoraRequest, model: str) -> list[str]:
+    """One prompt per picture: the instance prompt, followed by what else the picture shows where that is known
+    (the request's captions, else the built-in model's own description of the picture)."""
+    captions = request.captions
+    builtin = BUILTIN_MODELS.get(model)
+    if captions is None and builtin is not None and builtin.reference_context is not None:
+        captions = tuple(builtin.reference_context(image) for image in request.images)
+    if captions is None:
+        return [request.instance_prompt] * len(request.images)
+    return [f"{request.instance_prompt} {caption}".strip() for caption in captions]
 
 
 def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings: Settings) -> None:
@@ -60,9 +75,10 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
     if unet is None or not hasattr(pipe, "save_lora_weights") or not hasattr(pipe, "encode_prompt"):
         raise InvalidInput("method", f"LoRA training supports SD 1.5- and SDXL-family models, not "
                                      f"{type(pipe).__name__}; use ip_adapter")
-    default_steps, default_rate = lora_defaults(model.id, settings)
+    default_steps, default_rate, default_rank = lora_defaults(model.id, settings)
     steps = request.steps or default_steps
     rate = request.learning_rate or default_rate
+    rank = request.rank or default_rank
     size = request.resolution or settings.lora_resolution or model.defaults.width
     device, dtype = pipe._execution_device, unet.dtype
     builtin = BUILTIN_MODELS.get(model.id)
@@ -74,13 +90,14 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
     job.mark_running(steps)
     with torch.no_grad():
         pixels = _pixels(request.images, size).to(device, pipe.vae.dtype)
-        latents = pipe.vae.encode(pixels).latent_dist.sample(generator=None) * pipe.vae.config.scaling_factor
-        prompt_embeds, added_cond = _encode(pipe, request.instance_prompt, size, device)
+        latents = pipe.vae.encode(pixels).latent_dist.sample(generator=generator) * pipe.vae.config.scaling_factor
+        prompt_embeds, added_cond = _encode(pipe, training_prompts(request, model.id), size, device)
 
     unet.requires_grad_(False)
-    unet.add_adapter(LoraConfig(r=request.rank or settings.lora_rank, lora_alpha=request.rank or settings.lora_rank,
-                                init_lora_weights="gaussian", target_modules=targets),
-                     adapter_name=TRAINING_ADAPTER)
+    with torch.random.fork_rng():  # the LoRA's initial weights come from the request's seed too
+        torch.manual_seed(request.seed)
+        unet.add_adapter(LoraConfig(r=rank, lora_alpha=rank, init_lora_weights="gaussian", target_modules=targets),
+                         adapter_name=TRAINING_ADAPTER)
     try:
         cast_training_params(unet, dtype=torch.float32)
         parameters = [p for p in unet.parameters() if p.requires_grad]
@@ -99,9 +116,8 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
                 target = noise_scheduler.get_velocity(clean, noise, timestep)
             else:
                 target = noise
-            conditions = None if added_cond is None else {k: _repeat(v, batch) for k, v in added_cond.items()}
-            prediction = unet(noisy, timestep, _repeat(prompt_embeds, batch).to(dtype),
-                              added_cond_kwargs=conditions).sample
+            conditions = None if added_cond is None else {k: v[chosen] for k, v in added_cond.items()}
+            prediction = unet(noisy, timestep, prompt_embeds[chosen].to(dtype), added_cond_kwargs=conditions).sample
             loss = F.mse_loss(prediction.float(), target.float())
             loss.backward()
             torch.nn.utils.clip_grad_norm_(parameters, 1.0)

@@ -79,6 +79,14 @@ def _check_subject_job(request: EnrollRequest | TrainLoraRequest, settings: Sett
         raise InvalidInput("images", "at least one reference image is needed")
     if isinstance(request, TrainLoraRequest):
         _text("instance_prompt", request.instance_prompt, settings.max_prompt_chars, required=True)
+        if request.captions is not None:
+            if len(request.captions) != len(request.images):
+                raise InvalidInput("captions", f"one caption per image is needed: {len(request.images)} images, "
+                                               f"{len(request.captions)} captions")
+            for caption in request.captions:  # may be empty: nothing but the subject
+                if not isinstance(caption, str):
+                    raise InvalidInput("captions", f"must be text, got {type(caption).__name__}")
+                _text("captions", caption, settings.max_prompt_chars, required=False)
         if request.steps is not None and not 1 <= _int("steps", request.steps) <= 100_000:
             raise InvalidInput("steps", f"must be between 1 and 100000, got {request.steps}")
         if request.learning_rate is not None and not 0 < _float("learning_rate", request.learning_rate) < 1:

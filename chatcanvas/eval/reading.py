@@ -9,10 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from chatcanvas.models.shapes.scenes import COLORS, POSITIONS, SHAPES, SIZE, shape_mask
+from chatcanvas.models.shapes.scenes import COLORS, POSITIONS, SHAPES, color_labels, shape_mask
 
 _NAMES = list(COLORS)
-_PALETTE = np.array([COLORS[name] for name in _NAMES], dtype=np.float32)
 _CELLS = {cell: name for name, cell in POSITIONS.items()}
 MIN_OBJECT_PIXELS = 24
 """Fewer pixels than this (a 16px circle has ~200) means no object was drawn."""
@@ -25,13 +24,6 @@ class Reading:
     position: str | None  # a cell of the 3x3 layout (same names as the captions)
     shape: str | None  # the best-fitting shape mask at the object's place and size
     colors: dict[str, float]  # the share of each color among the object's pixels
-
-
-def color_labels(image: Image.Image) -> np.ndarray:
-    """Each pixel's nearest named color (an index into COLORS)."""
-    pixels = np.asarray(image.convert("RGB").resize((SIZE, SIZE)), dtype=np.float32)
-    distances = ((pixels[:, :, None, :] - _PALETTE[None, None]) ** 2).sum(-1)
-    return distances.argmin(-1)
 
 
 def cell_of(x: float, y: float) -> str:

@@ -22,6 +22,7 @@ from pathlib import Path
 from PIL import Image
 
 from chatcanvas.agent.intents import merged_edit_prompt
+from chatcanvas.engine.catalog import instance_prompt
 from chatcanvas.eval.reading import Reading, read
 from chatcanvas.models.shapes.scenes import (
     COLORS,
@@ -141,13 +142,14 @@ def evaluate(engine, scenes: list[Scene], *, seed: int = 0, edits: bool = True, 
     if subject:
         work = work or Path(tempfile.mkdtemp(prefix="shapes-eval-"))
         started = time.perf_counter()
-        engine.submit(TrainLoraRequest(images=tuple(subject_references()), instance_prompt=f"a photo of sks {SUBJECT.shape}",
-                                       output=work / "lora", seed=seed)).wait()
+        trigger = f"sks {SUBJECT.shape}"  # the phrase `SubjectService` gives a LoRA subject of this kind
+        engine.submit(TrainLoraRequest(images=tuple(subject_references()), output=work / "lora", seed=seed,
+                                       instance_prompt=instance_prompt("shapes", trigger))).wait()
         scores.counts["subject_enroll_seconds"] = [round(time.perf_counter() - started, 1), 1]
         adapter = SubjectAdapter("evaluation-subject", "lora", work / "lora")
         grounds = [g for g in COLORS if g not in (SUBJECT.color, SUBJECT.inner)]
         asks = [grounds[i % len(grounds)] for i in range(subject_images)]
-        requests = [GenerateRequest(prompt=f"sks {SUBJECT.shape} on a {ground} background", seed=seed + 2000 + i,
+        requests = [GenerateRequest(prompt=f"{trigger} on a {ground} background", seed=seed + 2000 + i,
                                     subject=adapter) for i, ground in enumerate(asks)]
         for picture, ground in zip(_images(engine, requests), asks):
             reading = read(picture, with_shape=False)

@@ -17,7 +17,7 @@ from langchain_core.tools import BaseTool, ToolException, tool
 from PIL import Image
 
 from chatcanvas.engine import Engine, GenerateRequest, Job, JobEvent, JobStatus
-from chatcanvas.engine.catalog import default_subject_method
+from chatcanvas.engine.catalog import default_subject_method, instance_prompt
 from chatcanvas.engine.jobs import EnrollRequest, SubjectAdapter, TrainLoraRequest
 from chatcanvas.errors import ChatCanvasError, InvalidInput, NotFound, UserError
 from chatcanvas.store import ImageStore, Subject, SubjectStore
@@ -43,7 +43,8 @@ class SubjectService:
             if method == "ip_adapter":
                 request: Any = EnrollRequest(images=tuple(pictures), output=subject.folder)
             else:
-                request = TrainLoraRequest(images=tuple(pictures), instance_prompt=f"a photo of {subject.trigger}",
+                request = TrainLoraRequest(images=tuple(pictures),
+                                           instance_prompt=instance_prompt(subject.model, subject.trigger),
                                            output=subject.lora_folder)
             job = self.engine.submit(request, owner=owner)
         except ChatCanvasError:

@@ -279,6 +279,26 @@ SUBJECT = Thing("ring", "red", "big", "center", inner="white")
 SUBJECT_BACKGROUNDS = ("blue", "green", "yellow", "purple", "black", "orange")
 
 
+_PALETTE = np.array(list(COLORS.values()), dtype=np.float32)
+
+
+def color_labels(image: Image.Image) -> np.ndarray:
+    """Each pixel's nearest named color (an index into COLORS), at the dataset's size."""
+    pixels = np.asarray(image.convert("RGB").resize((SIZE, SIZE)), dtype=np.float32)
+    distances = ((pixels[:, :, None, :] - _PALETTE[None, None]) ** 2).sum(-1)
+    return distances.argmin(-1)
+
+
+def background_color(image: Image.Image) -> str:
+    """The named color covering most of the picture."""
+    return list(COLORS)[int(np.bincount(color_labels(image).ravel(), minlength=len(COLORS)).argmax())]
+
+
+def surroundings(image: Image.Image) -> str:
+    """What a picture shows besides its object, in the captions' words ("on a blue background")."""
+    return f"on a {background_color(image)} background"
+
+
 def subject_references(count: int = 4, seed: int = 0) -> list[Image.Image]:
     """Rendered pictures of the subject on varied backgrounds, sizes and places (as a user's photos would vary)."""
     rng = random.Random(seed)
