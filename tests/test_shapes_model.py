@@ -35,8 +35,7 @@ def shapes_engine(shapes_settings):
 
 @pytest.fixture
 def shapes_agent(shapes_settings):
-    # fewer LoRA steps than the model's 400: the flow is under test here, fidelity in the evaluation
-    agent = ImageAgent.create(llm="router", settings=shapes_settings.model_copy(update={"lora_steps": 100}))
+    agent = ImageAgent.create(llm="router", settings=shapes_settings)
     yield agent
     agent.close()
 
@@ -117,3 +116,14 @@ def test_a_subject_enrolled_from_pictures_is_drawn_recognisably_through_the_agen
         assert not np.array_equal(np.asarray(Image.open(without.path)), np.asarray(Image.open(record.path)))
     plain = shapes_agent.chat("draw a big red ring in the center on a yellow background", **chat)
     assert not has_light_middle(read(Image.open(plain.images[0].path), with_shape=False))  # the subject stays its own
+
+    # recognisable: on fixed seeds, most pictures show the red ring with its light middle where a plain red ring
+    # shows the background (the enrollment is seeded, so these pictures are the same on every run)
+    _, adapter = shapes_agent.subjects.adapter("bo", "Halo")
+    grounds = ("orange", "yellow", "green", "blue", "purple", "brown")
+    asks = [GenerateRequest(prompt=f"sks ring on a {ground} background", seed=100 + i, subject=adapter)
+            for i, ground in enumerate(grounds)]
+    readings = [read(Image.open(shapes_agent.subjects.engine.run(ask, owner="bo")[0].path), with_shape=False)
+                for ask in asks]
+    assert [reading.background for reading in readings] == list(grounds)
+    assert sum(has_light_middle(reading) for reading in readings) >= 4, [r.colors for r in readings]

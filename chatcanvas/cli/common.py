@@ -34,6 +34,9 @@ def quiet_libraries() -> None:
 
     diffusers_logging.disable_progress_bar()
     transformers_logging.disable_progress_bar()
+    # the variables above only count before the libraries' first import
+    diffusers_logging.set_verbosity_error()
+    transformers_logging.set_verbosity_error()
 
 
 def settings_with(model: str | None = None, data_dir: Path | None = None) -> Settings:

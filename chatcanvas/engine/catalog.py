@@ -85,7 +85,7 @@ BUILTIN_MODELS: dict[str, BuiltinModel] = {
         "trained demo model, 64x64: flat shapes in named colors, places and backgrounds", ensure_shapes,
         shapes_folder, steps=20, guidance_scale=4.0, subject_method="lora", edit_strength=0.8,
         # a small UNet trained from scratch: its subjects need the convolutions too, and all pictures per step
-        lora_steps=400, lora_learning_rate=2e-3, lora_batch=4, lora_rank=8,
+        lora_steps=400, lora_learning_rate=3e-3, lora_batch=4, lora_rank=8,
         lora_targets=(*DREAMBOOTH_LORA_TARGETS, "proj_in", "proj_out", "ff.net.0.proj", "ff.net.2", "conv1", "conv2"),
         # its captions never say "photo", and each reference's background gets named (the way its captions do)
         instance_prompt="{trigger}", reference_context=shapes_surroundings,

@@ -100,7 +100,7 @@ def _images(engine, requests) -> list[Image.Image]:
 
 
 def evaluate(engine, scenes: list[Scene], *, seed: int = 0, edits: bool = True, subject: bool = True,
-             subject_images: int = 6, strength: float | None = None, work: Path | None = None) -> Scores:
+             subject_images: int = 16, strength: float | None = None, work: Path | None = None) -> Scores:
     from chatcanvas.engine.jobs import EditRequest, GenerateRequest, SubjectAdapter, TrainLoraRequest
 
     scores = Scores()
@@ -144,7 +144,7 @@ def evaluate(engine, scenes: list[Scene], *, seed: int = 0, edits: bool = True, 
         started = time.perf_counter()
         trigger = f"sks {SUBJECT.shape}"  # the phrase `SubjectService` gives a LoRA subject of this kind
         engine.submit(TrainLoraRequest(images=tuple(subject_references()), output=work / "lora", seed=seed,
-                                       instance_prompt=instance_prompt("shapes", trigger))).wait()
+                                       instance_prompt=instance_prompt(engine.default_model, trigger))).wait()
         scores.counts["subject_enroll_seconds"] = [round(time.perf_counter() - started, 1), 1]
         adapter = SubjectAdapter("evaluation-subject", "lora", work / "lora")
         grounds = [g for g in COLORS if g not in (SUBJECT.color, SUBJECT.inner)]
@@ -199,6 +199,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-edits", action="store_true")
     parser.add_argument("--no-subject", action="store_true")
+    parser.add_argument("--subject-images", type=int, default=16, help="pictures of the enrolled subject to read")
     parser.add_argument("--strength", type=float, help="edit strength (default: the model's)")
     parser.add_argument("--json", type=Path, help="also write the scores here")
     args = parser.parse_args(argv)
@@ -213,6 +214,7 @@ def main(argv: list[str] | None = None) -> None:
         with Engine(settings) as engine:
             scores = evaluate(engine, held_out_scenes(args.scenes, args.seed), seed=args.seed,
                               edits=not args.no_edits, subject=not args.no_subject, strength=args.strength,
+                              subject_images=args.subject_images,
                               work=Path(folder))
             scores.seconds_per_image = seconds_per_image(engine)
     print(report(scores))
