@@ -105,8 +105,8 @@ def test_a_subject_enrolled_from_pictures_is_drawn_recognisably_through_the_agen
     assert subject.method == "lora"  # `shapes` has no IP-Adapter: its subjects are learned as LoRA
     shapes_agent.subjects.job(subject.id).wait(300)
 
-    for ground in ("yellow", "green", "blue"):
-        reply = shapes_agent.chat(f"draw Halo on a {ground} background", **chat)
+    for name, ground in (("my ring", "yellow"), ("Halo", "green"), ("Halo", "blue")):
+        reply = shapes_agent.chat(f"draw {name} on a {ground} background", **chat)
         assert reply.tool_calls[0]["name"] == "generate_with_subject"
         record = reply.images[0]
         assert record.prompt == f"sks ring on a {ground} background" and record.subject_method == "lora"
