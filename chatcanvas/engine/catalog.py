@@ -52,6 +52,7 @@ class BuiltinModel:
     lora_batch: int = 1
     """Reference pictures per LoRA training step."""
     lora_rank: int = 4
+    """The subject LoRA's rank (diffusers' DreamBooth LoRA example uses 4)."""
     instance_prompt: str = "a photo of {trigger}"
     """The LoRA training prompt around a subject's rare-token phrase (DreamBooth's "a photo of sks dog")."""
     reference_context: Callable[[Image.Image], str] | None = None
