@@ -171,6 +171,8 @@ def test_deleting_erases_every_file_and_others_cannot_use_a_subject(agent):
         ({"name": "  "}, "name: must not be empty"),
         ({"name": "rex"}, "name: you already have a subject called 'rex'"),
         ({"name": "Bobby", "aliases": ["My Dog"]}, "you already have a subject called 'My Dog'"),
+        ({"method": "lora", "captions": ["on the grass"]}, "captions: one caption per image is needed: 2 images, 1"),
+        ({"captions": ["on the grass", "on the sand"]}, "captions: captions train a LoRA subject; ip_adapter"),
     ],
 )
 def test_bad_enrollments_are_clear_and_store_nothing(agent, kwargs, message):
@@ -220,8 +222,11 @@ def test_subjects_over_http_and_chat(live):
     assert {"id", "name", "aliases", "method", "status", "progress"} <= subject.keys()
     assert (subject["status"], subject["aliases"], subject["references"]) == ("ready", ["my dog", "the pup"], 2)
 
-    lora = alice.post("/v1/subjects", data={"name": "Mia", "method": "lora"},
-                      files=[("images", ("mia.png", png_bytes(photos("gray")[0]), "image/png"))])
+    mia = [("images", ("mia.png", png_bytes(photos("gray")[0]), "image/png"))]
+    two_captions = {"name": "Mia", "method": "lora", "captions[]": ["on the floor", "on a sofa"]}
+    mismatched = alice.post("/v1/subjects", data=two_captions, files=mia)
+    assert mismatched.status_code == 400 and "one caption per image" in mismatched.json()["error"]["message"]
+    lora = alice.post("/v1/subjects", data={"name": "Mia", "method": "lora", "captions[]": "on the floor"}, files=mia)
     assert lora.status_code == 202 and lora.json()["status"] == "training"
 
     reply = alice.post("/v1/chat", json={"message": "draw my dog on the moon"}).json()

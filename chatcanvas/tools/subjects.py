@@ -34,9 +34,13 @@ class SubjectService:
         self._lock = threading.Lock()
 
     def enroll(self, owner: str, name: str, pictures: list[Image.Image], aliases: list[str] | tuple[str, ...] = (),
-               method: str | None = None, kind: str | None = None) -> tuple[Subject, Job]:
-        """Create the subject from its photos (checked images); start its enrollment job."""
+               method: str | None = None, kind: str | None = None,
+               captions: list[str] | None = None) -> tuple[Subject, Job]:
+        """Create the subject from its photos (checked images); start its enrollment job. `captions` (LoRA only, one
+        per photo) say what else each photo shows, so the subject is learned apart from it."""
         method = method or self.engine.settings.subject_method or default_subject_method(self.engine.default_model)
+        if captions is not None and method != "lora":
+            raise InvalidInput("captions", f"captions train a LoRA subject; {method} subjects take none")
         subject = self.subjects.create(owner=owner, name=name, aliases=aliases, method=method, kind=kind,
                                        model=self.engine.default_model, images=pictures)
         try:
@@ -45,7 +49,8 @@ class SubjectService:
             else:
                 request = TrainLoraRequest(images=tuple(pictures),
                                            instance_prompt=instance_prompt(subject.model, subject.trigger),
-                                           output=subject.lora_folder)
+                                           output=subject.lora_folder,
+                                           captions=None if captions is None else tuple(captions))
             job = self.engine.submit(request, owner=owner)
         except ChatCanvasError:
             self.subjects.delete(owner, subject.id)  # nothing half-stored

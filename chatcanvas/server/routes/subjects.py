@@ -24,6 +24,9 @@ async def create_subject(
     aliases: Annotated[str, Form(max_length=500, description='Comma-separated: "my dog, the pup".')] = "",
     method: Annotated[str | None, Form(description="ip_adapter (instant) or lora (trained).")] = None,
     kind: Annotated[str | None, Form(max_length=40, description='What it is: "dog", "person".')] = None,
+    captions: Annotated[list[str] | None, Form(description='LoRA only, one per photo, in order: what else it shows '
+                                                           '("on the beach").')] = None,
+    captions_array: Annotated[list[str] | None, Form(alias="captions[]", description="Same, array form.")] = None,
 ) -> JSONResponse:
     files = [*(images or []), *(images_array or [])]
     if not files:
@@ -33,7 +36,8 @@ async def create_subject(
     pictures = [store.decode(item, f"images[{index}]") for index, item in enumerate(data)]
     service = state.agent.subjects
     subject, job = await asyncio.to_thread(
-        service.enroll, user.name, name, pictures, [a for a in aliases.split(",") if a.strip()], method, kind)
+        service.enroll, user.name, name, pictures, [a for a in aliases.split(",") if a.strip()], method, kind,
+        [*(captions or []), *(captions_array or [])] or None)
     if subject.method == "ip_adapter":
         await job.wait_async()
         subject = service.subjects.get(user.name, subject.id)
