@@ -6,7 +6,8 @@
 Two stages: the autoencoder alone (pixel reconstruction, a small KL term), then the UNet and the text encoder together
 on the frozen autoencoder's latents (v-prediction, EMA of the weights). Every batch is drawn from a seed derived
 from (seed, stage, step), so a run that resumes from its last checkpoint sees the same data as one that did not stop.
-About 80 minutes on two CPU cores with the defaults; minutes on a GPU.
+About 80 minutes on two CPU cores with the defaults; minutes on a GPU. One run of the defaults from scratch
+does not reach the shipped weights' scores (its backgrounds stay muddy); the README lists the runs that made them.
 """
 
 from __future__ import annotations
