@@ -1,7 +1,8 @@
 """DreamBooth-style LoRA training of a subject on the loaded pipeline's UNet (peft), as an engine job.
 
 Follows diffusers' `train_dreambooth_lora.py`: frozen VAE and text encoder, rank-r LoRA on the UNet's
-attention projections, noise-prediction MSE, AdamW. The adapter is removed from the shared UNet afterwards.
+attention projections (a built-in model may name more layers), noise-prediction MSE, AdamW, one training prompt per
+picture when captions say what else each shows. The adapter is removed from the shared UNet afterwards.
 """
 
 from __future__ import annotations
