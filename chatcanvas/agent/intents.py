@@ -1,167 +1,261 @@
-"""Reading a chat message the way the offline router does: is it a request to draw, to change the current
-image, or just talk? Plus the prompt rewriting that turns "make it blue" into a whole description.
-
-Deterministic string rules, no model: the same message always gives the same decision.
+"""What the offline router decides a message asks for, read in its context (is there a current image, which images
+the conversation has, which subjects exist): draw, edit the current image, select an earlier one, make variations,
+or just reply. A structural reading of the sentence (request frame, verb, object, question or not), never a list
+of whole phrasings; deterministic: the same message in the same state always gives the same decision.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
-COLORS = (
-    "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "grey",
-    "cyan", "magenta", "teal", "violet", "gold", "silver", "beige", "turquoise",
-)
-_COLOR = re.compile(rf"\b({'|'.join(COLORS)})\b", re.IGNORECASE)
+from chatcanvas.agent import language as lang
+from chatcanvas.agent import references, rewrite
 
-_POLITE = r"(?:(?:hey|hi|ok|okay|so|now|and|then|please|pls|kindly)[,!]?\s+)*"
-_ASK = r"(?:(?:can|could|would|will)\s+you\s+(?:please\s+)?|i\s+(?:want|would\s+like|'d\s+like)\s+(?:you\s+to\s+)?|i\s+need\s+|let'?s\s+|give\s+me\s+)?"
-_DRAW_VERB = r"(?:draw|paint|sketch|generate|imagine|create|render|illustrate|design|doodle|make|show)"
-_PICTURE = r"(?:(?:an?\s+|the\s+|some\s+)?(?:new\s+)?(?:picture|pic|image|photo|drawing|painting|sketch|illustration|render|rendering)s?\s+(?:of|showing|with)\s+)"
-
-DRAW_START = re.compile(rf"^{_POLITE}{_ASK}{_DRAW_VERB}\b(?:\s+(?:me|us))?\s*(?:{_PICTURE})?", re.IGNORECASE)
-DRAW_ANYWHERE = re.compile(rf"{_PICTURE}|\b(?:draw|paint|sketch|imagine|illustrate)\b", re.IGNORECASE)
-_DRAW_TAIL = re.compile(rf"^.*?(?:{_PICTURE}|\b(?:draw|paint|sketch|imagine|illustrate)\b(?:\s+(?:me|us))?\s*)", re.IGNORECASE)
-
-EDIT_START = re.compile(
-    rf"^{_POLITE}{_ASK}(?:"
-    r"make\s+(?:it|this|that|the\b|him|her|them|everything)|turn\s+(?:it|this|that|the\b)|change|add|remove|"
-    r"delete|erase|replace|recolou?r|put|give\s+(?:it|him|her|them)|more\b|less\b|now\s+with|now\s+make|"
-    r"with(?:out)?\s+|instead|same\s+but|try\s+(?:it\s+)?(?:in|with|as)|convert|transform|edit|fix|swap"
-    r")",
-    re.IGNORECASE,
-)
-
-_THANKS = re.compile(r"\b(thanks|thank\s+you|thx|ty|cheers|great|awesome|nice|love\s+it|perfect|cool)\b", re.I)
-_GREETING = re.compile(r"^\s*(hi|hello|hey|yo|good\s+(morning|afternoon|evening)|howdy)\b", re.I)
+EDIT_VERBS = frozenset(
+    "make turn change add remove delete erase replace swap switch put give move recolor recolour color colour dye "
+    "fix adjust tweak brighten darken lighten zoom crop rotate flip shift shrink enlarge resize increase decrease "
+    "lower raise update edit modify alter convert transform take get keep set place include insert stick drop lose "
+    "ditch hide cut trade substitute exchange bump boost tone reduce double widen narrow lengthen shorten thicken "
+    "redo recolor center centre".split())
+NEW_PICTURE = re.compile(
+    r"\b(?:new\s+(?:picture|image|pic|one|drawing|scene)\s+(?:of|with)|something\s+(?:else|different)|start\s+over|"
+    r"from\s+scratch|a\s+different\s+(?:picture|scene|image)|next\s+(?:picture|image|one)|another\s+(?:picture|"
+    r"image|drawing)\s+of|(?:too|as\s+well)$)", re.I)
+INFO_QUESTION = re.compile(
+    r"^(?:how\s+(?:do|does|did|can|could|should|would)\s+(?:i|we|one|you|people|artists|someone)\b(?!\s+(?:get|"
+    r"have|see)\s+(?:a|an|some)\b)|how\s+(?:is|are|was|were|much|many|long|big|old|come)\b|why\b|who\b|when\b|"
+    r"where\b|which\b(?!\s+one)|what\s+(?:is|are|was|were|does|do|did|'s|s|kind|kinds|sort|model|models|size|sizes|"
+    r"can|should|happens|happened)\b(?!.*\blook\s+like\b)|what's\b|whats\b|is\s+(?:it|this|that|there)\s+(?:a|an|"
+    r"the|true|free|real|safe|possible\s+for\s+me)\b|are\s+(?:you|there|these|those)\b|do\s+you\b(?!\s+have\s+"
+    r"(?:a|an|any)\s+(?:picture|image))|does\b|did\s+you\b|tell\s+me\s+(?:about|how|why|what)|explain\b|"
+    r"can\s+you\s+(?:explain|tell|help|describe|recommend|suggest|teach)|could\s+you\s+(?:explain|tell|describe|"
+    r"recommend|suggest)|(?:is|are)\s+\w+\s+(?:better|worse|good|bad)\b|should\s+i\b)", re.I)
+REQUEST_QUESTION = re.compile(
+    r"^(?:(?:can|could|would|will|may)\s+(?:you|ya|u)\s+(?!explain|tell|help|describe|recommend|suggest|teach|"
+    r"see|read|hear|understand|speak)|(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see|grab)\b|"
+    r"(?:how|what)\s+about\b|is\s+it\s+possible\b|would\s+it\s+be\s+possible\b|any\s+chance\b|what\s+would\s+.+\s+"
+    r"look\s+like|what\s+if\b|how\s+would\s+(?:it|this|that|.+)\s+look|do\s+you\s+have\s+(?:a|an|any)\s+"
+    r"(?:picture|image)|mind\s+|would\s+you\s+mind\b)", re.I)
+_POINTING = re.compile(r"\b(?:it|this|that|these|those|them|him|her|she|he|they|its|it's|one)\b")
+_BARE_CHANGE = re.compile(
+    rf"^(?:more|less|fewer|bit|little|slightly|much|way|even|too|with|without|no|not|but|instead|rather|and|plus|"
+    r"also|in|on|at|as|into|during|under|over|behind|same|now|only|just|keep)\b")
 
 
 @dataclass(frozen=True)
 class Intent:
-    """What the router decided: `tool` is None for a plain reply."""
+    """What the router decided: `tool` is None for a plain reply (then `reply` is the text)."""
 
     tool: str | None
-    args: dict
+    args: dict = field(default_factory=dict)
+    kind: str = "reply"  # draw, edit, select, variations, reply
+    reply: str = ""
 
 
 def clean(text: str) -> str:
-    """Trim whitespace, trailing politeness and end punctuation."""
-    text = re.sub(r"\s+", " ", text).strip().strip(" .!?,;:")
-    text = re.sub(r"[\s,]*\b(please|pls|thanks|thank you)$", "", text, flags=re.I)
-    return text.strip(" .!?,;:")
+    """Trim whitespace, politeness and end punctuation (kept for callers that read introductions)."""
+    return lang.strip_politeness(re.sub(r"\s+", " ", text).strip())
 
 
-def draw_prompt(text: str) -> str | None:
-    """The description in a request to draw, or None when the message does not ask for a picture."""
-    question = text.strip().endswith("?")
-    text = clean(text)
-    match = DRAW_START.match(text)
-    if match and match.end() < len(text):
-        verb = match.group(0).lower()
-        # "make"/"show" only count as drawing with a picture word or an object: "show me a cat", "make a logo"
-        rest = text[match.end():].strip()
-        if re.search(r"\b(make|show)\b", verb) and not re.search(_PICTURE, verb, re.I):
-            if not re.match(r"^(me\s+)?(an?|the|some|\d+)\b", rest, re.I):
-                return None
-        return rest or None
-    if DRAW_ANYWHERE.search(text) and not question:
-        rest = _DRAW_TAIL.sub("", text, count=1).strip()
-        return rest or None
-    return None
+merged_edit_prompt = rewrite.edit_prompt
+draw_prompt = rewrite.draw_prompt
 
 
-def is_edit(text: str) -> bool:
-    return bool(EDIT_START.match(clean(text)))
+def decide(text: str, facts: Any) -> Intent:
+    """The decision for one message; `facts` is the router's TurnFacts."""
+    message = lang.words(text)
+    images = references.ledger(facts.extras.get("images") or [])
+    current = facts.current_image_id
+    if not message.tokens:
+        if facts.attached_image_ids:
+            return _reply("Got your picture. Tell me what to change (\"make the background green\").")
+        return _reply(help_text(facts))
+    if lang.is_stop(message):
+        return _reply("OK. Ask me for a picture whenever you like.")
+    if lang.is_small_talk(message):
+        return _reply(chat_reply(text, facts))
+    selected = references.selection(text, images, current)
+    if selected is not None:
+        return Intent("select_image", {"image_id": selected}, "select")
+    if references.UNDO.match(lang.strip_politeness(message.text)):
+        return _reply("There is no earlier picture in this conversation to go back to.")
+    variations = references.variation_count(text)
+    if variations is not None:
+        intent = _variations(variations, facts)
+        if intent is not None:
+            return intent
+    said = lang.normalize(lang.leading_small_talk(text))
+    if lang.is_question(message) and not REQUEST_QUESTION.match(said) and (
+            INFO_QUESTION.match(said) or not _asks_for_picture(said)):
+        return _reply(chat_reply(text, facts))
+    kind = _draw_or_edit(said, facts)
+    if kind == "edit":
+        if not facts.has_image:
+            return _reply("There is no picture here to change yet: ask me to draw one first, or attach a photo.")
+        prompt = rewrite.edit_prompt(facts.current_prompt, text)
+        return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
+    if kind == "draw":
+        prompt = rewrite.draw_prompt(text)
+        if prompt:
+            return _out_of_range(prompt, facts) or Intent("generate_image", {"prompt": prompt}, "draw")
+    return _reply(chat_reply(text, facts))
 
 
-def edit_instruction(text: str) -> str:
-    """The change itself: "could you make it blue please" -> "make it blue"."""
-    text = clean(text)
-    return re.sub(rf"^{_POLITE}{_ASK}", "", text, flags=re.I).strip()
+def unknown_words(text: str, facts: Any) -> list[str]:
+    """The words of a request the current built-in model cannot draw ([] for models that draw anything)."""
+    model = facts.extras.get("model_range")
+    if not model:
+        return []
+    said = rewrite.draw_prompt(text) or text
+    return list(model["unknown"](said))
 
 
-def merged_edit_prompt(current: str | None, instruction: str) -> str:
-    """A whole description after the change, for img2img models that need one.
-
-    "a red fox" + "make it blue" -> "a blue fox"; + "add a hat" -> "a red fox, with a hat";
-    + "remove the hat" (from "a red fox, with a hat") -> "a red fox"; no current prompt -> the change itself.
-    """
-    instruction = edit_instruction(instruction)
-    lowered = instruction.lower()
-    if not current:
-        target = re.sub(r"^(make|turn|change|convert|transform)\s+(it|this|that|the\s+\w+)\s+(into\s+|to\s+)?", "",
-                        instruction, flags=re.I)
-        return target or instruction
-    base = current.strip().rstrip(".")
-
-    # recolour: "make it blue", "make the circle green", "change the background to red", "turn it yellow"
-    colors = _COLOR.findall(instruction)
-    if colors and re.match(r"^(make|turn|change|recolou?r|paint)\b", lowered) and not re.match(
-            r"^make\s+(it|this|that)\s+(more|less)\b", lowered):
-        return _fix_articles(_recolor(base, lowered, colors[-1].lower()))
-
-    removal = re.match(r"^(remove|delete|erase|without|get\s+rid\s+of)\s+(?:the\s+|a\s+|an\s+)?(.+)$", lowered)
-    if removal:
-        thing = removal.group(2).strip()
-        pattern = rf",?\s*with\s+(?:an?\s+|the\s+|some\s+)?{re.escape(thing)}\b"
-        stripped = re.sub(pattern, "", base, flags=re.I).strip(" ,")
-        return stripped if stripped and stripped != base else f"{base}, without {thing}"
-
-    addition = re.match(r"^(?:add|put|give\s+(?:it|him|her|them)|now\s+with|with|include)\s+(.+)$", instruction, re.I)
-    if addition:
-        return f"{base}, with {addition.group(1)}"
-
-    restyle = re.match(r"^(?:make|turn|convert|transform|change)\s+(?:it|this|that|the\s+\w+)\s+(?:into|to|in)\s+"
-                       r"(.+)$", instruction, re.I)
-    if restyle:
-        return f"{base}, as {restyle.group(1)}"
-    degree = re.match(r"^(?:make\s+(?:it|this|that)\s+)?(more|less)\s+(.+)$", instruction, re.I)
-    if degree:
-        return f"{base}, {degree.group(1).lower()} {degree.group(2)}"
-    plain = re.match(r"^make\s+(?:it|this|that)\s+(.+)$", instruction, re.I)
-    if plain:
-        return f"{base}, {plain.group(1)}"
-    return f"{base}, {instruction}"
+def _out_of_range(text: str, facts: Any) -> Intent | None:
+    """A reply instead of a picture when nothing asked for is in the model's range."""
+    model = facts.extras.get("model_range")
+    if not model:
+        return None
+    unknown = set(model["unknown"](text))
+    content = [t for t in lang.words(text).tokens if t not in _FUNCTION_WORDS and not t.isdigit()]
+    if not unknown or any(t not in unknown for t in content):
+        return None
+    examples = "; ".join(f"\"{e}\"" for e in model["examples"][:3])
+    listed = ", ".join(sorted(unknown))
+    return _reply(f"The {model['name']} model can't draw {listed}: it only draws {model['summary']}. "
+                  f"Try {examples}.")
 
 
-def _recolor(base: str, instruction: str, new: str) -> str:
-    target = re.search(r"\b(?:make|turn|paint|recolou?r|change)\s+the\s+([a-z]+)", instruction)
-    noun = target.group(1) if target else None
-    if noun in ("color", "colour", "image", "picture"):
-        noun = None
-    if noun:  # the colour word before that noun ("red circle", "red big circle"), or a new one
-        replaced = re.sub(rf"\b({'|'.join(COLORS)})(\s+(?:\w+\s+)?{noun})\b", rf"{new}\2", base, count=1,
-                          flags=re.I)
-        if replaced != base:
-            return replaced
-        if noun == "background":
-            return f"{base}, on a {new} background"
-        return re.sub(rf"\b({noun})\b", rf"{new} \1", base, count=1, flags=re.I)
-    if _COLOR.search(base):
-        return _COLOR.sub(new, base, count=1)
-    article = re.match(r"^(an?|the)\s+", base, re.I)
-    if article:
-        return f"{article.group(1)} {new} {base[article.end():]}"
-    return f"{new} {base}"
+_FUNCTION_WORDS = frozenset(
+    "a an the some of on in at with and to for me us it this that please draw paint make picture image show "
+    "i you can could would like want get see let's lets how about is are be".split())
 
 
-def _fix_articles(text: str) -> str:
-    """ "a orange" -> "an orange", "an red" -> "a red" (only before colour words, which the recolour wrote)."""
-    text = re.sub(rf"\b([Aa])\s+(?=(?:{'|'.join(c for c in COLORS if c[0] in 'aeiou')})\b)", r"\1n ", text)
-    return re.sub(rf"\b([Aa])n\s+(?=(?:{'|'.join(c for c in COLORS if c[0] not in 'aeiou')})\b)", r"\1 ", text)
+def _reply(text: str) -> Intent:
+    return Intent(None, {}, "reply", text)
 
 
-def chat_reply(text: str, has_image: bool) -> str:
+def _variations(found: tuple[int, str], facts: Any) -> Intent | None:
+    count, rest = found
+    limit = int(facts.extras.get("max_images") or 4)
+    count = max(1, min(count, limit))
+    rest_prompt = rewrite.draw_prompt(rest) if rest and not re.match(r"^(?:but|with|without|in|more|less)\b", rest) \
+        else None
+    if rest_prompt and not re.match(r"^(?:of|on)\s+(?:this|that|it)\b", rest):
+        return Intent("generate_image", {"prompt": rest_prompt, "n": count}, "variations")
+    if not facts.has_image or not facts.current_prompt:
+        return None
+    prompt = facts.current_prompt
+    if rest:
+        prompt = rewrite.edit_prompt(prompt, rest)
+    args: dict[str, Any] = {"prompt": prompt}
+    if count > 1:
+        args["n"] = count
+    return Intent("generate_image", args, "variations")
+
+
+def _asks_for_picture(said: str) -> bool:
+    """A question that is a request all the same: "a fox in the snow?", "maybe a lighthouse?"."""
+    _, rest = lang.strip_frame(said)
+    first = rest.split()[0] if rest.split() else ""
+    return first in lang.DETERMINERS or bool(lang.pos_of(first) & {"NOUN", "ADJ"}) and first not in lang.WH_WORDS
+
+
+def _draw_or_edit(said: str, facts: Any) -> str | None:
+    """"draw", "edit" or None (nothing to act on) for a message that is no question and no reference."""
+    body = lang.strip_politeness(said)
+    frame, rest = lang.strip_frame(body)
+    rest = rest.strip()
+    if not rest:
+        return None
+    tokens = rest.split()
+    first = tokens[0]
+    if NEW_PICTURE.search(rest) and facts.has_image:
+        return "draw"
+    if first in EDIT_VERBS or (first == "go" and len(tokens) > 1 and tokens[1] in ("with", "for")):
+        obj = tokens[1] if len(tokens) > 1 else ""
+        if first in ("make", "get", "take") and (obj in ("a", "an", "me", "us", "some") or obj.isdigit()) and not (
+                first == "make" and obj == "a" and rewrite._COLOR_ONLY.match(" ".join(tokens[2:3]) or "")):
+            return "draw" if not _edit_of_current(rest, facts) else "edit"
+        return "edit"
+    if lang.can_be_verb(first) and len(tokens) > 1 and first not in lang.DETERMINERS and not lang.is_comparative(first):
+        obj = tokens[1]
+        if obj in ("it", "this", "that", "them", "him", "her") and facts.has_image:
+            return "edit"
+        if obj in lang.DETERMINERS or obj in ("me", "us") or obj in lang.PARTICLES or obj.isdigit() or (
+                "NOUN" in lang.pos_of(obj) or "ADJ" in lang.pos_of(obj)):
+            if facts.has_image and first not in rewrite.VERB_MEDIUM and _edit_of_current(rest, facts) and \
+                    "VERB" in lang.pos_of(first) and not _makes_pictures(first):
+                return "edit"
+            return "draw"
+    if not facts.has_image:
+        if _points_at_picture(rest) or rewrite._COLOR_ONLY.match(rest) or lang.is_comparative(first) or \
+                first in ("more", "less", "fewer", "without", "bigger", "smaller"):
+            return "edit"
+        return "draw"
+    # a picture is on screen: a change of it, or a new description?
+    if _points_at_picture(rest) or _BARE_CHANGE.match(rest) or lang.is_comparative(first) or (
+            first in rewrite.COLORS and len(tokens) <= 3) or (
+            first in rewrite.COMPARATIVE_COLORS) or _edit_of_current(rest, facts):
+        return "edit"
+    if any(t in rewrite.ATTRIBUTE_NOUNS for t in tokens) or any(t in rewrite.GROUP_WORDS for t in tokens):
+        return "edit"
+    if any(re.search(rf"\b{re.escape(style)}\b", rest) for style in rewrite.STYLES) and len(tokens) <= 4:
+        return "edit"
+    if first in lang.DETERMINERS or len(tokens) > 3:
+        return "draw"
+    return "edit"
+
+
+def _points_at_picture(rest: str) -> bool:
+    tokens = rest.split()
+    return bool(tokens) and (tokens[0] in ("it", "it's", "its", "this", "that", "she", "he", "they", "her", "his",
+                                           "their", "everything") or bool(_POINTING.search(" ".join(tokens[:3]))))
+
+
+def _makes_pictures(verb: str) -> bool:
+    return verb in ("draw", "paint", "sketch", "render", "illustrate", "generate", "create", "design", "depict",
+                    "imagine", "visualize", "visualise", "show", "doodle", "produce", "craft", "compose", "picture",
+                    "photograph", "mock", "whip", "conjure", "envision", "portray")
+
+
+def _edit_of_current(rest: str, facts: Any) -> bool:
+    """The message names something of the current picture with "the" ("the cat should be orange")."""
+    prompt = (facts.current_prompt or "").lower()
+    if not prompt:
+        return False
+    for noun in re.findall(r"\bthe\s+(?:\w+\s+)?(\w+)", rest):
+        if any(re.search(rf"\b{re.escape(form)}\b", prompt) for form in rewrite._forms(noun)) or \
+                noun in rewrite.ATTRIBUTE_NOUNS:
+            return True
+    return False
+
+
+def help_text(facts: Any) -> str:
+    """What the current model can do, in examples from its own range."""
+    model = facts.extras.get("model_range")
+    if model:
+        examples = "; ".join(f"\"draw {e}\"" for e in model["examples"][:3])
+        return (f"I draw and edit pictures with the {model['name']} model, which draws {model['summary']}. "
+                f"Try {examples}; then change it (\"make the background yellow\"), say \"undo\", or ask for "
+                "\"3 variations\". Attach a photo to edit it.")
+    hint = ' Change the current one ("make it blue", "add a hat"), say "undo", or ask for "3 variations".' \
+        if facts.has_image else ""
+    return ("I'm an image assistant: ask me to draw something (\"draw a lighthouse at dusk\")." + hint +
+            " Attach a photo to edit it.")
+
+
+def chat_reply(text: str, facts: Any) -> str:
     """A short answer for a message that asks for no picture."""
-    if _GREETING.match(text):
-        return "Hi! I draw and edit pictures. Try \"draw a red fox in the snow\"."
-    if _THANKS.search(text) and not text.strip().endswith("?"):
-        return "You're welcome! Ask for another picture or a change any time."
-    if is_edit(text) and not has_image:
-        return "There is no picture here to change yet: ask me to draw one first, or attach a photo."
-    hint = ' or change the current one ("make it blue", "add a hat")' if has_image else ""
-    return (
-        f"I'm an image assistant: ask me to draw something (\"draw a lighthouse at dusk\"){hint}. "
-        "Attach a photo to edit it."
-    )
+    message = lang.words(text)
+    if message.tokens and message.tokens[0] in lang.GREETING or message.text.startswith("good "):
+        return "Hi! " + help_text(facts)
+    if message.has("thanks", "thank", "great", "awesome", "perfect", "love", "lovely", "nice", "cool", "beautiful",
+                   "amazing") and not message.text.endswith("?"):
+        return "You're welcome! Ask for another picture, a change, or \"undo\" any time."
+    if re.search(r"\b(?:how\s+(?:do|can|should)\s+i|tips?|teach)\b.*\b(?:draw|paint|sketch)\b", message.text):
+        subject = re.sub(r"^.*?\b(?:draw|paint|sketch)\b\s*", "", message.text).strip(" ?.!")
+        offer = f" I can draw it for you: say \"draw {subject}\"." if subject else ""
+        return ("Start with simple shapes for the big masses, then refine the outline and add shading last." + offer)
+    return help_text(facts)

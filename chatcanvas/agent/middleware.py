@@ -69,9 +69,12 @@ class ImageStateMiddleware(AgentMiddleware):
         if not isinstance(result, ToolMessage) or result.status == "error" or not isinstance(result.artifact, dict):
             return result
         images = result.artifact.get("images") or []
-        if not images:
-            return result
-        return Command(update={"messages": [result], "current_image_id": images[-1]["id"]})
+        selected = result.artifact.get("selected")
+        if images:
+            return Command(update={"messages": [result], "current_image_id": images[-1]["id"]})
+        if isinstance(selected, dict) and selected.get("id"):
+            return Command(update={"messages": [result], "current_image_id": selected["id"]})
+        return result
 
     def wrap_tool_call(self, request: ToolCallRequest,
                        handler: Callable[[ToolCallRequest], ToolMessage | Command]) -> ToolMessage | Command:

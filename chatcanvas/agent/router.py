@@ -47,18 +47,12 @@ class RouterRule:
     decide: Rule
 
 
-def _edit_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
-    if facts.has_image and intents.is_edit(text):
-        return "edit_image", {"prompt": intents.merged_edit_prompt(facts.current_prompt, text)}
-    return None
+def _image_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    intent = intents.decide(text, facts)
+    return (intent.tool, intent.args) if intent.tool else None
 
 
-def _draw_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
-    prompt = intents.draw_prompt(text)
-    return ("generate_image", {"prompt": prompt}) if prompt else None
-
-
-IMAGE_RULES = (RouterRule("edit", 50, _edit_rule), RouterRule("draw", 60, _draw_rule))
+IMAGE_RULES = (RouterRule("images", 50, _image_rule),)
 
 
 class IntentRouter(BaseChatModel):
@@ -84,10 +78,10 @@ class IntentRouter(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _respond(self, messages: list[BaseMessage], facts: TurnFacts) -> AIMessage:
-        if messages and isinstance(messages[-1], ToolMessage):
-            return AIMessage(content=_summarise(_tool_results(messages)))
         human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
         text = _text_of(human) if human is not None else ""
+        if messages and isinstance(messages[-1], ToolMessage):
+            return AIMessage(content=_summarise(_tool_results(messages), _range_note(text, facts)))
         for rule in sorted(self.rules, key=lambda r: r.priority):
             decision = rule.decide(text, facts)
             if decision is not None and decision[0] in self.bound_tools:
@@ -95,7 +89,7 @@ class IntentRouter(BaseChatModel):
                 return AIMessage(content="", tool_calls=[
                     {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
                 ])
-        return AIMessage(content=intents.chat_reply(text, facts.has_image))
+        return AIMessage(content=intents.decide(text, facts).reply or intents.help_text(facts))
 
 
 def _facts(turn: dict[str, Any]) -> TurnFacts:
@@ -122,7 +116,17 @@ def _tool_results(messages: list[BaseMessage]) -> list[ToolMessage]:
     return list(reversed(results))
 
 
-def _summarise(results: list[ToolMessage]) -> str:
+def _range_note(text: str, facts: TurnFacts) -> str:
+    """What the model could not draw of the request, said after the picture."""
+    unknown = intents.unknown_words(text, facts)
+    model = facts.extras.get("model_range") or {}
+    if not unknown:
+        return ""
+    return (f" The {model.get('name', 'current')} model does not know {', '.join(repr(w) for w in unknown)}, "
+            f"so it drew the rest; it draws {model.get('summary', 'a limited range')}.")
+
+
+def _summarise(results: list[ToolMessage], note: str = "") -> str:
     lines = []
     for result in results:
         if result.status == "error":
@@ -134,8 +138,10 @@ def _summarise(results: list[ToolMessage]) -> str:
             noun = "image" if len(images) == 1 else "images"
             if result.name == "edit_image":
                 lines.append(f"Done: here is the new version ({ids}).")
+            elif len(images) > 1:
+                lines.append(f"Here are {len(images)} takes ({ids}). Pick one (\"the second one\") or change it.")
             else:
                 lines.append(f"Here is your {noun} ({ids}). Ask me to change it, e.g. \"make it blue\".")
         else:
             lines.append(str(result.content) if isinstance(result.content, str) else json.dumps(result.content))
-    return "\n".join(lines)
+    return "\n".join(lines) + (note if lines and not any(r.status == "error" for r in results) else "")

@@ -16,8 +16,12 @@ from chatcanvas.agent.router import RouterRule, TurnFacts
 from chatcanvas.tools import create_subject_tools
 
 _INTRO = re.compile(
-    r"^(?:(?:this|these|that|it|here)\s*(?:is|are|'s)\s+(?:a\s+photo\s+of\s+|photos\s+of\s+)?|meet\s+|say\s+hi\s+to\s+|"
-    r"remember\s+(?:this|these|him|her|them|it)\s+as\s+)(?P<who>.+)$",
+    r"^(?:(?:hey|hi|ok|so|and)[,!]?\s+)?(?:(?:this|these|that|those|it|here)\s*(?:is|are|'s|'re)\s+"
+    r"(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|pictures?|pics?|shots?|images?)\s+of\s+)?|"
+    r"(?:here\s+(?:is|are)|here's)\s+(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|pictures?|pics?|shots?|"
+    r"images?)\s+of\s+)?|meet\s+|say\s+hi\s+to\s+|(?:please\s+)?(?:remember|save|learn|enroll|register|store|keep|"
+    r"call|name)\s+(?:this|these|him|her|them|it|the\s+\w+)\s+as\s+|(?:his|her|its|their|my)\s+name\s+is\s+|"
+    r"(?:please\s+)?(?:learn|remember|enroll|register)\s+(?:what\s+)?)(?P<who>.+?)(?:\s+looks?\s+like)?$",
     re.IGNORECASE,
 )
 
@@ -31,9 +35,12 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if "," in who:
         name, _, alias = who.partition(",")
         return name.strip(), [alias.strip()] if alias.strip() else []
+    who = re.sub(r"^(?:the\s+)?(?:photos?|pictures?)\s+of\s+", "", who, flags=re.I)
     words = who.split()
     if words[0].lower() in ("my", "our") and len(words) >= 3 and words[-1][0].isupper():
         return words[-1], [" ".join(words[:-1]).lower()]
+    if words[0].lower() in ("my", "our") and len(words) >= 3 and words[-2].lower() in ("named", "called"):
+        return words[-1], [" ".join(words[:-2]).lower()]
     return (who.lower() if who.lower() in ("me", "myself", "us") else who), []
 
 
@@ -63,13 +70,16 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
 
 
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
-    prompt = intents.draw_prompt(text)
-    if prompt is None:
-        return None
-    subject = mentioned_subject(prompt, facts.extras.get("subjects", []))
+    subject = mentioned_subject(text, facts.extras.get("subjects", []))
     if subject is None:
         return None
-    return "generate_with_subject", {"subject": subject, "prompt": prompt}
+    intent = intents.decide(text, facts)
+    current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
+    if intent.kind == "draw" or (intent.kind == "edit" and (current or {}).get("operation") != "personalize"):
+        prompt = intents.draw_prompt(text)
+        if prompt:
+            return "generate_with_subject", {"subject": subject, "prompt": prompt}
+    return None
 
 
 SUBJECT_RULES = (RouterRule("register_subject", 30, _register_rule),

@@ -1,4 +1,4 @@
-"""The image tools an agent calls: `generate_image` and `edit_image`.
+"""The image tools an agent calls: `generate_image`, `edit_image` and `select_image`.
 
 Each checks its arguments, submits a job to the engine, waits for it (relaying progress to the agent's
 stream), and returns `(a short line for the model, {"images": [image records]})`.
@@ -156,7 +156,23 @@ def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user:
         records = runner.run(request, runtime)
         return describe(records, "Edited"), {"images": [r.to_dict() for r in records]}
 
-    tools = [generate_image, edit_image]
+    @tool(response_format="content_and_artifact", parse_docstring=True)
+    def select_image(image_id: str, runtime: ToolRuntime[Any, Any] = None) -> tuple[str, Artifact]:
+        """Make an earlier image of this conversation the current one again, without drawing anything. Use it for
+        "undo", "go back to the first one", "the red one was better".
+
+        Args:
+            image_id: The id of the conversation's earlier image to make current, from the list of its images.
+        """
+        who = identity(runtime, runner.default)
+        record = runner.image(image_id, runtime, "image_id")
+        if record.conversation != who.conversation:
+            raise ToolException(f"image_id: {image_id} is not an image of this conversation")
+        about = f'"{record.prompt}"' if record.prompt else "the uploaded photo"
+        return (f"The current image is now {record.id} ({about}).",
+                {"images": [], "selected": record.to_dict()})
+
+    tools = [generate_image, edit_image, select_image]
     for each in tools:
         each.handle_tool_error = True
         each.handle_validation_error = validation_message

@@ -35,6 +35,7 @@ def reply_json(request: Request, state: ServerState, reply: Reply) -> dict:
         "reply": reply.text,
         "images": [image_json(request, state, record) for record in reply.images],
         "tool_calls": reply.tool_calls,
+        "current_image_id": reply.current_image_id,
     }
 
 

@@ -67,7 +67,8 @@ def assistant_message(request: Request, state: ServerState, reply: Reply) -> dic
     images = [{"type": "image_url",
                "image_url": {"url": "data:image/png;base64," + base64.b64encode(r.path.read_bytes()).decode()}}
               for r in reply.images]
-    return {"role": "assistant", "content": reply.text + links, "images": images}
+    return {"role": "assistant", "content": reply.text + links, "images": images,
+            "current_image_id": reply.current_image_id}
 
 
 @router.post("/v1/chat/completions")

@@ -1,0 +1,206 @@
+"""Reading an English chat message's structure: its words and their parts of speech, the request frame around the
+description ("could you please ...", "I'd love to see ..."), questions, small talk and chat shorthand.
+
+The parts of speech come from LemmInflect's English lexicon (shipped with the package, nothing downloaded), so a
+verb nobody listed here ("depict", "mock up", "whip up") still reads as a verb. English only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+DETERMINERS = frozenset(
+    "a an the some this that these those my our your his her their its another any every several many few couple "
+    "pair one two three four five six seven eight nine ten twelve".split())
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+                "nine": 9, "ten": 10, "a couple": 2, "couple": 2, "a few": 3, "few": 3, "several": 3, "a pair": 2}
+PREPOSITIONS = frozenset(
+    "in on at with without of over under by near behind above below beside besides into onto from for through "
+    "across around inside outside against along among between during like as to towards toward underneath atop "
+    "beneath next upon within".split())
+PRONOUNS = frozenset("it this that these those them him her she he they its one ones".split())
+PARTICLES = frozenset("up out together down off".split())
+
+# chat shorthand and common slips, read as the words they stand for
+SHORTHAND = {
+    "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
+    "thx": "thanks", "thnx": "thanks", "ty": "thanks", "tks": "thanks", "img": "image", "pic": "picture",
+    "pics": "pictures", "pix": "pictures", "bg": "background", "wanna": "want to", "gimme": "give me",
+    "lemme": "let me", "gonna": "going to", "gotta": "got to", "cuz": "because", "coz": "because", "bc": "because",
+    "im": "i'm", "id": "i'd", "ive": "i've", "dont": "don't", "cant": "can't", "thats": "that's", "whats": "what's",
+    "lets": "let's", "hows": "how's", "colour": "color", "colours": "colors", "coloured": "colored",
+    "grey": "gray", "centre": "center", "centred": "centered", "favourite": "favorite", "w/": "with",
+    "w/o": "without", "wat": "what", "wut": "what", "kinda": "kind of", "sorta": "sort of", "cud": "could",
+    "wud": "would", "shud": "should", "abt": "about", "pleaseee": "please", "pleasee": "please", "nite": "night",
+    "tho": "though", "thru": "through", "bigg": "big", "teh": "the", "adn": "and", "nd": "and", "n": "and",
+    "agian": "again", "agin": "again", "anothr": "another", "anotehr": "another",
+}
+# words a slip is checked against: the ones whose meaning the decisions and rewrites depend on
+KEY_WORDS = (
+    "draw", "paint", "sketch", "create", "generate", "render", "illustrate", "design", "picture", "image",
+    "background", "change", "remove", "replace", "another", "again", "variation", "variations", "version",
+    "versions", "options", "previous", "undo", "please", "purple", "yellow", "orange", "green", "black", "white",
+    "brown", "circle", "square", "triangle", "star", "ring", "cross", "instead", "watercolor", "bigger",
+    "smaller", "darker", "brighter", "lighter", "center", "corner", "striped", "checkered", "without",
+)
+POLITE_END = re.compile(
+    r"(?:[\s,]*\b(?:please|thanks|thank you|thank u|cheers|kindly|if you can|if you could|if possible|"
+    r"for me|real quick|quickly|asap|now|too|as well|also|lol|haha|ok|okay|tia|:\)|:d|x+)\b[\s.!?,]*)+$")
+
+_REQUEST = (
+    r"(?:(?:ok(?:ay)?|so|and|then|now|next|also|hey|hi|hello|yo|um+|uh+|hmm+|well|alright|right|cool|great|nice|"
+    r"please|kindly|just|maybe|perhaps|actually|oh|ah|no|nah|wait|lol|thanks|sure|yes|yeah|yep|ooh|go ahead and)"
+    r"[\s,!.:;-]+"
+    r"|(?:can|could|would|will|won't|can't|may)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+)*"
+    r"|would\s+you\s+mind\s+|do\s+you\s+mind\s+|mind\s+|"
+    r"(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+|kinda\s+|also\s+)?(?:like|love|want|need|prefer)\s+"
+    r"(?:you\s+to\s+|to\s+(?:see|have|get|try)\s+|for\s+you\s+to\s+)?"
+    r"|(?:i|we)\s+(?:want|need|wish\s+for|am\s+looking\s+for|'m\s+looking\s+for|meant|mean)\s+"
+    r"|(?:i'm|im|i\s+am)\s+(?:looking\s+for|after|thinking|imagining|picturing)\s+(?:of\s+)?"
+    r"|looking\s+for\s+"
+    r"|(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see|grab)\s+"
+    r"|let(?:'s|s|\s+us|\s+me)\s+(?:see|have|get|try|do|go\s+with)?\s*"
+    r"|(?:how|what)\s+about\s+|maybe\s+|time\s+for\s+|(?:give|show|get|bring|find|send)\s+(?:me|us)\s+"
+    r"|is\s+it\s+possible\s+to\s+(?:get\s+|have\s+|see\s+)?|would\s+it\s+be\s+possible\s+to\s+"
+    r"|any\s+chance\s+(?:you\s+could\s+|of\s+|for\s+)?|it\s+would\s+be\s+(?:great|nice|cool)\s+if\s+you\s+could\s+"
+    r"|(?:now|next|then)\s*[:,-]?\s+|(?:i'd|i\s+would)\s+(?:rather|prefer)\s+(?:have\s+|see\s+)?"
+    r"|please\s+)"
+)
+REQUEST_FRAME = re.compile(rf"^(?:{_REQUEST})+", re.IGNORECASE)
+
+GREETING = frozenset("hi hello hey heya hiya yo howdy sup hola greetings morning evening afternoon".split())
+SMALL_TALK = frozenset(
+    "hi hello hey heya hiya yo howdy sup hola greetings good morning evening afternoon thanks thank you thx ty "
+    "cheers great awesome nice cool perfect love it lovely beautiful wow ok okay k kk lol haha hahaha good job "
+    "amazing excellent sweet neat fantastic brilliant super that's thats is looks this so very really much bye "
+    "goodbye see ya later yes yeah yep yup sure no nope nah hmm oh ah fine gorgeous wonderful stunning incredible "
+    "exactly indeed alright right got great work done well much appreciated appreciate thank's a lot lots bunch "
+    "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
+    "the there man dude mate buddy friend bot chatcanvas again anyway okie okey kay fab fabulous glorious lovely "
+    "hehe heh yay whoa woah haha ha thanx thnx tysm".split())
+FAREWELL_OR_STOP = re.compile(
+    r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
+    r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|see\s+you|later|quit|exit)\b", re.I)
+WH_WORDS = frozenset("how why what who when where which whose whom".split())
+AUX_WORDS = frozenset("is are was were do does did can could would will should shall may might have has had am "
+                      "isn't aren't don't doesn't didn't".split())
+
+
+@dataclass(frozen=True)
+class Words:
+    """A message split into lower-case words (punctuation kept apart), shorthand expanded."""
+
+    text: str
+    tokens: tuple[str, ...]
+
+    def has(self, *words: str) -> bool:
+        return any(w in self.tokens for w in words)
+
+
+def normalize(text: str) -> str:
+    """Lower case, shorthand and slips spelled out, curly quotes straightened, runs of spaces and marks folded."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    text = re.sub(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", " ", text)  # emoji
+    text = re.sub(r"([!?.])\1+", r"\1", text.lower())
+    words = []
+    for word in re.findall(r"w/o|w/|[a-z0-9]+(?:['-][a-z0-9]+)*|[^\sa-z0-9]", text):
+        words.append(SHORTHAND.get(word) or _fix_slip(word))
+    out = " ".join(words)
+    out = re.sub(r"\s+([,.!?;:])", r"\1", out)
+    return re.sub(r"\s+", " ", out).strip()
+
+
+def words(text: str) -> Words:
+    normalized = normalize(text)
+    return Words(normalized, tuple(re.findall(r"[a-z0-9]+(?:['-][a-z0-9]+)*", normalized)))
+
+
+@lru_cache(maxsize=4096)
+def _fix_slip(word: str) -> str:
+    """A typo of a key word ("bakground", "purpel", "drwa") read as that word; real words are left alone."""
+    if len(word) < 4 or not word.isalpha() or word in KEY_WORDS or pos_of(word):
+        return word
+    for key in KEY_WORDS:
+        if abs(len(key) - len(word)) <= 1 and _one_edit(word, key):
+            return key
+    return word
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when one insertion, deletion, substitution or swap of neighbours turns a into b."""
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+@lru_cache(maxsize=8192)
+def pos_of(word: str) -> frozenset[str]:
+    """The parts of speech an English word can take (VERB, NOUN, ADJ, ADV...), from LemmInflect's lexicon."""
+    from lemminflect import getAllLemmas
+
+    return frozenset(getAllLemmas(word))
+
+
+@lru_cache(maxsize=8192)
+def lemma(word: str, pos: str) -> str:
+    """The dictionary form: "shorter" -> "short", "sleeves" -> "sleeve"; the word itself when unknown."""
+    from lemminflect import getAllLemmas
+
+    found = getAllLemmas(word).get(pos)
+    return found[0] if found else word
+
+
+def can_be_verb(word: str) -> bool:
+    """A base-form verb ("depict", "mock", "whip"): the form an imperative starts with."""
+    return "VERB" in pos_of(word) and lemma(word, "VERB") == word
+
+
+def is_comparative(word: str) -> bool:
+    """ "shorter", "darker", "pinker": an adjective whose dictionary form is shorter than it is."""
+    return word.endswith(("er", "ier")) and "ADJ" in pos_of(word) and lemma(word, "ADJ") != word
+
+
+def strip_frame(text: str) -> tuple[str, str]:
+    """Split off the request around a description: ("could you please ", "draw a fox") - returns (frame, rest)."""
+    match = REQUEST_FRAME.match(text)
+    if not match:
+        return "", text
+    return text[:match.end()], text[match.end():].lstrip(" ,:;-")
+
+
+def strip_politeness(text: str) -> str:
+    """ "a red fox please!!" -> "a red fox"; also leading "please"."""
+    text = text.strip().strip(" .!?,;:")
+    text = POLITE_END.sub("", text).strip(" .!?,;:")
+    text = re.sub(r"(?:,\s*)?\b(?:please|pls|plz|kindly)\b,?\s*", " ", text)
+    return re.sub(r"\s+([,.!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip(" ,")
+
+
+def is_small_talk(message: Words) -> bool:
+    """Greetings, thanks, praise, yes/no: nothing but such words."""
+    return bool(message.tokens) and all(t in SMALL_TALK for t in message.tokens)
+
+
+def is_stop(message: Words) -> bool:
+    return bool(FAREWELL_OR_STOP.match(message.text)) and len(message.tokens) <= 4
+
+
+def is_question(message: Words) -> bool:
+    """Asks something (ends with "?" or opens with a question word or an auxiliary verb)."""
+    if message.text.rstrip().endswith("?"):
+        return True
+    return bool(message.tokens) and (message.tokens[0] in WH_WORDS or message.tokens[0] in AUX_WORDS)
+
+
+def leading_small_talk(text: str) -> str:
+    """ "thanks! now add a hat" -> "now add a hat": a greeting or thanks before the first mark goes."""
+    parts = re.split(r"(?<=[!.,;:])\s+", text, maxsplit=1)
+    if len(parts) == 2 and is_small_talk(words(parts[0])):
+        return parts[1]
+    return text

@@ -1,0 +1,173 @@
+"""Conversation references on the image ledger: "undo", "go back to the first one", "the second picture",
+"the red one" name an earlier image; "another one", "3 variations" ask for more takes of the current one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from chatcanvas.agent import language as lang
+
+
+@dataclass(frozen=True)
+class LedgerImage:
+    """One image of the conversation, as the router sees it (oldest first, ordinal from 1)."""
+
+    id: str
+    ordinal: int
+    prompt: str | None
+    operation: str
+    parent_id: str | None = None
+    seed: int | None = None
+
+
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
+            "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1,
+            "latest": -1, "original": 1}
+_IMAGE_NOUN = r"(?:one|picture|pic|image|photo|version|option|take|variation|variant|drawing|attempt|try|shot|draft)"
+UNDO = re.compile(
+    r"^(?:undo(?:\s+(?:that|it|this|the\s+last\s+(?:change|edit|step|one)|last))?|revert(?:\s+(?:that|it|this))?|"
+    r"go\s+back(?:\s+(?:one|a\s+step|to\s+(?:the\s+)?(?:previous|last|earlier|old|older|other|one\s+before)"
+    r"(?:\s+" + _IMAGE_NOUN + r")?|to\s+(?:how|what)\s+it\s+was(?:\s+before)?|to\s+before))?|"
+    r"(?:take|put|change|switch|set)\s+(?:that|it)\s+back|step\s+back|back\s+to\s+(?:the\s+)?(?:previous|last|"
+    r"old|earlier|other)(?:\s+" + _IMAGE_NOUN + r")?|(?:the\s+)?(?:previous|earlier|old|older|prior)(?:\s+" +
+    _IMAGE_NOUN + r")?(?:\s+(?:was|is|looked)\s+(?:better|nicer|best))?|(?:the\s+)?(?:last|other)\s+" +
+    _IMAGE_NOUN + r"\s+(?:was|is|looked)\s+(?:better|nicer)|(?:i|we)\s+(?:liked|preferred|prefer|like)\s+"
+    r"(?:it|that|the\s+(?:previous|last|old|other|earlier)(?:\s+" + _IMAGE_NOUN + r")?)\s*(?:better\s+)?"
+    r"(?:before|more)?|restore(?:\s+(?:the\s+)?(?:previous|last)(?:\s+" + _IMAGE_NOUN + r")?)?|"
+    r"(?:the\s+)?one\s+before(?:\s+(?:that|this|it))?|(?:bring|put)\s+back\s+the\s+(?:previous|last|old)(?:\s+" +
+    _IMAGE_NOUN + r")?|ctrl\s*\+?\s*z|nope,?\s+undo|revert\s+to\s+(?:the\s+)?(?:previous|last)(?:\s+" +
+    _IMAGE_NOUN + r")?)(?:\s+(?:please|pls|thanks|then|again|instead))*$", re.I)
+_PICK = (r"^(?:(?:i\s+)?(?:think\s+)?(?:i\s+)?(?:want|like|love|prefer|pick|choose|select|take|'ll\s+take|will\s+take|"
+         r"'ll\s+go\s+with|will\s+go\s+with|go\s+with)\s+|let's\s+(?:go\s+with|use|take|pick|see)\s+|"
+         r"(?:go|going|switch|jump|return|revert|come)\s+(?:back\s+)?to\s+|back\s+to\s+|(?:show|give)\s+me\s+(?:again\s+)?|"
+         r"(?:use|pick|choose|select|open|keep|bring\s+back|restore|reuse)\s+|can\s+(?:we|i)\s+(?:go\s+back\s+to|see|"
+         r"have|use|get)\s+(?:again\s+)?|actually,?\s+|hmm+,?\s+|no,?\s+)*")
+_PICK_END = (r"(?:\s+(?:again|instead|please|was\s+(?:better|best|nicer|the\s+best)|is\s+(?:better|best|nicer)|"
+             r"looked\s+(?:better|best)|(?:is|was)\s+my\s+favou?rite|then|back|one|,?\s*thanks))*$")
+ORDINAL_REF = re.compile(
+    _PICK + r"(?:the\s+)?(?:(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|eighth|"
+    r"ninth|tenth|last|latest|original|very\s+first)\s*(?:" + _IMAGE_NOUN + r")?|(?:" + _IMAGE_NOUN +
+    r"|number|no\.?|#)\s*(?:#\s*)?(?P<num>\d+)|#(?P<hash>\d+))(?:\s+(?:one|of\s+(?:them|those|these)))?"
+    r"(?:\s+you\s+(?:made|drew|did))?" + _PICK_END, re.I)
+DESCRIBED_REF = re.compile(
+    _PICK + r"the\s+(?:(?P<desc>[\w\s'-]+?)\s+" + _IMAGE_NOUN + r"|" + _IMAGE_NOUN +
+    r"\s+(?:with|where|that\s+(?:has|had|was|is)|in|of|showing)\s+(?P<desc2>[\w\s'-]+?))" + _PICK_END, re.I)
+_COUNT_WORD = r"(?P<count>\d+|two|three|four|five|six|seven|eight|a\s+few|a\s+couple(?:\s+of)?|couple(?:\s+of)?|several|some)"
+_VARIANT = r"(?:variations?|versions?|options?|alternatives?|takes?|variants?|tries|attempts|ideas|choices|rerolls?|" \
+           r"different\s+ones|more(?:\s+like\s+(?:this|that|it))?|iterations?|concepts?|drafts?|samples?|pictures?|" \
+           r"images?|pics?|ones)"
+VARIATIONS = re.compile(rf"\b{_COUNT_WORD}\s+(?:more\s+|new\s+|other\s+|different\s+|alternative\s+|quick\s+)*"
+                        rf"{_VARIANT}\b", re.I)
+PLAIN_VARIATIONS = re.compile(r"^(?:(?:some|more)\s+)?(?:variations?|alternatives?|options?|versions?)\b", re.I)
+AGAIN = re.compile(
+    r"^(?:(?:and\s+)?another(?:\s+(?:one|version|take|variation|variant|try|attempt|go|shot|option|pic|picture|"
+    r"image|roll))?|one\s+more(?:\s+(?:time|version|take|try|like\s+(?:this|that|it)))?|(?:try|do\s+it|run\s+it|"
+    r"draw\s+it|give\s+it\s+a\s+go)\s+again|again|once\s+more|re-?roll(?:\s+(?:it|that|the\s+seed))?|redo(?:\s+it)?|"
+    r"regenerate(?:\s+it)?|(?:a\s+)?(?:new|different)\s+seed|same\s+(?:prompt|thing|idea)(?:\s+again)?(?:,?\s+"
+    r"(?:new|different)\s+seed)?|give\s+it\s+another\s+(?:go|try|shot|spin)|(?:a\s+)?(?:variation|variant|"
+    r"alternative)(?:\s+(?:of|on)\s+(?:this|that|it))?|more\s+like\s+(?:this|that|it)|something\s+similar|"
+    r"similar(?:\s+one)?|shuffle(?:\s+it)?|spin\s+again|another\s+spin|take\s+two|try\s+(?:a\s+)?(?:different|new)"
+    r"\s+(?:one|version|seed)|(?:show|give)\s+me\s+another(?:\s+one)?|new\s+version|not\s+quite,?\s+try\s+again|"
+    r"(?:can|could)\s+(?:you|i)\s+(?:get|have|see|try)\s+another(?:\s+one)?|try\s+(?:one\s+)?more)"
+    r"(?:\s+(?:one|please|time|pls|then|of\s+(?:that|this|it)|with\s+a\s+(?:new|different)\s+seed))*$", re.I)
+
+
+def ledger(images: list[dict]) -> list[LedgerImage]:
+    return [LedgerImage(ordinal=i + 1, **{k: image.get(k) for k in ("id", "prompt", "operation", "parent_id",
+                                                                     "seed")})
+            for i, image in enumerate(images)]
+
+
+def last_batch(images: list[LedgerImage]) -> list[LedgerImage]:
+    """The images the last job made together (n > 1): same prompt and operation, consecutive seeds."""
+    if not images:
+        return []
+    batch = [images[-1]]
+    for image in reversed(images[:-1]):
+        head = batch[0]
+        if (image.prompt == head.prompt and image.operation == head.operation == "generate" and
+                image.seed is not None and head.seed is not None and image.seed == head.seed - 1):
+            batch.insert(0, image)
+        else:
+            break
+    return batch
+
+
+def selection(text: str, images: list[LedgerImage], current_id: str | None) -> str | None:
+    """The earlier image the message points back to, or None when it points at none."""
+    if not images:
+        return None
+    said = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
+    said = re.sub(r"^(?:hmm+|hm+|ok(?:ay)?|actually|no|nah|ugh|meh|wait|oh|um+)[,.!\s]+", "", said).strip()
+    current = next((image for image in images if image.id == current_id), images[-1])
+    if UNDO.match(said):
+        return _before(current, images)
+    match = ORDINAL_REF.match(said)
+    if match:
+        return _by_ordinal(match, said, images, current)
+    match = DESCRIBED_REF.match(said)
+    if match:
+        return _by_description(match.group("desc") or match.group("desc2") or "", images, current)
+    return None
+
+
+def _before(current: LedgerImage, images: list[LedgerImage]) -> str | None:
+    by_id = {image.id: image for image in images}
+    if current.parent_id in by_id:
+        return current.parent_id
+    earlier = [image for image in images if image.ordinal < current.ordinal]
+    return earlier[-1].id if earlier else None
+
+
+def _by_ordinal(match: re.Match, said: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
+    word = (match.group("ord") or "").replace("very ", "")
+    number = ORDINALS.get(word) if word else int(match.group("num") or match.group("hash"))
+    batch = last_batch(images)
+    pool = batch if len(batch) > 1 and not re.search(r"\b(?:back|original|very)\b", said) and word != "last" else images
+    if number == -1:
+        if re.search(r"\b(?:was|is|looked)\s+better\b", said) or "back" in said:
+            return _before(current, images)
+        return pool[-1].id
+    if number is None or not 1 <= number <= len(pool):
+        return None
+    return pool[number - 1].id
+
+
+_SKIP = frozenset("one picture image pic version the a an with of in that has had was is where showing".split())
+
+
+def _by_description(description: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
+    wanted = [w for w in lang.words(description).tokens if w not in _SKIP]
+    if not wanted:
+        return None
+    for image in reversed(images):
+        prompt = (image.prompt or "").lower()
+        if image.id != current.id and all(re.search(rf"\b{re.escape(w)}", prompt) for w in wanted):
+            return image.id
+    return None
+
+
+def variation_count(text: str) -> tuple[int, str] | None:
+    """How many more takes the message asks for, and what is left of it ("for a bakery logo"); None if it asks
+    for none. "another one" -> (1, ""); "give me 3 variations" -> (3, ""); "4 options for a logo" -> (4, "for a logo")."""
+    said = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
+    _, body = lang.strip_frame(said)
+    body = re.sub(r"^(?:make|draw|generate|create|render|do|try|produce|show|give)\s+(?:me\s+|us\s+)?", "", body)
+    if AGAIN.match(body) or AGAIN.match(said):
+        return 1, ""
+    match = VARIATIONS.search(body)
+    if match and match.start() <= 12:
+        word = match.group("count").replace(" of", "")
+        count = lang.NUMBER_WORDS.get(word, 3) if not word.isdigit() else int(word)
+        rest = body[match.end():].strip()
+        rest = re.sub(r"^(?:of\s+(?:this|that|it|these|those|them)|on\s+(?:this|that|it)|like\s+(?:this|that|it)|"
+                      r"please)\b\s*", "", rest).strip(" ,")
+        rest = re.sub(r"^(?:for|of|with|showing)\s+(?=(?:an?|the|some|my|our)\b)", "", rest)
+        return count, rest
+    plain = PLAIN_VARIATIONS.match(body)
+    if plain:
+        rest = re.sub(r"^(?:of\s+(?:this|that|it)|on\s+(?:this|that|it)|please)\b\s*", "", body[plain.end():].strip())
+        return 3, rest.strip(" ,")
+    return None

@@ -1,0 +1,441 @@
+"""Prompt rewriting the way a person would: the description in a request to draw (style words kept, politeness
+gone), and the whole picture after a change ("a red fox" + "make it blue" -> "a blue fox"): swaps replace,
+contradictions are resolved, colour words replace colour words, and several changes in one message all apply.
+"""
+
+from __future__ import annotations
+
+import re
+
+from chatcanvas.agent import language as lang
+
+COLORS = (
+    "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "cyan",
+    "magenta", "teal", "violet", "gold", "golden", "silver", "beige", "turquoise", "navy", "maroon", "crimson",
+    "lime", "olive", "tan", "cream", "ivory", "lavender", "coral", "mint", "peach", "aqua", "bronze", "copper",
+    "indigo", "scarlet", "emerald", "amber", "charcoal", "khaki", "burgundy", "rose", "lilac", "fuchsia",
+)
+COMPARATIVE_COLORS = {"redder": "red", "bluer": "blue", "greener": "green", "pinker": "pink", "yellower": "yellow",
+                      "whiter": "white", "blacker": "black", "browner": "brown", "purpler": "purple"}
+TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "hot", "baby", "sky", "royal",
+         "navy", "forest", "lime", "muted", "soft", "rich", "dusty")
+_COLOR = "|".join(COLORS)
+_TONE = "|".join(TONES)
+COLOR_PHRASE = re.compile(rf"\b(?:(?:{_TONE})[\s-]+)*(?:{_COLOR})(?:[\s-]+(?:and|&)[\s-]+(?:{_COLOR}))?\b")
+
+# words of which a picture has one: a new one replaces the old ("night" replaces "daylight")
+GROUPS: dict[str, dict[str, str]] = {
+    "time": {"day": "during the day", "daytime": "in daytime", "daylight": "in daylight", "morning": "in the morning",
+             "noon": "at noon", "midday": "at midday", "afternoon": "in the afternoon", "evening": "in the evening",
+             "dusk": "at dusk", "sunset": "at sunset", "sunrise": "at sunrise", "dawn": "at dawn",
+             "twilight": "at twilight", "night": "at night", "nighttime": "at nighttime", "midnight": "at midnight",
+             "night time": "at night time", "golden hour": "at golden hour", "sundown": "at sundown"},
+    "season": {"spring": "in spring", "summer": "in summer", "autumn": "in autumn", "winter": "in winter",
+               "springtime": "in springtime", "summertime": "in summertime", "wintertime": "in wintertime"},
+    "weather": {"sunny": "sunny", "rainy": "rainy", "snowy": "snowy", "cloudy": "cloudy", "foggy": "foggy",
+                "misty": "misty", "stormy": "stormy", "overcast": "overcast"},
+    "size": {"small": "small", "little": "little", "tiny": "tiny", "medium": "medium", "big": "big", "large": "large",
+             "huge": "huge", "giant": "giant"},
+    "position": {"top left": "in the top left corner", "top right": "in the top right corner",
+                 "bottom left": "in the bottom left corner", "bottom right": "in the bottom right corner",
+                 "center": "in the center", "middle": "in the middle", "left": "on the left",
+                 "right": "on the right", "top": "at the top", "bottom": "at the bottom"},
+}
+STYLES = ("watercolor painting", "watercolor", "oil painting", "acrylic painting", "pencil sketch", "charcoal sketch",
+          "ink drawing", "line art", "pixel art", "3d render", "cartoon", "anime", "manga", "comic", "photo",
+          "photograph", "photorealistic", "realistic", "sketch", "painting", "drawing", "illustration",
+          "vector art", "flat illustration", "low poly", "claymation", "origami", "stained glass", "mosaic",
+          "impressionist", "cubist", "surreal", "art deco", "art nouveau", "vintage poster", "poster", "diagram",
+          "blueprint", "technical drawing", "fashion sketch", "storybook illustration", "children's book",
+          "studio ghibli", "pop art", "graffiti", "ukiyo-e", "woodcut", "noir", "cyberpunk", "steampunk")
+ANTONYMS = {"long": ("short",), "short": ("long",), "dark": ("light", "bright"), "light": ("dark",),
+            "bright": ("dark", "dim", "moody", "gloomy"), "moody": ("bright", "cheerful"),
+            "big": ("small", "little", "tiny"), "small": ("big", "large", "huge"), "large": ("small", "little"),
+            "wide": ("narrow",), "narrow": ("wide",), "thick": ("thin",), "thin": ("thick",), "old": ("new", "young"),
+            "young": ("old",), "new": ("old",), "happy": ("sad",), "sad": ("happy",), "hot": ("cold",),
+            "cold": ("hot", "warm"), "warm": ("cold", "cool"), "cool": ("warm",), "wet": ("dry",), "dry": ("wet",),
+            "empty": ("crowded", "full", "busy"), "crowded": ("empty", "quiet"), "busy": ("empty", "quiet"),
+            "calm": ("stormy", "rough"), "stormy": ("calm",), "clean": ("dirty",), "dirty": ("clean",),
+            "modern": ("vintage", "old", "ancient"), "vintage": ("modern",), "simple": ("detailed", "ornate"),
+            "detailed": ("simple", "minimal"), "minimal": ("detailed", "busy"), "tall": ("short",),
+            "open": ("closed",), "closed": ("open",), "high": ("low",), "low": ("high",)}
+ATTRIBUTE_NOUNS = frozenset(
+    "background sky lighting light colors color palette style mood tone contrast saturation border frame "
+    "foreground text font sleeves sleeve hair eyes weather season scene shadows shadow atmosphere vibe".split())
+_GENERIC_PICTURE = r"(?:picture|pic|image|img|visual|graphic|artwork|art|one|version|thing)"
+_STYLE_NOUN = (r"(?:photo|photograph|drawing|painting|sketch|illustration|watercolor|render|rendering|portrait|"
+               r"poster|logo|wallpaper|label|diagram|icon|cartoon|comic|mockup|mock-up|banner|sticker|card|cover|"
+               r"doodle|print|infographic|scene|shot|closeup|close-up|snapshot|still life|landscape|blueprint)")
+VERB_MEDIUM = {"paint": "a painting of", "sketch": "a sketch of", "illustrate": "an illustration of",
+               "doodle": "a doodle of", "photograph": "a photo of", "watercolor": "a watercolor of"}
+_EDIT_LEAD = re.compile(r"^(?:make|turn|change|set|get|have|keep|color|colour|recolor|dye|paint)\s+"
+                        r"(?:it|this|that|everything|the\s+(?:picture|image|whole\s+thing|thing))\s+", re.I)
+
+
+# ------------------------------------------------------------------------------------------------- draws
+
+def draw_prompt(text: str) -> str | None:
+    """The description in a request to draw, keeping its style words; None when nothing is described.
+
+    "can I get a watercolor of a fox" -> "a watercolor of a fox"; "depict a robot chef cooking pancakes" ->
+    "a robot chef cooking pancakes"; "sketch a bicycle" -> "a sketch of a bicycle".
+    """
+    text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
+    _, text = lang.strip_frame(text)
+    text, medium = _strip_making_verb(text)
+    text = re.sub(rf"^(?:(?:an?|the|some|one|me)\s+)?(?:new\s+|quick\s+|nice\s+)?{_GENERIC_PICTURE}s?\s+"
+                  r"(?:of|showing|with|featuring|depicting|that\s+shows)\s+", "", text)
+    text = re.sub(r"\s+(?:too|as well|also|again|next|instead)$", "", lang.strip_politeness(text)).strip()
+    if not text or not re.search(r"[a-z]", text):
+        return None
+    if medium and not re.match(rf"^(?:an?\s+|the\s+)?(?:\w+\s+)?{_STYLE_NOUN}", text):
+        text = f"{medium} {text}"
+    return _fix_articles(text)
+
+
+def _strip_making_verb(text: str) -> tuple[str, str | None]:
+    """ "depict a robot" -> ("a robot", None); "paint me a lake" -> ("a lake", "a painting of")."""
+    words = text.split()
+    for length in (1, 2, 3):  # "draw", "mock up", "whip me up"
+        if len(words) <= length:
+            break
+        head, rest = words[:length], words[length:]
+        verb = head[0]
+        if not lang.can_be_verb(verb) or any(w not in lang.PARTICLES | {"me", "us", "out", "for"} for w in head[1:]):
+            continue
+        first = rest[0]
+        if (first in lang.DETERMINERS or first.isdigit() or first in ("me", "us") or
+                first in lang.PARTICLES or _starts_description(rest)):
+            rest = rest[1:] if first in ("me", "us") else rest
+            rest = rest[1:] if rest and rest[0] in lang.PARTICLES else rest
+            return " ".join(rest), VERB_MEDIUM.get(verb)
+    return text, None
+
+
+def _starts_description(rest: list[str]) -> bool:
+    """After a verb, a description can start bare: "draw cats", "render futuristic cities"."""
+    first = rest[0]
+    pos = lang.pos_of(first)
+    return bool(pos) and ("NOUN" in pos or "ADJ" in pos) and first not in lang.PREPOSITIONS and first not in (
+        "it", "this", "that")
+
+
+# ------------------------------------------------------------------------------------------------- edits
+
+def edit_prompt(current: str | None, instruction: str) -> str:
+    """The whole picture after the change. With no earlier description, the change itself describes it."""
+    changes = split_changes(edit_instruction(instruction))
+    if not current:
+        return _fix_articles(", ".join(_bare(change) for change in changes))
+    base = current.strip().rstrip(".")
+    for change in changes:
+        base = apply_change(base, change)
+    return _fix_articles(re.sub(r"\s+", " ", base).strip(" ,"))
+
+
+def edit_instruction(text: str) -> str:
+    """The change itself: "could you make it blue please" -> "make it blue"; "she wants it pink" -> "make it pink"."""
+    text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
+    _, text = lang.strip_frame(text)
+    text = re.sub(r"^(?:she|he|they|we|i|the client|my \w+)\s+(?:wants?|needs?|would like|'d like|prefers?)\s+"
+                  r"(?=it\b|this\b|that\b|the\b|them\b)", "make ", text)
+    text = re.sub(r"^(?:it|this|that|everything)\s+(?:should|could|must|needs to|has to|ought to)\s+(?:be|look)\s+",
+                  "make it ", text)
+    text = re.sub(r"^(?:it|this|that)\s+(?:is|looks|seems|feels)\s+too\s+(\w+)", r"less \1", text)
+    text = re.sub(r"^(?:the\s+)?(\w+(?:\s+\w+)?)\s+(?:should|must|needs to|has to)\s+be\s+", r"make the \1 ", text)
+    text = re.sub(r"^(?:what if|what would it look like|how would it look|imagine it)\s+(?:it\s+)?(?:was|were|is)?\s*",
+                  "", text)
+    return lang.strip_politeness(text)
+
+
+def split_changes(instruction: str) -> list[str]:
+    """ "make the square red and the background purple" -> ["make the square red", "make the background purple"]."""
+    parts = [p.strip() for p in re.split(r"\s*(?:,|;|\band then\b|\bthen\b|\balso\b|\bplus\b)\s*", instruction)
+             if p.strip()]
+    changes: list[str] = []
+    for part in parts:
+        pieces = re.split(r"\s+and\s+(?=(?:the|make|turn|change|add|remove|put|give|swap|replace|move|get|"
+                          r"more|less|a|an|some|with|without|no|" + _COLOR + r")\b)", part)
+        for piece in pieces:
+            if changes and re.match(rf"^(?:the\s+\w+(?:\s+\w+)?\s+(?:{_COLOR}|(?:{_TONE})\s+\w+))$", piece):
+                verb = re.match(r"^(make|turn|paint|color|colour|change)\b", changes[-1])
+                piece = f"{verb.group(1) if verb else 'make'} {piece}"
+            changes.append(piece)
+    return changes or [instruction]
+
+
+def apply_change(base: str, change: str) -> str:
+    for step in (_swap, _remove, _recolor_change, _group_change, _style_change, _add, _degree):
+        result = step(base, change)
+        if result is not None:
+            return result
+    plain = _EDIT_LEAD.sub("", change)
+    return f"{base}, {plain}"
+
+
+def _swap(base: str, change: str) -> str | None:
+    patterns = (
+        r"^(?:swap|switch|exchange|replace|substitute|trade|change|turn|make)\s+(?:out\s+)?(?:the\s+|a\s+|an\s+|those\s+|"
+        r"these\s+|all\s+the\s+)?(?P<old>.+?)\s+(?:for|with|to|into|by|in\s+to)\s+(?:a\s+|an\s+|some\s+)?(?P<new>.+)$",
+        r"^(?:use\s+|have\s+|put\s+)?(?:a\s+|an\s+|some\s+)?(?P<new>.+?)\s+instead\s+of\s+(?:the\s+|a\s+|an\s+)?"
+        r"(?P<old>.+)$",
+        r"^instead\s+of\s+(?:the\s+|a\s+|an\s+)?(?P<old>.+?)\s*,?\s+(?:use\s+|have\s+|put\s+|make\s+it\s+)?"
+        r"(?:a\s+|an\s+|some\s+)?(?P<new>.+)$",
+        r"^(?:the\s+)?(?P<old>.+?)\s*(?:->|=>|→)\s*(?P<new>.+)$",
+        r"^(?:not\s+)(?:the\s+|a\s+|an\s+)?(?P<old>.+?)\s*,?\s+but\s+(?:a\s+|an\s+)?(?P<new>.+)$",
+    )
+    for pattern in patterns:
+        match = re.match(pattern, change)
+        if not match:
+            continue
+        old, new = match.group("old").strip(), match.group("new").strip()
+        if _COLOR_ONLY.match(new) or new in GROUP_WORDS:
+            return None  # "change the background to red", "turn it to night": not a swap
+        found = _find_phrase(base, old)
+        if found is None:
+            if match.re.pattern == patterns[0] and change.split()[0] in ("change", "turn", "make"):
+                return None  # "turn it into a watercolor": a style, handled below
+            return f"{base}, with {new}"
+        return base[:found[0]] + _match_plural(base[found[0]:found[1]], new) + base[found[1]:]
+    return None
+
+
+_COLOR_ONLY = re.compile(rf"^(?:(?:{_TONE})\s+)*(?:{_COLOR})(?:\s+(?:and|&)\s+(?:{_COLOR}))?(?:\s+colou?r)?$")
+GROUP_WORDS = {word for group in GROUPS.values() for word in group}
+
+
+def _find_phrase(base: str, phrase: str) -> tuple[int, int] | None:
+    """Where `phrase` (or its head word, or its singular/plural) sits in base."""
+    phrase = re.sub(r"^(?:the|a|an|some|those|these|all)\s+", "", phrase.strip())
+    candidates = [phrase]
+    words = phrase.split()
+    if len(words) > 1:
+        candidates.append(words[-1])
+    for candidate in candidates:
+        for form in _forms(candidate):
+            match = re.search(rf"\b{re.escape(form)}\b", base)
+            if match:
+                return match.span()
+    return None
+
+
+def _forms(word: str) -> list[str]:
+    forms = [word]
+    if word.endswith("s") and len(word) > 3:
+        forms.append(word[:-1])
+        if word.endswith("es"):
+            forms.append(word[:-2])
+    else:
+        forms.extend([word + "s", word + "es"])
+    return forms
+
+
+def _match_plural(old: str, new: str) -> str:
+    return new
+
+
+def _remove(base: str, change: str) -> str | None:
+    match = re.match(r"^(?:remove|delete|erase|drop|lose|ditch|hide|cut|take\s+(?:out|away|off)|get\s+rid\s+of|"
+                     r"without|no|no\s+more|minus|don't\s+(?:want|need)|do\s+not\s+(?:want|need)|nix)\s+"
+                     r"(?:the\s+|a\s+|an\s+|any\s+|that\s+|those\s+|all\s+(?:the\s+)?|his\s+|her\s+|its\s+)?"
+                     r"(?P<thing>.+?)(?:\s+(?:off|out|away|from\s+(?:it|the\s+\w+)))?$", change)
+    if not match:
+        match = re.match(r"^take\s+(?:the\s+)?(?P<thing>.+?)\s+(?:off|out|away)$", change)
+    if not match:
+        return None
+    thing = match.group("thing").strip()
+    if thing in ("background",):
+        return re.sub(r",?\s*\b(?:on|against|with)\s+(?:an?\s+)?[\w\s-]*?background\b", "", base) + ", plain background"
+    for form in _forms(thing) + ([thing.split()[-1]] if " " in thing else []):
+        clause = re.compile(rf",?\s*\b(?:with|wearing|holding|and|plus|featuring|has|having)\s+(?:an?\s+|the\s+|some\s+|"
+                            rf"his\s+|her\s+|its\s+)?(?:[\w-]+\s+){{0,2}}?{re.escape(form)}\b")
+        stripped, count = clause.subn("", base, count=1)
+        if count:
+            return stripped.strip(" ,")
+        phrase = re.compile(rf"\b(?:an?\s+|the\s+|some\s+)?(?:[\w-]+\s+){{0,1}}?{re.escape(form)}\b")
+        if phrase.search(base):
+            stripped = phrase.sub("", base, count=1)
+            return re.sub(r"\s+(?:and|with|,)\s*$", "", re.sub(r"\s{2,}", " ", stripped)).strip(" ,")
+    return base  # nothing of it was in the description: the description already leaves it out
+
+
+def _recolor_change(base: str, change: str) -> str | None:
+    for word, color in COMPARATIVE_COLORS.items():
+        change = re.sub(rf"\b{word}\b", color, change)
+    colors = list(COLOR_PHRASE.finditer(change))
+    if not colors or re.search(r"\b(?:add|put|with|include|give)\b", change.split()[0] if change else ""):
+        return None
+    if re.search(r"\b(?:more|less)\b", change) and not re.match(r"^(?:make|turn|change)", change):
+        return None
+    color = colors[-1].group(0)
+    rest = COLOR_PHRASE.sub(" ", change)
+    rest = re.sub(r"\b(?:make|turn|change|paint|recolou?r|colou?r|dye|set|have|get|go|it|its|it's|this|that|the|to|"
+                  r"into|in|a|an|be|is|should|could|one|everything|all|instead|please|shade|of|shades|ish|tone|"
+                  r"colors|colored|version|with|on|and|background\s+color)\b", " ", rest)
+    target_words = [w for w in rest.split() if w.isalpha()]
+    target = target_words[-1] if target_words else None
+    if target and not (target in ("background", "sky") or "NOUN" in lang.pos_of(target)):
+        target = None
+    return recolor(base, target, color)
+
+
+def recolor(base: str, target: str | None, color: str) -> str:
+    """Give `target` (a noun, "background", or None for the main thing) the colour `color`, replacing its old one."""
+    if target in ("background", "backdrop", "bg"):
+        ground = re.search(rf"(?:{COLOR_PHRASE.pattern})?(?:\s+(?:striped|checkered|plain))?\s*\bbackground\b", base)
+        if ground:
+            return base[:ground.start()] + f"{color} background" + base[ground.end():]
+        return f"{base} on a {color} background"
+    if target:
+        for form in _forms(target):
+            noun = re.search(rf"\b{re.escape(form)}\b", base)
+            if noun:
+                before = base[:noun.start()]
+                near = list(COLOR_PHRASE.finditer(before))
+                if near and not re.search(r"\b(?:on|with|and|in|at|of|,)\b", before[near[-1].end():]):
+                    span = near[-1].span()
+                    return base[:span[0]] + color + base[span[1]:]
+                return base[:noun.start()] + f"{color} " + base[noun.start():]
+        return f"{base}, {color} {target}"
+    for found in COLOR_PHRASE.finditer(base):
+        if not re.match(r"\s*(?:(?:and\s+\w+\s+)?(?:striped|checkered|plain)\s+)?background\b", base[found.end():]):
+            return base[:found.start()] + color + base[found.end():]
+    article = re.match(r"^(?:an?|the|some|one|two|three|\d+)\s+(?:(?:big|small|little|large|tiny|huge|medium|"
+                       r"cute|old|young)\s+)?", base)
+    if article:
+        return base[:article.end()] + f"{color} " + base[article.end():]
+    return f"{color} {base}"
+
+
+def _group_change(base: str, change: str) -> str | None:
+    for name, group in GROUPS.items():
+        said = _group_word(change, group)
+        if said is None:
+            continue
+        if name == "size" and not re.match(r"^(?:make|turn|change|set)?\s*(?:it|this|that|the\s+\w+)?\s*(?:a\s+)?"
+                                           r"(?:\w+\s+)?(?:small|little|tiny|medium|big|large|huge|giant)(?:\s+\w+)?$",
+                                           change):
+            continue
+        if name == "position" and not re.search(r"\b(?:move|put|place|shift|in|on|at|to|into)\b", change) and \
+                len(change.split()) > 2:
+            continue
+        old = _group_word(base, group)
+        if name == "size":
+            if old is not None:
+                return re.sub(rf"\b{old}\b", said, base, count=1)
+            return recolor_like_insert(base, said)
+        phrase = group[said]
+        if old is not None:
+            spoken = re.compile(rf"(?:\b(?:in|at|on|during)\s+(?:the\s+)?(?:\w+\s+)?)?\b{old}\b(?:\s+corner)?")
+            return spoken.sub(phrase if name in ("time", "season", "position") else said, base, count=1)
+        if name == "weather":
+            return f"{base}, {said}"
+        return f"{base}, {phrase}" if name != "position" else _place(base, phrase)
+    return None
+
+
+def _group_word(text: str, group: dict[str, str]) -> str | None:
+    for word in sorted(group, key=len, reverse=True):
+        if re.search(rf"\b{word}\b", text) and not re.search(rf"\b{word}\s+background\b", text):
+            return word
+    return None
+
+
+def _place(base: str, phrase: str) -> str:
+    ground = re.search(r"\s+on\s+an?\s+[\w\s-]*background\b", base)
+    if ground:
+        return base[:ground.start()] + f" {phrase}" + base[ground.start():]
+    return f"{base} {phrase}"
+
+
+def recolor_like_insert(base: str, word: str) -> str:
+    article = re.match(r"^(?:an?|the|some)\s+", base)
+    if article:
+        return base[:article.end()] + f"{word} " + base[article.end():]
+    return f"{word} {base}"
+
+
+def _style_change(base: str, change: str) -> str | None:
+    said = next((s for s in STYLES if re.search(rf"\b{re.escape(s)}\b", change)), None)
+    style_of = re.search(r"\bin\s+the\s+style\s+of\s+(.+)$", change)
+    if said is None and style_of is None:
+        return None
+    new = f"in the style of {style_of.group(1)}" if style_of else said
+    for old in STYLES:
+        found = re.search(rf"(?:,\s*)?(?:\b(?:as\s+)?(?:an?\s+)?)?\b{re.escape(old)}\b(?:\s+style)?(?:\s+of\b)?", base)
+        if found:
+            if base[found.end() - 2:found.end()] == "of":
+                return base[:found.start()] + f"{_article(new)} {new} of" + base[found.end():]
+            return (base[:found.start()] + f", {new} style" + base[found.end():]).strip(" ,")
+    return f"{base}, {new} style" if not style_of else f"{base}, {new}"
+
+
+def _article(word: str) -> str:
+    return "an" if word[:1] in "aeiou" else "a"
+
+
+def _add(base: str, change: str) -> str | None:
+    give = re.match(r"^give\s+(?:the\s+)?(?P<who>\w+(?:\s+\w+)?)\s+(?:a\s+|an\s+|some\s+)?(?P<what>.+)$", change)
+    if give and give.group("who") not in ("it", "him", "her", "them", "this", "that", "me", "us"):
+        found = _find_phrase(base, give.group("who"))
+        if found:
+            return base[:found[1]] + f" with {_with_article(give.group('what'))}" + base[found[1]:]
+    match = re.match(r"^(?:add|put|include|insert|place|stick|throw\s+in|give\s+(?:it|him|her|them)|with|and|plus|"
+                     r"also|now\s+with|have|needs?|maybe)\s+(?P<what>.+)$", change)
+    if not match:
+        if re.match(r"^(?:an?|some)\s+\w+", change):
+            return f"{base}, with {change}"
+        return None
+    what = re.sub(r"\s+(?:to|on|in)\s+(?:it|this|that|the\s+picture|the\s+image)$", "", match.group("what"))
+    return f"{base}, with {_with_article(what)}"
+
+
+def _with_article(what: str) -> str:
+    if re.match(r"^(?:an?|the|some|two|three|\d+|more|lots|many|his|her|its|their)\b", what) or what.endswith("s"):
+        return what
+    if "NOUN" in lang.pos_of(what.split()[-1]) and len(what.split()) <= 3:
+        return f"{_article(what)} {what}"
+    return what
+
+
+def _degree(base: str, change: str) -> str | None:
+    """ "darker", "more moody", "shorter sleeves", "less fog": the old opposite goes, the new words stay."""
+    change = _EDIT_LEAD.sub("", change)
+    match = re.match(r"^(?:(?:a\s+)?(?:bit|little|lot|touch|tad|much|way|even|slightly|somewhat)\s+)*(?P<rest>.+)$",
+                     change)
+    rest = match.group("rest") if match else change
+    words = rest.split()
+    if not words:
+        return None
+    first = words[0]
+    if first in ("more", "less", "fewer") or lang.is_comparative(first) or (
+            "ADJ" in lang.pos_of(first) and len(words) <= 3):
+        adjective = lang.lemma(first, "ADJ") if first not in ("more", "less", "fewer") else (
+            words[1] if len(words) > 1 else "")
+        for opposite in ANTONYMS.get(adjective, ()):
+            base = re.sub(rf"\b{opposite}(?:er)?\b\s*", "", base)
+        noun = words[-1] if len(words) > 1 and first not in ("more", "less", "fewer") else None
+        if noun:
+            found = _find_phrase(base, noun)
+            if found:
+                start = found[0]
+                before = base[:start].rstrip().split()
+                if before and "ADJ" in lang.pos_of(before[-1]) and before[-1] not in COLORS:
+                    start = base.rfind(before[-1], 0, start)
+                return base[:start] + rest + base[found[1]:]
+        return f"{re.sub(r'[ ,]+$', '', base)}, {rest}"
+    return None
+
+
+def _bare(change: str) -> str:
+    """An edit with no earlier description: what the change says the picture is."""
+    change = re.sub(r"^(?:make|turn|change|convert|transform)\s+(?:it|this|that|the\s+\w+)\s+(?:into\s+|to\s+)?",
+                    "", change)
+    return change
+
+
+def _fix_articles(text: str) -> str:
+    """ "a orange" -> "an orange", "an red" -> "a red" after a rewrite put a new word behind an article."""
+    text = re.sub(r"\b([Aa])\s+(?=[aeiou]\w)", r"\1n ", text)
+    text = re.sub(r"\b([Aa])n\s+(?=[b-df-hj-np-tv-z]\w)", r"\1 ", text)
+    return re.sub(r"\b([Aa])n\s+(?=(?:uni|use|eu|one\b|hour))", lambda m: m.group(0), text)
