@@ -1,0 +1,1 @@
+"""The agent evaluation's scripted conversations (dev and test halves)."""

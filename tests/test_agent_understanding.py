@@ -1,0 +1,117 @@
+"""The newcomer paths through `ImageAgent.chat` with the offline router: undo, going back, variations, uploads
+that keep their content, and the built-in model's range. Plumbing on `tiny`, meaning on `shapes`."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatcanvas.agent import ImageAgent
+from chatcanvas.eval.reading import read
+from chatcanvas.models.shapes.scenes import Background, Scene, Thing, render
+from tests.conftest import png_bytes
+
+
+@pytest.fixture
+def tiny_agent(settings):
+    agent = ImageAgent.create(llm="router", settings=settings)
+    yield agent
+    agent.close()
+
+
+@pytest.fixture
+def shapes_agent(settings):
+    agent = ImageAgent.create(llm="router", settings=settings.model_copy(update={"model": "shapes"}))
+    yield agent
+    agent.close()
+
+
+def test_undo_then_an_edit_changes_the_picture_before_the_undone_one(tiny_agent):
+    first = tiny_agent.chat("draw a red fox in the snow", user="u", conversation="c")
+    edited = tiny_agent.chat("make it blue", user="u", conversation="c")
+    assert edited.images[0].parent_id == first.images[0].id
+
+    undone = tiny_agent.chat("undo", user="u", conversation="c")
+    assert undone.images == [] and [c["name"] for c in undone.tool_calls] == ["select_image"]
+    assert undone.current_image_id == first.images[0].id
+    assert tiny_agent.current_image("u", "c").id == first.images[0].id
+
+    again = tiny_agent.chat("make it green", user="u", conversation="c")
+    assert again.images[0].parent_id == first.images[0].id
+    assert "green" in again.images[0].prompt and "blue" not in again.images[0].prompt
+
+
+def test_go_back_to_the_first_one_and_the_red_one(tiny_agent):
+    first = tiny_agent.chat("draw a red fox", user="u", conversation="c")
+    tiny_agent.chat("now a blue whale", user="u", conversation="c")
+    tiny_agent.chat("a green frog on a lily pad", user="u", conversation="c")
+    back = tiny_agent.chat("go back to the first one", user="u", conversation="c")
+    assert back.current_image_id == first.images[0].id
+    tiny_agent.chat("the second picture", user="u", conversation="c")
+    second = tiny_agent.chat("hmm, the red one", user="u", conversation="c")
+    assert second.current_image_id == first.images[0].id
+
+
+def test_variations_and_another_one(tiny_agent):
+    first = tiny_agent.chat("draw a lighthouse at dusk", user="u", conversation="c")
+    three = tiny_agent.chat("give me 3 variations", user="u", conversation="c")
+    assert len(three.images) == 3
+    assert {r.prompt for r in three.images} == {first.images[0].prompt}
+    assert len({r.seed for r in three.images}) == 3
+    another = tiny_agent.chat("another one", user="u", conversation="c")
+    assert len(another.images) == 1 and another.images[0].prompt == first.images[0].prompt
+    assert another.images[0].seed not in {r.seed for r in three.images} | {first.images[0].seed}
+    picked = tiny_agent.chat("I like the second one", user="u", conversation="c")
+    assert picked.images == [] and picked.current_image_id is not None
+
+
+def test_an_uploaded_square_recoloured_keeps_its_background(shapes_agent):
+    photo = render(Scene((Thing("square", "blue", "big", "center"),), Background("orange")))[0]
+    uploaded = shapes_agent.chat("here is my picture", images=[png_bytes(photo)], user="u", conversation="c")
+    record = shapes_agent.current_image("u", "c")
+    assert uploaded.images == [] and record.operation == "upload"
+    assert "blue square" in record.prompt and "orange background" in record.prompt
+
+    edited = shapes_agent.chat("make the square red", user="u", conversation="c")
+    assert edited.images[0].parent_id == record.id
+    assert "red square" in edited.images[0].prompt and "orange background" in edited.images[0].prompt
+    reading = read(shapes_agent.store.open(edited.images[0]))
+    assert (reading.color, reading.background) == ("red", "orange")
+
+
+def test_shapes_says_what_it_cannot_draw_and_what_it_can(shapes_agent):
+    refused = shapes_agent.chat("draw a cat", user="u", conversation="c")
+    assert refused.images == [] and refused.tool_calls == []
+    assert "cat" in refused.text and "circle" in refused.text
+    help_reply = shapes_agent.chat("what can you do?", user="u", conversation="c")
+    assert "circle" in help_reply.text and "lighthouse" not in help_reply.text
+    drawn = shapes_agent.chat("a red star on a blue background please", user="u", conversation="c")
+    assert len(drawn.images) == 1 and drawn.images[0].prompt == "a red star on a blue background"
+
+
+def test_edit_prompts_of_a_photo_without_description_use_the_change(tiny_agent):
+    photo = render(Scene((Thing("circle", "red", "big", "center"),), Background("blue")))[0]
+    reply = tiny_agent.chat("make the background green", images=[png_bytes(photo)], user="u", conversation="c")
+    assert reply.images[0].operation == "edit" and "green" in reply.images[0].prompt
+
+
+def test_a_newcomer_in_chatcanvas_chat(tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.conftest import CACHE_DIR
+
+    script = ("can I get a watercolor of a fox\nshe wants it pink\nundo\ngive me 3 variations\n"
+              "go back to the first one\nhow do I draw a horse?\n/quit\n")
+    env = {**os.environ, "CHATCANVAS_DATA_DIR": str(tmp_path / "data"), "CHATCANVAS_CACHE_DIR": str(CACHE_DIR)}
+    done = subprocess.run([str(Path(sys.executable).parent / "chatcanvas"), "chat", "--model", "tiny", "--llm", "router"], input=script, text=True,
+                          capture_output=True, cwd=tmp_path, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    made = re.findall(r"  image: (\S+\.png)", done.stdout)
+    assert len(made) == 1 + 1 + 3  # the fox, the pink edit, three variations
+    current = re.findall(r"  current image: (\S+\.png)", done.stdout)
+    assert current == [made[0], made[0]]  # undo and "the first one" both land on the fox
+    assert "There is no picture" not in done.stdout and "Sorry" not in done.stdout
+    assert 'say "draw a horse"' in done.stdout
