@@ -15,6 +15,7 @@ from langchain_core.tools import BaseTool
 from chatcanvas.agent.router import IMAGE_RULES, RouterRule
 from chatcanvas.config import Settings
 from chatcanvas.engine import Engine
+from chatcanvas.engine.ranges import model_range
 from chatcanvas.store import ImageRecord, ImageStore
 from chatcanvas.tools import SubjectService, create_image_tools
 
@@ -52,16 +53,52 @@ class Capability(Protocol):
 
 @dataclass
 class ImageCapability:
-    """generate_image and edit_image."""
+    """generate_image, edit_image and select_image; the conversation's image ledger and the model's range."""
 
     name: str = "images"
     rules: Sequence[RouterRule] = IMAGE_RULES
+    _services: Services | None = None
 
     def tools(self, services: Services) -> list[BaseTool]:
+        self._services = services
         return create_image_tools(services.engine, services.store)
 
     def describe(self, turn: TurnView) -> tuple[str | None, dict[str, Any]]:
-        return None, {}
+        if self._services is None:
+            return None, {}
+        services = self._services
+        images = list(reversed(services.store.list_images(turn.user, turn.conversation, limit=LEDGER_SIZE)))
+        facts: dict[str, Any] = {
+            "images": [{"id": r.id, "prompt": r.prompt, "operation": r.operation, "parent_id": r.parent_id,
+                        "seed": r.seed} for r in images],
+            "max_images": services.settings.max_images,
+        }
+        lines = []
+        if images:
+            lines.append("The conversation's images, oldest first (#ordinal id: prompt). To make an earlier one "
+                         "current without drawing (\"undo\", \"go back to the first one\", \"the red one\"), call "
+                         "select_image with its id. For \"another one\" or \"3 variations\", call generate_image "
+                         "with the current prompt and n.")
+            for ordinal, record in enumerate(images, 1):
+                about = _short(record.prompt) if record.prompt else "an uploaded photo"
+                parent = f", edited from {record.parent_id}" if record.parent_id else ""
+                lines.append(f"#{ordinal} {record.id}: {about} ({record.operation}{parent})")
+        known = model_range(services.settings.model)
+        if known is not None:
+            facts["model_range"] = {"name": services.settings.model, "summary": known.summary,
+                                    "examples": list(known.examples), "unknown": known.unknown_words}
+            lines.append(f"The image model is {services.settings.model}: it can only draw {known.summary}. Write "
+                         f"prompts in those words, e.g. \"{known.examples[0]}\"; when asked for anything else, say "
+                         "so and name what it can draw.")
+        return "\n".join(lines) or None, facts
+
+
+LEDGER_SIZE = 40
+"""How many of the conversation's latest images the prompt lists and references can reach."""
+
+
+def _short(prompt: str, limit: int = 80) -> str:
+    return prompt if len(prompt) <= limit else prompt[:limit - 3].rstrip() + "..."
 
 
 def default_capabilities() -> list[Capability]:

@@ -44,6 +44,8 @@ class Reply:
     images: list[ImageRecord]
     tool_calls: list[dict[str, Any]]
     conversation: str
+    current_image_id: str | None = None
+    """What "it" is after the turn: the newest image made, the one selected, or the one current before."""
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,8 @@ class ImageAgent:
         _check_name("user", user)
         _check_name("conversation", conversation)
         picked = [self.store.get(image_id, user) for image_id in image_ids]  # NotFound for another user's
-        attached = self.store.add_uploads(list(images), owner=user, conversation=conversation) if images else []
+        attached = self.store.add_uploads(list(images), owner=user, conversation=conversation,
+                                          describe=self.engine.describe) if images else []
         attached = picked + attached
         self.conversations.touch(user, conversation, text)
 
@@ -166,7 +169,7 @@ class ImageAgent:
                         final = chunk
             except GraphRecursionError:
                 stopped = "I stopped after too many steps without finishing; please rephrase the request."
-                yield Reply(stopped, [], [], conversation)
+                yield Reply(stopped, [], [], conversation, self._current_id(user, conversation))
                 return
             except ChatCanvasError:
                 raise
@@ -187,7 +190,8 @@ class ImageAgent:
                     images.append(self.store.get(image["id"], user))
         last_ai = next((m for m in reversed(turn) if isinstance(m, AIMessage) and not m.tool_calls), None)
         text = last_ai.text if last_ai is not None else ""
-        return Reply(text=text, images=images, tool_calls=tool_calls, conversation=conversation)
+        return Reply(text=text, images=images, tool_calls=tool_calls, conversation=conversation,
+                     current_image_id=state.get("current_image_id"))
 
     # --- the conversation ----------------------------------------------------------------------------
     def messages(self, user: str = "local", conversation: str = "default") -> list[BaseMessage]:
@@ -211,6 +215,10 @@ class ImageAgent:
                                  "image_ids": [i["id"] for i in artifact.get("images", [])]})
         current = self.current_image(user, conversation)
         return {**index.to_dict(), "current_image_id": current.id if current else None, "messages": messages}
+
+    def _current_id(self, user: str, conversation: str) -> str | None:
+        current = self.current_image(user, conversation)
+        return current.id if current else None
 
     def current_image(self, user: str = "local", conversation: str = "default") -> ImageRecord | None:
         snapshot = self.graph.get_state({"configurable": {"thread_id": thread_id(user, conversation)}})

@@ -20,7 +20,7 @@ EDIT_VERBS = frozenset(
     "ditch hide cut trade substitute exchange bump boost tone reduce double widen narrow lengthen shorten thicken "
     "redo recolor center centre".split())
 NEW_PICTURE = re.compile(
-    r"\b(?:new\s+(?:picture|image|pic|one|drawing|scene)\s+(?:of|with)|something\s+(?:else|different)|start\s+over|"
+    r"\b(?:new\s+(?:picture|image|pic|one|drawing|scene)\s*(?:of|with|:|-|,)|something\s+(?:else|different)|start\s+over|"
     r"from\s+scratch|a\s+different\s+(?:picture|scene|image)|next\s+(?:picture|image|one)|another\s+(?:picture|"
     r"image|drawing)\s+of|(?:too|as\s+well)$)", re.I)
 INFO_QUESTION = re.compile(
@@ -33,11 +33,20 @@ INFO_QUESTION = re.compile(
     r"can\s+you\s+(?:explain|tell|help|describe|recommend|suggest|teach)|could\s+you\s+(?:explain|tell|describe|"
     r"recommend|suggest)|(?:is|are)\s+\w+\s+(?:better|worse|good|bad)\b|should\s+i\b)", re.I)
 REQUEST_QUESTION = re.compile(
-    r"^(?:(?:can|could|would|will|may)\s+(?:you|ya|u)\s+(?!explain|tell|help|describe|recommend|suggest|teach|"
+    r"^(?:(?:can|could|would|will)\s+(?:it|this|that|she|he|they|we)\s+(?:be|have|look|get|go)\b|"
+    r"(?:can|could)\s+(?:make|add|change|remove|draw|do|show|give|put|turn)\b|(?:might|may)\s+i\b|"
+    r"(?:can|could|would|will|may)\s+(?:you|ya|u)\s+(?!explain|tell|help|describe|recommend|suggest|teach|"
     r"see|read|hear|understand|speak)|(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see|grab)\b|"
     r"(?:how|what)\s+about\b|is\s+it\s+possible\b|would\s+it\s+be\s+possible\b|any\s+chance\b|what\s+would\s+.+\s+"
     r"look\s+like|what\s+if\b|how\s+would\s+(?:it|this|that|.+)\s+look|do\s+you\s+have\s+(?:a|an|any)\s+"
     r"(?:picture|image)|mind\s+|would\s+you\s+mind\b)", re.I)
+MODAL_CHANGE = re.compile(r"\b(?:should|needs?\s+to|must|has\s+to|have\s+to|ought\s+to)\s+(?:be|have|look|get)\b|"
+                          r"\b(?:is|are|looks?|seems?|feels?)\s+too\b")
+ANNOUNCE = re.compile(
+    r"^(?:(?:hi|hey|ok|so)[,!]?\s+)?(?:here(?:'s|\s+is|\s+are)|this\s+is|these\s+are|check\s+(?:out\s+)?|look\s+at|"
+    r"i\s+(?:uploaded|attached|took|made|drew)|uploading|attached(?:\s+is)?)\s+(?:(?:a|an|my|the|this|some|our)\s+)?"
+    r"(?:(?:old|new|own|latest|favou?rite)\s+)?(?:photo|picture|pic|image|drawing|sketch|shot|snap|one|file|upload)s?"
+    r"(?:\s+(?:i\s+(?:took|made|drew|have))|\s+of\s+mine)?[\s.!]*$", re.I)
 _POINTING = re.compile(r"\b(?:it|this|that|these|those|them|him|her|she|he|they|its|it's|one)\b")
 _BARE_CHANGE = re.compile(
     rf"^(?:more|less|fewer|bit|little|slightly|much|way|even|too|with|without|no|not|but|instead|rather|and|plus|"
@@ -72,10 +81,19 @@ def decide(text: str, facts: Any) -> Intent:
         if facts.attached_image_ids:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
         return _reply(help_text(facts))
-    if lang.is_stop(message):
+    if lang.is_stop(lang.words(lang.sentences(text)[0].split(",")[0])):
         return _reply("OK. Ask me for a picture whenever you like.")
     if lang.is_small_talk(message):
         return _reply(chat_reply(text, facts))
+    said_all = text
+    if facts.attached_image_ids:
+        text = " ".join(s for s in lang.sentences(text) if not ANNOUNCE.match(lang.normalize(s)))
+        if not text:
+            return _reply("Got your picture. Tell me what to change (\"make the background green\").")
+    text = lang.request_part(text)
+    if not text:
+        return _reply(chat_reply(said_all, facts))
+    message = lang.words(text)
     selected = references.selection(text, images, current)
     if selected is not None:
         return Intent("select_image", {"image_id": selected}, "select")
@@ -87,6 +105,7 @@ def decide(text: str, facts: Any) -> Intent:
         if intent is not None:
             return intent
     said = lang.normalize(lang.leading_small_talk(text))
+    said = re.sub(r"^(?:and|so|ok|okay|then|also|well|hmm+|oh)[,\s]+", "", said)
     if lang.is_question(message) and not REQUEST_QUESTION.match(said) and (
             INFO_QUESTION.match(said) or not _asks_for_picture(said)):
         return _reply(chat_reply(text, facts))
@@ -165,6 +184,11 @@ def _asks_for_picture(said: str) -> bool:
 def _draw_or_edit(said: str, facts: Any) -> str | None:
     """"draw", "edit" or None (nothing to act on) for a message that is no question and no reference."""
     body = lang.strip_politeness(said)
+    if facts.has_image and re.match(r"^(?:and|plus|also|with)\s+(?:(?:maybe|perhaps|then|now)\s+)?(?:an?|some|the)\s",
+                                    body) and not re.search(r"\b(?:photo|picture|image|drawing)\s+of\b", body):
+        return "edit"  # "and a raven on a branch": more of the same picture
+    if facts.has_image and MODAL_CHANGE.search(body):
+        return "edit"
     frame, rest = lang.strip_frame(body)
     rest = rest.strip()
     if not rest:
@@ -179,12 +203,16 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
                 first == "make" and obj == "a" and rewrite._COLOR_ONLY.match(" ".join(tokens[2:3]) or "")):
             return "draw" if not _edit_of_current(rest, facts) else "edit"
         return "edit"
-    if lang.can_be_verb(first) and len(tokens) > 1 and first not in lang.DETERMINERS and not lang.is_comparative(first):
+    if facts.has_image and first in ("and", "plus", "also", "with") and len(tokens) > 1 and not re.match(
+            r"^\w+\s+(?:an?\s+)?(?:photo|picture|image|drawing|painting|illustration|render)\s+of\b", rest):
+        return "edit"
+    if lang.can_be_verb(first) and len(tokens) > 1 and first not in lang.DETERMINERS and not lang.is_comparative(first) \
+            and not (lang.pos_of(first) & {"ADJ"} and first not in EDIT_VERBS):
         obj = tokens[1]
         if obj in ("it", "this", "that", "them", "him", "her") and facts.has_image:
             return "edit"
         if obj in lang.DETERMINERS or obj in ("me", "us") or obj in lang.PARTICLES or obj.isdigit() or (
-                "NOUN" in lang.pos_of(obj) or "ADJ" in lang.pos_of(obj)):
+                ("NOUN" in lang.pos_of(obj) or "ADJ" in lang.pos_of(obj)) and rewrite.verb_only(first)):
             if facts.has_image and first not in rewrite.VERB_MEDIUM and _edit_of_current(rest, facts) and \
                     "VERB" in lang.pos_of(first) and not _makes_pictures(first):
                 return "edit"
@@ -195,6 +223,9 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
             return "edit"
         return "draw"
     # a picture is on screen: a change of it, or a new description?
+    if first in lang.DETERMINERS - {"this", "that", "these", "those", "its", "her", "his", "their"} and len(tokens) > 1:
+        attribute = any(t in rewrite.ATTRIBUTE_NOUNS for t in tokens[:4])
+        return "edit" if attribute or _edit_of_current(rest, facts) and len(tokens) <= 4 else "draw"
     if _points_at_picture(rest) or _BARE_CHANGE.match(rest) or lang.is_comparative(first) or (
             first in rewrite.COLORS and len(tokens) <= 3) or (
             first in rewrite.COMPARATIVE_COLORS) or _edit_of_current(rest, facts):

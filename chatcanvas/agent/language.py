@@ -66,7 +66,8 @@ _REQUEST = (
     r"|is\s+it\s+possible\s+to\s+(?:get\s+|have\s+|see\s+)?|would\s+it\s+be\s+possible\s+to\s+"
     r"|any\s+chance\s+(?:you\s+could\s+|of\s+|for\s+)?|it\s+would\s+be\s+(?:great|nice|cool)\s+if\s+you\s+could\s+"
     r"|(?:now|next|then)\s*[:,-]?\s+|(?:i'd|i\s+would)\s+(?:rather|prefer)\s+(?:have\s+|see\s+)?"
-    r"|please\s+)"
+    r"|(?:can|could)\s+(?=(?:make|add|change|remove|put|turn|give|draw|show|do)\b)|(?:might|may)\s+i\s+(?:ask\s+for|have|get|see)\s+|(?:he|she|they|my\s+\w+|the\s+client)\s+(?:says?|said|thinks?|"
+    r"wants?\s+to\s+know\s+if)\s+(?:that\s+)?|(?:i|we)\s+(?:think|guess|feel\s+like)\s+|please\s+)"
 )
 REQUEST_FRAME = re.compile(rf"^(?:{_REQUEST})+", re.IGNORECASE)
 
@@ -79,7 +80,7 @@ SMALL_TALK = frozenset(
     "exactly indeed alright right got great work done well much appreciated appreciate thank's a lot lots bunch "
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
     "the there man dude mate buddy friend bot chatcanvas again anyway okie okey kay fab fabulous glorious lovely "
-    "hehe heh yay whoa woah haha ha thanx thnx tysm".split())
+    "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks".split())
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
     r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|see\s+you|later|quit|exit)\b", re.I)
@@ -196,6 +197,44 @@ def is_question(message: Words) -> bool:
     if message.text.rstrip().endswith("?"):
         return True
     return bool(message.tokens) and (message.tokens[0] in WH_WORDS or message.tokens[0] in AUX_WORDS)
+
+
+_SELF_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i'll|we'll|i've|we've|i'd|my\s+\w+|our\s+\w+|hope|hoping|sending|"
+                           r"going|showing|printing|using|sharing)\b")
+_PRAISE = re.compile(r"^(?:perfect|great|awesome|lovely|beautiful|nice|cool|wonderful|splendid|amazing|excellent|"
+                     r"fantastic|brilliant|gorgeous|stunning|love\s+(?:it|this|that)|that's\s+(?:it|the\s+one|perfect|"
+                     r"great|all|exactly)|it's\s+(?:perfect|great|beautiful|lovely|wonderful|amazing|exactly)|"
+                     r"exactly|interesting|wow|oh|haha|lol|isn't\s+it|aren't\s+they|what\s+a)\b")
+_FRAMED_SELF = re.compile(r"^(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+)?(?:like|love|want|need|prefer|wish|"
+                          r"meant|mean|rather)\b|^i'm\s+(?:looking|after|thinking)|^(?:i|we)\s+(?:think|guess|feel)\b")
+
+
+def sentences(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+", text) if part.strip()]
+
+
+def is_aside(sentence: str) -> bool:
+    """Talk around a request, not the request: thanks, praise, "I have a restaurant", "hope you're well"."""
+    said = normalize(sentence)
+    message = words(said)
+    if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
+        return True
+    if _FRAMED_SELF.match(said):
+        return False
+    return bool(_SELF_SUBJECT.match(said)) and not re.search(r"\b(?:draw|paint|make|show|generate|create|render)\b",
+                                                                 said)
+
+
+def request_part(text: str) -> str:
+    """The sentences of a message that ask for something; "" when it is all talk ("Thanks, I'll print it")."""
+    kept = []
+    for sentence in sentences(text):
+        clauses = re.split(r"(?<=[,;:])\s+", sentence, maxsplit=1)
+        if len(clauses) == 2 and is_aside(clauses[0].rstrip(",;:")):
+            sentence = clauses[1]
+        if not is_aside(sentence):
+            kept.append(sentence)
+    return " ".join(kept)
 
 
 def leading_small_talk(text: str) -> str:

@@ -27,7 +27,7 @@ ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "
             "latest": -1, "original": 1}
 _IMAGE_NOUN = r"(?:one|picture|pic|image|photo|version|option|take|variation|variant|drawing|attempt|try|shot|draft)"
 UNDO = re.compile(
-    r"^(?:undo(?:\s+(?:that|it|this|the\s+last\s+(?:change|edit|step|one)|last))?|revert(?:\s+(?:that|it|this))?|"
+    r"^(?:(?:and\s+)?(?:prev|step\s+back(?:\s+one)?|back\s+one|back(?:\s+again)?)|undo(?:\s+(?:that|it|this|the\s+last\s+(?:change|edit|step|one)|last))?|revert(?:\s+(?:that|it|this))?|"
     r"go\s+back(?:\s+(?:one|a\s+step|to\s+(?:the\s+)?(?:previous|last|earlier|old|older|other|one\s+before)"
     r"(?:\s+" + _IMAGE_NOUN + r")?|to\s+(?:how|what)\s+it\s+was(?:\s+before)?|to\s+before))?|"
     r"(?:take|put|change|switch|set)\s+(?:that|it)\s+back|step\s+back|back\s+to\s+(?:the\s+)?(?:previous|last|"
@@ -109,8 +109,44 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
         return _by_ordinal(match, said, images, current)
     match = DESCRIBED_REF.match(said)
     if match:
-        return _by_description(match.group("desc") or match.group("desc2") or "", images, current)
-    return None
+        found = _by_description(match.group("desc") or match.group("desc2") or "", images, current)
+        if found:
+            return found
+    return _loose(said, images, current)
+
+
+_CUE = re.compile(r"\b(?:go(?:ing)?\s+back|back\s+to|revert|return\s+to|(?:was|were|is|looked|looks|felt)\s+(?:better|"
+                  r"nicer|best|the\s+best|stronger)|converts?\s+better|again|use\s+that|the\s+[\w-]+\s+(?:one|version)|"
+                  r"prev|original|go\s+with)\b")
+_PICK_WORDS = frozenset(
+    "go going goes back to revert return use using let's lets us we we're i i'll i'd i'm with the a an one ones "
+    "version versions picture pictures image images pic pics option options take pick choose select like love "
+    "prefer want keep was were is are looked looks better best nicer nice strongest stronger favorite favourite "
+    "winner converts convert again please that this it of two three four five them those these see show me could "
+    "can may have get actually hmm nah tbh honestly think one's s really much more so very and then just "
+    "splendid great perfect lovely beautiful thank thanks you okay ok cool yes yeah ah oh fine good let "
+    "previous earlier other old older instead already".split())
+_ORDINAL_WORDS = {w: n for w, n in ORDINALS.items() if w not in ("original", "latest")}
+
+
+def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
+    """ "the third one's the strongest", "nah snake was better", "go back to dark mode"."""
+    tokens = [t for t in lang.words(said).tokens if t not in lang.SMALL_TALK or t in _ORDINAL_WORDS]
+    ordinal = next((t for t in tokens if t in _ORDINAL_WORDS), None)
+    leftover = [t for t in tokens if t not in _PICK_WORDS and t not in _ORDINAL_WORDS and not t.isdigit()]
+    if ordinal is not None and not leftover:
+        number = _ORDINAL_WORDS[ordinal]
+        batch = last_batch(images)
+        pool = batch if len(batch) > 1 and "back" not in tokens and "very" not in said else images
+        if number == -1:
+            return _before(current, images)
+        return pool[number - 1].id if 1 <= number <= len(pool) else None
+    if not leftover or not _CUE.search(said) or any(t in _EDITS for t in leftover):
+        return None
+    return _by_description(" ".join(leftover), images, current)
+
+
+_EDITS = frozenset("make add remove change swap replace turn put give draw paint move more less".split())
 
 
 def _before(current: LedgerImage, images: list[LedgerImage]) -> str | None:

@@ -41,13 +41,15 @@ GROUPS: dict[str, dict[str, str]] = {
                  "center": "in the center", "middle": "in the middle", "left": "on the left",
                  "right": "on the right", "top": "at the top", "bottom": "at the bottom"},
 }
-STYLES = ("watercolor painting", "watercolor", "oil painting", "acrylic painting", "pencil sketch", "charcoal sketch",
+STYLES_SAID = ("watercolor painting", "watercolor", "oil painting", "acrylic painting", "pencil sketch", "charcoal sketch",
           "ink drawing", "line art", "pixel art", "3d render", "cartoon", "anime", "manga", "comic", "photo",
           "photograph", "photorealistic", "realistic", "sketch", "painting", "drawing", "illustration",
           "vector art", "flat illustration", "low poly", "claymation", "origami", "stained glass", "mosaic",
           "impressionist", "cubist", "surreal", "art deco", "art nouveau", "vintage poster", "poster", "diagram",
           "blueprint", "technical drawing", "fashion sketch", "storybook illustration", "children's book",
-          "studio ghibli", "pop art", "graffiti", "ukiyo-e", "woodcut", "noir", "cyberpunk", "steampunk")
+          "studio ghibli", "pop art", "graffiti", "ukiyo-e", "woodcut", "noir", "cyberpunk", "steampunk",
+          "line drawing", "pencil drawing", "charcoal drawing", "oil paint", "neon sign", "black and white")
+STYLES = tuple(sorted(STYLES_SAID, key=len, reverse=True))
 ANTONYMS = {"long": ("short",), "short": ("long",), "dark": ("light", "bright"), "light": ("dark",),
             "bright": ("dark", "dim", "moody", "gloomy"), "moody": ("bright", "cheerful"),
             "big": ("small", "little", "tiny"), "small": ("big", "large", "huge"), "large": ("small", "little"),
@@ -101,7 +103,7 @@ def _strip_making_verb(text: str) -> tuple[str, str | None]:
             break
         head, rest = words[:length], words[length:]
         verb = head[0]
-        if not lang.can_be_verb(verb) or any(w not in lang.PARTICLES | {"me", "us", "out", "for"} for w in head[1:]):
+        if not lang.can_be_verb(verb) or (not verb_only(verb) and rest[0] not in lang.DETERMINERS | {"me", "us"}) or any(w not in lang.PARTICLES | {"me", "us", "out", "for"} for w in head[1:]):
             continue
         first = rest[0]
         if (first in lang.DETERMINERS or first.isdigit() or first in ("me", "us") or
@@ -110,6 +112,16 @@ def _strip_making_verb(text: str) -> tuple[str, str | None]:
             rest = rest[1:] if rest and rest[0] in lang.PARTICLES else rest
             return " ".join(rest), VERB_MEDIUM.get(verb)
     return text, None
+
+
+MAKING_VERBS = frozenset(
+    "draw paint sketch render illustrate generate create design depict imagine visualize visualise show doodle "
+    "produce craft compose picture photograph mock whip conjure envision portray make do give get".split())
+
+
+def verb_only(word: str) -> bool:
+    """A word that reads as a verb when it opens a message: a making verb, or one that is no noun or adjective."""
+    return word in MAKING_VERBS or (lang.pos_of(word) == frozenset({"VERB"}) and lang.can_be_verb(word))
 
 
 def _starts_description(rest: list[str]) -> bool:
@@ -125,9 +137,7 @@ def _starts_description(rest: list[str]) -> bool:
 def edit_prompt(current: str | None, instruction: str) -> str:
     """The whole picture after the change. With no earlier description, the change itself describes it."""
     changes = split_changes(edit_instruction(instruction))
-    if not current:
-        return _fix_articles(", ".join(_bare(change) for change in changes))
-    base = current.strip().rstrip(".")
+    base = current.strip().rstrip(".") if current else UNDESCRIBED
     for change in changes:
         base = apply_change(base, change)
     return _fix_articles(re.sub(r"\s+", " ", base).strip(" ,"))
@@ -145,12 +155,13 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:the\s+)?(\w+(?:\s+\w+)?)\s+(?:should|must|needs to|has to)\s+be\s+", r"make the \1 ", text)
     text = re.sub(r"^(?:what if|what would it look like|how would it look|imagine it)\s+(?:it\s+)?(?:was|were|is)?\s*",
                   "", text)
-    return lang.strip_politeness(text)
+    text = re.sub(r"\s+instead$", "", lang.strip_politeness(text))
+    return re.sub(r"^(?:the\s+)?(\w+)\s+(?:is|are)\s+(?=(?:" + _COLOR + r")\b)", r"make the \1 ", text)
 
 
 def split_changes(instruction: str) -> list[str]:
     """ "make the square red and the background purple" -> ["make the square red", "make the background purple"]."""
-    parts = [p.strip() for p in re.split(r"\s*(?:,|;|\band then\b|\bthen\b|\balso\b|\bplus\b)\s*", instruction)
+    parts = [p.strip() for p in re.split(r"\s*(?:,|;|\.\s|\band then\b|\bthen\b|\balso\b|\bplus\b)\s*", instruction)
              if p.strip()]
     changes: list[str] = []
     for part in parts:
@@ -177,7 +188,8 @@ def _swap(base: str, change: str) -> str | None:
     patterns = (
         r"^(?:swap|switch|exchange|replace|substitute|trade|change|turn|make)\s+(?:out\s+)?(?:the\s+|a\s+|an\s+|those\s+|"
         r"these\s+|all\s+the\s+)?(?P<old>.+?)\s+(?:for|with|to|into|by|in\s+to)\s+(?:a\s+|an\s+|some\s+)?(?P<new>.+)$",
-        r"^(?:use\s+|have\s+|put\s+)?(?:a\s+|an\s+|some\s+)?(?P<new>.+?)\s+instead\s+of\s+(?:the\s+|a\s+|an\s+)?"
+        r"^(?:make|turn)\s+(?:the\s+)?(?P<old>[\w\s-]+?)\s+(?:into\s+)?(?:a|an)\s+(?P<new>[\w\s-]+?)(?:\s+instead)?$",
+        r"^(?:use\s+|have\s+|put\s+)?(?:a\s+|an\s+|some\s+)?(?P<new>.+?)\s+(?:instead\s+of|rather\s+than)\s+(?:the\s+|a\s+|an\s+)?"
         r"(?P<old>.+)$",
         r"^instead\s+of\s+(?:the\s+|a\s+|an\s+)?(?P<old>.+?)\s*,?\s+(?:use\s+|have\s+|put\s+|make\s+it\s+)?"
         r"(?:a\s+|an\s+|some\s+)?(?P<new>.+)$",
@@ -188,12 +200,12 @@ def _swap(base: str, change: str) -> str | None:
         match = re.match(pattern, change)
         if not match:
             continue
-        old, new = match.group("old").strip(), match.group("new").strip()
-        if _COLOR_ONLY.match(new) or new in GROUP_WORDS:
-            return None  # "change the background to red", "turn it to night": not a swap
-        found = _find_phrase(base, old)
+        old, new = match.group("old").strip(), re.sub(r"\s+instead$", "", match.group("new").strip())
+        found = _find_phrase(base, old) if old not in ("it", "this", "that") else None
+        if found is None and (_COLOR_ONLY.match(new) or new in GROUP_WORDS or re.search(r"\binstead\s+of\b", change)):
+            return apply_change(base, new) if new != change else None  # "sunny instead of overcast"
         if found is None:
-            if match.re.pattern == patterns[0] and change.split()[0] in ("change", "turn", "make"):
+            if match.re.pattern in patterns[:2] and change.split()[0] in ("change", "turn", "make"):
                 return None  # "turn it into a watercolor": a style, handled below
             return f"{base}, with {new}"
         return base[:found[0]] + _match_plural(base[found[0]:found[1]], new) + base[found[1]:]
@@ -427,11 +439,8 @@ def _degree(base: str, change: str) -> str | None:
     return None
 
 
-def _bare(change: str) -> str:
-    """An edit with no earlier description: what the change says the picture is."""
-    change = re.sub(r"^(?:make|turn|change|convert|transform)\s+(?:it|this|that|the\s+\w+)\s+(?:into\s+|to\s+)?",
-                    "", change)
-    return change
+UNDESCRIBED = "a picture"
+"""What an edit starts from when the picture has no description (an upload on a model with no describer)."""
 
 
 def _fix_articles(text: str) -> str:

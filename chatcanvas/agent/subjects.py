@@ -26,12 +26,33 @@ _INTRO = re.compile(
 )
 
 
+_NAMED = re.compile(
+    r"\b(?:call|name|save|remember|enroll|register|store|keep|label)\s+(?:it|him|her|them|this|these|that|those|"
+    r"the\s+\w+)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:)?\s*(?:is\s+)?[\"']?(?P<other>[A-Z][\w-]*)")
+_NOT_A_NAME = re.compile(r"\b(?:make|change|turn|add|remove|draw|paint|put|give|swap|replace|edit)\b", re.I)
+
+
 def parse_introduction(text: str) -> tuple[str, list[str]] | None:
-    """ "this is my dog Rex" -> ("Rex", ["my dog"]); "this is me" -> ("me", []); "meet Rex, my dog" -> same."""
+    """ "this is my dog Rex" -> ("Rex", ["my dog"]); "this is me" -> ("me", []); "meet Rex, my dog" -> same;
+    "here are shots of our new sneaker. Let's call it Volt" -> ("Volt", ["our new sneaker"])."""
+    named = _NAMED.search(text)
+    if named:
+        name = named.group("name") or named.group("other")
+        about = re.search(r"\b(?:of|is|are)\s+((?:my|our)\s+[\w\s-]+?)(?=[,.;]|\s+(?:named|called)\b|$)", text, re.I)
+        return name, [about.group(1).lower()] if about and name.lower() not in about.group(1).lower() else []
+    text = re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+", text.strip())[0]
+    if _NOT_A_NAME.search(text):
+        return None
     match = _INTRO.match(intents.clean(text))
     if not match:
         return None
     who = match.group("who").strip()
+    if re.match(r"^(?:(?:my|a|an|the|this|some|our)\s+)?(?:\w+\s+)?(?:photo|picture|pic|image|drawing|sketch|shot|snap|"
+                r"file|upload)s?$", who, re.I):
+        return None  # "here is my picture": an upload, not an introduction
+    if len(who.split()) > 6 or (re.match(r"^(?:an?|the|some|this|that)\b", who, re.I)
+                                and not re.search(r"\b[A-Z]", who)):
+        return None  # "a test tile from our set": a picture, not someone with a name
     if "," in who:
         name, _, alias = who.partition(",")
         return name.strip(), [alias.strip()] if alias.strip() else []
