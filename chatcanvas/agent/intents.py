@@ -34,16 +34,20 @@ INFO_QUESTION = re.compile(
     r"recommend|suggest)|(?:is|are)\s+\w+\s+(?:better|worse|good|bad)\b|should\s+i\b)", re.I)
 REQUEST_QUESTION = re.compile(
     r"^(?:(?:can|could|would|will)\s+(?:it|this|that|she|he|they|we)\s+(?:be|have|look|get|go)\b|"
-    r"(?:can|could)\s+(?:make|add|change|remove|draw|do|show|give|put|turn)\b|(?:might|may)\s+i\b|"
+    r"(?:can|could)\s+(?:make|add|change|remove|draw|do|show|give|put|turn)\b|(?:might|may)\s+i\s+(?:have|get|see|"
+    r"ask\s+for)\b|"
     r"(?:can|could|would|will|may)\s+(?:you|ya|u)\s+(?!explain|tell|help|describe|recommend|suggest|teach|"
     r"see|read|hear|understand|speak)|(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see|grab)\b|"
     r"(?:how|what)\s+about\b|is\s+it\s+possible\b|would\s+it\s+be\s+possible\b|any\s+chance\b|what\s+would\s+.+\s+"
     r"look\s+like|what\s+if\b|how\s+would\s+(?:it|this|that|.+)\s+look|do\s+you\s+have\s+(?:a|an|any)\s+"
     r"(?:picture|image)|mind\s+|would\s+you\s+mind\b)", re.I)
+PURPOSE = re.compile(r"\b(?:test|testing|compare|comparison|choose|choosing|pick|review|client|team|boss|newsletter|"
+                     r"campaign|options?|deck|meeting|decide|vote|a/b|a / b|so\s+(?:i|we)|to\s+(?:choose|pick|see))\b")
 MODAL_CHANGE = re.compile(r"\b(?:should|needs?\s+to|must|has\s+to|have\s+to|ought\s+to)\s+(?:be|have|look|get)\b|"
                           r"\b(?:is|are|looks?|seems?|feels?)\s+too\b")
 ANNOUNCE = re.compile(
-    r"^(?:(?:hi|hey|ok|so)[,!]?\s+)?(?:here(?:'s|\s+is|\s+are)|this\s+is|these\s+are|check\s+(?:out\s+)?|look\s+at|"
+    r"^(?:here's|here\s+is|here\s+are|this\s+is|these\s+are|attached|i\s+(?:uploaded|attached))\b(?!.*\b(?:make|change|"
+    r"turn|draw|add|remove|put|swap|replace|edit|give)\b)(?!.*\b(?:my|our)\s+\w+\s+[A-Z])|^(?:(?:hi|hey|ok|so)[,!]?\s+)?(?:here(?:'s|\s+is|\s+are)|this\s+is|these\s+are|check\s+(?:out\s+)?|look\s+at|"
     r"i\s+(?:uploaded|attached|took|made|drew)|uploading|attached(?:\s+is)?)\s+(?:(?:a|an|my|the|this|some|our)\s+)?"
     r"(?:(?:old|new|own|latest|favou?rite)\s+)?(?:photo|picture|pic|image|drawing|sketch|shot|snap|one|file|upload)s?"
     r"(?:\s+(?:i\s+(?:took|made|drew|have))|\s+of\s+mine)?[\s.!]*$", re.I)
@@ -105,9 +109,9 @@ def decide(text: str, facts: Any) -> Intent:
         if intent is not None:
             return intent
     said = lang.normalize(lang.leading_small_talk(text))
-    said = re.sub(r"^(?:and|so|ok|okay|then|also|well|hmm+|oh)[,\s]+", "", said)
-    if lang.is_question(message) and not REQUEST_QUESTION.match(said) and (
-            INFO_QUESTION.match(said) or not _asks_for_picture(said)):
+    asked = re.sub(r"^(?:and|so|ok|okay|then|also|well|hmm+|oh)[,\s]+", "", said)
+    if lang.is_question(message) and not REQUEST_QUESTION.match(asked) and (
+            INFO_QUESTION.match(asked) or not _asks_for_picture(asked)):
         return _reply(chat_reply(text, facts))
     kind = _draw_or_edit(said, facts)
     if kind == "edit":
@@ -137,8 +141,9 @@ def _out_of_range(text: str, facts: Any) -> Intent | None:
     if not model:
         return None
     unknown = set(model["unknown"](text))
-    content = [t for t in lang.words(text).tokens if t not in _FUNCTION_WORDS and not t.isdigit()]
-    if not unknown or any(t not in unknown for t in content):
+    vocabulary = model.get("words") or frozenset()
+    known = [t for t in lang.words(text).tokens if t in vocabulary and t not in _GLUE_WORDS]
+    if not unknown or known:
         return None
     examples = "; ".join(f"\"{e}\"" for e in model["examples"][:3])
     listed = ", ".join(sorted(unknown))
@@ -146,11 +151,7 @@ def _out_of_range(text: str, facts: Any) -> Intent | None:
                   f"Try {examples}.")
 
 
-_FUNCTION_WORDS = frozenset(
-    "a an the some of on in at with and to for me us it this that please draw paint make picture image show "
-    "i you can could would like want get see let's lets how about is are be".split())
-
-
+_GLUE_WORDS = frozenset("a an the and on with in at of to background corner".split())
 def _reply(text: str) -> Intent:
     return Intent(None, {}, "reply", text)
 
@@ -159,10 +160,13 @@ def _variations(found: tuple[int, str], facts: Any) -> Intent | None:
     count, rest = found
     limit = int(facts.extras.get("max_images") or 4)
     count = max(1, min(count, limit))
-    rest_prompt = rewrite.draw_prompt(rest) if rest and not re.match(r"^(?:but|with|without|in|more|less)\b", rest) \
-        else None
-    if rest_prompt and not re.match(r"^(?:of|on)\s+(?:this|that|it)\b", rest):
+    described = bool(rest) and (not facts.has_image or (
+        re.match(r"^(?:of|for|showing|with)?\s*(?:an?|some|my|our)\s+\w+", rest) and not PURPOSE.search(rest)))
+    rest_prompt = rewrite.draw_prompt(re.sub(r"^(?:of|for|showing)\s+", "", rest)) if described else None
+    if rest_prompt:
         return Intent("generate_image", {"prompt": rest_prompt, "n": count}, "variations")
+    if rest and not re.match(r"^(?:but|with|without|in|more|less|and|make|on)\b", rest):
+        rest = ""  # "for A/B testing", "so I can compare": why, not what
     if not facts.has_image or not facts.current_prompt:
         return None
     prompt = facts.current_prompt
@@ -184,10 +188,11 @@ def _asks_for_picture(said: str) -> bool:
 def _draw_or_edit(said: str, facts: Any) -> str | None:
     """"draw", "edit" or None (nothing to act on) for a message that is no question and no reference."""
     body = lang.strip_politeness(said)
-    if facts.has_image and re.match(r"^(?:and|plus|also|with)\s+(?:(?:maybe|perhaps|then|now)\s+)?(?:an?|some|the)\s",
+    if facts.has_image and re.match(r"^(?:and|plus|also|with)\s+(?:(?:maybe|perhaps|then|now)\s+)?\w",
                                     body) and not re.search(r"\b(?:photo|picture|image|drawing)\s+of\b", body):
         return "edit"  # "and a raven on a branch": more of the same picture
-    if facts.has_image and MODAL_CHANGE.search(body):
+    if facts.has_image and (MODAL_CHANGE.search(body) or re.search(r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?"
+                                                                  r"(?:the\s+)?same\b", body)):
         return "edit"
     frame, rest = lang.strip_frame(body)
     rest = rest.strip()
@@ -225,12 +230,15 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     # a picture is on screen: a change of it, or a new description?
     if first in lang.DETERMINERS - {"this", "that", "these", "those", "its", "her", "his", "their"} and len(tokens) > 1:
         attribute = any(t in rewrite.ATTRIBUTE_NOUNS for t in tokens[:4])
-        return "edit" if attribute or _edit_of_current(rest, facts) and len(tokens) <= 4 else "draw"
+        if attribute or (first == "the" and (_edit_of_current(rest, facts) or any(t in rewrite.COLORS for t in tokens))):
+            return "edit"
+        return "draw"
     if _points_at_picture(rest) or _BARE_CHANGE.match(rest) or lang.is_comparative(first) or (
             first in rewrite.COLORS and len(tokens) <= 3) or (
             first in rewrite.COMPARATIVE_COLORS) or _edit_of_current(rest, facts):
         return "edit"
-    if any(t in rewrite.ATTRIBUTE_NOUNS for t in tokens) or any(t in rewrite.GROUP_WORDS for t in tokens):
+    if len(tokens) <= 6 and (any(t in rewrite.ATTRIBUTE_NOUNS or t in rewrite.GROUP_WORDS or t in rewrite.COLORS
+                                 for t in tokens)):
         return "edit"
     if any(re.search(rf"\b{re.escape(style)}\b", rest) for style in rewrite.STYLES) and len(tokens) <= 4:
         return "edit"

@@ -79,7 +79,7 @@ SMALL_TALK = frozenset(
     "goodbye see ya later yes yeah yep yup sure no nope nah hmm oh ah fine gorgeous wonderful stunning incredible "
     "exactly indeed alright right got great work done well much appreciated appreciate thank's a lot lots bunch "
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
-    "the there man dude mate buddy friend bot chatcanvas again anyway okie okey kay fab fabulous glorious lovely "
+    "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
     "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks".split())
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
@@ -204,7 +204,7 @@ _SELF_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i'll|we'll|i've|we've|i'd|my\s+\
 _PRAISE = re.compile(r"^(?:perfect|great|awesome|lovely|beautiful|nice|cool|wonderful|splendid|amazing|excellent|"
                      r"fantastic|brilliant|gorgeous|stunning|love\s+(?:it|this|that)|that's\s+(?:it|the\s+one|perfect|"
                      r"great|all|exactly)|it's\s+(?:perfect|great|beautiful|lovely|wonderful|amazing|exactly)|"
-                     r"exactly|interesting|wow|oh|haha|lol|isn't\s+it|aren't\s+they|what\s+a)\b")
+                     r"exactly|interesting|isn't\s+it|aren't\s+they|what\s+a)\b")
 _FRAMED_SELF = re.compile(r"^(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+)?(?:like|love|want|need|prefer|wish|"
                           r"meant|mean|rather)\b|^i'm\s+(?:looking|after|thinking)|^(?:i|we)\s+(?:think|guess|feel)\b")
 
@@ -221,8 +221,9 @@ def is_aside(sentence: str) -> bool:
         return True
     if _FRAMED_SELF.match(said):
         return False
-    return bool(_SELF_SUBJECT.match(said)) and not re.search(r"\b(?:draw|paint|make|show|generate|create|render)\b",
-                                                                 said)
+    if re.search(r"\b(?:first|second|third|fourth|last|going\s+with|go\s+with|back\s+to)\b", said):
+        return False  # "we're going with the first of the two": a choice
+    return bool(_SELF_SUBJECT.match(said))
 
 
 def request_part(text: str) -> str:

@@ -57,7 +57,7 @@ DESCRIBED_REF = re.compile(
 _COUNT_WORD = r"(?P<count>\d+|two|three|four|five|six|seven|eight|a\s+few|a\s+couple(?:\s+of)?|couple(?:\s+of)?|several|some)"
 _VARIANT = r"(?:variations?|versions?|options?|alternatives?|takes?|variants?|tries|attempts|ideas|choices|rerolls?|" \
            r"different\s+ones|more(?:\s+like\s+(?:this|that|it))?|iterations?|concepts?|drafts?|samples?|pictures?|" \
-           r"images?|pics?|ones)"
+           r"images?|pics?|ones|vars?|of\s+(?:that|this|it|those|them|these))"
 VARIATIONS = re.compile(rf"\b{_COUNT_WORD}\s+(?:more\s+|new\s+|other\s+|different\s+|alternative\s+|quick\s+)*"
                         rf"{_VARIANT}\b", re.I)
 PLAIN_VARIATIONS = re.compile(r"^(?:(?:some|more)\s+)?(?:variations?|alternatives?|options?|versions?)\b", re.I)
@@ -193,10 +193,17 @@ def variation_count(text: str) -> tuple[int, str] | None:
     body = re.sub(r"^(?:make|draw|generate|create|render|do|try|produce|show|give)\s+(?:me\s+|us\s+)?", "", body)
     if AGAIN.match(body) or AGAIN.match(said):
         return 1, ""
+    times = re.search(r"\b(?:variants?|variations?|versions?|options?|takes?|vars?)\s*(?:x|\*|times)\s*(\d+)\b", body)
+    if times:
+        return int(times.group(1)), ""
     match = VARIATIONS.search(body)
     if match and match.start() <= 12:
         word = match.group("count").replace(" of", "")
         count = lang.NUMBER_WORDS.get(word, 3) if not word.isdigit() else int(word)
+        if not word.isdigit() and word not in ("two", "three", "four", "five", "six", "seven", "eight"):
+            exact = re.search(r"\b(\d+|two|three|four|five|six)\b", body[match.end():])  # "a few? maybe three?"
+            if exact:
+                count = int(exact.group(1)) if exact.group(1).isdigit() else lang.NUMBER_WORDS[exact.group(1)]
         rest = body[match.end():].strip()
         rest = re.sub(r"^(?:of\s+(?:this|that|it|these|those|them)|on\s+(?:this|that|it)|like\s+(?:this|that|it)|"
                       r"please)\b\s*", "", rest).strip(" ,")

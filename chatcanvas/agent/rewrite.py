@@ -149,13 +149,15 @@ def edit_instruction(text: str) -> str:
     _, text = lang.strip_frame(text)
     text = re.sub(r"^(?:she|he|they|we|i|the client|my \w+)\s+(?:wants?|needs?|would like|'d like|prefers?)\s+"
                   r"(?=it\b|this\b|that\b|the\b|them\b)", "make ", text)
+    text = re.sub(r"^make\s+(the\s+\w+|it|this|them)\s+to\s+be\s+", r"make \1 ", text)
+    text = re.sub(r"^(?:make|have)\s+(the\s+\w+)\s+to\s+be\s+", r"make \1 ", text)
     text = re.sub(r"^(?:it|this|that|everything)\s+(?:should|could|must|needs to|has to|ought to)\s+(?:be|look)\s+",
                   "make it ", text)
     text = re.sub(r"^(?:it|this|that)\s+(?:is|looks|seems|feels)\s+too\s+(\w+)", r"less \1", text)
     text = re.sub(r"^(?:the\s+)?(\w+(?:\s+\w+)?)\s+(?:should|must|needs to|has to)\s+be\s+", r"make the \1 ", text)
     text = re.sub(r"^(?:what if|what would it look like|how would it look|imagine it)\s+(?:it\s+)?(?:was|were|is)?\s*",
                   "", text)
-    text = re.sub(r"\s+instead$", "", lang.strip_politeness(text))
+    text = re.sub(r"\s+(?:instead|after all|anyway|anyways|then)$", "", lang.strip_politeness(text))
     return re.sub(r"^(?:the\s+)?(\w+)\s+(?:is|are)\s+(?=(?:" + _COLOR + r")\b)", r"make the \1 ", text)
 
 
@@ -227,7 +229,13 @@ def _find_phrase(base: str, phrase: str) -> tuple[int, int] | None:
         for form in _forms(candidate):
             match = re.search(rf"\b{re.escape(form)}\b", base)
             if match:
-                return match.span()
+                start = match.start()
+                for word in reversed(words[:-1] if candidate != phrase else []):  # "botanical illustration"
+                    before = re.search(rf"\b{re.escape(word)}\s+$", base[:start])
+                    if not before:
+                        break
+                    start = before.start()
+                return start, match.end()
     return None
 
 
@@ -260,7 +268,8 @@ def _remove(base: str, change: str) -> str | None:
         return re.sub(r",?\s*\b(?:on|against|with)\s+(?:an?\s+)?[\w\s-]*?background\b", "", base) + ", plain background"
     for form in _forms(thing) + ([thing.split()[-1]] if " " in thing else []):
         clause = re.compile(rf",?\s*\b(?:with|wearing|holding|and|plus|featuring|has|having)\s+(?:an?\s+|the\s+|some\s+|"
-                            rf"his\s+|her\s+|its\s+)?(?:[\w-]+\s+){{0,2}}?{re.escape(form)}\b")
+                            rf"his\s+|her\s+|its\s+)?(?:[\w-]+\s+){{0,2}}?{re.escape(form)}\b"
+                            rf"(?:\s+(?:on|in|at|over|under|near|by|above|below|behind|from)\s+[^,]*)?")
         stripped, count = clause.subn("", base, count=1)
         if count:
             return stripped.strip(" ,")
@@ -272,6 +281,10 @@ def _remove(base: str, change: str) -> str | None:
 
 
 def _recolor_change(base: str, change: str) -> str | None:
+    head, sep, tail = change.partition(" with ")
+    if sep and COLOR_PHRASE.search(head) and not re.match(r"^(?:add|put|give|with)\b", head):
+        recolored = _recolor_change(base, head)  # "red with a white stripe": the colour, then the addition
+        return f"{recolored}, with {tail}" if recolored is not None else None
     for word, color in COMPARATIVE_COLORS.items():
         change = re.sub(rf"\b{word}\b", color, change)
     colors = list(COLOR_PHRASE.finditer(change))

