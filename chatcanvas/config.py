@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     scheduler: str | None = Field(default=None, description="Default scheduler; None keeps the model's own.")
     steps: int | None = Field(default=None, ge=1, description="Default steps; None uses the model's default.")
     guidance_scale: float | None = Field(default=None, ge=0, description="Default guidance; None: the model's.")
+    caption_model: str | None = Field(
+        default=None, description="transformers image-to-text model (repo id or folder, e.g. BLIP) that describes "
+                                  "uploads for models other than the built-in ones; None: uploads get no description.")
 
     llm: str = Field(default="router", description="'router' (offline), 'provider:model', or 'hf:repo/id'.")
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server (vLLM, llama.cpp, LM Studio).")

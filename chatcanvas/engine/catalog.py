@@ -6,12 +6,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image
 
 from chatcanvas.engine.tiny import ensure_tiny, ensure_tiny_ip_adapter, tiny_folder
 from chatcanvas.errors import InvalidInput, UnknownModel
 from chatcanvas.models.shapes import WEIGHTS as SHAPES_WEIGHTS
+
+if TYPE_CHECKING:
+    from chatcanvas.engine.ranges import ModelRange
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
@@ -58,6 +62,11 @@ class BuiltinModel:
     reference_context: Callable[[Image.Image], str] | None = None
     """What a reference picture shows besides the subject ("on a blue background"), in the model's own words. It is
     added to that picture's training prompt, so the LoRA binds the subject, not its surroundings, to the rare token."""
+    describe: Callable[[Image.Image], str] | None = None
+    """What a whole picture shows, as the model's own caption would say it: an upload's prompt, so an edit of it
+    starts from words the model knows."""
+    model_range: Callable[[], ModelRange] | None = None
+    """What the model can draw and at which sizes, where that is less than anything (a closed vocabulary)."""
 
     def is_cached(self, cache_dir: Path) -> bool:
         return (self.folder(cache_dir) / "model_index.json").exists()
@@ -81,6 +90,18 @@ def shapes_surroundings(image: Image.Image) -> str:
     return surroundings(image)
 
 
+def shapes_caption(image: Image.Image) -> str:
+    from chatcanvas.engine.describe import describe_shapes
+
+    return describe_shapes(image)
+
+
+def shapes_model_range() -> ModelRange:
+    from chatcanvas.engine.ranges import shapes_range
+
+    return shapes_range()
+
+
 BUILTIN_MODELS: dict[str, BuiltinModel] = {
     "shapes": BuiltinModel(
         "trained demo model, 64x64: flat shapes in named colors, places and backgrounds", ensure_shapes,
@@ -90,6 +111,7 @@ BUILTIN_MODELS: dict[str, BuiltinModel] = {
         lora_targets=(*DREAMBOOTH_LORA_TARGETS, "proj_in", "proj_out", "ff.net.0.proj", "ff.net.2", "conv1", "conv2"),
         # its captions never say "photo", and each reference's background gets named (the way its captions do)
         instance_prompt="{trigger}", reference_context=shapes_surroundings,
+        describe=shapes_caption, model_range=shapes_model_range,
     ),
     "tiny": BuiltinModel(
         "random weights, 64x64, for tests and smoke runs", ensure_tiny, tiny_folder, steps=4, guidance_scale=5.0,

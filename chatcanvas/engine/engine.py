@@ -8,12 +8,13 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.engine.batching import batch_key, batchable, run_batch
+from chatcanvas.engine.describe import ImageDescriber
 from chatcanvas.engine.jobs import EditRequest, EnrollRequest, GenerateRequest, Job, JobEvent, JobSpec, TrainLoraRequest
 from chatcanvas.engine.lora import train_lora
 from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
@@ -24,6 +25,9 @@ from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.engine.validation import check_request
 from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, JobCancelled, NotFound, QueueFull
 from chatcanvas.store.images import ImageMeta, ImageRecord, ImageStore
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +47,7 @@ class Engine:
         self.store = store or ImageStore.from_settings(self.settings)
         self.registry = registry or PipelineRegistry(self.settings)
         self.queue = FairQueue(self.settings.queue_size)
+        self.describer = ImageDescriber(self.settings, device=self.registry.device)
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._jobs_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -87,6 +92,10 @@ class Engine:
         """Raise `InvalidInput` naming the first bad field; queue nothing."""
         check_request(request, self.settings)
         self.registry.check(request.model or self.default_model)
+
+    def describe(self, image: Image.Image) -> str | None:
+        """What `image` shows in the default model's words (an upload's prompt); None when the model cannot say."""
+        return self.describer.describe(image)
 
     def run(self, request: GenerateRequest, owner: str = "local", conversation: str | None = None,
             timeout: float | None = None) -> list[ImageRecord]:

@@ -9,6 +9,7 @@ from PIL import Image
 
 from chatcanvas.config import Settings
 from chatcanvas.engine.jobs import EditRequest, EnrollRequest, GenerateRequest, TrainLoraRequest
+from chatcanvas.engine.ranges import model_range
 from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.errors import InvalidInput
 
@@ -54,6 +55,7 @@ def check_request(request: GenerateRequest | EnrollRequest | TrainLoraRequest, s
             raise InvalidInput(field, f"must be between 8 and {limit}, got {value}")
         if value % 8:
             raise InvalidInput(field, f"must be a multiple of 8, got {value}")
+    _check_size_for_model(request, request.model or settings.model)
     if request.steps is not None:
         steps = _int("steps", request.steps)
         if not 1 <= steps <= settings.max_steps:
@@ -72,6 +74,24 @@ def check_request(request: GenerateRequest | EnrollRequest | TrainLoraRequest, s
     check_scheduler(request.scheduler)
     if isinstance(request, EditRequest):
         _check_edit(request)
+
+
+def _check_size_for_model(request: GenerateRequest, model: object) -> None:
+    """A model with a range draws near its native size only: far above or below it, refuse rather than draw noise."""
+    drawn = model_range(model) if isinstance(model, str) else None
+    if drawn is None:
+        return
+    native = "x".join(map(str, drawn.native_size))
+    for axis, (field, value) in enumerate((("width", request.width), ("height", request.height))):
+        if value is None:
+            continue
+        if value > drawn.max_size[axis]:
+            bound = "at most " + "x".join(map(str, drawn.max_size))
+        elif value < drawn.min_size[axis]:
+            bound = "at least " + "x".join(map(str, drawn.min_size))
+        else:
+            continue
+        raise InvalidInput(field, f"{model} draws {native} pictures ({bound}); got {value}")
 
 
 def _check_subject_job(request: EnrollRequest | TrainLoraRequest, settings: Settings) -> None:

@@ -121,7 +121,8 @@ class ChatcanvasBot(discord.Client):
             user, conversation = discord_user(interaction.user), conversation_of(interaction.channel_id)
             try:
                 if image is not None:
-                    source = self.agent.store.add_upload(await image.read(), owner=user, conversation=conversation)
+                    source = await asyncio.to_thread(self.agent.store.add_upload, await image.read(), owner=user,
+                                                     conversation=conversation, describe=self.agent.engine.describe)
                 else:
                     source = self.agent.store.latest(user, conversation)
             except ChatCanvasError as exc:
@@ -151,7 +152,9 @@ class ChatcanvasBot(discord.Client):
                     await asyncio.to_thread(service.delete, user, found.id)
                     text = f"Deleted {found.name} and its photos."
                 elif action == "enroll":
-                    uploads = [self.agent.store.add_upload(await p.read(), owner=user) for p in (photo, photo2) if p]
+                    uploads = [await asyncio.to_thread(self.agent.store.add_upload, await p.read(), owner=user,
+                                                       describe=self.agent.engine.describe)
+                               for p in (photo, photo2) if p]
                     text, _ = await self.run_tool(interaction, "register_subject", name=name or "",
                                                   image_ids=[u.id for u in uploads], method=method)
                 else:

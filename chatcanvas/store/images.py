@@ -14,6 +14,7 @@ import json
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -25,6 +26,8 @@ from chatcanvas.store.db import connect
 from chatcanvas.store.uploads import decode_image
 
 Operation = Literal["generate", "edit", "upload", "personalize"]
+Describer = Callable[[Image.Image], str | None]
+"""Says what a picture shows (None: it cannot say)."""
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS images (
@@ -143,20 +146,23 @@ class ImageStore:
         """Check and decode uploaded bytes under this store's limits, without storing them."""
         return decode_image(data, max_bytes=self.max_upload_bytes, max_pixels=self.max_upload_pixels, field=field)
 
-    def add_upload(self, data: bytes, *, owner: str, conversation: str | None = None,
-                   field: str = "image") -> ImageRecord:
+    def add_upload(self, data: bytes, *, owner: str, conversation: str | None = None, field: str = "image",
+                   describe: Describer | None = None) -> ImageRecord:
         """Validate uploaded bytes and store them as an image of operation `upload` (EXIF is not kept)."""
-        return self.add_uploads([data], owner=owner, conversation=conversation, field=field)[0]
+        return self.add_uploads([data], owner=owner, conversation=conversation, field=field, describe=describe)[0]
 
     def add_uploads(self, files: list[bytes], *, owner: str, conversation: str | None = None,
-                    field: str = "images") -> list[ImageRecord]:
-        """Validate every file first, then store them all: one bad file stores none."""
+                    field: str = "images", describe: Describer | None = None) -> list[ImageRecord]:
+        """Validate every file first, then store them all: one bad file stores none.
+
+        `describe` says what each picture shows (the engine's `describe`); that becomes the record's prompt."""
         images = [self.decode(data, field if len(files) == 1 else f"{field}[{index}]")
                   for index, data in enumerate(files)]
+        prompts = [describe(image) if describe is not None else None for image in images]
         return [
-            self.save(image, ImageMeta(owner=owner, conversation=conversation, operation="upload",
+            self.save(image, ImageMeta(owner=owner, conversation=conversation, operation="upload", prompt=prompt,
                                        width=image.width, height=image.height))
-            for image in images
+            for image, prompt in zip(images, prompts, strict=True)
         ]
 
     def delete(self, image_id: str, owner: str) -> None:

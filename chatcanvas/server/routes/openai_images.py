@@ -114,7 +114,7 @@ async def edits(
                                   strength=strength, width=width, height=height, steps=steps, seed=seed, n=n,
                                   model=model_for(model), negative_prompt=negative_prompt)
         state.engine.check(job_request)  # every field checked before anything is stored
-        source = store.add_upload(source_bytes, owner=user.name)
+        source = store.add_upload(source_bytes, owner=user.name, describe=state.engine.describe)
         return dataclasses.replace(job_request, parent_id=source.id)
 
     job_request = await asyncio.to_thread(prepare)

@@ -1,0 +1,106 @@
+"""What a built-in model can draw, in words a person reads, and which words of a prompt it does not know.
+
+A Hub or local model draws anything, so it has no range; a built-in one trained on a closed vocabulary (`shapes`)
+knows only its captions' words, its native size, and how far from that size it still draws something.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from chatcanvas.engine.catalog import BUILTIN_MODELS
+
+FUNCTION_WORDS = frozenset("""
+    a an the this that these those some any another one each every all both either no none
+    of on in at to from with without by for into onto over under above below beside near next behind inside
+    around between against along across within upon off out up down
+    and or but so then than as if also just only very really quite too more most less much many
+    is are was were be been being am it its it's they them their there here where which who what how
+    i me my mine myself you your yours we us our he she him her his
+    can could would will should shall may might must do does did done doing have has had
+    i'd i'm i'll i've you're we're they're it'll that's there's what's let's don't doesn't can't won't isn't
+    make made making draw drew drawn drawing paint painting create creating generate render rendering show give
+    put place get got want wanted need like love let try see keep turn change
+    please pls kindly thanks thank cheers hi hello hey ok okay yes now again
+    picture pictures image images drawing drawings photo photos photograph pic pics illustration painting
+    paintings sketch artwork art scene canvas version
+""".split())
+"""Words that say nothing about what is in the picture: function words, politeness, and the picture itself."""
+
+SPELLINGS = {
+    "colour": "color", "colours": "colors", "coloured": "colored", "centre": "center", "centred": "center",
+    "centered": "center", "grey": "gray", "chequered": "checkered", "checked": "checkered",
+    "checkerboard": "checkered", "stripes": "striped", "stripy": "striped", "upper": "top", "lower": "bottom",
+}
+"""British spellings and near synonyms, mapped to the word a caption would use."""
+
+GENERAL_WORDS = frozenset({"color", "colored", "shape", "side"})
+"""Words every range knows: they name an attribute, not a thing to draw."""
+
+
+@dataclass(frozen=True)
+class ModelRange:
+    """What one model draws: a sentence, three example prompts in its captions' words, its vocabulary, its size."""
+
+    summary: str
+    examples: tuple[str, ...]
+    words: frozenset[str]
+    native_size: tuple[int, int]
+    max_size: tuple[int, int]
+
+    @property
+    def min_size(self) -> tuple[int, int]:
+        """Below half the native size the model has too few latent cells to draw anything."""
+        return self.native_size[0] // 2, self.native_size[1] // 2
+
+    def knows(self, word: str) -> bool:
+        """Whether `word` (lower case) is one of the model's words, after spelling and plural forms."""
+        known = self.words | GENERAL_WORDS
+        word = SPELLINGS.get(word, word)
+        stems = [word[:-3] + "y"] if word.endswith("ies") else []
+        stems += [word[:-2]] if word.endswith("es") else []
+        stems += [word[:-1]] if word.endswith("s") else []
+        return any(SPELLINGS.get(form, form) in known for form in (word, *stems))
+
+    def unknown_words(self, prompt: str) -> list[str]:
+        """The content words of `prompt` the model does not know, in order, each once."""
+        unknown: list[str] = []
+        for word in re.findall(r"[a-z]+(?:'[a-z]+)?", prompt.lower().replace("\u2019", "'")):
+            if word in FUNCTION_WORDS:
+                continue
+            word = word.removesuffix("'s")
+            if word in FUNCTION_WORDS or self.knows(word) or word in unknown:
+                continue
+            unknown.append(word)
+        return unknown
+
+
+def _listed(items: list[str], last: str = "or") -> str:
+    return f"{', '.join(items[:-1])} {last} {items[-1]}" if len(items) > 1 else items[0]
+
+
+@functools.cache
+def shapes_range() -> ModelRange:
+    """The `shapes` model's range, from the dataset's own lists (what its training captions can say)."""
+    from chatcanvas.models.shapes import scenes
+
+    examples = (
+        scenes.Scene((scenes.Thing("circle", "red", "big", "center"),), scenes.Background("blue")),
+        scenes.Scene((scenes.Thing("star", "yellow", "small", "top left"),), scenes.Background("purple")),
+        scenes.Scene((scenes.Thing("square", "white", "medium", "right"),),
+                     scenes.Background("green", "striped", "black")),
+    )
+    summary = (f"flat shapes ({', '.join(scenes.SHAPES)}) in {len(scenes.COLORS)} colors ({', '.join(scenes.COLORS)}), "
+               f"{_listed(list(scenes.SIZES))}, in the center, a side or a corner, on "
+               f"{_listed(list(scenes.PATTERNS))} backgrounds, at {scenes.SIZE}x{scenes.SIZE}")
+    return ModelRange(summary=summary, examples=tuple(scenes.describe(scene) for scene in examples),
+                      words=frozenset(scenes.vocabulary()), native_size=(scenes.SIZE, scenes.SIZE),
+                      max_size=(2 * scenes.SIZE, 2 * scenes.SIZE))
+
+
+def model_range(model_id: str) -> ModelRange | None:
+    """The range of a built-in model that has one; None for the others (Hub and local models draw anything)."""
+    builtin = BUILTIN_MODELS.get(model_id)
+    return builtin.model_range() if builtin is not None and builtin.model_range is not None else None
