@@ -293,6 +293,15 @@ def chat_reply(text: str, facts: Any) -> str:
     if message.has("thanks", "thank", "great", "awesome", "perfect", "love", "lovely", "nice", "cool", "beautiful",
                    "amazing") and not message.text.endswith("?"):
         return "You're welcome! Ask for another picture, a change, or \"undo\" any time."
+    current = next((i for i in facts.extras.get("images") or [] if i["id"] == facts.current_image_id), None)
+    asked = re.search(r"\b(seed|prompt|model)\b", message.text)
+    if current and asked and message.text.endswith("?"):
+        model = facts.extras.get("model_range", {}).get("name") or "the current"
+        about = {"seed": f"The current picture's seed is {current.get('seed')}: the same seed and prompt give the "
+                         "same picture.",
+                 "prompt": f"The current picture's prompt is \"{current.get('prompt') or '(an upload)'}\".",
+                 "model": f"Pictures here are drawn by the {model} model."}
+        return about[asked.group(1)]
     if re.search(r"\b(?:how\s+(?:do|can|should)\s+i|tips?|teach)\b.*\b(?:draw|paint|sketch)\b", message.text):
         subject = re.sub(r"^.*?\b(?:draw|paint|sketch)\b\s*", "", message.text).strip(" ?.!")
         offer = f" I can draw it for you: say \"draw {subject}\"." if subject else ""

@@ -200,6 +200,7 @@ def is_question(message: Words) -> bool:
 
 
 _SELF_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i'll|we'll|i've|we've|i'd|my\s+\w+|our\s+\w+|hope|hoping|sending|"
+                           r"you're|you\s+are|you've|you\s+rock|you\s+did|"
                            r"going|showing|printing|using|sharing)\b")
 _PRAISE = re.compile(r"^(?:perfect|great|awesome|lovely|beautiful|nice|cool|wonderful|splendid|amazing|excellent|"
                      r"fantastic|brilliant|gorgeous|stunning|love\s+(?:it|this|that)|that's\s+(?:it|the\s+one|perfect|"
@@ -221,7 +222,8 @@ def is_aside(sentence: str) -> bool:
         return True
     if _FRAMED_SELF.match(said):
         return False
-    if re.search(r"\b(?:first|second|third|fourth|last|going\s+with|go\s+with|back\s+to)\b", said):
+    if re.search(r"\b(?:first|second|third|fourth|last|going\s+with|go\s+with|back\s+to|better|nicer|earlier|"
+                 r"previous|original|before|again|other\s+one)\b", said):
         return False  # "we're going with the first of the two": a choice
     return bool(_SELF_SUBJECT.match(said))
 

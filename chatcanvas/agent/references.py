@@ -36,7 +36,7 @@ UNDO = re.compile(
     _IMAGE_NOUN + r"\s+(?:was|is|looked)\s+(?:better|nicer)|(?:i|we)\s+(?:liked|preferred|prefer|like)\s+"
     r"(?:it|that|the\s+(?:previous|last|old|other|earlier)(?:\s+" + _IMAGE_NOUN + r")?)\s*(?:better\s+)?"
     r"(?:before|more)?|restore(?:\s+(?:the\s+)?(?:previous|last)(?:\s+" + _IMAGE_NOUN + r")?)?|"
-    r"(?:the\s+)?one\s+before(?:\s+(?:that|this|it))?|(?:bring|put)\s+back\s+the\s+(?:previous|last|old)(?:\s+" +
+    r"(?:the\s+)?one\s+before(?:\s+(?:that|this|it))?|(?:the\s+)?other\s+(?:one|version)|(?:bring|put)\s+back\s+the\s+(?:previous|last|old)(?:\s+" +
     _IMAGE_NOUN + r")?|ctrl\s*\+?\s*z|nope,?\s+undo|revert\s+to\s+(?:the\s+)?(?:previous|last)(?:\s+" +
     _IMAGE_NOUN + r")?)(?:\s+(?:please|pls|thanks|then|again|instead))*$", re.I)
 _PICK = (r"^(?:(?:i\s+)?(?:think\s+)?(?:i\s+)?(?:want|like|love|prefer|pick|choose|select|take|'ll\s+take|will\s+take|"
@@ -100,7 +100,8 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     if not images:
         return None
     said = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
-    said = re.sub(r"^(?:hmm+|hm+|ok(?:ay)?|actually|no|nah|ugh|meh|wait|oh|um+)[,.!\s]+", "", said).strip()
+    said = re.sub(r"^(?:(?:hmm+|hm+|ok(?:ay)?|actually|no|nope|nah|ugh|meh|wait|oh|um+|honestly|tbh|yeah)[,.!\s]+)+", "",
+                  said).strip()
     current = next((image for image in images if image.id == current_id), images[-1])
     if UNDO.match(said):
         return _before(current, images)
@@ -117,10 +118,11 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
 
 _CUE = re.compile(r"\b(?:go(?:ing)?\s+back|back\s+to|revert|return\s+to|(?:was|were|is|looked|looks|felt)\s+(?:better|"
                   r"nicer|best|the\s+best|stronger)|converts?\s+better|again|use\s+that|the\s+[\w-]+\s+(?:one|version)|"
-                  r"prev|original|go\s+with)\b")
+                  r"prev|original|go\s+with)\b|\b(?:liked|preferred|prefer|like)\b.*\b(?:better|more)\b")
 _PICK_WORDS = frozenset(
     "go going goes back to revert return use using let's lets us we we're i i'll i'd i'm with the a an one ones "
     "version versions picture pictures image images pic pics option options take pick choose select like love "
+    "liked loved preferred enjoyed "
     "prefer want keep was were is are looked looks better best nicer nice strongest stronger favorite favourite "
     "winner converts convert again please that this it of two three four five them those these see show me could "
     "can may have get actually hmm nah tbh honestly think one's s really much more so very and then just "

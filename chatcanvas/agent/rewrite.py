@@ -82,6 +82,7 @@ def draw_prompt(text: str) -> str | None:
     "can I get a watercolor of a fox" -> "a watercolor of a fox"; "depict a robot chef cooking pancakes" ->
     "a robot chef cooking pancakes"; "sketch a bicycle" -> "a sketch of a bicycle".
     """
+    original = text
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     _, text = lang.strip_frame(text)
     text, medium = _strip_making_verb(text)
@@ -92,7 +93,7 @@ def draw_prompt(text: str) -> str | None:
         return None
     if medium and not re.match(rf"^(?:an?\s+|the\s+)?(?:\w+\s+)?{_STYLE_NOUN}", text):
         text = f"{medium} {text}"
-    return _fix_articles(text)
+    return restore_case(_fix_articles(text), original)
 
 
 def _strip_making_verb(text: str) -> tuple[str, str | None]:
@@ -140,7 +141,20 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     base = current.strip().rstrip(".") if current else UNDESCRIBED
     for change in changes:
         base = apply_change(base, change)
-    return _fix_articles(re.sub(r"\s+", " ", base).strip(" ,"))
+    return restore_case(_fix_articles(re.sub(r"\s+", " ", base).strip(" ,")), instruction)
+
+
+def restore_case(prompt: str, said: str) -> str:
+    """Names keep the capitals the user typed ("Rex surfing", "Eiffel Tower"); reading lower-cased them."""
+    capitals = {word.lower(): word for word in re.findall(r"[A-Za-z][\w'-]*", said)
+                if word[0].isupper() and word.lower() not in _PLAIN_WORDS}
+    if not capitals:
+        return prompt
+    return re.sub(r"[A-Za-z][\w'-]*", lambda m: capitals.get(m.group(0), m.group(0)), prompt)
+
+
+_PLAIN_WORDS = frozenset("a an the i and on in of with to at can could please draw make show give now hey hi ok so "
+                         "would will let's lets what how".split())
 
 
 def edit_instruction(text: str) -> str:
@@ -150,6 +164,7 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:she|he|they|we|i|the client|my \w+)\s+(?:wants?|needs?|would like|'d like|prefers?)\s+"
                   r"(?=it\b|this\b|that\b|the\b|them\b)", "make ", text)
     text = re.sub(r"^make\s+(the\s+\w+|it|this|them)\s+to\s+be\s+", r"make \1 ", text)
+    text = re.sub(r"^(it|this|that|them)\s+(?=\w+er\b|more\b|less\b|a\s+bit\b)", r"make \1 ", text)
     text = re.sub(r"^(?:make|have)\s+(the\s+\w+)\s+to\s+be\s+", r"make \1 ", text)
     text = re.sub(r"^(?:it|this|that|everything)\s+(?:should|could|must|needs to|has to|ought to)\s+(?:be|look)\s+",
                   "make it ", text)

@@ -45,17 +45,23 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
         return None
     match = _INTRO.match(intents.clean(text))
     if not match:
-        return None
+        return _loose_introduction(text)
     who = match.group("who").strip()
+    who = re.sub(r"^(?:of|about)\s+", "", who, flags=re.I)
     if re.match(r"^(?:(?:my|a|an|the|this|some|our)\s+)?(?:\w+\s+)?(?:photo|picture|pic|image|drawing|sketch|shot|snap|"
                 r"file|upload)s?$", who, re.I):
         return None  # "here is my picture": an upload, not an introduction
     if len(who.split()) > 6 or (re.match(r"^(?:an?|the|some|this|that)\b", who, re.I)
                                 and not re.search(r"\b[A-Z]", who)):
         return None  # "a test tile from our set": a picture, not someone with a name
+    if re.fullmatch(r"(?:my|our)\s+(?:face|selfies?|self)", who, re.I):
+        return "me", []
     if "," in who:
-        name, _, alias = who.partition(",")
-        return name.strip(), [alias.strip()] if alias.strip() else []
+        name, _, alias = (part.strip() for part in who.partition(","))
+        if name.lower() in ("him", "her", "them", "it", "this", "these") or re.match(r"^(?:my|our)\b", name, re.I):
+            name, alias = re.sub(r"^(?:he's|she's|it's|they're|this\s+is)\s+", "", alias, flags=re.I), name
+            alias = "" if alias.lower() in ("him", "her", "them", "it", "this", "these") else alias.lower()
+        return name, [alias] if alias else []
     who = re.sub(r"^(?:the\s+)?(?:photos?|pictures?)\s+of\s+", "", who, flags=re.I)
     words = who.split()
     if words[0].lower() in ("my", "our") and len(words) >= 3 and words[-1][0].isupper():
@@ -63,6 +69,35 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if words[0].lower() in ("my", "our") and len(words) >= 3 and words[-2].lower() in ("named", "called"):
         return words[-1], [" ".join(words[:-2]).lower()]
     return (who.lower() if who.lower() in ("me", "myself", "us") else who), []
+
+
+_SELF = re.compile(r"\b(?:me|myself|my\s+face|my\s+selfies?|i'm|i\s+am|of\s+me)\b", re.I)
+_KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z]+\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|\s+[A-Z]|\s+(?:named|called|is|'s)\b))")
+
+
+def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
+    """Photos with a name somewhere in the words: "my corgi biscuit", "Luna (my cat)", "remember him, he's Rocky"."""
+    said = intents.clean(text)
+    tokens = re.findall(r"[A-Za-z][\w'-]*", said)
+    names = [w for i, w in enumerate(tokens) if w[0].isupper() and w not in ("I", "I'm", "I'd", "OK", "Ok")
+             and (i > 0 or len(tokens) > 1 and not w.lower() in _OPENERS)]
+    after = re.search(r"\b(?:he's|she's|it's|named|called|name's|this\s+is|that's)\s+([A-Za-z][\w-]*)\s*$", said, re.I)
+    kin = _KIN.search(said)
+    if names:
+        name = re.sub(r"'s$", "", names[-1])
+    elif after:
+        name = after.group(1)
+    elif kin and len(tokens) > len(kin.group(0).split()):
+        name = tokens[-1]
+    elif _SELF.search(said):
+        return "me", []
+    else:
+        return None
+    alias = kin.group(0).lower() if kin and name.lower() not in kin.group(0).lower() else None
+    return name, [alias] if alias else []
+
+
+_OPENERS = frozenset("this these that those here meet my our remember save learn photos pics pictures please".split())
 
 
 def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
