@@ -15,10 +15,11 @@ from tests.conftest import CACHE_DIR
 from tests.test_cli import chatcanvas
 
 
-def test_demo_draws_edits_and_personalizes_on_shapes_and_writes_an_html_transcript(tmp_path):
+def test_demo_draws_edits_and_personalizes_on_shapes_and_writes_an_html_transcript(tmp_path, monkeypatch):
     from chatcanvas.eval.reading import read
-    from chatcanvas.store import read_parameters
+    from chatcanvas.store import SubjectStore, read_parameters
 
+    monkeypatch.setenv("CHATCANVAS_PROGRESS", "1")  # the bars are drawn on a terminal; here they are asked for
     done = chatcanvas("demo", "--out", "demo", cwd=tmp_path, data_dir=tmp_path / "unused")
     assert done.returncode == 0, done.stderr
     transcript = (tmp_path / "demo" / "transcript.html").read_text()
@@ -30,12 +31,25 @@ def test_demo_draws_edits_and_personalizes_on_shapes_and_writes_an_html_transcri
     for name in ("generate_image", "edit_image", "register_subject", "generate_with_subject", "what can you do?"):
         assert name in transcript
     assert "you> this is my ring Halo [4 pictures attached]" in done.stdout
+    assert re.search(r"learning Halo:.*\| *[1-9]\d*/200", done.stderr)  # the training's steps, shown as they go
+    assert "learned Halo: 200 of 200 training steps" in done.stdout
     drawn, green, yellow, sparkle = (tmp_path / image for image in images)
     assert (read(Image.open(drawn)).color, read(Image.open(drawn)).background) == ("red", "blue")
     assert (read(Image.open(green)).color, read(Image.open(green)).background) == ("green", "blue")
     assert (read(Image.open(yellow)).color, read(Image.open(yellow)).background) == ("green", "yellow")
     assert read_parameters(sparkle)["subject_method"] == "lora"
     assert Image.open(tmp_path / "demo" / "strip.png").size == (4 * 192 + 3 * 8, 192)
+
+    # again in the same folder: the demo plays afresh (a short training keeps this cheap)
+    monkeypatch.setenv("CHATCANVAS_LORA_STEPS", "8")
+    again = chatcanvas("demo", "--out", "demo", cwd=tmp_path, data_dir=tmp_path / "unused")
+    assert again.returncode == 0, again.stderr
+    transcript = (tmp_path / "demo" / "transcript.html").read_text()
+    assert "couldn&#x27;t" not in transcript and "Learning Halo" in transcript
+    assert "learned Halo: 8 of 8 training steps" in again.stdout and re.search(r"learning Halo:.*\| *8/8", again.stderr)
+    assert len(re.findall(r"image: (\S+\.png)", again.stdout)) == 4
+    [subject] = SubjectStore(tmp_path / "demo" / "data").list_subjects("demo")  # the first run's is erased
+    assert subject.status == "ready"
 
 
 def test_chat_through_stdin_draws_edits_and_edits_an_attached_photo(tmp_path):

@@ -11,6 +11,7 @@ import httpx
 from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamablehttp_client
+from mcp.shared.memory import create_connected_server_and_client_session
 from PIL import Image
 
 from tests.conftest import CACHE_DIR, KEYS, png_bytes
@@ -81,6 +82,40 @@ async def test_langchain_mcp_adapters_load_and_call_our_tools(live):
     text = result if isinstance(result, str) else str(result)
     assert "Generated image" in text
     assert server.state.store.list_images("bob")[0].prompt == "a green frog"
+
+
+async def test_every_tool_parameter_is_described_and_select_image_makes_an_earlier_image_current(settings):
+    from chatcanvas.agent import ImageAgent
+    from chatcanvas.server.mcp import create_mcp_server
+    from chatcanvas.tools import ToolBox
+
+    agent = ImageAgent.create(llm="router", settings=settings)
+    try:
+        async with create_connected_server_and_client_session(create_mcp_server(agent)) as session:
+            tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+            assert "select_image" in tools
+            undescribed = [f"{tool.name}.{name}" for tool in tools.values()
+                           for name, schema in tool.inputSchema["properties"].items()
+                           if not str(schema.get("description", "")).strip()]
+            assert not undescribed
+            agent_tools = ToolBox(agent.subjects, "local", "mcp").tools  # shared parameters: the agent's words
+            assert tools["edit_image"].inputSchema["properties"]["strength"]["description"] == (
+                agent_tools["edit_image"].args["strength"]["description"])
+
+            def made(result) -> str:
+                assert not result.isError, result.content
+                return result.content[-1].text.split(" image: ")[1].split(" ")[0]
+
+            first = made(await session.call_tool("generate_image", {"prompt": "a red fox", "seed": 1, "steps": 2}))
+            made(await session.call_tool("generate_image", {"prompt": "a grey owl", "seed": 2, "steps": 2}))
+            selected = await session.call_tool("select_image", {"image_id": first})
+            assert not selected.isError and f"The current image is now {first}" in selected.content[0].text
+            edited = made(await session.call_tool("edit_image", {"prompt": "a blue fox"}))
+            assert agent.store.get(edited, "local").parent_id == first  # the selected image, not the latest
+            elsewhere = await session.call_tool("select_image", {"image_id": first, "conversation": "other"})
+            assert elsewhere.isError and "not an image of this conversation" in elsewhere.content[0].text
+    finally:
+        agent.close()
 
 
 def test_the_mcp_command_is_documented():

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
+import os
 import queue
 import shutil
 import signal
 import sys
 import threading
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -18,6 +20,7 @@ from chatcanvas.errors import ChatCanvasError
 
 if TYPE_CHECKING:
     from chatcanvas.agent import ImageAgent, Reply
+    from chatcanvas.engine import JobEvent
     from chatcanvas.store import ImageRecord
 
 LlmOpt = Annotated[Optional[str], typer.Option("--llm", help="router (offline), provider:model, or hf:org/model.")]
@@ -32,6 +35,9 @@ DEMO_SCRIPT = (
     "what can you do?",
 )
 DEMO_SUBJECT_TURN = 3
+DEMO_USER = "demo"
+DEMO_LORA_STEPS = 200
+"""The demo subject's training steps on `shapes` (its catalog default is 400): half the wait, still recognisable."""
 
 
 def demo_subject_pictures() -> list[bytes]:
@@ -159,6 +165,10 @@ def chat(
             typer.echo(f"chatcanvas> {reply.text}")
             for path in save_images(reply.images, out_dir):
                 typer.echo(f"  image: {path}")
+            if not reply.images and any(c["name"] == "select_image" for c in reply.tool_calls):
+                current = agent.current_image(user, conversation)
+                for path in save_images([current] if current else [], out_dir):
+                    typer.echo(f"  current image: {path}")
     finally:
         agent.close()
 
@@ -171,24 +181,25 @@ def demo(
     llm: LlmOpt = None,
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Run a short scripted image conversation offline and write an HTML transcript with the pictures inline."""
-    agent = open_agent(model, llm, None, data_dir or out / "data")
+    """Run a short scripted image conversation offline and write an HTML transcript with the pictures inline.
+
+    Each run plays the demo afresh: a new conversation, and the subject learned again (an earlier run's is erased).
+    """
+    agent = open_demo_agent(model, llm, data_dir or out / "data")
     turns: list[tuple[str, Reply]] = []
     try:
+        conversation = start_afresh(agent)
         for number, message in enumerate(DEMO_SCRIPT):
             attached = demo_subject_pictures() if number == DEMO_SUBJECT_TURN else []
             shown = message + (f" [{len(attached)} pictures attached]" if attached else "")
             typer.echo(f"you> {shown}")
-            reply = agent.chat(message, attached, user="demo", conversation="demo")
-            for subject in agent.subjects.subjects.list_subjects("demo"):  # a LoRA subject learns in the background
-                job = agent.subjects.job(subject.id)
-                if job is not None:
-                    job.wait()
+            reply = run_turn(agent, message, attached, DEMO_USER, conversation)
             paths = save_images(reply.images, out / "images")
             typer.echo(f"chatcanvas> {reply.text}")
             for path in paths:
                 typer.echo(f"  image: {path}")
             turns.append((shown, reply))
+            wait_for_learning(agent)
         model_name = agent.settings.model
     finally:
         agent.close()
@@ -198,6 +209,59 @@ def demo(
     strip = contact_strip([record.path for _, reply in turns for record in reply.images], out / "strip.png")
     if strip is not None:
         typer.echo(f"all pictures: {strip}")
+
+
+def open_demo_agent(model: str | None, llm: str | None, data_dir: Path) -> ImageAgent:
+    """The demo's agent. On `shapes` its subject trains `DEMO_LORA_STEPS` unless CHATCANVAS_LORA_STEPS says
+    otherwise, and the models run on one CPU thread unless OMP_NUM_THREADS does: a second thread gains little on
+    64x64 pictures, and where the cores are shared with other work it slows the LoRA training many times over."""
+    quiet_libraries()
+    import torch
+
+    from chatcanvas.agent import ImageAgent
+
+    settings = settings_with(model, data_dir)
+    updates: dict[str, object] = {"llm": llm} if llm else {}
+    if settings.model == "shapes" and settings.lora_steps is None:
+        updates["lora_steps"] = DEMO_LORA_STEPS
+    if "OMP_NUM_THREADS" not in os.environ:
+        torch.set_num_threads(1)
+    return ImageAgent.create(settings=settings.model_copy(update=updates))
+
+
+def start_afresh(agent: ImageAgent) -> str:
+    """Erase the demo user's subjects from an earlier run in this data folder (their names would be taken) and
+    name a new conversation for this run."""
+    for subject in agent.subjects.subjects.list_subjects(DEMO_USER):
+        agent.subjects.delete(DEMO_USER, subject.id)
+    return f"demo-{uuid.uuid4().hex[:8]}"
+
+
+def wait_for_learning(agent: ImageAgent) -> None:
+    """Wait for the demo user's subjects still being learned (a LoRA trains in the background), with a step bar
+    ("learning Halo: 35%|...| 140/400"); Ctrl-C stops the training."""
+    from chatcanvas.engine import JobStatus
+
+    for subject in agent.subjects.subjects.list_subjects(DEMO_USER):
+        job = agent.subjects.job(subject.id)
+        if job is None or job.done:
+            continue
+        events: queue.SimpleQueue[JobEvent] = queue.SimpleQueue()
+        job.subscribe(events.put)
+        bar = progress_bar(f"learning {subject.name}", job.total)
+        try:
+            while not (event := events.get()).status.finished:
+                if event.total and bar.total != event.total:
+                    bar.reset(total=event.total)
+                bar.n = event.step
+                bar.refresh()
+        except KeyboardInterrupt:
+            agent.engine.cancel(job)
+            raise
+        finally:
+            bar.close()
+        learned = "learned" if event.status is JobStatus.SUCCEEDED else f"could not learn ({job.error})"
+        typer.echo(f"  {learned} {subject.name}: {job.step} of {job.total} training steps")
 
 
 def contact_strip(paths: list[Path], target: Path, height: int = 192) -> Path | None:
@@ -222,7 +286,8 @@ def render_transcript(turns: list[tuple[str, Reply]], model: str) -> str:
     rows = []
     for message, reply in turns:
         rows.append(f'<div class="you"><b>you</b> {html.escape(message)}</div>')
-        calls = "".join(f"<code>{html.escape(c['name'])}({html.escape(str(c['args']))})</code>" for c in reply.tool_calls)
+        calls = "".join(f"<code>{html.escape(c['name'])}({html.escape(str(c['args']))})</code>"
+                        for c in reply.tool_calls)
         images = "".join(
             f'<figure><img src="images/{r.id}.png" width="{max(r.width, 192)}" alt="{html.escape(r.prompt or "")}">'
             f"<figcaption>{html.escape(r.prompt or '')}<br>seed {r.seed}"
