@@ -118,7 +118,9 @@ def _tool_results(messages: list[BaseMessage]) -> list[ToolMessage]:
 
 def _range_note(text: str, facts: TurnFacts) -> str:
     """What the model could not draw of the request, said after the picture."""
-    unknown = intents.unknown_words(text, facts)
+    names = {w.lower() for subject in facts.extras.get("subjects", [])
+             for label in (subject["name"], *subject["aliases"]) for w in label.split()}
+    unknown = [w for w in intents.unknown_words(text, facts) if w.lower() not in names]
     model = facts.extras.get("model_range") or {}
     if not unknown:
         return ""
