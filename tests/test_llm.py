@@ -88,7 +88,7 @@ def test_an_openai_compatible_server_drives_the_agent(settings):
     first, second = FakeOpenAI.requests
     assert first["model"] == "local-model"
     assert {tool["function"]["name"] for tool in first["tools"]} == {
-        "generate_image", "edit_image", "register_subject", "generate_with_subject"}
+        "generate_image", "edit_image", "select_image", "register_subject", "generate_with_subject"}
     assert "runtime" not in json.dumps(first["tools"])
     assert first["messages"][0]["role"] == "system" and "no image in this conversation yet" in first["messages"][0][
         "content"]
