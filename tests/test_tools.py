@@ -21,7 +21,7 @@ def shared_tools():
 
     engine = Engine(Settings(data_dir=tempfile.mkdtemp(prefix="chatcanvas-tools-"), cache_dir=CACHE_DIR,
                              model="tiny"))
-    generate, edit = create_image_tools(engine)
+    generate, edit, _select = create_image_tools(engine)
     generate.invoke({"prompt": "a first picture to edit", "seed": 1})
     return {"generate_image": generate, "edit_image": edit}
 
