@@ -26,6 +26,17 @@ def settings(tmp_path):
 
 
 @pytest.fixture
+def one_torch_thread():
+    """One torch thread: on a small shared machine the tiny models' work is too small to split."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture
 def engine(settings):
     from chatcanvas.engine import Engine
 

@@ -30,16 +30,6 @@ def chatcanvas(*args: str, cwd: Path) -> subprocess.CompletedProcess:
                           timeout=600)
 
 
-@pytest.fixture
-def one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_the_router_on_the_mini_suite_is_judged_turn_by_turn(settings, one_torch_thread):
     report = run_suite(load_conversations(path=MINI), llm="router", settings=settings)
     categories = report.categories

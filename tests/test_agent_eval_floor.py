@@ -14,16 +14,6 @@ OVERALL_FLOOR = {"decision": 72.0, "fidelity": 78.0}
 CATEGORY_FLOOR = 45.0
 
 
-@pytest.fixture
-def one_torch_thread():
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def test_the_router_on_the_held_out_conversations(settings, one_torch_thread):
     report = run_suite(load_conversations("test"), llm="router", data_dir=settings.data_dir / "eval",
                        settings=settings)

@@ -225,7 +225,7 @@ def _swap(base: str, change: str) -> str | None:
             if match.re.pattern in patterns[:2] and change.split()[0] in ("change", "turn", "make"):
                 return None  # "turn it into a watercolor": a style, handled below
             return f"{base}, with {new}"
-        return base[:found[0]] + _match_plural(base[found[0]:found[1]], new) + base[found[1]:]
+        return base[:found[0]] + new + base[found[1]:]
     return None
 
 
@@ -263,10 +263,6 @@ def _forms(word: str) -> list[str]:
     else:
         forms.extend([word + "s", word + "es"])
     return forms
-
-
-def _match_plural(old: str, new: str) -> str:
-    return new
 
 
 def _remove(base: str, change: str) -> str | None:
@@ -474,5 +470,4 @@ UNDESCRIBED = "a picture"
 def _fix_articles(text: str) -> str:
     """ "a orange" -> "an orange", "an red" -> "a red" after a rewrite put a new word behind an article."""
     text = re.sub(r"\b([Aa])\s+(?=[aeiou]\w)", r"\1n ", text)
-    text = re.sub(r"\b([Aa])n\s+(?=[b-df-hj-np-tv-z]\w)", r"\1 ", text)
-    return re.sub(r"\b([Aa])n\s+(?=(?:uni|use|eu|one\b|hour))", lambda m: m.group(0), text)
+    return re.sub(r"\b([Aa])n\s+(?=[b-df-hj-np-tv-z]\w)", r"\1 ", text)
