@@ -3,7 +3,6 @@ It must stay above a floor, per category and overall, so a change that makes the
 
 from __future__ import annotations
 
-import pytest
 
 from chatcanvas.eval.agent import format_report, load_conversations, run_suite
 
