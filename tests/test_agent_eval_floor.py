@@ -3,7 +3,6 @@ It must stay above a floor, per category and overall, so a change that makes the
 
 from __future__ import annotations
 
-
 from chatcanvas.eval.agent import format_report, load_conversations, run_suite
 
 # A few points under the router's measured scores on this half (79% decisions, 84% fidelity, the weakest category
