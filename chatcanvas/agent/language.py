@@ -80,7 +80,7 @@ SMALL_TALK = frozenset(
     "exactly indeed alright right got great work done well much appreciated appreciate thank's a lot lots bunch "
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
     "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
-    "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks".split())
+    "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks worries problem".split())
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
     r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|see\s+you|later|quit|exit)\b", re.I)
@@ -123,6 +123,9 @@ def _fix_slip(word: str) -> str:
     """A typo of a key word ("bakground", "purpel", "drwa") read as that word; real words are left alone."""
     if len(word) < 4 or not word.isalpha() or word in KEY_WORDS or pos_of(word):
         return word
+    if re.search(r"(\w)\1\1", word):  # "hiii", "sooo cool", "pleaseee"
+        double = re.sub(r"(\w)\1+", r"\1\1", word)
+        return double if pos_of(double) or double in SMALL_TALK else _fix_slip(re.sub(r"(\w)\1+", r"\1", word))
     for key in KEY_WORDS:
         if abs(len(key) - len(word)) <= 1 and _one_edit(word, key):
             return key
@@ -199,9 +202,9 @@ def is_question(message: Words) -> bool:
     return bool(message.tokens) and (message.tokens[0] in WH_WORDS or message.tokens[0] in AUX_WORDS)
 
 
-_SELF_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i'll|we'll|i've|we've|i'd|my\s+\w+|our\s+\w+|hope|hoping|sending|"
-                           r"you're|you\s+are|you've|you\s+rock|you\s+did|"
-                           r"going|showing|printing|using|sharing)\b")
+_SELF_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i'll|we'll|i've|we've|i'd|hope|hoping|sending|"
+                           r"you're|you\s+are|you've|you\s+rock|you\s+did|(?:just\s+)?wanted\s+to\s+(?:say|tell|"
+                           r"let|thank|ask))\b")
 _PRAISE = re.compile(r"^(?:perfect|great|awesome|lovely|beautiful|nice|cool|wonderful|splendid|amazing|excellent|"
                      r"fantastic|brilliant|gorgeous|stunning|love\s+(?:it|this|that)|that's\s+(?:it|the\s+one|perfect|"
                      r"great|all|exactly)|it's\s+(?:perfect|great|beautiful|lovely|wonderful|amazing|exactly)|"
@@ -217,27 +220,122 @@ def sentences(text: str) -> list[str]:
 def is_aside(sentence: str) -> bool:
     """Talk around a request, not the request: thanks, praise, "I have a restaurant", "hope you're well"."""
     said = normalize(sentence)
+    said = re.sub(r"^(?:(?:haha+|hah|lol|wow|oh|ooh|ok|okay|hmm+|aw+|omg|yes|yeah)[,!.\s]+)+", "", said)
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True
     if _FRAMED_SELF.match(said):
         return False
     if re.search(r"\b(?:first|second|third|fourth|last|going\s+with|go\s+with|back\s+to|better|nicer|earlier|"
-                 r"previous|original|before|again|other\s+one)\b", said):
+                 r"previous|original|again|other\s+one)\b", said):
         return False  # "we're going with the first of the two": a choice
-    return bool(_SELF_SUBJECT.match(said))
+    return bool(_SELF_SUBJECT.match(said)) or is_comment(message.tokens)
+
+
+_PRONOUN_SUBJECTS = frozenset("i we you he she they it that this these those everyone everybody".split())
+_CONTRACTED = frozenset("i'm we're you're he's she's it's that's they're i've we've you've they've i'll we'll you'll "
+                        "he'll she'll they'll it'll i'd we'd he'd she'd they'd".split())
+_FINITE = frozenset("is are was were am will would does did do has have had can could gonna isn't aren't wasn't "
+                    "weren't won't doesn't don't didn't hasn't haven't can't couldn't".split())
+_ADVERBS = frozenset("really so just genuinely totally actually definitely also still probably truly honestly "
+                     "absolutely literally always never all kinda quite very even sure surely".split())
+_PEOPLE_DETERMINERS = frozenset("my our your his her their".split())
+# what people do about a picture rather than in it: the verbs of a comment on "the client will love this"
+_REACTION_VERBS = frozenset("love like hate adore enjoy say think know laugh cry smile lose appreciate print post share "
+                            "use frame hang send remember believe agree approve sound seem want need".split())
+# what makes a statement a request all the same: "it should be green", "she wants it pink", "the sky is too dark"
+_CHANGE_CUE = re.compile(r"\b(?:too|should|shouldn't|must|needs?|has\s+to|have\s+to|ought|could\s+use|would\s+look|"
+                         r"would\s+be\s+(?:better|nicer|cooler)|wants?|'d\s+(?:like|love|prefer)|would\s+(?:like|love|"
+                         r"prefer)|prefer|rather|instead|enough|more|less|bigger|smaller|missing|wrong)\b")
+
+
+def is_comment(tokens: tuple[str, ...]) -> bool:
+    """A statement about the picture or the people around it, not a request: "he looks so proud", "my kids are
+    gonna lose it", "the client will love this", "that is genuinely beautiful", "printing it now".
+
+    Read from its structure: a subject (a pronoun, "my brother", "the kids") followed by a finite verb, or a
+    gerund acting on "it"; unless it still asks for a change ("it should be green", "she wants it pink")."""
+    if len(tokens) < 2:
+        return False
+    text = " ".join(tokens)
+    if _CHANGE_CUE.search(text):
+        return False
+    first = tokens[0]
+    if first.endswith("ing") and "VERB" in pos_of(first) and tokens[1] in ("it", "this", "that", "them", "these"):
+        return True  # "printing it now", "posting this tomorrow"
+    if tokens[:2] == ("going", "to") and len(tokens) > 3 and can_be_verb(tokens[2]) and tokens[3] in PRONOUNS:
+        return True  # "gonna use it for my campaign"
+    if first in _CONTRACTED:
+        negated = any(t.endswith("n't") or t in ("not", "no") for t in tokens)
+        return not (negated and first not in ("i'm", "we're", "i've", "we've", "i'll", "we'll", "i'd", "we'd"))
+    if first == "you" and tokens[1] in ("can", "could", "would", "will", "might", "may"):
+        return False  # "you could make it red": a suggestion
+    if first in _PRONOUN_SUBJECTS:
+        return _finite_at(tokens, 1, plural=first not in ("he", "she", "it", "that", "this"), any_verb=True,
+                          subject=first)
+    if first in _PEOPLE_DETERMINERS or first == "the":
+        for head in (2, 3):
+            if head < len(tokens) and _finite_at(tokens, head, plural=tokens[head - 1].endswith("s"),
+                                                 any_verb=first != "the", subject=first):
+                return all("NOUN" in pos_of(t) or "ADJ" in pos_of(t) for t in tokens[1:head])
+    return False
+
+
+def _finite_at(tokens: tuple[str, ...], at: int, plural: bool, any_verb: bool, subject: str) -> bool:
+    """A finite verb at tokens[at] (adverbs skipped): "is", "will", "says", "loved"; a base form after a plural."""
+    while at < len(tokens) and tokens[at] in _ADVERBS:
+        at += 1
+    if at >= len(tokens):
+        return False
+    word = tokens[at]
+    if word in _FINITE:
+        negated = word.endswith("n't") or (at + 1 < len(tokens) and tokens[at + 1] == "not")
+        if negated and subject not in ("i", "we", "you", "my", "our", "your"):
+            return False  # "it isn't blue": a complaint that asks for a change
+        if any_verb or word in ("will", "gonna") or (at + 1 < len(tokens) and tokens[at + 1] in ("going", "gonna")):
+            return True
+        return at + 1 < len(tokens) and lemma(tokens[at + 1], "VERB") in _REACTION_VERBS
+    if "VERB" not in pos_of(word) or word.endswith("ing"):
+        return False
+    base = lemma(word, "VERB")
+    if base == word and not plural:
+        return False
+    return any_verb or base in _REACTION_VERBS
 
 
 def request_part(text: str) -> str:
     """The sentences of a message that ask for something; "" when it is all talk ("Thanks, I'll print it")."""
-    kept = []
+    kept, dropped = [], False
     for sentence in sentences(text):
-        clauses = re.split(r"(?<=[,;:])\s+", sentence, maxsplit=1)
-        if len(clauses) == 2 and is_aside(clauses[0].rstrip(",;:")):
-            sentence = clauses[1]
-        if not is_aside(sentence):
-            kept.append(sentence)
+        parts = []
+        for clause in re.split(r"(?<=[,;:])\s+", sentence):
+            # after the request has begun, "she is standing under a tree" goes on describing; only talk goes
+            bare = clause.rstrip(",;:")
+            if is_aside(bare) and not (parts and _describes(bare)):
+                dropped = True
+            else:
+                parts.append(clause)
+        if parts:
+            kept.append(" ".join(parts).rstrip(",;:"))
+    if dropped and len(kept) == 1 and _lone_adjective(kept[0]):
+        return ""  # "epic. my wife is going to laugh": a word of praise beside a comment
     return " ".join(kept)
+
+
+def _describes(clause: str) -> bool:
+    """A statement that may still describe the picture ("she is standing under a cherry tree"), not talk about it."""
+    said = normalize(clause)
+    tokens = words(said).tokens
+    if not is_comment(tokens) or _SELF_SUBJECT.match(said):
+        return False
+    reaction = any(lemma(t, "VERB") in _REACTION_VERBS or t in ("will", "gonna", "going") for t in tokens[1:4])
+    return not reaction and tokens[0] not in ("i", "we", "you", "i'm", "we're", "you're", "that", "that's")
+
+
+def _lone_adjective(sentence: str) -> bool:
+    tokens = words(sentence).tokens
+    return len(tokens) == 1 and pos_of(tokens[0]) & {"ADJ"} == pos_of(tokens[0]) - {"NOUN", "ADV"} and \
+        "ADJ" in pos_of(tokens[0]) and not is_comparative(tokens[0])
 
 
 def leading_small_talk(text: str) -> str:
