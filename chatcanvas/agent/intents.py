@@ -22,7 +22,7 @@ EDIT_VERBS = frozenset(
 NEW_PICTURE = re.compile(
     r"\b(?:new\s+(?:picture|image|pic|one|drawing|scene)\s*(?:of|with|:|-|,)|something\s+(?:else|different)|start\s+over|"
     r"from\s+scratch|a\s+different\s+(?:picture|scene|image)|next\s+(?:picture|image|one)|another\s+(?:picture|"
-    r"image|drawing)\s+of|(?:too|as\s+well)$)", re.I)
+    r"image|drawing)\s+of|^(?:and\s+|now\s+)*one\s+(?:of|with)\b|(?:too|as\s+well)$)", re.I)
 INFO_QUESTION = re.compile(
     r"^(?:how\s+(?:do|does|did|can|could|should|would)\s+(?:i|we|one|you|people|artists|someone)\b(?!\s+(?:get|"
     r"have|see)\s+(?:a|an|some)\b)|how\s+(?:is|are|was|were|much|many|long|big|old|come)\b|why\b|who\b|when\b|"
@@ -85,9 +85,13 @@ def decide(text: str, facts: Any) -> Intent:
         if facts.attached_image_ids:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
         return _reply(help_text(facts))
-    if lang.is_stop(lang.words(lang.sentences(text)[0].split(",")[0])):
+    opening = re.sub(r"^(?:(?:hmm+|hm+|oh|ah|um+|uh+|ok(?:ay)?|well|actually|nah|no)[,.!\s]+)+", "",
+                     lang.normalize(lang.sentences(text)[0].split(",")[0]))
+    if lang.is_stop(lang.words(opening)):
         return _reply("OK. Ask me for a picture whenever you like.")
     if lang.is_small_talk(message):
+        return _reply(chat_reply(text, facts))
+    if _follows_question(message, facts) or (lang.is_question(message) and SERVICE_TOPIC.search(message.text)):
         return _reply(chat_reply(text, facts))
     said_all = text
     if facts.attached_image_ids:
@@ -117,6 +121,11 @@ def decide(text: str, facts: Any) -> Intent:
     if kind == "edit":
         if not facts.has_image:
             return _reply("There is no picture here to change yet: ask me to draw one first, or attach a photo.")
+        aimed = references.edit_target(text, images, current)
+        if aimed is not None:  # "make the boat one yellow": an earlier picture, edited
+            target, instruction = aimed
+            prompt = rewrite.edit_prompt(target.prompt, instruction)
+            return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt, "image_id": target.id}, "edit")
         prompt = rewrite.edit_prompt(facts.current_prompt, text)
         return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
     if kind == "draw":
@@ -124,6 +133,28 @@ def decide(text: str, facts: Any) -> Intent:
         if prompt:
             return _out_of_range(prompt, facts) or Intent("generate_image", {"prompt": prompt}, "draw")
     return _reply(chat_reply(text, facts))
+
+
+# questions about the service, not the picture: "will you keep these photos private?", "do you export svg?"
+SERVICE_TOPIC = re.compile(r"\b(?:private|privacy|safe|secure|stored?|storage|data|delete\s+my|sell|train\s+on|export|"
+                           r"download|formats?|vector|svg|pdf|cost|price|pricing|pay|paid|free|licen[cs]e|copyright|"
+                           r"commercial|offline|internet|gpu|api|account|subscription)\b")
+_FOLLOW_UP = re.compile(r"^(?:ok(?:ay)?,?\s+|thanks,?\s+|and\s+)?(?:and|also|what\s+about|how\s+about|and\s+what\s+about|"
+                        r"and\s+how\s+about)\s+(?P<rest>.+)$")
+
+
+def _follows_question(message: lang.Words, facts: Any) -> bool:
+    """ "and pixel art too?", "what about feet" right after a question answered in words: the same question."""
+    if not getattr(facts, "previous_answered_in_words", False) or not getattr(facts, "previous_text", None):
+        return False
+    before = lang.words(facts.previous_text)
+    if not lang.is_question(before):
+        return False
+    match = _FOLLOW_UP.match(message.text.rstrip("?!. "))
+    if not match:
+        return False
+    rest = match.group("rest").split()
+    return len(rest) <= 4 and rest[0] not in lang.DETERMINERS and not facts.has_image
 
 
 def unknown_words(text: str, facts: Any) -> list[str]:
@@ -189,7 +220,7 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     """"draw", "edit" or None (nothing to act on) for a message that is no question and no reference."""
     body = lang.strip_politeness(said)
     if facts.has_image and re.match(r"^(?:and|plus|also|with)\s+(?:(?:maybe|perhaps|then|now)\s+)?\w",
-                                    body) and not re.search(r"\b(?:photo|picture|image|drawing)\s+of\b", body):
+                                    body) and not re.search(r"\b(?:photo|picture|image|drawing|one)\s+of\b", body):
         return "edit"  # "and a raven on a branch": more of the same picture
     if facts.has_image and (MODAL_CHANGE.search(body) or re.search(r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?"
                                                                   r"(?:the\s+)?same\b", body)):
@@ -200,6 +231,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         return None
     tokens = rest.split()
     first = tokens[0]
+    if len(tokens) == 1 and _makes_pictures(first):
+        return None  # "can you draw": asks what it can do, names nothing to draw
     if NEW_PICTURE.search(rest) and facts.has_image:
         return "draw"
     if first in EDIT_VERBS or (first == "go" and len(tokens) > 1 and tokens[1] in ("with", "for")):

@@ -44,10 +44,12 @@ KEY_WORDS = (
     "versions", "options", "previous", "undo", "please", "purple", "yellow", "orange", "green", "black", "white",
     "brown", "circle", "square", "triangle", "star", "ring", "cross", "instead", "watercolor", "bigger",
     "smaller", "darker", "brighter", "lighter", "center", "corner", "striped", "checkered", "without",
+    "first", "second", "third", "better", "earlier", "original",
 )
 POLITE_END = re.compile(
     r"(?:[\s,]*\b(?:please|thanks|thank you|thank u|cheers|kindly|if you can|if you could|if possible|"
-    r"for me|real quick|quickly|asap|now|too|as well|also|lol|haha|ok|okay|tia|:\)|:d|x+)\b[\s.!?,]*)+$")
+    r"for me|real quick|quickly|asap|now|too|as well|also|lol|haha|ok|okay|tia|:\)|:d|x+|"
+    r"if (?:that's|that is|it's|it is) (?:alright|all right|ok|okay|fine)|if you don't mind)\b[\s.!?,]*)+$")
 
 _REQUEST = (
     r"(?:(?:ok(?:ay)?|so|and|then|now|next|also|hey|hi|hello|yo|um+|uh+|hmm+|well|alright|right|cool|great|nice|"
@@ -220,7 +222,8 @@ def sentences(text: str) -> list[str]:
 def is_aside(sentence: str) -> bool:
     """Talk around a request, not the request: thanks, praise, "I have a restaurant", "hope you're well"."""
     said = normalize(sentence)
-    said = re.sub(r"^(?:(?:haha+|hah|lol|wow|oh|ooh|ok|okay|hmm+|aw+|omg|yes|yeah)[,!.\s]+)+", "", said)
+    said = re.sub(r"^(?:(?:haha+|hah|lol|wow|oh|ooh|ok|okay|hmm+|aw+|omg|yes|yeah|hi|hey|hello|wait|um+|well|so)"
+                  r"[,!.\s]+)+", "", said)
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True

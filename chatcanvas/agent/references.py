@@ -34,22 +34,26 @@ UNDO = re.compile(
     r"old|earlier|other)(?:\s+" + _IMAGE_NOUN + r")?|(?:the\s+)?(?:previous|earlier|old|older|prior)(?:\s+" +
     _IMAGE_NOUN + r")?(?:\s+(?:was|is|looked)\s+(?:better|nicer|best))?|(?:the\s+)?(?:last|other)\s+" +
     _IMAGE_NOUN + r"\s+(?:was|is|looked)\s+(?:better|nicer)|(?:i|we)\s+(?:liked|preferred|prefer|like)\s+"
-    r"(?:it|that|the\s+(?:previous|last|old|other|earlier)(?:\s+" + _IMAGE_NOUN + r")?)\s*(?:better\s+)?"
+    r"(?:it|that|the\s+(?:previous|old|other|earlier)(?:\s+" + _IMAGE_NOUN + r")?)\s*(?:better\s+)?"
+    r"(?:before|more)?|(?:i|we)\s+(?:liked|preferred)\s+the\s+last(?:\s+" + _IMAGE_NOUN + r")?\s*(?:better\s+)?"
     r"(?:before|more)?|restore(?:\s+(?:the\s+)?(?:previous|last)(?:\s+" + _IMAGE_NOUN + r")?)?|"
     r"(?:the\s+)?one\s+before(?:\s+(?:that|this|it))?|(?:the\s+)?other\s+(?:one|version)|(?:bring|put)\s+back\s+the\s+(?:previous|last|old)(?:\s+" +
     _IMAGE_NOUN + r")?|ctrl\s*\+?\s*z|nope,?\s+undo|revert\s+to\s+(?:the\s+)?(?:previous|last)(?:\s+" +
     _IMAGE_NOUN + r")?)(?:\s+(?:please|pls|thanks|then|again|instead))*$", re.I)
 _PICK = (r"^(?:(?:i\s+)?(?:think\s+)?(?:i\s+)?(?:want|like|love|prefer|pick|choose|select|take|'ll\s+take|will\s+take|"
          r"'ll\s+go\s+with|will\s+go\s+with|go\s+with)\s+|let's\s+(?:go\s+with|use|take|pick|see)\s+|"
+         r"(?:want|like|'d\s+like|would\s+like)\s+to\s+|to\s+(?=return\b|go\b|switch\b)|return\s+|"
          r"(?:go|going|switch|jump|return|revert|come)\s+(?:back\s+)?to\s+|back\s+to\s+|(?:show|give)\s+me\s+(?:again\s+)?|"
          r"(?:use|pick|choose|select|open|keep|bring\s+back|restore|reuse)\s+|can\s+(?:we|i)\s+(?:go\s+back\s+to|see|"
          r"have|use|get)\s+(?:again\s+)?|actually,?\s+|hmm+,?\s+|no,?\s+)*")
-_PICK_END = (r"(?:\s+(?:again|instead|please|was\s+(?:better|best|nicer|the\s+best)|is\s+(?:better|best|nicer)|"
-             r"looked\s+(?:better|best)|(?:is|was)\s+my\s+favou?rite|then|back|one|,?\s*thanks))*$")
+_PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seemed|feels?|felt)\s+(?:the\s+|so\s+|"
+             r"much\s+|way\s+|a\s+lot\s+)?(?:better|best|nicer|more\s+\w+|most\s+\w+|\w+est|\w+er|my\s+favou?rite|"
+             r"the\s+(?:one|winner|keeper))|(?:\w+\s+)?(?:better|best)\b.*|then|back|one|,?\s*thanks))*$")
 ORDINAL_REF = re.compile(
     _PICK + r"(?:the\s+)?(?:(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|eighth|"
     r"ninth|tenth|last|latest|original|very\s+first)\s*(?:" + _IMAGE_NOUN + r")?|(?:" + _IMAGE_NOUN +
-    r"|number|no\.?|#)\s*(?:#\s*)?(?P<num>\d+)|#(?P<hash>\d+))(?:\s+(?:one|of\s+(?:them|those|these)))?"
+    r"|number|no\.?|#)\s*(?:#\s*)?(?P<num>\d+)|#(?P<hash>\d+))(?:\s+(?:one|of\s+(?:them|those|these|(?:the\s+)?"
+    r"(?:new|last|latest|recent|newest)\s+(?:ones|batch|set|pictures|images|takes|versions))))?"
     r"(?:\s+you\s+(?:made|drew|did))?" + _PICK_END, re.I)
 DESCRIBED_REF = re.compile(
     _PICK + r"the\s+(?:(?P<desc>[\w\s'-]+?)\s+" + _IMAGE_NOUN + r"|" + _IMAGE_NOUN +
@@ -72,6 +76,25 @@ AGAIN = re.compile(
     r"\s+(?:one|version|seed)|(?:show|give)\s+me\s+another(?:\s+one)?|new\s+version|not\s+quite,?\s+try\s+again|"
     r"(?:can|could)\s+(?:you|i)\s+(?:get|have|see|try)\s+another(?:\s+one)?|try\s+(?:one\s+)?more)"
     r"(?:\s+(?:one|please|time|pls|then|of\s+(?:that|this|it)|with\s+a\s+(?:new|different)\s+seed))*$", re.I)
+
+
+# "go back i want no wings", "undo, it was better before": the undo, then why
+UNDO_WITH_REASON = re.compile(r"^(?:go\s+back|undo|revert|back\s+up)(?:\s+(?:one|please))?[,.!;:\s]+(?:i|we|it|that|"
+                              r"this|because|since|cause|the\s+\w+\s+(?:was|is|looks?|looked))\b")
+# "I liked it better before the stars", "undo the checkered thing", "go back to before the hat"
+BEFORE_FEATURE = re.compile(
+    r"^(?:(?:i|we)\s+(?:liked|preferred|prefer|like)\s+(?:it|that|this)\s+(?:better\s+|more\s+)?before\s+|"
+    r"(?:go\s+)?back\s+to\s+(?:how\s+it\s+was\s+)?before\s+|(?:it\s+)?(?:was|looked)\s+better\s+before\s+|"
+    r"(?:undo|remove|revert|take\s+back|lose)\s+(?=the\s+\w+(?:\s+\w+)?\s+(?:thing|part|change|bit|edit|stuff)\b)|"
+    r"before\s+(?:i\s+added\s+|you\s+added\s+|adding\s+)?)(?:the\s+|that\s+|those\s+)?"
+    r"(?P<what>[\w\s'-]+?)(?:\s+(?:thing|part|change|bit|edit|stuff|was\s+added|got\s+added))?"
+    r"(?:\s+(?:was|looked)\s+(?:better|nicer))?$")
+# "the chef ones, the first", "the first of the chef ones"
+DESCRIBED_ORDINAL = re.compile(
+    r"^(?:the\s+)?(?P<desc>[\w\s'-]+?)\s+(?:ones|pictures|images|versions|pics|takes)[,\s]+(?:the\s+)?"
+    r"(?P<ord>first|second|third|fourth|last|1st|2nd|3rd|4th)(?:\s+one)?$|"
+    r"^(?:the\s+)?(?P<ord2>first|second|third|fourth|last|1st|2nd|3rd|4th)(?:\s+one)?\s+of\s+the\s+"
+    r"(?P<desc2>[\w\s'-]+?)\s+(?:ones|pictures|images|versions|pics|takes)$")
 
 
 def ledger(images: list[dict]) -> list[LedgerImage]:
@@ -100,11 +123,22 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     if not images:
         return None
     said = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
-    said = re.sub(r"^(?:(?:hmm+|hm+|ok(?:ay)?|actually|no|nope|nah|ugh|meh|wait|oh|um+|honestly|tbh|yeah)[,.!\s]+)+", "",
-                  said).strip()
+    said = re.sub(r"^(?:(?:hmm+|hm+|ok(?:ay)?|actually|no|nope|nah|ugh|meh|wait|oh|um+|honestly|tbh|yeah|sorry|just|"
+                  r"so|i\s+think|i\s+guess|i\s+feel\s+like)[,.!\s]+)+", "", said).strip()
     current = next((image for image in images if image.id == current_id), images[-1])
-    if UNDO.match(said):
+    if UNDO.match(said) or UNDO_WITH_REASON.match(said):
         return _before(current, images)
+    feature = BEFORE_FEATURE.match(said)
+    if feature:
+        found = _before_feature(feature.group("what"), images, current)
+        if found:
+            return found
+    grouped = DESCRIBED_ORDINAL.match(said)
+    if grouped:
+        found = _ordinal_among(grouped.group("desc") or grouped.group("desc2"), grouped.group("ord") or
+                               grouped.group("ord2"), images)
+        if found:
+            return found
     match = ORDINAL_REF.match(said)
     if match:
         return _by_ordinal(match, said, images, current)
@@ -116,8 +150,9 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     return _loose(said, images, current)
 
 
-_CUE = re.compile(r"\b(?:go(?:ing)?\s+back|back\s+to|revert|return\s+to|(?:was|were|is|looked|looks|felt)\s+(?:better|"
-                  r"nicer|best|the\s+best|stronger)|converts?\s+better|again|use\s+that|the\s+[\w-]+\s+(?:one|version)|"
+_CUE = re.compile(r"\b(?:go(?:ing)?\s+back|back\s+to|revert|return\s+to|(?:was|were|is|looked|looks|felt)\s+(?:so\s+|"
+                  r"way\s+|much\s+|the\s+)?(?:better|nicer|best|\w+er|\w+est|more\s+\w+)|\w+s\s+better|again|"
+                  r"use\s+that|the\s+[\w-]+\s+(?:one|version)|"
                   r"prev|original|go\s+with)\b|\b(?:liked|preferred|prefer|like)\b.*\b(?:better|more)\b")
 _PICK_WORDS = frozenset(
     "go going goes back to revert return use using let's lets us we we're i i'll i'd i'm with the a an one ones "
@@ -143,12 +178,54 @@ def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | 
         if number == -1:
             return _before(current, images)
         return pool[number - 1].id if 1 <= number <= len(pool) else None
+    named = re.fullmatch(r"the\s+(\w+(?:\s+\w+)?)", said)
+    if named and all("NOUN" in lang.pos_of(t) for t in named.group(1).split()) and not _has_words(
+            current, named.group(1).split()):
+        return _by_description(named.group(1), images, current)  # "the samurai": the picture of it
     if not leftover or not _CUE.search(said) or any(t in _EDITS for t in leftover):
         return None
     return _by_description(" ".join(leftover), images, current)
 
 
 _EDITS = frozenset("make add remove change swap replace turn put give draw paint move more less".split())
+
+
+def _lineage(current: LedgerImage, images: list[LedgerImage]) -> list[LedgerImage]:
+    """The current image and its ancestors, newest first."""
+    by_id = {image.id: image for image in images}
+    chain, seen = [current], {current.id}
+    while chain[-1].parent_id in by_id and chain[-1].parent_id not in seen:
+        chain.append(by_id[chain[-1].parent_id])
+        seen.add(chain[-1].id)
+    return chain
+
+
+def _has_words(image: LedgerImage, words: list[str]) -> bool:
+    prompt = (image.prompt or "").lower()
+    return all(re.search(rf"\b{re.escape(w)}", prompt) for w in words)
+
+
+def _before_feature(what: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
+    """The latest picture of the current one's line that does not have `what` yet ("before the stars")."""
+    wanted = [w for w in lang.words(what).tokens if w not in _SKIP]
+    if not wanted:
+        return None
+    for image in _lineage(current, images)[1:]:
+        if not _has_words(image, wanted):
+            return image.id
+    earlier = [image for image in images if image.ordinal < current.ordinal and not _has_words(image, wanted)]
+    return earlier[-1].id if earlier and _has_words(current, wanted) else None
+
+
+def _ordinal_among(description: str, word: str, images: list[LedgerImage]) -> str | None:
+    wanted = [w for w in lang.words(description).tokens if w not in _SKIP]
+    pool = [image for image in images if wanted and _has_words(image, wanted)]
+    number = ORDINALS.get(word)
+    if not pool or number is None:
+        return None
+    if number == -1:
+        return pool[-1].id
+    return pool[number - 1].id if number <= len(pool) else None
 
 
 def _before(current: LedgerImage, images: list[LedgerImage]) -> str | None:
@@ -180,11 +257,48 @@ def _by_description(description: str, images: list[LedgerImage], current: Ledger
     wanted = [w for w in lang.words(description).tokens if w not in _SKIP]
     if not wanted:
         return None
+    negated = re.fullmatch(r"(?:no|without)\s+(?:the\s+|a\s+|an\s+)?(\w+)|un(\w{3,})", " ".join(wanted))
+    if negated and not any(_has_words(image, wanted) for image in images):
+        # "unlit was better", "no wings was better": the latest of this line without it
+        found = _before_feature(negated.group(1) or negated.group(2), images, current)
+        if found:
+            return found
     for image in reversed(images):
         prompt = (image.prompt or "").lower()
         if image.id != current.id and all(re.search(rf"\b{re.escape(w)}", prompt) for w in wanted):
             return image.id
     return None
+
+
+_NAMED_ONE = re.compile(r"\bthe\s+(?P<desc>[\w-]+(?:\s+[\w-]+)?)\s+(?:one|picture|pic|image|version|drawing)\b")
+
+
+def edit_target(text: str, images: list[LedgerImage], current_id: str | None) -> tuple[LedgerImage, str] | None:
+    """An edit aimed at an earlier picture than the current one, and the instruction with the pointer read:
+    "make the boat one yellow" -> (the boat picture, "make the boat yellow"); "add raindrops to the crane" when
+    only an earlier picture has a crane -> (that picture, the text)."""
+    if len(images) < 2:
+        return None
+    said = lang.normalize(text)
+    current = next((image for image in images if image.id == current_id), images[-1])
+    named = _NAMED_ONE.search(said)
+    if named:
+        found = _by_description(named.group("desc"), images, current)
+        if found:
+            target = next(image for image in images if image.id == found)
+            return target, said[:named.start()] + f"the {named.group('desc')}" + said[named.end():]
+    for noun in re.findall(r"\bthe\s+([\w-]+)", said):
+        if "NOUN" not in lang.pos_of(noun) or noun in _NOT_THINGS or _has_words(current, [noun]):
+            continue
+        for image in reversed(images):
+            if image.id != current.id and _has_words(image, [noun]) and image.prompt:
+                return image, said
+    return None
+
+
+_NOT_THINGS = frozenset("background foreground sky picture image photo colors color colour palette style mood light "
+                        "lighting scene left right top bottom middle center corner side front back edge whole same "
+                        "rest end first second third last other one".split())
 
 
 def variation_count(text: str) -> tuple[int, str] | None:

@@ -137,15 +137,19 @@ def _starts_description(rest: list[str]) -> bool:
 
 def edit_prompt(current: str | None, instruction: str) -> str:
     """The whole picture after the change. With no earlier description, the change itself describes it."""
-    changes = split_changes(edit_instruction(instruction))
+    changes = [edit_instruction(change) for change in split_changes(edit_instruction(instruction))]
     base = current.strip().rstrip(".") if current else UNDESCRIBED
     for change in changes:
-        base = apply_change(base, change)
+        if change:
+            base = apply_change(base, change)
     return restore_case(_fix_articles(re.sub(r"\s+", " ", base).strip(" ,")), instruction)
 
 
 def restore_case(prompt: str, said: str) -> str:
-    """Names keep the capitals the user typed ("Rex surfing", "Eiffel Tower"); reading lower-cased them."""
+    """Names keep the capitals the user typed ("Rex surfing", "Eiffel Tower"); reading lower-cased them. Words
+    keep the user's spelling too ("grey", "colour"), which reading spelled one way."""
+    for spelled in set(re.findall(r"[a-z]+", said.lower())) & _SPELLINGS.keys():
+        prompt = re.sub(rf"\b{_SPELLINGS[spelled]}\b", spelled, prompt)
     capitals = {word.lower(): word for word in re.findall(r"[A-Za-z][\w'-]*", said)
                 if word[0].isupper() and word.lower() not in _PLAIN_WORDS}
     if not capitals:
@@ -153,6 +157,10 @@ def restore_case(prompt: str, said: str) -> str:
     return re.sub(r"[A-Za-z][\w'-]*", lambda m: capitals.get(m.group(0), m.group(0)), prompt)
 
 
+_SPELLINGS = {said: meant for said, meant in lang.SHORTHAND.items()
+              if said.isalpha() and meant.isalpha() and said[:2] == meant[:2] and len(said) > 3 and
+              said not in ("thru", "pics", "thnx", "pleas", "pleasee", "pleaseee", "plse", "nite", "bigg", "wat", "wut",
+                           "agian", "agin", "anothr", "anotehr", "shud", "cud", "wud", "teh")}
 _PLAIN_WORDS = frozenset("a an the i and on in of with to at can could please draw make show give now hey hi ok so "
                          "would will let's lets what how".split())
 
@@ -161,6 +169,9 @@ def edit_instruction(text: str) -> str:
     """The change itself: "could you make it blue please" -> "make it blue"; "she wants it pink" -> "make it pink"."""
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     _, text = lang.strip_frame(text)
+    gerund = re.match(r"^(\w+ing)\b", text)  # "would you mind making it black and white"
+    if gerund and lang.lemma(gerund.group(1), "VERB") in _EDIT_VERB_LEMMAS:
+        text = lang.lemma(gerund.group(1), "VERB") + text[gerund.end():]
     text = re.sub(r"^(?:she|he|they|we|i|the client|my \w+)\s+(?:wants?|needs?|would like|'d like|prefers?)\s+"
                   r"(?=it\b|this\b|that\b|the\b|them\b)", "make ", text)
     text = re.sub(r"^make\s+(the\s+\w+|it|this|them)\s+to\s+be\s+", r"make \1 ", text)
@@ -172,24 +183,44 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:the\s+)?(\w+(?:\s+\w+)?)\s+(?:should|must|needs to|has to)\s+be\s+", r"make the \1 ", text)
     text = re.sub(r"^(?:what if|what would it look like|how would it look|imagine it)\s+(?:it\s+)?(?:was|were|is)?\s*",
                   "", text)
+    text = re.sub(r"^(?:it|this|that|everything)\s+(?:is|looks|seems|feels)\s+(?:a\s+bit\s+|way\s+|much\s+)?too\s+(\w+)",
+                  r"less \1", text)
     text = re.sub(r"\s+(?:instead|after all|anyway|anyways|then)$", "", lang.strip_politeness(text))
     return re.sub(r"^(?:the\s+)?(\w+)\s+(?:is|are)\s+(?=(?:" + _COLOR + r")\b)", r"make the \1 ", text)
 
 
+_EDIT_VERB_LEMMAS = frozenset("make turn change add remove put give swap replace move color paint render convert "
+                              "transform switch set".split())
+
+
 def split_changes(instruction: str) -> list[str]:
     """ "make the square red and the background purple" -> ["make the square red", "make the background purple"]."""
-    parts = [p.strip() for p in re.split(r"\s*(?:,|;|\.\s|\band then\b|\bthen\b|\balso\b|\bplus\b)\s*", instruction)
+    parts = [p.strip() for p in re.split(r"\s*(?:,|;|[.?!]\s|\band then\b|\bthen\b|\balso\b|\bplus\b)\s*", instruction)
              if p.strip()]
+    parts = [piece for part in parts for piece in _with_split(part)]
+    pair = re.compile(rf"\b({_COLOR})\s+and\s+({_COLOR})\b")  # "black and white" stays one colour
     changes: list[str] = []
     for part in parts:
-        pieces = re.split(r"\s+and\s+(?=(?:the|make|turn|change|add|remove|put|give|swap|replace|move|get|"
+        part = pair.sub("\\1\x00and\x00\\2", part)
+        pieces = re.split(r"(?<!\x00)\s+and\s+(?=(?:the|make|turn|change|add|remove|put|give|swap|replace|move|get|"
                           r"more|less|a|an|some|with|without|no|" + _COLOR + r")\b)", part)
         for piece in pieces:
             if changes and re.match(rf"^(?:the\s+\w+(?:\s+\w+)?\s+(?:{_COLOR}|(?:{_TONE})\s+\w+))$", piece):
                 verb = re.match(r"^(make|turn|paint|color|colour|change)\b", changes[-1])
                 piece = f"{verb.group(1) if verb else 'make'} {piece}"
-            changes.append(piece)
+            changes.append(piece.replace("\x00", " "))
     return changes or [instruction]
+
+
+_CHANGE_WITH = re.compile(r"^((?:make|turn|change|convert)\s+(?:it|this|everything)\s+[\w\s'-]+?)\s+with\s+(.+)$")
+
+
+def _with_split(part: str) -> list[str]:
+    """ "make it nighttime with stars" -> the change, then what comes with it ("add stars")."""
+    match = _CHANGE_WITH.match(part)
+    if not match or re.search(r"\b(?:background|backdrop)\b", match.group(2)) or match.group(2).startswith("no "):
+        return [part]
+    return [match.group(1), f"add {match.group(2)}"]
 
 
 def apply_change(base: str, change: str) -> str:
@@ -219,6 +250,9 @@ def _swap(base: str, change: str) -> str | None:
             continue
         old, new = match.group("old").strip(), re.sub(r"\s+instead$", "", match.group("new").strip())
         found = _find_phrase(base, old) if old not in ("it", "this", "that") else None
+        if found is not None and _COLOR_ONLY.match(new) and match.re.pattern == patterns[0]:
+            color = re.sub(r"\s+colou?r$", "", new)  # "change hair to pink color"
+            return recolor(base, old.split()[-1], color)
         if found is None and (_COLOR_ONLY.match(new) or new in GROUP_WORDS or re.search(r"\binstead\s+of\b", change)):
             return apply_change(base, new) if new != change else None  # "sunny instead of overcast"
         if found is None:
@@ -231,6 +265,7 @@ def _swap(base: str, change: str) -> str | None:
 
 _COLOR_ONLY = re.compile(rf"^(?:(?:{_TONE})\s+)*(?:{_COLOR})(?:\s+(?:and|&)\s+(?:{_COLOR}))?(?:\s+colou?r)?$")
 GROUP_WORDS = {word for group in GROUPS.values() for word in group}
+_GROUP_ALT = "|".join(sorted((re.escape(w) for w in GROUP_WORDS), key=len, reverse=True))
 
 
 def _find_phrase(base: str, phrase: str) -> tuple[int, int] | None:
@@ -246,7 +281,7 @@ def _find_phrase(base: str, phrase: str) -> tuple[int, int] | None:
             if match:
                 start = match.start()
                 for word in reversed(words[:-1] if candidate != phrase else []):  # "botanical illustration"
-                    before = re.search(rf"\b{re.escape(word)}\s+$", base[:start])
+                    before = re.search(rf"\b{re.escape(word)}\s+(?:[\w-]+\s+)?$", base[:start])
                     if not before:
                         break
                     start = before.start()
@@ -269,7 +304,7 @@ def _remove(base: str, change: str) -> str | None:
     match = re.match(r"^(?:remove|delete|erase|drop|lose|ditch|hide|cut|take\s+(?:out|away|off)|get\s+rid\s+of|"
                      r"without|no|no\s+more|minus|don't\s+(?:want|need)|do\s+not\s+(?:want|need)|nix)\s+"
                      r"(?:the\s+|a\s+|an\s+|any\s+|that\s+|those\s+|all\s+(?:the\s+)?|his\s+|her\s+|its\s+)?"
-                     r"(?P<thing>.+?)(?:\s+(?:off|out|away|from\s+(?:it|the\s+\w+)))?$", change)
+                     r"(?P<thing>.+?)(?:\s+(?:off|out|away|from\s+(?:it|this|that|here|the\s+\w+)))?$", change)
     if not match:
         match = re.match(r"^take\s+(?:the\s+)?(?P<thing>.+?)\s+(?:off|out|away)$", change)
     if not match:
@@ -304,6 +339,12 @@ def _recolor_change(base: str, change: str) -> str | None:
     if re.search(r"\b(?:more|less)\b", change) and not re.match(r"^(?:make|turn|change)", change):
         return None
     color = colors[-1].group(0)
+    if color == "black and white" and re.match(r"^(?:make|turn|change|render|convert)\s+(?:it|this|everything)\b", change):
+        return None  # a style: "make it black and white"
+    ground = re.search(rf"(?P<phrase>(?:[\w-]+\s+)?(?:{COLOR_PHRASE.pattern})\s+(?:backdrop|background))\b", change)
+    if ground:  # "make it a plain grey backdrop": the user's own words for it
+        phrase = re.sub(r"^(?:a|an|the|it|make|with|to|into|on)\s+", "", ground.group("phrase"))
+        return recolor(base, "background", phrase)
     rest = COLOR_PHRASE.sub(" ", change)
     rest = re.sub(r"\b(?:make|turn|change|paint|recolou?r|colou?r|dye|set|have|get|go|it|its|it's|this|that|the|to|"
                   r"into|in|a|an|be|is|should|could|one|everything|all|instead|please|shade|of|shades|ish|tone|"
@@ -317,20 +358,30 @@ def _recolor_change(base: str, change: str) -> str | None:
 
 def recolor(base: str, target: str | None, color: str) -> str:
     """Give `target` (a noun, "background", or None for the main thing) the colour `color`, replacing its old one."""
+    base = re.sub(r",?\s*\b(?:monochrome|monochromatic|grayscale|greyscale)\b", "", base).strip(" ,")
     if target in ("background", "backdrop", "bg"):
-        ground = re.search(rf"(?:{COLOR_PHRASE.pattern})?(?:\s+(?:striped|checkered|plain))?\s*\bbackground\b", base)
+        named = color if re.search(r"\b(?:background|backdrop)$", color) else f"{color} background"
+        ground = re.search(rf"(?:(?:plain|simple|striped|checkered)\s+)?(?:(?:{COLOR_PHRASE.pattern})\s+)?"
+                           rf"(?:(?:striped|checkered|plain)\s+)?\b(?:background|backdrop)\b", base)
         if ground:
-            return base[:ground.start()] + f"{color} background" + base[ground.end():]
-        return f"{base} on a {color} background"
+            return base[:ground.start()] + named + base[ground.end():]
+        return f"{base} on {_article(named)} {named}"
     if target:
         for form in _forms(target):
             noun = re.search(rf"\b{re.escape(form)}\b", base)
             if noun:
                 before = base[:noun.start()]
                 near = list(COLOR_PHRASE.finditer(before))
-                if near and not re.search(r"\b(?:on|with|and|in|at|of|,)\b", before[near[-1].end():]):
+                between = before[near[-1].end():].split() if near else []
+                if near and len(between) <= 2 and all(
+                        w not in lang.DETERMINERS and not w.endswith("ing") and lang.pos_of(w) & {"ADJ", "NOUN"}
+                        for w in between) and not re.search(r"[,;]", before[near[-1].end():]):
                     span = near[-1].span()
                     return base[:span[0]] + color + base[span[1]:]
+                after = re.match(rf"^(\s*,\s*)(?:{COLOR_PHRASE.pattern})(?=\s*(?:,|$))", base[noun.end():])
+                if after:  # "a leather boot, brown, high": the colour said after the noun
+                    start = noun.end() + after.end(1)
+                    return base[:start] + color + base[noun.end() + after.end():]
                 return base[:noun.start()] + f"{color} " + base[noun.start():]
         return f"{base}, {color} {target}"
     for found in COLOR_PHRASE.finditer(base):
@@ -344,7 +395,10 @@ def recolor(base: str, target: str | None, color: str) -> str:
 
 
 def _group_change(base: str, change: str) -> str | None:
+    adding = re.match(r"^(?:add|include|insert|with|plus|give)\b", change)
     for name, group in GROUPS.items():
+        if adding and name != "position":
+            continue  # "add a snowy battlefield": "snowy" belongs to what is added
         said = _group_word(change, group)
         if said is None:
             continue
@@ -361,8 +415,11 @@ def _group_change(base: str, change: str) -> str | None:
                 return re.sub(rf"\b{old}\b", said, base, count=1)
             return recolor_like_insert(base, said)
         phrase = group[said]
+        if old is not None and re.search(rf"\b{old}\s+(?:{_GROUP_ALT})\b", base):
+            return re.sub(rf"\b{old}\b", said, base, count=1)  # "a summer afternoon" -> "a winter afternoon"
         if old is not None:
-            spoken = re.compile(rf"(?:\b(?:in|at|on|during)\s+(?:the\s+)?(?:\w+\s+)?)?\b{old}\b(?:\s+corner)?")
+            spoken = re.compile(rf"(?:\b(?:in|at|on|during)\s+(?:the\s+|a\s+)?(?:(?!(?:{_GROUP_ALT})\b)\w+\s+)?)?"
+                                rf"\b{old}\b(?:\s+corner)?")
             return spoken.sub(phrase if name in ("time", "season", "position") else said, base, count=1)
         if name == "weather":
             return f"{base}, {said}"
@@ -394,6 +451,15 @@ def recolor_like_insert(base: str, word: str) -> str:
 def _style_change(base: str, change: str) -> str | None:
     said = next((s for s in STYLES if re.search(rf"\b{re.escape(s)}\b", change)), None)
     style_of = re.search(r"\bin\s+the\s+style\s+of\s+(.+)$", change)
+    styled = re.match(r"^(?:make|turn|change|convert|transform|redo|do|render)\s+(?:it|this|that|everything)\s+"
+                      r"(?:into|as|in(?:to)?|to)\s+(?:an?\s+)?(?P<new>[\w\s'-]+?\s+style(?:\s+[\w-]+)?)$", change)
+    if styled:  # "turn it into a van gogh style painting": the user's whole phrase
+        new = styled.group("new")
+        for old in STYLES:
+            found = re.search(rf"(?:,\s*)?\b(?:as\s+)?(?:an?\s+)?{re.escape(old)}\b(?:\s+style)?", base)
+            if found:
+                return (base[:found.start()] + f", {new}" + base[found.end():]).strip(" ,")
+        return f"{base}, {new}"
     if said is None and style_of is None:
         return None
     new = f"in the style of {style_of.group(1)}" if style_of else said

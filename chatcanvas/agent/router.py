@@ -30,6 +30,8 @@ class TurnFacts:
     current_prompt: str | None = None
     attached_image_ids: tuple[str, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
+    previous_text: str | None = None  # the user's message before this one
+    previous_answered_in_words: bool = False  # it got a reply with no tool call
 
     @property
     def has_image(self) -> bool:
@@ -74,7 +76,7 @@ class IntentRouter(BaseChatModel):
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                   **kwargs: Any) -> ChatResult:
         turn = kwargs.get("turn") or self.turn
-        message = self._respond(messages, _facts(turn))
+        message = self._respond(messages, _facts(turn, messages))
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _respond(self, messages: list[BaseMessage], facts: TurnFacts) -> AIMessage:
@@ -92,12 +94,20 @@ class IntentRouter(BaseChatModel):
         return AIMessage(content=intents.decide(text, facts).reply or intents.help_text(facts))
 
 
-def _facts(turn: dict[str, Any]) -> TurnFacts:
+def _facts(turn: dict[str, Any], messages: Sequence[BaseMessage] = ()) -> TurnFacts:
+    humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
+    previous, in_words = None, False
+    if len(humans) >= 2:
+        start, end = humans[-2], humans[-1]
+        previous = _text_of(messages[start])
+        in_words = not any(isinstance(m, AIMessage) and m.tool_calls for m in messages[start + 1:end])
     return TurnFacts(
         current_image_id=turn.get("current_image_id"),
         current_prompt=turn.get("current_prompt"),
         attached_image_ids=tuple(turn.get("attached_image_ids") or ()),
         extras=turn.get("extras") or {},
+        previous_text=previous,
+        previous_answered_in_words=in_words,
     )
 
 

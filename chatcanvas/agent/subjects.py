@@ -38,7 +38,8 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     named = _NAMED.search(text)
     if named:
         name = named.group("name") or named.group("other")
-        about = re.search(r"\b(?:of|is|are)\s+((?:my|our)\s+[\w\s-]+?)(?=[,.;]|\s+(?:named|called)\b|$)", text, re.I)
+        about = re.search(r"(?:^|\b(?:of|is|are)\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;]|\s+(?:named|called)\b|$)", text,
+                          re.I)
         return name, [about.group(1).lower()] if about and name.lower() not in about.group(1).lower() else []
     text = re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+", text.strip())[0]
     if _NOT_A_NAME.search(text):
@@ -107,9 +108,17 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
             if label.lower() == "me":
                 if re.search(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE):
                     return subject["name"]
-            elif re.search(rf"\b{re.escape(label)}\b", text, re.IGNORECASE):
+            elif re.search(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE):
                 return subject["name"]
     return None
+
+
+def _label_pattern(label: str) -> str:
+    """ "my cat" also answers to "our cat" and "the cat": the owner's words vary, the cat is the same."""
+    owned = re.match(r"^(?:my|our|the)\s+(.+)$", label, re.IGNORECASE)
+    if owned:
+        return rf"(?:my|our|the)\s+{re.escape(owned.group(1))}"
+    return re.escape(label)
 
 
 def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
