@@ -82,3 +82,37 @@ def test_attach_a_photo_and_edit_it(live, browser, tmp_path):
     meta = server.client().get(f"/v1/images/{edited_id}/meta").json()
     upload = server.client().get(f"/v1/images/{meta['parent_id']}/meta").json()
     assert upload["operation"] == "upload" and (upload["width"], upload["height"]) == (64, 48)
+
+
+def test_a_newcomer_on_shapes_asks_draws_changes_undoes_and_gets_variations(live, browser):
+    """The first minutes of a new user on the page, in their own words, on the built-in `shapes` model."""
+    server = live(model="shapes")
+    page = browser.new_page()
+    page.goto(server.url + "/")
+    bots = page.locator(".bot")
+
+    def say(text: str, replies: int) -> None:
+        page.fill("#text", text)
+        page.press("#text", "Enter")
+        bots.nth(replies - 1).wait_for(timeout=120_000)
+        page.wait_for_function("() => !document.getElementById('send').disabled", timeout=120_000)
+
+    say("hi! what can you do?", 1)
+    assert "shapes" in bots.nth(0).inner_text()  # the help names this model's range, not lighthouses
+    say("can I get a red circle on a yellow background", 2)
+    first = bots.nth(1).locator("img")
+    assert first.get_attribute("alt") == "a red circle on a yellow background"
+    say("hmm make it blue", 3)
+    assert bots.nth(2).locator("img").get_attribute("alt") == "a blue circle on a yellow background"
+    say("undo", 4)
+    assert bots.nth(3).locator("img").count() == 0  # going back draws nothing...
+    assert "current" in first.get_attribute("class")  # ...it marks the earlier picture as the current one
+    say("give me 3 variations", 5)
+    takes = bots.nth(4).locator("img")
+    assert takes.count() == 3
+    assert {takes.nth(i).get_attribute("alt") for i in range(3)} == {"a red circle on a yellow background"}
+    assert "current" in takes.nth(2).get_attribute("class")
+    say("the second one", 6)
+    assert "current" in takes.nth(1).get_attribute("class")
+    say("a cat please", 7)  # out of range on shapes: said plainly, nothing drawn
+    assert bots.nth(6).locator("img").count() == 0 and "circle" in bots.nth(6).inner_text()

@@ -35,7 +35,12 @@ SHORTHAND = {
     "w/o": "without", "wat": "what", "wut": "what", "kinda": "kind of", "sorta": "sort of", "cud": "could",
     "wud": "would", "shud": "should", "abt": "about", "pleaseee": "please", "pleasee": "please", "nite": "night",
     "tho": "though", "thru": "through", "bigg": "big", "teh": "the", "adn": "and", "nd": "and", "n": "and",
-    "agian": "again", "agin": "again", "anothr": "another", "anotehr": "another",
+    "agian": "again", "agin": "again", "anothr": "another", "anotehr": "another", "w": "with", "rmv": "remove",
+    "alt": "alternative", "alts": "alternatives", "orig": "original", "bacc": "back", "diff": "different",
+    "ngl": "not going to lie", "tbh": "to be honest", "imo": "in my opinion", "srs": "seriously", "rn": "right now",
+    "v1": "version 1", "v2": "version 2", "v3": "version 3", "v4": "version 4", "hes": "he's", "shes": "she's",
+    "theyre": "they're", "youre": "you're", "isnt": "isn't", "doesnt": "doesn't", "didnt": "didn't",
+    "wont": "won't", "havent": "haven't", "rember": "remember", "remeber": "remember",
 }
 # words a slip is checked against: the ones whose meaning the decisions and rewrites depend on
 KEY_WORDS = (
@@ -55,13 +60,22 @@ _REQUEST = (
     r"(?:(?:ok(?:ay)?|so|and|then|now|next|also|hey|hi|hello|yo|um+|uh+|hmm+|well|alright|right|cool|great|nice|"
     r"please|kindly|just|maybe|perhaps|actually|oh|ah|no|nah|wait|lol|thanks|sure|yes|yeah|yep|ooh|go ahead and)"
     r"[\s,!.:;-]+"
-    r"|(?:can|could|would|will|won't|can't|may)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+)*"
+    r"|if\s+(?:it\s+(?:isn't|is\s+not|'s\s+not)\s+too\s+much\s+(?:trouble|bother)|you\s+(?:wouldn't|don't|do\s+not)\s+"
+    r"mind|(?:at\s+all\s+)?possible|you\s+(?:can|could|have\s+(?:a\s+)?(?:moment|minute|time)))[\s,]+"
+    r"|(?:would|could|will)\s+you\s+be\s+(?:so\s+kind\s+as|able|willing|kind\s+enough)\s+to\s+"
+    r"|(?:could|may|might|can)\s+i\s+(?:trouble|bother|ask)\s+you\s+(?:to|for)\s+"
+    r"|(?:might|may|could|can)\s+i\s+(?:also\s+|please\s+|now\s+)?(?:see|have|get|ask\s+for)\s+"
+    r"|(?:i\s+was|i'm|i\s+am|we\s+were|we're)\s+hoping\s+(?:(?:you\s+(?:could|would|might|can)\s+)|(?:to\s+(?:see|get|"
+    r"have)\s+)|for\s+)?"
+    r"|(?:is|would\s+it\s+be)\s+(?:it\s+)?possible\s+(?:to\s+|for\s+you\s+to\s+)?(?:get\s+|have\s+|see\s+)?"
+    r"|(?:do|would)\s+you\s+think\s+you\s+(?:could|can)\s+"
+    r"|(?:can|could|would|will|won't|can't|may)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+|possibly\s+)*"
     r"|would\s+you\s+mind\s+|do\s+you\s+mind\s+|mind\s+|"
     r"(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+|kinda\s+|also\s+)?(?:like|love|want|need|prefer)\s+"
     r"(?:you\s+to\s+|to\s+(?:see|have|get|try)\s+|for\s+you\s+to\s+)?"
     r"|(?:i|we)\s+(?:want|need|wish\s+for|am\s+looking\s+for|'m\s+looking\s+for|meant|mean)\s+"
     r"|(?:i'm|im|i\s+am)\s+(?:looking\s+for|after|thinking|imagining|picturing)\s+(?:of\s+)?"
-    r"|looking\s+for\s+"
+    r"|looking\s+for\s+|need\s+(?=an?\b|\d|some\b|two\b|three\b|four\b)"
     r"|(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see|grab)\s+"
     r"|let(?:'s|s|\s+us|\s+me)\s+(?:see|have|get|try|do|go\s+with)?\s*"
     r"|(?:how|what)\s+about\s+|maybe\s+|time\s+for\s+|(?:give|show|get|bring|find|send)\s+(?:me|us)\s+"
@@ -82,7 +96,7 @@ SMALL_TALK = frozenset(
     "exactly indeed alright right got great work done well much appreciated appreciate thank's a lot lots bunch "
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
     "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
-    "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks worries problem".split())
+    "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks worries problem dear".split())
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
     r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|see\s+you|later|quit|exit)\b", re.I)
@@ -108,7 +122,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", " ", text)  # emoji
     text = re.sub(r"([!?.])\1+", r"\1", text.lower())
     words = []
-    for word in re.findall(r"w/o|w/|[a-z0-9]+(?:['-][a-z0-9]+)*|[^\sa-z0-9]", text):
+    for word in re.findall(r"w/o|w/|->|=>|[a-z0-9]+(?:['-][a-z0-9]+)*|[^\sa-z0-9]", text):
         words.append(SHORTHAND.get(word) or _fix_slip(word))
     out = " ".join(words)
     out = re.sub(r"\s+([,.!?;:])", r"\1", out)
@@ -185,6 +199,8 @@ def strip_politeness(text: str) -> str:
     text = text.strip().strip(" .!?,;:")
     text = POLITE_END.sub("", text).strip(" .!?,;:")
     text = re.sub(r"(?:,\s*)?\b(?:please|pls|plz|kindly)\b,?\s*", " ", text)
+    text = re.sub(r",?\s*\bif\s+(?:at\s+all\s+possible|possible|that's\s+(?:all\s+right|alright|ok|okay|fine)|you\s+"
+                  r"(?:don't|do\s+not|wouldn't)\s+mind|it's\s+not\s+too\s+much\s+trouble)\b,?", "", text)
     return re.sub(r"\s+([,.!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip(" ,")
 
 
@@ -207,11 +223,14 @@ def is_question(message: Words) -> bool:
 _SELF_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i'll|we'll|i've|we've|i'd|hope|hoping|sending|"
                            r"you're|you\s+are|you've|you\s+rock|you\s+did|(?:just\s+)?wanted\s+to\s+(?:say|tell|"
                            r"let|thank|ask))\b")
-_PRAISE = re.compile(r"^(?:perfect|great|awesome|lovely|beautiful|nice|cool|wonderful|splendid|amazing|excellent|"
+_PRAISE = re.compile(r"^(?:ship\s+it|(?:that\s+)?works\s+for\s+me|all\s+set|we're\s+good|that'll\s+do|"
+                     r"(?:not\s+going\s+to\s+lie|to\s+be\s+honest|in\s+my\s+opinion)$|"
+                     r"perfect|great|awesome|lovely|beautiful|nice|cool|wonderful|splendid|amazing|excellent|"
                      r"fantastic|brilliant|gorgeous|stunning|love\s+(?:it|this|that)|that's\s+(?:it|the\s+one|perfect|"
                      r"great|all|exactly)|it's\s+(?:perfect|great|beautiful|lovely|wonderful|amazing|exactly)|"
                      r"exactly|interesting|isn't\s+it|aren't\s+they|what\s+a)\b")
-_FRAMED_SELF = re.compile(r"^(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+)?(?:like|love|want|need|prefer|wish|"
+_FRAMED_SELF = re.compile(r"^(?:i|we)\s+(?:was|were|am|are)\s+hoping|^(?:i'm|we're)\s+hoping|"
+                          r"^(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+)?(?:like|love|want|need|prefer|wish|"
                           r"meant|mean|rather)\b|^i'm\s+(?:looking|after|thinking)|^(?:i|we)\s+(?:think|guess|feel)\b")
 
 
@@ -227,6 +246,8 @@ def is_aside(sentence: str) -> bool:
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True
+    if re.match(r"^(?:and\s+)?(?:thank(?:s|\s+you|\s+u)?|many\s+thanks|cheers|much\s+appreciated)\b", said) and " but " not in said:
+        return True  # "thank you ever so much for your patience"
     if _FRAMED_SELF.match(said):
         return False
     if re.search(r"\b(?:first|second|third|fourth|last|going\s+with|go\s+with|back\s+to|better|nicer|earlier|"
@@ -264,6 +285,8 @@ def is_comment(tokens: tuple[str, ...]) -> bool:
     if _CHANGE_CUE.search(text):
         return False
     first = tokens[0]
+    if first == "its" and pos_of(tokens[1]) & {"ADJ", "ADV"}:
+        first = "it's"  # "its wonderful"
     if first.endswith("ing") and "VERB" in pos_of(first) and tokens[1] in ("it", "this", "that", "them", "these"):
         return True  # "printing it now", "posting this tomorrow"
     if tokens[:2] == ("going", "to") and len(tokens) > 3 and can_be_verb(tokens[2]) and tokens[3] in PRONOUNS:
@@ -278,7 +301,7 @@ def is_comment(tokens: tuple[str, ...]) -> bool:
                           subject=first)
     if first in _PEOPLE_DETERMINERS or first == "the":
         for head in (2, 3):
-            if head < len(tokens) and _finite_at(tokens, head, plural=tokens[head - 1].endswith("s"),
+            if head < len(tokens) and _finite_at(tokens, head, plural=tokens[head - 1].endswith("s") or first != "the",
                                                  any_verb=first != "the", subject=first):
                 return all("NOUN" in pos_of(t) or "ADJ" in pos_of(t) for t in tokens[1:head])
     return False
@@ -310,12 +333,12 @@ def request_part(text: str) -> str:
     """The sentences of a message that ask for something; "" when it is all talk ("Thanks, I'll print it")."""
     kept, dropped = [], False
     for sentence in sentences(text):
-        parts = []
+        parts, talk = [], False
         for clause in re.split(r"(?<=[,;:])\s+", sentence):
             # after the request has begun, "she is standing under a tree" goes on describing; only talk goes
             bare = clause.rstrip(",;:")
-            if is_aside(bare) and not (parts and _describes(bare)):
-                dropped = True
+            if is_aside(bare) and not (parts and _describes(bare)) or (not parts and talk and _goes_on(bare)):
+                dropped = talk = True
             else:
                 parts.append(clause)
         if parts:
@@ -323,6 +346,14 @@ def request_part(text: str) -> str:
     if dropped and len(kept) == 1 and _lone_adjective(kept[0]):
         return ""  # "epic. my wife is going to laugh": a word of praise beside a comment
     return " ".join(kept)
+
+
+def _goes_on(clause: str) -> bool:
+    """ "slows down a bit but still loves the park": a statement going on after talk, its subject said before."""
+    tokens = words(clause).tokens
+    return bool(tokens) and "VERB" in pos_of(tokens[0]) and not pos_of(tokens[0]) & {"NOUN", "AUX"} and \
+        tokens[0] not in AUX_WORDS and \
+        lemma(tokens[0], "VERB") != tokens[0] and not tokens[0].endswith("ing")
 
 
 def _describes(clause: str) -> bool:

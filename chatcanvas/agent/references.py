@@ -44,7 +44,7 @@ _PICK = (r"^(?:(?:i\s+)?(?:think\s+)?(?:i\s+)?(?:want|like|love|prefer|pick|choo
          r"'ll\s+go\s+with|will\s+go\s+with|go\s+with)\s+|let's\s+(?:go\s+with|use|take|pick|see)\s+|"
          r"(?:want|like|'d\s+like|would\s+like)\s+to\s+|to\s+(?=return\b|go\b|switch\b)|return\s+|"
          r"(?:go|going|switch|jump|return|revert|come)\s+(?:back\s+)?to\s+|back\s+to\s+|(?:show|give)\s+me\s+(?:again\s+)?|"
-         r"(?:use|pick|choose|select|open|keep|bring\s+back|restore|reuse)\s+|can\s+(?:we|i)\s+(?:go\s+back\s+to|see|"
+         r"(?:use|pick|choose|select|open|keep|bring\s+back|restore|reuse)\s+|(?:can|could|may|might)\s+(?:we|i)\s+(?:please\s+)?(?:go\s+back\s+to|see|"
          r"have|use|get)\s+(?:again\s+)?|actually,?\s+|hmm+,?\s+|no,?\s+)*")
 _PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seemed|feels?|felt)\s+(?:the\s+|so\s+|"
              r"much\s+|way\s+|a\s+lot\s+)?(?:better|best|nicer|more\s+\w+|most\s+\w+|\w+est|\w+er|my\s+favou?rite|"
@@ -59,15 +59,16 @@ DESCRIBED_REF = re.compile(
     _PICK + r"the\s+(?:(?P<desc>[\w\s'-]+?)\s+" + _IMAGE_NOUN + r"|" + _IMAGE_NOUN +
     r"\s+(?:with|where|that\s+(?:has|had|was|is)|in|of|showing)\s+(?P<desc2>[\w\s'-]+?))" + _PICK_END, re.I)
 _COUNT_WORD = r"(?P<count>\d+|two|three|four|five|six|seven|eight|a\s+few|a\s+couple(?:\s+of)?|couple(?:\s+of)?|several|some)"
-_VARIANT = r"(?:variations?|versions?|options?|alternatives?|takes?|variants?|tries|attempts|ideas|choices|rerolls?|" \
+_VARIANT = r"(?:variations?|versions?|options?|alternatives?|alternates?|takes?|variants?|tries|attempts|ideas|choices|" \
+           r"rerolls?|interpretations?|renditions?|renderings?|spins|goes|rolls|looks|designs|picks|" \
            r"different\s+ones|more(?:\s+like\s+(?:this|that|it))?|iterations?|concepts?|drafts?|samples?|pictures?|" \
            r"images?|pics?|ones|vars?|of\s+(?:that|this|it|those|them|these))"
-VARIATIONS = re.compile(rf"\b{_COUNT_WORD}\s+(?:more\s+|new\s+|other\s+|different\s+|alternative\s+|quick\s+)*"
-                        rf"{_VARIANT}\b", re.I)
+VARIATIONS = re.compile(rf"\b{_COUNT_WORD}\s+(?:(?:more|new|other|different|alternative|alternate|quick|further|"
+                        rf"fresh|extra|additional|separate)\s+)*(?:[\w-]+\s+){{0,3}}?{_VARIANT}\b", re.I)
 PLAIN_VARIATIONS = re.compile(r"^(?:(?:some|more)\s+)?(?:variations?|alternatives?|options?|versions?)\b", re.I)
 AGAIN = re.compile(
     r"^(?:(?:and\s+)?another(?:\s+(?:one|version|take|variation|variant|try|attempt|go|shot|option|pic|picture|"
-    r"image|roll))?|one\s+more(?:\s+(?:time|version|take|try|like\s+(?:this|that|it)))?|(?:try|do\s+it|run\s+it|"
+    r"image|roll|1))?|one\s+more(?:\s+(?:time|version|take|try|go|like\s+(?:this|that|it)))?|(?:try|do\s+it|run\s+it|"
     r"draw\s+it|give\s+it\s+a\s+go)\s+again|again|once\s+more|re-?roll(?:\s+(?:it|that|the\s+seed))?|redo(?:\s+it)?|"
     r"regenerate(?:\s+it)?|(?:a\s+)?(?:new|different)\s+seed|same\s+(?:prompt|thing|idea)(?:\s+again)?(?:,?\s+"
     r"(?:new|different)\s+seed)?|give\s+it\s+another\s+(?:go|try|shot|spin)|(?:a\s+)?(?:variation|variant|"
@@ -75,7 +76,8 @@ AGAIN = re.compile(
     r"similar(?:\s+one)?|shuffle(?:\s+it)?|spin\s+again|another\s+spin|take\s+two|try\s+(?:a\s+)?(?:different|new)"
     r"\s+(?:one|version|seed)|(?:show|give)\s+me\s+another(?:\s+one)?|new\s+version|not\s+quite,?\s+try\s+again|"
     r"(?:can|could)\s+(?:you|i)\s+(?:get|have|see|try)\s+another(?:\s+one)?|try\s+(?:one\s+)?more)"
-    r"(?:\s+(?:one|please|time|pls|then|of\s+(?:that|this|it)|with\s+a\s+(?:new|different)\s+seed))*$", re.I)
+    r"(?:\s+(?:one|please|time|pls|then|of\s+(?:that|this|it)|of\s+(?:that|this)\s+one|like\s+(?:that|this|it)|"
+    r"with\s+a\s+(?:new|different)\s+seed))*$", re.I)
 
 
 # "go back i want no wings", "undo, it was better before": the undo, then why
@@ -124,6 +126,7 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
         return None
     said = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     said = re.sub(r"^(?:(?:hmm+|hm+|ok(?:ay)?|actually|no|nope|nah|ugh|meh|wait|oh|um+|honestly|tbh|yeah|sorry|just|"
+                  r"to\s+be\s+honest|not\s+going\s+to\s+lie|in\s+my\s+opinion|"
                   r"so|i\s+think|i\s+guess|i\s+feel\s+like)[,.!\s]+)+", "", said).strip()
     current = next((image for image in images if image.id == current_id), images[-1])
     if UNDO.match(said) or UNDO_WITH_REASON.match(said):
@@ -147,7 +150,7 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
         found = _by_description(match.group("desc") or match.group("desc2") or "", images, current)
         if found:
             return found
-    return _loose(said, images, current)
+    return _loose(said, images, current) or _scan(said, images, current)
 
 
 _CUE = re.compile(r"\b(?:go(?:ing)?\s+back|back\s+to|revert|return\s+to|(?:was|were|is|looked|looks|felt)\s+(?:so\s+|"
@@ -185,6 +188,78 @@ def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | 
     if not leftover or not _CUE.search(said) or any(t in _EDITS for t in leftover):
         return None
     return _by_description(" ".join(leftover), images, current)
+
+
+_ORD = r"(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|middle)"
+_BATCH_ORDINAL = re.compile(
+    rf"\bof\s+(?:those|these|them|the\s+(?:new|last)\s+ones)(?:\s+\w+)?[,\s]+(?:the\s+)?(?P<o1>{_ORD})\b|"
+    rf"\b(?:the\s+)?(?P<o2>{_ORD})(?:\s+one)?\s+of\s+(?:those|these|them|(?:that|the|this)\s+(?:batch|set|lot))\b|"
+    r"(?:#|\bnumber\s+|\bno\.?\s*)(?P<n>\d+)\s+(?:from|of)\s+(?:that|the|this|those|these)\b")
+_BACK_CUE = re.compile(
+    r"\b(?:go(?:ing)?\s+back|goes\s+back|take\s+(?:me|us|it)\s+back|back\s+to|bring\s+(?:it\s+|that\s+)?back|"
+    r"have\s+(?:that|it|this)\s+(?:one\s+)?back|return(?:\s+to)?|revert(?:\s+to)?|restore|undo|switch\s+back)\b")
+_AGAIN_CUE = re.compile(r"\b(?:once\s+more|again)\b")
+_PREFER_CUE = re.compile(
+    r"\b(?:was|were|is|looked|looks|felt|seemed)\s+(?:so\s+|way\s+|much\s+|a\s+lot\s+|far\s+)?(?:better|nicer|best|"
+    r"\w+er|\w+est|more\s+\w+)\b|\b(?:suited|worked|fit|fitted|read|performs?|performed|converts?)\s+(?:\w+\s+)?"
+    r"better\b|\b(?:liked|preferred|prefer|loved)\b")
+_SCAN_ORDINAL = re.compile(rf"\b(?:the\s+)?(?P<very>very\s+)?(?P<o>{_ORD})\s*(?:one|picture|pic|image|version|photo|"
+                           r"take|drawing|attempt)?\b")
+_SCAN_DESCRIBED = re.compile(
+    r"\bthe\s+(?:(?P<d>[\w'-]+(?:\s+[\w'-]+){0,2}?)\s+(?:one|version|picture|pic|image|photo|drawing)|(?:one|picture|"
+    r"version|image|photo|drawing)\s+(?:of|with|where|showing)\s+(?P<d2>[\w'-]+(?:\s+[\w'-]+){0,2}?))"
+    r"(?=\s*(?:$|[,.!?;]|\s+(?:was|is|looked|again|once|back|better|please|suited|i|we|could|can|instead)\b))")
+_SCAN_BEFORE = re.compile(r"\bbefore\s+(?:(?:i|you|we)\s+added\s+|adding\s+)?(?:the\s+|that\s+)?"
+                          r"(?P<b>[\w'-]+(?:\s+[\w'-]+)?)")
+_ACTS = re.compile(r"(?:^|[.,;!?]\s*|\band\s+)(?:make|add|remove|change|swap|replace|turn|put|give|draw|paint|create|"
+                   r"generate|render|move|recolou?r)\b")
+
+
+def _scan(said: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
+    """A reference said in a longer message: "actually can we go back to the first one, before the dress", "I think
+    the calm version suited him better. Could we return to it?", "of those three, the middle one"."""
+    batch = last_batch(images)
+    grouped = _BATCH_ORDINAL.search(said)
+    if grouped and len(batch) > 1:
+        if grouped.group("n"):
+            number = int(grouped.group("n"))
+            return batch[number - 1].id if 1 <= number <= len(batch) else None
+        return _nth(batch, grouped.group("o1") or grouped.group("o2"))
+    back = _BACK_CUE.search(said)
+    if not (back or _PREFER_CUE.search(said) or _AGAIN_CUE.search(said)) or _ACTS.search(said):
+        return None
+    version = re.search(r"\bversion\s+(\d+)\b", said)
+    if version:
+        number = int(version.group(1))
+        return images[number - 1].id if 1 <= number <= len(images) else None
+    if re.search(r"\boriginal\b", said):
+        return _lineage(current, images)[-1].id if current.parent_id else images[0].id
+    ordinal = _SCAN_ORDINAL.search(said)
+    if ordinal:
+        pool = batch if len(batch) > 1 and not re.search(r"\b(?:back|very|whole|all)\b", said) else images
+        if ordinal.group("o") == "last" and _PREFER_CUE.search(said):
+            return _before(current, images)
+        return _nth(pool, ordinal.group("o"))
+    described = _SCAN_DESCRIBED.search(said)
+    if described:
+        description = described.group("d") or described.group("d2")
+        if description in ("previous", "earlier", "old", "older", "other", "last", "prior"):
+            return _before(current, images)
+        return _by_description(description, images, current) or _before(current, images)
+    before = _SCAN_BEFORE.search(said)
+    if before:
+        what = before.group("b")
+        if re.match(r"^(?:was|is|looked|it|that|this|one)\b", what):
+            return _before(current, images)  # "before was more beautiful"
+        return _before_feature(what, images, current)
+    return _before(current, images) if back else None  # "return please", "could we have that back?"
+
+
+def _nth(pool: list[LedgerImage], word: str) -> str | None:
+    number = (len(pool) + 1) // 2 if word == "middle" else ORDINALS.get(word)
+    if number == -1:
+        return pool[-1].id
+    return pool[number - 1].id if number and 1 <= number <= len(pool) else None
 
 
 _EDITS = frozenset("make add remove change swap replace turn put give draw paint move more less".split())
@@ -309,7 +384,8 @@ def variation_count(text: str) -> tuple[int, str] | None:
     body = re.sub(r"^(?:make|draw|generate|create|render|do|try|produce|show|give)\s+(?:me\s+|us\s+)?", "", body)
     if AGAIN.match(body) or AGAIN.match(said):
         return 1, ""
-    times = re.search(r"\b(?:variants?|variations?|versions?|options?|takes?|vars?)\s*(?:x|\*|times)\s*(\d+)\b", body)
+    times = re.search(r"\b(?:variants?|variations?|versions?|options?|takes?|vars?)\s*(?:x|\*|times)\s*(\d+)\b", body) or \
+        re.fullmatch(r"(?:(?:some\s+)?more|variations?|options?|alternatives?)(?:\s+like\s+(?:this|that|it))?[,:\s]+(\d+)", body)
     if times:
         return int(times.group(1)), ""
     match = VARIATIONS.search(body)
@@ -320,8 +396,8 @@ def variation_count(text: str) -> tuple[int, str] | None:
             exact = re.search(r"\b(\d+|two|three|four|five|six)\b", body[match.end():])  # "a few? maybe three?"
             if exact:
                 count = int(exact.group(1)) if exact.group(1).isdigit() else lang.NUMBER_WORDS[exact.group(1)]
-        rest = body[match.end():].strip()
-        rest = re.sub(r"^(?:of\s+(?:this|that|it|these|those|them)|on\s+(?:this|that|it)|like\s+(?:this|that|it)|"
+        rest = re.sub(rf"^{_VARIANT}\b", "", body[match.end():].strip()).strip()  # "4 hero image options"
+        rest = re.sub(r"^(?:of\s+(?:this|that|these|those)\s+ones?|of\s+(?:this|that|it|these|those|them)|on\s+(?:this|that|it)|like\s+(?:this|that|it)|"
                       r"please)\b\s*", "", rest).strip(" ,")
         rest = re.sub(r"^(?:for|of|with|showing)\s+(?=(?:an?|the|some|my|our)\b)", "", rest)
         return count, rest

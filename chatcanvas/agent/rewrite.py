@@ -175,6 +175,13 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:she|he|they|we|i|the client|my \w+)\s+(?:wants?|needs?|would like|'d like|prefers?)\s+"
                   r"(?=it\b|this\b|that\b|the\b|them\b)", "make ", text)
     text = re.sub(r"^make\s+(the\s+\w+|it|this|them)\s+to\s+be\s+", r"make \1 ", text)
+    text = re.sub(r"^(?:can|could|might|may|would|will)\s+(the\s+[\w-]+(?:\s+[\w-]+)?|it|this|that|they|she|he)\s+"
+                  r"(?:be|become|turn|look|get)\s+(?:more\s+like\s+|like\s+|into\s+)?", r"make \1 ", text)
+    text = re.sub(r"^(?:bg|background|backdrop)\s*:\s*", "make the background ", text)
+    text = re.sub(r"^(?:colou?rs?|palette)\s*:\s*", "", text)
+    text = re.sub(r",?\s*(?:and\s+)?(?:keep|leave)\s+(?:everything|all)\s+else(?:\s+the\s+same)?$|,?\s*(?:and\s+)?"
+                  r"(?:keep|leave)\s+the\s+rest(?:\s+the\s+same)?$|,?\s*everything\s+else\s+the\s+same$", "", text)
+    text = re.sub(r"^(?:the\s+)?([\w-]+(?:\s+[\w-]+)?)\s+(?:out|gone|away|off)$", r"remove the \1", text)
     text = re.sub(r"^(it|this|that|them)\s+(?=\w+er\b|more\b|less\b|a\s+bit\b)", r"make \1 ", text)
     text = re.sub(r"^(?:make|have)\s+(the\s+\w+)\s+to\s+be\s+", r"make \1 ", text)
     text = re.sub(r"^(?:it|this|that|everything)\s+(?:should|could|must|needs to|has to|ought to)\s+(?:be|look)\s+",
@@ -301,7 +308,8 @@ def _forms(word: str) -> list[str]:
 
 
 def _remove(base: str, change: str) -> str | None:
-    match = re.match(r"^(?:remove|delete|erase|drop|lose|ditch|hide|cut|take\s+(?:out|away|off)|get\s+rid\s+of|"
+    match = re.match(r"^(?:remove|delete|erase|drop|lose|ditch|hide|cut|kill|scrap|axe|nuke|strip|take\s+(?:out|away|off)|"
+                     r"get\s+rid\s+of|"
                      r"without|no|no\s+more|minus|don't\s+(?:want|need)|do\s+not\s+(?:want|need)|nix)\s+"
                      r"(?:the\s+|a\s+|an\s+|any\s+|that\s+|those\s+|all\s+(?:the\s+)?|his\s+|her\s+|its\s+)?"
                      r"(?P<thing>.+?)(?:\s+(?:off|out|away|from\s+(?:it|this|that|here|the\s+\w+)))?$", change)
