@@ -92,7 +92,16 @@ def test_inpainting_changes_only_the_masked_area(shapes_engine):
     assert left.colors.get("green", 0) > 0.5 and left.background == "white"
 
 
-def test_a_subject_enrolled_from_pictures_is_drawn_recognisably_through_the_agent(shapes_agent):
+@pytest.fixture
+def quick_lora_agent(shapes_settings, one_torch_thread):
+    """`shapes` with the demo's 200 LoRA steps (its own default is 400), on one thread: the same learning, sooner."""
+    agent = ImageAgent.create(llm="router", settings=shapes_settings.model_copy(update={"lora_steps": 200}))
+    yield agent
+    agent.close()
+
+
+def test_a_subject_enrolled_from_pictures_is_drawn_recognisably_through_the_agent(quick_lora_agent):
+    shapes_agent = quick_lora_agent
     chat = dict(user="bo", conversation="subjects")
     photos = []
     for picture in subject_references(4):
