@@ -44,7 +44,9 @@ REQUEST_QUESTION = re.compile(
     r"(?:picture|image)|mind\s+|would\s+you\s+mind\b)", re.I)
 PURPOSE = re.compile(r"\b(?:test|testing|compare|comparison|choose|choosing|pick|review|client|team|boss|newsletter|"
                      r"campaign|options?|deck|meeting|decide|vote|a/b|a / b|so\s+(?:i|we)|to\s+(?:choose|pick|see))\b")
-MODAL_CHANGE = re.compile(r"\b(?:should|needs?\s+to|must|has\s+to|have\s+to|ought\s+to)\s+(?:be|have|look|get)\b|"
+MODAL_CHANGE = re.compile(r"^(?:can|could|might|may|would|will)\s+(?:the\s+[\w-]+(?:\s+[\w-]+)?|it|this|that|they|she|he)\s+"
+                          r"(?:be|become|turn|look|get|have)\b|->|=>|\u2192|"
+                          r"\b(?:should|needs?\s+to|must|has\s+to|have\s+to|ought\s+to)\s+(?:be|have|look|get)\b|"
                           r"\b(?:is|are|looks?|seems?|feels?)\s+too\b")
 ANNOUNCE = re.compile(
     r"^(?:here's|here\s+is|here\s+are|this\s+is|these\s+are|attached|i\s+(?:uploaded|attached))\b(?!.*\b(?:make|change|"
@@ -134,6 +136,11 @@ def decide(text: str, facts: Any) -> Intent:
             target, instruction = aimed
             prompt = rewrite.edit_prompt(target.prompt, instruction)
             return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt, "image_id": target.id}, "edit")
+        pointed = re.fullmatch(r"(?:remove|delete|erase|lose|ditch|kill|drop|get rid of)\s+(?:it|that|them)",
+                               lang.strip_politeness(lang.normalize(text)))
+        spoken = re.search(r"\bthe\s+([\w-]+)\b(?=[^,.]*\b(?:looks?|is|are|seems?)\b)", lang.normalize(said_all))
+        if pointed and spoken and facts.current_prompt and spoken.group(1) in facts.current_prompt.lower():
+            text = f"remove the {spoken.group(1)}"  # "ngl the rain looks weird, rmv it"
         prompt = rewrite.edit_prompt(facts.current_prompt, text)
         return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
     if kind == "draw":
@@ -148,7 +155,8 @@ TALK_VERB = re.compile(r"^(?:ignore|disregard|forget|print|tell|explain|list|wri
                        r"summari[sz]e|answer|recite|spell|type|define|calculate|count)\b(?!\s+(?:a|an)\s+"
                        r"(?:picture|image|drawing|sign|poster|card|label|logo)\b)")
 # questions about the service, not the picture: "will you keep these photos private?", "do you export svg?"
-SERVICE_TOPIC = re.compile(r"\b(?:private|privacy|safe|secure|stored?|storage|data|delete\s+my|sell|train\s+on|export|"
+SERVICE_TOPIC = re.compile(r"\b(?:still\s+be\s+(?:here|there|saved)|close\s+the\s+(?:window|tab|browser|app)|history|"
+                           r"come\s+back\s+later|private|privacy|safe|secure|stored?|storage|data|delete\s+my|sell|train\s+on|export|"
                            r"download|formats?|vector|svg|pdf|cost|price|pricing|pay|paid|free|licen[cs]e|copyright|"
                            r"commercial|offline|internet|gpu|api|account|subscription)\b")
 _FOLLOW_UP = re.compile(r"^(?:ok(?:ay)?,?\s+|thanks,?\s+|and\s+)?(?:and|also|what\s+about|how\s+about|and\s+what\s+about|"
@@ -235,7 +243,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
                                     body) and not re.search(r"\b(?:photo|picture|image|drawing)\s+of\b|^(?:and|plus|also)\s+"
                                                             r"(?:now\s+)?one\s+of\b", body):
         return "edit"  # "and a raven on a branch": more of the same picture
-    if facts.has_image and (MODAL_CHANGE.search(body) or re.search(r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?"
+    body = re.sub(r"^if\s+[^,]{1,60},\s*", "", body)
+    if facts.has_image and (MODAL_CHANGE.search(body) or MODAL_CHANGE.search(lang.strip_frame(body)[1]) or re.search(r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?"
                                                                   r"(?:the\s+)?same\b", body)):
         return "edit"
     frame, rest = lang.strip_frame(body)

@@ -299,6 +299,13 @@ def is_comment(tokens: tuple[str, ...]) -> bool:
     if first in _PRONOUN_SUBJECTS:
         return _finite_at(tokens, 1, plural=first not in ("he", "she", "it", "that", "this"), any_verb=True,
                           subject=first)
+    if "NOUN" in pos_of(first) and not pos_of(first) & {"ADJ", "VERB"} and _finite_at(
+            tokens, 1, plural=first.endswith("s"), any_verb=False, subject="the") and \
+            lemma(tokens[1], "VERB") in _REACTION_VERBS:
+        return True  # "client hates them"
+    if first == "the" and re.search(r"\b(?:nicely|beautifully|perfectly|wonderfully|great|well|amazing|awesome|"
+                                    r"gorgeous|lovely)$", text) and _finite_at(tokens, 2, True, True, "the"):
+        return True  # "the edges bleed nicely"
     if first in _PEOPLE_DETERMINERS or first == "the":
         for head in (2, 3):
             if head < len(tokens) and _finite_at(tokens, head, plural=tokens[head - 1].endswith("s") or first != "the",
@@ -368,6 +375,8 @@ def _describes(clause: str) -> bool:
 
 def _lone_adjective(sentence: str) -> bool:
     tokens = words(sentence).tokens
+    if tokens and tokens[0] in ("original", "previous", "earlier", "other", "last", "first", "same", "older"):
+        return False  # "nope. orig": a picture pointed at
     return len(tokens) == 1 and pos_of(tokens[0]) & {"ADJ"} == pos_of(tokens[0]) - {"NOUN", "ADV"} and \
         "ADJ" in pos_of(tokens[0]) and not is_comparative(tokens[0])
 

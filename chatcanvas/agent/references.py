@@ -179,7 +179,7 @@ def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | 
         batch = last_batch(images)
         pool = batch if len(batch) > 1 and "back" not in tokens and "very" not in said else images
         if number == -1:
-            return _before(current, images)
+            return pool[-1].id if pool is batch and not _PREFER_CUE.search(said) else _before(current, images)
         return pool[number - 1].id if 1 <= number <= len(pool) else None
     named = re.fullmatch(r"the\s+(\w+(?:\s+\w+)?)", said)
     if named and all("NOUN" in lang.pos_of(t) for t in named.group(1).split()) and not _has_words(
@@ -194,7 +194,7 @@ _ORD = r"(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|m
 _BATCH_ORDINAL = re.compile(
     rf"\bof\s+(?:those|these|them|the\s+(?:new|last)\s+ones)(?:\s+\w+)?[,\s]+(?:the\s+)?(?P<o1>{_ORD})\b|"
     rf"\b(?:the\s+)?(?P<o2>{_ORD})(?:\s+one)?\s+of\s+(?:those|these|them|(?:that|the|this)\s+(?:batch|set|lot))\b|"
-    r"(?:#|\bnumber\s+|\bno\.?\s*)(?P<n>\d+)\s+(?:from|of)\s+(?:that|the|this|those|these)\b")
+    r"(?:#\s*|\bnumber\s+|\bno\.?\s*)(?P<n>\d+)\s+(?:from|of)\s+(?:that|the|this|those|these)\b")
 _BACK_CUE = re.compile(
     r"\b(?:go(?:ing)?\s+back|goes\s+back|take\s+(?:me|us|it)\s+back|back\s+to|bring\s+(?:it\s+|that\s+)?back|"
     r"have\s+(?:that|it|this)\s+(?:one\s+)?back|return(?:\s+to)?|revert(?:\s+to)?|restore|undo|switch\s+back)\b")
@@ -208,6 +208,7 @@ _SCAN_ORDINAL = re.compile(rf"\b(?:the\s+)?(?P<very>very\s+)?(?P<o>{_ORD})\s*(?:
 _SCAN_DESCRIBED = re.compile(
     r"\bthe\s+(?:(?P<d>[\w'-]+(?:\s+[\w'-]+){0,2}?)\s+(?:one|version|picture|pic|image|photo|drawing)|(?:one|picture|"
     r"version|image|photo|drawing)\s+(?:of|with|where|showing)\s+(?P<d2>[\w'-]+(?:\s+[\w'-]+){0,2}?))"
+    r"(?:\s+(?:with|of|where|showing)\s+(?:the\s+|a\s+|an\s+)?(?P<d3>[\w'-]+(?:\s+[\w'-]+)?))?"
     r"(?=\s*(?:$|[,.!?;]|\s+(?:was|is|looked|again|once|back|better|please|suited|i|we|could|can|instead)\b))")
 _SCAN_BEFORE = re.compile(r"\bbefore\s+(?:(?:i|you|we)\s+added\s+|adding\s+)?(?:the\s+|that\s+)?"
                           r"(?P<b>[\w'-]+(?:\s+[\w'-]+)?)")
@@ -242,7 +243,7 @@ def _scan(said: str, images: list[LedgerImage], current: LedgerImage) -> str | N
         return _nth(pool, ordinal.group("o"))
     described = _SCAN_DESCRIBED.search(said)
     if described:
-        description = described.group("d") or described.group("d2")
+        description = " ".join(filter(None, (described.group("d") or described.group("d2"), described.group("d3"))))
         if description in ("previous", "earlier", "old", "older", "other", "last", "prior"):
             return _before(current, images)
         return _by_description(description, images, current) or _before(current, images)
@@ -361,6 +362,9 @@ def edit_target(text: str, images: list[LedgerImage], current_id: str | None) ->
         found = _by_description(named.group("desc"), images, current)
         if found:
             target = next(image for image in images if image.id == found)
+            lead = re.match(r"^(?:edit|change|take|use|on|in|for)\s+$", said[:named.start()])
+            if lead:  # "edit the owl one, not this: give it a monocle"
+                return target, re.sub(r"^[,;:\s]*(?:not\s+(?:this|that)(?:\s+one)?)?[,;:\s]*", "", said[named.end():])
             return target, said[:named.start()] + f"the {named.group('desc')}" + said[named.end():]
     for noun in re.findall(r"\bthe\s+([\w-]+)", said):
         if "NOUN" not in lang.pos_of(noun) or noun in _NOT_THINGS or _has_words(current, [noun]):
@@ -397,6 +401,8 @@ def variation_count(text: str) -> tuple[int, str] | None:
             if exact:
                 count = int(exact.group(1)) if exact.group(1).isdigit() else lang.NUMBER_WORDS[exact.group(1)]
         rest = re.sub(rf"^{_VARIANT}\b", "", body[match.end():].strip()).strip()  # "4 hero image options"
+        rest = re.sub(r"\b(?:in\s+(?:that|the\s+same|this)\s+(?:vein|style|spirit|mood)|along\s+(?:those|these|the\s+same)\s+"
+                      r"lines)\b", "", rest).strip(" ,")
         rest = re.sub(r"^(?:of\s+(?:this|that|these|those)\s+ones?|of\s+(?:this|that|it|these|those|them)|on\s+(?:this|that|it)|like\s+(?:this|that|it)|"
                       r"please)\b\s*", "", rest).strip(" ,")
         rest = re.sub(r"^(?:for|of|with|showing)\s+(?=(?:an?|the|some|my|our)\b)", "", rest)

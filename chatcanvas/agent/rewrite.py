@@ -10,14 +10,14 @@ import re
 from chatcanvas.agent import language as lang
 
 COLORS = (
-    "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "cyan",
+    "sky blue", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "cyan",
     "magenta", "teal", "violet", "gold", "golden", "silver", "beige", "turquoise", "navy", "maroon", "crimson",
     "lime", "olive", "tan", "cream", "ivory", "lavender", "coral", "mint", "peach", "aqua", "bronze", "copper",
     "indigo", "scarlet", "emerald", "amber", "charcoal", "khaki", "burgundy", "rose", "lilac", "fuchsia",
 )
 COMPARATIVE_COLORS = {"redder": "red", "bluer": "blue", "greener": "green", "pinker": "pink", "yellower": "yellow",
                       "whiter": "white", "blacker": "black", "browner": "brown", "purpler": "purple"}
-TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "hot", "baby", "sky", "royal",
+TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "hot", "baby", "royal",
          "navy", "forest", "lime", "muted", "soft", "rich", "dusty")
 _COLOR = "|".join(COLORS)
 _TONE = "|".join(TONES)
@@ -359,6 +359,10 @@ def _recolor_change(base: str, change: str) -> str | None:
                   r"colors|colored|version|with|on|and|background\s+color)\b", " ", rest)
     target_words = [w for w in rest.split() if w.isalpha()]
     target = target_words[-1] if target_words else None
+    ground = next((w for w in target_words if w in ("background", "backdrop")), None)
+    if ground:  # "make the background plain green"
+        finish = [w for w in target_words if w in ("plain", "striped", "checkered", "solid", "simple")]
+        return recolor(base, ground, " ".join([*finish, color]))
     if target and not (target in ("background", "sky") or "NOUN" in lang.pos_of(target)):
         target = None
     return recolor(base, target, color)

@@ -16,10 +16,11 @@ from chatcanvas.agent.router import RouterRule, TurnFacts
 from chatcanvas.tools import create_subject_tools
 
 _INTRO = re.compile(
-    r"^(?:(?:hey|hi|ok|so|and)[,!]?\s+)?(?:(?:this|these|that|those|it|here)\s*(?:is|are|'s|'re)\s+"
-    r"(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|pictures?|pics?|shots?|images?)\s+of\s+)?|"
-    r"(?:here\s+(?:is|are)|here's)\s+(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|pictures?|pics?|shots?|"
-    r"images?)\s+of\s+)?|meet\s+|say\s+hi\s+to\s+|(?:please\s+)?(?:remember|save|learn|enroll|register|store|keep|"
+    r"^(?:(?:hey|hi|ok|okay|so|and|also)[,!]?\s+)?(?:(?:this|these|that|those|it|here|they)\s*(?:is|are|'s|'re)\s+"
+    r"(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?)"
+    r"\s+of\s+)?|"
+    r"(?:here\s+(?:is|are)|here's)\s+(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|"
+    r"shots?|images?|snaps?|scans?)\s+of\s+)?|meet\s+|say\s+hi\s+to\s+|(?:please\s+)?(?:remember|save|learn|enroll|register|store|keep|"
     r"call|name)\s+(?:this|these|him|her|them|it|the\s+\w+)\s+as\s+|(?:his|her|its|their|my)\s+name\s+is\s+|"
     r"(?:please\s+)?(?:learn|remember|enroll|register)\s+(?:what\s+)?)(?P<who>.+?)(?:\s+looks?\s+like)?$",
     re.IGNORECASE,
@@ -28,7 +29,9 @@ _INTRO = re.compile(
 
 _NAMED = re.compile(
     r"\b(?:call|name|save|remember|enroll|register|store|keep|label)\s+(?:it|him|her|them|this|these|that|those|"
-    r"the\s+\w+)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:)?\s*(?:is\s+)?[\"']?(?P<other>[A-Z][\w-]*)")
+    r"the\s+\w+)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:)?\s*(?:is\s+)?[\"']?(?P<other>[A-Z][\w-]*)|"
+    r"\b(?:he|she|we|they|i)\s+calls?\s+(?:it\s+|him\s+|her\s+|them\s+)?[\"']?(?P<calls>[A-Z][\w-]*)|"
+    r"\bcalled\s+[\"']?(?P<called>[A-Z][\w-]*)")
 _NOT_A_NAME = re.compile(r"\b(?:make|change|turn|add|remove|draw|paint|put|give|swap|replace|edit)\b", re.I)
 
 
@@ -37,26 +40,48 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     "here are shots of our new sneaker. Let's call it Volt" -> ("Volt", ["our new sneaker"])."""
     named = _NAMED.search(text)
     if named:
-        name = named.group("name") or named.group("other")
+        name = named.group("name") or named.group("other") or named.group("calls") or named.group("called")
         about = re.search(r"(?:^|\b(?:of|is|are)\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;]|\s+(?:named|called)\b|$)", text,
                           re.I)
         return name, [about.group(1).lower()] if about and name.lower() not in about.group(1).lower() else []
-    text = re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+", text.strip())[0]
+    sentences = [part for part in re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+", text.strip()) if part]
+    asks = any(_NOT_A_NAME.search(sentence) for sentence in sentences)
+    found = next((f for f in (_introduction(sentence) for sentence in sentences) if f), None) or \
+        next((f for f in (_loose_introduction(sentence) for sentence in sentences
+                          if not _NOT_A_NAME.search(sentence) and not _INTRO.match(intents.clean(sentence))) if f), None)
+    if found is None:
+        return None
+    name, aliases = found
+    if name.lower() in ("me", "myself", "us"):
+        return name.lower(), aliases
+    if asks and not re.search(rf"\b{re.escape(name[:1].upper() + name[1:])}\b", text):
+        return None  # "this my lamp lol. make it look like an album cover": an edit, no one introduced
+    return (name[:1].upper() + name[1:] if name.islower() else name), aliases
+
+
+def _introduction(text: str) -> tuple[str, list[str]] | None:
+    """One sentence that introduces someone: "this is my dog Rex", "they're of my late husband, Harold"."""
     if _NOT_A_NAME.search(text):
         return None
     match = _INTRO.match(intents.clean(text))
     if not match:
-        return _loose_introduction(text)
+        return None
     who = match.group("who").strip()
     who = re.sub(r"^(?:of|about)\s+", "", who, flags=re.I)
     if re.match(r"^(?:(?:my|a|an|the|this|some|our)\s+)?(?:\w+\s+)?(?:photo|picture|pic|image|drawing|sketch|shot|snap|"
                 r"file|upload)s?$", who, re.I):
         return None  # "here is my picture": an upload, not an introduction
     if len(who.split()) > 6 or (re.match(r"^(?:an?|the|some|this|that)\b", who, re.I)
-                                and not re.search(r"\b[A-Z]", who)):
+                                and not re.search(r"\b(?!I\b)[A-Z]", who)):
         return None  # "a test tile from our set": a picture, not someone with a name
     if re.fullmatch(r"(?:my|our)\s+(?:face|selfies?|self)", who, re.I):
         return "me", []
+    if "," in who:
+        name, _, alias = (part.strip() for part in who.partition(","))
+        if re.match(r"^(?:my|our)\s+", name, re.I) and re.match(
+                r"^(?:he's|she's|it's|they're|hes|shes|its|theyre|he|she|it|they|save|remember|learn|keep|store|"
+                r"please|pls)\b", alias, re.I):
+            who = name  # "my cat nugget, save her": the tail asks or describes; the name is in the head
     if "," in who:
         name, _, alias = (part.strip() for part in who.partition(","))
         if name.lower() in ("him", "her", "them", "it", "this", "these") or re.match(r"^(?:my|our)\b", name, re.I):
@@ -65,13 +90,21 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
         return name, [alias] if alias else []
     who = re.sub(r"^(?:the\s+)?(?:photos?|pictures?)\s+of\s+", "", who, flags=re.I)
     words = who.split()
-    if words[0].lower() in ("my", "our") and len(words) >= 3 and words[-1][0].isupper():
+    if words[0].lower() in ("my", "our") and len(words) >= 3 and (
+            words[-1][0].isupper() or words[-2].lower() in _ANIMATE):
         return words[-1], [" ".join(words[:-1]).lower()]
     if words[0].lower() in ("my", "our") and len(words) >= 3 and words[-2].lower() in ("named", "called"):
         return words[-1], [" ".join(words[:-2]).lower()]
     return (who.lower() if who.lower() in ("me", "myself", "us") else who), []
 
 
+# who a name is given to: "my cat nugget", "my boy tank" (the word after one of these is its name)
+_ANIMATE = frozenset(
+    "cat kitty kitten dog pup puppy doggo boy girl son daughter husband wife partner boyfriend girlfriend baby kid "
+    "toddler brother sister mom mum dad mother father grandma grandpa granny nan friend buddy parrot bird budgie "
+    "hamster rabbit bunny horse pony fish goldfish turtle tortoise lizard gecko snake ferret pig guinea rat mouse "
+    "cow goat chicken hen duck lamb bulldog poodle labrador retriever terrier corgi pug beagle husky spaniel "
+    "toy teddy doll plush car bike robot".split())
 _SELF = re.compile(r"\b(?:me|myself|my\s+face|my\s+selfies?|i'm|i\s+am|of\s+me)\b", re.I)
 _KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z]+\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|\s+[A-Z]|\s+(?:named|called|is|'s)\b))")
 
@@ -79,6 +112,9 @@ _KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z]+\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|
 def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     """Photos with a name somewhere in the words: "my corgi biscuit", "Luna (my cat)", "remember him, he's Rocky"."""
     said = intents.clean(text)
+    pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+)?([a-z]+))\s+([a-z][\w-]*)$", said, re.I)
+    if pet and pet.group(3).lower() in _ANIMATE and pet.group(4).lower() not in _ANIMATE:
+        return pet.group(4), [f"{pet.group(1)} {pet.group(2)}".lower()]  # "my corgi biscuit"
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
     names = [w for i, w in enumerate(tokens) if w[0].isupper() and w not in ("I", "I'm", "I'd", "OK", "Ok")
              and (i > 0 or len(tokens) > 1 and not w.lower() in _OPENERS)]
