@@ -8,7 +8,7 @@ from chatcanvas.eval.agent import format_report, load_conversations, run_suite
 # A few points under the router's measured scores on this half (79% decisions, 84% fidelity, the weakest category
 # 52%; the README has the table), so a change that makes it worse for people fails. The targets (95% / 90%)
 # are not met yet: raise these as the router gets there.
-OVERALL_FLOOR = {"decision": 72.0, "fidelity": 78.0}
+OVERALL_FLOOR = {"decision": 82.0, "fidelity": 82.0}
 CATEGORY_FLOOR = 45.0
 
 
