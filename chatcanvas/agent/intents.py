@@ -44,8 +44,8 @@ REQUEST_QUESTION = re.compile(
     r"(?:picture|image)|mind\s+|would\s+you\s+mind\b)", re.I)
 PURPOSE = re.compile(r"\b(?:test|testing|compare|comparison|choose|choosing|pick|review|client|team|boss|newsletter|"
                      r"campaign|options?|deck|meeting|decide|vote|a/b|a / b|so\s+(?:i|we)|to\s+(?:choose|pick|see))\b")
-MODAL_CHANGE = re.compile(r"^(?:can|could|might|may|would|will)\s+(?:the\s+[\w-]+(?:\s+[\w-]+)?|it|this|that|they|she|he)\s+"
-                          r"(?:be|become|turn|look|get|have)\b|->|=>|\u2192|"
+MODAL_CHANGE = re.compile(r"^(?:can|could|might|may|would|will)\s+(?:the\s+[\w-]+(?:\s+[\w-]+)?|it|this|that|they|"
+                          r"she|he)\s+(?:be|become|turn|look|get|have)\b|->|=>|\u2192|"
                           r"\b(?:should|needs?\s+to|must|has\s+to|have\s+to|ought\s+to)\s+(?:be|have|look|get)\b|"
                           r"\b(?:is|are|looks?|seems?|feels?)\s+too\b")
 ANNOUNCE = re.compile(
@@ -54,6 +54,7 @@ ANNOUNCE = re.compile(
     r"i\s+(?:uploaded|attached|took|made|drew)|uploading|attached(?:\s+is)?)\s+(?:(?:a|an|my|the|this|some|our)\s+)?"
     r"(?:(?:old|new|own|latest|favou?rite)\s+)?(?:photo|picture|pic|image|drawing|sketch|shot|snap|one|file|upload)s?"
     r"(?:\s+(?:i\s+(?:took|made|drew|have))|\s+of\s+mine)?[\s.!]*$", re.I)
+LEADING_CONDITION = re.compile(r"^if\s+[^,]{1,60},\s*")  # "if it isn't too much trouble, could you ..."
 _POINTING = re.compile(r"\b(?:it|this|that|these|those|them|him|her|she|he|they|its|it's|one)\b")
 _BARE_CHANGE = re.compile(
     rf"^(?:more|less|fewer|bit|little|slightly|much|way|even|too|with|without|no|not|but|instead|rather|and|plus|"
@@ -117,7 +118,7 @@ def decide(text: str, facts: Any) -> Intent:
             return intent
     said = lang.normalize(lang.leading_small_talk(text))
     asked = re.sub(r"^(?:and|so|ok|okay|then|also|well|hmm+|oh)[,\s]+", "", said)
-    asked = re.sub(r"^if\s+[^,]{1,60},\s*", "", asked)  # "if it isn't too much trouble, could you ..."
+    asked = LEADING_CONDITION.sub("", asked)
     framed = lang.strip_frame(asked)
     if lang.is_question(message) and not REQUEST_QUESTION.match(asked) and not (
             framed[0] and framed[1] and not INFO_QUESTION.match(asked)) and (
@@ -127,7 +128,8 @@ def decide(text: str, facts: Any) -> Intent:
         return _reply(chat_reply(text, facts))
     kind = _draw_or_edit(said, facts)
     if kind == "edit":
-        if re.fullmatch(r"(?:make|change|edit|turn|do)\s+(?:it|this|that)", lang.strip_frame(lang.strip_politeness(said))[1]):
+        if re.fullmatch(r"(?:make|change|edit|turn|do)\s+(?:it|this|that)",
+                        lang.strip_frame(lang.strip_politeness(said))[1]):
             return _reply("What should I change? Say it in a few words, e.g. \"make it blue\" or \"add a hat\".")
         if not facts.has_image:
             return _reply("There is no picture here to change yet: ask me to draw one first, or attach a photo.")
@@ -156,11 +158,11 @@ TALK_VERB = re.compile(r"^(?:ignore|disregard|forget|print|tell|explain|list|wri
                        r"(?:picture|image|drawing|sign|poster|card|label|logo)\b)")
 # questions about the service, not the picture: "will you keep these photos private?", "do you export svg?"
 SERVICE_TOPIC = re.compile(r"\b(?:still\s+be\s+(?:here|there|saved)|close\s+the\s+(?:window|tab|browser|app)|history|"
-                           r"come\s+back\s+later|private|privacy|safe|secure|stored?|storage|data|delete\s+my|sell|train\s+on|export|"
-                           r"download|formats?|vector|svg|pdf|cost|price|pricing|pay|paid|free|licen[cs]e|copyright|"
+                           r"come\s+back\s+later|private|privacy|safe|secure|stored?|storage|data|delete\s+my|sell|"
+                           r"train\s+on|export|download|formats?|vector|svg|pdf|cost|price|pricing|pay|paid|free|licen[cs]e|copyright|"
                            r"commercial|offline|internet|gpu|api|account|subscription)\b")
-_FOLLOW_UP = re.compile(r"^(?:ok(?:ay)?,?\s+|thanks,?\s+|and\s+)?(?:and|also|what\s+about|how\s+about|and\s+what\s+about|"
-                        r"and\s+how\s+about)\s+(?P<rest>.+)$")
+_FOLLOW_UP = re.compile(r"^(?:ok(?:ay)?,?\s+|thanks,?\s+|and\s+)?(?:and|also|what\s+about|how\s+about|"
+                        r"and\s+what\s+about|and\s+how\s+about)\s+(?P<rest>.+)$")
 
 
 def _follows_question(message: lang.Words, facts: Any) -> bool:
@@ -240,12 +242,12 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     """"draw", "edit" or None (nothing to act on) for a message that is no question and no reference."""
     body = lang.strip_politeness(said)
     if facts.has_image and re.match(r"^(?:and|plus|also|with)\s+(?:(?:maybe|perhaps|then|now)\s+)?\w",
-                                    body) and not re.search(r"\b(?:photo|picture|image|drawing)\s+of\b|^(?:and|plus|also)\s+"
-                                                            r"(?:now\s+)?one\s+of\b", body):
+                                    body) and not re.search(r"\b(?:photo|picture|image|drawing)\s+of\b|"
+                                                            r"^(?:and|plus|also)\s+(?:now\s+)?one\s+of\b", body):
         return "edit"  # "and a raven on a branch": more of the same picture
-    body = re.sub(r"^if\s+[^,]{1,60},\s*", "", body)
-    if facts.has_image and (MODAL_CHANGE.search(body) or MODAL_CHANGE.search(lang.strip_frame(body)[1]) or re.search(r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?"
-                                                                  r"(?:the\s+)?same\b", body)):
+    body = LEADING_CONDITION.sub("", body)
+    if facts.has_image and (MODAL_CHANGE.search(body) or MODAL_CHANGE.search(lang.strip_frame(body)[1]) or re.search(
+            r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?(?:the\s+)?same\b", body)):
         return "edit"
     frame, rest = lang.strip_frame(body)
     rest = rest.strip()

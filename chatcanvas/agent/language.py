@@ -246,7 +246,8 @@ def is_aside(sentence: str) -> bool:
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True
-    if re.match(r"^(?:and\s+)?(?:thank(?:s|\s+you|\s+u)?|many\s+thanks|cheers|much\s+appreciated)\b", said) and " but " not in said:
+    thanked = re.match(r"^(?:and\s+)?(?:thank(?:s|\s+you|\s+u)?|many\s+thanks|cheers|much\s+appreciated)\b", said)
+    if thanked and " but " not in said:
         return True  # "thank you ever so much for your patience"
     if _FRAMED_SELF.match(said):
         return False
@@ -265,8 +266,8 @@ _ADVERBS = frozenset("really so just genuinely totally actually definitely also 
                      "absolutely literally always never all kinda quite very even sure surely".split())
 _PEOPLE_DETERMINERS = frozenset("my our your his her their".split())
 # what people do about a picture rather than in it: the verbs of a comment on "the client will love this"
-_REACTION_VERBS = frozenset("love like hate adore enjoy say think know laugh cry smile lose appreciate print post share "
-                            "use frame hang send remember believe agree approve sound seem want need".split())
+_REACTION_VERBS = frozenset("love like hate adore enjoy say think know laugh cry smile lose appreciate print post "
+                            "share use frame hang send remember believe agree approve sound seem want need".split())
 # what makes a statement a request all the same: "it should be green", "she wants it pink", "the sky is too dark"
 _CHANGE_CUE = re.compile(r"\b(?:too|should|shouldn't|must|needs?|has\s+to|have\s+to|ought|could\s+use|would\s+look|"
                          r"would\s+be\s+(?:better|nicer|cooler)|wants?|'d\s+(?:like|love|prefer)|would\s+(?:like|love|"

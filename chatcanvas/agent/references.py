@@ -59,7 +59,8 @@ DESCRIBED_REF = re.compile(
     _PICK + r"the\s+(?:(?P<desc>[\w\s'-]+?)\s+" + _IMAGE_NOUN + r"|" + _IMAGE_NOUN +
     r"\s+(?:with|where|that\s+(?:has|had|was|is)|in|of|showing)\s+(?P<desc2>[\w\s'-]+?))" + _PICK_END, re.I)
 _COUNT_WORD = r"(?P<count>\d+|two|three|four|five|six|seven|eight|a\s+few|a\s+couple(?:\s+of)?|couple(?:\s+of)?|several|some)"
-_VARIANT = r"(?:variations?|versions?|options?|alternatives?|alternates?|takes?|variants?|tries|attempts|ideas|choices|" \
+_VARIANT = r"(?:variations?|versions?|options?|alternatives?|alternates?|takes?|variants?|tries|attempts|ideas|" \
+           r"choices|" \
            r"rerolls?|interpretations?|renditions?|renderings?|spins|goes|rolls|looks|designs|picks|" \
            r"different\s+ones|more(?:\s+like\s+(?:this|that|it))?|iterations?|concepts?|drafts?|samples?|pictures?|" \
            r"images?|pics?|ones|vars?|of\s+(?:that|this|it|those|them|these))"
@@ -388,8 +389,9 @@ def variation_count(text: str) -> tuple[int, str] | None:
     body = re.sub(r"^(?:make|draw|generate|create|render|do|try|produce|show|give)\s+(?:me\s+|us\s+)?", "", body)
     if AGAIN.match(body) or AGAIN.match(said):
         return 1, ""
-    times = re.search(r"\b(?:variants?|variations?|versions?|options?|takes?|vars?)\s*(?:x|\*|times)\s*(\d+)\b", body) or \
-        re.fullmatch(r"(?:(?:some\s+)?more|variations?|options?|alternatives?)(?:\s+like\s+(?:this|that|it))?[,:\s]+(\d+)", body)
+    times = re.search(r"\b(?:variants?|variations?|versions?|options?|takes?|vars?)\s*(?:x|\*|times)\s*(\d+)\b",
+                      body) or re.fullmatch(r"(?:(?:some\s+)?more|variations?|options?|alternatives?)"
+                                            r"(?:\s+like\s+(?:this|that|it))?[,:\s]+(\d+)", body)
     if times:
         return int(times.group(1)), ""
     match = VARIATIONS.search(body)
@@ -401,9 +403,10 @@ def variation_count(text: str) -> tuple[int, str] | None:
             if exact:
                 count = int(exact.group(1)) if exact.group(1).isdigit() else lang.NUMBER_WORDS[exact.group(1)]
         rest = re.sub(rf"^{_VARIANT}\b", "", body[match.end():].strip()).strip()  # "4 hero image options"
-        rest = re.sub(r"\b(?:in\s+(?:that|the\s+same|this)\s+(?:vein|style|spirit|mood)|along\s+(?:those|these|the\s+same)\s+"
-                      r"lines)\b", "", rest).strip(" ,")
-        rest = re.sub(r"^(?:of\s+(?:this|that|these|those)\s+ones?|of\s+(?:this|that|it|these|those|them)|on\s+(?:this|that|it)|like\s+(?:this|that|it)|"
+        rest = re.sub(r"\b(?:in\s+(?:that|the\s+same|this)\s+(?:vein|style|spirit|mood)|along\s+(?:those|these|"
+                      r"the\s+same)\s+lines)\b", "", rest).strip(" ,")
+        rest = re.sub(r"^(?:of\s+(?:this|that|these|those)\s+ones?|of\s+(?:this|that|it|these|those|them)|"
+                      r"on\s+(?:this|that|it)|like\s+(?:this|that|it)|"
                       r"please)\b\s*", "", rest).strip(" ,")
         rest = re.sub(r"^(?:for|of|with|showing)\s+(?=(?:an?|the|some|my|our)\b)", "", rest)
         return count, rest

@@ -190,7 +190,8 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:the\s+)?(\w+(?:\s+\w+)?)\s+(?:should|must|needs to|has to)\s+be\s+", r"make the \1 ", text)
     text = re.sub(r"^(?:what if|what would it look like|how would it look|imagine it)\s+(?:it\s+)?(?:was|were|is)?\s*",
                   "", text)
-    text = re.sub(r"^(?:it|this|that|everything)\s+(?:is|looks|seems|feels)\s+(?:a\s+bit\s+|way\s+|much\s+)?too\s+(\w+)",
+    text = re.sub(r"^(?:it|this|that|everything)\s+(?:is|looks|seems|feels)\s+(?:a\s+bit\s+|way\s+|much\s+)?"
+                  r"too\s+(\w+)",
                   r"less \1", text)
     text = re.sub(r"\s+(?:instead|after all|anyway|anyways|then)$", "", lang.strip_politeness(text))
     return re.sub(r"^(?:the\s+)?(\w+)\s+(?:is|are)\s+(?=(?:" + _COLOR + r")\b)", r"make the \1 ", text)
@@ -308,7 +309,8 @@ def _forms(word: str) -> list[str]:
 
 
 def _remove(base: str, change: str) -> str | None:
-    match = re.match(r"^(?:remove|delete|erase|drop|lose|ditch|hide|cut|kill|scrap|axe|nuke|strip|take\s+(?:out|away|off)|"
+    match = re.match(r"^(?:remove|delete|erase|drop|lose|ditch|hide|cut|kill|scrap|axe|nuke|strip|"
+                     r"take\s+(?:out|away|off)|"
                      r"get\s+rid\s+of|"
                      r"without|no|no\s+more|minus|don't\s+(?:want|need)|do\s+not\s+(?:want|need)|nix)\s+"
                      r"(?:the\s+|a\s+|an\s+|any\s+|that\s+|those\s+|all\s+(?:the\s+)?|his\s+|her\s+|its\s+)?"
@@ -347,7 +349,8 @@ def _recolor_change(base: str, change: str) -> str | None:
     if re.search(r"\b(?:more|less)\b", change) and not re.match(r"^(?:make|turn|change)", change):
         return None
     color = colors[-1].group(0)
-    if color == "black and white" and re.match(r"^(?:make|turn|change|render|convert)\s+(?:it|this|everything)\b", change):
+    if color == "black and white" and re.match(r"^(?:make|turn|change|render|convert)\s+(?:it|this|everything)\b",
+                                               change):
         return None  # a style: "make it black and white"
     ground = re.search(rf"(?P<phrase>(?:[\w-]+\s+)?(?:{COLOR_PHRASE.pattern})\s+(?:backdrop|background))\b", change)
     if ground:  # "make it a plain grey backdrop": the user's own words for it

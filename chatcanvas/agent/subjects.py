@@ -20,8 +20,8 @@ _INTRO = re.compile(
     r"(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?)"
     r"\s+of\s+)?|"
     r"(?:here\s+(?:is|are)|here's)\s+(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|"
-    r"shots?|images?|snaps?|scans?)\s+of\s+)?|meet\s+|say\s+hi\s+to\s+|(?:please\s+)?(?:remember|save|learn|enroll|register|store|keep|"
-    r"call|name)\s+(?:this|these|him|her|them|it|the\s+\w+)\s+as\s+|(?:his|her|its|their|my)\s+name\s+is\s+|"
+    r"shots?|images?|snaps?|scans?)\s+of\s+)?|meet\s+|say\s+hi\s+to\s+|"
+    r"(?:please\s+)?(?:remember|save|learn|enroll|register|store|keep|call|name)\s+(?:this|these|him|her|them|it|the\s+\w+)\s+as\s+|(?:his|her|its|their|my)\s+name\s+is\s+|"
     r"(?:please\s+)?(?:learn|remember|enroll|register)\s+(?:what\s+)?)(?P<who>.+?)(?:\s+looks?\s+like)?$",
     re.IGNORECASE,
 )
@@ -48,7 +48,8 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     asks = any(_NOT_A_NAME.search(sentence) for sentence in sentences)
     found = next((f for f in (_introduction(sentence) for sentence in sentences) if f), None) or \
         next((f for f in (_loose_introduction(sentence) for sentence in sentences
-                          if not _NOT_A_NAME.search(sentence) and not _INTRO.match(intents.clean(sentence))) if f), None)
+                          if not _NOT_A_NAME.search(sentence) and not _INTRO.match(intents.clean(sentence)))
+              if f), None)
     if found is None:
         return None
     name, aliases = found
@@ -76,14 +77,12 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
         return None  # "a test tile from our set": a picture, not someone with a name
     if re.fullmatch(r"(?:my|our)\s+(?:face|selfies?|self)", who, re.I):
         return "me", []
-    if "," in who:
-        name, _, alias = (part.strip() for part in who.partition(","))
-        if re.match(r"^(?:my|our)\s+", name, re.I) and re.match(
-                r"^(?:he's|she's|it's|they're|hes|shes|its|theyre|he|she|it|they|save|remember|learn|keep|store|"
-                r"please|pls)\b", alias, re.I):
-            who = name  # "my cat nugget, save her": the tail asks or describes; the name is in the head
-    if "," in who:
-        name, _, alias = (part.strip() for part in who.partition(","))
+    name, comma, alias = (part.strip() for part in who.partition(","))
+    if comma and re.match(r"^(?:my|our)\s+", name, re.I) and re.match(
+            r"^(?:he's|she's|it's|they're|hes|shes|its|theyre|he|she|it|they|save|remember|learn|keep|store|"
+            r"please|pls)\b", alias, re.I):
+        who = name  # "my cat nugget, save her": the tail asks or describes; the name is in the head
+    elif comma:
         if name.lower() in ("him", "her", "them", "it", "this", "these") or re.match(r"^(?:my|our)\b", name, re.I):
             name, alias = re.sub(r"^(?:he's|she's|it's|they're|this\s+is)\s+", "", alias, flags=re.I), name
             alias = "" if alias.lower() in ("him", "her", "them", "it", "this", "these") else alias.lower()
