@@ -88,6 +88,20 @@ def test_shapes_says_what_it_cannot_draw_and_what_it_can(shapes_agent):
     assert len(drawn.images) == 1 and drawn.images[0].prompt == "a red star on a blue background"
 
 
+def test_on_shapes_a_size_change_is_an_edit_and_picking_an_image_notes_no_unknown_words(shapes_agent):
+    chat = dict(user="u", conversation="sizes")
+    shapes_agent.chat("can I get a big blue square on an orange background", **chat)
+    smaller = shapes_agent.chat("hmm make it smaller", **chat)  # "smaller" is a size the model knows
+    assert [call["name"] for call in smaller.tool_calls] == ["edit_image"]
+    assert smaller.images[0].prompt == "a small blue square on an orange background"
+    takes = shapes_agent.chat("show me 3 options", **chat)
+    assert len(takes.images) == 3 and "does not know" not in takes.text
+    picked = shapes_agent.chat("the second one", **chat)
+    assert picked.current_image_id == takes.images[1].id and "does not know" not in picked.text
+    cat = shapes_agent.chat("draw a cat on a green background", **chat)
+    assert "does not know 'cat'" in cat.text  # the note names what the prompt asked that the model lacks
+
+
 def test_edit_prompts_of_a_photo_without_description_use_the_change(tiny_agent):
     photo = render(Scene((Thing("circle", "red", "big", "center"),), Background("blue")))[0]
     reply = tiny_agent.chat("make the background green", images=[png_bytes(photo)], user="u", conversation="c")

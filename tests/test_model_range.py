@@ -30,6 +30,8 @@ PROMPTS = [
     ("a dog's bone on a brown background", ["dog", "bone"]),
     ("cats, dogs and circles", ["cats", "dogs"]),
     ("a photograph of a sunset over the ocean", ["sunset", "ocean"]),
+    ("hmm, make it smaller", []),
+    ("a bit bigger, actually a little larger", []),
 ]
 
 

@@ -529,6 +529,8 @@ def _degree(base: str, change: str) -> str | None:
             "ADJ" in lang.pos_of(first) and len(words) <= 3):
         adjective = lang.lemma(first, "ADJ") if first not in ("more", "less", "fewer") else (
             words[1] if len(words) > 1 else "")
+        if len(words) == 1 and adjective != first and adjective in GROUPS["size"]:
+            return _group_change(base, f"make it {adjective}")  # "smaller": the size word replaces the old one
         for opposite in ANTONYMS.get(adjective, ()):
             base = re.sub(rf"\b{opposite}(?:er)?\b\s*", "", base)
         noun = words[-1] if len(words) > 1 and first not in ("more", "less", "fewer") else None

@@ -83,7 +83,11 @@ class IntentRouter(BaseChatModel):
         human = next((m for m in reversed(messages) if isinstance(m, HumanMessage)), None)
         text = _text_of(human) if human is not None else ""
         if messages and isinstance(messages[-1], ToolMessage):
-            return AIMessage(content=_summarise(_tool_results(messages), _range_note(text, facts)))
+            results = _tool_results(messages)
+            asked = messages[-len(results) - 1] if len(messages) > len(results) else None
+            prompts = [call["args"]["prompt"] for call in getattr(asked, "tool_calls", None) or []
+                       if isinstance(call.get("args", {}).get("prompt"), str)]
+            return AIMessage(content=_summarise(results, _range_note(" ".join(prompts), facts)))
         for rule in sorted(self.rules, key=lambda r: r.priority):
             decision = rule.decide(text, facts)
             if decision is not None and decision[0] in self.bound_tools:
@@ -127,7 +131,7 @@ def _tool_results(messages: list[BaseMessage]) -> list[ToolMessage]:
 
 
 def _range_note(text: str, facts: TurnFacts) -> str:
-    """What the model could not draw of the request, said after the picture."""
+    """What the model could not draw of the prompts it was given (`text`), said after the picture."""
     names = {w.lower() for subject in facts.extras.get("subjects", [])
              for label in (subject["name"], *subject["aliases"]) for w in label.split()}
     unknown = [w for w in intents.unknown_words(text, facts) if w.lower() not in names]

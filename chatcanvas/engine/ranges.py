@@ -24,6 +24,7 @@ FUNCTION_WORDS = frozenset("""
     make made making draw drew drawn drawing paint painting create creating generate render rendering show give
     put place get got want wanted need like love let try see keep turn change
     please pls kindly thanks thank cheers hi hello hey ok okay yes now again
+    hmm hm um uh oh ah well actually maybe bit little lot slightly instead
     picture pictures image images drawing drawings photo photos photograph pic pics illustration painting
     paintings sketch artwork art scene canvas version
 """.split())
@@ -62,6 +63,8 @@ class ModelRange:
         stems = [word[:-3] + "y"] if word.endswith("ies") else []
         stems += [word[:-2]] if word.endswith("es") else []
         stems += [word[:-1]] if word.endswith("s") else []
+        if word.endswith("er"):  # "smaller", "larger", "bigger": the comparative of a known size
+            stems += [word[:-2], word[:-1], word[:-3]] if word[-3:-2] == word[-4:-3] else [word[:-2], word[:-1]]
         return any(SPELLINGS.get(form, form) in known for form in (word, *stems))
 
     def unknown_words(self, prompt: str) -> list[str]:
