@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     lora_learning_rate: float | None = Field(default=None, gt=0)
     lora_rank: int | None = Field(default=None, ge=1, le=256, description="LoRA rank; else the model's default.")
     lora_resolution: int | None = Field(default=None, ge=8, description="Training size; else the model's.")
+    subject_wait_s: float = Field(default=900, ge=0, description="How long a draw of a subject still being learned "
+                                  "waits for its training (with progress) before answering 'try again soon'.")
 
     queue_size: int = Field(default=64, ge=1, description="Jobs waiting for the device, all users together.")
     fast_path: bool | None = Field(default=None, description="channels-last, fused QKV, torch.compile; None: on CUDA.")

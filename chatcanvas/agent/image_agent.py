@@ -56,6 +56,8 @@ class Progress:
     status: str
     step: int
     total: int
+    label: str = "drawing"
+    """What the job is doing: "drawing", or "learning Rex" while a subject asked for is still being learned."""
 
 
 class ImageAgent:
@@ -164,7 +166,8 @@ class ImageAgent:
                 for mode, chunk in self.graph.stream(state, config, context=ToolContext(user, conversation),
                                                      stream_mode=["custom", "values"]):
                     if mode == "custom" and isinstance(chunk, dict) and chunk.get("type") == "progress":
-                        yield Progress(chunk["job_id"], chunk["status"], chunk["step"], chunk["total"])
+                        yield Progress(chunk["job_id"], chunk["status"], chunk["step"], chunk["total"],
+                                       chunk.get("label", "drawing"))
                     elif mode == "values":
                         final = chunk
             except GraphRecursionError:

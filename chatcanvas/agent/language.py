@@ -69,7 +69,9 @@ _REQUEST = (
     r"have)\s+)|for\s+)?"
     r"|(?:is|would\s+it\s+be)\s+(?:it\s+)?possible\s+(?:to\s+|for\s+you\s+to\s+)?(?:get\s+|have\s+|see\s+)?"
     r"|(?:do|would)\s+you\s+think\s+you\s+(?:could|can)\s+"
-    r"|(?:can|could|would|will|won't|can't|may)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+|possibly\s+)*"
+    r"|(?:i|we)\s+(?:should|would|'d)\s+be\s+(?:most\s+|very\s+|so\s+|really\s+|ever\s+so\s+)?(?:grateful|"
+    r"obliged|thankful|delighted|happy)\s+if\s+you\s+(?:could|would|might|can)\s+(?:please\s+|kindly\s+)?"
+    r"|(?:can|could|would|will|won't|can't|may|might)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+|possibly\s+)*"
     r"|would\s+you\s+mind\s+|do\s+you\s+mind\s+|mind\s+|"
     r"(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+|kinda\s+|also\s+)?(?:like|love|want|need|prefer)\s+"
     r"(?:you\s+to\s+|to\s+(?:see|have|get|try)\s+|for\s+you\s+to\s+)?"
@@ -83,7 +85,9 @@ _REQUEST = (
     r"|any\s+chance\s+(?:you\s+could\s+|of\s+|for\s+)?|it\s+would\s+be\s+(?:great|nice|cool)\s+if\s+you\s+could\s+"
     r"|(?:now|next|then)\s*[:,-]?\s+|(?:i'd|i\s+would)\s+(?:rather|prefer)\s+(?:have\s+|see\s+)?"
     r"|(?:can|could)\s+(?=(?:make|add|change|remove|put|turn|give|draw|show|do)\b)|(?:might|may)\s+i\s+(?:ask\s+for|have|get|see)\s+|(?:he|she|they|my\s+\w+|the\s+client)\s+(?:says?|said|thinks?|"
-    r"wants?\s+to\s+know\s+if)\s+(?:that\s+)?|(?:i|we)\s+(?:think|guess|feel\s+like)\s+|please\s+)"
+    r"wants?\s+to\s+know\s+if)\s+(?:that\s+)?"
+    r"|(?:he|she|they|my\s+\w+|our\s+\w+|the\s+client)\s+(?:wants?|needs?|would\s+like|'d\s+like|asked\s+for)\s+"
+    r"(?=an?\b|some\b|\d)|(?:i|we)\s+(?:think|guess|feel\s+like)\s+|please\s+)"
 )
 REQUEST_FRAME = re.compile(rf"^(?:{_REQUEST})+", re.IGNORECASE)
 
@@ -96,7 +100,8 @@ SMALL_TALK = frozenset(
     "exactly indeed alright right got great work done well much appreciated appreciate thank's a lot lots bunch "
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
     "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
-    "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks worries problem dear".split())
+    "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks worries problem dear "
+    "lmao lmfao rofl marvellous marvelous superb bravo grazie merci danke gracias obrigado arigato".split())
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
     r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|see\s+you|later|quit|exit)\b", re.I)
@@ -228,10 +233,22 @@ _PRAISE = re.compile(r"^(?:ship\s+it|(?:that\s+)?works\s+for\s+me|all\s+set|we'r
                      r"perfect|great|awesome|lovely|beautiful|nice|cool|wonderful|splendid|amazing|excellent|"
                      r"fantastic|brilliant|gorgeous|stunning|love\s+(?:it|this|that)|that's\s+(?:it|the\s+one|perfect|"
                      r"great|all|exactly)|it's\s+(?:perfect|great|beautiful|lovely|wonderful|amazing|exactly)|"
-                     r"exactly|interesting|isn't\s+it|aren't\s+they|what\s+a)\b")
+                     r"exactly|interesting|isn't\s+it|aren't\s+they|what\s+a|marvell?ous|superb|delightful|charming|flattering|"
+                     r"(?:it\s+)?is\s+(?:perfect|great|beautiful|lovely|amazing|exactly|wonderful)|"
+                     r"how\s+(?:very\s+|so\s+|utterly\s+|absolutely\s+|truly\s+)?(?!about\b)[a-z]+$)\b")
 _FRAMED_SELF = re.compile(r"^(?:i|we)\s+(?:was|were|am|are)\s+hoping|^(?:i'm|we're)\s+hoping|"
                           r"^(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+)?(?:like|love|want|need|prefer|wish|"
                           r"meant|mean|rather)\b|^i'm\s+(?:looking|after|thinking)|^(?:i|we)\s+(?:think|guess|feel)\b")
+
+
+# a request made inside a longer sentence: "... if you could draw", "..., can you draw", "... and i'd love"
+ASKS_SOMEWHERE = re.compile(r"\b(?:if\s+you\s+(?:could|would|can|might)|(?:can|could|would|will|might)\s+(?:you|u|ya)\s+"
+                            r"(?:please\s+|kindly\s+|maybe\s+|possibly\s+)*(?:draw|make|create|paint|render|"
+                            r"design|sketch|do|show|give|generate|illustrate|add|change|turn|put)\b)")
+_ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|will|might)\s+(?:you|u|ya)\b|"
+                      r"(?:i'd|i\s+would|we'd|we\s+would|i'll|i)\s+(?:really\s+)?(?:like|love|want|need)\b|"
+                      r"please\s+(?!don't)\w+|(?:draw|make|create|paint|render|design|sketch|show|give|generate|"
+                      r"illustrate)\s+(?:me|us|an?|the|some|my|our)\b)")
 
 
 def sentences(text: str) -> list[str]:
@@ -241,11 +258,18 @@ def sentences(text: str) -> list[str]:
 def is_aside(sentence: str) -> bool:
     """Talk around a request, not the request: thanks, praise, "I have a restaurant", "hope you're well"."""
     said = normalize(sentence)
-    said = re.sub(r"^(?:(?:haha+|hah|lol|wow|oh|ooh|ok|okay|hmm+|aw+|omg|yes|yeah|hi|hey|hello|wait|um+|well|so)"
+    said = re.sub(r"^(?:(?:(?:ha){2,}h?|haha+|hah|lol|lmao|lmfao|rofl|wow|oh|ooh|ok|okay|hmm+|aw+|omg|yes|yeah|hi|hey|"
+                  r"hello|wait|um+|well|so|honestly|ngl|tbh|ok\s+so)"
                   r"[,!.\s]+)+", "", said)
+    if ASKS_SOMEWHERE.search(said):
+        return False  # "I should be most grateful if you could draw ...": a request, however it opens
+    laughed = re.match(r"^(?:(?:ha){2,}h?|lol|lmf?ao|rofl|omg|aw+)\b[,!.\s]*", normalize(sentence))
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True
+    if laughed and not _CHANGE_CUE.search(said) and not any(can_be_verb(t) and not pos_of(t) & {"NOUN", "ADJ"}
+                                                           for t in message.tokens):
+        return True  # "lmao the tiny wings": laughing at a part of the picture
     thanked = re.match(r"^(?:and\s+)?(?:thank(?:s|\s+you|\s+u)?|many\s+thanks|cheers|much\s+appreciated)\b", said)
     if thanked and " but " not in said:
         return True  # "thank you ever so much for your patience"
@@ -271,7 +295,7 @@ _REACTION_VERBS = frozenset("love like hate adore enjoy say think know laugh cry
 # what makes a statement a request all the same: "it should be green", "she wants it pink", "the sky is too dark"
 _CHANGE_CUE = re.compile(r"\b(?:too|should|shouldn't|must|needs?|has\s+to|have\s+to|ought|could\s+use|would\s+look|"
                          r"would\s+be\s+(?:better|nicer|cooler)|wants?|'d\s+(?:like|love|prefer)|would\s+(?:like|love|"
-                         r"prefer)|prefer|rather|instead|enough|more|less|bigger|smaller|missing|wrong)\b")
+                         r"prefer)|prefer|(?:'d|would|i|we)\s+rather|rather\s+(?:than|have|see|get|go|be|a|an|the)|instead|enough|more|less|bigger|smaller|missing|wrong)\b")
 
 
 def is_comment(tokens: tuple[str, ...]) -> bool:
@@ -311,7 +335,7 @@ def is_comment(tokens: tuple[str, ...]) -> bool:
         for head in (2, 3):
             if head < len(tokens) and _finite_at(tokens, head, plural=tokens[head - 1].endswith("s") or first != "the",
                                                  any_verb=first != "the", subject=first):
-                return all("NOUN" in pos_of(t) or "ADJ" in pos_of(t) for t in tokens[1:head])
+                return all(not pos_of(t) or "NOUN" in pos_of(t) or "ADJ" in pos_of(t) for t in tokens[1:head])
     return False
 
 
@@ -342,7 +366,14 @@ def request_part(text: str) -> str:
     kept, dropped = [], False
     for sentence in sentences(text):
         parts, talk = [], False
-        for clause in re.split(r"(?<=[,;:])\s+", sentence):
+        clauses = re.split(r"(?<=[,;:])\s+|\s+(?=(?:and|so|but)\s+(?:i'd|i\s+would|can\s+you|could\s+you|would\s+you)\b)",
+                           sentence)
+        asks = [i for i, clause in enumerate(clauses) if i and _ASKS_AT.match(normalize(clause))]
+        if asks and all(is_aside(c.rstrip(",;:")) or re.match(r"(?i)^(?:for|as|since|because)\s", c)
+                        for c in clauses[:asks[0]]):
+            clauses, dropped = clauses[asks[0]:], True  # "my 4yo is learning shapes, can you draw ...": context
+            clauses[0] = re.sub(r"^(?:and|so|but)\s+", "", clauses[0])
+        for clause in clauses:
             # after the request has begun, "she is standing under a tree" goes on describing; only talk goes
             bare = clause.rstrip(",;:")
             if is_aside(bare) and not (parts and _describes(bare)) or (not parts and talk and _goes_on(bare)):

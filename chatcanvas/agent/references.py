@@ -77,7 +77,8 @@ AGAIN = re.compile(
     r"similar(?:\s+one)?|shuffle(?:\s+it)?|spin\s+again|another\s+spin|take\s+two|try\s+(?:a\s+)?(?:different|new)"
     r"\s+(?:one|version|seed)|(?:show|give)\s+me\s+another(?:\s+one)?|new\s+version|not\s+quite,?\s+try\s+again|"
     r"(?:can|could)\s+(?:you|i)\s+(?:get|have|see|try)\s+another(?:\s+one)?|try\s+(?:one\s+)?more)"
-    r"(?:\s+(?:one|please|time|pls|then|of\s+(?:that|this|it)|of\s+(?:that|this)\s+one|like\s+(?:that|this|it)|"
+    r"(?:\s+(?:one|please|time|pls|then|of\s+(?:that|this|it|her|him|them)|of\s+(?:that|this)\s+one|"
+    r"like\s+(?:that|this|it)|of\s+the\s+same\s+(?:scene|thing|picture|image|one|idea)|(?:just\s+)?to\s+compare|"
     r"with\s+a\s+(?:new|different)\s+seed))*$", re.I)
 
 

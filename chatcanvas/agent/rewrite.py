@@ -89,6 +89,8 @@ def draw_prompt(text: str) -> str | None:
     text = re.sub(rf"^(?:(?:an?|the|some|one|me)\s+)?(?:new\s+|quick\s+|nice\s+)?{_GENERIC_PICTURE}s?\s+"
                   r"(?:of|showing|with|featuring|depicting|that\s+shows)\s+", "", text)
     text = re.sub(r"\s+(?:too|as well|also|again|next|instead)$", "", lang.strip_politeness(text)).strip()
+    text = re.sub(r",?\s*(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:draw|make|do|paint|render|"
+                  r"sketch|show\s+me|create)\s+(?:that|this|it|one)(?:\s+for\s+(?:me|us))?\??$", "", text).strip()
     if not text or not re.search(r"[a-z]", text):
         return None
     if medium and not re.match(rf"^(?:an?\s+|the\s+)?(?:\w+\s+)?{_STYLE_NOUN}", text):

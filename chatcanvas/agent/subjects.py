@@ -11,6 +11,7 @@ from typing import Any
 from langchain_core.tools import BaseTool
 
 from chatcanvas.agent import intents
+from chatcanvas.agent import language as lang
 from chatcanvas.agent.capabilities import Services, TurnView
 from chatcanvas.agent.router import RouterRule, TurnFacts
 from chatcanvas.tools import create_subject_tools
@@ -19,6 +20,9 @@ _INTRO = re.compile(
     r"^(?:(?:hey|hi|ok|okay|so|and|also)[,!]?\s+)?(?:(?:this|these|that|those|it|here|they)\s*(?:is|are|'s|'re)\s+"
     r"(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?)"
     r"\s+of\s+)?|"
+    r"(?:i\s+have|i've|we\s+have|we've|i|we)\s+(?:just\s+)?(?:attached|uploaded|added|sent|included|shared)\s+"
+    r"(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?)"
+    r"\s+of\s+|"
     r"(?:here\s+(?:is|are)|here's)\s+(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|"
     r"shots?|images?|snaps?|scans?)\s+of\s+)?|meet\s+|say\s+hi\s+to\s+|"
     r"(?:please\s+)?(?:remember|save|learn|enroll|register|store|keep|call|name)\s+(?:this|these|him|her|them|it|the\s+\w+)\s+as\s+|(?:his|her|its|their|my)\s+name\s+is\s+|"
@@ -30,8 +34,13 @@ _INTRO = re.compile(
 _NAMED = re.compile(
     r"\b(?:call|name|save|remember|enroll|register|store|keep|label)\s+(?:it|him|her|them|this|these|that|those|"
     r"the\s+\w+)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:)?\s*(?:is\s+)?[\"']?(?P<other>[A-Z][\w-]*)|"
-    r"\b(?:he|she|we|they|i)\s+calls?\s+(?:it\s+|him\s+|her\s+|them\s+)?[\"']?(?P<calls>[A-Z][\w-]*)|"
-    r"\bcalled\s+[\"']?(?P<called>[A-Z][\w-]*)")
+    r"\b(?:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody)\s+calls?\s+(?:it\s+|him\s+|her\s+|them\s+)?"
+    r"[\"']?(?P<calls>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
+    r"\bcalled\s+[\"']?(?P<called>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|\bmeet\s+(?P<meet>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\b(?!\s*,)")
+# "four pics attached", "🐱": said around an introduction, not part of it
+_AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|a\s+couple(?:\s+of)?)\s+(?:more\s+)?"
+                     r"(?:pics?|photos?|photographs?|pictures?|images?|shots?|snaps?)\s+(?:attached|included|here|"
+                     r"below|above|incoming)\)?|[^\x00-\u2fff]+)", re.I)
 _NOT_A_NAME = re.compile(r"\b(?:make|change|turn|add|remove|draw|paint|put|give|swap|replace|edit)\b", re.I)
 
 
@@ -40,11 +49,15 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     "here are shots of our new sneaker. Let's call it Volt" -> ("Volt", ["our new sneaker"])."""
     named = _NAMED.search(text)
     if named:
-        name = named.group("name") or named.group("other") or named.group("calls") or named.group("called")
-        about = re.search(r"(?:^|\b(?:of|is|are)\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;]|\s+(?:named|called)\b|$)", text,
+        name = named.group("name") or named.group("other") or named.group("calls") or named.group("called") or \
+            named.group("meet")
+        about = re.search(r"(?:^|\b(?:of|is|are)\s+|'s\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;]|\s+(?:named|called)\b|$)", text,
                           re.I)
-        return name, [about.group(1).lower()] if about and name.lower() not in about.group(1).lower() else []
+        alias = re.sub(r"\s+(?:lol|lmao|haha\w*|tbh|ngl|obviously)$", "", about.group(1).lower()) if about else ""
+        return name, [alias] if about and name.lower() not in about.group(1).lower() else []
+    text = _AROUND.sub(" ", text).strip()
     sentences = [part for part in re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+", text.strip()) if part]
+    sentences = [part for part in sentences if not lang.is_small_talk(lang.words(part))] or sentences
     asks = any(_NOT_A_NAME.search(sentence) for sentence in sentences)
     found = next((f for f in (_introduction(sentence) for sentence in sentences) if f), None) or \
         next((f for f in (_loose_introduction(sentence) for sentence in sentences
@@ -69,6 +82,10 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
         return None
     who = match.group("who").strip()
     who = re.sub(r"^(?:of|about)\s+", "", who, flags=re.I)
+    who = re.sub(r",\s*(?:he|she|they|it|we|who)\s+(?!is\b|are\b|'s\b|'re\b).*$", "", who, flags=re.I)  # ", she wears ..."
+    owned = re.search(r",\s*((?:my|our)\s+(?:[a-z]+\s+){0,2})([A-Z][\w-]*)$", who)
+    if owned:  # "the real star of the show, our cat Pickles"
+        return owned.group(2), [owned.group(1).strip().lower()]
     if re.match(r"^(?:(?:my|a|an|the|this|some|our)\s+)?(?:\w+\s+)?(?:photo|picture|pic|image|drawing|sketch|shot|snap|"
                 r"file|upload)s?$", who, re.I):
         return None  # "here is my picture": an upload, not an introduction
@@ -111,11 +128,12 @@ _KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z]+\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|
 def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     """Photos with a name somewhere in the words: "my corgi biscuit", "Luna (my cat)", "remember him, he's Rocky"."""
     said = intents.clean(text)
-    pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+)?([a-z]+))\s+([a-z][\w-]*)$", said, re.I)
+    pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+)?([a-z]+))\s+([a-z][\w-]*)(?=\s*(?:,|$))", said, re.I)
     if pet and pet.group(3).lower() in _ANIMATE and pet.group(4).lower() not in _ANIMATE:
         return pet.group(4), [f"{pet.group(1)} {pet.group(2)}".lower()]  # "my corgi biscuit"
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
     names = [w for i, w in enumerate(tokens) if w[0].isupper() and w not in ("I", "I'm", "I'd", "OK", "Ok")
+             and not (w.isupper() and len(w) <= 3)  # "D&D", "DM", "RPG": not names
              and (i > 0 or len(tokens) > 1 and not w.lower() in _OPENERS)]
     after = re.search(r"\b(?:he's|she's|it's|named|called|name's|this\s+is|that's)\s+([A-Za-z][\w-]*)\s*$", said, re.I)
     kin = _KIN.search(said)

@@ -86,14 +86,17 @@ def run_turn(agent: ImageAgent, text: str, images: list[bytes], user: str, conve
 
     previous = signal.signal(signal.SIGINT, on_interrupt)  # Ctrl-C stops the image, not the program
     threading.Thread(target=work, name="chatcanvas-turn", daemon=True).start()
-    reply, bar = None, None
+    reply, bar, job = None, None, None
     try:
         while (item := items.get()) is not None:
             if isinstance(item, BaseException):
                 raise item
             if isinstance(item, Progress):
+                if bar is not None and job != item.job_id:  # a new job: learning the subject, then drawing
+                    bar.close()
+                    bar = None
                 if bar is None:
-                    bar = progress_bar("drawing", item.total)
+                    bar, job = progress_bar(item.label, item.total), item.job_id
                 if item.total and bar.total != item.total:
                     bar.reset(total=item.total)
                 bar.n = item.step

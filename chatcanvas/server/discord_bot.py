@@ -221,9 +221,9 @@ class ChatcanvasBot(discord.Client):
                                           conversation=conversation_of(message.channel.id)):
                 if isinstance(item, Progress):
                     if item.step and item.total and (time.monotonic() - last >= PROGRESS_EVERY_SECONDS or item.step == 1):
-                        last = time.monotonic()
+                        last, doing = time.monotonic(), item.label[:1].upper() + item.label[1:]
                         asyncio.run_coroutine_threadsafe(
-                            placeholder.edit(content=f"Drawing... step {item.step} of {item.total}"), loop)
+                            placeholder.edit(content=f"{doing}... step {item.step} of {item.total}"), loop)
                 else:
                     return item
         except ChatCanvasError as exc:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +16,7 @@ from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, ToolException, tool
 from pydantic import ValidationError
 
-from chatcanvas.engine import EditRequest, Engine, GenerateRequest, JobEvent
+from chatcanvas.engine import EditRequest, Engine, GenerateRequest, Job, JobEvent
 from chatcanvas.errors import ChatCanvasError, InvalidInput, NotFound
 from chatcanvas.store.images import ImageRecord, ImageStore
 from chatcanvas.store.uploads import edit_mask
@@ -46,26 +47,37 @@ class ImageToolRunner:
             job = self.engine.submit(request, owner=who.user, conversation=who.conversation)
         except ChatCanvasError as exc:
             raise ToolException(str(exc)) from exc
-        events: queue.SimpleQueue[JobEvent] = queue.SimpleQueue()
-        job.subscribe(events.put)
-        writer = getattr(runtime, "stream_writer", None)
         try:
-            while True:
-                event = events.get()
-                if writer is not None:
-                    writer({"type": "progress", "job_id": event.job_id, "status": event.status.value,
-                            "step": event.step, "total": event.total})
-                if self.on_progress is not None:
-                    self.on_progress(event)
-                if event.status.finished:
-                    break
-            return job.wait(0)
+            return self.follow(job, runtime)
         except ChatCanvasError as exc:
             log.warning("%s failed for %s: %s", job.id, who.user, exc)
             raise ToolException(str(exc)) from exc
         except BaseException:
             self.engine.cancel(job)  # the caller went away (Ctrl-C, task cancelled): free the device
             raise
+
+    def follow(self, job: Job, runtime: ToolRuntime | None, timeout: float | None = None,
+               label: str = "drawing") -> list[ImageRecord]:
+        """Relay the job's progress (as `label`: "drawing", "learning Rex") to the agent's stream and
+        `on_progress` until it finishes; its images.
+
+        Raises the job's error, or `EngineError` when `timeout` seconds pass first (the job goes on)."""
+        events: queue.SimpleQueue[JobEvent] = queue.SimpleQueue()
+        job.subscribe(events.put)
+        writer = getattr(runtime, "stream_writer", None)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            try:
+                event = events.get(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return job.wait(0)  # raises: not finished in time
+            if writer is not None:
+                writer({"type": "progress", "job_id": event.job_id, "status": event.status.value,
+                        "step": event.step, "total": event.total, "label": label})
+            if self.on_progress is not None:
+                self.on_progress(event)
+            if event.status.finished:
+                return job.wait(0)
 
     def image(self, image_id: str | None, runtime: ToolRuntime | None, field: str) -> ImageRecord:
         """An image of the calling user's: the one named, else the conversation's current image."""

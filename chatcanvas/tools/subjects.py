@@ -163,7 +163,7 @@ def create_subject_tools(service: SubjectService, *, user: str = "local", conver
                 text = f"Registered {subject.name} ({subject.id}); it is ready to draw."
             else:
                 text = (f"Learning {subject.name} ({subject.id}) from {len(ids)} photo(s) in the background; "
-                        "it can be drawn once training finishes.")
+                        "ask for a picture of it now and it is drawn as soon as training finishes.")
         except (ChatCanvasError, NotFound) as exc:
             raise ToolException(str(exc)) from exc
         return text, {"subject": subject.to_dict()}
@@ -184,6 +184,17 @@ def create_subject_tools(service: SubjectService, *, user: str = "local", conver
             n: How many variations to draw.
         """
         who = identity(runtime, default)
+        try:
+            learning = service.subjects.find(who.user, subject)
+        except NotFound as exc:
+            raise ToolException(f"subject: {exc}") from exc
+        job = service.job(learning.id) if learning.status == "training" else None
+        if job is not None and not job.done:  # just enrolled: draw it once it is learned, showing the training
+            try:
+                runner.follow(job, runtime, timeout=service.engine.settings.subject_wait_s,
+                              label=f"learning {learning.name}")
+            except ChatCanvasError:
+                pass  # the subject's status below says what happened
         try:
             found, adapter = service.adapter(who.user, subject)
         except ChatCanvasError as exc:

@@ -62,7 +62,7 @@ async def _events(request: Request, state: ServerState, items, user: str, conver
         async for item in iterate_in_thread(items):
             if isinstance(item, Progress):
                 yield sse("progress", {"job_id": item.job_id, "status": item.status, "step": item.step,
-                                       "total": item.total})
+                                       "total": item.total, "label": item.label})
             else:
                 finished = True
                 yield sse("reply", reply_json(request, state, item))
