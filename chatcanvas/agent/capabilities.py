@@ -16,6 +16,7 @@ from chatcanvas.agent.router import IMAGE_RULES, RouterRule
 from chatcanvas.config import Settings
 from chatcanvas.engine import Engine
 from chatcanvas.engine.ranges import model_range
+from chatcanvas.errors import NotFound
 from chatcanvas.store import ImageRecord, ImageStore
 from chatcanvas.tools import SubjectService, create_image_tools
 
@@ -70,7 +71,8 @@ class ImageCapability:
         images = list(reversed(services.store.list_images(turn.user, turn.conversation, limit=LEDGER_SIZE)))
         facts: dict[str, Any] = {
             "images": [{"id": r.id, "prompt": r.prompt, "operation": r.operation, "parent_id": r.parent_id,
-                        "seed": r.seed} for r in images],
+                        "seed": r.seed, "subjects": _subject_names(services, turn.user, r.subject_ids)}
+                       for r in images],
             "max_images": services.settings.max_images,
         }
         lines = []
@@ -106,3 +108,14 @@ def default_capabilities() -> list[Capability]:
     from chatcanvas.agent.subjects import SubjectCapability
 
     return [ImageCapability(), SubjectCapability()]
+
+
+def _subject_names(services: Services, user: str, subject_ids: tuple[str, ...]) -> list[str]:
+    """The names of the user's subjects drawn in a picture (a deleted one is left out)."""
+    names = []
+    for subject_id in subject_ids:
+        try:
+            names.append(services.subjects.subjects.get(user, subject_id).name)
+        except NotFound:
+            continue
+    return names

@@ -31,7 +31,9 @@ INFO_QUESTION = re.compile(
     r"the|true|free|real|safe|possible\s+for\s+me)\b|are\s+(?:you|there|these|those)\b|do\s+you\b(?!\s+have\s+"
     r"(?:a|an|any)\s+(?:picture|image))|does\b|did\s+you\b|tell\s+me\s+(?:about|how|why|what)|explain\b|"
     r"can\s+you\s+(?:explain|tell|help|describe|recommend|suggest|teach)|could\s+you\s+(?:explain|tell|describe|"
-    r"recommend|suggest)|(?:is|are)\s+\w+\s+(?:better|worse|good|bad)\b|should\s+i\b)", re.I)
+    r"recommend|suggest)|(?:is|are)\s+\w+\s+(?:better|worse|good|bad)\b|should\s+i\b|"
+    r"(?:any|some|got\s+any|have\s+any)\s+(?:tips|advice|ideas\s+(?:on|for)\s+how|suggestions\s+(?:on|for)\s+how|"
+    r"pointers|tricks)\b|(?:tips|advice)\s+(?:on|for)\b)", re.I)
 REQUEST_QUESTION = re.compile(
     r"^(?:(?:can|could|would|will|might|may)\s+(?:it|this|that|she|he|they|we|the\s+[\w-]+(?:\s+[\w-]+)?)\s+"
     r"(?:be|have|look|get|go|become|turn|get)\b|"
@@ -117,7 +119,7 @@ def decide(text: str, facts: Any) -> Intent:
         if intent is not None:
             return intent
     said = lang.normalize(lang.leading_small_talk(text))
-    asked = re.sub(r"^(?:and|so|ok|okay|then|also|well|hmm+|oh)[,\s]+", "", said)
+    asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh|wait|um+|uh+|honestly)[,\s]+)+", "", said)
     asked = LEADING_CONDITION.sub("", asked)
     framed = lang.strip_frame(asked)
     if lang.is_question(message) and not REQUEST_QUESTION.match(asked) and not (
@@ -253,6 +255,12 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     rest = rest.strip()
     if not rest:
         return None
+    if facts.has_image and re.match(r"^(?:it\s+|this\s+|the\s+\w+\s+)?(?:needs?|could\s+use|lacks?|is\s+missing)\s+\w", rest):
+        return "edit"  # "needs rain. lots of it", "could use more contrast"
+    restyled = re.match(r"^(?:render|draw|paint|redo|redraw|do|show|reimagine|reinterpret)\s+(?P<what>it|this|that|them|"
+                        r"the\s+[\w-]+)\s+(?:as|in|into)\s+", rest)
+    if facts.has_image and restyled and (restyled.group("what").split()[0] != "the" or _edit_of_current(rest, facts)):
+        return "edit"  # "render the chapel as a pencil sketch instead"
     tokens = rest.split()
     first = tokens[0]
     if len(tokens) == 1 and _makes_pictures(first):
@@ -324,7 +332,9 @@ def _edit_of_current(rest: str, facts: Any) -> bool:
     prompt = (facts.current_prompt or "").lower()
     if not prompt:
         return False
-    for noun in re.findall(r"\bthe\s+(?:\w+\s+)?(\w+)", rest):
+    for noun in (word for pair in re.findall(r"\bthe\s+(\w+)(?:\s+(\w+))?", rest) for word in pair if word):
+        if noun in lang.DETERMINERS or "NOUN" not in lang.pos_of(noun) and noun not in rewrite.ATTRIBUTE_NOUNS:
+            continue
         if any(re.search(rf"\b{re.escape(form)}\b", prompt) for form in rewrite._forms(noun)) or \
                 noun in rewrite.ATTRIBUTE_NOUNS:
             return True

@@ -222,7 +222,13 @@ def is_question(message: Words) -> bool:
     """Asks something (ends with "?" or opens with a question word or an auxiliary verb)."""
     if message.text.rstrip().endswith("?"):
         return True
-    return bool(message.tokens) and (message.tokens[0] in WH_WORDS or message.tokens[0] in AUX_WORDS)
+    tokens = list(message.tokens)
+    while len(tokens) > 1 and tokens[0] in _FILLERS:
+        tokens.pop(0)  # "wait how does it work"
+    return bool(tokens) and (tokens[0] in WH_WORDS or tokens[0] in AUX_WORDS)
+
+
+_FILLERS = frozenset("wait so um uh hmm ok okay like honestly well oh ah hey and".split())
 
 
 _SELF_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i'll|we'll|i've|we've|i'd|hope|hoping|sending|"
@@ -235,7 +241,9 @@ _PRAISE = re.compile(r"^(?:ship\s+it|(?:that\s+)?works\s+for\s+me|all\s+set|we'r
                      r"great|all|exactly)|it's\s+(?:perfect|great|beautiful|lovely|wonderful|amazing|exactly)|"
                      r"exactly|interesting|isn't\s+it|aren't\s+they|what\s+a|marvell?ous|superb|delightful|charming|flattering|"
                      r"(?:it\s+)?is\s+(?:perfect|great|beautiful|lovely|amazing|exactly|wonderful)|"
-                     r"how\s+(?:very\s+|so\s+|utterly\s+|absolutely\s+|truly\s+)?(?!about\b)[a-z]+$)\b")
+                     r"how\s+(?:very\s+|so\s+|utterly\s+|absolutely\s+|truly\s+)?(?!about\b)[a-z]+$|"
+                     r"(?:it's\s+|this\s+is\s+)?(?:my\s+)?first\s+time\s+(?:using|trying|here|with|on)|new\s+here|"
+                     r"just\s+(?:testing|trying\s+(?:it|this)\s+out|looking|browsing|checking\s+(?:it|this)\s+out))\b")
 _FRAMED_SELF = re.compile(r"^(?:i|we)\s+(?:was|were|am|are)\s+hoping|^(?:i'm|we're)\s+hoping|"
                           r"^(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+)?(?:like|love|want|need|prefer|wish|"
                           r"meant|mean|rather)\b|^i'm\s+(?:looking|after|thinking)|^(?:i|we)\s+(?:think|guess|feel)\b")
@@ -310,6 +318,10 @@ def is_comment(tokens: tuple[str, ...]) -> bool:
     if _CHANGE_CUE.search(text):
         return False
     first = tokens[0]
+    joined = next((i for i in range(1, min(len(tokens) - 1, 4)) if tokens[i] == "and" and tokens[i + 1] in
+                   ("i", "we", "me")), None)
+    if joined is not None and first in _PEOPLE_DETERMINERS | {"i", "we"} and _finite_at(tokens, joined + 2, True, True, "we"):
+        return True  # "my husband and I have lived there for forty years"
     if first == "its" and pos_of(tokens[1]) & {"ADJ", "ADV"}:
         first = "it's"  # "its wonderful"
     if first.endswith("ing") and "VERB" in pos_of(first) and tokens[1] in ("it", "this", "that", "them", "these"):
@@ -366,10 +378,11 @@ def request_part(text: str) -> str:
     kept, dropped = [], False
     for sentence in sentences(text):
         parts, talk = [], False
-        clauses = re.split(r"(?<=[,;:])\s+|\s+(?=(?:and|so|but)\s+(?:i'd|i\s+would|can\s+you|could\s+you|would\s+you)\b)",
-                           sentence)
+        clauses = re.split(r"(?<=[,;:])\s+|\s+(?=(?:and|so|but)\s+(?:i'd|i\s+would|i\s+(?:really\s+)?(?:need|want)|"
+                           r"can\s+you|could\s+you|would\s+you)\b)", sentence, flags=re.I)
         asks = [i for i, clause in enumerate(clauses) if i and _ASKS_AT.match(normalize(clause))]
-        if asks and all(is_aside(c.rstrip(",;:")) or re.match(r"(?i)^(?:for|as|since|because)\s", c)
+        if asks and all(is_aside(c.rstrip(",;:")) or re.match(r"(?i)^(?:for|as|since|because)\s", c) or (
+                re.search(r"(?i)\b(?:is|are|was|were|am)\b", c) and not re.match(r"(?i)^(?:an?|the|some|\d+|one|two|three)\b", c))
                         for c in clauses[:asks[0]]):
             clauses, dropped = clauses[asks[0]:], True  # "my 4yo is learning shapes, can you draw ...": context
             clauses[0] = re.sub(r"^(?:and|so|but)\s+", "", clauses[0])

@@ -20,6 +20,12 @@ class LedgerImage:
     operation: str
     parent_id: str | None = None
     seed: int | None = None
+    subjects: tuple[str, ...] = ()  # the names of the subjects drawn in it ("the picture of Halo")
+
+    @property
+    def words(self) -> str:
+        """What the picture shows, to match a description against: its prompt and its subjects' names."""
+        return " ".join([self.prompt or "", *self.subjects]).lower()
 
 
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
@@ -102,8 +108,8 @@ DESCRIBED_ORDINAL = re.compile(
 
 
 def ledger(images: list[dict]) -> list[LedgerImage]:
-    return [LedgerImage(ordinal=i + 1, **{k: image.get(k) for k in ("id", "prompt", "operation", "parent_id",
-                                                                     "seed")})
+    return [LedgerImage(ordinal=i + 1, subjects=tuple(image.get("subjects") or ()),
+                        **{k: image.get(k) for k in ("id", "prompt", "operation", "parent_id", "seed")})
             for i, image in enumerate(images)]
 
 
@@ -279,8 +285,34 @@ def _lineage(current: LedgerImage, images: list[LedgerImage]) -> list[LedgerImag
 
 
 def _has_words(image: LedgerImage, words: list[str]) -> bool:
-    prompt = (image.prompt or "").lower()
+    prompt = image.words
     return all(re.search(rf"\b{re.escape(w)}", prompt) for w in words)
+
+
+def _stem(word: str) -> str:
+    """ "brighter" -> "bright", "ladybugs" -> "ladybug": enough of a word to find its other forms."""
+    for ending in ("est", "er", "ed", "ing", "es", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
+def _best_described(wanted: list[str], images: list[LedgerImage], current: LedgerImage) -> str | None:
+    """The earlier picture a loose description fits best ("the volcano with the brighter lava", "the card picture
+    with the ladybug"): most of its words found, counting only words that tell the pictures apart; latest wins."""
+    def found(image: LedgerImage, word: str) -> bool:
+        return bool(re.search(rf"\b{re.escape(_stem(word))}", image.words))
+
+    telling = [w for w in wanted if not all(found(image, w) for image in images)]
+    best, best_score = None, 0
+    for image in images:
+        if image.id == current.id:
+            continue
+        hits = [w for w in wanted if found(image, w)]
+        score = sum(w in telling for w in hits)
+        if score and 2 * len(hits) >= len(wanted) and score >= best_score:
+            best, best_score = image.id, score
+    return best
 
 
 def _before_feature(what: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
@@ -342,10 +374,9 @@ def _by_description(description: str, images: list[LedgerImage], current: Ledger
         if found:
             return found
     for image in reversed(images):
-        prompt = (image.prompt or "").lower()
-        if image.id != current.id and all(re.search(rf"\b{re.escape(w)}", prompt) for w in wanted):
+        if image.id != current.id and all(re.search(rf"\b{re.escape(w)}", image.words) for w in wanted):
             return image.id
-    return None
+    return _best_described(wanted, images, current)
 
 
 _NAMED_ONE = re.compile(r"\bthe\s+(?P<desc>[\w-]+(?:\s+[\w-]+)?)\s+(?:one|picture|pic|image|version|drawing)\b")

@@ -234,12 +234,93 @@ def _with_split(part: str) -> list[str]:
 
 
 def apply_change(base: str, change: str) -> str:
-    for step in (_swap, _remove, _recolor_change, _group_change, _style_change, _add, _degree):
+    for step in (_from_to, _background_scene, _modifier_change, _swap, _remove, _recolor_change, _group_change, _style_change, _add, _degree):
         result = step(base, change)
         if result is not None:
             return result
     plain = _EDIT_LEAD.sub("", change)
     return f"{base}, {plain}"
+
+
+_MATERIALS = frozenset(
+    "wood wooden marble stone glass metal metallic steel gold golden silver brass copper bronze iron plastic concrete "
+    "brick leather velvet silk wool woolen cotton linen denim paper walnut oak pine birch maple mahogany granite "
+    "ceramic porcelain terracotta chrome crystal rattan wicker bamboo cork slate".split())
+
+
+def _modifier_words(text: str) -> bool:
+    """Only colours, tones and materials: "dark walnut", "wooden", "pale blue"."""
+    words = text.split()
+    return bool(words) and all(w in _MATERIALS or w in COLORS or re.fullmatch(_TONE, w) for w in words)
+
+
+def _replace_modifiers(base: str, noun: str, new: str) -> str | None:
+    """ "a marble counter" + ("counter", "wooden") -> "a wooden counter": the colour and material words before the
+    noun give way to the new ones; other words ("minimalist") stay."""
+    for form in _forms(noun):
+        found = re.search(rf"\b{re.escape(form)}\b", base)
+        if not found:
+            continue
+        words = base[:found.start()].rstrip().split(" ") if base[:found.start()].strip() else []
+        kept = list(words)
+        while kept and _modifier_words(kept[-1]):
+            kept.pop()
+        head = " ".join(kept)
+        return f"{head} {new} {base[found.start():]}".strip() if head else f"{new} {base[found.start():]}"
+    return None
+
+
+def _modifier_change(base: str, change: str) -> str | None:
+    """ "make the counter wooden", "make the desk dark walnut", "change the door to a dark green one"."""
+    lead = r"^(?:make|turn|change|paint|do|have)\s+(?:the\s+)?"
+    tail = r"(?:(?:a|an)\s+)?(?P<new>[\w\s-]+?)(?:\s+one)?(?:\s+instead)?$"
+    match = re.match(lead + r"(?P<noun>[\w-]+(?:\s+[\w-]+)?)\s+(?:to|into)\s+" + tail, change) or \
+        re.match(lead + r"(?P<noun>[\w-]+)\s+" + tail, change)
+    if not match or match.group("noun") in ("it", "this", "that", "them", "everything", "background", "backdrop", "sky",
+                                            "picture", "image", "photo", "whole", "scene"):
+        return None
+    noun, new = match.group("noun").split()[-1], match.group("new").strip()
+    said_one = re.search(r"\bone(?:\s+instead)?$", change)
+    if _modifier_words(new) and (said_one or any(w in _MATERIALS for w in new.split())):
+        return _replace_modifiers(base, noun, new)  # plain colours go through the recolouring below
+    single = new.split()[0] if len(new.split()) == 1 else ""
+    if single and lang.pos_of(single) & {"ADJ"} and not lang.is_comparative(single) and single not in GROUP_WORDS \
+            and single not in COLORS and "NOUN" not in lang.pos_of(single):
+        found = _find_phrase(base, noun)
+        if found is None:
+            return f"{base}, {single} {match.group('noun')}"  # "make the sky stormy" -> "..., stormy sky"
+        return base[:found[0]] + f"{single} " + base[found[0]:]  # "make the cat fluffy" -> "a fluffy cat"
+    return None
+
+
+def _from_to(base: str, change: str) -> str | None:
+    """ "change the star from yellow to green": the old word goes, near the thing named."""
+    match = re.match(r"^(?:change|turn|make|switch|swap|recolou?r|paint)\s+(?:the\s+)?(?P<what>[\w\s-]+?)\s+from\s+"
+                     r"(?:a\s+|an\s+)?(?P<old>[\w\s-]+?)\s+(?:to|into)\s+(?:a\s+|an\s+)?(?P<new>[\w\s-]+)$", change)
+    if not match:
+        return None
+    old, new = match.group("old").strip(), match.group("new").strip()
+    if re.search(rf"\b{re.escape(old)}\b", base):
+        return re.sub(rf"\b{re.escape(old)}\b", new, base, count=1)
+    return apply_change(base, f"make the {match.group('what')} {new}")
+
+
+_GROUND_PHRASE = re.compile(r"(?:,\s*|\s+)(?:on|against|with|in\s+front\s+of)\s+(?:a|an|the)\s+[^,]*?\b(?:background|"
+                            r"backdrop)\b|,\s*[^,]*\bin\s+the\s+background\b")
+
+
+def _background_scene(base: str, change: str) -> str | None:
+    """ "make the background a rainy city street at night": a scene behind, not a colour."""
+    match = re.match(r"^(?:make|change|set|turn|switch|replace)\s+(?:the\s+)?(?:background|backdrop|bg)\s+(?:to\s+|into\s+|"
+                     r"with\s+|as\s+)?(?P<new>(?:an?|the|some)\s+.+)$", change)
+    if not match or COLOR_PHRASE.fullmatch(re.sub(r"^(?:an?|the)\s+", "", match.group("new"))):
+        return None
+    new = re.sub(r"\s+(?:background|backdrop)$", "", match.group("new"))
+    if re.fullmatch(r"(?:an?|the)\s+(?:(?:plain|simple|striped|checkered|solid)\s+)?(?:[\w-]+\s+)?(?:" + COLOR_PHRASE.pattern
+                    + r")", new):
+        return None
+    kept = _GROUND_PHRASE.sub("", base).strip(" ,")
+    return f"{kept}, {new} in the background"
 
 
 def _swap(base: str, change: str) -> str | None:
@@ -412,10 +493,10 @@ def recolor(base: str, target: str | None, color: str) -> str:
 
 
 def _group_change(base: str, change: str) -> str | None:
-    adding = re.match(r"^(?:add|include|insert|with|plus|give)\b", change)
+    adding = re.match(r"^(?:add|include|insert|with|plus|give|throw\s+in)\b", change)
     for name, group in GROUPS.items():
-        if adding and name != "position":
-            continue  # "add a snowy battlefield": "snowy" belongs to what is added
+        if adding and (name != "position" or _adds_thing(change)):
+            continue  # "add a snowy battlefield", "add a small square top left": the words belong to what is added
         said = _group_word(change, group)
         if said is None:
             continue
@@ -423,7 +504,7 @@ def _group_change(base: str, change: str) -> str | None:
                                            r"(?:\w+\s+)?(?:small|little|tiny|medium|big|large|huge|giant)(?:\s+\w+)?$",
                                            change):
             continue
-        if name == "position" and not re.search(r"\b(?:move|put|place|shift|in|on|at|to|into)\b", change) and \
+        if name == "position" and not re.search(r"\b(?:move|put|place|shift|make|in|on|at|to|into)\b", change) and \
                 len(change.split()) > 2:
             continue
         old = _group_word(base, group)
@@ -506,10 +587,33 @@ def _add(base: str, change: str) -> str | None:
             return f"{base}, with {change}"
         return None
     what = re.sub(r"\s+(?:to|on|in)\s+(?:it|this|that|the\s+picture|the\s+image)$", "", match.group("what"))
+    where = re.search(r"\s*\b(?:(?:in|at|on)\s+the\s+)?(?P<spot>(?:top|bottom)\s+(?:left|right))(?:\s+corner)?$", what)
+    if where:  # "a small star top right" -> "a small star in the top right corner"
+        what = what[:where.start()] + " " + GROUPS["position"][re.sub(r"\s+", " ", where.group("spot"))]
+    scene = re.match(r"^(?P<objects>.+?)(?P<ground>\s+on\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,4}(?:background|backdrop))$",
+                     base)
+    if scene and re.match(r"^(?:an?|one|two|three|some|another)\s", what) and not re.search(
+            r"\b(?:background|backdrop)\b", what):
+        return f"{scene.group('objects')} and {what}{scene.group('ground')}"  # "a red circle and a blue square on ..."
     return f"{base}, with {_with_article(what)}"
 
 
+def _adds_thing(change: str) -> bool:
+    """ "add a small blue square top left": something new is added (the place is where it goes)."""
+    rest = re.sub(r"^(?:add|include|insert|with|plus|give|throw\s+in)\s+", "", change)
+    rest = re.sub(r"\b(?:in|at|on|to)?\s*(?:the\s+)?(?:top|bottom|left|right|center|centre|middle)(?:\s+(?:left|right))?"
+                  r"(?:\s+corner)?\b", "", rest)
+    return any("NOUN" in lang.pos_of(w) for w in rest.split() if w not in ("a", "an", "the", "some"))
+
+
+_MASS = frozenset("rain snow fog mist smoke fire water grass sand light lightning steam sunlight moonlight confetti "
+                  "glitter sparkles dust haze hail ice foam mud".split())
+
+
 def _with_article(what: str) -> str:
+    what = re.sub(r"[.,]?\s*(?:(?:and\s+)?(?:lots|loads|tons|plenty|a\s+lot)\s+of\s+(?:it|them))$", "", what).strip()
+    if what.split()[0] in _MASS:
+        return what
     if re.match(r"^(?:an?|the|some|two|three|\d+|more|lots|many|his|her|its|their)\b", what) or what.endswith("s"):
         return what
     if "NOUN" in lang.pos_of(what.split()[-1]) and len(what.split()) <= 3:
