@@ -18,7 +18,7 @@ EDIT_VERBS = frozenset(
     "fix adjust tweak brighten darken lighten zoom crop rotate flip shift shrink enlarge resize increase decrease "
     "lower raise update edit modify alter convert transform take get keep set place include insert stick drop lose "
     "ditch hide cut trade substitute exchange bump boost tone reduce double widen narrow lengthen shorten thicken "
-    "redo recolor center centre".split())
+    "redo recolor center centre throw toss slap chuck".split())
 NEW_PICTURE = re.compile(
     r"\b(?:new\s+(?:picture|image|pic|one|drawing|scene)\s*(?:of|with|:|-|,)|something\s+(?:else|different)|start\s+over|"
     r"from\s+scratch|a\s+different\s+(?:picture|scene|image)|next\s+(?:picture|image|one)|another\s+(?:picture|"
@@ -100,8 +100,11 @@ def decide(text: str, facts: Any) -> Intent:
     if _follows_question(message, facts) or (lang.is_question(message) and SERVICE_TOPIC.search(message.text)):
         return _reply(chat_reply(text, facts))
     said_all = text
-    if facts.attached_image_ids:
-        text = " ".join(s for s in lang.sentences(text) if not ANNOUNCE.match(lang.normalize(s)))
+    if facts.attached_image_ids:  # what is said about the photo goes; the sentences that ask decide
+        parts = [s for s in lang.sentences(text) if not ANNOUNCE.match(lang.normalize(s))]
+        asking = [s for s in parts if lang.ASKS_SOMEWHERE.search(lang.normalize(s)) or lang.ASKS_AT.match(
+            lang.normalize(s))]
+        text = " ".join(s if s[-1] in ".!?" else f"{s}." for s in asking or parts)
         if not text:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
     text = lang.request_part(text)
@@ -109,6 +112,9 @@ def decide(text: str, facts: Any) -> Intent:
         return _reply(chat_reply(said_all, facts))
     message = lang.words(text)
     selected = references.selection(text, images, current)
+    if selected is None and len(lang.sentences(text)) > 1:  # "On reflection, I preferred it with the black door. ..."
+        selected = next((found for found in (references.selection(s, images, current) for s in lang.sentences(text))
+                         if found is not None), None)
     if selected is not None:
         return Intent("select_image", {"image_id": selected}, "select")
     if references.UNDO.match(lang.strip_politeness(message.text)):
@@ -145,7 +151,8 @@ def decide(text: str, facts: Any) -> Intent:
         spoken = re.search(r"\bthe\s+([\w-]+)\b(?=[^,.]*\b(?:looks?|is|are|seems?)\b)", lang.normalize(said_all))
         if pointed and spoken and facts.current_prompt and spoken.group(1) in facts.current_prompt.lower():
             text = f"remove the {spoken.group(1)}"  # "ngl the rain looks weird, rmv it"
-        prompt = rewrite.edit_prompt(facts.current_prompt, text)
+        described = None if facts.current_prompt else rewrite.described_in(said_all)  # "it's just a red circle"
+        prompt = rewrite.edit_prompt(facts.current_prompt or described, text)
         return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
     if kind == "draw":
         prompt = rewrite.draw_prompt(text)

@@ -241,7 +241,7 @@ _PRAISE = re.compile(r"^(?:ship\s+it|(?:that\s+)?works\s+for\s+me|all\s+set|we'r
                      r"great|all|exactly)|it's\s+(?:perfect|great|beautiful|lovely|wonderful|amazing|exactly)|"
                      r"exactly|interesting|isn't\s+it|aren't\s+they|what\s+a|marvell?ous|superb|delightful|charming|flattering|"
                      r"(?:it\s+)?is\s+(?:perfect|great|beautiful|lovely|amazing|exactly|wonderful)|"
-                     r"how\s+(?:very\s+|so\s+|utterly\s+|absolutely\s+|truly\s+)?(?!about\b)[a-z]+$|"
+                     r"how\s+(?:very\s+|so\s+|utterly\s+|absolutely\s+|truly\s+)?(?!about\b)[a-z]+(?=[.!]*$)|"
                      r"(?:it's\s+|this\s+is\s+)?(?:my\s+)?first\s+time\s+(?:using|trying|here|with|on)|new\s+here|"
                      r"just\s+(?:testing|trying\s+(?:it|this)\s+out|looking|browsing|checking\s+(?:it|this)\s+out))\b")
 _FRAMED_SELF = re.compile(r"^(?:i|we)\s+(?:was|were|am|are)\s+hoping|^(?:i'm|we're)\s+hoping|"
@@ -253,21 +253,27 @@ _FRAMED_SELF = re.compile(r"^(?:i|we)\s+(?:was|were|am|are)\s+hoping|^(?:i'm|we'
 ASKS_SOMEWHERE = re.compile(r"\b(?:if\s+you\s+(?:could|would|can|might)|(?:can|could|would|will|might)\s+(?:you|u|ya)\s+"
                             r"(?:please\s+|kindly\s+|maybe\s+|possibly\s+)*(?:draw|make|create|paint|render|"
                             r"design|sketch|do|show|give|generate|illustrate|add|change|turn|put)\b)")
-_ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|will|might)\s+(?:you|u|ya)\b|"
+ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|will|might)\s+(?:you|u|ya)\b|"
                       r"(?:i'd|i\s+would|we'd|we\s+would|i'll|i)\s+(?:really\s+)?(?:like|love|want|need)\b|"
                       r"please\s+(?!don't)\w+|(?:draw|make|create|paint|render|design|sketch|show|give|generate|"
                       r"illustrate)\s+(?:me|us|an?|the|some|my|our)\b)")
 
 
 def sentences(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+", text) if part.strip()]
+    """The sentences of a message; an emoji between words ends one ("my son painted this 🎨 could you ...")."""
+    parts = [part.strip() for part in re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+|\s*" + _EMOJI + r"+\s*", text)
+             if part.strip() and re.search(r"\w", part)]
+    return parts or ([text.strip()] if text.strip() else [])
+
+
+_EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u2728\u2764\uFE0F\u200D]"
 
 
 def is_aside(sentence: str) -> bool:
     """Talk around a request, not the request: thanks, praise, "I have a restaurant", "hope you're well"."""
     said = normalize(sentence)
-    said = re.sub(r"^(?:(?:(?:ha){2,}h?|haha+|hah|lol|lmao|lmfao|rofl|wow|oh|ooh|ok|okay|hmm+|aw+|omg|yes|yeah|hi|hey|"
-                  r"hello|wait|um+|well|so|honestly|ngl|tbh|ok\s+so)"
+    said = re.sub(r"^(?:(?:(?:ha){2,}h?|haha+|hah|lol|lmao|lmfao|rofl|wow|oh|ooh|ok|okay|hmm+|aw+|omg|yes|yeah|"
+                  r"(?:hi|hey|hello)(?:\s+again)?|wait|um+|well|so|honestly|ngl|tbh|ok\s+so)"
                   r"[,!.\s]+)+", "", said)
     if ASKS_SOMEWHERE.search(said):
         return False  # "I should be most grateful if you could draw ...": a request, however it opens
@@ -284,6 +290,7 @@ def is_aside(sentence: str) -> bool:
     if _FRAMED_SELF.match(said):
         return False
     if re.search(r"\b(?:first|second|third|fourth|last|going\s+with|go\s+with|back\s+to|better|nicer|earlier|"
+                 r"preferred|prefer|"
                  r"previous|original|again|other\s+one)\b", said):
         return False  # "we're going with the first of the two": a choice
     return bool(_SELF_SUBJECT.match(said)) or is_comment(message.tokens)
@@ -380,7 +387,7 @@ def request_part(text: str) -> str:
         parts, talk = [], False
         clauses = re.split(r"(?<=[,;:])\s+|\s+(?=(?:and|so|but)\s+(?:i'd|i\s+would|i\s+(?:really\s+)?(?:need|want)|"
                            r"can\s+you|could\s+you|would\s+you)\b)", sentence, flags=re.I)
-        asks = [i for i, clause in enumerate(clauses) if i and _ASKS_AT.match(normalize(clause))]
+        asks = [i for i, clause in enumerate(clauses) if i and ASKS_AT.match(normalize(clause))]
         if asks and all(is_aside(c.rstrip(",;:")) or re.match(r"(?i)^(?:for|as|since|because)\s", c) or (
                 re.search(r"(?i)\b(?:is|are|was|were|am)\b", c) and not re.match(r"(?i)^(?:an?|the|some|\d+|one|two|three)\b", c))
                         for c in clauses[:asks[0]]):
@@ -429,6 +436,7 @@ def _lone_adjective(sentence: str) -> bool:
 def leading_small_talk(text: str) -> str:
     """ "thanks! now add a hat" -> "now add a hat": a greeting or thanks before the first mark goes."""
     parts = re.split(r"(?<=[!.,;:])\s+", text, maxsplit=1)
-    if len(parts) == 2 and is_small_talk(words(parts[0])):
+    if len(parts) == 2 and (is_small_talk(words(parts[0])) or re.fullmatch(
+            r"(?i)(?:hi|hey|hello|morning)\s+(?:again|there)[!.,;:]*", parts[0])):
         return parts[1]
     return text

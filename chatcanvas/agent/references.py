@@ -31,7 +31,8 @@ class LedgerImage:
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
             "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1,
             "latest": -1, "original": 1}
-_IMAGE_NOUN = r"(?:one|picture|pic|image|photo|version|option|take|variation|variant|drawing|attempt|try|shot|draft)"
+_IMAGE_NOUN = r"(?:one|picture|pic|image|photo|photograph|version|option|take|variation|variant|drawing|attempt|try|" \
+              r"shot|draft|painting|sketch|upload)"
 UNDO = re.compile(
     r"^(?:(?:and\s+)?(?:prev|step\s+back(?:\s+one)?|back\s+one|back(?:\s+again)?)|undo(?:\s+(?:that|it|this|the\s+last\s+(?:change|edit|step|one)|last))?|revert(?:\s+(?:that|it|this))?|"
     r"go\s+back(?:\s+(?:one|a\s+step|to\s+(?:the\s+)?(?:previous|last|earlier|old|older|other|one\s+before)"
@@ -56,7 +57,7 @@ _PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seem
              r"much\s+|way\s+|a\s+lot\s+)?(?:better|best|nicer|more\s+\w+|most\s+\w+|\w+est|\w+er|my\s+favou?rite|"
              r"the\s+(?:one|winner|keeper))|(?:\w+\s+)?(?:better|best)\b.*|then|back|one|,?\s*thanks))*$")
 ORDINAL_REF = re.compile(
-    _PICK + r"(?:the\s+)?(?:(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|eighth|"
+    _PICK + r"(?:the\s+|his\s+|her\s+|my\s+|our\s+|their\s+)?(?:(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|eighth|"
     r"ninth|tenth|last|latest|original|very\s+first)\s*(?:" + _IMAGE_NOUN + r")?|(?:" + _IMAGE_NOUN +
     r"|number|no\.?|#)\s*(?:#\s*)?(?P<num>\d+)|#(?P<hash>\d+))(?:\s+(?:one|of\s+(?:them|those|these|(?:the\s+)?"
     r"(?:new|last|latest|recent|newest)\s+(?:ones|batch|set|pictures|images|takes|versions))))?"
@@ -96,8 +97,11 @@ BEFORE_FEATURE = re.compile(
     r"^(?:(?:i|we)\s+(?:liked|preferred|prefer|like)\s+(?:it|that|this)\s+(?:better\s+|more\s+)?before\s+|"
     r"(?:go\s+)?back\s+to\s+(?:how\s+it\s+was\s+)?before\s+|(?:it\s+)?(?:was|looked)\s+better\s+before\s+|"
     r"(?:undo|remove|revert|take\s+back|lose)\s+(?=the\s+\w+(?:\s+\w+)?\s+(?:thing|part|change|bit|edit|stuff)\b)|"
+    r"(?:(?:go\s+back|return|revert|get\s+back)\s+to\s+)?(?:the\s+|that\s+)?(?:version|one|picture|image|pic)\s+"
+    r"(?:from\s+)?before\s+(?:i\s+added\s+|you\s+added\s+|adding\s+|we\s+changed\s+|you\s+changed\s+)?|"
     r"before\s+(?:i\s+added\s+|you\s+added\s+|adding\s+)?)(?:the\s+|that\s+|those\s+)?"
     r"(?P<what>[\w\s'-]+?)(?:\s+(?:thing|part|change|bit|edit|stuff|was\s+added|got\s+added))?"
+    r"(?P<changed>\s+(?:was|were|got)\s+(?:changed|recolou?red|swapped|altered|replaced|modified|edited|made\s+\w+))?"
     r"(?:\s+(?:was|looked)\s+(?:better|nicer))?$")
 # "the chef ones, the first", "the first of the chef ones"
 DESCRIBED_ORDINAL = re.compile(
@@ -108,9 +112,15 @@ DESCRIBED_ORDINAL = re.compile(
 
 
 def ledger(images: list[dict]) -> list[LedgerImage]:
-    return [LedgerImage(ordinal=i + 1, subjects=tuple(image.get("subjects") or ()),
-                        **{k: image.get(k) for k in ("id", "prompt", "operation", "parent_id", "seed")})
-            for i, image in enumerate(images)]
+    ledger_images: list[LedgerImage] = []
+    drawn: dict[str, tuple[str, ...]] = {}
+    for i, image in enumerate(images):
+        # an edit of a picture of Halo still shows Halo
+        subjects = tuple(image.get("subjects") or ()) or drawn.get(image.get("parent_id") or "", ())
+        drawn[image.get("id")] = subjects
+        ledger_images.append(LedgerImage(ordinal=i + 1, subjects=subjects, **{
+            k: image.get(k) for k in ("id", "prompt", "operation", "parent_id", "seed")}))
+    return ledger_images
 
 
 def last_batch(images: list[LedgerImage]) -> list[LedgerImage]:
@@ -134,14 +144,29 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
         return None
     said = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     said = re.sub(r"^(?:(?:hmm+|hm+|ok(?:ay)?|actually|no|nope|nah|ugh|meh|wait|oh|um+|honestly|tbh|yeah|sorry|just|"
-                  r"to\s+be\s+honest|not\s+going\s+to\s+lie|in\s+my\s+opinion|"
+                  r"to\s+be\s+honest|not\s+going\s+to\s+lie|in\s+my\s+opinion|on\s+reflection|on\s+second\s+thoughts?|"
+                  r"thinking\s+about\s+it|come\s+to\s+think\s+of\s+it|in\s+hindsight|after\s+all|"
                   r"so|i\s+think|i\s+guess|i\s+feel\s+like)[,.!\s]+)+", "", said).strip()
     current = next((image for image in images if image.id == current_id), images[-1])
+    found = _select(said, images, current)
+    framed = lang.strip_frame(said)[1].strip()
+    if found is None and framed and framed != said:  # "would you kindly go back to the version before ..."
+        found = _select(framed, images, current)
+    return found
+
+
+def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
     if UNDO.match(said) or UNDO_WITH_REASON.match(said):
         return _before(current, images)
-    feature = BEFORE_FEATURE.match(said)
+    feature = BEFORE_FEATURE.match(said.rstrip("?.! "))
     if feature:
-        found = _before_feature(feature.group("what"), images, current)
+        found = (_before_change if feature.group("changed") else _before_feature)(feature.group("what"), images,
+                                                                                    current)
+        if found:
+            return found
+    better = _BETTER_WITH.match(said)
+    if better:  # "I preferred it with the black door"
+        found = _by_description(better.group("desc"), images, current)
         if found:
             return found
     grouped = DESCRIBED_ORDINAL.match(said)
@@ -327,6 +352,28 @@ def _before_feature(what: str, images: list[LedgerImage], current: LedgerImage) 
     return earlier[-1].id if earlier and _has_words(current, wanted) else None
 
 
+def _before_change(what: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
+    """The picture of the current one's line from before `what` last changed ("before the door was changed")."""
+    wanted = [w for w in lang.words(what).tokens if w not in _SKIP]
+    if not wanted:
+        return None
+
+    def around(image: LedgerImage) -> str | None:
+        found = re.search(rf"((?:[\w-]+\s+){{0,3}})\b{re.escape(_stem(wanted[-1]))}\w*", image.words)
+        return found.group(0) if found else None
+
+    line = _lineage(current, images)
+    for child, parent in zip(line, line[1:]):
+        if around(child) != around(parent):
+            return parent.id
+    return None
+
+
+_BETTER_WITH = re.compile(r"^(?:(?:i|we)\s+(?:preferred|liked|loved|prefer)\s+(?:it|this|that|him|her)|(?:it|that)\s+"
+                          r"(?:was|looked)\s+(?:better|nicer))\s+(?:better\s+|more\s+)?with\s+(?P<desc>[\w\s'-]+?)"
+                          r"(?:\s+(?:better|more))?[.!]*$")
+
+
 def _ordinal_among(description: str, word: str, images: list[LedgerImage]) -> str | None:
     wanted = [w for w in lang.words(description).tokens if w not in _SKIP]
     pool = [image for image in images if wanted and _has_words(image, wanted)]
@@ -355,6 +402,9 @@ def _by_ordinal(match: re.Match, said: str, images: list[LedgerImage], current: 
         if re.search(r"\b(?:was|is|looked)\s+better\b", said) or "back" in said:
             return _before(current, images)
         return pool[-1].id
+    if word == "original":  # the picture this line of edits began from: the upload or the first drawing
+        root = _lineage(current, images)[-1]
+        return root.id if root.id != current.id else images[0].id
     if number is None or not 1 <= number <= len(pool):
         return None
     return pool[number - 1].id

@@ -139,12 +139,44 @@ def _starts_description(rest: list[str]) -> bool:
 
 def edit_prompt(current: str | None, instruction: str) -> str:
     """The whole picture after the change. With no earlier description, the change itself describes it."""
+    instruction, kept = _kept_part(instruction)
     changes = [edit_instruction(change) for change in split_changes(edit_instruction(instruction))]
-    base = current.strip().rstrip(".") if current else UNDESCRIBED
+    base = current.strip().rstrip(".") if current else (kept or UNDESCRIBED)
     for change in changes:
         if change:
             base = apply_change(base, change)
     return restore_case(_fix_articles(re.sub(r"\s+", " ", base).strip(" ,")), instruction)
+
+
+_KEEPING = re.compile(r",?\s*(?:while\s+|but\s+|and\s+)?(?:leaving|keeping|keep|leave)\s+(?P<what>(?:the|a|an|my|his|her|"
+                      r"its|their)\s+.+?)\s*(?:exactly\s+|just\s+)?(?:as\s+(?:it\s+is|they\s+are|is|it\s+was)|untouched|"
+                      r"unchanged|the\s+same|intact|alone|as\s+before)[.!?]*$", re.I)
+_IT_IS = re.compile(r"(?:^|[.!?]\s+|,\s*)(?:it's|it\s+is|this\s+is|that's)\s+(?:literally\s+|just\s+|basically\s+|only\s+)*"
+                    r"(?P<what>(?:a|an)\s+[^.!?,]+?)(?:\s+(?:lol|haha|lmao))?(?=[.!?]|$)", re.I)
+
+
+def _kept_part(instruction: str) -> tuple[str, str | None]:
+    """The change without what it says stays ("..., leaving the red circle exactly as it is"), and that, said as a
+    description: the words for a picture nothing else describes (an upload with no caption)."""
+    kept = _KEEPING.search(instruction)
+    if kept:
+        what = re.sub(r"\b(?:the|my|his|her|its|their)\b", "a", kept.group("what"), count=1)
+        what = re.sub(r"\s+and\s+(?:the|a)\s+(?=[\w\s-]*\b(?:background|backdrop)$)", " on a ", what)
+        return instruction[:kept.start()].rstrip(" ,"), what
+    said = _IT_IS.search(instruction)
+    if said and len(said.group("what").split()) <= 10:
+        return (instruction[:said.start()] + instruction[said.end():]).strip(" ,."), said.group("what")
+    return instruction, None
+
+
+def described_in(said: str) -> str | None:
+    """What a message says a picture shows, if it says ("it's just a red circle on blue", "leaving the red circle
+    as it is"): the words for an upload nothing else describes."""
+    for sentence in lang.sentences(said):
+        kept = _kept_part(sentence)[1]
+        if kept:
+            return kept
+    return None
 
 
 def restore_case(prompt: str, said: str) -> str:
@@ -427,7 +459,8 @@ def _recolor_change(base: str, change: str) -> str | None:
     for word, color in COMPARATIVE_COLORS.items():
         change = re.sub(rf"\b{word}\b", color, change)
     colors = list(COLOR_PHRASE.finditer(change))
-    if not colors or re.search(r"\b(?:add|put|with|include|give)\b", change.split()[0] if change else ""):
+    if not colors or re.search(r"\b(?:add|put|with|include|give|throw|toss|pop|slap|chuck|stick|insert|place)\b",
+                               change.split()[0] if change else ""):
         return None
     if re.search(r"\b(?:more|less)\b", change) and not re.match(r"^(?:make|turn|change)", change):
         return None
@@ -493,7 +526,7 @@ def recolor(base: str, target: str | None, color: str) -> str:
 
 
 def _group_change(base: str, change: str) -> str | None:
-    adding = re.match(r"^(?:add|include|insert|with|plus|give|throw\s+in)\b", change)
+    adding = re.match(r"^(?:add|include|insert|with|plus|give|throw|toss|pop|slap|stick|chuck)\b", change)
     for name, group in GROUPS.items():
         if adding and (name != "position" or _adds_thing(change)):
             continue  # "add a snowy battlefield", "add a small square top left": the words belong to what is added
@@ -546,6 +579,12 @@ def recolor_like_insert(base: str, word: str) -> str:
     return f"{word} {base}"
 
 
+_MEDIUM_NOUNS = frozenset(
+    "print painting drawing sketch illustration poster artwork art render rendering photo photograph cartoon comic "
+    "mosaic engraving etching woodcut linocut collage tapestry mural fresco lithograph silhouette blueprint diagram "
+    "infographic icon logo sticker emoji meme watercolour watercolor pastel gouache screenprint risograph".split())
+
+
 def _style_change(base: str, change: str) -> str | None:
     said = next((s for s in STYLES if re.search(rf"\b{re.escape(s)}\b", change)), None)
     style_of = re.search(r"\bin\s+the\s+style\s+of\s+(.+)$", change)
@@ -558,6 +597,12 @@ def _style_change(base: str, change: str) -> str | None:
             if found:
                 return (base[:found.start()] + f", {new}" + base[found.end():]).strip(" ,")
         return f"{base}, {new}"
+    recast = re.match(r"^(?:reinterpret|reimagine|render|redo|redraw|recreate|restyle|re-draw|do|show|draw|paint|make|"
+                      r"turn|convert|transform)\s+(?:it|this|that|everything|them|the\s+(?:photo|picture|image|whole\s+"
+                      r"thing))\s+(?:as|into|in)\s+(?:an?\s+)?(?P<new>[\w\s'-]+?)(?:\s+instead)?$", change)
+    if said is None and style_of is None and recast and not COLOR_PHRASE.fullmatch(recast.group("new")) and (
+            re.match(r"re", change) or recast.group("new").split()[-1] in _MEDIUM_NOUNS):
+        return f"{base}, {recast.group('new')}"  # "reinterpret it as a linocut print": the user's words for it
     if said is None and style_of is None:
         return None
     new = f"in the style of {style_of.group(1)}" if style_of else said
@@ -575,12 +620,15 @@ def _article(word: str) -> str:
 
 
 def _add(base: str, change: str) -> str | None:
-    give = re.match(r"^give\s+(?:the\s+)?(?P<who>\w+(?:\s+\w+)?)\s+(?:a\s+|an\s+|some\s+)?(?P<what>.+)$", change)
-    if give and give.group("who") not in ("it", "him", "her", "them", "this", "that", "me", "us"):
-        found = _find_phrase(base, give.group("who"))
-        if found:
-            return base[:found[1]] + f" with {_with_article(give.group('what'))}" + base[found[1]:]
-    match = re.match(r"^(?:add|put|include|insert|place|stick|throw\s+in|give\s+(?:it|him|her|them)|with|and|plus|"
+    pronouns = {"it", "him", "her", "them", "this", "that", "me", "us", "his", "its", "their"} | lang.DETERMINERS
+    for who in (r"\w+", r"\w+\s+\w+"):  # "give the knight a sword", "give the old man a hat"
+        give = re.match(rf"^give\s+(?:the\s+)?(?P<who>{who})\s+(?:a\s+|an\s+|some\s+)?(?P<what>.+)$", change)
+        if give and not set(give.group("who").split()) & pronouns:
+            found = _find_phrase(base, give.group("who"))
+            if found:
+                return base[:found[1]] + f" with {_with_article(give.group('what'))}" + base[found[1]:]
+    match = re.match(r"^(?:add|put|include|insert|place|stick|throw(?:\s+in)?|toss(?:\s+in)?|pop|slap|chuck|"
+                     r"give\s+(?:it|him|her|them|me|us)|with|and|plus|"
                      r"also|now\s+with|have|needs?|maybe)\s+(?P<what>.+)$", change)
     if not match:
         if re.match(r"^(?:an?|some)\s+\w+", change):
@@ -600,7 +648,7 @@ def _add(base: str, change: str) -> str | None:
 
 def _adds_thing(change: str) -> bool:
     """ "add a small blue square top left": something new is added (the place is where it goes)."""
-    rest = re.sub(r"^(?:add|include|insert|with|plus|give|throw\s+in)\s+", "", change)
+    rest = re.sub(r"^(?:add|include|insert|with|plus|give|throw|toss|pop|slap|stick|chuck)(?:\s+in)?\s+", "", change)
     rest = re.sub(r"\b(?:in|at|on|to)?\s*(?:the\s+)?(?:top|bottom|left|right|center|centre|middle)(?:\s+(?:left|right))?"
                   r"(?:\s+corner)?\b", "", rest)
     return any("NOUN" in lang.pos_of(w) for w in rest.split() if w not in ("a", "an", "the", "some"))
