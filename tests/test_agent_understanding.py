@@ -108,6 +108,44 @@ def test_edit_prompts_of_a_photo_without_description_use_the_change(tiny_agent):
     assert reply.images[0].operation == "edit" and "green" in reply.images[0].prompt
 
 
+def test_on_shapes_adding_a_shape_keeps_the_first_and_the_picture_shows_both(shapes_agent):
+    chat = dict(user="u", conversation="two")
+    shapes_agent.chat("my 4yo is learning shapes, can you draw a big red circle on a white background", **chat)
+    added = shapes_agent.chat("now add a small blue square in the top left", **chat)
+    prompt = added.images[0].prompt
+    assert prompt == "a big red circle and a small blue square in the top left corner on a white background"
+    reading = read(shapes_agent.store.open(added.images[0]))
+    assert reading.background == "white" and reading.color == "red" and reading.colors.get("blue", 0) > 0.05
+
+
+def test_an_undescribed_photo_takes_its_description_from_the_users_words(tiny_agent):
+    photo = render(Scene((Thing("circle", "red", "big", "center"),), Background("blue")))[0]
+    said = ("I have attached a photograph. Would you be so kind as to change the background from blue to a soft "
+            "pale yellow, leaving the red circle exactly as it is?")
+    reply = tiny_agent.chat(said, images=[png_bytes(photo)], user="u", conversation="c")
+    assert reply.images[0].prompt == "a red circle on a soft pale yellow background"
+    token = ("here's my token, it's literally just a red circle on blue lol. can you turn the circle into a "
+             "glowing fire orb 🔥")
+    orb = tiny_agent.chat(token, images=[png_bytes(photo)], user="u", conversation="d")
+    assert [c["name"] for c in orb.tool_calls] == ["edit_image"]
+    assert "fire orb" in orb.images[0].prompt and "on blue" in orb.images[0].prompt
+
+
+def test_going_back_to_before_a_change_and_to_the_one_preferred(tiny_agent):
+    chat = dict(user="u", conversation="house")
+    first = tiny_agent.chat("Good afternoon. I should be most grateful if you could draw a Georgian townhouse "
+                            "with a black front door.", **chat)
+    railing = tiny_agent.chat("That is rather splendid. Might I ask you to add a wrought iron railing?", **chat)
+    assert railing.images[0].parent_id == first.images[0].id and "railing" in railing.images[0].prompt
+    door = tiny_agent.chat("Could you now change the front door to a dark green one, please?", **chat)
+    assert "dark green front door" in door.images[0].prompt and "black" not in door.images[0].prompt
+    back = tiny_agent.chat("Would you kindly go back to the version before the door was changed?", **chat)
+    assert back.images == [] and back.current_image_id == railing.images[0].id
+    tiny_agent.chat("the green door one", **chat)
+    preferred = tiny_agent.chat("On reflection, I preferred it with the black door.", **chat)
+    assert preferred.current_image_id == railing.images[0].id
+
+
 def test_a_newcomer_in_chatcanvas_chat(tmp_path):
     import os
     import re

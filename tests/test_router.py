@@ -94,7 +94,7 @@ LEDGER = [
 
 @pytest.mark.parametrize(("text", "selected"), [
     ("undo", "b"), ("go back", "b"), ("the previous one was better", "b"), ("go back to the first one", "a"),
-    ("the second picture", "b"), ("the red one", "a"), ("the one without the hat... no, the red one", None),
+    ("the second picture", "b"), ("the red one", "a"), ("the one without the hat... no, the red one", "a"),  # the correction counts
 ])
 def test_references_resolve_on_the_ledger(text, selected):
     message = IntentRouter().bind_tools(TOOLS, turn={

@@ -279,3 +279,29 @@ def test_lora_trains_on_an_sdxl_architecture_model_too(settings, tmp_path):
         assert np.array_equal(pixels(again.path), pixels(plain.path))
     finally:
         agent.close()
+
+
+def test_drawing_a_subject_right_after_enrolling_waits_for_its_training_with_progress(settings):
+    """A user says "this is Donut" with photos and at once "draw Donut ...": the draw waits for the LoRA to be
+    learned, streaming "learning Donut" steps, then draws it (not "still being learned, try again")."""
+    from chatcanvas.agent import Progress
+
+    lora = settings.model_copy(update={"subject_method": "lora", "lora_steps": 4})
+    agent = ImageAgent.create(llm="router", settings=lora)
+    try:
+        chat = dict(user="alice", conversation="c")
+        pictures = [png_bytes(p) for p in photos("orange", 2)]
+        registered = agent.chat("these are photos of his favourite toy, a ring he calls Donut", images=pictures,
+                                **chat)
+        assert registered.tool_calls[0]["args"]["name"] == "Donut" and "Learning Donut" in registered.text
+        items = list(agent.stream("draw Donut on a green background", **chat))
+        steps = [item for item in items if isinstance(item, Progress)]
+        reply = items[-1]
+        assert [call["name"] for call in reply.tool_calls] == ["generate_with_subject"]
+        assert len(reply.images) == 1 and reply.images[0].subject_method == "lora"
+        learning = [s for s in steps if s.label == "learning Donut"]
+        assert learning and learning[-1].total == 4
+        assert any(s.label == "drawing" for s in steps[steps.index(learning[-1]):])
+        assert agent.subjects.subjects.find("alice", "Donut").status == "ready"
+    finally:
+        agent.close()

@@ -214,6 +214,13 @@ def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | 
         if number == -1:
             return pool[-1].id if pool is batch and not _PREFER_CUE.search(said) else _before(current, images)
         return pool[number - 1].id if 1 <= number <= len(pool) else None
+    if ordinal is not None and leftover and _CUE.search(said) and not any(t in _EDITS for t in leftover):
+        # "I preferred the very first picture, of her reading beneath the oak tree": the first of those that fit
+        pool = [image for image in images
+                if 2 * sum(bool(re.search(rf"\b{re.escape(_stem(w))}", image.words)) for w in leftover) >= len(leftover)]
+        number = _ORDINAL_WORDS[ordinal]
+        if pool and (number == -1 or number <= len(pool)):
+            return pool[number - 1 if number > 0 else -1].id
     named = re.fullmatch(r"the\s+(\w+(?:\s+\w+)?)", said)
     if named and all("NOUN" in lang.pos_of(t) for t in named.group(1).split()) and not _has_words(
             current, named.group(1).split()):

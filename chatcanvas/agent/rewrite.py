@@ -289,7 +289,7 @@ def _modifier_words(text: str) -> bool:
 def _replace_modifiers(base: str, noun: str, new: str) -> str | None:
     """ "a marble counter" + ("counter", "wooden") -> "a wooden counter": the colour and material words before the
     noun give way to the new ones; other words ("minimalist") stay."""
-    for form in _forms(noun):
+    for form in [noun, *_forms(noun.split()[-1])]:  # "front door", else "door"
         found = re.search(rf"\b{re.escape(form)}\b", base)
         if not found:
             continue
@@ -314,7 +314,7 @@ def _modifier_change(base: str, change: str) -> str | None:
     noun, new = match.group("noun").split()[-1], match.group("new").strip()
     said_one = re.search(r"\bone(?:\s+instead)?$", change)
     if _modifier_words(new) and (said_one or any(w in _MATERIALS for w in new.split())):
-        return _replace_modifiers(base, noun, new)  # plain colours go through the recolouring below
+        return _replace_modifiers(base, match.group("noun"), new)  # plain colours go through the recolouring below
     single = new.split()[0] if len(new.split()) == 1 else ""
     if single and lang.pos_of(single) & {"ADJ"} and not lang.is_comparative(single) and single not in GROUP_WORDS \
             and single not in COLORS and "NOUN" not in lang.pos_of(single):
@@ -359,7 +359,8 @@ def _swap(base: str, change: str) -> str | None:
     patterns = (
         r"^(?:swap|switch|exchange|replace|substitute|trade|change|turn|make)\s+(?:out\s+)?(?:the\s+|a\s+|an\s+|those\s+|"
         r"these\s+|all\s+the\s+)?(?P<old>.+?)\s+(?:for|with|to|into|by|in\s+to)\s+(?:a\s+|an\s+|some\s+)?(?P<new>.+)$",
-        r"^(?:make|turn)\s+(?:the\s+)?(?P<old>[\w\s-]+?)\s+(?:into\s+)?(?:a|an)\s+(?P<new>[\w\s-]+?)(?:\s+instead)?$",
+        r"^(?:make|turn)\s+(?:the\s+)?(?P<old>[\w\s-]+?)\s+(?:into\s+)?(?:a|an)\s+(?!(?:touch|bit|little|tad|lot|smidge|"
+        r"hair|notch|shade)\b)(?P<new>[\w\s-]+?)(?:\s+instead)?$",
         r"^(?:use\s+|have\s+|put\s+)?(?:a\s+|an\s+|some\s+)?(?P<new>.+?)\s+(?:instead\s+of|rather\s+than)\s+(?:the\s+|a\s+|an\s+)?"
         r"(?P<old>.+)$",
         r"^instead\s+of\s+(?:the\s+|a\s+|an\s+)?(?P<old>.+?)\s*,?\s+(?:use\s+|have\s+|put\s+|make\s+it\s+)?"

@@ -188,16 +188,17 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
 
 
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
+    given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
+    if given and current and current.get("subjects") and facts.current_prompt and \
+            intents.decide(text, facts).kind == "draw":
+        # "could you give me a pair of spectacles" while a picture of a subject is on screen: put them on
+        prompt = intents.rewrite.edit_prompt(facts.current_prompt, f"add {given.group('what')}")
+        return "edit_image", {"prompt": prompt}
     subject = mentioned_subject(text, facts.extras.get("subjects", []))
     if subject is None:
         return None
     intent = intents.decide(text, facts)
-    current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
-    given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
-    if given and intent.kind == "draw" and current and subject in (current.get("subjects") or []):
-        # "could you give me a pair of spectacles" while a picture of "me" is on screen: put them on
-        prompt = intents.rewrite.edit_prompt(facts.current_prompt, f"add {given.group('what')}")
-        return "edit_image", {"prompt": prompt}
     entry = next((s for s in facts.extras.get("subjects", []) if s["name"] == subject), {"aliases": []})
     labels = "|".join(_label_pattern(label) for label in [subject, *entry["aliases"]])
     leads = re.match(rf"^\W*(?:now\s+|and\s+)?(?:{labels})\b", text, re.I) and len(text.split()) > 3
