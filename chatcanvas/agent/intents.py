@@ -379,8 +379,37 @@ def chat_reply(text: str, facts: Any) -> str:
                  "prompt": f"The current picture's prompt is \"{current.get('prompt') or '(an upload)'}\".",
                  "model": f"Pictures here are drawn by the {model} model."}
         return about[asked.group(1)]
+    term = re.search(r"\b(?:what(?:'s|\s+is|\s+are|\s+does)|explain|meaning\s+of)\s+(?:an?\s+|the\s+)?(?P<t>seeds?|steps|"
+                     r"guidance(?:\s+scale)?|cfg|negative\s+prompts?|loras?|variations?|prompts?)\b", message.text)
+    if term:
+        word = re.sub(r"s$", "", term.group("t").split()[0]) if term.group("t") != "steps" else "steps"
+        return _TERMS.get(word, help_text(facts))
     if re.search(r"\b(?:how\s+(?:do|can|should)\s+i|tips?|teach)\b.*\b(?:draw|paint|sketch)\b", message.text):
         subject = re.sub(r"^.*?\b(?:draw|paint|sketch)\b\s*", "", message.text).strip(" ?.!")
         offer = f" I can draw it for you: say \"draw {subject}\"." if subject else ""
         return ("Start with simple shapes for the big masses, then refine the outline and add shading last." + offer)
+    if facts.has_image and not message.text.rstrip().endswith("?") and (
+            lang.is_aside(text) or all(lang.is_aside(s) for s in lang.sentences(text))):
+        # a remark about the picture on screen ("lol my daughter loves it", "he looks so proud")
+        return "Glad you like it! Ask for a change (\"make the background yellow\"), \"3 variations\", or \"undo\"."
     return help_text(facts)
+
+
+_TERMS = {
+    "seed": "A seed is the number that fixes a picture's random start: the same prompt, seed and settings give the "
+            "same picture again; a new seed gives a new take (\"another one\").",
+    "step": "Steps are how many times the model refines the picture from noise: more steps take longer and add "
+            "detail, up to a point.",
+    "steps": "Steps are how many times the model refines the picture from noise: more steps take longer and add "
+             "detail, up to a point.",
+    "guidance": "Guidance (CFG) is how closely the model follows the prompt: higher sticks to the words, lower lets "
+                "it wander.",
+    "cfg": "CFG (guidance) is how closely the model follows the prompt: higher sticks to the words, lower lets it "
+           "wander.",
+    "negative": "A negative prompt lists what the picture must not show (\"no text, no blur\").",
+    "lora": "A LoRA is a small add-on trained on a few photos, so the model can draw that person, pet or thing by name "
+            "(attach photos and say \"this is my dog Rex\").",
+    "variation": "Variations are more takes of the current picture with new seeds: say \"3 variations\" or "
+                 "\"another one\".",
+    "prompt": "The prompt is the description a picture is drawn from; ask \"what was the prompt?\" for the current one.",
+}
