@@ -167,3 +167,11 @@ def test_a_newcomer_in_chatcanvas_chat(tmp_path):
     assert current == [made[0], made[0]]  # undo and "the first one" both land on the fox
     assert "There is no picture" not in done.stdout and "Sorry" not in done.stdout
     assert 'say "draw a horse"' in done.stdout
+
+
+def test_more_variations_than_the_limit_are_clamped_and_the_reply_says_so(tiny_agent):
+    tiny_agent.chat("draw a lighthouse at dusk", user="u", conversation="many")
+    many = tiny_agent.chat("give me 10 variations", user="u", conversation="many")
+    limit = tiny_agent.settings.max_images
+    assert len(many.images) == limit < 10
+    assert f"You asked for 10; I make at most {limit} at once" in many.text

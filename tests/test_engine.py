@@ -48,6 +48,14 @@ def test_edit_records_parent_operation_strength_and_changes_the_image(engine):
     assert params["parent_id"] == parent.id and params["operation"] == "edit"
 
 
+def test_an_edit_asked_for_one_step_still_denoises_one_step(engine):
+    """1 step x strength 0.6 rounds to no denoising step at all; the edit runs one instead of failing."""
+    parent = engine.run(GenerateRequest(**{**FOX, "steps": 1}, seed=1))[0]
+    edited = engine.run(EditRequest(prompt="a blue fox", image=engine.store.open(parent), strength=0.6, steps=1,
+                                    seed=2, parent_id=parent.id))[0]
+    assert edited.operation == "edit" and np.abs(pixels(edited.path) - pixels(parent.path)).mean() > 1.0
+
+
 def test_editing_an_uploaded_jpeg_photo(engine):
     from tests.conftest import png_bytes
 

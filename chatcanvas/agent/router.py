@@ -87,7 +87,8 @@ class IntentRouter(BaseChatModel):
             asked = messages[-len(results) - 1] if len(messages) > len(results) else None
             prompts = [call["args"]["prompt"] for call in getattr(asked, "tool_calls", None) or []
                        if isinstance(call.get("args", {}).get("prompt"), str)]
-            return AIMessage(content=_summarise(results, _range_note(" ".join(prompts), facts)))
+            note = _range_note(" ".join(prompts), facts) + _count_note(text, results, facts)
+            return AIMessage(content=_summarise(results, note))
         for rule in sorted(self.rules, key=lambda r: r.priority):
             decision = rule.decide(text, facts)
             if decision is not None and decision[0] in self.bound_tools:
@@ -140,6 +141,18 @@ def _range_note(text: str, facts: TurnFacts) -> str:
         return ""
     return (f" The {model.get('name', 'current')} model does not know {', '.join(repr(w) for w in unknown)}, "
             f"so it drew the rest; it draws {model.get('summary', 'a limited range')}.")
+
+
+def _count_note(text: str, results: list[ToolMessage], facts: TurnFacts) -> str:
+    """ "give me 10 variations" when at most 4 are made at once: the reply says so."""
+    from chatcanvas.agent import references
+
+    asked = references.variation_count(text)
+    made = sum(len((r.artifact or {}).get("images", [])) for r in results if isinstance(r.artifact, dict))
+    limit = int(facts.extras.get("max_images") or 4)
+    if asked is None or asked[0] <= limit or not made or made >= asked[0]:
+        return ""
+    return f" You asked for {asked[0]}; I make at most {limit} at once (CHATCANVAS_MAX_IMAGES)."
 
 
 def _summarise(results: list[ToolMessage], note: str = "") -> str:

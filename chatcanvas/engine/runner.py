@@ -6,6 +6,7 @@ import copy
 import dataclasses
 import inspect
 import io
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -60,13 +61,17 @@ def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
         kind, fallback = "text2img", (defaults.width, defaults.height)
     guidance = next(g for g in (request.guidance_scale, settings.guidance_scale, defaults.guidance_scale)
                     if g is not None)
+    steps = request.steps or settings.steps or defaults.steps
+    if strength and int(steps * strength) < 1:
+        # an edit runs steps x strength denoising steps: 1 step at strength 0.6 would run none (diffusers fails)
+        steps = math.ceil(1 / strength)
     return RunParams(
         kind=kind,
         prompt=request.prompt,
         negative_prompt=request.negative_prompt,
         width=request.width or fallback[0],
         height=request.height or fallback[1],
-        steps=request.steps or settings.steps or defaults.steps,
+        steps=steps,
         guidance_scale=guidance,
         scheduler=request.scheduler or settings.scheduler,
         strength=strength,
