@@ -93,7 +93,7 @@ def decide(text: str, facts: Any) -> Intent:
         return _reply(help_text(facts))
     opening = re.sub(r"^(?:(?:hmm+|hm+|oh|ah|um+|uh+|ok(?:ay)?|well|actually|nah|no)[,.!\s]+)+", "",
                      lang.normalize(lang.sentences(text)[0].split(",")[0]))
-    if lang.is_stop(lang.words(opening)):
+    if lang.is_stop(lang.words(opening)) and len(message.tokens) <= 5:
         return _reply("OK. Ask me for a picture whenever you like.")
     if lang.is_small_talk(message):
         return _reply(chat_reply(text, facts))
@@ -169,7 +169,8 @@ TALK_VERB = re.compile(r"^(?:ignore|disregard|forget|print|tell|explain|list|wri
 SERVICE_TOPIC = re.compile(r"\b(?:still\s+be\s+(?:here|there|saved)|close\s+the\s+(?:window|tab|browser|app)|history|"
                            r"come\s+back\s+later|private|privacy|safe|secure|stored?|storage|data|delete\s+my|sell|"
                            r"train\s+on|export|download|formats?|vector|svg|pdf|cost|price|pricing|pay|paid|free|licen[cs]e|copyright|"
-                           r"commercial|offline|internet|gpu|api|account|subscription)\b")
+                           r"commercial(?:ly)?|offline|internet|gpu|api|account|subscription|allowed|permitted|legal|t-?shirts?|merch|"
+                           r"use\s+(?:this|these|them|it|the|my)\s+(?:\w+\s+)?for)\b")
 _FOLLOW_UP = re.compile(r"^(?:ok(?:ay)?,?\s+|thanks,?\s+|and\s+)?(?:and|also|what\s+about|how\s+about|"
                         r"and\s+what\s+about|and\s+how\s+about)\s+(?P<rest>.+)$")
 
@@ -249,7 +250,8 @@ def _asks_for_picture(said: str) -> bool:
 
 def _draw_or_edit(said: str, facts: Any) -> str | None:
     """"draw", "edit" or None (nothing to act on) for a message that is no question and no reference."""
-    body = lang.strip_politeness(said)
+    body = re.sub(r"^(?:(?:ok|okay|so|well|hmm+|oh|um+|alright|right|lol|haha+|yo|ooh|aha)[,!.\s]+)+", "",
+                  lang.strip_politeness(said))
     if facts.has_image and re.match(r"^(?:and|plus|also|with)\s+(?:(?:maybe|perhaps|then|now)\s+)?\w",
                                     body) and not re.search(r"\b(?:photo|picture|image|drawing)\s+of\b|"
                                                             r"^(?:and|plus|also)\s+(?:now\s+)?one\s+of\b", body):

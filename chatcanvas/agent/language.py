@@ -101,7 +101,8 @@ SMALL_TALK = frozenset(
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
     "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
     "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks worries problem dear "
-    "lmao lmfao rofl marvellous marvelous superb bravo grazie merci danke gracias obrigado arigato".split())
+    "lmao lmfao rofl marvellous marvelous superb bravo grazie merci danke gracias obrigado arigato muchas mil "
+    "jaja jajaja jajajaja jeje jejeje kkk kkkk rsrs xd xD fr frfr ngl tbh".split())
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
     r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|see\s+you|later|quit|exit)\b", re.I)
@@ -225,6 +226,8 @@ def is_question(message: Words) -> bool:
     tokens = list(message.tokens)
     while len(tokens) > 1 and tokens[0] in _FILLERS:
         tokens.pop(0)  # "wait how does it work"
+    if len(tokens) > 1 and tokens[0] in ("do", "make", "have") and tokens[1] in ("a", "an", "some", "another", "me", "us"):
+        return False  # "do a shark doing homework": an imperative, not "do you ...?"
     return bool(tokens) and (tokens[0] in WH_WORDS or tokens[0] in AUX_WORDS)
 
 
@@ -240,7 +243,8 @@ _PRAISE = re.compile(r"^(?:ship\s+it|(?:that\s+)?works\s+for\s+me|all\s+set|we'r
                      r"fantastic|brilliant|gorgeous|stunning|love\s+(?:it|this|that)|that's\s+(?:it|the\s+one|perfect|"
                      r"great|all|exactly)|it's\s+(?:perfect|great|beautiful|lovely|wonderful|amazing|exactly)|"
                      r"exactly|interesting|isn't\s+it|aren't\s+they|what\s+a|marvell?ous|superb|delightful|charming|flattering|"
-                     r"(?:it\s+)?is\s+(?:perfect|great|beautiful|lovely|amazing|exactly|wonderful)|"
+                     r"(?:it\s+)?is\s+(?:very\s+|so\s+|really\s+)?(?:perfect|great|beautiful|lovely|amazing|exactly|wonderful|nice|good|"
+                     r"cute|funny)|"
                      r"how\s+(?:very\s+|so\s+|utterly\s+|absolutely\s+|truly\s+)?(?!about\b)[a-z]+(?=[.!]*$)|"
                      r"(?:it's\s+|this\s+is\s+)?(?:my\s+)?first\s+time\s+(?:using|trying|here|with|on)|new\s+here|"
                      r"just\s+(?:testing|trying\s+(?:it|this)\s+out|looking|browsing|checking\s+(?:it|this)\s+out))\b")
@@ -259,6 +263,10 @@ ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|wil
                       r"illustrate)\s+(?:me|us|an?|the|some|my|our)\b)")
 
 
+_ACTION = re.compile(r"\b(?:make|add|change|turn|put|draw|remove|give|do|show|try|swap|replace|move|undo|go|paint|"
+                     r"create|render|generate|recolou?r|delete|erase)\b")
+
+
 def sentences(text: str) -> list[str]:
     """The sentences of a message; an emoji between words ends one ("my son painted this 🎨 could you ...")."""
     parts = [part.strip() for part in re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+|\s*" + _EMOJI + r"+\s*", text)
@@ -272,17 +280,18 @@ _EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u2728\u2764\uFE0F\u200
 def is_aside(sentence: str) -> bool:
     """Talk around a request, not the request: thanks, praise, "I have a restaurant", "hope you're well"."""
     said = normalize(sentence)
-    said = re.sub(r"^(?:(?:(?:ha){2,}h?|haha+|hah|lol|lmao|lmfao|rofl|wow|oh|ooh|ok|okay|hmm+|aw+|omg|yes|yeah|"
+    said = re.sub(r"^(?:(?:(?:ha){2,}h?|(?:ja){2,}|(?:je){2,}|k{3,}|haha+|hah|ha|lol|lmao|lmfao|rofl|wow|oh|ooh|ok|okay|"
+                  r"hmm+|aw+|omg|yes|yeah|"
                   r"(?:hi|hey|hello)(?:\s+again)?|wait|um+|well|so|honestly|ngl|tbh|ok\s+so)"
                   r"[,!.\s]+)+", "", said)
     if ASKS_SOMEWHERE.search(said):
         return False  # "I should be most grateful if you could draw ...": a request, however it opens
-    laughed = re.match(r"^(?:(?:ha){2,}h?|lol|lmf?ao|rofl|omg|aw+)\b[,!.\s]*", normalize(sentence))
+    laughed = re.match(r"^(?:(?:ha){2,}h?|(?:ja){2,}|(?:je){2,}|lol|lmf?ao|rofl|omg|aw+)\b[,!.\s]*", normalize(sentence))
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True
-    if laughed and not _CHANGE_CUE.search(said) and not any(can_be_verb(t) and not pos_of(t) & {"NOUN", "ADJ"}
-                                                           for t in message.tokens):
+    if laughed and not _CHANGE_CUE.search(said) and not _ACTION.search(said) and not any(
+            can_be_verb(t) and not pos_of(t) & {"NOUN", "ADJ"} for t in message.tokens):
         return True  # "lmao the tiny wings": laughing at a part of the picture
     thanked = re.match(r"^(?:and\s+)?(?:thank(?:s|\s+you|\s+u)?|many\s+thanks|cheers|much\s+appreciated)\b", said)
     if thanked and " but " not in said:
@@ -308,7 +317,8 @@ _PEOPLE_DETERMINERS = frozenset("my our your his her their".split())
 _REACTION_VERBS = frozenset("love like hate adore enjoy say think know laugh cry smile lose appreciate print post "
                             "share use frame hang send remember believe agree approve sound seem want need".split())
 # what makes a statement a request all the same: "it should be green", "she wants it pink", "the sky is too dark"
-_CHANGE_CUE = re.compile(r"\b(?:too|should|shouldn't|must|needs?|has\s+to|have\s+to|ought|could\s+use|would\s+look|"
+_CHANGE_CUE = re.compile(r"\b(?!'d\s+love\s+(?:this|it|that)(?:\s+(?:fr|so\s+much|lol))*$)"
+                         r"(?:too|should|shouldn't|must|needs?|has\s+to|have\s+to|ought|could\s+use|would\s+look|"
                          r"would\s+be\s+(?:better|nicer|cooler)|wants?|'d\s+(?:like|love|prefer)|would\s+(?:like|love|"
                          r"prefer)|prefer|(?:'d|would|i|we)\s+rather|rather\s+(?:than|have|see|get|go|be|a|an|the)|instead|enough|more|less|bigger|smaller|missing|wrong)\b")
 
@@ -322,6 +332,9 @@ def is_comment(tokens: tuple[str, ...]) -> bool:
     if len(tokens) < 2:
         return False
     text = " ".join(tokens)
+    if re.match(r"^(?:that|this|it)(?:'s|\s+is|\s+looks?|\s+feels?)\b", text) and re.search(
+            r"\b(?:nice|great|perfect|lovely|cool|amazing|awesome|love\s+it|wow|gorgeous|beautiful)\W*$", text):
+        return True  # "that looks way more premium, nice": praise of a change already made
     if _CHANGE_CUE.search(text):
         return False
     first = tokens[0]
@@ -367,7 +380,8 @@ def _finite_at(tokens: tuple[str, ...], at: int, plural: bool, any_verb: bool, s
     word = tokens[at]
     if word in _FINITE:
         negated = word.endswith("n't") or (at + 1 < len(tokens) and tokens[at + 1] == "not")
-        if negated and subject not in ("i", "we", "you", "my", "our", "your"):
+        narrative = re.search(r"\b(?:since|years|ever|anymore|any\s+more|these\s+days|in\s+ages)\b", " ".join(tokens))
+        if negated and subject not in ("i", "we", "you", "my", "our", "your") and not narrative:
             return False  # "it isn't blue": a complaint that asks for a change
         if any_verb or word in ("will", "gonna") or (at + 1 < len(tokens) and tokens[at + 1] in ("going", "gonna")):
             return True
@@ -385,6 +399,11 @@ def request_part(text: str) -> str:
     kept, dropped = [], False
     for sentence in sentences(text):
         parts, talk = [], False
+        later = normalize(sentence).split(",", 1)[-1]
+        if "," in sentence and is_comment(words(normalize(sentence)).tokens) and not ASKS_SOMEWHERE.search(
+                normalize(sentence)) and not _ACTION.search(later) and not re.search(r"\bbut\b", later):
+            dropped = True  # "that looks way more premium, nice": one remark, though a clause alone might ask
+            continue
         clauses = re.split(r"(?<=[,;:])\s+|\s+(?=(?:and|so|but)\s+(?:i'd|i\s+would|i\s+(?:really\s+)?(?:need|want)|"
                            r"can\s+you|could\s+you|would\s+you)\b)", sentence, flags=re.I)
         asks = [i for i, clause in enumerate(clauses) if i and ASKS_AT.match(normalize(clause))]

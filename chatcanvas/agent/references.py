@@ -55,12 +55,15 @@ _PICK = (r"^(?:(?:i\s+)?(?:think\s+)?(?:i\s+)?(?:want|like|love|prefer|pick|choo
          r"have|use|get)\s+(?:again\s+)?|actually,?\s+|hmm+,?\s+|no,?\s+)*")
 _PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seemed|feels?|felt)\s+(?:the\s+|so\s+|"
              r"much\s+|way\s+|a\s+lot\s+)?(?:better|best|nicer|more\s+\w+|most\s+\w+|\w+est|\w+er|my\s+favou?rite|"
-             r"the\s+(?:one|winner|keeper))|(?:\w+\s+)?(?:better|best)\b.*|then|back|one|,?\s*thanks))*$")
+             r"the\s+(?:one|winner|keeper))|(?:\w+\s+)?(?:better|best)\b.*|then|back|one|,?\s*thanks|"
+             r",?\s*(?:i|we)\s+(?:like|love|prefer)\s+(?:it|that(?:\s+one)?|this(?:\s+one)?)\s+(?:the\s+)?(?:most|best|"
+             r"more)|,?\s*(?:use|take|keep|pick)\s+(?:that|this|it)(?:\s+one)?))*$")
 ORDINAL_REF = re.compile(
     _PICK + r"(?:the\s+|his\s+|her\s+|my\s+|our\s+|their\s+)?(?:(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|eighth|"
     r"ninth|tenth|last|latest|original|very\s+first)\s*(?:" + _IMAGE_NOUN + r")?|(?:" + _IMAGE_NOUN +
     r"|number|no\.?|#)\s*(?:#\s*)?(?P<num>\d+)|#(?P<hash>\d+))(?:\s+(?:one|of\s+(?:them|those|these|(?:the\s+)?"
-    r"(?:new|last|latest|recent|newest)\s+(?:ones|batch|set|pictures|images|takes|versions))))?"
+    r"(?:new|last|latest|recent|newest)\s+(?:ones|batch|set|pictures|images|takes|versions)))|\s+from\s+(?:them|those|"
+    r"these|that\s+batch|the\s+batch|the\s+last\s+(?:batch|set)))?"
     r"(?:\s+you\s+(?:made|drew|did))?" + _PICK_END, re.I)
 DESCRIBED_REF = re.compile(
     _PICK + r"the\s+(?:(?P<desc>[\w\s'-]+?)\s+" + _IMAGE_NOUN + r"|" + _IMAGE_NOUN +
@@ -233,10 +236,12 @@ def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | 
 _ORD = r"(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|middle)"
 _BATCH_ORDINAL = re.compile(
     rf"\bof\s+(?:those|these|them|the\s+(?:new|last)\s+ones)(?:\s+\w+)?[,\s]+(?:the\s+)?(?P<o1>{_ORD})\b|"
-    rf"\b(?:the\s+)?(?P<o2>{_ORD})(?:\s+one)?\s+of\s+(?:those|these|them|(?:that|the|this)\s+(?:batch|set|lot))\b|"
+    rf"\b(?:the\s+)?(?P<o2>{_ORD})(?:\s+one)?\s+of\s+(?:those|these|them|(?:that|the|this)\s+(?:batch|set|lot)|the\s+"
+    r"(?:\d+|two|three|four|five|six)\s+(?:new\s+|last\s+|latest\s+)?(?:ones|images|pictures|takes|versions|options|"
+    r"variations))\b|"
     r"(?:#\s*|\bnumber\s+|\bno\.?\s*)(?P<n>\d+)\s+(?:from|of)\s+(?:that|the|this|those|these)\b")
 _BACK_CUE = re.compile(
-    r"\b(?:go(?:ing)?\s+back|goes\s+back|take\s+(?:me|us|it)\s+back|back\s+to|bring\s+(?:it\s+|that\s+)?back|"
+    r"\b(?:(?:want|need|get|have)\s+(?:[\w'-]+\s+){0,3}back\b|go(?:ing)?\s+back|goes\s+back|take\s+(?:me|us|it)\s+back|back\s+to|bring\s+(?:it\s+|that\s+)?back|"
     r"have\s+(?:that|it|this)\s+(?:one\s+)?back|return(?:\s+to)?|revert(?:\s+to)?|restore|undo|switch\s+back)\b")
 _AGAIN_CUE = re.compile(r"\b(?:once\s+more|again)\b")
 _PREFER_CUE = re.compile(

@@ -206,7 +206,8 @@ def edit_instruction(text: str) -> str:
     gerund = re.match(r"^(\w+ing)\b", text)  # "would you mind making it black and white"
     if gerund and lang.lemma(gerund.group(1), "VERB") in _EDIT_VERB_LEMMAS:
         text = lang.lemma(gerund.group(1), "VERB") + text[gerund.end():]
-    text = re.sub(r"^(?:she|he|they|we|i|the client|my \w+)\s+(?:wants?|needs?|would like|'d like|prefers?)\s+"
+    text = re.sub(r"^(?:she|he|they|we|i|the client|my \w+)\s*(?:wants?|needs?|would like|'d like|would love|'d love|"
+                  r"prefers?)\s+"
                   r"(?=it\b|this\b|that\b|the\b|them\b)", "make ", text)
     text = re.sub(r"^make\s+(the\s+\w+|it|this|them)\s+to\s+be\s+", r"make \1 ", text)
     text = re.sub(r"^(?:can|could|might|may|would|will)\s+(the\s+[\w-]+(?:\s+[\w-]+)?|it|this|that|they|she|he)\s+"
@@ -316,7 +317,23 @@ def _modifier_change(base: str, change: str) -> str | None:
     if _modifier_words(new) and (said_one or any(w in _MATERIALS for w in new.split())):
         return _replace_modifiers(base, match.group("noun"), new)  # plain colours go through the recolouring below
     single = new.split()[0] if len(new.split()) == 1 else ""
-    if single and lang.pos_of(single) & {"ADJ"} and not lang.is_comparative(single) and single not in GROUP_WORDS \
+    sized = single in ("bigger", "smaller", "larger", "tinier", "huger", "littler")
+    found = _find_phrase(base, noun) if single else None
+    if single and found is not None and (sized or lang.is_comparative(single)):
+        head = base[:found[0]]
+        size = re.search(r"\b(small|little|tiny|medium|big|large|huge|giant)\s+(?:[\w-]+\s+){0,2}$", head)
+        if sized and size:  # "make the circle smaller": a big circle becomes a medium one
+            to = "small" if single in ("smaller", "tinier", "littler") else "big"  # as "make it smaller" does
+            return base[:size.start(1)] + to + base[size.end(1):]
+        plain = re.search(rf"\b({re.escape(single[:-3])}|{re.escape(single[:-2])}|{re.escape(single[:-1])})\s+(?=(?:[\w-]+\s+)?$)",
+                          head) if len(single) > 4 else None
+        if plain:  # "a dark forest" + "darker" -> "a darker forest"
+            return base[:plain.start(1)] + single + base[plain.end(1):]
+        return base[:found[0]] + f"{single} " + base[found[0]:]  # "a fluffier cat"
+    if single and found is None and lang.is_comparative(single) and not sized and match.group("noun") not in (
+            "colors", "colours", "mood", "lighting", "light", "contrast"):
+        return f"{base}, {single} {match.group('noun')}"  # "make the sky darker" -> "..., darker sky"
+    if single and lang.pos_of(single) & {"ADJ"} and not sized and single not in GROUP_WORDS \
             and single not in COLORS and "NOUN" not in lang.pos_of(single):
         found = _find_phrase(base, noun)
         if found is None:
