@@ -102,7 +102,7 @@ SMALL_TALK = frozenset(
     "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
     "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks worries problem dear "
     "lmao lmfao rofl marvellous marvelous superb bravo grazie merci danke gracias obrigado arigato muchas mil "
-    "jaja jajaja jajajaja jeje jejeje kkk kkkk rsrs xd xD fr frfr ngl tbh".split())
+    "jaja jajaja jajajaja jeje jejeje kkk kkkk rsrs xd xD fr frfr ngl tbh ugh meh argh sigh".split())
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
     r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|see\s+you|later|quit|exit)\b", re.I)
@@ -247,6 +247,8 @@ _PRAISE = re.compile(r"^(?:ship\s+it|(?:that\s+)?works\s+for\s+me|all\s+set|we'r
                      r"cute|funny)|"
                      r"how\s+(?:very\s+|so\s+|utterly\s+|absolutely\s+|truly\s+)?(?!about\b)[a-z]+(?=[.!]*$)|"
                      r"(?:it's\s+|this\s+is\s+)?(?:my\s+)?first\s+time\s+(?:using|trying|here|with|on)|new\s+here|"
+                     r"(?:good|fair|great|valid)\s+(?:point|idea|call|question)|makes\s+sense|got\s+it|i\s+see|agreed|"
+                     r"true(?=[.!]*$)|fair\s+enough|"
                      r"just\s+(?:testing|trying\s+(?:it|this)\s+out|looking|browsing|checking\s+(?:it|this)\s+out))\b")
 _FRAMED_SELF = re.compile(r"^(?:i|we)\s+(?:was|were|am|are)\s+hoping|^(?:i'm|we're)\s+hoping|"
                           r"^(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+)?(?:like|love|want|need|prefer|wish|"
@@ -340,7 +342,8 @@ def is_comment(tokens: tuple[str, ...]) -> bool:
     first = tokens[0]
     joined = next((i for i in range(1, min(len(tokens) - 1, 4)) if tokens[i] == "and" and tokens[i + 1] in
                    ("i", "we", "me")), None)
-    if joined is not None and first in _PEOPLE_DETERMINERS | {"i", "we"} and _finite_at(tokens, joined + 2, True, True, "we"):
+    if joined is not None and (first in _PEOPLE_DETERMINERS | {"i", "we"} or joined == 1) and \
+            _finite_at(tokens, joined + 2, True, True, "we"):
         return True  # "my husband and I have lived there for forty years"
     if first == "its" and pos_of(tokens[1]) & {"ADJ", "ADV"}:
         first = "it's"  # "its wonderful"

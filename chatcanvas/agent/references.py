@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chatcanvas.agent import language as lang
 
@@ -21,6 +21,7 @@ class LedgerImage:
     parent_id: str | None = None
     seed: int | None = None
     subjects: tuple[str, ...] = ()  # the names of the subjects drawn in it ("the picture of Halo")
+    in_set: bool = False  # one of several photos sent together (a subject's enrollment), not a picture to count
 
     @property
     def words(self) -> str:
@@ -123,7 +124,10 @@ def ledger(images: list[dict]) -> list[LedgerImage]:
         drawn[image.get("id")] = subjects
         ledger_images.append(LedgerImage(ordinal=i + 1, subjects=subjects, **{
             k: image.get(k) for k in ("id", "prompt", "operation", "parent_id", "seed")}))
-    return ledger_images
+    uploads = [image.operation == "upload" for image in ledger_images]
+    return [replace(image, in_set=uploads[i] and (i > 0 and uploads[i - 1] or
+                                                              i + 1 < len(uploads) and uploads[i + 1]))
+            for i, image in enumerate(ledger_images)]
 
 
 def last_batch(images: list[LedgerImage]) -> list[LedgerImage]:
@@ -151,6 +155,8 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
                   r"thinking\s+about\s+it|come\s+to\s+think\s+of\s+it|in\s+hindsight|after\s+all|"
                   r"so|i\s+think|i\s+guess|i\s+feel\s+like)[,.!\s]+)+", "", said).strip()
     current = next((image for image in images if image.id == current_id), images[-1])
+    if not re.search(r"\b(?:photos?|uploads?|uploaded|sent|pics?\s+i)\b", said):
+        images = [image for image in images if not image.in_set or image.id == current.id] or images
     found = _select(said, images, current)
     framed = lang.strip_frame(said)[1].strip()
     if found is None and framed and framed != said:  # "would you kindly go back to the version before ..."
@@ -207,7 +213,7 @@ _ORDINAL_WORDS = {w: n for w, n in ORDINALS.items() if w not in ("original", "la
 
 def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
     """ "the third one's the strongest", "nah snake was better", "go back to dark mode"."""
-    tokens = [t for t in lang.words(said).tokens if t not in lang.SMALL_TALK or t in _ORDINAL_WORDS]
+    tokens = [re.sub(r"'s$", "", t) for t in lang.words(said).tokens if t not in lang.SMALL_TALK or t in _ORDINAL_WORDS]
     ordinal = next((t for t in tokens if t in _ORDINAL_WORDS), None)
     leftover = [t for t in tokens if t not in _PICK_WORDS and t not in _ORDINAL_WORDS and not t.isdigit()]
     if ordinal is not None and not leftover:
@@ -219,8 +225,11 @@ def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | 
         return pool[number - 1].id if 1 <= number <= len(pool) else None
     if ordinal is not None and leftover and _CUE.search(said) and not any(t in _EDITS for t in leftover):
         # "I preferred the very first picture, of her reading beneath the oak tree": the first of those that fit
-        pool = [image for image in images
-                if 2 * sum(bool(re.search(rf"\b{re.escape(_stem(w))}", image.words)) for w in leftover) >= len(leftover)]
+        def fits(image: LedgerImage, word: str) -> bool:  # "the first version of him": a picture of a subject
+            return bool(image.subjects) if word in ("him", "her", "them") else bool(
+                re.search(rf"\b{re.escape(_stem(word))}", image.words))
+
+        pool = [image for image in images if 2 * sum(fits(image, w) for w in leftover) >= len(leftover)]
         number = _ORDINAL_WORDS[ordinal]
         if pool and (number == -1 or number <= len(pool)):
             return pool[number - 1 if number > 0 else -1].id
@@ -426,7 +435,7 @@ _SKIP = frozenset("one picture image pic version the a an with of in that has ha
 
 
 def _by_description(description: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
-    wanted = [w for w in lang.words(description).tokens if w not in _SKIP]
+    wanted = [re.sub(r"'s$", "", w) for w in lang.words(description).tokens if w not in _SKIP]
     if not wanted:
         return None
     negated = re.fullmatch(r"(?:no|without)\s+(?:the\s+|a\s+|an\s+)?(\w+)|un(\w{3,})", " ".join(wanted))

@@ -10,7 +10,7 @@ import re
 from chatcanvas.agent import language as lang
 
 COLORS = (
-    "sky blue", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "cyan",
+    "sky blue", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "grey", "cyan",
     "magenta", "teal", "violet", "gold", "golden", "silver", "beige", "turquoise", "navy", "maroon", "crimson",
     "lime", "olive", "tan", "cream", "ivory", "lavender", "coral", "mint", "peach", "aqua", "bronze", "copper",
     "indigo", "scarlet", "emerald", "amber", "charcoal", "khaki", "burgundy", "rose", "lilac", "fuchsia",
@@ -18,7 +18,7 @@ COLORS = (
 COMPARATIVE_COLORS = {"redder": "red", "bluer": "blue", "greener": "green", "pinker": "pink", "yellower": "yellow",
                       "whiter": "white", "blacker": "black", "browner": "brown", "purpler": "purple"}
 TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "hot", "baby", "royal",
-         "navy", "forest", "lime", "muted", "soft", "rich", "dusty")
+         "navy", "forest", "lime", "muted", "soft", "rich", "dusty", "blush", "warm", "cool", "icy", "dusky")
 _COLOR = "|".join(COLORS)
 _TONE = "|".join(TONES)
 COLOR_PHRASE = re.compile(rf"\b(?:(?:{_TONE})[\s-]+)*(?:{_COLOR})(?:[\s-]+(?:and|&)[\s-]+(?:{_COLOR}))?\b")
@@ -89,6 +89,7 @@ def draw_prompt(text: str) -> str | None:
     text = re.sub(rf"^(?:(?:an?|the|some|one|me)\s+)?(?:new\s+|quick\s+|nice\s+)?{_GENERIC_PICTURE}s?\s+"
                   r"(?:of|showing|with|featuring|depicting|that\s+shows)\s+", "", text)
     text = re.sub(r"\s+(?:too|as well|also|again|next|instead)$", "", lang.strip_politeness(text)).strip()
+    text = re.sub(r"[?!]+\s+(?=\w)", ", ", text)  # "a fox under an oak tree? Soft watercolor style"
     text = re.sub(r",?\s*(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:draw|make|do|paint|render|"
                   r"sketch|show\s+me|create)\s+(?:that|this|it|one)(?:\s+for\s+(?:me|us))?\??$", "", text).strip()
     if not text or not re.search(r"[a-z]", text):
@@ -184,8 +185,11 @@ def restore_case(prompt: str, said: str) -> str:
     keep the user's spelling too ("grey", "colour"), which reading spelled one way."""
     for spelled in set(re.findall(r"[a-z]+", said.lower())) & _SPELLINGS.keys():
         prompt = re.sub(rf"\b{_SPELLINGS[spelled]}\b", spelled, prompt)
+    opening = {m.group(1).lower() for m in re.finditer(r"(?:^|[.!?]\s+)([A-Za-z][\w'-]*)", said)}
     capitals = {word.lower(): word for word in re.findall(r"[A-Za-z][\w'-]*", said)
-                if word[0].isupper() and word.lower() not in _PLAIN_WORDS}
+                if word[0].isupper() and word.lower() not in _PLAIN_WORDS and not (
+                    word.lower() in opening and word[1:].islower() and lang.pos_of(word.lower()) and
+                    "NOUN" not in lang.pos_of(word.lower()))}
     if not capitals:
         return prompt
     return re.sub(r"[A-Za-z][\w'-]*", lambda m: capitals.get(m.group(0), m.group(0)), prompt)
@@ -248,6 +252,9 @@ def split_changes(instruction: str) -> list[str]:
         pieces = re.split(r"(?<!\x00)\s+and\s+(?=(?:the|make|turn|change|add|remove|put|give|swap|replace|move|get|"
                           r"more|less|a|an|some|with|without|no|" + _COLOR + r")\b)", part)
         for piece in pieces:
+            if changes and re.fullmatch(r"(?:and\s+|but\s+)?not\s+(?:the\s+|a\s+|an\s+)?[\w\s-]{1,24}?(?:\s+(?:anymore|any\s+more))?",
+                                        piece):
+                continue  # "make the star blue, not red": the old colour, said again
             if changes and re.match(rf"^(?:the\s+\w+(?:\s+\w+)?\s+(?:{_COLOR}|(?:{_TONE})\s+\w+))$", piece):
                 verb = re.match(r"^(make|turn|paint|color|colour|change)\b", changes[-1])
                 piece = f"{verb.group(1) if verb else 'make'} {piece}"
@@ -255,7 +262,8 @@ def split_changes(instruction: str) -> list[str]:
     return changes or [instruction]
 
 
-_CHANGE_WITH = re.compile(r"^((?:make|turn|change|convert)\s+(?:it|this|everything)\s+[\w\s'-]+?)\s+with\s+(.+)$")
+_CHANGE_WITH = re.compile(r"^((?:make|turn|change|convert|set)\s+(?:it|this|everything|the\s+(?:time|season|weather|"
+                          r"scene|setting|hour|mood))\s+[\w\s'-]+?)\s+with\s+(.+)$")
 
 
 def _with_split(part: str) -> list[str]:
@@ -312,7 +320,7 @@ def _modifier_change(base: str, change: str) -> str | None:
     if not match or match.group("noun") in ("it", "this", "that", "them", "everything", "background", "backdrop", "sky",
                                             "picture", "image", "photo", "whole", "scene"):
         return None
-    noun, new = match.group("noun").split()[-1], match.group("new").strip()
+    noun, new = match.group("noun").split()[-1], re.sub(r"\s+colou?r$", "", match.group("new").strip())
     said_one = re.search(r"\bone(?:\s+instead)?$", change)
     if _modifier_words(new) and (said_one or any(w in _MATERIALS for w in new.split())):
         return _replace_modifiers(base, match.group("noun"), new)  # plain colours go through the recolouring below
@@ -390,6 +398,7 @@ def _swap(base: str, change: str) -> str | None:
         if not match:
             continue
         old, new = match.group("old").strip(), re.sub(r"\s+instead$", "", match.group("new").strip())
+        new = re.sub(r"\s+one$", " " + old.split()[-1], new) if len(new.split()) > 1 else new  # "a square marble one"
         found = _find_phrase(base, old) if old not in ("it", "this", "that") else None
         if found is not None and _COLOR_ONLY.match(new) and match.re.pattern == patterns[0]:
             color = re.sub(r"\s+colou?r$", "", new)  # "change hair to pink color"

@@ -83,11 +83,17 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
     who = match.group("who").strip()
     who = re.sub(r"^(?:of|about)\s+", "", who, flags=re.I)
     who = re.sub(r",\s*(?:he|she|they|it|we|who)\s+(?!is\b|are\b|'s\b|'re\b).*$", "", who, flags=re.I)  # ", she wears ..."
+    titled = re.match(r"^(?P<name>[A-Z][\w-]*)\s+(?P<alias>the\s+[a-z]+)\s*(?:,|$)", who)
+    if titled:  # "Pip the fox, the main character of my picture book"
+        return titled.group("name"), [titled.group("alias")]
+    if "," in who and len(who.split(",")[0].split()) <= 4 and re.search(r"\b[A-Z]", who.split(",")[0]) and \
+            len(who.split()) > 6:
+        who = who.split(",")[0].strip()  # "Nana Bea, who turns 80 next week and loves ..."
     owned = re.search(r",\s*((?:my|our)\s+(?:[a-z]+\s+){0,2})([A-Z][\w-]*)$", who)
     if owned:  # "the real star of the show, our cat Pickles"
         return owned.group(2), [owned.group(1).strip().lower()]
-    if re.match(r"^(?:(?:my|a|an|the|this|some|our)\s+)?(?:\w+\s+)?(?:photo|picture|pic|image|drawing|sketch|shot|snap|"
-                r"file|upload)s?$", who, re.I):
+    if re.match(r"^(?:(?:my|a|an|the|this|some|our)\s+)?(?:\w+\s+)?(?:photo|picture|pic|image|drawing|sketche?|shot|snap|"
+                r"file|upload)s?(?:\s+of\s+(?:him|her|them|it|me|us))?$", who, re.I):
         return None  # "here is my picture": an upload, not an introduction
     if len(who.split()) > 6 or (re.match(r"^(?:an?|the|some|this|that)\b", who, re.I)
                                 and not re.search(r"\b(?!I\b)[A-Z]", who)):
@@ -188,6 +194,9 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
 
 
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    asking = lang.request_part(text)
+    if asking and asking != text and mentioned_subject(asking, facts.extras.get("subjects", [])) is None:
+        return None  # "Walter and I will have been married fifty years ... Please draw a bouquet": not of Walter
     current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
     given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
     if given and current and current.get("subjects") and facts.current_prompt and \
@@ -202,6 +211,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     entry = next((s for s in facts.extras.get("subjects", []) if s["name"] == subject), {"aliases": []})
     labels = "|".join(_label_pattern(label) for label in [subject, *entry["aliases"]])
     leads = re.match(rf"^\W*(?:now\s+|and\s+)?(?:{labels})\b", text, re.I) and len(text.split()) > 3
+    if intent.kind == "reply" and not facts.has_image and intents._draw_or_edit(lang.normalize(text), facts) == "edit":
+        intent = intents.Intent("generate_image", {}, "draw")  # "put my lil bro in a dinosaur costume": nothing to edit
     if intent.kind == "draw" or (intent.kind == "edit" and (
             (current or {}).get("operation") != "personalize" or leads)):
         prompt = intents.draw_prompt(text)
