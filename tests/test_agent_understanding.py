@@ -115,7 +115,8 @@ def test_on_shapes_adding_a_shape_keeps_the_first_and_the_picture_shows_both(sha
     prompt = added.images[0].prompt
     assert prompt == "a big red circle and a small blue square in the top left corner on a white background"
     reading = read(shapes_agent.store.open(added.images[0]))
-    assert reading.background == "white" and reading.color == "red" and reading.colors.get("blue", 0) > 0.05
+    # both things drawn (which one the reader counts as the main object depends on the edit's seed)
+    assert reading.background == "white" and reading.colors.get("red", 0) > 0.1 and reading.colors.get("blue", 0) > 0.05
 
 
 def test_an_undescribed_photo_takes_its_description_from_the_users_words(tiny_agent):

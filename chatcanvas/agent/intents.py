@@ -51,7 +51,8 @@ MODAL_CHANGE = re.compile(r"^(?:can|could|might|may|would|will)\s+(?:the\s+[\w-]
                           r"\b(?:should|needs?\s+to|must|has\s+to|have\s+to|ought\s+to)\s+(?:be|have|look|get)\b|"
                           r"\b(?:is|are|looks?|seems?|feels?)\s+too\b")
 ANNOUNCE = re.compile(
-    r"^(?:here's|here\s+is|here\s+are|this\s+is|these\s+are|attached|i\s+(?:uploaded|attached))\b(?!.*\b(?:make|change|"
+    r"^(?:[\w-]+\s+){0,2}(?:photo|picture|pic|image|shot|snap|screenshot)s?\s+(?:is\s+|are\s+)?(?:attached|uploaded|below|"
+    r"above|incoming)\W*$|^(?:here's|here\s+is|here\s+are|this\s+is|these\s+are|attached|i\s+(?:uploaded|attached))\b(?!.*\b(?:make|change|"
     r"turn|draw|add|remove|put|swap|replace|edit|give)\b)(?!.*\b(?:my|our)\s+\w+\s+[A-Z])|^(?:(?:hi|hey|ok|so)[,!]?\s+)?(?:here(?:'s|\s+is|\s+are)|this\s+is|these\s+are|check\s+(?:out\s+)?|look\s+at|"
     r"i\s+(?:uploaded|attached|took|made|drew)|uploading|attached(?:\s+is)?)\s+(?:(?:a|an|my|the|this|some|our)\s+)?"
     r"(?:(?:old|new|own|latest|favou?rite)\s+)?(?:photo|picture|pic|image|drawing|sketch|shot|snap|one|file|upload)s?"
@@ -115,6 +116,9 @@ def decide(text: str, facts: Any) -> Intent:
     if selected is None and len(lang.sentences(text)) > 1:  # "On reflection, I preferred it with the black door. ..."
         selected = next((found for found in (references.selection(s, images, current) for s in lang.sentences(text))
                          if found is not None), None)
+    if selected is None and said_all != text and not facts.attached_image_ids:
+        # a choice said in what reads as a remark: "i think the red lanterns was better, please show me that again"
+        selected = references.selection(said_all, images, current)
     if selected is not None:
         return Intent("select_image", {"image_id": selected}, "select")
     if references.UNDO.match(lang.strip_politeness(message.text)):
@@ -125,6 +129,11 @@ def decide(text: str, facts: Any) -> Intent:
         if intent is not None:
             return intent
     said = lang.normalize(lang.leading_small_talk(text))
+    pointed_add = _ADD_ONE.match(said)
+    if pointed_add and facts.has_image:  # "my wife wants a stone lantern next to the pond, can you add one?"
+        what = rewrite.draw_prompt(pointed_add.group("what")) or pointed_add.group("what")
+        text = said = f"add {what}"
+        message = lang.words(text)
     asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh|wait|um+|uh+|honestly)[,\s]+)+", "", said)
     asked = LEADING_CONDITION.sub("", asked)
     framed = lang.strip_frame(asked)
@@ -163,6 +172,11 @@ def decide(text: str, facts: Any) -> Intent:
 
 _MAKES = re.compile(r"(?<!to )\b(?:draw|paint|sketch|render|illustrate|design|create|generate|make|show\s+me|do)\s+(?:me\s+|us\s+)?"
                     r"(?P<what>an?\b|some\b|the\b|\d+\b|two\b|three\b|that\b|this\b|it\b)")
+
+
+_ADD_ONE = re.compile(r"^(?P<what>.+?)[,.;!]?\s*(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:add|put|"
+                     r"include|draw|paint|pop)\s+(?:one|it|that|them|this|those|some)(?:\s+(?:in|too|as\s+well|there|"
+                     r"for\s+me|please))*\s*[?.!]*$")
 
 
 def _edited_part(text: str) -> str:

@@ -161,6 +161,13 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     framed = lang.strip_frame(said)[1].strip()
     if found is None and framed and framed != said:  # "would you kindly go back to the version before ..."
         found = _select(framed, images, current)
+    if found is None and (_BACK_CUE.search(said) or _PREFER_CUE.search(said)):
+        named = _NAMED_ONE.search(said)  # "none of those beat the original starfish one. bring it back"
+        if named:
+            found = _by_description(re.sub(r"\b(?:original|old|first|earlier)\s+", "", named.group("desc")), images,
+                                    current)
+    if found is None and "," in said:  # "i think the red lanterns was better, please show me that picture again"
+        found = next((f for f in (_select(part.strip(), images, current) for part in said.split(",")) if f), None)
     return found
 
 
@@ -198,7 +205,8 @@ def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str |
 _CUE = re.compile(r"\b(?:go(?:ing)?\s+back|back\s+to|revert|return\s+to|(?:was|were|is|looked|looks|felt)\s+(?:so\s+|"
                   r"way\s+|much\s+|the\s+)?(?:better|nicer|best|\w+er|\w+est|more\s+\w+)|\w+s\s+better|again|"
                   r"use\s+that|the\s+[\w-]+\s+(?:one|version)|"
-                  r"prev|original|go\s+with)\b|\b(?:liked|preferred|prefer|like)\b.*\b(?:better|more)\b")
+                  r"prev|original|go\s+with|from\s+before|from\s+earlier)\b|\b(?:liked|preferred|prefer|like)\b.*\b(?:better|"
+                  r"more)\b")
 _PICK_WORDS = frozenset(
     "go going goes back to revert return use using let's lets us we we're i i'll i'd i'm with the a an one ones "
     "version versions picture pictures image images pic pics option options take pick choose select like love "

@@ -206,6 +206,8 @@ _PLAIN_WORDS = frozenset("a an the i and on in of with to at can could please dr
 def edit_instruction(text: str) -> str:
     """The change itself: "could you make it blue please" -> "make it blue"; "she wants it pink" -> "make it pink"."""
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
+    text = re.sub(r"\s+(?:in|on|to|into|of)\s+(?:this|the|my|that)\s+(?:photo|photograph|picture|image|pic|shot|upload)\b",
+                  "", text)  # "add a vegetable patch along the fence in this photo": the photo is what is edited
     _, text = lang.strip_frame(text)
     gerund = re.match(r"^(\w+ing)\b", text)  # "would you mind making it black and white"
     if gerund and lang.lemma(gerund.group(1), "VERB") in _EDIT_VERB_LEMMAS:
@@ -275,7 +277,7 @@ def _with_split(part: str) -> list[str]:
 
 
 def apply_change(base: str, change: str) -> str:
-    for step in (_from_to, _background_scene, _modifier_change, _swap, _remove, _recolor_change, _group_change, _style_change, _add, _degree):
+    for step in (_from_to, _background_scene, _reshape, _modifier_change, _swap, _remove, _recolor_change, _group_change, _style_change, _add, _degree):
         result = step(base, change)
         if result is not None:
             return result
@@ -372,12 +374,34 @@ def _background_scene(base: str, change: str) -> str | None:
                      r"with\s+|as\s+)?(?P<new>(?:an?|the|some)\s+.+)$", change)
     if not match or COLOR_PHRASE.fullmatch(re.sub(r"^(?:an?|the)\s+", "", match.group("new"))):
         return None
+    kind = re.fullmatch(r"(?:an?|the)\s+(?P<mods>[\w\s-]+?)\s+(?:one|background|backdrop)", match.group("new"))
+    if kind:  # "replace the background with a striped one"
+        return recolor(base, "background", kind.group("mods"))
     new = re.sub(r"\s+(?:background|backdrop)$", "", match.group("new"))
     if re.fullmatch(r"(?:an?|the)\s+(?:(?:plain|simple|striped|checkered|solid)\s+)?(?:[\w-]+\s+)?(?:" + COLOR_PHRASE.pattern
                     + r")", new):
         return None
     kept = _GROUND_PHRASE.sub("", base).strip(" ,")
     return f"{kept}, {new} in the background"
+
+
+_SHAPE_WORDS = r"(?:circle|square|triangle|star|ring|cross|heart|diamond|oval|rectangle|hexagon)"
+
+
+def _reshape(base: str, change: str) -> str | None:
+    """ "make it a red triangle instead" on "a big yellow star ...": the thing becomes the new one, its size and place
+    stay."""
+    match = re.match(rf"^(?:make|turn|change)\s+(?:it|this|that)\s+(?:into\s+|to\s+)?(?:a|an)\s+(?P<new>(?:[\w-]+\s+){{0,2}}"
+                     rf"{_SHAPE_WORDS})(?:\s+instead)?$", change)
+    if not match:
+        return None
+    old = re.search(rf"\b(?:(?:{_TONE})\s+)*(?:(?:{_COLOR})\s+)?{_SHAPE_WORDS}\b", base)
+    if old is None:
+        return None
+    new = re.sub(r"^(?:small|medium|big|large|tiny|huge)\s+", "", match.group("new"))
+    if not COLOR_PHRASE.match(new) and COLOR_PHRASE.match(old.group(0)):  # "a star instead": the colour stays
+        new = f"{COLOR_PHRASE.match(old.group(0)).group(0)} {new}"
+    return base[:old.start()] + new + base[old.end():]
 
 
 def _swap(base: str, change: str) -> str | None:
@@ -403,6 +427,16 @@ def _swap(base: str, change: str) -> str | None:
         if found is not None and _COLOR_ONLY.match(new) and match.re.pattern == patterns[0]:
             color = re.sub(r"\s+colou?r$", "", new)  # "change hair to pink color"
             return recolor(base, old.split()[-1], color)
+        head = old.split()[-1] if old.split() else ""
+        if head in ("background", "backdrop", "bg") and re.search(r"\b(?:background|backdrop)$", new):
+            return recolor(base, "background", re.sub(r"\s*\b(?:background|backdrop)$", "", new))  # "a striped one"
+        if head in ("background", "backdrop", "bg") and not _COLOR_ONLY.match(new) and found is not None:
+            scene = _background_scene(base, f"make the background {_with_article(new)}")  # "swap it for a beach"
+            if scene is not None:
+                return scene
+        if found is None and head in ("background", "backdrop", "bg") and len(new.split()) <= 4 or \
+                found is None and _COLOR_ONLY.match(new) and head == "sky":
+            return recolor(base, "background" if head == "bg" else head, re.sub(r"\s+colou?r$", "", new))
         if found is None and (_COLOR_ONLY.match(new) or new in GROUP_WORDS or re.search(r"\binstead\s+of\b", change)):
             return apply_change(base, new) if new != change else None  # "sunny instead of overcast"
         if found is None:

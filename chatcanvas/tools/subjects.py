@@ -125,8 +125,10 @@ def personalized_prompt(subject: Subject, prompt: str) -> str:
     """Name the subject the way its method knows it: "Rex surfing" -> "sks dog surfing" (LoRA) / "a dog surfing"."""
     phrase = subject.trigger if subject.method == "lora" else f"a {subject.kind}"
     labels = sorted(subject.names, key=len, reverse=True)
-    pattern = re.compile(r"(?:\b(?:my|our|the)\s+)?\b(" + "|".join(re.escape(label) for label in labels) + r")\b",
-                         re.IGNORECASE)
+    titles = {alias.split()[-1] for alias in subject.aliases if alias.split()} | {subject.kind}
+    title = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True) if t)
+    pattern = re.compile(r"(?:\b(?:my|our|the)\s+)?" + (rf"(?:\b(?:{title})\s+)?" if title else "") + r"\b(" +
+                         "|".join(re.escape(label) for label in labels) + r")\b", re.IGNORECASE)
     if subject.name.lower() == "me":  # "draw me a cat" is not about the subject "me"
         pattern = re.compile(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", re.IGNORECASE)
     rewritten, count = pattern.subn(phrase, prompt, count=1)
