@@ -265,6 +265,7 @@ ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|wil
                       r"illustrate)\s+(?:me|us|an?|the|some|my|our)\b)")
 
 
+_REMARK_SUBJECTS = frozenset("that this it he she they that's it's he's she's they're my our his her their the".split())
 _ACTION = re.compile(r"\b(?:make|add|change|turn|put|draw|remove|give|do|show|try|swap|replace|move|undo|go|paint|"
                      r"create|render|generate|recolou?r|delete|erase)\b")
 
@@ -403,7 +404,8 @@ def request_part(text: str) -> str:
     for sentence in sentences(text):
         parts, talk = [], False
         later = normalize(sentence).split(",", 1)[-1]
-        if "," in sentence and is_comment(words(normalize(sentence)).tokens) and not ASKS_SOMEWHERE.search(
+        said = words(normalize(sentence)).tokens
+        if "," in sentence and said and said[0] in _REMARK_SUBJECTS and is_comment(said) and not ASKS_SOMEWHERE.search(
                 normalize(sentence)) and not _ACTION.search(later) and not re.search(r"\bbut\b", later):
             dropped = True  # "that looks way more premium, nice": one remark, though a clause alone might ask
             continue

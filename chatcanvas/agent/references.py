@@ -166,7 +166,7 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
         if named:
             found = _by_description(re.sub(r"\b(?:original|old|first|earlier)\s+", "", named.group("desc")), images,
                                     current)
-    if found is None and "," in said:  # "i think the red lanterns was better, please show me that picture again"
+    if found is None and "," in said and not _ACTS.search(said):  # "i think the red lanterns was better, please show ..."
         found = next((f for f in (_select(part.strip(), images, current) for part in said.split(",")) if f), None)
     return found
 
@@ -231,7 +231,8 @@ def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | 
         if number == -1:
             return pool[-1].id if pool is batch and not _PREFER_CUE.search(said) else _before(current, images)
         return pool[number - 1].id if 1 <= number <= len(pool) else None
-    if ordinal is not None and leftover and _CUE.search(said) and not any(t in _EDITS for t in leftover):
+    if ordinal is not None and leftover and _CUE.search(said) and not any(t in _EDITS for t in leftover) and not any(
+            t in ("before", "without", "no", "not", "after", "until") for t in tokens):
         # "I preferred the very first picture, of her reading beneath the oak tree": the first of those that fit
         def fits(image: LedgerImage, word: str) -> bool:  # "the first version of him": a picture of a subject
             return bool(image.subjects) if word in ("him", "her", "them") else bool(
@@ -274,7 +275,7 @@ _SCAN_DESCRIBED = re.compile(
     r"(?=\s*(?:$|[,.!?;]|\s+(?:was|is|looked|again|once|back|better|please|suited|i|we|could|can|instead)\b))")
 _SCAN_BEFORE = re.compile(r"\bbefore\s+(?:(?:i|you|we)\s+added\s+|adding\s+)?(?:the\s+|that\s+)?"
                           r"(?P<b>[\w'-]+(?:\s+[\w'-]+)?)")
-_ACTS = re.compile(r"(?:^|[.,;!?]\s*|\band\s+)(?:make|add|remove|change|swap|replace|turn|put|give|draw|paint|create|"
+_ACTS = re.compile(r"(?:^|[.,;:!?]\s*|\band\s+)(?:make|add|remove|change|swap|replace|turn|put|give|draw|paint|create|edit|"
                    r"generate|render|move|recolou?r)\b")
 
 

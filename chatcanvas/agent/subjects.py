@@ -195,8 +195,14 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
 
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     asking = lang.request_part(text)
-    if asking and asking != text and mentioned_subject(asking, facts.extras.get("subjects", [])) is None:
-        return None  # "Walter and I will have been married fifty years ... Please draw a bouquet": not of Walter
+    known = facts.extras.get("subjects", [])
+    if asking and asking != text and mentioned_subject(asking, known) is None:
+        named = mentioned_subject(text, known)
+        pointed = re.search(r"\b(?:of\s+)?(him|her|them)\b", asking, re.I)
+        if named is None or pointed is None:
+            return None  # "Walter and I will have been married fifty years ... Please draw a bouquet": not of Walter
+        # "my daughter turns 6 on saturday, can you make a picture of her as a princess": her is the daughter
+        text = asking[:pointed.start(1)] + named + asking[pointed.end(1):]
     current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
     given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
     if given and current and current.get("subjects") and facts.current_prompt and \
