@@ -315,8 +315,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         return "edit"
     frame, rest = lang.strip_frame(body)
     rest = rest.strip()
-    if not rest:
-        return None
+    if not rest or re.match(r"^to\s+(?!see\b|have\b|get\b|try\b|make\b|draw\b|create\b|paint\b|add\b|change\b)\w", rest):
+        return None  # "I want to say thanks", "i need to go now": no picture asked for
     if facts.has_image and re.match(r"^(?:it\s+|this\s+|the\s+\w+\s+)?(?:needs?|could\s+use|lacks?|is\s+missing)\s+\w", rest):
         return "edit"  # "needs rain. lots of it", "could use more contrast"
     restyled = re.match(r"^(?:render|draw|paint|redo|redraw|do|show|reimagine|reinterpret)\s+(?P<what>it|this|that|them|"
@@ -359,6 +359,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         return "draw"
     # a picture is on screen: a change of it, or a new description?
     if first in lang.DETERMINERS - {"this", "that", "these", "those", "its", "her", "his", "their"} and len(tokens) > 1:
+        if first in ("a", "an", "some") and _PLACED_IN_PICTURE.search(rest):
+            return "edit"  # "a little stone path through the middle": something put into the picture on screen
         attribute = any(t in rewrite.ATTRIBUTE_NOUNS for t in tokens[:4])
         if attribute or (first == "the" and (_edit_of_current(rest, facts) or any(t in rewrite.COLORS for t in tokens))):
             return "edit"
@@ -375,6 +377,11 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     if first in lang.DETERMINERS or len(tokens) > 3:
         return "draw"
     return "edit"
+
+
+_PLACED_IN_PICTURE = re.compile(
+    r"\b(?:through|in|at|on|along|across|into|to)\s+the\s+(?:very\s+)?(?:middle|foreground|edge|front)\b"
+    r"(?:\s+of\s+(?:it|the\s+(?:picture|image|scene)))?[.!?]*$")
 
 
 def _points_at_picture(rest: str) -> bool:

@@ -69,6 +69,7 @@ _REQUEST = (
     r"have)\s+)|for\s+)?"
     r"|(?:is|would\s+it\s+be)\s+(?:it\s+)?possible\s+(?:to\s+|for\s+you\s+to\s+)?(?:get\s+|have\s+|see\s+)?"
     r"|(?:do|would)\s+you\s+think\s+you\s+(?:could|can)\s+"
+    r"|(?:i|we)\s+should\s+(?:very\s+much\s+|so\s+)?(?:like|love)\s+(?:to\s+(?:see|have|get)\s+)?"
     r"|(?:i|we)\s+(?:should|would|'d)\s+be\s+(?:most\s+|very\s+|so\s+|really\s+|ever\s+so\s+)?(?:grateful|"
     r"obliged|thankful|delighted|happy)\s+if\s+you\s+(?:could|would|might|can)\s+(?:please\s+|kindly\s+)?"
     r"|(?:can|could|would|will|won't|can't|may|might)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+|possibly\s+)*"
@@ -260,7 +261,8 @@ ASKS_SOMEWHERE = re.compile(r"\b(?:if\s+you\s+(?:could|would|can|might)|(?:can|c
                             r"(?:please\s+|kindly\s+|maybe\s+|possibly\s+)*(?:draw|make|create|paint|render|"
                             r"design|sketch|do|show|give|generate|illustrate|add|change|turn|put)\b)")
 ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|will|might)\s+(?:you|u|ya)\b|"
-                      r"(?:i'd|i\s+would|we'd|we\s+would|i'll|i)\s+(?:really\s+)?(?:like|love|want|need)\b|"
+                      r"(?:i'd|i\s+would|we'd|we\s+would|i'll|i|(?:i|we)\s+should)\s+(?:really\s+|very\s+much\s+)?(?:like|love|want|"
+                      r"need)\b(?!\s+to\s+(?!see\b|have\b|get\b|try\b|make\b)\w)|"
                       r"please\s+(?!don't)\w+|(?:draw|make|create|paint|render|design|sketch|show|give|generate|"
                       r"illustrate)\s+(?:me|us|an?|the|some|my|our)\b)")
 
@@ -287,8 +289,8 @@ def is_aside(sentence: str) -> bool:
                   r"hmm+|aw+|omg|yes|yeah|"
                   r"(?:hi|hey|hello)(?:\s+again)?|wait|um+|well|so|honestly|ngl|tbh|ok\s+so)"
                   r"[,!.\s]+)+", "", said)
-    if ASKS_SOMEWHERE.search(said):
-        return False  # "I should be most grateful if you could draw ...": a request, however it opens
+    if ASKS_SOMEWHERE.search(said) or ASKS_AT.match(said):
+        return False  # "I should be most grateful if you could draw ...", "I should like a picture of": requests
     laughed = re.match(r"^(?:(?:ha){2,}h?|(?:ja){2,}|(?:je){2,}|lol|lmf?ao|rofl|omg|aw+)\b[,!.\s]*", normalize(sentence))
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):

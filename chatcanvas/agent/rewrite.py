@@ -424,7 +424,7 @@ def _swap(base: str, change: str) -> str | None:
         old, new = match.group("old").strip(), re.sub(r"\s+instead$", "", match.group("new").strip())
         new = re.sub(r"\s+one$", " " + old.split()[-1], new) if len(new.split()) > 1 else new  # "a square marble one"
         found = _find_phrase(base, old) if old not in ("it", "this", "that") else None
-        if found is not None and _COLOR_ONLY.match(new) and match.re.pattern == patterns[0]:
+        if found is not None and _COLOR_ONLY.match(new) and match.re.pattern in (patterns[0], patterns[4]):
             color = re.sub(r"\s+colou?r$", "", new)  # "change hair to pink color"
             return recolor(base, old.split()[-1], color)
         head = old.split()[-1] if old.split() else ""

@@ -194,6 +194,13 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
 
 
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
+    given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
+    if given and current and current.get("subjects") and facts.current_prompt and \
+            intents.decide(text, facts).kind == "draw":
+        # "could you give me a pair of spectacles" while a picture of a subject is on screen: put them on
+        prompt = intents.rewrite.edit_prompt(facts.current_prompt, f"add {given.group('what')}")
+        return "edit_image", {"prompt": prompt}
     asking = lang.request_part(text)
     known = facts.extras.get("subjects", [])
     if asking and asking != text and mentioned_subject(asking, known) is None:
@@ -203,13 +210,6 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             return None  # "Walter and I will have been married fifty years ... Please draw a bouquet": not of Walter
         # "my daughter turns 6 on saturday, can you make a picture of her as a princess": her is the daughter
         text = asking[:pointed.start(1)] + named + asking[pointed.end(1):]
-    current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
-    given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
-    if given and current and current.get("subjects") and facts.current_prompt and \
-            intents.decide(text, facts).kind == "draw":
-        # "could you give me a pair of spectacles" while a picture of a subject is on screen: put them on
-        prompt = intents.rewrite.edit_prompt(facts.current_prompt, f"add {given.group('what')}")
-        return "edit_image", {"prompt": prompt}
     subject = mentioned_subject(text, facts.extras.get("subjects", []))
     if subject is None:
         return None
