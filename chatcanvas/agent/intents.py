@@ -20,7 +20,8 @@ EDIT_VERBS = frozenset(
     "ditch hide cut trade substitute exchange bump boost tone reduce double widen narrow lengthen shorten thicken "
     "redo recolor center centre throw toss slap chuck".split())
 NEW_PICTURE = re.compile(
-    r"\b(?:new\s+(?:picture|image|pic|one|drawing|scene)\s*(?:of|with|:|-|,)|something\s+(?:else|different)|start\s+over|"
+    r"\b(?:new\s+(?:picture|image|pic|one|drawing|scene)\s*(?:of|with|:|-|,)|something\s+(?:else|different)|"
+    r"start\s+over|"
     r"from\s+scratch|a\s+different\s+(?:picture|scene|image)|next\s+(?:picture|image|one)|another\s+(?:picture|"
     r"image|drawing)\s+of|^(?:and\s+|now\s+)*one\s+(?:of|with)\b|(?:too|as\s+well)$)", re.I)
 INFO_QUESTION = re.compile(
@@ -51,16 +52,19 @@ MODAL_CHANGE = re.compile(r"^(?:can|could|might|may|would|will)\s+(?:the\s+[\w-]
                           r"\b(?:should|needs?\s+to|must|has\s+to|have\s+to|ought\s+to)\s+(?:be|have|look|get)\b|"
                           r"\b(?:is|are|looks?|seems?|feels?)\s+too\b")
 ANNOUNCE = re.compile(
-    r"^(?:[\w-]+\s+){0,2}(?:photo|picture|pic|image|shot|snap|screenshot)s?\s+(?:is\s+|are\s+)?(?:attached|uploaded|below|"
-    r"above|incoming)\W*$|^(?:here's|here\s+is|here\s+are|this\s+is|these\s+are|attached|i\s+(?:uploaded|attached))\b(?!.*\b(?:make|change|"
-    r"turn|draw|add|remove|put|swap|replace|edit|give)\b)(?!.*\b(?:my|our)\s+\w+\s+[A-Z])|^(?:(?:hi|hey|ok|so)[,!]?\s+)?(?:here(?:'s|\s+is|\s+are)|this\s+is|these\s+are|check\s+(?:out\s+)?|look\s+at|"
+    r"^(?:[\w-]+\s+){0,2}(?:photo|picture|pic|image|shot|snap|screenshot)s?\s+(?:is\s+|are\s+)?(?:attached|uploaded|"
+    r"below|"
+    r"above|incoming)\W*$|^(?:here's|here\s+is|here\s+are|this\s+is|these\s+are|attached|i\s+(?:uploaded|"
+    r"attached))\b(?!.*\b(?:make|change|"
+    r"turn|draw|add|remove|put|swap|replace|edit|give)\b)(?!.*\b(?:my|our)\s+\w+\s+[A-Z])|^(?:(?:hi|hey|ok|"
+    r"so)[,!]?\s+)?(?:here(?:'s|\s+is|\s+are)|this\s+is|these\s+are|check\s+(?:out\s+)?|look\s+at|"
     r"i\s+(?:uploaded|attached|took|made|drew)|uploading|attached(?:\s+is)?)\s+(?:(?:a|an|my|the|this|some|our)\s+)?"
     r"(?:(?:old|new|own|latest|favou?rite)\s+)?(?:photo|picture|pic|image|drawing|sketch|shot|snap|one|file|upload)s?"
     r"(?:\s+(?:i\s+(?:took|made|drew|have))|\s+of\s+mine)?[\s.!]*$", re.I)
 LEADING_CONDITION = re.compile(r"^if\s+[^,]{1,60},\s*")  # "if it isn't too much trouble, could you ..."
 _POINTING = re.compile(r"\b(?:it|this|that|these|those|them|him|her|she|he|they|its|it's|one)\b")
 _BARE_CHANGE = re.compile(
-    rf"^(?:more|less|fewer|bit|little|slightly|much|way|even|too|with|without|no|not|but|instead|rather|and|plus|"
+    r"^(?:more|less|fewer|bit|little|slightly|much|way|even|too|with|without|no|not|but|instead|rather|and|plus|"
     r"also|in|on|at|as|into|during|under|over|behind|same|now|only|just|keep)\b")
 
 
@@ -170,7 +174,8 @@ def decide(text: str, facts: Any) -> Intent:
     return _reply(chat_reply(text, facts))
 
 
-_MAKES = re.compile(r"(?<!to )\b(?:draw|paint|sketch|render|illustrate|design|create|generate|make|show\s+me|do)\s+(?:me\s+|us\s+)?"
+_MAKES = re.compile(r"(?<!to )\b(?:draw|paint|sketch|render|illustrate|design|create|generate|make|show\s+me|"
+                    r"do)\s+(?:me\s+|us\s+)?"
                     r"(?P<what>an?\b|some\b|the\b|\d+\b|two\b|three\b|that\b|this\b|it\b)")
 
 
@@ -221,8 +226,10 @@ TALK_VERB = re.compile(r"^(?:ignore|disregard|forget|print|tell|explain|list|wri
 # questions about the service, not the picture: "will you keep these photos private?", "do you export svg?"
 SERVICE_TOPIC = re.compile(r"\b(?:still\s+be\s+(?:here|there|saved)|close\s+the\s+(?:window|tab|browser|app)|history|"
                            r"come\s+back\s+later|private|privacy|safe|secure|stored?|storage|data|delete\s+my|sell|"
-                           r"train\s+on|export|download|formats?|vector|svg|pdf|cost|price|pricing|pay|paid|free|licen[cs]e|copyright|"
-                           r"commercial(?:ly)?|offline|internet|gpu|api|account|subscription|allowed|permitted|legal|t-?shirts?|merch|"
+                           r"train\s+on|export|download|formats?|vector|svg|pdf|cost|price|pricing|pay|paid|free|"
+                           r"licen[cs]e|copyright|"
+                           r"commercial(?:ly)?|offline|internet|gpu|api|account|subscription|allowed|permitted|legal|"
+                           r"t-?shirts?|merch|"
                            r"use\s+(?:this|these|them|it|the|my)\s+(?:\w+\s+)?for)\b")
 _FOLLOW_UP = re.compile(r"^(?:ok(?:ay)?,?\s+|thanks,?\s+|and\s+)?(?:and|also|what\s+about|how\s+about|"
                         r"and\s+what\s+about|and\s+how\s+about)\s+(?P<rest>.+)$")
@@ -315,11 +322,14 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         return "edit"
     frame, rest = lang.strip_frame(body)
     rest = rest.strip()
-    if not rest or re.match(r"^to\s+(?!see\b|have\b|get\b|try\b|make\b|draw\b|create\b|paint\b|add\b|change\b)\w", rest):
+    if not rest or re.match(r"^to\s+(?!see\b|have\b|get\b|try\b|make\b|draw\b|create\b|paint\b|add\b|"
+                            r"change\b)\w", rest):
         return None  # "I want to say thanks", "i need to go now": no picture asked for
-    if facts.has_image and re.match(r"^(?:it\s+|this\s+|the\s+\w+\s+)?(?:needs?|could\s+use|lacks?|is\s+missing)\s+\w", rest):
+    if facts.has_image and re.match(r"^(?:it\s+|this\s+|the\s+\w+\s+)?(?:needs?|could\s+use|lacks?|"
+                                    r"is\s+missing)\s+\w", rest):
         return "edit"  # "needs rain. lots of it", "could use more contrast"
-    restyled = re.match(r"^(?:render|draw|paint|redo|redraw|do|show|reimagine|reinterpret)\s+(?P<what>it|this|that|them|"
+    restyled = re.match(r"^(?:render|draw|paint|redo|redraw|do|show|reimagine|reinterpret)\s+(?P<what>it|this|that|"
+                        r"them|"
                         r"the\s+[\w-]+)\s+(?:as|in|into)\s+", rest)
     if facts.has_image and restyled and (restyled.group("what").split()[0] != "the" or _edit_of_current(rest, facts)):
         return "edit"  # "render the chapel as a pencil sketch instead"
@@ -341,7 +351,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     if facts.has_image and first in ("and", "plus", "also", "with") and len(tokens) > 1 and not re.match(
             r"^\w+\s+(?:an?\s+)?(?:photo|picture|image|drawing|painting|illustration|render)\s+of\b", rest):
         return "edit"
-    if lang.can_be_verb(first) and len(tokens) > 1 and first not in lang.DETERMINERS and not lang.is_comparative(first) \
+    if lang.can_be_verb(first) and len(tokens) > 1 and first not in lang.DETERMINERS and \
+            not lang.is_comparative(first) \
             and not (lang.pos_of(first) & {"ADJ"} and first not in EDIT_VERBS):
         obj = tokens[1]
         if obj in ("it", "this", "that", "them", "him", "her") and facts.has_image:
@@ -362,7 +373,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         if first in ("a", "an", "some") and _PLACED_IN_PICTURE.search(rest):
             return "edit"  # "a little stone path through the middle": something put into the picture on screen
         attribute = any(t in rewrite.ATTRIBUTE_NOUNS for t in tokens[:4])
-        if attribute or (first == "the" and (_edit_of_current(rest, facts) or any(t in rewrite.COLORS for t in tokens))):
+        if attribute or (first == "the" and (_edit_of_current(rest, facts) or
+                                             any(t in rewrite.COLORS for t in tokens))):
             return "edit"
         return "draw"
     if _points_at_picture(rest) or _BARE_CHANGE.match(rest) or lang.is_comparative(first) or (
@@ -441,7 +453,8 @@ def chat_reply(text: str, facts: Any) -> str:
                  "prompt": f"The current picture's prompt is \"{current.get('prompt') or '(an upload)'}\".",
                  "model": f"Pictures here are drawn by the {model} model."}
         return about[asked.group(1)]
-    term = re.search(r"\b(?:what(?:'s|\s+is|\s+are|\s+does)|explain|meaning\s+of)\s+(?:an?\s+|the\s+)?(?P<t>seeds?|steps|"
+    term = re.search(r"\b(?:what(?:'s|\s+is|\s+are|\s+does)|explain|meaning\s+of)\s+(?:an?\s+|the\s+)?(?P<t>seeds?|"
+                     r"steps|"
                      r"guidance(?:\s+scale)?|cfg|negative\s+prompts?|loras?|variations?|prompts?)\b", message.text)
     if term:
         word = re.sub(r"s$", "", term.group("t").split()[0]) if term.group("t") != "steps" else "steps"
@@ -473,5 +486,6 @@ _TERMS = {
             "(attach photos and say \"this is my dog Rex\").",
     "variation": "Variations are more takes of the current picture with new seeds: say \"3 variations\" or "
                  "\"another one\".",
-    "prompt": "The prompt is the description a picture is drawn from; ask \"what was the prompt?\" for the current one.",
+    "prompt": "The prompt is the description a picture is drawn from; ask \"what was the prompt?\" for the current "
+              "one.",
 }

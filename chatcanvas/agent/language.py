@@ -72,7 +72,8 @@ _REQUEST = (
     r"|(?:i|we)\s+should\s+(?:very\s+much\s+|so\s+)?(?:like|love)\s+(?:to\s+(?:see|have|get)\s+)?"
     r"|(?:i|we)\s+(?:should|would|'d)\s+be\s+(?:most\s+|very\s+|so\s+|really\s+|ever\s+so\s+)?(?:grateful|"
     r"obliged|thankful|delighted|happy)\s+if\s+you\s+(?:could|would|might|can)\s+(?:please\s+|kindly\s+)?"
-    r"|(?:can|could|would|will|won't|can't|may|might)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+|possibly\s+)*"
+    r"|(?:can|could|would|will|won't|can't|may|might)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+|"
+    r"possibly\s+)*"
     r"|would\s+you\s+mind\s+|do\s+you\s+mind\s+|mind\s+|"
     r"(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+|kinda\s+|also\s+)?(?:like|love|want|need|prefer)\s+"
     r"(?:you\s+to\s+|to\s+(?:see|have|get|try)\s+|for\s+you\s+to\s+)?"
@@ -85,7 +86,8 @@ _REQUEST = (
     r"|is\s+it\s+possible\s+to\s+(?:get\s+|have\s+|see\s+)?|would\s+it\s+be\s+possible\s+to\s+"
     r"|any\s+chance\s+(?:you\s+could\s+|of\s+|for\s+)?|it\s+would\s+be\s+(?:great|nice|cool)\s+if\s+you\s+could\s+"
     r"|(?:now|next|then)\s*[:,-]?\s+|(?:i'd|i\s+would)\s+(?:rather|prefer)\s+(?:have\s+|see\s+)?"
-    r"|(?:can|could)\s+(?=(?:make|add|change|remove|put|turn|give|draw|show|do)\b)|(?:might|may)\s+i\s+(?:ask\s+for|have|get|see)\s+|(?:he|she|they|my\s+\w+|the\s+client)\s+(?:says?|said|thinks?|"
+    r"|(?:can|could)\s+(?=(?:make|add|change|remove|put|turn|give|draw|show|do)\b)|(?:might|may)\s+i\s+(?:ask\s+for|"
+    r"have|get|see)\s+|(?:he|she|they|my\s+\w+|the\s+client)\s+(?:says?|said|thinks?|"
     r"wants?\s+to\s+know\s+if)\s+(?:that\s+)?"
     r"|(?:he|she|they|my\s+\w+|our\s+\w+|the\s+client)\s+(?:wants?|needs?|would\s+like|'d\s+like|asked\s+for)\s+"
     r"(?=an?\b|some\b|\d)|(?:i|we)\s+(?:think|guess|feel\s+like)\s+|please\s+)"
@@ -161,7 +163,8 @@ def _one_edit(a: str, b: str) -> bool:
         diffs = [i for i in range(len(a)) if a[i] != b[i]]
         if len(diffs) == 1:
             return True
-        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and \
+            a[diffs[1]] == b[diffs[0]]
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
@@ -227,7 +230,8 @@ def is_question(message: Words) -> bool:
     tokens = list(message.tokens)
     while len(tokens) > 1 and tokens[0] in _FILLERS:
         tokens.pop(0)  # "wait how does it work"
-    if len(tokens) > 1 and tokens[0] in ("do", "make", "have") and tokens[1] in ("a", "an", "some", "another", "me", "us"):
+    if len(tokens) > 1 and tokens[0] in ("do", "make", "have") and \
+            tokens[1] in ("a", "an", "some", "another", "me", "us"):
         return False  # "do a shark doing homework": an imperative, not "do you ...?"
     return bool(tokens) and (tokens[0] in WH_WORDS or tokens[0] in AUX_WORDS)
 
@@ -243,8 +247,10 @@ _PRAISE = re.compile(r"^(?:ship\s+it|(?:that\s+)?works\s+for\s+me|all\s+set|we'r
                      r"perfect|great|awesome|lovely|beautiful|nice|cool|wonderful|splendid|amazing|excellent|"
                      r"fantastic|brilliant|gorgeous|stunning|love\s+(?:it|this|that)|that's\s+(?:it|the\s+one|perfect|"
                      r"great|all|exactly)|it's\s+(?:perfect|great|beautiful|lovely|wonderful|amazing|exactly)|"
-                     r"exactly|interesting|isn't\s+it|aren't\s+they|what\s+a|marvell?ous|superb|delightful|charming|flattering|"
-                     r"(?:it\s+)?is\s+(?:very\s+|so\s+|really\s+)?(?:perfect|great|beautiful|lovely|amazing|exactly|wonderful|nice|good|"
+                     r"exactly|interesting|isn't\s+it|aren't\s+they|what\s+a|marvell?ous|superb|delightful|charming|"
+                     r"flattering|"
+                     r"(?:it\s+)?is\s+(?:very\s+|so\s+|really\s+)?(?:perfect|great|beautiful|lovely|amazing|exactly|"
+                     r"wonderful|nice|good|"
                      r"cute|funny)|"
                      r"how\s+(?:very\s+|so\s+|utterly\s+|absolutely\s+|truly\s+)?(?!about\b)[a-z]+(?=[.!]*$)|"
                      r"(?:it's\s+|this\s+is\s+)?(?:my\s+)?first\s+time\s+(?:using|trying|here|with|on)|new\s+here|"
@@ -257,11 +263,13 @@ _FRAMED_SELF = re.compile(r"^(?:i|we)\s+(?:was|were|am|are)\s+hoping|^(?:i'm|we'
 
 
 # a request made inside a longer sentence: "... if you could draw", "..., can you draw", "... and i'd love"
-ASKS_SOMEWHERE = re.compile(r"\b(?:if\s+you\s+(?:could|would|can|might)|(?:can|could|would|will|might)\s+(?:you|u|ya)\s+"
+ASKS_SOMEWHERE = re.compile(r"\b(?:if\s+you\s+(?:could|would|can|might)|(?:can|could|would|will|might)\s+(?:you|u|"
+                            r"ya)\s+"
                             r"(?:please\s+|kindly\s+|maybe\s+|possibly\s+)*(?:draw|make|create|paint|render|"
                             r"design|sketch|do|show|give|generate|illustrate|add|change|turn|put)\b)")
 ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|will|might)\s+(?:you|u|ya)\b|"
-                      r"(?:i'd|i\s+would|we'd|we\s+would|i'll|i|(?:i|we)\s+should)\s+(?:really\s+|very\s+much\s+)?(?:like|love|want|"
+                      r"(?:i'd|i\s+would|we'd|we\s+would|i'll|i|(?:i|we)\s+should)\s+(?:really\s+|"
+                      r"very\s+much\s+)?(?:like|love|want|"
                       r"need)\b(?!\s+to\s+(?!see\b|have\b|get\b|try\b|make\b)\w)|"
                       r"please\s+(?!don't)\w+|(?:draw|make|create|paint|render|design|sketch|show|give|generate|"
                       r"illustrate)\s+(?:me|us|an?|the|some|my|our)\b)")
@@ -285,13 +293,15 @@ _EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u2728\u2764\uFE0F\u200
 def is_aside(sentence: str) -> bool:
     """Talk around a request, not the request: thanks, praise, "I have a restaurant", "hope you're well"."""
     said = normalize(sentence)
-    said = re.sub(r"^(?:(?:(?:ha){2,}h?|(?:ja){2,}|(?:je){2,}|k{3,}|haha+|hah|ha|lol|lmao|lmfao|rofl|wow|oh|ooh|ok|okay|"
+    said = re.sub(r"^(?:(?:(?:ha){2,}h?|(?:ja){2,}|(?:je){2,}|k{3,}|haha+|hah|ha|lol|lmao|lmfao|rofl|wow|oh|ooh|ok|"
+                  r"okay|"
                   r"hmm+|aw+|omg|yes|yeah|"
                   r"(?:hi|hey|hello)(?:\s+again)?|wait|um+|well|so|honestly|ngl|tbh|ok\s+so)"
                   r"[,!.\s]+)+", "", said)
     if ASKS_SOMEWHERE.search(said) or ASKS_AT.match(said):
         return False  # "I should be most grateful if you could draw ...", "I should like a picture of": requests
-    laughed = re.match(r"^(?:(?:ha){2,}h?|(?:ja){2,}|(?:je){2,}|lol|lmf?ao|rofl|omg|aw+)\b[,!.\s]*", normalize(sentence))
+    laughed = re.match(r"^(?:(?:ha){2,}h?|(?:ja){2,}|(?:je){2,}|lol|lmf?ao|rofl|omg|"
+                       r"aw+)\b[,!.\s]*", normalize(sentence))
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True
@@ -325,7 +335,8 @@ _REACTION_VERBS = frozenset("love like hate adore enjoy say think know laugh cry
 _CHANGE_CUE = re.compile(r"\b(?!'d\s+love\s+(?:this|it|that)(?:\s+(?:fr|so\s+much|lol))*$)"
                          r"(?:too|should|shouldn't|must|needs?|has\s+to|have\s+to|ought|could\s+use|would\s+look|"
                          r"would\s+be\s+(?:better|nicer|cooler)|wants?|'d\s+(?:like|love|prefer)|would\s+(?:like|love|"
-                         r"prefer)|prefer|(?:'d|would|i|we)\s+rather|rather\s+(?:than|have|see|get|go|be|a|an|the)|instead|enough|more|less|bigger|smaller|missing|wrong)\b")
+                         r"prefer)|prefer|(?:'d|would|i|we)\s+rather|rather\s+(?:than|have|see|get|go|be|a|an|the)|"
+                         r"instead|enough|more|less|bigger|smaller|missing|wrong)\b")
 
 
 def is_comment(tokens: tuple[str, ...]) -> bool:
@@ -415,7 +426,8 @@ def request_part(text: str) -> str:
                            r"can\s+you|could\s+you|would\s+you)\b)", sentence, flags=re.I)
         asks = [i for i, clause in enumerate(clauses) if i and ASKS_AT.match(normalize(clause))]
         if asks and all(is_aside(c.rstrip(",;:")) or re.match(r"(?i)^(?:for|as|since|because)\s", c) or (
-                re.search(r"(?i)\b(?:is|are|was|were|am)\b", c) and not re.match(r"(?i)^(?:an?|the|some|\d+|one|two|three)\b", c))
+                re.search(r"(?i)\b(?:is|are|was|were|am)\b", c) and not re.match(r"(?i)^(?:an?|the|some|\d+|one|two|"
+                                                                                 r"three)\b", c))
                         for c in clauses[:asks[0]]):
             clauses, dropped = clauses[asks[0]:], True  # "my 4yo is learning shapes, can you draw ...": context
             clauses[0] = re.sub(r"^(?:and|so|but)\s+", "", clauses[0])

@@ -35,7 +35,8 @@ ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "
 _IMAGE_NOUN = r"(?:one|picture|pic|image|photo|photograph|version|option|take|variation|variant|drawing|attempt|try|" \
               r"shot|draft|painting|sketch|upload)"
 UNDO = re.compile(
-    r"^(?:(?:and\s+)?(?:prev|step\s+back(?:\s+one)?|back\s+one|back(?:\s+again)?)|undo(?:\s+(?:that|it|this|the\s+last\s+(?:change|edit|step|one)|last))?|revert(?:\s+(?:that|it|this))?|"
+    r"^(?:(?:and\s+)?(?:prev|step\s+back(?:\s+one)?|back\s+one|back(?:\s+again)?)|undo(?:\s+(?:that|it|this|"
+    r"the\s+last\s+(?:change|edit|step|one)|last))?|revert(?:\s+(?:that|it|this))?|"
     r"go\s+back(?:\s+(?:one|a\s+step|to\s+(?:the\s+)?(?:previous|last|earlier|old|older|other|one\s+before)"
     r"(?:\s+" + _IMAGE_NOUN + r")?|to\s+(?:how|what)\s+it\s+was(?:\s+before)?|to\s+before))?|"
     r"(?:take|put|change|switch|set)\s+(?:that|it)\s+back|step\s+back|back\s+to\s+(?:the\s+)?(?:previous|last|"
@@ -45,14 +46,17 @@ UNDO = re.compile(
     r"(?:it|that|the\s+(?:previous|old|other|earlier)(?:\s+" + _IMAGE_NOUN + r")?)\s*(?:better\s+)?"
     r"(?:before|more)?|(?:i|we)\s+(?:liked|preferred)\s+the\s+last(?:\s+" + _IMAGE_NOUN + r")?\s*(?:better\s+)?"
     r"(?:before|more)?|restore(?:\s+(?:the\s+)?(?:previous|last)(?:\s+" + _IMAGE_NOUN + r")?)?|"
-    r"(?:the\s+)?one\s+before(?:\s+(?:that|this|it))?|(?:the\s+)?other\s+(?:one|version)|(?:bring|put)\s+back\s+the\s+(?:previous|last|old)(?:\s+" +
+    r"(?:the\s+)?one\s+before(?:\s+(?:that|this|it))?|(?:the\s+)?other\s+(?:one|version)|(?:bring|"
+    r"put)\s+back\s+the\s+(?:previous|last|old)(?:\s+" +
     _IMAGE_NOUN + r")?|ctrl\s*\+?\s*z|nope,?\s+undo|revert\s+to\s+(?:the\s+)?(?:previous|last)(?:\s+" +
     _IMAGE_NOUN + r")?)(?:\s+(?:please|pls|thanks|then|again|instead))*$", re.I)
 _PICK = (r"^(?:(?:i\s+)?(?:think\s+)?(?:i\s+)?(?:want|like|love|prefer|pick|choose|select|take|'ll\s+take|will\s+take|"
          r"'ll\s+go\s+with|will\s+go\s+with|go\s+with)\s+|let's\s+(?:go\s+with|use|take|pick|see)\s+|"
          r"(?:want|like|'d\s+like|would\s+like)\s+to\s+|to\s+(?=return\b|go\b|switch\b)|return\s+|"
-         r"(?:go|going|switch|jump|return|revert|come)\s+(?:back\s+)?to\s+|back\s+to\s+|(?:show|give)\s+me\s+(?:again\s+)?|"
-         r"(?:use|pick|choose|select|open|keep|bring\s+back|restore|reuse)\s+|(?:can|could|may|might)\s+(?:we|i)\s+(?:please\s+)?(?:go\s+back\s+to|see|"
+         r"(?:go|going|switch|jump|return|revert|come)\s+(?:back\s+)?to\s+|back\s+to\s+|(?:show|"
+         r"give)\s+me\s+(?:again\s+)?|"
+         r"(?:use|pick|choose|select|open|keep|bring\s+back|restore|reuse)\s+|(?:can|could|may|might)\s+(?:we|"
+         r"i)\s+(?:please\s+)?(?:go\s+back\s+to|see|"
          r"have|use|get)\s+(?:again\s+)?|actually,?\s+|hmm+,?\s+|no,?\s+)*")
 _PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seemed|feels?|felt)\s+(?:the\s+|so\s+|"
              r"much\s+|way\s+|a\s+lot\s+)?(?:better|best|nicer|more\s+\w+|most\s+\w+|\w+est|\w+er|my\s+favou?rite|"
@@ -60,7 +64,8 @@ _PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seem
              r",?\s*(?:i|we)\s+(?:like|love|prefer)\s+(?:it|that(?:\s+one)?|this(?:\s+one)?)\s+(?:the\s+)?(?:most|best|"
              r"more)|,?\s*(?:use|take|keep|pick)\s+(?:that|this|it)(?:\s+one)?))*$")
 ORDINAL_REF = re.compile(
-    _PICK + r"(?:the\s+|his\s+|her\s+|my\s+|our\s+|their\s+)?(?:(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|seventh|eighth|"
+    _PICK + r"(?:the\s+|his\s+|her\s+|my\s+|our\s+|their\s+)?(?:(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|"
+            r"fifth|5th|sixth|6th|seventh|eighth|"
     r"ninth|tenth|last|latest|original|very\s+first)\s*(?:" + _IMAGE_NOUN + r")?|(?:" + _IMAGE_NOUN +
     r"|number|no\.?|#)\s*(?:#\s*)?(?P<num>\d+)|#(?P<hash>\d+))(?:\s+(?:one|of\s+(?:them|those|these|(?:the\s+)?"
     r"(?:new|last|latest|recent|newest)\s+(?:ones|batch|set|pictures|images|takes|versions)))|\s+from\s+(?:them|those|"
@@ -69,7 +74,8 @@ ORDINAL_REF = re.compile(
 DESCRIBED_REF = re.compile(
     _PICK + r"the\s+(?:(?P<desc>[\w\s'-]+?)\s+" + _IMAGE_NOUN + r"|" + _IMAGE_NOUN +
     r"\s+(?:with|where|that\s+(?:has|had|was|is)|in|of|showing)\s+(?P<desc2>[\w\s'-]+?))" + _PICK_END, re.I)
-_COUNT_WORD = r"(?P<count>\d+|two|three|four|five|six|seven|eight|a\s+few|a\s+couple(?:\s+of)?|couple(?:\s+of)?|several|some)"
+_COUNT_WORD = (r"(?P<count>\d+|two|three|four|five|six|seven|eight|a\s+few|a\s+couple(?:\s+of)?|couple(?:\s+of)?|"
+               r"several|some)")
 _VARIANT = r"(?:variations?|versions?|options?|alternatives?|alternates?|takes?|variants?|tries|attempts|ideas|" \
            r"choices|" \
            r"rerolls?|interpretations?|renditions?|renderings?|spins|goes|rolls|looks|designs|picks|" \
@@ -166,7 +172,8 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
         if named:
             found = _by_description(re.sub(r"\b(?:original|old|first|earlier)\s+", "", named.group("desc")), images,
                                     current)
-    if found is None and "," in said and not _ACTS.search(said):  # "i think the red lanterns was better, please show ..."
+    if found is None and "," in said and not _ACTS.search(said):
+        # "i think the red lanterns was better, please show me that picture again"
         found = next((f for f in (_select(part.strip(), images, current) for part in said.split(",")) if f), None)
     return found
 
@@ -205,7 +212,8 @@ def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str |
 _CUE = re.compile(r"\b(?:go(?:ing)?\s+back|back\s+to|revert|return\s+to|(?:was|were|is|looked|looks|felt)\s+(?:so\s+|"
                   r"way\s+|much\s+|the\s+)?(?:better|nicer|best|\w+er|\w+est|more\s+\w+)|\w+s\s+better|again|"
                   r"use\s+that|the\s+[\w-]+\s+(?:one|version)|"
-                  r"prev|original|go\s+with|from\s+before|from\s+earlier)\b|\b(?:liked|preferred|prefer|like)\b.*\b(?:better|"
+                  r"prev|original|go\s+with|from\s+before|from\s+earlier)\b|\b(?:liked|preferred|prefer|"
+                  r"like)\b.*\b(?:better|"
                   r"more)\b")
 _PICK_WORDS = frozenset(
     "go going goes back to revert return use using let's lets us we we're i i'll i'd i'm with the a an one ones "
@@ -259,7 +267,8 @@ _BATCH_ORDINAL = re.compile(
     r"variations))\b|"
     r"(?:#\s*|\bnumber\s+|\bno\.?\s*)(?P<n>\d+)\s+(?:from|of)\s+(?:that|the|this|those|these)\b")
 _BACK_CUE = re.compile(
-    r"\b(?:(?:want|need|get|have)\s+(?:[\w'-]+\s+){0,3}back\b|go(?:ing)?\s+back|goes\s+back|take\s+(?:me|us|it)\s+back|back\s+to|bring\s+(?:it\s+|that\s+)?back|"
+    r"\b(?:(?:want|need|get|have)\s+(?:[\w'-]+\s+){0,3}back\b|go(?:ing)?\s+back|goes\s+back|take\s+(?:me|us|"
+    r"it)\s+back|back\s+to|bring\s+(?:it\s+|that\s+)?back|"
     r"have\s+(?:that|it|this)\s+(?:one\s+)?back|return(?:\s+to)?|revert(?:\s+to)?|restore|undo|switch\s+back)\b")
 _AGAIN_CUE = re.compile(r"\b(?:once\s+more|again)\b")
 _PREFER_CUE = re.compile(
@@ -275,7 +284,8 @@ _SCAN_DESCRIBED = re.compile(
     r"(?=\s*(?:$|[,.!?;]|\s+(?:was|is|looked|again|once|back|better|please|suited|i|we|could|can|instead)\b))")
 _SCAN_BEFORE = re.compile(r"\bbefore\s+(?:(?:i|you|we)\s+added\s+|adding\s+)?(?:the\s+|that\s+)?"
                           r"(?P<b>[\w'-]+(?:\s+[\w'-]+)?)")
-_ACTS = re.compile(r"(?:^|[.,;:!?]\s*|\band\s+)(?:make|add|remove|change|swap|replace|turn|put|give|draw|paint|create|edit|"
+_ACTS = re.compile(r"(?:^|[.,;:!?]\s*|\band\s+)(?:make|add|remove|change|swap|replace|turn|put|give|draw|paint|create|"
+                   r"edit|"
                    r"generate|render|move|recolou?r)\b")
 
 

@@ -10,7 +10,8 @@ import re
 from chatcanvas.agent import language as lang
 
 COLORS = (
-    "sky blue", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "grey", "cyan",
+    "sky blue", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "grey",
+    "cyan",
     "magenta", "teal", "violet", "gold", "golden", "silver", "beige", "turquoise", "navy", "maroon", "crimson",
     "lime", "olive", "tan", "cream", "ivory", "lavender", "coral", "mint", "peach", "aqua", "bronze", "copper",
     "indigo", "scarlet", "emerald", "amber", "charcoal", "khaki", "burgundy", "rose", "lilac", "fuchsia",
@@ -41,7 +42,8 @@ GROUPS: dict[str, dict[str, str]] = {
                  "center": "in the center", "middle": "in the middle", "left": "on the left",
                  "right": "on the right", "top": "at the top", "bottom": "at the bottom"},
 }
-STYLES_SAID = ("watercolor painting", "watercolor", "oil painting", "acrylic painting", "pencil sketch", "charcoal sketch",
+STYLES_SAID = ("watercolor painting", "watercolor", "oil painting", "acrylic painting", "pencil sketch",
+               "charcoal sketch",
           "ink drawing", "line art", "pixel art", "3d render", "cartoon", "anime", "manga", "comic", "photo",
           "photograph", "photorealistic", "realistic", "sketch", "painting", "drawing", "illustration",
           "vector art", "flat illustration", "low poly", "claymation", "origami", "stained glass", "mosaic",
@@ -107,7 +109,8 @@ def _strip_making_verb(text: str) -> tuple[str, str | None]:
             break
         head, rest = words[:length], words[length:]
         verb = head[0]
-        if not lang.can_be_verb(verb) or (not verb_only(verb) and rest[0] not in lang.DETERMINERS | {"me", "us"}) or any(w not in lang.PARTICLES | {"me", "us", "out", "for"} for w in head[1:]):
+        if not lang.can_be_verb(verb) or (not verb_only(verb) and rest[0] not in lang.DETERMINERS | {"me", "us"}) or \
+                any(w not in lang.PARTICLES | {"me", "us", "out", "for"} for w in head[1:]):
             continue
         first = rest[0]
         if (first in lang.DETERMINERS or first.isdigit() or first in ("me", "us") or
@@ -149,10 +152,13 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     return restore_case(_fix_articles(re.sub(r"\s+", " ", base).strip(" ,")), instruction)
 
 
-_KEEPING = re.compile(r",?\s*(?:while\s+|but\s+|and\s+)?(?:leaving|keeping|keep|leave)\s+(?P<what>(?:the|a|an|my|his|her|"
-                      r"its|their)\s+.+?)\s*(?:exactly\s+|just\s+)?(?:as\s+(?:it\s+is|they\s+are|is|it\s+was)|untouched|"
+_KEEPING = re.compile(r",?\s*(?:while\s+|but\s+|and\s+)?(?:leaving|keeping|keep|leave)\s+(?P<what>(?:the|a|an|my|his|"
+                      r"her|"
+                      r"its|their)\s+.+?)\s*(?:exactly\s+|just\s+)?(?:as\s+(?:it\s+is|they\s+are|is|it\s+was)|"
+                      r"untouched|"
                       r"unchanged|the\s+same|intact|alone|as\s+before)[.!?]*$", re.I)
-_IT_IS = re.compile(r"(?:^|[.!?]\s+|,\s*)(?:it's|it\s+is|this\s+is|that's)\s+(?:literally\s+|just\s+|basically\s+|only\s+)*"
+_IT_IS = re.compile(r"(?:^|[.!?]\s+|,\s*)(?:it's|it\s+is|this\s+is|that's)\s+(?:literally\s+|just\s+|basically\s+|"
+                    r"only\s+)*"
                     r"(?P<what>(?:a|an)\s+[^.!?,]+?)(?:\s+(?:lol|haha|lmao))?(?=[.!?]|$)", re.I)
 
 
@@ -206,7 +212,8 @@ _PLAIN_WORDS = frozenset("a an the i and on in of with to at can could please dr
 def edit_instruction(text: str) -> str:
     """The change itself: "could you make it blue please" -> "make it blue"; "she wants it pink" -> "make it pink"."""
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
-    text = re.sub(r"\s+(?:in|on|to|into|of)\s+(?:this|the|my|that)\s+(?:photo|photograph|picture|image|pic|shot|upload)\b",
+    text = re.sub(r"\s+(?:in|on|to|into|of)\s+(?:this|the|my|that)\s+(?:photo|photograph|picture|image|pic|shot|"
+                  r"upload)\b",
                   "", text)  # "add a vegetable patch along the fence in this photo": the photo is what is edited
     _, text = lang.strip_frame(text)
     gerund = re.match(r"^(\w+ing)\b", text)  # "would you mind making it black and white"
@@ -254,7 +261,8 @@ def split_changes(instruction: str) -> list[str]:
         pieces = re.split(r"(?<!\x00)\s+and\s+(?=(?:the|make|turn|change|add|remove|put|give|swap|replace|move|get|"
                           r"more|less|a|an|some|with|without|no|" + _COLOR + r")\b)", part)
         for piece in pieces:
-            if changes and re.fullmatch(r"(?:and\s+|but\s+)?not\s+(?:the\s+|a\s+|an\s+)?[\w\s-]{1,24}?(?:\s+(?:anymore|any\s+more))?",
+            if changes and re.fullmatch(r"(?:and\s+|but\s+)?not\s+(?:the\s+|a\s+|"
+                                        r"an\s+)?[\w\s-]{1,24}?(?:\s+(?:anymore|any\s+more))?",
                                         piece):
                 continue  # "make the star blue, not red": the old colour, said again
             if changes and re.match(rf"^(?:the\s+\w+(?:\s+\w+)?\s+(?:{_COLOR}|(?:{_TONE})\s+\w+))$", piece):
@@ -277,7 +285,8 @@ def _with_split(part: str) -> list[str]:
 
 
 def apply_change(base: str, change: str) -> str:
-    for step in (_from_to, _background_scene, _reshape, _modifier_change, _swap, _remove, _recolor_change, _group_change, _style_change, _add, _degree):
+    for step in (_from_to, _background_scene, _reshape, _modifier_change, _swap, _remove, _recolor_change,
+                 _group_change, _style_change, _add, _degree):
         result = step(base, change)
         if result is not None:
             return result
@@ -335,7 +344,8 @@ def _modifier_change(base: str, change: str) -> str | None:
         if sized and size:  # "make the circle smaller": a big circle becomes a medium one
             to = "small" if single in ("smaller", "tinier", "littler") else "big"  # as "make it smaller" does
             return base[:size.start(1)] + to + base[size.end(1):]
-        plain = re.search(rf"\b({re.escape(single[:-3])}|{re.escape(single[:-2])}|{re.escape(single[:-1])})\s+(?=(?:[\w-]+\s+)?$)",
+        plain = re.search(rf"\b({re.escape(single[:-3])}|{re.escape(single[:-2])}|"
+                          rf"{re.escape(single[:-1])})\s+(?=(?:[\w-]+\s+)?$)",
                           head) if len(single) > 4 else None
         if plain:  # "a dark forest" + "darker" -> "a darker forest"
             return base[:plain.start(1)] + single + base[plain.end(1):]
@@ -370,7 +380,8 @@ _GROUND_PHRASE = re.compile(r"(?:,\s*|\s+)(?:on|against|with|in\s+front\s+of)\s+
 
 def _background_scene(base: str, change: str) -> str | None:
     """ "make the background a rainy city street at night": a scene behind, not a colour."""
-    match = re.match(r"^(?:make|change|set|turn|switch|replace)\s+(?:the\s+)?(?:background|backdrop|bg)\s+(?:to\s+|into\s+|"
+    match = re.match(r"^(?:make|change|set|turn|switch|replace)\s+(?:the\s+)?(?:background|backdrop|bg)\s+(?:to\s+|"
+                     r"into\s+|"
                      r"with\s+|as\s+)?(?P<new>(?:an?|the|some)\s+.+)$", change)
     if not match or COLOR_PHRASE.fullmatch(re.sub(r"^(?:an?|the)\s+", "", match.group("new"))):
         return None
@@ -378,7 +389,8 @@ def _background_scene(base: str, change: str) -> str | None:
     if kind:  # "replace the background with a striped one"
         return recolor(base, "background", kind.group("mods"))
     new = re.sub(r"\s+(?:background|backdrop)$", "", match.group("new"))
-    if re.fullmatch(r"(?:an?|the)\s+(?:(?:plain|simple|striped|checkered|solid)\s+)?(?:[\w-]+\s+)?(?:" + COLOR_PHRASE.pattern
+    if re.fullmatch(r"(?:an?|the)\s+(?:(?:plain|simple|striped|checkered|"
+                    r"solid)\s+)?(?:[\w-]+\s+)?(?:" + COLOR_PHRASE.pattern
                     + r")", new):
         return None
     kept = _GROUND_PHRASE.sub("", base).strip(" ,")
@@ -391,7 +403,8 @@ _SHAPE_WORDS = r"(?:circle|square|triangle|star|ring|cross|heart|diamond|oval|re
 def _reshape(base: str, change: str) -> str | None:
     """ "make it a red triangle instead" on "a big yellow star ...": the thing becomes the new one, its size and place
     stay."""
-    match = re.match(rf"^(?:make|turn|change)\s+(?:it|this|that)\s+(?:into\s+|to\s+)?(?:a|an)\s+(?P<new>(?:[\w-]+\s+){{0,2}}"
+    match = re.match(rf"^(?:make|turn|change)\s+(?:it|this|that)\s+(?:into\s+|to\s+)?(?:a|"
+                     rf"an)\s+(?P<new>(?:[\w-]+\s+){{0,2}}"
                      rf"{_SHAPE_WORDS})(?:\s+instead)?$", change)
     if not match:
         return None
@@ -406,11 +419,14 @@ def _reshape(base: str, change: str) -> str | None:
 
 def _swap(base: str, change: str) -> str | None:
     patterns = (
-        r"^(?:swap|switch|exchange|replace|substitute|trade|change|turn|make)\s+(?:out\s+)?(?:the\s+|a\s+|an\s+|those\s+|"
+        r"^(?:swap|switch|exchange|replace|substitute|trade|change|turn|make)\s+(?:out\s+)?(?:the\s+|a\s+|an\s+|"
+        r"those\s+|"
         r"these\s+|all\s+the\s+)?(?P<old>.+?)\s+(?:for|with|to|into|by|in\s+to)\s+(?:a\s+|an\s+|some\s+)?(?P<new>.+)$",
-        r"^(?:make|turn)\s+(?:the\s+)?(?P<old>[\w\s-]+?)\s+(?:into\s+)?(?:a|an)\s+(?!(?:touch|bit|little|tad|lot|smidge|"
+        r"^(?:make|turn)\s+(?:the\s+)?(?P<old>[\w\s-]+?)\s+(?:into\s+)?(?:a|an)\s+(?!(?:touch|bit|little|tad|lot|"
+        r"smidge|"
         r"hair|notch|shade)\b)(?P<new>[\w\s-]+?)(?:\s+instead)?$",
-        r"^(?:use\s+|have\s+|put\s+)?(?:a\s+|an\s+|some\s+)?(?P<new>.+?)\s+(?:instead\s+of|rather\s+than)\s+(?:the\s+|a\s+|an\s+)?"
+        r"^(?:use\s+|have\s+|put\s+)?(?:a\s+|an\s+|some\s+)?(?P<new>.+?)\s+(?:instead\s+of|rather\s+than)\s+(?:the\s+|"
+        r"a\s+|an\s+)?"
         r"(?P<old>.+)$",
         r"^instead\s+of\s+(?:the\s+|a\s+|an\s+)?(?P<old>.+?)\s*,?\s+(?:use\s+|have\s+|put\s+|make\s+it\s+)?"
         r"(?:a\s+|an\s+|some\s+)?(?P<new>.+)$",
@@ -499,7 +515,8 @@ def _remove(base: str, change: str) -> str | None:
     if thing in ("background",):
         return re.sub(r",?\s*\b(?:on|against|with)\s+(?:an?\s+)?[\w\s-]*?background\b", "", base) + ", plain background"
     for form in _forms(thing) + ([thing.split()[-1]] if " " in thing else []):
-        clause = re.compile(rf",?\s*\b(?:with|wearing|holding|and|plus|featuring|has|having)\s+(?:an?\s+|the\s+|some\s+|"
+        clause = re.compile(rf",?\s*\b(?:with|wearing|holding|and|plus|featuring|has|having)\s+(?:an?\s+|the\s+|"
+                            rf"some\s+|"
                             rf"his\s+|her\s+|its\s+)?(?:[\w-]+\s+){{0,2}}?{re.escape(form)}\b"
                             rf"(?:\s+(?:on|in|at|over|under|near|by|above|below|behind|from)\s+[^,]*)?")
         stripped, count = clause.subn("", base, count=1)
@@ -710,7 +727,8 @@ def _add(base: str, change: str) -> str | None:
 def _adds_thing(change: str) -> bool:
     """ "add a small blue square top left": something new is added (the place is where it goes)."""
     rest = re.sub(r"^(?:add|include|insert|with|plus|give|throw|toss|pop|slap|stick|chuck)(?:\s+in)?\s+", "", change)
-    rest = re.sub(r"\b(?:in|at|on|to)?\s*(?:the\s+)?(?:top|bottom|left|right|center|centre|middle)(?:\s+(?:left|right))?"
+    rest = re.sub(r"\b(?:in|at|on|to)?\s*(?:the\s+)?(?:top|bottom|left|right|center|centre|middle)(?:\s+(?:left|"
+                  r"right))?"
                   r"(?:\s+corner)?\b", "", rest)
     return any("NOUN" in lang.pos_of(w) for w in rest.split() if w not in ("a", "an", "the", "some"))
 

@@ -25,7 +25,8 @@ _INTRO = re.compile(
     r"\s+of\s+|"
     r"(?:here\s+(?:is|are)|here's)\s+(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|"
     r"shots?|images?|snaps?|scans?)\s+of\s+)?|meet\s+|say\s+hi\s+to\s+|"
-    r"(?:please\s+)?(?:remember|save|learn|enroll|register|store|keep|call|name)\s+(?:this|these|him|her|them|it|the\s+\w+)\s+as\s+|(?:his|her|its|their|my)\s+name\s+is\s+|"
+    r"(?:please\s+)?(?:remember|save|learn|enroll|register|store|keep|call|name)\s+(?:this|these|him|her|them|it|"
+    r"the\s+\w+)\s+as\s+|(?:his|her|its|their|my)\s+name\s+is\s+|"
     r"(?:please\s+)?(?:learn|remember|enroll|register)\s+(?:what\s+)?)(?P<who>.+?)(?:\s+looks?\s+like)?$",
     re.IGNORECASE,
 )
@@ -36,7 +37,8 @@ _NAMED = re.compile(
     r"the\s+\w+)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:)?\s*(?:is\s+)?[\"']?(?P<other>[A-Z][\w-]*)|"
     r"\b(?:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody)\s+calls?\s+(?:it\s+|him\s+|her\s+|them\s+)?"
     r"[\"']?(?P<calls>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
-    r"\bcalled\s+[\"']?(?P<called>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|\bmeet\s+(?P<meet>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\b(?!\s*,)")
+    r"\bcalled\s+[\"']?(?P<called>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
+    r"\bmeet\s+(?P<meet>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\b(?!\s*,)")
 # "four pics attached", "🐱": said around an introduction, not part of it
 _AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|a\s+couple(?:\s+of)?)\s+(?:more\s+)?"
                      r"(?:pics?|photos?|photographs?|pictures?|images?|shots?|snaps?)\s+(?:attached|included|here|"
@@ -51,7 +53,8 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if named:
         name = named.group("name") or named.group("other") or named.group("calls") or named.group("called") or \
             named.group("meet")
-        about = re.search(r"(?:^|\b(?:of|is|are)\s+|'s\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;]|\s+(?:named|called)\b|$)", text,
+        about = re.search(r"(?:^|\b(?:of|is|are)\s+|'s\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;]|\s+(?:named|called)\b|"
+                          r"$)", text,
                           re.I)
         alias = re.sub(r"\s+(?:lol|lmao|haha\w*|tbh|ngl|obviously)$", "", about.group(1).lower()) if about else ""
         return name, [alias] if about and name.lower() not in about.group(1).lower() else []
@@ -82,7 +85,8 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
         return None
     who = match.group("who").strip()
     who = re.sub(r"^(?:of|about)\s+", "", who, flags=re.I)
-    who = re.sub(r",\s*(?:he|she|they|it|we|who)\s+(?!is\b|are\b|'s\b|'re\b).*$", "", who, flags=re.I)  # ", she wears ..."
+    who = re.sub(r",\s*(?:he|she|they|it|we|who)\s+(?!is\b|are\b|'s\b|"
+                 r"'re\b).*$", "", who, flags=re.I)  # ", she wears ..."
     titled = re.match(r"^(?P<name>[A-Z][\w-]*)\s+(?P<alias>the\s+[a-z]+)\s*(?:,|$)", who)
     if titled:  # "Pip the fox, the main character of my picture book"
         return titled.group("name"), [titled.group("alias")]
@@ -92,7 +96,8 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
     owned = re.search(r",\s*((?:my|our)\s+(?:[a-z]+\s+){0,2})([A-Z][\w-]*)$", who)
     if owned:  # "the real star of the show, our cat Pickles"
         return owned.group(2), [owned.group(1).strip().lower()]
-    if re.match(r"^(?:(?:my|a|an|the|this|some|our)\s+)?(?:\w+\s+)?(?:photo|picture|pic|image|drawing|sketche?|shot|snap|"
+    if re.match(r"^(?:(?:my|a|an|the|this|some|our)\s+)?(?:\w+\s+)?(?:photo|picture|pic|image|drawing|sketche?|shot|"
+                r"snap|"
                 r"file|upload)s?(?:\s+of\s+(?:him|her|them|it|me|us))?$", who, re.I):
         return None  # "here is my picture": an upload, not an introduction
     if len(who.split()) > 6 or (re.match(r"^(?:an?|the|some|this|that)\b", who, re.I)
@@ -140,7 +145,7 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
     names = [w for i, w in enumerate(tokens) if w[0].isupper() and w not in ("I", "I'm", "I'd", "OK", "Ok")
              and not (w.isupper() and len(w) <= 3)  # "D&D", "DM", "RPG": not names
-             and (i > 0 or len(tokens) > 1 and not w.lower() in _OPENERS)]
+             and (i > 0 or len(tokens) > 1 and w.lower() not in _OPENERS)]
     after = re.search(r"\b(?:he's|she's|it's|named|called|name's|this\s+is|that's)\s+([A-Za-z][\w-]*)\s*$", said, re.I)
     kin = _KIN.search(said)
     if names:

@@ -220,7 +220,8 @@ class ChatcanvasBot(discord.Client):
             for item in self.agent.stream(text, images, user=discord_user(message.author),
                                           conversation=conversation_of(message.channel.id)):
                 if isinstance(item, Progress):
-                    if item.step and item.total and (time.monotonic() - last >= PROGRESS_EVERY_SECONDS or item.step == 1):
+                    due = time.monotonic() - last >= PROGRESS_EVERY_SECONDS or item.step == 1
+                    if item.step and item.total and due:
                         last, doing = time.monotonic(), item.label[:1].upper() + item.label[1:]
                         asyncio.run_coroutine_threadsafe(
                             placeholder.edit(content=f"{doing}... step {item.step} of {item.total}"), loop)

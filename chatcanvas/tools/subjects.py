@@ -104,7 +104,8 @@ class SubjectService:
         if subject.status == "failed":
             raise UserError(f"{subject.name} could not be learned ({subject.error}); enroll it again")
         if subject.method == "lora" and subject.model != self.engine.default_model:
-            raise UserError(f"{subject.name} was trained for model {subject.model!r}, not {self.engine.default_model!r}")
+            raise UserError(f"{subject.name} was trained for model {subject.model!r}, "
+                            f"not {self.engine.default_model!r}")
         if subject.method == "ip_adapter":
             adapter = SubjectAdapter(subject.id, "ip_adapter", subject.folder, self.engine.settings.ip_adapter_scale,
                                      subject.references)
