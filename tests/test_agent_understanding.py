@@ -108,7 +108,11 @@ def test_edit_prompts_of_a_photo_without_description_use_the_change(tiny_agent):
     assert reply.images[0].operation == "edit" and "green" in reply.images[0].prompt
 
 
-def test_on_shapes_adding_a_shape_keeps_the_first_and_the_picture_shows_both(shapes_agent):
+def test_on_shapes_adding_a_shape_keeps_the_first_and_the_picture_shows_both(shapes_agent, monkeypatch):
+    import itertools
+
+    seeds = itertools.count(11)  # the chat picks seeds at random; fixed here so the picture read back is the same
+    monkeypatch.setattr("chatcanvas.engine.engine.secrets.randbelow", lambda bound: next(seeds))
     chat = dict(user="u", conversation="two")
     shapes_agent.chat("my 4yo is learning shapes, can you draw a big red circle on a white background", **chat)
     added = shapes_agent.chat("now add a small blue square in the top left", **chat)

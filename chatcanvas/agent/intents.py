@@ -315,7 +315,9 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     if facts.has_image and re.match(r"^(?:and|plus|also|with)\s+(?:(?:maybe|perhaps|then|now)\s+)?\w",
                                     body) and not re.search(r"\b(?:photo|picture|image|drawing)\s+of\b|"
                                                             r"^(?:and|plus|also)\s+(?:now\s+)?one\s+of\b", body):
-        return "edit"  # "and a raven on a branch": more of the same picture
+        if not _another_scene(body, facts):
+            return "edit"  # "and a raven on a branch": more of the same picture
+        return "draw"  # "also pizza margherita top view on a black slate": the next picture of a series
     body = LEADING_CONDITION.sub("", body)
     if facts.has_image and (MODAL_CHANGE.search(body) or MODAL_CHANGE.search(lang.strip_frame(body)[1]) or re.search(
             r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?(?:the\s+)?same\b", body)):
@@ -394,6 +396,22 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
 _PLACED_IN_PICTURE = re.compile(
     r"\b(?:through|in|at|on|along|across|into|to)\s+the\s+(?:very\s+)?(?:middle|foreground|edge|front)\b"
     r"(?:\s+of\s+(?:it|the\s+(?:picture|image|scene)))?[.!?]*$")
+
+
+def _another_scene(body: str, facts: Any) -> bool:
+    """ "also pizza margherita top view on a black slate" after a menu cover: a whole new scene, sharing no thing
+    with the picture on screen (not "and a raven on the branch")."""
+    rest = re.sub(r"^(?:and\s+|plus\s+|also\s+|now\s+)+", "", body)
+    if re.search(r"\b(?:the|his|her|its|their)\s+\w", rest):
+        return False  # "and fairy lights on the trees": the trees are in the picture already
+    tokens = [t for t in lang.words(rest).tokens if t not in lang.DETERMINERS]
+    if not tokens or any("VERB" in lang.pos_of(t) and not lang.pos_of(t) & {"NOUN", "ADJ"} for t in tokens):
+        return False
+    nouns = [t for t in tokens if "NOUN" in lang.pos_of(t) and t not in rewrite.ATTRIBUTE_NOUNS and
+             t not in ("top", "bottom", "left", "right", "side", "view", "background", "foreground")]
+    prompt = (facts.current_prompt or "").lower()
+    shared = [n for n in nouns if any(re.search(rf"\b{re.escape(f)}\b", prompt) for f in rewrite._forms(n))]
+    return len(nouns) >= 3 and not shared
 
 
 def _points_at_picture(rest: str) -> bool:
