@@ -180,7 +180,7 @@ _MAKES = re.compile(r"(?<!to )\b(?:draw|paint|sketch|render|illustrate|design|cr
 
 
 _ADD_ONE = re.compile(r"^(?P<what>.+?)[,.;!]?\s*(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:add|put|"
-                     r"include|draw|paint|pop)\s+(?:one|it|that|them|this|those|some)(?:\s+(?:in|too|as\s+well|there|"
+                     r"include|pop|stick)\s+(?:one|it|that|them|this|those|some)(?:\s+(?:in|too|as\s+well|there|"
                      r"for\s+me|please))*\s*[?.!]*$")
 
 

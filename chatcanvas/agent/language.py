@@ -27,7 +27,7 @@ PARTICLES = frozenset("up out together down off".split())
 SHORTHAND = {
     "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
     "thx": "thanks", "thnx": "thanks", "ty": "thanks", "tks": "thanks", "img": "image", "pic": "picture",
-    "pics": "pictures", "pix": "pictures", "bg": "background", "wanna": "want to", "gimme": "give me",
+    "pics": "pictures", "pix": "pictures", "bg": "background", "b4": "before", "beter": "better", "bettr": "better", "wanna": "want to", "gimme": "give me",
     "lemme": "let me", "gonna": "going to", "gotta": "got to", "cuz": "because", "coz": "because", "bc": "because",
     "im": "i'm", "id": "i'd", "ive": "i've", "dont": "don't", "cant": "can't", "thats": "that's", "whats": "what's",
     "lets": "let's", "hows": "how's", "colour": "color", "colours": "colors", "coloured": "colored",
@@ -271,10 +271,14 @@ ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|wil
                       r"(?:i'd|i\s+would|we'd|we\s+would|i'll|i|(?:i|we)\s+should)\s+(?:really\s+|"
                       r"very\s+much\s+)?(?:like|love|want|"
                       r"need)\b(?!\s+to\s+(?!see\b|have\b|get\b|try\b|make\b)\w)|"
-                      r"please\s+(?!don't)\w+|(?:draw|make|create|paint|render|design|sketch|show|give|generate|"
+                      r"please\s+(?!don't)\w+|(?:maybe|perhaps)\s+(?:also\s+)?(?:a|an|some|one)\b|(?:draw|make|create|paint|render|design|sketch|show|give|generate|"
                       r"illustrate)\s+(?:me|us|an?|the|some|my|our)\b)")
 
 
+# what comes before a request without being one: "here's a photo I took, can you ...", "separately, could you ..."
+_LEAD_IN = re.compile(r"(?i)^(?:here's|here\s+is|here\s+are|this\s+is|these\s+are|i\s+(?:took|made|drew|have|got|found))"
+                      r"\b.*\b(?:photo|picture|pic|image|shot|drawing|sketch|snap|selfie)s?(?:\s+(?:i|we)\s+\w+)?$|"
+                      r"^(?:separately|also|btw|anyway|anyways|next|quick\s+one|new\s+one|different\s+idea|unrelated)$")
 _REMARK_SUBJECTS = frozenset("that this it he she they that's it's he's she's they're my our his her their the".split())
 _ACTION = re.compile(r"\b(?:make|add|change|turn|put|draw|remove|give|do|show|try|swap|replace|move|undo|go|paint|"
                      r"create|render|generate|recolou?r|delete|erase)\b")
@@ -419,13 +423,17 @@ def request_part(text: str) -> str:
         later = normalize(sentence).split(",", 1)[-1]
         said = words(normalize(sentence)).tokens
         if "," in sentence and said and said[0] in _REMARK_SUBJECTS and is_comment(said) and not ASKS_SOMEWHERE.search(
-                normalize(sentence)) and not _ACTION.search(later) and not re.search(r"\bbut\b", later):
+                normalize(sentence)) and not _ACTION.search(later) and not re.search(r"\bbut\b", later) and \
+                not ASKS_AT.match(later.strip()):
             dropped = True  # "that looks way more premium, nice": one remark, though a clause alone might ask
             continue
         clauses = re.split(r"(?<=[,;:])\s+|\s+(?=(?:and|so|but)\s+(?:i'd|i\s+would|i\s+(?:really\s+)?(?:need|want)|"
-                           r"can\s+you|could\s+you|would\s+you)\b)", sentence, flags=re.I)
+                           r"can\s+you|could\s+you|would\s+you|maybe|perhaps)\b)", sentence, flags=re.I)
         asks = [i for i, clause in enumerate(clauses) if i and ASKS_AT.match(normalize(clause))]
-        if asks and all(is_aside(c.rstrip(",;:")) or re.match(r"(?i)^(?:for|as|since|because)\s", c) or (
+        if asks and all(is_aside(c.rstrip(",;:")) or re.match(r"(?i)^(?:for|as|since|because)\s", c) or
+                        _LEAD_IN.match(c.rstrip(",;: ")) or (
+                            len(c.split()) == 1 and pos_of(normalize(c).strip(",;: ")) & {"ADV"} and not
+                            pos_of(normalize(c).strip(",;: ")) & {"NOUN", "ADJ"}) or (
                 re.search(r"(?i)\b(?:is|are|was|were|am)\b", c) and not re.match(r"(?i)^(?:an?|the|some|\d+|one|two|"
                                                                                  r"three)\b", c))
                         for c in clauses[:asks[0]]):

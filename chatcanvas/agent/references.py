@@ -33,7 +33,7 @@ ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "
             "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "eighth": 8, "ninth": 9, "tenth": 10, "last": -1,
             "latest": -1, "original": 1}
 _IMAGE_NOUN = r"(?:one|picture|pic|image|photo|photograph|version|option|take|variation|variant|drawing|attempt|try|" \
-              r"shot|draft|painting|sketch|upload)"
+              r"shot|draft|painting|sketch|upload|thing)"
 UNDO = re.compile(
     r"^(?:(?:and\s+)?(?:prev|step\s+back(?:\s+one)?|back\s+one|back(?:\s+again)?)|undo(?:\s+(?:that|it|this|"
     r"the\s+last\s+(?:change|edit|step|one)|last))?|revert(?:\s+(?:that|it|this))?|"
@@ -60,13 +60,16 @@ _PICK = (r"^(?:(?:i\s+)?(?:think\s+)?(?:i\s+)?(?:want|like|love|prefer|pick|choo
          r"have|use|get)\s+(?:again\s+)?|actually,?\s+|hmm+,?\s+|no,?\s+)*")
 _PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seemed|feels?|felt)\s+(?:the\s+|so\s+|"
              r"much\s+|way\s+|a\s+lot\s+)?(?:better|best|nicer|more\s+\w+|most\s+\w+|\w+est|\w+er|my\s+favou?rite|"
-             r"the\s+(?:one|winner|keeper))|(?:\w+\s+)?(?:better|best)\b.*|then|back|one|,?\s*thanks|"
+             r"the\s+(?:one|winner|keeper)|(?:so\s+|really\s+|super\s+)?(?:sick|fire|perfect|great|amazing|cute|"
+             r"gorgeous|lovely|beautiful|awesome|cool|nice|good|best|stunning)(?:\s*,?\s*(?:that|this)(?:\s+one)?)?)|"
+             r"(?:\w+\s+)?(?:better|best)\b.*|then|back|one|,?\s*thanks|"
              r",?\s*(?:i|we)\s+(?:like|love|prefer)\s+(?:it|that(?:\s+one)?|this(?:\s+one)?)\s+(?:the\s+)?(?:most|best|"
              r"more)|,?\s*(?:use|take|keep|pick)\s+(?:that|this|it)(?:\s+one)?))*$")
 ORDINAL_REF = re.compile(
     _PICK + r"(?:the\s+|his\s+|her\s+|my\s+|our\s+|their\s+)?(?:(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|"
             r"fifth|5th|sixth|6th|seventh|eighth|"
-    r"ninth|tenth|last|latest|original|very\s+first)\s*(?:" + _IMAGE_NOUN + r")?|(?:" + _IMAGE_NOUN +
+    r"ninth|tenth|last|latest|original|very\s+first|left|right|middle|leftmost|rightmost)\s*(?:" + _IMAGE_NOUN + r")?|(?:" +
+    _IMAGE_NOUN +
     r"|number|no\.?|#)\s*(?:#\s*)?(?P<num>\d+)|#(?P<hash>\d+))(?:\s+(?:one|of\s+(?:them|those|these|(?:the\s+)?"
     r"(?:new|last|latest|recent|newest)\s+(?:ones|batch|set|pictures|images|takes|versions)))|\s+from\s+(?:them|those|"
     r"these|that\s+batch|the\s+batch|the\s+last\s+(?:batch|set)))?"
@@ -156,7 +159,8 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     if not images:
         return None
     said = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
-    said = re.sub(r"^(?:(?:hmm+|hm+|ok(?:ay)?|actually|no|nope|nah|ugh|meh|wait|oh|um+|honestly|tbh|yeah|sorry|just|"
+    said = re.sub(r"^(?:(?:hmm+|hm+|ok(?:ay)?|actually|no|nope|nah|ugh|meh|wait|oh|um+|honestly|tbh|yeah|sorry|just|nvm|"
+                  r"nevermind|never\s+mind|"
                   r"to\s+be\s+honest|not\s+going\s+to\s+lie|in\s+my\s+opinion|on\s+reflection|on\s+second\s+thoughts?|"
                   r"thinking\s+about\s+it|come\s+to\s+think\s+of\s+it|in\s+hindsight|after\s+all|"
                   r"so|i\s+think|i\s+guess|i\s+feel\s+like)[,.!\s]+)+", "", said).strip()
@@ -259,7 +263,7 @@ def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | 
     return _by_description(" ".join(leftover), images, current)
 
 
-_ORD = r"(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|middle)"
+_ORD = r"(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|middle|left|right|leftmost|rightmost)"
 _BATCH_ORDINAL = re.compile(
     rf"\bof\s+(?:those|these|them|the\s+(?:new|last)\s+ones)(?:\s+\w+)?[,\s]+(?:the\s+)?(?P<o1>{_ORD})\b|"
     rf"\b(?:the\s+)?(?P<o2>{_ORD})(?:\s+one)?\s+of\s+(?:those|these|them|(?:that|the|this)\s+(?:batch|set|lot)|the\s+"
@@ -330,6 +334,7 @@ def _scan(said: str, images: list[LedgerImage], current: LedgerImage) -> str | N
 
 
 def _nth(pool: list[LedgerImage], word: str) -> str | None:
+    word = {"left": "first", "leftmost": "first", "right": "last", "rightmost": "last"}.get(word, word)
     number = (len(pool) + 1) // 2 if word == "middle" else ORDINALS.get(word)
     if number == -1:
         return pool[-1].id
@@ -435,8 +440,10 @@ def _before(current: LedgerImage, images: list[LedgerImage]) -> str | None:
 
 def _by_ordinal(match: re.Match, said: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
     word = (match.group("ord") or "").replace("very ", "")
-    number = ORDINALS.get(word) if word else int(match.group("num") or match.group("hash"))
     batch = last_batch(images)
+    if word in ("left", "right", "middle", "leftmost", "rightmost"):  # "the left one!!": of the takes just made
+        return _nth(batch if len(batch) > 1 else images, word)
+    number = ORDINALS.get(word) if word else int(match.group("num") or match.group("hash"))
     pool = batch if len(batch) > 1 and not re.search(r"\b(?:back|original|very)\b", said) and word != "last" else images
     if number == -1:
         if re.search(r"\b(?:was|is|looked)\s+better\b", said) or "back" in said:
