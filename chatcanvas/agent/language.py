@@ -75,7 +75,7 @@ _REQUEST = (
     r"|(?:can|could|would|will|won't|can't|may|might)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+|"
     r"possibly\s+)*"
     r"|would\s+you\s+mind\s+|do\s+you\s+mind\s+|mind\s+|"
-    r"(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+|kinda\s+|also\s+)?(?:like|love|want|need|prefer)\s+"
+    r"(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+|kinda\s+|also\s+|now\s+|next\s+)?(?:like|love|want|need|prefer)\s+"
     r"(?:you\s+to\s+|to\s+(?:see|have|get|try)\s+|for\s+you\s+to\s+)?"
     r"|(?:i|we)\s+(?:want|need|wish\s+for|am\s+looking\s+for|'m\s+looking\s+for|meant|mean)\s+"
     r"|(?:i'm|im|i\s+am)\s+(?:looking\s+for|after|thinking|imagining|picturing)\s+(?:of\s+)?"
@@ -269,9 +269,10 @@ ASKS_SOMEWHERE = re.compile(r"\b(?:if\s+you\s+(?:could|would|can|might)|(?:can|c
                             r"design|sketch|do|show|give|generate|illustrate|add|change|turn|put)\b)")
 ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|will|might)\s+(?:you|u|ya)\b|"
                       r"(?:i'd|i\s+would|we'd|we\s+would|i'll|i|(?:i|we)\s+should)\s+(?:really\s+|"
-                      r"very\s+much\s+)?(?:like|love|want|"
+                      r"very\s+much\s+|now\s+|also\s+|next\s+|then\s+)?(?:like|love|want|"
                       r"need)\b(?!\s+to\s+(?!see\b|have\b|get\b|try\b|make\b)\w)|"
-                      r"please\s+(?!don't)\w+|(?:maybe|perhaps)\s+(?:also\s+)?(?:a|an|some|one)\b|(?:draw|make|create|paint|render|design|sketch|show|give|generate|"
+                      r"please\s+(?!don't)\w+|(?:maybe|perhaps)\s+(?:also\s+)?(?:a|an|some|one)\b|"
+                      r"(?:draw|make|create|paint|render|design|sketch|show|give|generate|"
                       r"illustrate)\s+(?:me|us|an?|the|some|my|our)\b)")
 
 

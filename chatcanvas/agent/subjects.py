@@ -34,8 +34,10 @@ _INTRO = re.compile(
 
 _NAMED = re.compile(
     r"\b(?:call|name|save|remember|enroll|register|store|keep|label)\s+(?:it|him|her|them|this|these|that|those|"
-    r"the\s+\w+)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:)?\s*(?:is\s+)?[\"']?(?P<other>[A-Z][\w-]*)|"
-    r"\b(?:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody)\s+calls?\s+(?:it\s+|him\s+|her\s+|them\s+)?"
+    r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:|'s|s)?\s*(?:is\s+)?[\"']?"
+    r"(?P<other>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
+    r"\b(?:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody|we\s+all|they\s+all)\s+calls?\s+"
+    r"(?:it\s+|him\s+|her\s+|them\s+)?"
     r"[\"']?(?P<calls>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
     r"\bcalled\s+[\"']?(?P<called>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
     r"\bmeet\s+(?P<meet>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\b(?!\s*,)")
@@ -53,10 +55,12 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if named:
         name = named.group("name") or named.group("other") or named.group("calls") or named.group("called") or \
             named.group("meet")
-        about = re.search(r"(?:^|\b(?:of|is|are)\s+|'s\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;]|\s+(?:named|called)\b|"
-                          r"$)", text,
-                          re.I)
+        about = re.search(r"(?:^|\b(?:of|is|are)\s+|'s\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;!?]|\s+(?:named|called)\b|"
+                          r"$)", text, re.I)
         alias = re.sub(r"\s+(?:lol|lmao|haha\w*|tbh|ngl|obviously)$", "", about.group(1).lower()) if about else ""
+        alias = re.sub(r"\s+(?:at|in|on|from|with|during|today|yesterday|last|this|when)\b.*$", "", alias)
+        if not about and name and _SELF.search(text):
+            return name, ["me"]  # "4 pics of me. name's Kit."
         return name, [alias] if about and name.lower() not in about.group(1).lower() else []
     text = _AROUND.sub(" ", text).strip()
     sentences = [part for part in re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+", text.strip()) if part]
@@ -117,6 +121,8 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
         return name, [alias] if alias else []
     who = re.sub(r"^(?:the\s+)?(?:photos?|pictures?)\s+of\s+", "", who, flags=re.I)
     words = who.split()
+    if words[0].lower() in ("his", "her", "their") and len(words) >= 3 and words[-1][0].isupper():
+        return words[-1], []  # "this is his puppy Waffles": whose it is, not what the user calls it
     if words[0].lower() in ("my", "our") and len(words) >= 3 and (
             words[-1][0].isupper() or words[-2].lower() in _ANIMATE):
         return words[-1], [" ".join(words[:-1]).lower()]
@@ -216,6 +222,11 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # "my daughter turns 6 on saturday, can you make a picture of her as a princess": her is the daughter
         text = asking[:pointed.start(1)] + named + asking[pointed.end(1):]
     subject = mentioned_subject(text, facts.extras.get("subjects", []))
+    drawn = re.search(r"\b(?:draw|paint|sketch|show|render|do|make)\s+(him|her|them)\b(?!\s+(?:a|an|some)\b)", text, re.I)
+    if subject is None and drawn and current and current.get("subjects"):
+        # "ok now draw her floating in space" while a picture of Pancake is on screen: a new picture of Pancake
+        subject = current["subjects"][0]
+        text = text[:drawn.start(1)] + subject + text[drawn.end(1):]
     if subject is None:
         return None
     intent = intents.decide(text, facts)
