@@ -10,7 +10,7 @@ from typing import Any
 
 from langchain_core.tools import BaseTool
 
-from chatcanvas.agent import intents
+from chatcanvas.agent import intents, references
 from chatcanvas.agent import language as lang
 from chatcanvas.agent.capabilities import Services, TurnView
 from chatcanvas.agent.router import RouterRule, TurnFacts
@@ -204,10 +204,16 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     return "register_subject", args
 
 
+def _shown(facts: TurnFacts) -> tuple[str, ...]:
+    """The subjects the current picture shows (an edit of a picture of Pancake still shows her)."""
+    return next((image.subjects for image in references.ledger(facts.extras.get("images", []))
+                 if image.id == facts.current_image_id), ())
+
+
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
     given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
-    if given and current and current.get("subjects") and facts.current_prompt and \
+    if given and current and _shown(facts) and facts.current_prompt and \
             intents.decide(text, facts).kind == "draw":
         # "could you give me a pair of spectacles" while a picture of a subject is on screen: put them on
         prompt = intents.rewrite.edit_prompt(facts.current_prompt, f"add {given.group('what')}")
@@ -222,10 +228,11 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # "my daughter turns 6 on saturday, can you make a picture of her as a princess": her is the daughter
         text = asking[:pointed.start(1)] + named + asking[pointed.end(1):]
     subject = mentioned_subject(text, facts.extras.get("subjects", []))
+    shown = _shown(facts)
     drawn = re.search(r"\b(?:draw|paint|sketch|show|render|do|make)\s+(him|her|them)\b(?!\s+(?:a|an|some)\b)", text, re.I)
-    if subject is None and drawn and current and current.get("subjects"):
+    if subject is None and drawn and shown:
         # "ok now draw her floating in space" while a picture of Pancake is on screen: a new picture of Pancake
-        subject = current["subjects"][0]
+        subject = shown[0]
         text = text[:drawn.start(1)] + subject + text[drawn.end(1):]
     if subject is None:
         return None
