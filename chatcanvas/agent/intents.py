@@ -128,6 +128,14 @@ def decide(text: str, facts: Any) -> Intent:
     if references.UNDO.match(lang.strip_politeness(message.text)):
         return _reply("There is no earlier picture in this conversation to go back to.")
     variations = references.variation_count(text)
+    parts = lang.sentences(text)
+    if variations is None and len(parts) > 1:  # "Would you try that once more, please? The face isn't quite right."
+        found = [(i, references.variation_count(part)) for i, part in enumerate(parts)]
+        takes = [(i, count) for i, count in found if count is not None]
+        others = [part for i, part in enumerate(parts) if i not in {j for j, _ in takes}]
+        if len(takes) == 1 and not any(lang._ACTION.search(lang.normalize(part)) or lang.ASKS_AT.match(
+                lang.normalize(part)) for part in others):
+            variations = (takes[0][1][0], "")
     if variations is not None:
         intent = _variations(variations, facts)
         if intent is not None:
@@ -402,8 +410,10 @@ def _another_scene(body: str, facts: Any) -> bool:
     """ "also pizza margherita top view on a black slate" after a menu cover: a whole new scene, sharing no thing
     with the picture on screen (not "and a raven on the branch")."""
     rest = re.sub(r"^(?:and\s+|plus\s+|also\s+|now\s+)+", "", body)
-    if re.search(r"\b(?:the|his|her|its|their)\s+\w", rest):
-        return False  # "and fairy lights on the trees": the trees are in the picture already
+    if re.search(r"\b(?:the|his|her|its|their)\s+\w|\b(?:it|them|there|this|that)\b", rest) or re.match(
+            r"(?:maybe|perhaps|possibly)\b", rest) or lang._ACTION.search(rest) or re.search(
+            r"\b(?:underneath|around|behind|beside|next\s+to|above|below|under|over|in\s+front)\b", rest):
+        return False  # "and fairy lights on the trees", "and some palm trees around it": more of this picture
     tokens = [t for t in lang.words(rest).tokens if t not in lang.DETERMINERS]
     if not tokens or any("VERB" in lang.pos_of(t) and not lang.pos_of(t) & {"NOUN", "ADJ"} for t in tokens):
         return False

@@ -68,8 +68,8 @@ _PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seem
 ORDINAL_REF = re.compile(
     _PICK + r"(?:the\s+|his\s+|her\s+|my\s+|our\s+|their\s+)?(?:(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|"
             r"fifth|5th|sixth|6th|seventh|eighth|"
-    r"ninth|tenth|last|latest|original|very\s+first|left|right|middle|leftmost|rightmost)\s*(?:" + _IMAGE_NOUN + r")?|(?:" +
-    _IMAGE_NOUN +
+    r"ninth|tenth|last|latest|original|very\s+first)\s*(?:" + _IMAGE_NOUN + r")?|(?P<side>left|right|middle|leftmost|rightmost)"
+    r"\s*(?:one|option|image|picture|pic|take|version)|(?:" + _IMAGE_NOUN +
     r"|number|no\.?|#)\s*(?:#\s*)?(?P<num>\d+)|#(?P<hash>\d+))(?:\s+(?:one|of\s+(?:them|those|these|(?:the\s+)?"
     r"(?:new|last|latest|recent|newest)\s+(?:ones|batch|set|pictures|images|takes|versions)))|\s+from\s+(?:them|those|"
     r"these|that\s+batch|the\s+batch|the\s+last\s+(?:batch|set)))?"
@@ -90,7 +90,8 @@ PLAIN_VARIATIONS = re.compile(r"^(?:(?:some|more)\s+)?(?:variations?|alternative
 AGAIN = re.compile(
     r"^(?:(?:and\s+)?another(?:\s+(?:one|version|take|variation|variant|try|attempt|go|shot|option|pic|picture|"
     r"image|roll|1))?|one\s+more(?:\s+(?:time|version|take|try|go|like\s+(?:this|that|it)))?|(?:try|do\s+it|run\s+it|"
-    r"draw\s+it|give\s+it\s+a\s+go)\s+again|again|once\s+more|re-?roll(?:\s+(?:it|that|the\s+seed))?|redo(?:\s+it)?|"
+    r"draw\s+it|give\s+it\s+a\s+go)\s+again|(?:try|do|draw|make)\s+(?:that|it|this|one)\s+(?:once\s+more|one\s+more\s+time)|"
+    r"again|once\s+more|re-?roll(?:\s+(?:it|that|the\s+seed))?|redo(?:\s+it)?|"
     r"regenerate(?:\s+it)?|(?:a\s+)?(?:new|different)\s+seed|same\s+(?:prompt|thing|idea)(?:\s+again)?(?:,?\s+"
     r"(?:new|different)\s+seed)?|give\s+it\s+another\s+(?:go|try|shot|spin)|(?:a\s+)?(?:variation|variant|"
     r"alternative)(?:\s+(?:of|on)\s+(?:this|that|it))?|more\s+like\s+(?:this|that|it)|something\s+similar|"
@@ -263,7 +264,7 @@ def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | 
     return _by_description(" ".join(leftover), images, current)
 
 
-_ORD = r"(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|middle|left|right|leftmost|rightmost)"
+_ORD = r"(?:first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|sixth|6th|last|middle)"
 _BATCH_ORDINAL = re.compile(
     rf"\bof\s+(?:those|these|them|the\s+(?:new|last)\s+ones)(?:\s+\w+)?[,\s]+(?:the\s+)?(?P<o1>{_ORD})\b|"
     rf"\b(?:the\s+)?(?P<o2>{_ORD})(?:\s+one)?\s+of\s+(?:those|these|them|(?:that|the|this)\s+(?:batch|set|lot)|the\s+"
@@ -441,8 +442,8 @@ def _before(current: LedgerImage, images: list[LedgerImage]) -> str | None:
 def _by_ordinal(match: re.Match, said: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
     word = (match.group("ord") or "").replace("very ", "")
     batch = last_batch(images)
-    if word in ("left", "right", "middle", "leftmost", "rightmost"):  # "the left one!!": of the takes just made
-        return _nth(batch if len(batch) > 1 else images, word)
+    if match.group("side"):  # "the left one!!": of the takes just made
+        return _nth(batch if len(batch) > 1 else images, match.group("side"))
     number = ORDINALS.get(word) if word else int(match.group("num") or match.group("hash"))
     pool = batch if len(batch) > 1 and not re.search(r"\b(?:back|original|very)\b", said) and word != "last" else images
     if number == -1:
@@ -515,8 +516,9 @@ def variation_count(text: str) -> tuple[int, str] | None:
     for none. "another one" -> (1, ""); "give me 3 variations" -> (3, ""); "4 options for a logo" -> (4, "for a logo")."""
     said = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     _, body = lang.strip_frame(said)
+    framed = body.rstrip("?.! ")
     body = re.sub(r"^(?:make|draw|generate|create|render|do|try|produce|show|give)\s+(?:me\s+|us\s+)?", "", body)
-    if AGAIN.match(body) or AGAIN.match(said):
+    if AGAIN.match(body) or AGAIN.match(said) or AGAIN.match(framed):
         return 1, ""
     times = re.search(r"\b(?:variants?|variations?|versions?|options?|takes?|vars?)\s*(?:x|\*|times)\s*(\d+)\b",
                       body) or re.fullmatch(r"(?:(?:some\s+)?more|variations?|options?|alternatives?)"
