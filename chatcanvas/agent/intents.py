@@ -114,6 +114,9 @@ def decide(text: str, facts: Any) -> Intent:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
     text = lang.request_part(text)
     if not text:
+        chosen = None if facts.attached_image_ids else references.selection(said_all, images, current)
+        if chosen is not None:  # "that was worse, previous please": a choice that reads as a remark
+            return Intent("select_image", {"image_id": chosen}, "select")
         return _reply(chat_reply(said_all, facts))
     message = lang.words(text)
     selected = references.selection(text, images, current)
