@@ -180,3 +180,13 @@ def test_more_variations_than_the_limit_are_clamped_and_the_reply_says_so(tiny_a
     limit = tiny_agent.settings.max_images
     assert len(many.images) == limit < 10
     assert f"You asked for 10; I make at most {limit} at once" in many.text
+
+
+def test_lettering_on_the_picture_is_an_edit_that_keeps_the_words_as_typed(tiny_agent):
+    tiny_agent.chat("draw a rainbow over a purple castle", user="u", conversation="card")
+    lettered = tiny_agent.chat("write 'Happy Birthday Mia' across the top", user="u", conversation="card")
+    assert [call["name"] for call in lettered.tool_calls] == ["edit_image"]
+    expected = 'a rainbow over a purple castle, with the text "Happy Birthday Mia" across the top'
+    assert lettered.images[0].prompt == expected
+    poem = tiny_agent.chat("write me a poem", user="u", conversation="card")
+    assert poem.images == [] and poem.tool_calls == []
