@@ -113,21 +113,12 @@ def decide(text: str, facts: Any) -> Intent:
         if not text:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
     text = lang.request_part(text)
-    if not text:
-        chosen = None if facts.attached_image_ids else references.selection(said_all, images, current)
-        if chosen is not None:  # "that was worse, previous please": a choice that reads as a remark
-            return Intent("select_image", {"image_id": chosen}, "select")
-        return _reply(chat_reply(said_all, facts))
-    message = lang.words(text)
-    selected = references.selection(text, images, current)
-    if selected is None and len(lang.sentences(text)) > 1:  # "On reflection, I preferred it with the black door. ..."
-        selected = next((found for found in (references.selection(s, images, current) for s in lang.sentences(text))
-                         if found is not None), None)
-    if selected is None and said_all != text and not facts.attached_image_ids:
-        # a choice said in what reads as a remark: "i think the red lanterns was better, please show me that again"
-        selected = references.selection(said_all, images, current)
+    selected = _chosen(text, said_all, facts, images, current)
     if selected is not None:
         return Intent("select_image", {"image_id": selected}, "select")
+    if not text:
+        return _reply(chat_reply(said_all, facts))
+    message = lang.words(text)
     if references.UNDO.match(lang.strip_politeness(message.text)):
         return _reply("There is no earlier picture in this conversation to go back to.")
     variations = references.variation_count(text)
@@ -136,7 +127,7 @@ def decide(text: str, facts: Any) -> Intent:
         found = [(i, references.variation_count(part)) for i, part in enumerate(parts)]
         takes = [(i, count) for i, count in found if count is not None]
         others = [part for i, part in enumerate(parts) if i not in {j for j, _ in takes}]
-        if len(takes) == 1 and not any(lang._ACTION.search(lang.normalize(part)) or lang.ASKS_AT.match(
+        if len(takes) == 1 and not any(lang.ACTION.search(lang.normalize(part)) or lang.ASKS_AT.match(
                 lang.normalize(part)) for part in others):
             variations = (takes[0][1][0], "")
     if variations is not None:
@@ -191,6 +182,24 @@ def decide(text: str, facts: Any) -> Intent:
         if prompt:
             return _out_of_range(prompt, facts) or Intent("generate_image", {"prompt": prompt}, "draw")
     return _reply(chat_reply(text, facts))
+
+
+def _chosen(text: str, said_all: str, facts: Any, images: list[references.LedgerImage],
+            current: str | None) -> str | None:
+    """The earlier picture the message picks: in what it asks, in one of its sentences ("On reflection, I preferred
+    it with the black door. ..."), or in what reads as a remark ("that was worse, previous please")."""
+    if text:
+        found = references.selection(text, images, current)
+        if found is not None:
+            return found
+        parts = lang.sentences(text)
+        if len(parts) > 1:
+            found = next((f for f in (references.selection(s, images, current) for s in parts) if f is not None), None)
+            if found is not None:
+                return found
+    if said_all != text and not facts.attached_image_ids:
+        return references.selection(said_all, images, current)
+    return None
 
 
 _MAKES = re.compile(r"(?<!to )\b(?:draw|paint|sketch|render|illustrate|design|create|generate|make|show\s+me|"
@@ -428,7 +437,7 @@ def _another_scene(body: str, facts: Any) -> bool:
     with the picture on screen (not "and a raven on the branch")."""
     rest = re.sub(r"^(?:and\s+|plus\s+|also\s+|now\s+)+", "", body)
     if re.search(r"\b(?:the|his|her|its|their)\s+\w|\b(?:it|them|there|this|that)\b", rest) or re.match(
-            r"(?:maybe|perhaps|possibly)\b", rest) or lang._ACTION.search(rest) or re.search(
+            r"(?:maybe|perhaps|possibly)\b", rest) or lang.ACTION.search(rest) or re.search(
             r"\b(?:underneath|around|behind|beside|next\s+to|above|below|under|over|in\s+front)\b", rest):
         return False  # "and fairy lights on the trees", "and some palm trees around it": more of this picture
     tokens = [t for t in lang.words(rest).tokens if t not in lang.DETERMINERS]
@@ -502,8 +511,8 @@ def chat_reply(text: str, facts: Any) -> str:
                      r"steps|"
                      r"guidance(?:\s+scale)?|cfg|negative\s+prompts?|loras?|variations?|prompts?)\b", message.text)
     if term:
-        word = re.sub(r"s$", "", term.group("t").split()[0]) if term.group("t") != "steps" else "steps"
-        return _TERMS.get(word, help_text(facts))
+        word = re.sub(r"s$", "", term.group("t").split()[0])
+        return _TERMS.get({"cfg": "guidance"}.get(word, word), help_text(facts))
     if re.search(r"\b(?:how\s+(?:do|can|should)\s+i|tips?|teach)\b.*\b(?:draw|paint|sketch)\b", message.text):
         subject = re.sub(r"^.*?\b(?:draw|paint|sketch)\b\s*", "", message.text).strip(" ?.!")
         offer = f" I can draw it for you: say \"draw {subject}\"." if subject else ""
@@ -520,12 +529,8 @@ _TERMS = {
             "same picture again; a new seed gives a new take (\"another one\").",
     "step": "Steps are how many times the model refines the picture from noise: more steps take longer and add "
             "detail, up to a point.",
-    "steps": "Steps are how many times the model refines the picture from noise: more steps take longer and add "
-             "detail, up to a point.",
     "guidance": "Guidance (CFG) is how closely the model follows the prompt: higher sticks to the words, lower lets "
                 "it wander.",
-    "cfg": "CFG (guidance) is how closely the model follows the prompt: higher sticks to the words, lower lets it "
-           "wander.",
     "negative": "A negative prompt lists what the picture must not show (\"no text, no blur\").",
     "lora": "A LoRA is a small add-on trained on a few photos, so the model can draw that person, pet or thing by name "
             "(attach photos and say \"this is my dog Rex\").",

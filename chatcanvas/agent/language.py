@@ -27,7 +27,8 @@ PARTICLES = frozenset("up out together down off".split())
 SHORTHAND = {
     "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
     "thx": "thanks", "thnx": "thanks", "ty": "thanks", "tks": "thanks", "img": "image", "pic": "picture",
-    "pics": "pictures", "pix": "pictures", "bg": "background", "b4": "before", "beter": "better", "bettr": "better", "wanna": "want to", "gimme": "give me",
+    "pics": "pictures", "pix": "pictures", "bg": "background", "b4": "before", "beter": "better", "bettr": "better",
+    "wanna": "want to", "gimme": "give me",
     "lemme": "let me", "gonna": "going to", "gotta": "got to", "cuz": "because", "coz": "because", "bc": "because",
     "im": "i'm", "id": "i'd", "ive": "i've", "dont": "don't", "cant": "can't", "thats": "that's", "whats": "what's",
     "lets": "let's", "hows": "how's", "colour": "color", "colours": "colors", "coloured": "colored",
@@ -277,11 +278,12 @@ ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|wil
 
 
 # what comes before a request without being one: "here's a photo I took, can you ...", "separately, could you ..."
-_LEAD_IN = re.compile(r"(?i)^(?:here's|here\s+is|here\s+are|this\s+is|these\s+are|i\s+(?:took|made|drew|have|got|found))"
+_LEAD_IN = re.compile(r"(?i)^(?:here's|here\s+is|here\s+are|this\s+is|these\s+are|"
+                      r"i\s+(?:took|made|drew|have|got|found))"
                       r"\b.*\b(?:photo|picture|pic|image|shot|drawing|sketch|snap|selfie)s?(?:\s+(?:i|we)\s+\w+)?$|"
                       r"^(?:separately|also|btw|anyway|anyways|next|quick\s+one|new\s+one|different\s+idea|unrelated)$")
 _REMARK_SUBJECTS = frozenset("that this it he she they that's it's he's she's they're my our his her their the".split())
-_ACTION = re.compile(r"\b(?:make|add|change|turn|put|draw|remove|give|do|show|try|swap|replace|move|undo|go|paint|"
+ACTION = re.compile(r"\b(?:make|add|change|turn|put|draw|remove|give|do|show|try|swap|replace|move|undo|go|paint|"
                      r"create|render|generate|recolou?r|delete|erase)\b")
 
 
@@ -310,7 +312,7 @@ def is_aside(sentence: str) -> bool:
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True
-    if laughed and not _CHANGE_CUE.search(said) and not _ACTION.search(said) and not any(
+    if laughed and not _CHANGE_CUE.search(said) and not ACTION.search(said) and not any(
             can_be_verb(t) and not pos_of(t) & {"NOUN", "ADJ"} for t in message.tokens):
         return True  # "lmao the tiny wings": laughing at a part of the picture
     thanked = re.match(r"^(?:and\s+)?(?:thank(?:s|\s+you|\s+u)?|many\s+thanks|cheers|much\s+appreciated)\b", said)
@@ -424,7 +426,7 @@ def request_part(text: str) -> str:
         later = normalize(sentence).split(",", 1)[-1]
         said = words(normalize(sentence)).tokens
         if "," in sentence and said and said[0] in _REMARK_SUBJECTS and is_comment(said) and not ASKS_SOMEWHERE.search(
-                normalize(sentence)) and not _ACTION.search(later) and not re.search(r"\bbut\b", later) and \
+                normalize(sentence)) and not ACTION.search(later) and not re.search(r"\bbut\b", later) and \
                 not ASKS_AT.match(later.strip()):
             dropped = True  # "that looks way more premium, nice": one remark, though a clause alone might ask
             continue

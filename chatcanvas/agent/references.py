@@ -68,7 +68,8 @@ _PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seem
 ORDINAL_REF = re.compile(
     _PICK + r"(?:the\s+|his\s+|her\s+|my\s+|our\s+|their\s+)?(?:(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|"
             r"fifth|5th|sixth|6th|seventh|eighth|"
-    r"ninth|tenth|last|latest|original|very\s+first)\s*(?:" + _IMAGE_NOUN + r")?|(?P<side>left|right|middle|leftmost|rightmost)"
+    r"ninth|tenth|last|latest|original|very\s+first)\s*(?:" + _IMAGE_NOUN + r")?|"
+    r"(?P<side>left|right|middle|leftmost|rightmost)"
     r"\s*(?:one|option|image|picture|pic|take|version)|(?:" + _IMAGE_NOUN +
     r"|number|no\.?|#)\s*(?:#\s*)?(?P<num>\d+)|#(?P<hash>\d+))(?:\s+(?:one|of\s+(?:them|those|these|(?:the\s+)?"
     r"(?:new|last|latest|recent|newest)\s+(?:ones|batch|set|pictures|images|takes|versions)))|\s+from\s+(?:them|those|"
@@ -160,7 +161,8 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     if not images:
         return None
     said = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
-    said = re.sub(r"^(?:(?:hmm+|hm+|ok(?:ay)?|actually|no|nope|nah|ugh|meh|wait|oh|um+|honestly|tbh|yeah|sorry|just|nvm|"
+    said = re.sub(r"^(?:(?:hmm+|hm+|ok(?:ay)?|actually|no|nope|nah|ugh|meh|wait|oh|um+|honestly|tbh|yeah|sorry|just|"
+                  r"nvm|"
                   r"nevermind|never\s+mind|"
                   r"to\s+be\s+honest|not\s+going\s+to\s+lie|in\s+my\s+opinion|on\s+reflection|on\s+second\s+thoughts?|"
                   r"thinking\s+about\s+it|come\s+to\s+think\s+of\s+it|in\s+hindsight|after\s+all|"
@@ -247,11 +249,7 @@ def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | 
     if ordinal is not None and leftover and _CUE.search(said) and not any(t in _EDITS for t in leftover) and not any(
             t in ("before", "without", "no", "not", "after", "until") for t in tokens):
         # "I preferred the very first picture, of her reading beneath the oak tree": the first of those that fit
-        def fits(image: LedgerImage, word: str) -> bool:  # "the first version of him": a picture of a subject
-            return bool(image.subjects) if word in ("him", "her", "them") else bool(
-                re.search(rf"\b{re.escape(_stem(word))}", image.words))
-
-        pool = [image for image in images if 2 * sum(fits(image, w) for w in leftover) >= len(leftover)]
+        pool = [image for image in images if 2 * sum(_shows(image, w) for w in leftover) >= len(leftover)]
         number = _ORDINAL_WORDS[ordinal]
         if pool and (number == -1 or number <= len(pool)):
             return pool[number - 1 if number > 0 else -1].id
@@ -368,18 +366,23 @@ def _stem(word: str) -> str:
     return word
 
 
+def _shows(image: LedgerImage, word: str) -> bool:
+    """Whether the picture shows what a word of a loose description names: a form of it in its words, or a subject
+    for him/her/them ("the first version of him")."""
+    if word in ("him", "her", "them"):
+        return bool(image.subjects)
+    return bool(re.search(rf"\b{re.escape(_stem(word))}", image.words))
+
+
 def _best_described(wanted: list[str], images: list[LedgerImage], current: LedgerImage) -> str | None:
     """The earlier picture a loose description fits best ("the volcano with the brighter lava", "the card picture
     with the ladybug"): most of its words found, counting only words that tell the pictures apart; latest wins."""
-    def found(image: LedgerImage, word: str) -> bool:
-        return bool(re.search(rf"\b{re.escape(_stem(word))}", image.words))
-
-    telling = [w for w in wanted if not all(found(image, w) for image in images)]
+    telling = [w for w in wanted if not all(_shows(image, w) for image in images)]
     best, best_score = None, 0
     for image in images:
         if image.id == current.id:
             continue
-        hits = [w for w in wanted if found(image, w)]
+        hits = [w for w in wanted if _shows(image, w)]
         score = sum(w in telling for w in hits)
         if score and 2 * len(hits) >= len(wanted) and score >= best_score:
             best, best_score = image.id, score

@@ -341,7 +341,7 @@ def _modifier_change(base: str, change: str) -> str | None:
     if single and found is not None and (sized or lang.is_comparative(single)):
         head = base[:found[0]]
         size = re.search(r"\b(small|little|tiny|medium|big|large|huge|giant)\s+(?:[\w-]+\s+){0,2}$", head)
-        if sized and size:  # "make the circle smaller": a big circle becomes a medium one
+        if sized and size:  # "make the circle smaller": a big circle becomes a small one
             to = "small" if single in ("smaller", "tinier", "littler") else "big"  # as "make it smaller" does
             return base[:size.start(1)] + to + base[size.end(1):]
         plain = re.search(rf"\b({re.escape(single[:-3])}|{re.escape(single[:-2])}|"
@@ -355,7 +355,6 @@ def _modifier_change(base: str, change: str) -> str | None:
         return f"{base}, {single} {match.group('noun')}"  # "make the sky darker" -> "..., darker sky"
     if single and lang.pos_of(single) & {"ADJ"} and not sized and single not in GROUP_WORDS \
             and single not in COLORS and "NOUN" not in lang.pos_of(single):
-        found = _find_phrase(base, noun)
         if found is None:
             return f"{base}, {single} {match.group('noun')}"  # "make the sky stormy" -> "..., stormy sky"
         return base[:found[0]] + f"{single} " + base[found[0]:]  # "make the cat fluffy" -> "a fluffy cat"

@@ -229,7 +229,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         text = asking[:pointed.start(1)] + named + asking[pointed.end(1):]
     subject = mentioned_subject(text, facts.extras.get("subjects", []))
     shown = _shown(facts)
-    drawn = re.search(r"\b(?:draw|paint|sketch|show|render|do|make)\s+(him|her|them)\b(?!\s+(?:a|an|some)\b)", text, re.I)
+    drawn = re.search(r"\b(?:draw|paint|sketch|show|render|do|make)\s+(him|her|them)\b(?!\s+(?:a|an|some)\b)", text,
+                      re.I)
     if subject is None and drawn and shown:
         # "ok now draw her floating in space" while a picture of Pancake is on screen: a new picture of Pancake
         subject = shown[0]
