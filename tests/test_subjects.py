@@ -305,3 +305,46 @@ def test_drawing_a_subject_right_after_enrolling_waits_for_its_training_with_pro
         assert agent.subjects.subjects.find("alice", "Donut").status == "ready"
     finally:
         agent.close()
+
+
+def test_an_edit_of_a_subject_picture_applies_the_subject_again(settings):
+    """The edit prompt still names the LoRA's trigger word; the edit must load that LoRA (not draw the word), and
+    the edited picture records the subject, so later edits keep it too."""
+    from chatcanvas.engine import EditRequest
+
+    lora = settings.model_copy(update={"subject_method": "lora", "lora_steps": 4})
+    agent = ImageAgent.create(llm="router", settings=lora)
+    try:
+        chat = dict(user="alice", conversation="c")
+        agent.chat("this is my dog Rex", images=[png_bytes(p) for p in photos()], **chat)
+        drawn = agent.chat("draw Rex on a beach", **chat).images[0]
+        edited = agent.chat("make the sky purple", **chat)
+        assert [call["name"] for call in edited.tool_calls] == ["edit_image"]
+        [record] = edited.images
+        assert record.parent_id == drawn.id and "sks" in record.prompt
+        assert record.subject_ids == drawn.subject_ids and record.subject_method == "lora"
+        args = edited.tool_calls[0]["args"]
+        plain = agent.engine.run(EditRequest(prompt=record.prompt, image=agent.engine.store.open(drawn),
+                                             seed=record.seed, strength=args.get("strength"), parent_id=drawn.id),
+                                 owner="alice")[0]
+        assert plain.subject_ids == ()
+        # the same seed, prompt and strength without the LoRA: any clear difference is the LoRA's
+        assert np.abs(pixels(record.path) - pixels(plain.path)).mean() > 0.2
+        again = agent.chat("now add a yellow star", **chat).images[0]
+        assert again.subject_ids == drawn.subject_ids and again.parent_id == record.id
+        # erased, the subject is left out of later edits instead of failing them
+        agent.subjects.delete("alice", drawn.subject_ids[0])
+        last = agent.chat("make it darker", **chat)
+        assert [call["name"] for call in last.tool_calls] == ["edit_image"] and last.images[0].subject_ids == ()
+    finally:
+        agent.close()
+
+
+def test_an_edit_of_an_ip_adapter_subject_picture_keeps_its_subject(agent):
+    chat = dict(user="alice", conversation="c")
+    agent.chat("this is my dog Rex", images=[png_bytes(p) for p in photos()], **chat)
+    drawn = agent.chat("draw Rex surfing", **chat).images[0]
+    edited = agent.chat("make the water green", **chat)
+    [record] = edited.images
+    assert record.operation == "edit" and record.parent_id == drawn.id
+    assert record.subject_ids == drawn.subject_ids and record.subject_method == "ip_adapter"

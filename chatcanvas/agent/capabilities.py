@@ -62,7 +62,7 @@ class ImageCapability:
 
     def tools(self, services: Services) -> list[BaseTool]:
         self._services = services
-        return create_image_tools(services.engine, services.store)
+        return create_image_tools(services.engine, services.store, subject_lookup=services.subjects.adapter_by_id)
 
     def describe(self, turn: TurnView) -> tuple[str | None, dict[str, Any]]:
         if self._services is None:

@@ -17,6 +17,7 @@ from langchain_core.tools import BaseTool, ToolException, tool
 from pydantic import ValidationError
 
 from chatcanvas.engine import EditRequest, Engine, GenerateRequest, Job, JobEvent
+from chatcanvas.engine.jobs import SubjectAdapter
 from chatcanvas.errors import ChatCanvasError, InvalidInput, NotFound
 from chatcanvas.store.images import ImageRecord, ImageStore
 from chatcanvas.store.uploads import edit_mask
@@ -25,6 +26,8 @@ from chatcanvas.tools.context import ToolContext, current_image_id, identity
 log = logging.getLogger(__name__)
 
 Artifact = dict[str, list[dict[str, Any]]]
+SubjectLookup = Callable[[str, str], SubjectAdapter]
+"""(owner, subject id) -> how the engine applies that subject; raises `ChatCanvasError` / `NotFound` when it can't."""
 
 
 def describe(records: list[ImageRecord], verb: str) -> str:
@@ -100,12 +103,15 @@ class ImageToolRunner:
 
 def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user: str = "local",
                        conversation: str = "default",
-                       on_progress: Callable[[JobEvent], None] | None = None) -> list[BaseTool]:
+                       on_progress: Callable[[JobEvent], None] | None = None,
+                       subject_lookup: SubjectLookup | None = None) -> list[BaseTool]:
     """The image tools for any LangChain / LangGraph agent.
 
     The user and conversation come from the agent's run context (`ToolContext`) or `config["configurable"]`
     at call time; `user` and `conversation` here are the fallbacks when neither is given. `on_progress` hears
-    every step of the tools' jobs (on the calling thread), besides the agent's custom stream.
+    every step of the tools' jobs (on the calling thread), besides the agent's custom stream. With
+    `subject_lookup`, an edit of a picture of an enrolled subject applies that subject again (its LoRA or
+    IP-Adapter), so the subject's trigger word in the prompt keeps meaning the subject.
     """
     runner = ImageToolRunner(engine, store or engine.store, ToolContext(user, conversation), on_progress)
 
@@ -160,9 +166,15 @@ def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user:
         mask = None
         if mask_image_id:
             mask = edit_mask(runner.store.open(runner.image(mask_image_id, runtime, "mask_image_id"), mode=None))
+        subject = None
+        if source.subject_ids and subject_lookup is not None:
+            try:
+                subject = subject_lookup(identity(runtime, runner.default).user, source.subject_ids[0])
+            except (ChatCanvasError, NotFound) as exc:  # erased or retrained elsewhere: a plain edit
+                log.info("editing %s without its subject: %s", source.id, exc)
         try:
             request = EditRequest(prompt=prompt, image=runner.store.open(source), mask=mask, strength=strength,
-                                  seed=seed, parent_id=source.id)
+                                  seed=seed, parent_id=source.id, subject=subject)
         except InvalidInput as exc:
             raise ToolException(str(exc)) from exc
         records = runner.run(request, runtime)

@@ -113,6 +113,10 @@ class SubjectService:
             adapter = SubjectAdapter(subject.id, "lora", subject.lora_folder, 1.0)
         return subject, adapter
 
+    def adapter_by_id(self, owner: str, subject_id: str) -> SubjectAdapter:
+        """How the engine applies the owner's subject `subject_id` (for edits of a picture that shows it)."""
+        return self.adapter(owner, self.subjects.get(owner, subject_id).id)[1]
+
     def delete(self, owner: str, subject_id: str) -> None:
         subject = self.subjects.get(owner, subject_id)
         job = self.job(subject.id)
