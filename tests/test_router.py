@@ -31,7 +31,15 @@ PHRASINGS = [
     ("could you whip up a poster for a jazz night?", None, "generate_image", ["poster", "jazz"], ["whip"]),
     ("a cozy cabin in the woods", None, "generate_image", ["cabin", "woods"], []),
     ("now draw a green frog", FOX, "generate_image", ["green", "frog"], ["fox"]),
+    ("can we do a sunset over the ocean", None, "generate_image", ["sunset", "ocean"], ["can", "we", "do"]),
+    # the next picture of a series, in the look of the one on screen
+    ("can we do the bedroom next, same vibe", "a cozy living room, scandinavian style", "generate_image",
+     ["cozy", "bedroom", "scandinavian", "style"], ["living", "vibe", "next", "same"]),
+    ("now a bathroom in the same style", "a watercolor of a sunny kitchen", "generate_image",
+     ["sunny", "bathroom", "watercolor"], ["kitchen", "same"]),
     # edits of the picture on screen
+    ("ok do the same but as a watercolor", "a lighthouse at dusk", "edit_image", ["lighthouse", "dusk", "watercolor"],
+     ["same", "do"]),
     ("she wants it pink", "a red evening gown", "edit_image", ["pink", "gown"], ["red", "wants"]),
     ("shorter sleeves", "a dress with long sleeves", "edit_image", ["shorter", "sleeves", "dress"], ["long"]),
     ("it should be green", FOX, "edit_image", ["green", "fox", "snow"], ["red"]),

@@ -179,6 +179,8 @@ def decide(text: str, facts: Any) -> Intent:
         return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
     if kind == "draw":
         prompt = rewrite.draw_prompt(_drawn_part(text, said_all))
+        if facts.current_prompt:  # "can we do the bedroom next, same vibe"
+            prompt = rewrite.matching_draw(_drawn_part(text, said_all), facts.current_prompt) or prompt
         if prompt:
             return _out_of_range(prompt, facts) or Intent("generate_image", {"prompt": prompt}, "draw")
     return _reply(chat_reply(text, facts))
@@ -354,7 +356,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         return "draw"  # "also pizza margherita top view on a black slate": the next picture of a series
     body = LEADING_CONDITION.sub("", body)
     if facts.has_image and (MODAL_CHANGE.search(body) or MODAL_CHANGE.search(lang.strip_frame(body)[1]) or re.search(
-            r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?(?:the\s+)?same\b", body)):
+            r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?(?:(?:do|make|draw|try|paint|render)\s+)?(?:the\s+|it\s+the\s+)?same\b",
+            body)):
         return "edit"
     frame, rest = lang.strip_frame(body)
     rest = rest.strip()

@@ -82,6 +82,7 @@ _REQUEST = (
     r"|(?:i'm|im|i\s+am)\s+(?:looking\s+for|after|thinking|imagining|picturing)\s+(?:of\s+)?"
     r"|looking\s+for\s+|need\s+(?=an?\b|\d|some\b|two\b|three\b|four\b)"
     r"|(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see|grab)\s+"
+    r"|(?:can|could|shall|should)\s+(?:we|i)\s+(?:please\s+|maybe\s+|also\s+|now\s+)?(?:do|try)\s+"
     r"|let(?:'s|s|\s+us|\s+me)\s+(?:see|have|get|try|do|go\s+with)?\s*"
     r"|(?:how|what)\s+about\s+|maybe\s+|time\s+for\s+|(?:give|show|get|bring|find|send)\s+(?:me|us)\s+"
     r"|is\s+it\s+possible\s+to\s+(?:get\s+|have\s+|see\s+)?|would\s+it\s+be\s+possible\s+to\s+"
@@ -234,6 +235,8 @@ def is_question(message: Words) -> bool:
     if len(tokens) > 1 and tokens[0] in ("do", "make", "have") and \
             tokens[1] in ("a", "an", "some", "another", "me", "us"):
         return False  # "do a shark doing homework": an imperative, not "do you ...?"
+    if len(tokens) > 1 and tokens[0] == "do" and tokens[1] in ("it", "this", "that", "one", "same", "the"):
+        return False  # "do the same but as a watercolor", "do it in blue" ("does it ...?" asks)
     return bool(tokens) and (tokens[0] in WH_WORDS or tokens[0] in AUX_WORDS)
 
 

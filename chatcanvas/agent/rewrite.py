@@ -101,6 +101,47 @@ def draw_prompt(text: str) -> str | None:
     return restore_case(_fix_articles(text), original)
 
 
+SAME_LOOK = re.compile(
+    r"[,;]?\s*(?:(?:in|with|using|keep(?:ing)?)\s+)?(?:the\s+)?same\s+(?:vibe|style|look|feel|mood|aesthetic|palette|"
+    r"colou?rs?|colou?r\s+scheme|lighting|theme|energy|treatment|art\s+style)s?(?:\s+as\s+(?:before|that|this|it|the\s+"
+    r"(?:last|previous|other|first)(?:\s+one)?))?|[,;]?\s*(?:to\s+match|matching\s+(?:it|this|that|the\s+(?:last|"
+    r"previous|other)\s+one))\b", re.I)
+
+
+def matching_draw(text: str, current: str) -> str | None:
+    """A new subject in the look of the picture on screen: "the bedroom next, same vibe" after "a cozy living room,
+    scandinavian style" -> "the cozy bedroom, scandinavian style"; None when `text` asks for no same look."""
+    if not SAME_LOOK.search(text):
+        return None
+    drawn = draw_prompt(re.sub(r"^[\s,;:-]*(?:(?:but|and|only|just|now)\s+)*", "", SAME_LOOK.sub("", text)))
+    if not drawn:
+        return None
+    head, *rest = [part.strip() for part in current.split(",") if part.strip()]
+    medium = re.match(rf"^(?:an?\s+)?(?:[\w-]+\s+)?{_STYLE_NOUN}s?\s+of\s+", head, re.I)  # "a watercolor of ..."
+    styled = bool(re.match(rf"^(?:an?\s+)?(?:[\w-]+\s+)?{_STYLE_NOUN}", drawn, re.I)) or any(
+        re.search(rf"\b{re.escape(style)}\b", drawn.lower()) for style in STYLES)  # its own medium wins
+    lead = medium.group(0) if medium and not styled else ""
+    head = head[medium.end():] if medium else head
+    words = head.split()
+    cut = next((i for i, w in enumerate(words) if w.lower() in lang.PREPOSITIONS and i), len(words))
+    looks = [w for w in words[:cut - 1] if w.lower() not in lang.DETERMINERS | _NOT_A_LOOK
+             and "ADJ" in lang.pos_of(w.lower()) and w.lower() not in drawn.lower().split()
+             and not w.lower().endswith("ing")]  # "living room" is a noun
+    looks += [style for style in STYLES if not styled and re.search(rf"\b{re.escape(style)}\b", head.lower())
+              and not any(style in kept for kept in looks)]
+    first, _, remainder = drawn.partition(" ")
+    if looks:
+        drawn = (f"{first} {' '.join(looks)} {remainder}" if first.lower() in lang.DETERMINERS and remainder
+                 else f"{' '.join(looks)} {drawn}")
+    extra = [part for part in rest if part.lower() not in drawn.lower()]
+    return _fix_articles(", ".join([lead + drawn, *extra]))
+
+
+_NOT_A_LOOK = frozenset("big small large tiny little huge giant old young new tall short long wide narrow fat thin "
+                        "baby adult first last other same".split())
+"""What a subject is, not how the picture looks: not carried over to the next subject of a series."""
+
+
 def _strip_making_verb(text: str) -> tuple[str, str | None]:
     """ "depict a robot" -> ("a robot", None); "paint me a lake" -> ("a lake", "a painting of")."""
     words = text.split()
