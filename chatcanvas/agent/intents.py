@@ -23,7 +23,9 @@ NEW_PICTURE = re.compile(
     r"\b(?:new\s+(?:picture|image|pic|one|drawing|scene)\s*(?:of|with|:|-|,)|something\s+(?:else|different)|"
     r"start\s+over|"
     r"from\s+scratch|a\s+different\s+(?:picture|scene|image)|next\s+(?:picture|image|one)|another\s+(?:picture|"
-    r"image|drawing)\s+of|^(?:and\s+|now\s+)*one\s+(?:of|with)\b|(?:too|as\s+well)$)", re.I)
+    r"image|drawing)\s+of|^(?:and\s+|now\s+)*one\s+(?:of|with)\b|(?:too|as\s+well)$|"
+    r"\b(?:second|third|fourth|fifth|separate|fresh|different)\s+(?:picture|image|pic|drawing|piece|scene|painting|"
+    r"design)\b|^(?:(?:now|and|ok|okay|then)[,\s]+)*(?:another|next)(?:\s+one)?\s*[:\u2013\u2014-])", re.I)
 INFO_QUESTION = re.compile(
     r"^(?:how\s+(?:do|does|did|can|could|should|would)\s+(?:i|we|one|you|people|artists|someone)\b(?!\s+(?:get|"
     r"have|see)\s+(?:a|an|some)\b)|how\s+(?:is|are|was|were|much|many|long|big|old|come)\b|why\b|who\b|when\b|"
@@ -112,7 +114,19 @@ def decide(text: str, facts: Any) -> Intent:
         text = " ".join(s if s[-1] in ".!?" else f"{s}." for s in asking or parts)
         if not text:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
+    if _asks_if_lost(said_all):
+        return _reply("Nothing is lost: every picture stays in this conversation. Say which one to bring back "
+                      "(\"go back to the first one\", \"the stormy one\") and it is the current picture again.")
     text = lang.request_part(text)
+    picked = _PICK_THEN_CHANGE.match(lang.normalize(text))
+    if picked and len(images) > 1 and _draw_or_edit(picked.group("change"), facts) == "edit" and not re.search(
+            r"\b(?:is|was|are|of\s+(?:those|these|them))\b", picked.group("desc")) and not references.picks_back(
+            picked.group("change")):
+        found = references.selection(f"the {picked.group('desc')}", images, current)
+        target = next((image for image in images if image.id == found), None)
+        if target is not None:  # "And the orange one - could the triangle be purple instead?"
+            prompt = rewrite.edit_prompt(target.prompt, picked.group("change"))
+            return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt, "image_id": target.id}, "edit")
     selected = _chosen(text, said_all, facts, images, current)
     if selected is not None:
         return Intent("select_image", {"image_id": selected}, "select")
@@ -177,6 +191,10 @@ def decide(text: str, facts: Any) -> Intent:
         described = None if facts.current_prompt else rewrite.described_in(said_all)  # "it's just a red circle"
         prompt = rewrite.edit_prompt(facts.current_prompt or described, _edited_part(text))
         return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
+    if kind == "draw" and _TEXT_PIECE.match(rewrite.draw_prompt(_drawn_part(text, said_all)) or ""):
+        piece = _TEXT_PIECE.match(rewrite.draw_prompt(_drawn_part(text, said_all)) or "").group("piece")
+        return _reply(f"I only make pictures, so I can't write a {piece.rstrip('s')} for you; I can draw one, though "
+                      f"(\"draw a cartoon with a {piece.rstrip('s')} in a speech bubble\").")
     if kind == "draw":
         prompt = rewrite.draw_prompt(_drawn_part(text, said_all))
         if facts.current_prompt:  # "can we do the bedroom next, same vibe"
@@ -202,6 +220,33 @@ def _chosen(text: str, said_all: str, facts: Any, images: list[references.Ledger
     if said_all != text and not facts.attached_image_ids:
         return references.selection(said_all, images, current)
     return None
+
+
+_LOST = re.compile(r"\b(?:gone|lost|lose|deleted|erased|disappeared|vanished|overwritten|still\s+(?:there|here|saved|"
+                   r"somewhere|available|around)|saved\s+somewhere)\b")
+
+
+def _asks_if_lost(text: str) -> bool:
+    """ "Is the stormy one gone now? Did I lose it?": a question about the pictures kept, asking for none back."""
+    parts = [lang.normalize(s) for s in lang.sentences(text)]
+    questions = [p for p in parts if p.endswith("?") or lang.is_question(lang.words(p))]
+    return any(_LOST.search(q) for q in questions) and all(
+        p in questions or lang.is_aside(p) for p in parts) and not any(
+        REQUEST_QUESTION.match(p) or references.variation_count(p) for p in parts)
+
+
+_TEXT_PIECE = re.compile(r"^(?:an?|some|another|one|two|three|\d+|the)\s+(?:(?:short|funny|cute|little|quick|good|silly|"
+                         r"dad|clever|punny|witty|sweet|nice|cheesy)\s+)*(?:[\w-]+\s+)?(?P<piece>jokes?|poems?|captions?|"
+                         r"bios?|taglines?|slogans?|puns?|riddles?|limericks?|haikus?|one-liners?|toasts?|"
+                         r"hashtags?)(?:\s+(?:for|about|to|on|i\s+can|we\s+can|that)\b.*)?$", re.I)
+"""Words asked for, not a picture: "a bunny joke", "a short caption for instagram"."""
+
+
+_PICK_THEN_CHANGE = re.compile(r"^(?:(?:and|now|ok|okay|so|then|also)[,\s]+)*(?:(?:on|for|in|with|take|use)\s+)?the\s+"
+                               r"(?P<desc>[\w\s-]{1,40}?\s+(?:one|version|picture|image|pic))(?:\s*[-,:;\u2013\u2014]+\s*|"
+                               r"\s+(?=(?:could|can|would|make|turn|change|add|put|give|remove|swap|replace)\b))"
+                               r"(?P<change>.+)$")
+"""A pick, then a change of it: "the orange one - could the triangle be purple instead?"."""
 
 
 _MAKES = re.compile(r"(?<!to )\b(?:draw|paint|sketch|render|illustrate|design|create|generate|make|show\s+me|"
@@ -341,7 +386,8 @@ def _asks_for_picture(said: str) -> bool:
     """A question that is a request all the same: "a fox in the snow?", "maybe a lighthouse?"."""
     _, rest = lang.strip_frame(said)
     first = rest.split()[0] if rest.split() else ""
-    return first in lang.DETERMINERS or bool(lang.pos_of(first) & {"NOUN", "ADJ"}) and first not in lang.WH_WORDS
+    return first in lang.DETERMINERS or bool(lang.pos_of(first) & {"NOUN", "ADJ"}) and first not in lang.WH_WORDS \
+        and first not in lang.PRONOUNS
 
 
 def _draw_or_edit(said: str, facts: Any) -> str | None:
@@ -349,7 +395,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     body = re.sub(r"^(?:(?:ok|okay|so|well|hmm+|oh|um+|alright|right|lol|haha+|yo|ooh|aha)[,!.\s]+)+", "",
                   lang.strip_politeness(said))
     if facts.has_image and re.match(r"^(?:and|plus|also|with)\s+(?:(?:maybe|perhaps|then|now)\s+)?\w",
-                                    body) and not re.search(r"\b(?:photo|picture|image|drawing)\s+of\b|"
+                                    body) and not NEW_PICTURE.search(body) and not re.search(
+                                        r"\b(?:photo|picture|image|drawing)\s+of\b|"
                                                             r"^(?:and|plus|also)\s+(?:now\s+)?one\s+of\b", body):
         if not _another_scene(body, facts):
             return "edit"  # "and a raven on a branch": more of the same picture
@@ -380,9 +427,10 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         return "draw"
     if first in EDIT_VERBS or (first == "go" and len(tokens) > 1 and tokens[1] in ("with", "for")):
         obj = tokens[1] if len(tokens) > 1 else ""
-        if first == "make" and obj in ("picture", "image", "photo", "drawing", "painting") and len(tokens) > 2 and \
-                tokens[2] == "of":
-            return "draw"  # "make picture of me as a samurai"
+        pictured = [t for t in tokens[1:4] if t not in ("one", "new", "nice", "another", "a", "an", "quick")]
+        if first == "make" and len(pictured) > 1 and pictured[0] in (
+                "picture", "image", "photo", "drawing", "painting", "pic", "illustration") and pictured[1] == "of":
+            return "draw"  # "make picture of me as a samurai", "make one picture of a Diwali rangoli"
         if first in ("make", "get", "take") and (obj in ("a", "an", "me", "us", "some") or obj.isdigit()) and not (
                 first == "make" and obj == "a" and rewrite._COLOR_ONLY.match(" ".join(tokens[2:3]) or "")):
             return "draw" if not _edit_of_current(rest, facts) else "edit"
@@ -516,6 +564,13 @@ def chat_reply(text: str, facts: Any) -> str:
     if term:
         word = re.sub(r"s$", "", term.group("t").split()[0])
         return _TERMS.get({"cfg": "guidance"}.get(word, word), help_text(facts))
+    if re.search(r"\b(?:photos?|pictures?|pics?|selfies?|shots?)\b", message.text) and re.search(
+            r"\b(?:how\s+many|enough|more|need|help|better|best|likeness)\b", message.text) or re.search(
+            r"\b(?:doesn't|does\s+not|don't|do\s+not|didn't)\s+look\s+(?:\w+\s+){0,3}like\s+(?:me|him|her|them|us)\b",
+            message.text):
+        return ("A subject is learned from the photos sent with its introduction: 4 to 8 clear photos from different "
+                "angles, each in a different place, give the best likeness (3 is enough to start). To learn from more, "
+                "delete the subject (DELETE /v1/subjects/{id}) and introduce it again with all the photos.")
     if re.search(r"\b(?:how\s+(?:do|can|should)\s+i|tips?|teach)\b.*\b(?:draw|paint|sketch)\b", message.text):
         subject = re.sub(r"^.*?\b(?:draw|paint|sketch)\b\s*", "", message.text).strip(" ?.!")
         offer = f" I can draw it for you: say \"draw {subject}\"." if subject else ""

@@ -91,8 +91,9 @@ _REQUEST = (
     r"|(?:can|could)\s+(?=(?:make|add|change|remove|put|turn|give|draw|show|do)\b)|(?:might|may)\s+i\s+(?:ask\s+for|"
     r"have|get|see)\s+|(?:he|she|they|my\s+\w+|the\s+client)\s+(?:says?|said|thinks?|"
     r"wants?\s+to\s+know\s+if)\s+(?:that\s+)?"
-    r"|(?:he|she|they|my\s+\w+|our\s+\w+|the\s+client)\s+(?:wants?|needs?|would\s+like|'d\s+like|asked\s+for)\s+"
-    r"(?=an?\b|some\b|\d)|(?:i|we)\s+(?:think|guess|feel\s+like)\s+|please\s+)"
+    r"|(?:he|she|they|my\s+\w+|our\s+\w+|the\s+client|chat|everyone|everybody|people)\s+(?:wants?|needs?|would\s+"
+    r"like|'d\s+like|asked\s+for)\s+(?=an?\b|some\b|\d|me\s+as\b|us\s+as\b)|(?:please\s+)?you\s+(?=(?:draw|make|paint|create|"
+    r"show|give|do|put|add|change)\s+(?:me|us|my|our|a|an|the|some|her|him|it|this)\b)|(?:i|we)\s+(?:think|guess|feel\s+like)\s+|please\s+)"
 )
 REQUEST_FRAME = re.compile(rf"^(?:{_REQUEST})+", re.IGNORECASE)
 
@@ -106,7 +107,7 @@ SMALL_TALK = frozenset(
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
     "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
     "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks worries problem dear "
-    "lmao lmfao rofl marvellous marvelous superb bravo grazie merci danke gracias obrigado arigato muchas mil "
+    "lmao lmfao rofl marvellous marvelous superb bravo grazie merci danke gracias obrigado arigato muchas mil w "
     "jaja jajaja jajajaja jeje jejeje kkk kkkk rsrs xd xD fr frfr ngl tbh ugh meh argh sigh".split())
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
@@ -133,9 +134,14 @@ def normalize(text: str) -> str:
     text = re.sub(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", " ", text)  # emoji
     text = re.sub(r"([!?.])\1+", r"\1", text.lower())
     words = []
-    for word in re.findall(r"w/o|w/|->|=>|[a-z0-9]+(?:['-][a-z0-9]+)*|[^\sa-z0-9]", text):
+    found = re.findall(r"w/o|w/|->|=>|[a-z0-9]+(?:['-][a-z0-9]+)*|[^\sa-z0-9]", text)
+    for at, word in enumerate(found):
+        if word in ("w", "l") and (at + 1 == len(found) or not found[at + 1][0].isalnum()):
+            words.append(word)  # "W." (a win), not "with"
+            continue
         words.append(SHORTHAND.get(word) or _fix_slip(word))
     out = " ".join(words)
+    out = re.sub(r"\s+(?:na|yaar|no|ne|hai|eh|innit)(?=\s*[,.!?;]|$)", "", out) if len(words) > 2 else out  # tags
     out = re.sub(r"\s+([,.!?;:])", r"\1", out)
     return re.sub(r"\s+", " ", out).strip()
 
@@ -308,6 +314,8 @@ def is_aside(sentence: str) -> bool:
                   r"hmm+|aw+|omg|yes|yeah|"
                   r"(?:hi|hey|hello)(?:\s+again)?|wait|um+|well|so|honestly|ngl|tbh|ok\s+so)"
                   r"[,!.\s]+)+", "", said)
+    if _TRYING_OUT.match(said) or _TOLD.search(said):
+        return True  # "ok let's see if this thing actually works.", "a mod told me to save the seed"
     if ASKS_SOMEWHERE.search(said) or ASKS_AT.match(said):
         return False  # "I should be most grateful if you could draw ...", "I should like a picture of": requests
     laughed = re.match(r"^(?:(?:ha){2,}h?|(?:ja){2,}|(?:je){2,}|lol|lmf?ao|rofl|omg|"
@@ -315,6 +323,8 @@ def is_aside(sentence: str) -> bool:
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True
+    if len(message.tokens) == 1 and said.rstrip().endswith("!") and not pos_of(message.tokens[0]):
+        return True  # "Bellissima!!", "Magnifique!": a word of praise in the user's own language
     if laughed and not _CHANGE_CUE.search(said) and not ACTION.search(said) and not any(
             can_be_verb(t) and not pos_of(t) & {"NOUN", "ADJ"} for t in message.tokens):
         return True  # "lmao the tiny wings": laughing at a part of the picture
@@ -330,6 +340,12 @@ def is_aside(sentence: str) -> bool:
     return bool(_SELF_SUBJECT.match(said)) or is_comment(message.tokens)
 
 
+_TRYING_OUT = re.compile(r"^(?:(?:let's|lets|let\s+(?:me|us)|i\s+(?:want|wanted)\s+to|wanna|gonna|i'm\s+going\s+to)\s+"
+                         r"(?:see|test|check|find\s+out|figure\s+out)\s+(?:if|whether|how\s+(?:good|well))\b|"
+                         r"(?:just\s+)?testing(?:\s+(?:testing|this|you|it))*\W*$)")
+_TOLD = re.compile(r"^(?:fun\s+fact|random\s+fact|btw|by\s+the\s+way|fyi|side\s+note|just\s+so\s+you\s+know)\b(?!.*\b(?:"
+                   r"can|could|would|will)\s+you\b)|\b(?:told|tells|asked|said|says|suggested|recommended|warned)\s+"
+                   r"(?:me|us|him|her|them)\s+(?:to|that|i|we)\b")
 _PRONOUN_SUBJECTS = frozenset("i we you he she they it that this these those everyone everybody".split())
 _CONTRACTED = frozenset("i'm we're you're he's she's it's that's they're i've we've you've they've i'll we'll you'll "
                         "he'll she'll they'll it'll i'd we'd he'd she'd they'd".split())

@@ -50,12 +50,24 @@ UNDO = re.compile(
     r"put)\s+back\s+the\s+(?:previous|last|old)(?:\s+" +
     _IMAGE_NOUN + r")?|ctrl\s*\+?\s*z|nope,?\s+undo|revert\s+to\s+(?:the\s+)?(?:previous|last)(?:\s+" +
     _IMAGE_NOUN + r")?)(?:\s+(?:please|pls|thanks|then|again|instead))*$", re.I)
-_PICK = (r"^(?:(?:i\s+)?(?:think\s+)?(?:i\s+)?(?:want|like|love|prefer|pick|choose|select|take|'ll\s+take|will\s+take|"
+_COUNT = r"(?:two|three|four|five|2|3|4|5)"
+UNDO_STEPS = re.compile(
+    r"^(?:(?:go|step|jump|move|roll)\s+back|back|undo|revert|rewind)\s+(?:(?P<n1>" + _COUNT + r")(?:\s+(?:steps?|times|"
+    r"changes|edits|versions|pictures|images|pics|ones))?(?:\s+back)?|(?P<twice>twice|2x|x2|two\s+times)|(?:(?:the\s+)?"
+    r"(?:last|past|previous)\s+(?P<n2>" + _COUNT + r")(?:\s+(?:changes|edits|steps|things|versions|ones))?))"
+    r"(?:\s+(?:please|pls|then|again))*$|^(?P<n3>" + _COUNT + r")\s+(?:steps?|versions|changes|edits)\s+back"
+    r"(?:\s+(?:please|pls))*$|^undo[,.!\s]+undo\W*$", re.I)
+"""Undo more than once: "step back twice", "revert the last two changes", "undo the last 3 edits", "2 steps back"."""
+_STEP_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "twice": 2, "2x": 2, "x2": 2, "two times": 2}
+_PICK = (r"^(?:(?:chat|they|he|she|everyone|everybody|we|the\s+\w+|my\s+\w+|our\s+\w+)\s+(?:picked|chose|voted\s+for|"
+         r"went\s+with|prefers?|preferred|liked|loved|wants?)\s+|"
+         r"(?:i\s+)?(?:think\s+)?(?:i\s+)?(?:want|like|love|prefer|pick|choose|select|take|'ll\s+take|will\s+take|"
          r"'ll\s+go\s+with|will\s+go\s+with|go\s+with)\s+|let's\s+(?:go\s+with|use|take|pick|see)\s+|"
          r"(?:want|like|'d\s+like|would\s+like)\s+to\s+|to\s+(?=return\b|go\b|switch\b)|return\s+|"
          r"(?:go|going|switch|jump|return|revert|come)\s+(?:back\s+)?to\s+|back\s+to\s+|(?:show|"
          r"give)\s+me\s+(?:again\s+)?|"
-         r"(?:use|pick|choose|select|open|keep|bring\s+back|restore|reuse)\s+|(?:can|could|may|might)\s+(?:we|"
+         r"(?:use|pick|choose|select|open|keep|bring\s+back|restore|reuse|pull\s+up|bring\s+up|dig\s+up|stick\s+with|"
+         r"stay\s+with|settle\s+on|(?:i'll|we'll|i\s+will|we\s+will)\s+(?:stick|stay|go)\s+with)\s+|(?:can|could|may|might)\s+(?:we|"
          r"i)\s+(?:please\s+)?(?:go\s+back\s+to|see|"
          r"have|use|get)\s+(?:again\s+)?|actually,?\s+|hmm+,?\s+|no,?\s+)*")
 _PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seemed|feels?|felt)\s+(?:the\s+|so\s+|"
@@ -185,7 +197,40 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     return found
 
 
+def picks_back(text: str) -> bool:
+    """ "bring that back up", "go back to it": words that choose a picture rather than change one."""
+    return bool(_BACK_CUE.search(lang.normalize(text)))
+
+
 def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
+    if _MY_UPLOAD.search(said) and (_BACK_CUE.search(said) or _PREFER_CUE.search(said) or _AGAIN_CUE.search(said)):
+        uploads = [image for image in images if image.operation == "upload" and not image.in_set]
+        if uploads and uploads[-1].id != current.id:  # "go back to my real drawing, the one i sent"
+            return uploads[-1].id
+    verdict = ORDINAL_VERDICT.match(said)
+    if verdict:  # "The third is magnifique."
+        batch = last_batch(images)
+        pool = batch if len(batch) > 1 else images
+        number = ORDINALS.get(verdict.group("ord"), 0)
+        if number == -1 or 1 <= number <= len(pool):
+            return pool[number - 1 if number > 0 else -1].id
+    first_of = _FIRST_OF.search(said)
+    if first_of and (_BACK_CUE.search(said) or _AGAIN_CUE.search(said) or ORDINAL_REF.match(said)):
+        wanted = [w for w in lang.words(first_of.group("desc")).tokens if w not in _SKIP]
+        found = next((image for image in images if wanted and _has_words(image, wanted)), None)
+        if found is not None and found.id != current.id:  # "pull up the original swallow again"
+            return found.id
+    steps = UNDO_STEPS.match(said)
+    if steps:
+        count = next((word for word in steps.groups() if word), "two")
+        found: str | None = current.id
+        by_id = {image.id: image for image in images}
+        for _ in range(int(count) if count.isdigit() else _STEP_COUNTS.get(count, 2)):
+            earlier = _before(by_id[found], images) if found in by_id else None
+            if earlier is None:
+                break
+            found = earlier
+        return found if found != current.id else None
     if UNDO.match(said) or UNDO_WITH_REASON.match(said):
         return _before(current, images)
     feature = BEFORE_FEATURE.match(said.rstrip("?.! "))
@@ -273,6 +318,18 @@ _BACK_CUE = re.compile(
     r"\b(?:(?:want|need|get|have)\s+(?:[\w'-]+\s+){0,3}back\b|go(?:ing)?\s+back|goes\s+back|take\s+(?:me|us|"
     r"it)\s+back|back\s+to|bring\s+(?:it\s+|that\s+)?back|"
     r"have\s+(?:that|it|this)\s+(?:one\s+)?back|return(?:\s+to)?|revert(?:\s+to)?|restore|undo|switch\s+back)\b")
+ORDINAL_VERDICT = re.compile(r"^(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|last)(?:\s+(?:one|pic|"
+                             r"picture|image|version|option|take))?\s+(?:is|was|looks|'s|seems)\s+(?!not\b|too\b|"
+                             r"bad\b|worse\b|awful\b|terrible\b|wrong\b|off\b|weird\b|ugly\b|boring\b|meh\b)[\w\s!]+$")
+"""A take judged well: "the third is magnifique", "second one looks perfect" (not "the second is too dark")."""
+_FIRST_OF = re.compile(r"\b(?:original|first|very\s+first|earliest)\s+(?P<desc>(?!(?:one|picture|pic|image|version|"
+                       r"drawing|photo|take|attempt|try)\b)[a-z][\w-]*(?:\s+(?!(?:one|picture|pic|image|version|again|"
+                       r"back|please)\b)[a-z][\w-]*)?)")
+"""The first picture of something: "the original swallow", "my first koi"."""
+_MY_UPLOAD = re.compile(r"\b(?:my\s+(?:real|own|actual|original|first|old)?\s*(?:drawing|photo|picture|pic|image|upload|"
+                        r"sketch|painting)s?|the\s+(?:one|picture|photo|drawing|image|pic)\s+(?:that\s+)?i\s+(?:sent|"
+                        r"uploaded|attached|gave\s+you|shared)|(?:my|the)\s+upload(?:ed\s+(?:one|photo|picture|image))?)\b")
+"""The user's own picture: "my real drawing", "the one i sent", "my upload"."""
 _AGAIN_CUE = re.compile(r"\b(?:once\s+more|again)\b")
 _PREFER_CUE = re.compile(
     r"\b(?:was|were|is|looked|looks|felt|seemed)\s+(?:so\s+|way\s+|much\s+|a\s+lot\s+|far\s+)?(?:better|nicer|best|"
@@ -514,6 +571,11 @@ _NOT_THINGS = frozenset("background foreground sky picture image photo colors co
                         "rest end first second third last other one".split())
 
 
+_JUST_BECAUSE = re.compile(r"[,\s]+(?:just\s+|purely\s+)?(?:for\s+(?:science|fun|the\s+lulz|kicks|luck|comparison|good\s+"
+                           r"measure|the\s+record|me|us)|to\s+(?:compare|see|be\s+sure|check)|because\s+why\s+not|"
+                           r"why\s+not|just\s+because|i\s+guess|i\s+suppose)\W*$")
+
+
 def variation_count(text: str) -> tuple[int, str] | None:
     """How many more takes the message asks for, and what is left of it ("for a bakery logo"); None if it asks
     for none. "another one" -> (1, ""); "give me 3 variations" -> (3, ""); "4 options for a logo" -> (4, "for a logo")."""
@@ -521,8 +583,8 @@ def variation_count(text: str) -> tuple[int, str] | None:
     _, body = lang.strip_frame(said)
     framed = body.rstrip("?.! ")
     body = re.sub(r"^(?:make|draw|generate|create|render|do|try|produce|show|give)\s+(?:me\s+|us\s+)?", "", body)
-    if AGAIN.match(body) or AGAIN.match(said) or AGAIN.match(framed):
-        return 1, ""
+    if any(AGAIN.match(form) or AGAIN.match(_JUST_BECAUSE.sub("", form)) for form in (body, said, framed)):
+        return 1, ""  # "try again, for science"
     times = re.search(r"\b(?:variants?|variations?|versions?|options?|takes?|vars?)\s*(?:x|\*|times)\s*(\d+)\b",
                       body) or re.fullmatch(r"(?:(?:some\s+)?more|variations?|options?|alternatives?)"
                                             r"(?:\s+like\s+(?:this|that|it))?[,:\s]+(\d+)", body)

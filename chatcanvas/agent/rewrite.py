@@ -59,7 +59,8 @@ ANTONYMS = {"long": ("short",), "short": ("long",), "dark": ("light", "bright"),
             "young": ("old",), "new": ("old",), "happy": ("sad",), "sad": ("happy",), "hot": ("cold",),
             "cold": ("hot", "warm"), "warm": ("cold", "cool"), "cool": ("warm",), "wet": ("dry",), "dry": ("wet",),
             "empty": ("crowded", "full", "busy"), "crowded": ("empty", "quiet"), "busy": ("empty", "quiet"),
-            "calm": ("stormy", "rough"), "stormy": ("calm",), "clean": ("dirty",), "dirty": ("clean",),
+            "calm": ("stormy", "rough"), "stormy": ("calm",), "clean": ("dirty", "messy", "cluttered"), "dirty": ("clean",),
+            "messy": ("clean", "tidy", "neat"), "tidy": ("messy", "cluttered"), "cluttered": ("clean", "tidy", "minimal"),
             "modern": ("vintage", "old", "ancient"), "vintage": ("modern",), "simple": ("detailed", "ornate"),
             "detailed": ("simple", "minimal"), "minimal": ("detailed", "busy"), "tall": ("short",),
             "open": ("closed",), "closed": ("open",), "high": ("low",), "low": ("high",)}
@@ -90,6 +91,9 @@ def draw_prompt(text: str) -> str | None:
     text, medium = _strip_making_verb(text)
     text = re.sub(rf"^(?:(?:an?|the|some|one|me)\s+)?(?:new\s+|quick\s+|nice\s+)?{_GENERIC_PICTURE}s?\s+"
                   r"(?:of|showing|with|featuring|depicting|that\s+shows)\s+", "", text)
+    text = re.sub(r"^(?:(?:an?|the|my)\s+)?(?:second|third|fourth|fifth|separate|fresh|different|new|another|next)\s+"
+                  r"(?:picture|image|pic|drawing|piece|scene|painting|design|one)\s*(?:please\s*)?(?:[:,-]|of|with)\s*|"
+                  r"^(?:another|next)\s*[:,-]\s*", "", text)
     text = re.sub(r"\s+(?:too|as well|also|again|next|instead)$", "", lang.strip_politeness(text)).strip()
     text = re.sub(r"[?!]+\s+(?=\w)", ", ", text)  # "a fox under an oak tree? Soft watercolor style"
     text = re.sub(r",?\s*(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:draw|make|do|paint|render|"
@@ -313,12 +317,20 @@ def split_changes(instruction: str) -> list[str]:
     return changes or [instruction]
 
 
+_TIMES = "|".join(sorted((re.escape(w) for w in [*GROUPS["time"], *GROUPS["season"]]), key=len, reverse=True))
 _CHANGE_WITH = re.compile(r"^((?:make|turn|change|convert|set)\s+(?:it|this|everything|the\s+(?:time|season|weather|"
-                          r"scene|setting|hour|mood))\s+[\w\s'-]+?)\s+with\s+(.+)$")
+                          r"scene|setting|hour|mood|sky|sea|ocean|water|lighting|light))\s+[\w\s'-]+?)\s+with\s+(.+)$")
 
 
 def _with_split(part: str) -> list[str]:
-    """ "make it nighttime with stars" -> the change, then what comes with it ("add stars")."""
+    """ "make it nighttime with stars" -> the change, then what comes with it ("add stars"); so for "same thing but at
+    night with fireflies"."""
+    timed = re.match(rf"^(?P<when>(?:(?:same|the\s+same)(?:\s+(?:thing|one|picture|scene))?\s+)?(?:but\s+)?(?:at|in|"
+                     rf"during)\s+(?:the\s+)?(?:{_TIMES}))\s+with\s+(?P<what>(?!(?:a|the)\s+(?:background|backdrop)\b).+)$",
+                     part)
+    if timed:
+        return [re.sub(r"^(?:(?:the\s+)?same(?:\s+(?:thing|one|picture|scene))?\s+)?(?:but\s+)?", "",
+                       timed.group("when")), f"add {timed.group('what')}"]
     match = _CHANGE_WITH.match(part)
     if not match or re.search(r"\b(?:background|backdrop)\b", match.group(2)) or match.group(2).startswith("no "):
         return [part]
@@ -382,9 +394,13 @@ def _modifier_change(base: str, change: str) -> str | None:
     if single and found is not None and (sized or lang.is_comparative(single)):
         head = base[:found[0]]
         size = re.search(r"\b(small|little|tiny|medium|big|large|huge|giant)\s+(?:[\w-]+\s+){0,2}$", head)
+        to = "small" if single in ("smaller", "tinier", "littler") else "big"  # as "make it smaller" does
         if sized and size:  # "make the circle smaller": a big circle becomes a small one
-            to = "small" if single in ("smaller", "tinier", "littler") else "big"  # as "make it smaller" does
             return base[:size.start(1)] + to + base[size.end(1):]
+        if sized:  # "a blue square" + "make the square bigger" -> "a big blue square"
+            article = re.search(r"\b(?:an?|the)\s+(?=(?:[\w-]+\s+){0,2}$)", head)
+            at = article.end() if article else found[0]
+            return _fix_articles(base[:at] + f"{to} " + base[at:])
         plain = re.search(rf"\b({re.escape(single[:-3])}|{re.escape(single[:-2])}|"
                           rf"{re.escape(single[:-1])})\s+(?=(?:[\w-]+\s+)?$)",
                           head) if len(single) > 4 else None
@@ -395,9 +411,13 @@ def _modifier_change(base: str, change: str) -> str | None:
             "colors", "colours", "mood", "lighting", "light", "contrast"):
         return f"{base}, {single} {match.group('noun')}"  # "make the sky darker" -> "..., darker sky"
     if single and lang.pos_of(single) & {"ADJ"} and not sized and single not in GROUP_WORDS \
-            and single not in COLORS and "NOUN" not in lang.pos_of(single):
+            and single not in COLORS and ("NOUN" not in lang.pos_of(single) or single in ANTONYMS):
         if found is None:
             return f"{base}, {single} {match.group('noun')}"  # "make the sky stormy" -> "..., stormy sky"
+        head = base[:found[0]]
+        opposite = re.search(rf"\b(?:{'|'.join(ANTONYMS.get(single, ('-',)))})\s+(?=(?:[\w-]+\s+)?$)", head)
+        if opposite:  # "a messy desk" + "make the desk clean" -> "a clean desk"
+            return head[:opposite.start()] + f"{single} " + head[opposite.end():] + base[found[0]:]
         return base[:found[0]] + f"{single} " + base[found[0]:]  # "make the cat fluffy" -> "a fluffy cat"
     return None
 
@@ -418,8 +438,29 @@ _GROUND_PHRASE = re.compile(r"(?:,\s*|\s+)(?:on|against|with|in\s+front\s+of)\s+
                             r"backdrop)\b|,\s*[^,]*\bin\s+the\s+background\b")
 
 
+_PATTERN_WORDS = frozenset("plain simple striped stripy checkered checked checkerboard solid dotted polka-dot gradient".split())
+
+
 def _background_scene(base: str, change: str) -> str | None:
-    """ "make the background a rainy city street at night": a scene behind, not a colour."""
+    """ "make the background a rainy city street at night": a scene behind, not a colour; "turn the background
+    checkered": its pattern."""
+    pattern = re.match(r"^(?:make|change|set|turn|switch|do)\s+(?:the\s+)?(?:background|backdrop|bg)\s+(?:to\s+|into\s+)?"
+                       r"(?:an?\s+)?(?P<mods>(?:plain|simple|striped|stripy|checkered|checked|checkerboard|solid|dotted|"
+                       r"polka-dot|gradient)(?:\s+(?:" + COLOR_PHRASE.pattern + r"))?)(?:\s+(?:one|pattern|instead))*$",
+                       change)
+    if pattern and re.search(COLOR_PHRASE.pattern, pattern.group("mods")):
+        return recolor(base, "background", pattern.group("mods"))  # "make the background plain green"
+    if pattern:
+        ground = re.search(r"\b(?:background|backdrop)\b", base)
+        if ground:  # the words just before it that are its pattern and colours: the pattern changes, colours stay
+            at, words = ground.start(), []
+            while (before := re.search(r"([\w-]+)\s+$", base[:at])) and (
+                    before.group(1) in _PATTERN_WORDS or _modifier_words(before.group(1))):
+                at = before.start(1)
+                words.insert(0, before.group(1))
+            colors = [w for w in words if w not in _PATTERN_WORDS]
+            return base[:at] + " ".join([pattern.group("mods"), *colors]) + " " + base[ground.start():]
+        return recolor(base, "background", pattern.group("mods"))
     match = re.match(r"^(?:make|change|set|turn|switch|replace)\s+(?:the\s+)?(?:background|backdrop|bg)\s+(?:to\s+|"
                      r"into\s+|"
                      r"with\s+|as\s+)?(?P<new>(?:an?|the|some)\s+.+)$", change)
@@ -499,8 +540,26 @@ def _swap(base: str, change: str) -> str | None:
             if match.re.pattern in patterns[:2] and change.split()[0] in ("change", "turn", "make"):
                 return None  # "turn it into a watercolor": a style, handled below
             return f"{base}, with {new}"
-        return base[:found[0]] + new + base[found[1]:]
+        start = _described_from(base, found[0], old, new)
+        return base[:start] + new + base[found[1]:]
     return None
+
+
+def _described_from(base: str, start: int, old: str, new: str) -> int:
+    """Where the words describing the replaced thing begin: "a grey linen sofa" swapped for "a green velvet one"
+    loses "grey linen" with the sofa: the words said of the old thing, and the colours or materials the new one
+    names its own of (a black triangle swapped for a star stays black)."""
+    said = set(old.lower().split())
+    new_words = new.lower().split()
+    colored = any(w in COLORS or re.fullmatch(_TONE, w) for w in new_words)
+    made_of = any(w in _MATERIALS for w in new_words)
+    while True:
+        before = re.search(r"([\w-]+)\s+$", base[:start])
+        word = before.group(1).lower() if before else ""
+        if not word or word in lang.DETERMINERS or not (word in said or (colored and (
+                word in COLORS or re.fullmatch(_TONE, word))) or (made_of and word in _MATERIALS)):
+            return start
+        start = before.start(1)
 
 
 _COLOR_ONLY = re.compile(rf"^(?:(?:{_TONE})\s+)*(?:{_COLOR})(?:\s+(?:and|&)\s+(?:{_COLOR}))?(?:\s+colou?r)?$")
@@ -582,6 +641,11 @@ def _recolor_change(base: str, change: str) -> str | None:
         return None
     if re.search(r"\b(?:more|less)\b", change) and not re.match(r"^(?:make|turn|change)", change):
         return None
+    thing = re.match(rf"^(?:an?|some|another|one|two|three|four|\d+)\s+(?:[\w-]+\s+)?(?:{COLOR_PHRASE.pattern})\s+"
+                     r"(?P<noun>[\w-]+)", change)
+    if thing and thing.group("noun") not in ("shade", "tone", "colour", "color", "hue", "background", "backdrop",
+                                             "one", "version") and "NOUN" in lang.pos_of(thing.group("noun")):
+        return None  # "a black cross at the bottom": a new thing, added below
     color = colors[-1].group(0)
     if color == "black and white" and re.match(r"^(?:make|turn|change|render|convert)\s+(?:it|this|everything)\b",
                                                change):
@@ -591,7 +655,8 @@ def _recolor_change(base: str, change: str) -> str | None:
         phrase = re.sub(r"^(?:a|an|the|it|make|with|to|into|on)\s+", "", ground.group("phrase"))
         return recolor(base, "background", phrase)
     rest = COLOR_PHRASE.sub(" ", change)
-    rest = re.sub(r"\b(?:make|turn|change|paint|recolou?r|colou?r|dye|set|have|get|go|it|its|it's|this|that|the|to|"
+    rest = re.sub(r"\b(?:make|turn|change|paint|recolou?r|colou?r|dye|set|have|get|go|it|its|it's|this|that|them|these|"
+                  r"those|they|all|both|the|to|"
                   r"into|in|a|an|be|is|should|could|one|everything|all|instead|please|shade|of|shades|ish|tone|"
                   r"colors|colored|version|with|on|and|background\s+color)\b", " ", rest)
     target_words = [w for w in rest.split() if w.isalpha()]
@@ -602,6 +667,10 @@ def _recolor_change(base: str, change: str) -> str | None:
         return recolor(base, ground, " ".join([*finish, color]))
     if target and not (target in ("background", "sky") or "NOUN" in lang.pos_of(target)):
         target = None
+    if target is None and re.search(r"\b(?:them|these|those|both|all|everything)\b", change):
+        colored = re.compile(rf"\b(?:(?:{_TONE})\s+)*(?:{_COLOR})\b(?!\s+(?:and\s+\w+\s+)?(?:background|backdrop))")
+        if len(colored.findall(base)) > 1:  # "make them both blue": every thing's colour, not the background's
+            return colored.sub(color, base)
     return recolor(base, target, color)
 
 
@@ -644,7 +713,10 @@ def recolor(base: str, target: str | None, color: str) -> str:
 
 
 def _group_change(base: str, change: str) -> str | None:
-    adding = re.match(r"^(?:add|include|insert|with|plus|give|throw|toss|pop|slap|stick|chuck)\b", change)
+    adding = re.match(r"^(?:add|include|insert|with|plus|give|throw|toss|pop|slap|stick|chuck)\b|^(?:put|place|draw)\s+"
+                      r"(?:an?|some|another|one|two|three)\b", change) or (
+        re.match(r"^(?:an?|some|another|one|two|three|four|\d+)\s+\w", change) and _adds_thing(change) and not any(
+            _group_word(change, group) for name, group in GROUPS.items() if name not in ("position", "size")))
     for name, group in GROUPS.items():
         if adding and (name != "position" or _adds_thing(change)):
             continue  # "add a snowy battlefield", "add a small square top left": the words belong to what is added

@@ -18,10 +18,10 @@ from chatcanvas.tools import create_subject_tools
 
 _INTRO = re.compile(
     r"^(?:(?:hey|hi|ok|okay|so|and|also)[,!]?\s+)?(?:(?:this|these|that|those|it|here|they)\s*(?:is|are|'s|'re)\s+"
-    r"(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?)"
+    r"(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?|selfies?)"
     r"\s+of\s+)?|"
     r"(?:i\s+have|i've|we\s+have|we've|i|we)\s+(?:just\s+)?(?:attached|uploaded|added|sent|included|shared)\s+"
-    r"(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?)"
+    r"(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?|selfies?)"
     r"\s+of\s+|"
     r"(?:here\s+(?:is|are)|here's)\s+(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|"
     r"shots?|images?|snaps?|scans?)\s+of\s+)?|meet\s+|say\s+hi\s+to\s+|"
@@ -43,22 +43,33 @@ _NAMED = re.compile(
     r"\bmeet\s+(?P<meet>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\b(?!\s*,)")
 # "four pics attached", "🐱": said around an introduction, not part of it
 _AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|a\s+couple(?:\s+of)?)\s+(?:more\s+)?"
-                     r"(?:pics?|photos?|photographs?|pictures?|images?|shots?|snaps?)\s+(?:attached|included|here|"
+                     r"(?:pics?|photos?|photographs?|pictures?|images?|shots?|snaps?|selfies?)\s+(?:attached|included|here|"
                      r"below|above|incoming)\)?|[^\x00-\u2fff]+)", re.I)
 _NOT_A_NAME = re.compile(r"\b(?:make|change|turn|add|remove|draw|paint|put|give|swap|replace|edit)\b", re.I)
+
+
+def _naming_weight(found: re.Match) -> int:
+    """Which naming phrase names the one in the photos: "we call him Biscuit" over "a bakery called Crumb & Co";
+    the first of equals."""
+    if found.group("called"):
+        before = re.search(r"([\w-]+)\s+called\s", found.string[:found.end()])
+        noun = before.group(1).lower() if before else ""
+        if noun and noun not in _ANIMATE and noun not in ("is", "was", "he's", "she's", "it's", "be", "get", "gets"):
+            return -1 - found.start() / 10_000  # a place or a business, not who is in the photos
+    return -found.start() / 10_000
 
 
 def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """ "this is my dog Rex" -> ("Rex", ["my dog"]); "this is me" -> ("me", []); "meet Rex, my dog" -> same;
     "here are shots of our new sneaker. Let's call it Volt" -> ("Volt", ["our new sneaker"])."""
-    named = _NAMED.search(text)
+    named = max(_NAMED.finditer(text), key=_naming_weight, default=None)
     if named:
         name = named.group("name") or named.group("other") or named.group("calls") or named.group("called") or \
             named.group("meet")
         about = re.search(r"(?:^|\b(?:of|is|are)\s+|'s\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;!?]|\s+(?:named|called)\b|"
                           r"$)", text, re.I)
         alias = re.sub(r"\s+(?:lol|lmao|haha\w*|tbh|ngl|obviously)$", "", about.group(1).lower()) if about else ""
-        alias = re.sub(r"\s+(?:at|in|on|from|with|during|today|yesterday|last|this|when)\b.*$", "", alias)
+        alias = re.sub(r"\s+(?:at|in|on|from|with|during|today|yesterday|last|this|when|for|because|so)\b.*$", "", alias)
         if not about and name and _SELF.search(text):
             return name, ["me"]  # "4 pics of me. name's Kit."
         return name, [alias] if about and name.lower() not in about.group(1).lower() else []
@@ -109,6 +120,13 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
         return None  # "a test tile from our set": a picture, not someone with a name
     if re.fullmatch(r"(?:my|our)\s+(?:face|selfies?|self)", who, re.I):
         return "me", []
+    shots = re.match(r"^(?:\d+|a\s+few|some|two|three|four|five|six|a\s+couple(?:\s+of)?)?\s*(?:photos?|pics?|pictures?|"
+                     r"selfies?|shots?|images?|snaps?)\s*,\s*(?P<intro>.+)$", who, re.I)
+    if shots:  # "these are 5 selfies, I'm Jordan"
+        said = re.match(r"^(?:(?P<me>i'm|i\s+am|im)|he's|she's|it's|they're|this\s+is|that's)\s+(?P<name>[A-Za-z][\w-]*"
+                        r"(?:\s+[A-Z][\w-]*)?)\W*$", shots.group("intro"), re.I)
+        if said:
+            return said.group("name"), ["me"] if said.group("me") else []
     name, comma, alias = (part.strip() for part in who.partition(","))
     if comma and re.match(r"^(?:my|our)\s+", name, re.I) and re.match(
             r"^(?:he's|she's|it's|they're|hes|shes|its|theyre|he|she|it|they|save|remember|learn|keep|store|"
@@ -172,9 +190,10 @@ _OPENERS = frozenset("this these that those here meet my our remember save learn
 
 
 def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
-    """The first enrolled subject the text names (by name or alias), if any."""
+    """The first enrolled subject the text names (by name, alias or the telling part of a longer name), if any."""
     for subject in subjects:
-        for label in sorted([subject["name"], *subject["aliases"]], key=len, reverse=True):
+        for label in sorted([subject["name"], *subject["aliases"], *_short_names(subject["name"])], key=len,
+                            reverse=True):
             if label.lower() == "me":
                 if re.search(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE):
                     return subject["name"]
@@ -184,11 +203,38 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
 
 
 def _label_pattern(label: str) -> str:
-    """ "my cat" also answers to "our cat" and "the cat": the owner's words vary, the cat is the same."""
+    """ "my cat" also answers to "our cat" and "the cat", "my grandmother" to "my grandma": the owner's words vary,
+    the one they mean is the same."""
     owned = re.match(r"^(?:my|our|the)\s+(.+)$", label, re.IGNORECASE)
     if owned:
-        return rf"(?:my|our|the)\s+{re.escape(owned.group(1))}"
+        *lead, last = owned.group(1).lower().split()
+        kin = next((group for group in _KIN_WORDS if last in group), (last,))
+        said = "|".join(re.escape(" ".join([*lead, word])) for word in sorted(kin, key=len, reverse=True))
+        return rf"(?:my|our|the)\s+(?:{said})"
     return re.escape(label)
+
+
+_KIN_WORDS = (frozenset("grandma grandmother granny gran nan nana nanna nonna abuela oma".split()),
+              frozenset("grandpa grandfather granddad grandad gramps nonno abuelo opa".split()),
+              frozenset("mom mum mother mama mommy mummy".split()), frozenset("dad father papa daddy".split()),
+              frozenset("dog doggo doggy pup puppy".split()), frozenset("cat kitty kitten".split()),
+              frozenset("bunny rabbit".split()), frozenset("son boy".split()), frozenset("daughter girl".split()),
+              frozenset("husband hubby".split()), frozenset("wife wifey".split()))
+"""Words for the same one: an alias said one way answers to the others."""
+_TITLES = frozenset("old young little lil big sir lady lord dame captain capt mr mrs ms miss dr doctor professor prof "
+                    "king queen prince princess uncle aunt auntie nonna nonno grandma grandpa granny nana papa mama "
+                    "baby saint st general major".split())
+
+
+def _short_names(name: str) -> list[str]:
+    """What a longer name is called for short: "old betsy" -> "betsy", "Sir Nibbles" -> "Nibbles", "Nonna Pina" ->
+    "Pina" (a title before it, or a word that is nobody's common noun)."""
+    words = name.split()
+    if len(words) < 2:
+        return []
+    short = [words[-1]] if words[0].lower() in _TITLES else []
+    short += [w for w in words if not lang.pos_of(w.lower()) and w not in short and len(w) > 2]
+    return short
 
 
 def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
@@ -235,6 +281,12 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # "ok now draw her floating in space" while a picture of Pancake is on screen: a new picture of Pancake
         subject = shown[0]
         text = text[:drawn.start(1)] + subject + text[drawn.end(1):]
+    told = re.search(r"\b(she|he|they)\s+(?:is|are|'s|'re)\s+\w+ing\b", text, re.I)
+    if subject is None and told and shown and intents.decide(text, facts).kind == "draw":
+        # "Now another: she is cooking pasta in an old kitchen" after a picture of Nonna Pina: her again
+        subject = shown[0]
+        text = text[:told.start()] + subject + text[told.end(1) + len(re.match(r"\s+(?:is|are|'s|'re)", text[
+            told.end(1):]).group(0)):]
     if subject is None:
         return None
     intent = intents.decide(text, facts)
