@@ -23,13 +23,16 @@ NEW_PICTURE = re.compile(
     r"\b(?:new\s+(?:picture|image|pic|one|drawing|scene)\s*(?:of|with|:|-|,)|something\s+(?:else|different)|"
     r"start\s+over|"
     r"from\s+scratch|a\s+different\s+(?:picture|scene|image)|next\s+(?:picture|image|one)|another\s+(?:picture|"
-    r"image|drawing)\s+of|^(?:and\s+|now\s+)*one\s+(?:of|with)\b|(?:too|as\s+well)$|"
+    r"image|drawing)\s+of|^(?:and\s+|now\s+)*one\s+(?:of|with)\b|^(?!.*\b(?:top|bottom|left|right|corner|center|centre|"
+    r"middle|next\s+to|behind|beside|in\s+front\s+of|above|below|in\s+the\s+sky|on\s+(?:it|him|her|the\s+\w+))\b).*\b(?:too|as\s+"
+    r"well)$|"
     r"\b(?:second|third|fourth|fifth|separate|fresh|different)\s+(?:picture|image|pic|drawing|piece|scene|painting|"
     r"design)\b|^(?:(?:now|and|ok|okay|then)[,\s]+)*(?:another|next)(?:\s+one)?\s*[:\u2013\u2014-])", re.I)
 INFO_QUESTION = re.compile(
     r"^(?:how\s+(?:do|does|did|can|could|should|would)\s+(?:i|we|one|you|people|artists|someone)\b(?!\s+(?:get|"
     r"have|see)\s+(?:a|an|some)\b)|how\s+(?:is|are|was|were|much|many|long|big|old|come)\b|why\b|who\b|when\b|"
-    r"where\b|which\b(?!\s+one)|what\s+(?:is|are|was|were|does|do|did|'s|s|kind|kinds|sort|model|models|size|sizes|"
+    r"where\b|which\b(?!\s+one)|what\s+(?:is|are|was|were|does|do|did|'s|s|kind|kinds|sort|model|models|size|sizes|other|"
+    r"else|"
     r"can|should|happens|happened)\b(?!.*\blook\s+like\b)|what's\b|whats\b|is\s+(?:it|this|that|there)\s+(?:a|an|"
     r"the|true|free|real|safe|possible\s+for\s+me)\b|are\s+(?:you|there|these|those)\b|do\s+you\b(?!\s+have\s+"
     r"(?:a|an|any)\s+(?:picture|image))|does\b|did\s+you\b|tell\s+me\s+(?:about|how|why|what)|explain\b|"
@@ -114,15 +117,18 @@ def decide(text: str, facts: Any) -> Intent:
         text = " ".join(s if s[-1] in ".!?" else f"{s}." for s in asking or parts)
         if not text:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
+    if _asks_how(said_all) or _asks_only(said_all):  # "Might I ask, before I go, how you would suggest I print ...?"
+        return _reply(chat_reply(said_all, facts))
     if _asks_if_lost(said_all):
         return _reply("Nothing is lost: every picture stays in this conversation. Say which one to bring back "
                       "(\"go back to the first one\", \"the stormy one\") and it is the current picture again.")
     text = lang.request_part(text)
-    picked = _PICK_THEN_CHANGE.match(lang.normalize(text))
+    picked = _PICK_THEN_CHANGE.match(lang.normalize(text)) or _BACK_THEN_CHANGE.match(lang.normalize(text))
     if picked and len(images) > 1 and _draw_or_edit(picked.group("change"), facts) == "edit" and not re.search(
             r"\b(?:is|was|are|of\s+(?:those|these|them))\b", picked.group("desc")) and not references.picks_back(
             picked.group("change")):
-        found = references.selection(f"the {picked.group('desc')}", images, current)
+        desc = re.sub(r"^(?:the|my)\s+", "", picked.group("desc"))
+        found = references.selection(f"go back to the {desc}", images, current)
         target = next((image for image in images if image.id == found), None)
         if target is not None:  # "And the orange one - could the triangle be purple instead?"
             prompt = rewrite.edit_prompt(target.prompt, picked.group("change"))
@@ -154,10 +160,13 @@ def decide(text: str, facts: Any) -> Intent:
         what = rewrite.draw_prompt(pointed_add.group("what")) or pointed_add.group("what")
         text = said = f"add {what}"
         message = lang.words(text)
-    asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh|wait|um+|uh+|honestly)[,\s]+)+", "", said)
+    asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh|wait|um+|uh+|honestly|phew|whew|wow|ugh|aha|lol|"
+                   r"haha+)[,.!\s]+)+", "", said)
     asked = LEADING_CONDITION.sub("", asked)
     framed = lang.strip_frame(asked)
-    if lang.is_question(message) and not REQUEST_QUESTION.match(asked) and not (
+    requested = any(REQUEST_QUESTION.match(re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|oh|now)[,\s]+)+", "", part))
+                    for part in lang.sentences(asked))
+    if lang.is_question(message) and not requested and not (
             framed[0] and framed[1] and not INFO_QUESTION.match(asked)) and (
             INFO_QUESTION.match(asked) or not _asks_for_picture(asked)):
         return _reply(chat_reply(text, facts))
@@ -188,6 +197,7 @@ def decide(text: str, facts: Any) -> Intent:
         spoken = re.search(r"\bthe\s+([\w-]+)\b(?=[^,.]*\b(?:looks?|is|are|seems?)\b)", lang.normalize(said_all))
         if pointed and spoken and facts.current_prompt and spoken.group(1) in facts.current_prompt.lower():
             text = f"remove the {spoken.group(1)}"  # "ngl the rain looks weird, rmv it"
+        text = _it_named_before(text, said_all, facts)
         described = None if facts.current_prompt else rewrite.described_in(said_all)  # "it's just a red circle"
         prompt = rewrite.edit_prompt(facts.current_prompt or described, _edited_part(text))
         return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
@@ -226,6 +236,52 @@ _LOST = re.compile(r"\b(?:gone|lost|lose|deleted|erased|disappeared|vanished|ove
                    r"somewhere|available|around)|saved\s+somewhere)\b")
 
 
+_HOW = re.compile(r"\bhow\s+(?:you\s+would|would\s+you|you'd|should\s+i|do\s+i|can\s+i|could\s+i|to|best\s+to|i\s+(?:can|"
+                  r"could|should))\b")
+
+
+def _asks_how(text: str) -> bool:
+    """A question about how to do something ("might I ask how you would suggest I print this?"): advice, not a
+    picture, whatever it mentions ("before I go" is no "before the hat")."""
+    parts = [lang.normalize(s) for s in lang.sentences(text)]
+    return any(p.endswith("?") and _HOW.search(p) and not ASKS_AT_PICTURE.search(p) for p in parts) and not any(
+        lang.ASKS_AT.match(p) and not p.endswith("?") for p in parts)
+
+
+def _it_named_before(text: str, said_all: str, facts: Any) -> str:
+    """ "the orange background is a little loud. Might it be green instead?": "it" is the part named before."""
+    parts = lang.sentences(text)
+    for index, sentence in enumerate(parts):
+        said = lang.strip_politeness(lang.normalize(sentence))
+        it = re.match(r"^(?:(?:might|could|can|would|should)\s+)it\s+(?:be|look|go)\b|^(?:make|turn|paint|change)\s+it\b",
+                      said)
+        named = [re.search(r"\bthe\s+(?:[\w-]+\s+)?(background|backdrop|sky|[\w-]+)\s+(?:is|looks?|seems?|feels?)\b",
+                           lang.normalize(before)) for before in lang.sentences(said_all)[:max(0, len(
+                               lang.sentences(said_all)) - len(parts) + index)] + parts[:index]]
+        part = next((found for found in reversed(named) if found), None)
+        if it and part and (part.group(1) in ("background", "backdrop", "sky") or
+                            part.group(1) in (facts.current_prompt or "")):
+            parts[index] = said[:it.start()] + re.sub(r"\bit\b", f"the {part.group(1)}", said[:it.end()], count=1) + \
+                said[it.end():]
+            return " ".join(p if p[-1:] in ".!?" else f"{p}." for p in parts)
+    return text
+
+
+def _asks_only(text: str) -> bool:
+    """A question for information among talk ("phew. what other stuff could she ask you for? she wants ideas")."""
+    parts = [re.sub(r"^(?:(?:phew|whew|wow|ugh|ok|okay|so|and|hmm+|oh|well|lol)[,.!\s]+)+", "", lang.normalize(s))
+             for s in lang.sentences(text)]
+    if len(parts) < 2:
+        return False
+    info = [p for p in parts if INFO_QUESTION.match(p) and not REQUEST_QUESTION.match(p)]
+    return bool(info) and all(p in info or lang.is_aside(p) or _WANTS_WORDS.search(p) for p in parts)
+
+
+_WANTS_WORDS = re.compile(r"\b(?:wants?|needs?|would\s+like|'d\s+like|asks?\s+for)\s+(?:some\s+|more\s+)?(?:ideas|"
+                          r"suggestions|advice|tips|help|to\s+know)\b")
+ASKS_AT_PICTURE = re.compile(r"\bhow\s+(?:would|might|could)\s+(?:it|this|that|they|he|she)\s+look\b")
+
+
 def _asks_if_lost(text: str) -> bool:
     """ "Is the stormy one gone now? Did I lose it?": a question about the pictures kept, asking for none back."""
     parts = [lang.normalize(s) for s in lang.sentences(text)]
@@ -235,6 +291,11 @@ def _asks_if_lost(text: str) -> bool:
         REQUEST_QUESTION.match(p) or references.variation_count(p) for p in parts)
 
 
+_BACK_THEN_CHANGE = re.compile(r"^(?:(?:ok|okay|so|now|then|alright)[,\s]+)*(?:go\s+back\s+to|back\s+to|return\s+to|switch\s+"
+                               r"back\s+to|take|grab|use)\s+(?P<desc>(?:the|my)\s+[\w\s-]{1,40}?)\s*(?:,\s*|\s+and\s+"
+                               r"(?:then\s+)?|\s+then\s+)(?P<change>(?:add|make|change|turn|put|give|remove|swap|replace|"
+                               r"paint|move|recolou?r)\b.+)$")
+"""Back to a picture, then a change of it: "go back to the crystal forge and add a dwarf hammering at an anvil"."""
 _TEXT_PIECE = re.compile(r"^(?:an?|some|another|one|two|three|\d+|the)\s+(?:(?:short|funny|cute|little|quick|good|silly|"
                          r"dad|clever|punny|witty|sweet|nice|cheesy)\s+)*(?:[\w-]+\s+)?(?P<piece>jokes?|poems?|captions?|"
                          r"bios?|taglines?|slogans?|puns?|riddles?|limericks?|haikus?|one-liners?|toasts?|"
@@ -270,7 +331,8 @@ def _edited_part(text: str) -> str:
         said = re.sub(r"^(?:(?:ugh|fine|ok|okay|so|well|alright|hmm+|oh|now|then|and|also|plus|but|please)[,!.\s]+)+",
                       "", lang.normalize(part))
         first = said.split()[0] if said.split() else ""
-        return first in EDIT_VERBS or bool(lang.ASKS_AT.match(said) or lang.ASKS_SOMEWHERE.search(said))
+        return first in EDIT_VERBS or bool(lang.ASKS_AT.match(said) or lang.ASKS_SOMEWHERE.search(said) or
+                                           MODAL_CHANGE.search(said))
 
     acting = [part for part in parts if acts(part)]
     return " ".join(acting) if acting else text
@@ -419,6 +481,9 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
                         r"the\s+[\w-]+)\s+(?:as|in|into)\s+", rest)
     if facts.has_image and restyled and (restyled.group("what").split()[0] != "the" or _edit_of_current(rest, facts)):
         return "edit"  # "render the chapel as a pencil sketch instead"
+    if re.match(r"^(?:an?|one|some)\s+(?:new\s+)?(?:picture|image|pic|drawing|illustration|painting)\s*[:\u2013\u2014-]\s*\w",
+                rest):
+        return "draw"  # "I need a picture: one brown square, big, in the middle"
     tokens = rest.split()
     first = tokens[0]
     if len(tokens) == 1 and _makes_pictures(first):
@@ -459,6 +524,10 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     if first in lang.DETERMINERS - {"this", "that", "these", "those", "its", "her", "his", "their"} and len(tokens) > 1:
         if first in ("a", "an", "some") and _PLACED_IN_PICTURE.search(rest):
             return "edit"  # "a little stone path through the middle": something put into the picture on screen
+        if re.search(r"\b(?:as\s+well|too|also)\b", rest) and re.search(
+                r"\b(?:in|at|on|to)\s+the\s+(?:top|bottom|left|right|middle|center|centre|corner|sky|foreground|"
+                r"background)\b|\b(?:next\s+to|beside|behind|in\s+front\s+of|above|below)\b", rest):
+            return "edit"  # "a white circle in the top left corner as well": more in the picture on screen
         attribute = any(t in rewrite.ATTRIBUTE_NOUNS for t in tokens[:4])
         if attribute or (first == "the" and (_edit_of_current(rest, facts) or
                                              any(t in rewrite.COLORS for t in tokens))):

@@ -59,8 +59,12 @@ POLITE_END = re.compile(
 
 _REQUEST = (
     r"(?:(?:ok(?:ay)?|so|and|then|now|next|also|hey|hi|hello|yo|um+|uh+|hmm+|well|alright|right|cool|great|nice|"
-    r"please|kindly|just|maybe|perhaps|actually|oh|ah|no|nah|wait|lol|thanks|sure|yes|yeah|yep|ooh|go ahead and)"
-    r"[\s,!.:;-]+"
+    r"please|kindly|just|maybe|perhaps|actually|oh|ah|wait|lol|thanks|sure|yes|yeah|yep|ooh|go ahead and)"
+    r"[\s,!.:;-]+|(?:no|nah)(?:\s*[,!.:;-]+\s*|\s+(?=(?:make|change|turn|add|remove|put|go|undo|the|it|i|we|let's|do|"
+    r"draw|try|give|show|back|wait|not|just|actually|revert|keep|use|that|this|get|delete|drop|lose|ditch|swap|replace|"
+    r"move|take|bring|switch|more|less|bigger|smaller|darker|lighter|can|could|please|let|maybe|instead)\b))"
+    r"|(?:(?:a\s+)?quick\s+(?:one|request|thing|q)|(?:new\s+)?request|prompt|idea|task|update|plot\s+twist(?:\s+from\s+"
+    r"\w+)?|from\s+(?:that|this)\s+one|on\s+(?:that|this)\s+one|next\s+up)\s*[:-]\s*"
     r"|if\s+(?:it\s+(?:isn't|is\s+not|'s\s+not)\s+too\s+much\s+(?:trouble|bother)|you\s+(?:wouldn't|don't|do\s+not)\s+"
     r"mind|(?:at\s+all\s+)?possible|you\s+(?:can|could|have\s+(?:a\s+)?(?:moment|minute|time)))[\s,]+"
     r"|(?:would|could|will)\s+you\s+be\s+(?:so\s+kind\s+as|able|willing|kind\s+enough)\s+to\s+"
@@ -111,7 +115,8 @@ SMALL_TALK = frozenset(
     "jaja jajaja jajajaja jeje jejeje kkk kkkk rsrs xd xD fr frfr ngl tbh ugh meh argh sigh".split())
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
-    r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|see\s+you|later|quit|exit)\b", re.I)
+    r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|good\s*day|see\s+you|later|quit|exit|have\s+a\s+(?:good|nice|"
+    r"great|lovely|wonderful)\s+(?:day|one|evening|night|weekend))\b", re.I)
 WH_WORDS = frozenset("how why what who when where which whose whom".split())
 AUX_WORDS = frozenset("is are was were do does did can could would will should shall may might have has had am "
                       "isn't aren't don't doesn't didn't".split())
@@ -133,6 +138,7 @@ def normalize(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", " ", text)  # emoji
     text = re.sub(r"([!?.])\1+", r"\1", text.lower())
+    text = re.sub(r"\(\s*(?:age\s+)?\d{1,2}\s*(?:yo|y/o|years?\s+old|yrs?)?\s*\)", " ", text)  # "my daughter (6)"
     words = []
     found = re.findall(r"w/o|w/|->|=>|[a-z0-9]+(?:['-][a-z0-9]+)*|[^\sa-z0-9]", text)
     for at, word in enumerate(found):
@@ -328,6 +334,8 @@ def is_aside(sentence: str) -> bool:
     if laughed and not _CHANGE_CUE.search(said) and not ACTION.search(said) and not any(
             can_be_verb(t) and not pos_of(t) & {"NOUN", "ADJ"} for t in message.tokens):
         return True  # "lmao the tiny wings": laughing at a part of the picture
+    if FAREWELL_OR_STOP.match(re.sub(r"^(?:and\s+)", "", said)) and len(message.tokens) <= 6:
+        return True  # "and good day."
     thanked = re.match(r"^(?:and\s+)?(?:thank(?:s|\s+you|\s+u)?|many\s+thanks|cheers|much\s+appreciated)\b", said)
     if thanked and " but " not in said:
         return True  # "thank you ever so much for your patience"
@@ -452,7 +460,9 @@ def request_part(text: str) -> str:
         clauses = re.split(r"(?<=[,;:])\s+|\s+(?=(?:and|so|but)\s+(?:i'd|i\s+would|i\s+(?:really\s+)?(?:need|want)|"
                            r"can\s+you|could\s+you|would\s+you|maybe|perhaps)\b)", sentence, flags=re.I)
         asks = [i for i, clause in enumerate(clauses) if i and ASKS_AT.match(normalize(clause))]
-        if asks and all(is_aside(c.rstrip(",;:")) or re.match(r"(?i)^(?:for|as|since|because)\s", c) or
+        if asks and all(is_aside(c.rstrip(",;:")) or re.match(r"(?i)^(?:for|as|since|because)\s", c) or re.fullmatch(
+                r"(?i)(?:now|then|next|also|finally|lastly|ok|okay|so|well|right|alright|anyway|separately|secondly|"
+                r"first|firstly)\W*", c) or
                         _LEAD_IN.match(c.rstrip(",;: ")) or (
                             len(c.split()) == 1 and pos_of(normalize(c).strip(",;: ")) & {"ADV"} and not
                             pos_of(normalize(c).strip(",;: ")) & {"NOUN", "ADJ"}) or (

@@ -207,6 +207,11 @@ def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str |
         uploads = [image for image in images if image.operation == "upload" and not image.in_set]
         if uploads and uploads[-1].id != current.id:  # "go back to my real drawing, the one i sent"
             return uploads[-1].id
+    made = _FIRST_MADE.search(said)
+    if made and (_BACK_CUE.search(said) or _PREFER_CUE.search(said) or re.search(r"\b(?:keep|have|take|use)\b", said)):
+        drawn = [image for image in images if image.operation != "upload" and not image.in_set]
+        if drawn and drawn[0].id != current.id:  # "I shall keep the first picture you made for me after all"
+            return drawn[0].id
     verdict = ORDINAL_VERDICT.match(said)
     if verdict:  # "The third is magnifique."
         batch = last_batch(images)
@@ -318,6 +323,8 @@ _BACK_CUE = re.compile(
     r"\b(?:(?:want|need|get|have)\s+(?:[\w'-]+\s+){0,3}back\b|go(?:ing)?\s+back|goes\s+back|take\s+(?:me|us|"
     r"it)\s+back|back\s+to|bring\s+(?:it\s+|that\s+)?back|"
     r"have\s+(?:that|it|this)\s+(?:one\s+)?back|return(?:\s+to)?|revert(?:\s+to)?|restore|undo|switch\s+back)\b")
+_FIRST_MADE = re.compile(r"\b(?:the\s+)?(?:very\s+)?first\s+(?:picture|one|image|version|drawing|pic)\s+(?:that\s+)?(?:you|u)\s+"
+                         r"(?:made|drew|did|created|gave\s+me|produced|painted)\b")
 ORDINAL_VERDICT = re.compile(r"^(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|last)(?:\s+(?:one|pic|"
                              r"picture|image|version|option|take))?\s+(?:is|was|looks|'s|seems)\s+(?!not\b|too\b|"
                              r"bad\b|worse\b|awful\b|terrible\b|wrong\b|off\b|weird\b|ugly\b|boring\b|meh\b)[\w\s!]+$")
@@ -326,7 +333,8 @@ _FIRST_OF = re.compile(r"\b(?:original|first|very\s+first|earliest)\s+(?P<desc>(
                        r"drawing|photo|take|attempt|try)\b)[a-z][\w-]*(?:\s+(?!(?:one|picture|pic|image|version|again|"
                        r"back|please)\b)[a-z][\w-]*)?)")
 """The first picture of something: "the original swallow", "my first koi"."""
-_MY_UPLOAD = re.compile(r"\b(?:my\s+(?:real|own|actual|original|first|old)?\s*(?:drawing|photo|picture|pic|image|upload|"
+_MY_UPLOAD = re.compile(r"\b(?:(?:my|the)\s+(?:og|orig)\s+(?:pic|photo|picture|image|one|drawing)|"
+                        r"my\s+(?:real|own|actual|original|first|old)?\s*(?:drawing|photo|picture|pic|image|upload|"
                         r"sketch|painting)s?|the\s+(?:one|picture|photo|drawing|image|pic)\s+(?:that\s+)?i\s+(?:sent|"
                         r"uploaded|attached|gave\s+you|shared)|(?:my|the)\s+upload(?:ed\s+(?:one|photo|picture|image))?)\b")
 """The user's own picture: "my real drawing", "the one i sent", "my upload"."""

@@ -44,7 +44,7 @@ GROUPS: dict[str, dict[str, str]] = {
 }
 STYLES_SAID = ("watercolor painting", "watercolor", "oil painting", "acrylic painting", "pencil sketch",
                "charcoal sketch",
-          "ink drawing", "line art", "pixel art", "3d render", "cartoon", "anime", "manga", "comic", "photo",
+          "ink drawing", "line art", "pixel art", "3d render", "cartoon", "anime", "manga", "comic book", "comic", "photo",
           "photograph", "photorealistic", "realistic", "sketch", "painting", "drawing", "illustration",
           "vector art", "flat illustration", "low poly", "claymation", "origami", "stained glass", "mosaic",
           "impressionist", "cubist", "surreal", "art deco", "art nouveau", "vintage poster", "poster", "diagram",
@@ -89,8 +89,8 @@ def draw_prompt(text: str) -> str | None:
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     _, text = lang.strip_frame(text)
     text, medium = _strip_making_verb(text)
-    text = re.sub(rf"^(?:(?:an?|the|some|one|me)\s+)?(?:new\s+|quick\s+|nice\s+)?{_GENERIC_PICTURE}s?\s+"
-                  r"(?:of|showing|with|featuring|depicting|that\s+shows)\s+", "", text)
+    text = re.sub(rf"^(?:(?:an?|the|some|one|me)\s+)?(?:new\s+|quick\s+|nice\s+)?{_GENERIC_PICTURE}s?(?:\s*:|\s+"
+                  r"(?:of|showing|with|featuring|depicting|that\s+shows))\s+", "", text)
     text = re.sub(r"^(?:(?:an?|the|my)\s+)?(?:second|third|fourth|fifth|separate|fresh|different|new|another|next)\s+"
                   r"(?:picture|image|pic|drawing|piece|scene|painting|design|one)\s*(?:please\s*)?(?:[:,-]|of|with)\s*|"
                   r"^(?:another|next)\s*[:,-]\s*", "", text)
@@ -270,10 +270,33 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^make\s+(the\s+\w+|it|this|them)\s+to\s+be\s+", r"make \1 ", text)
     text = re.sub(r"^(?:can|could|might|may|would|will)\s+(the\s+[\w-]+(?:\s+[\w-]+)?|it|this|that|they|she|he)\s+"
                   r"(?:be|become|turn|look|get)\s+(?:more\s+like\s+|like\s+|into\s+)?", r"make \1 ", text)
+    text = re.sub(r"^(?:(?:a\s+)?quick\s+(?:one|request|thing|q)|(?:new\s+)?request|prompt|idea|task|update|plot\s+twist"
+                  r"(?:\s+from\s+\w+)?|from\s+(?:that|this)\s+one|on\s+(?:that|this)\s+one)\s*[:,-]\s*", "", text)
+    text = re.sub(r"^(?:change|make|turn|fix|adjust|alter)\s+(the\s+[\w-]+(?:\s+[\w-]+)?|it)\s+so\s+(?:that\s+)?(?:it|they)\s+"
+                  r"(?:is|are|looks?|becomes?|will\s+be)\s+", r"make \1 ", text)  # "change the square so that it is red"
+    text = re.sub(r"^(?:can|could|might|may|would|will)\s+(the\s+[\w-]+(?:\s+[\w-]+)?|it|this|that|they)\s+be\s+"
+                  r"(?:moved|placed|put|shifted|positioned)\s+(?:over\s+|across\s+)?", r"move \1 ", text)
+    text = re.sub(r"^(?:and\s+)?(?:be\s+)?made\s+(?:rather\s+|quite\s+|a\s+bit\s+|a\s+little\s+|slightly\s+)?", "make it ",
+                  text)  # "... and made rather small"
+    text = re.sub(r"^(?:the\s+)?([\w-]+(?:\s+[\w-]+)?)\s+i\s+(?:want|need|would\s+like|'d\s+like|prefer)(?:\s+(?:it|"
+                  r"them))?\s+(?:to\s+be\s+)?(?=\w)", r"make the \1 ", text)  # "the triangle i want green"
+    text = re.sub(r"^(?:the\s+)?([\w-]+(?:\s+[\w-]+)?)\s+(?:should|must|needs?\s+to|has\s+to|ought\s+to)\s+have\s+",
+                  "add ", text)  # "the castle should have lights in the windows"
+    text = re.sub(r"^(?:now\s+)?(?:it|this|he|she|they)(?:'s|\s+is|\s+are|'re)\s+(?P<how>[a-z]+)(?:\s+now)?$",
+                  r"make it \g<how>", text)  # "now it's sad"
+    text = re.sub(r"^((?:add|put|include|insert)\s+(?:a\s+second|a\s+2nd|another|one\s+more|an?)\s+)([\w-]+)(.*?),\s*(?:an?|the)\s+"
+                  r"([\w\s-]+?)\s+one$", r"\1\4 \2\3", text)  # "add a second sneaker next to it, a black one"
+    text = re.sub(r"^(?:mm+\s+|hmm+\s+)?(?:(?:it'?s|it\s+would\s+be|would\s+be)\s+)?(?:better|mejor|nicer|best)\s+"
+                  r"(?=without\b|with\s+no\b|no\b)", "", text)  # "mmm mejor without the dog"
+    text = re.sub(r"^(?:make|have)\s+it\s+look\s+(?:like\s+)?(?:it'?s|its|it\s+is)\s+", "make it ", text)
     text = re.sub(r"^(?:bg|background|backdrop)\s*:\s*", "make the background ", text)
     text = re.sub(r"^(?:colou?rs?|palette)\s*:\s*", "", text)
     text = re.sub(r",?\s*(?:and\s+)?(?:keep|leave)\s+(?:everything|all)\s+else(?:\s+the\s+same)?$|,?\s*(?:and\s+)?"
-                  r"(?:keep|leave)\s+the\s+rest(?:\s+the\s+same)?$|,?\s*everything\s+else\s+the\s+same$", "", text)
+                  r"(?:keep|leave)\s+the\s+rest(?:\s+the\s+same)?$|,?\s*everything\s+else\s+(?:the\s+)?same$|"
+                  r"^(?:and\s+)?same\s+(?:everything|all)\s+else$|^(?:and\s+)?(?:the\s+)?rest\s+(?:the\s+)?same$|"
+                  r"^(?:the\s+)?colou?rs?\s+(?:stays?|remains?|is|are)\s+(?:the\s+)?same$", "", text)
+    text = re.sub(rf"^((?:make|turn|change|paint|colou?r)\s+.+?\b(?:{_COLOR}))\s*,?\s+(?:rather\s+than|instead\s+of|not)\s+"
+                  rf"(?:{_COLOR})$", r"\1", text)  # "make the square red rather than blue"
     text = re.sub(r"^(?:the\s+)?([\w-]+(?:\s+[\w-]+)?)\s+(?:out|gone|away|off)$", r"remove the \1", text)
     text = re.sub(r"^(it|this|that|them)\s+(?=\w+er\b|more\b|less\b|a\s+bit\b)", r"make \1 ", text)
     text = re.sub(r"^(?:make|have)\s+(the\s+\w+)\s+to\s+be\s+", r"make \1 ", text)
@@ -303,8 +326,11 @@ def split_changes(instruction: str) -> list[str]:
     changes: list[str] = []
     for part in parts:
         part = pair.sub("\\1\x00and\x00\\2", part)
-        pieces = re.split(r"(?<!\x00)\s+and\s+(?=(?:the|make|turn|change|add|remove|put|give|swap|replace|move|get|"
-                          r"more|less|a|an|some|with|without|no|" + _COLOR + r")\b)", part)
+        pieces = re.split(r"(?<!\x00)\s+and\s+(?:now\s+|then\s+|also\s+)?(?=(?:the|make|turn|change|add|remove|put|give|"
+                          r"swap|replace|move|get|drop|lose|ditch|delete|erase|take|include|insert|place|set|flip|"
+                          r"rotate|shift|shrink|enlarge|raise|lower|brighten|darken|lighten|"
+                          r"more|less|a|an|some|two|three|four|five|several|few|\d+|with|without|no|it's|its|it\s+is|" +
+                          _COLOR + r")\b)", part)
         for piece in pieces:
             if changes and re.fullmatch(r"(?:and\s+|but\s+)?not\s+(?:the\s+|a\s+|"
                                         r"an\s+)?[\w\s-]{1,24}?(?:\s+(?:anymore|any\s+more))?",
@@ -519,6 +545,13 @@ def _swap(base: str, change: str) -> str | None:
         if not match:
             continue
         old, new = match.group("old").strip(), re.sub(r"\s+instead$", "", match.group("new").strip())
+        new = re.sub(r"^(?:it|this|that|them|him|her)\s+(?=(?:on|in|at|against|over|under|by|near|inside)\b)", "", new)
+        placed = re.match(r"^(?:on|in|at|against|over|under|by|near|inside)\s", new)
+        bare = re.escape(re.sub(r"^(?:the|a|an)\s+", "", old))
+        spot = re.search(rf"\b(?:on|in|at|against|over|under|by|near|inside)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?"
+                         rf"{bare}\b", base) if placed else None
+        if spot:  # "on a basketball court instead of the white background"
+            return base[:spot.start()] + new + base[spot.end():]
         new = re.sub(r"\s+one$", " " + old.split()[-1], new) if len(new.split()) > 1 else new  # "a square marble one"
         found = _find_phrase(base, old) if old not in ("it", "this", "that") else None
         if found is not None and _COLOR_ONLY.match(new) and match.re.pattern in (patterns[0], patterns[4]):
@@ -611,13 +644,30 @@ def _remove(base: str, change: str) -> str | None:
     if not match:
         return None
     thing = match.group("thing").strip()
+    if thing in ("people", "person", "persons", "humans", "human", "figures", "anyone", "crowd"):
+        for who in _PEOPLE:  # "no people": whoever the description has
+            if re.search(rf"\b{who}\b", base):
+                base = _without(base, who)
+        return base
     if thing in ("background",):
         return re.sub(r",?\s*\b(?:on|against|with)\s+(?:an?\s+)?[\w\s-]*?background\b", "", base) + ", plain background"
+    return _without(base, thing)
+
+
+def _without(base: str, thing: str) -> str:
+    """The description with `thing` and the words about it gone."""
     for form in _forms(thing) + ([thing.split()[-1]] if " " in thing else []):
+        parts = base.split(",")
+        segment = next((i for i, part in enumerate(parts) if i and re.search(rf"\b{re.escape(form)}\b", part) and
+                        len(part.split()) <= 5), None)
+        if segment is not None:  # ", heavy stone pillars": the whole short part about it goes
+            return ",".join(part for i, part in enumerate(parts) if i != segment).strip(" ,")
         clause = re.compile(rf",?\s*\b(?:with|wearing|holding|and|plus|featuring|has|having)\s+(?:an?\s+|the\s+|"
                             rf"some\s+|"
-                            rf"his\s+|her\s+|its\s+)?(?:[\w-]+\s+){{0,2}}?{re.escape(form)}\b"
-                            rf"(?:\s+(?:on|in|at|over|under|near|by|above|below|behind|from)\s+[^,]*)?")
+                            rf"his\s+|her\s+|its\s+)?(?:[\w-]+\s+){{0,2}}?{re.escape(form)}\b(?:(?:\s+[a-z]+ing\b"
+                            rf"(?:\s+(?:next\s+to|in\s+front\s+of|on|in|at|over|under|near|by|above|below|behind|from)"
+                            rf"\s+{_SHORT_NP})?)|\s+(?:next\s+to|in\s+front\s+of|on|at|over|under|near|by|above|below|behind)"
+                            rf"\s+{_SHORT_NP})?")
         stripped, count = clause.subn("", base, count=1)
         if count:
             return stripped.strip(" ,")
@@ -628,6 +678,13 @@ def _remove(base: str, change: str) -> str | None:
     return base  # nothing of it was in the description: the description already leaves it out
 
 
+_NOT_IN_NP = r"(?:in|on|at|with|and|by|near|from|of|under|over|behind|during|while)\b"
+_SHORT_NP = rf"(?:(?:the|a|an|his|her|its|their|some|my)\s+)?(?:(?!{_NOT_IN_NP})[\w-]+\s+)?(?!{_NOT_IN_NP})[\w-]+"
+"""A place said in a few words: "its head", "the front door"."""
+_PEOPLE = ("woman", "man", "women", "men", "person", "people", "girl", "boy", "child", "children", "kid", "kids",
+           "crowd", "couple", "family", "lady", "guy", "figure", "figures", "tourists", "surfer", "swimmers")
+
+
 def _recolor_change(base: str, change: str) -> str | None:
     head, sep, tail = change.partition(" with ")
     if sep and COLOR_PHRASE.search(head) and not re.match(r"^(?:add|put|give|with)\b", head):
@@ -635,7 +692,9 @@ def _recolor_change(base: str, change: str) -> str | None:
         return f"{recolored}, with {tail}" if recolored is not None else None
     for word, color in COMPARATIVE_COLORS.items():
         change = re.sub(rf"\b{word}\b", color, change)
-    colors = list(COLOR_PHRASE.finditer(change))
+    if re.match(r"^(?:the|a|an|his|her|its|their)\s+[\w-]+\s+(?:[\w-]+ed|fell|broke|ate|ran|lost|got|has|had)\b", change):
+        return None  # "the unicorn dropped its ice cream": what happened, not a colour
+    colors = [c for c in COLOR_PHRASE.finditer(change) if not re.search(r"\bice\s+$", change[:c.start()])]
     if not colors or re.search(r"\b(?:add|put|with|include|give|throw|toss|pop|slap|chuck|stick|insert|place)\b",
                                change.split()[0] if change else ""):
         return None
@@ -683,6 +742,9 @@ def recolor(base: str, target: str | None, color: str) -> str:
                            rf"(?:(?:striped|checkered|plain)\s+)?\b(?:background|backdrop)\b", base)
         if ground:
             return base[:ground.start()] + named + base[ground.end():]
+        bare = re.search(rf"\s+(?:on|against)\s+(?:an?\s+)?(?:{COLOR_PHRASE.pattern})(?=\s*(?:,|$))", base)
+        if bare:  # "a red circle on blue": that colour was the background
+            return base[:bare.start()] + f" on {_article(named)} {named}" + base[bare.end():]
         return f"{base} on {_article(named)} {named}"
     if target:
         for form in _forms(target):
@@ -824,7 +886,7 @@ def _add(base: str, change: str) -> str | None:
         if re.match(r"^(?:an?|some)\s+\w+", change):
             return f"{base}, with {change}"
         return None
-    what = re.sub(r"\s+(?:to|on|in)\s+(?:it|this|that|the\s+picture|the\s+image)$", "", match.group("what"))
+    what = re.sub(r"(?<!\bnext)\s+(?:to|on|in)\s+(?:it|this|that|the\s+picture|the\s+image)$", "", match.group("what"))
     where = re.search(r"\s*\b(?:(?:in|at|on)\s+the\s+)?(?P<spot>(?:top|bottom)\s+(?:left|right))(?:\s+corner)?$", what)
     if where:  # "a small star top right" -> "a small star in the top right corner"
         what = what[:where.start()] + " " + GROUPS["position"][re.sub(r"\s+", " ", where.group("spot"))]
