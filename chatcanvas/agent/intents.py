@@ -31,7 +31,8 @@ NEW_PICTURE = re.compile(
 INFO_QUESTION = re.compile(
     r"^(?:how\s+(?:do|does|did|can|could|should|would)\s+(?:i|we|one|you|people|artists|someone)\b(?!\s+(?:get|"
     r"have|see)\s+(?:a|an|some)\b)|how\s+(?:is|are|was|were|much|many|long|big|old|come)\b|why\b|who\b|when\b|"
-    r"where\b|which\b(?!\s+one)|what\s+(?:is|are|was|were|does|do|did|'s|s|kind|kinds|sort|model|models|size|sizes|other|"
+    r"do\s+(?:i|we)\s+(?:have|need)\s+to\b|where\b|which\b(?!\s+one)|what\s+(?:is|are|was|were|does|do|did|'s|s|kind|kinds|"
+    r"sort|model|models|size|sizes|other|"
     r"else|"
     r"can|should|happens|happened)\b(?!.*\blook\s+like\b)|what's\b|whats\b|is\s+(?:it|this|that|there)\s+(?:a|an|"
     r"the|true|free|real|safe|possible\s+for\s+me)\b|are\s+(?:you|there|these|those)\b|do\s+you\b(?!\s+have\s+"
@@ -160,12 +161,13 @@ def decide(text: str, facts: Any) -> Intent:
         what = rewrite.draw_prompt(pointed_add.group("what")) or pointed_add.group("what")
         text = said = f"add {what}"
         message = lang.words(text)
-    asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh|wait|um+|uh+|honestly|phew|whew|wow|ugh|aha|lol|"
-                   r"haha+)[,.!\s]+)+", "", said)
+    asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh\s+my|oh\s+dear|oh|wait|um+|uh+|honestly|phew|whew|wow|"
+                   r"ugh|aha|lol|haha+)[,.!\s]+)+", "", said)
     asked = LEADING_CONDITION.sub("", asked)
     framed = lang.strip_frame(asked)
     requested = any(REQUEST_QUESTION.match(re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|oh|now)[,\s]+)+", "", part))
-                    for part in lang.sentences(asked))
+                    or (facts.has_image and MODAL_CHANGE.search(part) and not part.rstrip().endswith("?"))
+                    for part in re.split(r"(?<=[.?!,])\s+", asked))  # "why does he look so sad?? should be smiling"
     if lang.is_question(message) and not requested and not (
             framed[0] and framed[1] and not INFO_QUESTION.match(asked)) and (
             INFO_QUESTION.match(asked) or not _asks_for_picture(asked)):
@@ -198,6 +200,27 @@ def decide(text: str, facts: Any) -> Intent:
         if pointed and spoken and facts.current_prompt and spoken.group(1) in facts.current_prompt.lower():
             text = f"remove the {spoken.group(1)}"  # "ngl the rain looks weird, rmv it"
         text = _it_named_before(text, said_all, facts)
+        disliked = _DISLIKED.search(lang.normalize(said_all))
+        instead = re.search(r"\b(?:give\s+(?:him|her|it|them)|use|put|have|get|go\s+with|make\s+it)\s+(?P<what>(?:an?|some|the)\s+"
+                            r"[^,.!?]+?)\s+instead\b", lang.normalize(text))
+        if disliked and instead and disliked.group("noun") in (facts.current_prompt or "").lower() and \
+                disliked.group("noun") not in instead.group("what"):
+            # "the curtain's a bit much tho, just give him a plain beige background instead"
+            text = f"replace the {disliked.group('noun')} with {instead.group('what')}"
+        elif instead and facts.current_prompt:  # "Could we have a pear tree instead?" on "... an apple tree ..."
+            head = instead.group("what").split()[-1]
+            before = re.search(rf"\b([\w-]+)\s+{re.escape(head)}\b", facts.current_prompt.lower())
+            if before and before.group(1) not in lang.DETERMINERS and before.group(1) not in instead.group("what"):
+                text = f"replace the {before.group(1)} {head} with {instead.group('what')}"
+        gone = re.search(r"\b(?:the\s+)?(?P<what>[\w-]+(?:\s+[\w-]+)?)\s+(?:is|are)\s+not\s+(?:necessary|needed|required|"
+                         r"wanted)\b", lang.normalize(said_all))
+        with_new = re.search(r"\breplace\s+(?:it\s+|them\s+)?with\s+(?P<new>.+?)[.!?]*$", lang.normalize(text))
+        if gone and with_new:  # "Grapes is not needed. Replace with bunch of fresh herbs"
+            text = f"replace the {gone.group('what')} with {with_new.group('new')}"
+        complaint = _COMPLAINT_THEN_CHANGE.match(lang.normalize(text))
+        if complaint:  # "but the mountains are kinda tiny lol make them huge": them is the mountains
+            change = complaint.group("change")
+            text = re.sub(r"\b(?:them|it)\b", f"the {complaint.group('noun')}", change, count=1)
         described = None if facts.current_prompt else rewrite.described_in(said_all)  # "it's just a red circle"
         prompt = rewrite.edit_prompt(facts.current_prompt or described, _edited_part(text))
         return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
@@ -227,7 +250,8 @@ def _chosen(text: str, said_all: str, facts: Any, images: list[references.Ledger
             found = next((f for f in (references.selection(s, images, current) for s in parts) if f is not None), None)
             if found is not None:
                 return found
-    if said_all != text and not facts.attached_image_ids:
+    if said_all != text and not facts.attached_image_ids and not any(
+            lang.LEAVING.match(lang.normalize(s)) for s in lang.sentences(said_all)):
         return references.selection(said_all, images, current)
     return None
 
@@ -246,6 +270,15 @@ def _asks_how(text: str) -> bool:
     parts = [lang.normalize(s) for s in lang.sentences(text)]
     return any(p.endswith("?") and _HOW.search(p) and not ASKS_AT_PICTURE.search(p) for p in parts) and not any(
         lang.ASKS_AT.match(p) and not p.endswith("?") for p in parts)
+
+
+_DISLIKED = re.compile(r"\bthe\s+(?P<noun>[\w-]+)(?:'s|\s+is|\s+are|\s+looks?|\s+seems?)\s+(?:a\s+bit\s+|way\s+|too\s+|kinda\s+|"
+                       r"so\s+|really\s+|a\s+little\s+)*(?:much|busy|distracting|ugly|weird|wrong|boring|loud|odd|off|"
+                       r"tacky|cheesy|dumb|bad|awful)\b")
+_COMPLAINT_THEN_CHANGE = re.compile(
+    r"^(?:.*?\b(?:but|tho|though|and|ok|so)\s+)?the\s+(?P<noun>[\w-]+)\s+(?:is|are|looks?|seems?)\s+(?:kinda\s+|kind\s+of\s+|"
+    r"a\s+bit\s+|too\s+|so\s+|way\s+|really\s+|a\s+little\s+|rather\s+)*[\w-]+(?:\s+(?:lol|lmao|haha+|tbh|ngl|tho))*"
+    r"[,.;!\s]+(?P<change>(?:make|turn|get|put|move|paint|change)\s+(?:them|it)\b.*)$")
 
 
 def _it_named_before(text: str, said_all: str, facts: Any) -> str:
@@ -331,7 +364,7 @@ def _edited_part(text: str) -> str:
         said = re.sub(r"^(?:(?:ugh|fine|ok|okay|so|well|alright|hmm+|oh|now|then|and|also|plus|but|please)[,!.\s]+)+",
                       "", lang.normalize(part))
         first = said.split()[0] if said.split() else ""
-        return first in EDIT_VERBS or bool(lang.ASKS_AT.match(said) or lang.ASKS_SOMEWHERE.search(said) or
+        return first in EDIT_VERBS | {"think", "zoom"} or bool(lang.ASKS_AT.match(said) or lang.ASKS_SOMEWHERE.search(said) or
                                            MODAL_CHANGE.search(said))
 
     acting = [part for part in parts if acts(part)]
@@ -367,7 +400,9 @@ TALK_VERB = re.compile(r"^(?:ignore|disregard|forget|print|tell|explain|list|wri
                        r"summari[sz]e|answer|recite|spell|type|define|calculate|count)\b(?!\s+(?:a|an)\s+"
                        r"(?:picture|image|drawing|sign|poster|card|label|logo)\b)")
 # questions about the service, not the picture: "will you keep these photos private?", "do you export svg?"
-SERVICE_TOPIC = re.compile(r"\b(?:still\s+be\s+(?:here|there|saved)|close\s+the\s+(?:window|tab|browser|app)|history|"
+SERVICE_TOPIC = re.compile(r"\b(?:removed\s+from\s+(?:your|the)\s+(?:memory|system|server|database|records)|from\s+your\s+"
+                           r"memory|saved\s+forever|forever|delete\s+(?:him|her|them|it|[A-Z]?\w+\s+after)|photos?\s+(?:of\s+\w+\s+)?"
+                           r"(?:actually\s+)?go|still\s+be\s+(?:here|there|saved)|close\s+the\s+(?:window|tab|browser|app)|history|"
                            r"come\s+back\s+later|private|privacy|safe|secure|stored?|storage|data|delete\s+my|sell|"
                            r"train\s+on|export|download|formats?|vector|svg|pdf|cost|price|pricing|pay|paid|free|"
                            r"licen[cs]e|copyright|"
@@ -476,6 +511,13 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     if facts.has_image and re.match(r"^(?:it\s+|this\s+|the\s+\w+\s+)?(?:needs?|could\s+use|lacks?|"
                                     r"is\s+missing)\s+\w", rest):
         return "edit"  # "needs rain. lots of it", "could use more contrast"
+    clauses = [re.sub(r"^(?:(?:so|and|then|now|ok|okay|please|just|maybe|instead)[,\s]+)+", "", c.strip())
+               for c in re.split(r"[.;!?]\s+|,\s+|\s+(?:lol|lmao|so)\s+", body) if c.strip()]
+    if facts.has_image and len(clauses) > 1 and any(c.split()[0] in EDIT_VERBS - {"get", "take", "keep", "set"} for c in
+                                                    clauses[1:] if c.split()) and not any(
+            (_MAKES.search(c) and _MAKES.search(c).group("what") not in ("it", "this", "that", "the")) or
+            NEW_PICTURE.search(c) for c in clauses):
+        return "edit"  # "Guitar color is now black. My friend's guitar is red, so please change to red."
     restyled = re.match(r"^(?:render|draw|paint|redo|redraw|do|show|reimagine|reinterpret)\s+(?P<what>it|this|that|"
                         r"them|"
                         r"the\s+[\w-]+)\s+(?:as|in|into)\s+", rest)

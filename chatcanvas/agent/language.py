@@ -25,7 +25,7 @@ PARTICLES = frozenset("up out together down off".split())
 
 # chat shorthand and common slips, read as the words they stand for
 SHORTHAND = {
-    "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
+    "em": "them", "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
     "thx": "thanks", "thnx": "thanks", "ty": "thanks", "tks": "thanks", "img": "image", "pic": "picture",
     "pics": "pictures", "pix": "pictures", "bg": "background", "b4": "before", "beter": "better", "bettr": "better",
     "wanna": "want to", "gimme": "give me",
@@ -111,12 +111,15 @@ SMALL_TALK = frozenset(
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
     "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
     "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks worries problem dear "
-    "lmao lmfao rofl marvellous marvelous superb bravo grazie merci danke gracias obrigado arigato muchas mil w "
+    "lmao lmfao rofl marvellous marvelous superb bravo grazie merci danke gracias obrigado arigato muchas mil w gg "
+    "whatever merhaba namaste ciao salut "
     "jaja jajaja jajajaja jeje jejeje kkk kkkk rsrs xd xD fr frfr ngl tbh ugh meh argh sigh".split())
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
     r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|good\s*day|see\s+you|later|quit|exit|have\s+a\s+(?:good|nice|"
-    r"great|lovely|wonderful)\s+(?:day|one|evening|night|weekend))\b", re.I)
+    r"great|lovely|wonderful)\s+(?:day|one|evening|night|weekend)|(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)\s+"
+    r"(?:go|run|get\s+back\s+to\s+(?:the\s+|my\s+)?(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio)|head\s+"
+    r"(?:off|out)))\b", re.I)
 WH_WORDS = frozenset("how why what who when where which whose whom".split())
 AUX_WORDS = frozenset("is are was were do does did can could would will should shall may might have has had am "
                       "isn't aren't don't doesn't didn't".split())
@@ -242,14 +245,17 @@ def is_question(message: Words) -> bool:
     if message.text.rstrip().endswith("?"):
         return True
     tokens = list(message.tokens)
-    while len(tokens) > 1 and tokens[0] in _FILLERS:
+    if tokens[:2] in (["quick", "question"], ["random", "question"], ["real", "quick"]):
+        tokens = tokens[2:]  # "quick question, where do the photos go?"
+    while len(tokens) > 1 and tokens[0] in _FILLERS | {","}:
         tokens.pop(0)  # "wait how does it work"
     if len(tokens) > 1 and tokens[0] in ("do", "make", "have") and \
             tokens[1] in ("a", "an", "some", "another", "me", "us"):
         return False  # "do a shark doing homework": an imperative, not "do you ...?"
     if len(tokens) > 1 and tokens[0] == "do" and tokens[1] in ("it", "this", "that", "one", "same", "the"):
         return False  # "do the same but as a watercolor", "do it in blue" ("does it ...?" asks)
-    return bool(tokens) and (tokens[0] in WH_WORDS or tokens[0] in AUX_WORDS)
+    return bool(tokens) and (tokens[0] in WH_WORDS or tokens[0] in AUX_WORDS or tokens[0] in (
+        "what's", "whats", "where's", "who's", "how's", "why's", "when's", "which's"))
 
 
 _FILLERS = frozenset("wait so um uh hmm ok okay like honestly well oh ah hey and".split())
@@ -259,6 +265,8 @@ _SELF_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i'll|we'll|i've|we've|i'd|hope|h
                            r"you're|you\s+are|you've|you\s+rock|you\s+did|(?:just\s+)?wanted\s+to\s+(?:say|tell|"
                            r"let|thank|ask))\b")
 _PRAISE = re.compile(r"^(?:ship\s+it|(?:that\s+)?works\s+for\s+me|all\s+set|we're\s+good|that'll\s+do|"
+                     r"(?:ok\s+|okay\s+)?(?:lowkey\s+|highkey\s+|kinda\s+|kind\s+of\s+)?(?:fire|slaps|bussin|goes\s+hard|"
+                     r"hits|a\s+vibe|so\s+good)\W*$|"
                      r"(?:not\s+going\s+to\s+lie|to\s+be\s+honest|in\s+my\s+opinion)$|"
                      r"perfect|great|awesome|lovely|beautiful|nice|cool|wonderful|splendid|amazing|excellent|"
                      r"fantastic|brilliant|gorgeous|stunning|love\s+(?:it|this|that)|that's\s+(?:it|the\s+one|perfect|"
@@ -320,6 +328,10 @@ def is_aside(sentence: str) -> bool:
                   r"hmm+|aw+|omg|yes|yeah|"
                   r"(?:hi|hey|hello)(?:\s+again)?|wait|um+|well|so|honestly|ngl|tbh|ok\s+so)"
                   r"[,!.\s]+)+", "", said)
+    if re.match(r"^(?:oh\s+my(?:\s+goodness|\s+god|\s+gosh)?|oh\s+dear|my\s+my|dear\s+me|my(?:\s+goodness)?|goodness(?:\s+me)?|"
+                r"quick\s+question|(?:(?:but|and|so)\s+)?(?:we|i)\s+(?:like|love)\s+it\s+(?:just\s+)?(?:as\s+it\s+is|the\s+way\s+it\s+is)|"
+                r"(?:it's|that's|that\s+is|it\s+is)\s+quite\s+something|but\s+whatever)\W*$", said):
+        return True  # "Oh my.", "we like it just as it is"
     if _TRYING_OUT.match(said) or _TOLD.search(said):
         return True  # "ok let's see if this thing actually works.", "a mod told me to save the seed"
     if ASKS_SOMEWHERE.search(said) or ASKS_AT.match(said):
@@ -334,8 +346,10 @@ def is_aside(sentence: str) -> bool:
     if laughed and not _CHANGE_CUE.search(said) and not ACTION.search(said) and not any(
             can_be_verb(t) and not pos_of(t) & {"NOUN", "ADJ"} for t in message.tokens):
         return True  # "lmao the tiny wings": laughing at a part of the picture
-    if FAREWELL_OR_STOP.match(re.sub(r"^(?:and\s+)", "", said)) and len(message.tokens) <= 6:
-        return True  # "and good day."
+    if FAREWELL_OR_STOP.match(re.sub(r"^(?:and\s+)", "", said)) and len(message.tokens) <= 6 or LEAVING.match(said):
+        return True  # "and good day.", "gotta get back to the ward"
+    if _REPORTED_REQUEST.match(said):
+        return False  # "she says make it big, like really big": her request, passed on
     thanked = re.match(r"^(?:and\s+)?(?:thank(?:s|\s+you|\s+u)?|many\s+thanks|cheers|much\s+appreciated)\b", said)
     if thanked and " but " not in said:
         return True  # "thank you ever so much for your patience"
@@ -351,6 +365,14 @@ def is_aside(sentence: str) -> bool:
 _TRYING_OUT = re.compile(r"^(?:(?:let's|lets|let\s+(?:me|us)|i\s+(?:want|wanted)\s+to|wanna|gonna|i'm\s+going\s+to)\s+"
                          r"(?:see|test|check|find\s+out|figure\s+out)\s+(?:if|whether|how\s+(?:good|well))\b|"
                          r"(?:just\s+)?testing(?:\s+(?:testing|this|you|it))*\W*$)")
+LEAVING = re.compile(r"^(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)\s+(?:go|run|get\s+back\s+to\s+(?:the\s+|my\s+)?"
+                     r"(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio)|head\s+(?:off|out))\b|"
+                     r"^(?:good\s*day|good\s*night|have\s+a\s+(?:good|nice|great|lovely|wonderful)\s+(?:day|one|evening|night|"
+                     r"weekend))\b")
+"""Leaving the chat: "gotta get back to the ward", "have a nice day"."""
+_REPORTED_REQUEST = re.compile(r"^(?:he|she|they|my\s+\w+|our\s+\w+|the\s+\w+|chat|everyone)\s+(?:says?|said|wants?\s+(?:you\s+)?"
+                               r"to|asked\s+(?:you\s+)?to|asks\s+(?:you\s+)?to)\s+(?:to\s+)?(?:make|add|change|turn|put|give|"
+                               r"remove|draw|do|swap|move)\b")
 _TOLD = re.compile(r"^(?:fun\s+fact|random\s+fact|btw|by\s+the\s+way|fyi|side\s+note|just\s+so\s+you\s+know)\b(?!.*\b(?:"
                    r"can|could|would|will)\s+you\b)|\b(?:told|tells|asked|said|says|suggested|recommended|warned)\s+"
                    r"(?:me|us|him|her|them)\s+(?:to|that|i|we)\b")
@@ -452,7 +474,8 @@ def request_part(text: str) -> str:
         parts, talk = [], False
         later = normalize(sentence).split(",", 1)[-1]
         said = words(normalize(sentence)).tokens
-        if "," in sentence and said and said[0] in _REMARK_SUBJECTS and is_comment(said) and not ASKS_SOMEWHERE.search(
+        if "," in sentence and said and said[0] in _REMARK_SUBJECTS and is_comment(said) and not _REPORTED_REQUEST.match(
+                normalize(sentence)) and not ASKS_SOMEWHERE.search(
                 normalize(sentence)) and not ACTION.search(later) and not re.search(r"\bbut\b", later) and \
                 not ASKS_AT.match(later.strip()):
             dropped = True  # "that looks way more premium, nice": one remark, though a clause alone might ask
@@ -480,9 +503,19 @@ def request_part(text: str) -> str:
                 parts.append(clause)
         if parts:
             kept.append(" ".join(parts).rstrip(",;:"))
+    explicit = [i for i, sentence in enumerate(kept) if re.match(
+        r"^(?:so\s+|now\s+)?(?:can|could|would|will)\s+(?:you|u)\b", normalize(sentence))]
+    if explicit and explicit[0] and all(_PLAN.match(normalize(sentence)) or is_aside(sentence)
+                                        for sentence in kept[:explicit[0]]):
+        kept = kept[explicit[0]:]  # "I would like to make her a wedding invitation. Could you draw ...?"
     if dropped and len(kept) == 1 and _lone_adjective(kept[0]):
         return ""  # "epic. my wife is going to laugh": a word of praise beside a comment
     return " ".join(kept)
+
+
+_PLAN = re.compile(r"^(?:i|we)\s*(?:would|'d|want|need|am\s+trying|'m\s+trying|hope|plan|am\s+going|'m\s+going)\s*(?:like\s+)?"
+                   r"to\s+(?:make|create|do|design|put\s+together|prepare|send|print|build|get)\b")
+"""What the user means to make, before asking for the picture it needs."""
 
 
 def _goes_on(clause: str) -> bool:

@@ -326,8 +326,8 @@ _BACK_CUE = re.compile(
 _FIRST_MADE = re.compile(r"\b(?:the\s+)?(?:very\s+)?first\s+(?:picture|one|image|version|drawing|pic)\s+(?:that\s+)?(?:you|u)\s+"
                          r"(?:made|drew|did|created|gave\s+me|produced|painted)\b")
 ORDINAL_VERDICT = re.compile(r"^(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|last)(?:\s+(?:one|pic|"
-                             r"picture|image|version|option|take))?\s+(?:is|was|looks|'s|seems)\s+(?!not\b|too\b|"
-                             r"bad\b|worse\b|awful\b|terrible\b|wrong\b|off\b|weird\b|ugly\b|boring\b|meh\b)[\w\s!]+$")
+                             r"picture|image|version|option|take))?\s+(?:is|was|looks|'s|seems|slaps|wins|rocks|hits|works|rules|goes\s+hard|goes)\b\s*(?!not\b|too\b|"
+                             r"bad\b|worse\b|awful\b|terrible\b|wrong\b|off\b|weird\b|ugly\b|boring\b|meh\b)[\w\s!]*$")
 """A take judged well: "the third is magnifique", "second one looks perfect" (not "the second is too dark")."""
 _FIRST_OF = re.compile(r"\b(?:original|first|very\s+first|earliest)\s+(?P<desc>(?!(?:one|picture|pic|image|version|"
                        r"drawing|photo|take|attempt|try)\b)[a-z][\w-]*(?:\s+(?!(?:one|picture|pic|image|version|again|"

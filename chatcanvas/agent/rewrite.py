@@ -19,7 +19,8 @@ COLORS = (
 COMPARATIVE_COLORS = {"redder": "red", "bluer": "blue", "greener": "green", "pinker": "pink", "yellower": "yellow",
                       "whiter": "white", "blacker": "black", "browner": "brown", "purpler": "purple"}
 TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "hot", "baby", "royal",
-         "navy", "forest", "lime", "muted", "soft", "rich", "dusty", "blush", "warm", "cool", "icy", "dusky")
+         "navy", "forest", "lime", "muted", "soft", "rich", "dusty", "blush", "warm", "cool", "icy", "dusky", "sage",
+         "mint", "olive", "powder", "electric", "burnt", "hunter", "bottle", "emerald")
 _COLOR = "|".join(COLORS)
 _TONE = "|".join(TONES)
 COLOR_PHRASE = re.compile(rf"\b(?:(?:{_TONE})[\s-]+)*(?:{_COLOR})(?:[\s-]+(?:and|&)[\s-]+(?:{_COLOR}))?\b")
@@ -96,6 +97,8 @@ def draw_prompt(text: str) -> str | None:
                   r"^(?:another|next)\s*[:,-]\s*", "", text)
     text = re.sub(r"\s+(?:too|as well|also|again|next|instead)$", "", lang.strip_politeness(text)).strip()
     text = re.sub(r"[?!]+\s+(?=\w)", ", ", text)  # "a fox under an oak tree? Soft watercolor style"
+    text = re.sub(r"(?<=[a-z0-9])\.\s+(?=\w)", ", ", text)  # "a book cover. Thriller. A lone lighthouse ..."
+    text = re.sub(r",?\s*\b(?:go|go\s+for\s+it|go\s+go|hit\s+it|make\s+it\s+happen|thanks|ty|thx)\W*$", "", text).strip()
     text = re.sub(r",?\s*(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:draw|make|do|paint|render|"
                   r"sketch|show\s+me|create)\s+(?:that|this|it|one)(?:\s+for\s+(?:me|us))?\??$", "", text).strip()
     if not text or not re.search(r"[a-z]", text):
@@ -189,12 +192,26 @@ def _starts_description(rest: list[str]) -> bool:
 def edit_prompt(current: str | None, instruction: str) -> str:
     """The whole picture after the change. With no earlier description, the change itself describes it."""
     instruction, kept = _kept_part(instruction)
-    changes = [edit_instruction(change) for change in split_changes(edit_instruction(instruction))]
     base = current.strip().rstrip(".") if current else (kept or UNDESCRIBED)
+    instruction = _spelled_as_in(instruction, base)
+    changes = [edit_instruction(change) for change in split_changes(edit_instruction(instruction))]
     for change in changes:
         if change:
             base = apply_change(base, change)
     return restore_case(_fix_articles(re.sub(r"\s+", " ", base).strip(" ,")), instruction)
+
+
+def _spelled_as_in(instruction: str, base: str) -> str:
+    """A slip of a word the picture's description has, read as that word: "the mountians" on "... mountains"."""
+    known = {w.lower() for w in re.findall(r"[A-Za-z]{4,}", base)}
+
+    def fixed(match: re.Match) -> str:
+        word = match.group(0)
+        if word.lower() in known or lang.pos_of(word.lower()):
+            return word
+        return next((k for k in sorted(known) if abs(len(k) - len(word)) <= 1 and lang._one_edit(word.lower(), k)),
+                    word)
+    return re.sub(r"[A-Za-z]{5,}", fixed, instruction)
 
 
 _KEEPING = re.compile(r",?\s*(?:while\s+|but\s+|and\s+)?(?:leaving|keeping|keep|leave)\s+(?P<what>(?:the|a|an|my|his|"
@@ -270,6 +287,8 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^make\s+(the\s+\w+|it|this|them)\s+to\s+be\s+", r"make \1 ", text)
     text = re.sub(r"^(?:can|could|might|may|would|will)\s+(the\s+[\w-]+(?:\s+[\w-]+)?|it|this|that|they|she|he)\s+"
                   r"(?:be|become|turn|look|get)\s+(?:more\s+like\s+|like\s+|into\s+)?", r"make \1 ", text)
+    text = re.sub(r"^(?:(?:a\s+)?(?:separate|different|unrelated|new)\s+(?:thing|one|topic)|separately|unrelated)\s*[:,-]\s*", "",
+                  text)
     text = re.sub(r"^(?:(?:a\s+)?quick\s+(?:one|request|thing|q)|(?:new\s+)?request|prompt|idea|task|update|plot\s+twist"
                   r"(?:\s+from\s+\w+)?|from\s+(?:that|this)\s+one|on\s+(?:that|this)\s+one)\s*[:,-]\s*", "", text)
     text = re.sub(r"^(?:change|make|turn|fix|adjust|alter)\s+(the\s+[\w-]+(?:\s+[\w-]+)?|it)\s+so\s+(?:that\s+)?(?:it|they)\s+"
@@ -289,6 +308,20 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:mm+\s+|hmm+\s+)?(?:(?:it'?s|it\s+would\s+be|would\s+be)\s+)?(?:better|mejor|nicer|best)\s+"
                   r"(?=without\b|with\s+no\b|no\b)", "", text)  # "mmm mejor without the dog"
     text = re.sub(r"^(?:make|have)\s+it\s+look\s+(?:like\s+)?(?:it'?s|its|it\s+is)\s+", "make it ", text)
+    text = re.sub(r"^[\w\s']{1,20}:\s*(?=(?:lose|remove|drop|add|make|put|swap|replace|change|turn|give|move)\b)", "",
+                  text)  # "open it up: lose the upper cabinets"
+    text = re.sub(rf"^make\s+(the\s+[\w-]+(?:\s+[\w-]+)?)\s+in\s+(?=(?:(?:{_TONE})\s+)*(?:{_COLOR})\b)", r"make \1 ", text)
+    text = re.sub(r"^(?:and\s+)?(the\s+[\w\s-]+?)\s+(?:swapped|replaced|changed|switched)\s+(?:out\s+)?(?:for|with|to)\s+",
+                  r"swap \1 for ", text)  # "the pendants swapped for black ones"
+    text = re.sub(r"^.{1,60}?\s+(?:stays?|remains?|can\s+stay|should\s+stay)\s+(?:as\s+(?:it\s+is|they\s+are|is|they\s+were|"
+                  r"it\s+was)|the\s+same|unchanged|put)$", "", text)  # "Marble island and oak floor stay as they are"
+    text = re.sub(r"^give\s+(?:him|her|it|them|this|the\s+picture)\s+(?:an?\s+)?(?P<what>(?:[\w-]+\s+){0,3}(?:background|"
+                  r"backdrop))$", r"make the background \g<what>", text)  # "give him a plain beige background"
+    text = re.sub(r"^(?:the\s+)?([\w\s-]+?)\s+(?:is|are)\s+not\s+(?:necessary|needed|required|wanted)\b.*$", r"remove the \1",
+                  text)  # "wave is not necessary, maybe"
+    text = re.sub(r"^think\s+(?:of\s+|about\s+)?(?=\w)", "add ", text)  # "think late afternoon sun through the window"
+    text = re.sub(r"^zoom\s+in(?:\s+(?:on|to)\s+(?:it|this|that|the\s+[\w-]+))?$", "add close-up", text)
+    text = re.sub(r"^only\s+(?:the\s+)?[\w-]+\s+is\s+enough$", "", text)
     text = re.sub(r"^(?:bg|background|backdrop)\s*:\s*", "make the background ", text)
     text = re.sub(r"^(?:colou?rs?|palette)\s*:\s*", "", text)
     text = re.sub(r",?\s*(?:and\s+)?(?:keep|leave)\s+(?:everything|all)\s+else(?:\s+the\s+same)?$|,?\s*(?:and\s+)?"
@@ -363,8 +396,29 @@ def _with_split(part: str) -> list[str]:
     return [match.group(1), f"add {match.group(2)}"]
 
 
+def _not_old(base: str, change: str) -> str | None:
+    """ "make the forest dark and spooky not green and happy": the old words near the thing go, the new ones come."""
+    match = re.match(r"^(?P<head>(?:make|turn|change|paint)\s+(?:the\s+)?(?P<noun>[\w-]+)\s+.+?)\s*,?\s+(?:not|instead\s+of|"
+                     r"rather\s+than)\s+(?P<old>[\w\s,-]+)$", change)
+    if not match:
+        return None
+    if match.group("noun") in ("it", "this", "that", "everything"):
+        return apply_change(base, match.group("head"))  # "make it dusk not night": the new word replaces the old
+    found = _find_phrase(base, match.group("noun"))
+    if found is None:
+        return None
+    head = base[:found[0]]
+    for word in re.split(r"\s*(?:,|\band\b|\bor\b)\s*", match.group("old")):
+        if word.strip():
+            head = re.sub(rf"\b{re.escape(word.strip())}\s+(?=(?:[\w-]+\s+){{0,2}}$)", "", head, count=1)
+    said = re.match(r"^(?:make|turn|change|paint)\s+(?:the\s+)?[\w-]+\s+(?P<new>.+)$", match.group("head")).group("new")
+    if all(w == "and" or "ADJ" in lang.pos_of(w) for w in said.split()):  # "dark and spooky": before the thing
+        return head + f"{said} " + base[found[0]:]
+    return apply_change(head + base[found[0]:], match.group("head"))
+
+
 def apply_change(base: str, change: str) -> str:
-    for step in (_from_to, _background_scene, _reshape, _modifier_change, _swap, _remove, _recolor_change,
+    for step in (_not_old, _from_to, _background_scene, _reshape, _modifier_change, _swap, _remove, _recolor_change,
                  _group_change, _style_change, _add, _degree):
         result = step(base, change)
         if result is not None:
@@ -552,8 +606,10 @@ def _swap(base: str, change: str) -> str | None:
                          rf"{bare}\b", base) if placed else None
         if spot:  # "on a basketball court instead of the white background"
             return base[:spot.start()] + new + base[spot.end():]
-        new = re.sub(r"\s+one$", " " + old.split()[-1], new) if len(new.split()) > 1 else new  # "a square marble one"
+        new = re.sub(r"\s+ones?$", " " + old.split()[-1], new) if len(new.split()) > 1 else new  # "a square marble one"
         found = _find_phrase(base, old) if old not in ("it", "this", "that") else None
+        if _COLOR_ONLY.match(old) and _COLOR_ONLY.match(new) and re.search(rf"\b{re.escape(old)}\b", base):
+            return re.sub(rf"\b{re.escape(old)}\b", new, base, count=1)  # "change the brown to blue"
         if found is not None and _COLOR_ONLY.match(new) and match.re.pattern in (patterns[0], patterns[4]):
             color = re.sub(r"\s+colou?r$", "", new)  # "change hair to pink color"
             return recolor(base, old.split()[-1], color)
@@ -574,6 +630,10 @@ def _swap(base: str, change: str) -> str | None:
                 return None  # "turn it into a watercolor": a style, handled below
             return f"{base}, with {new}"
         start = _described_from(base, found[0], old, new)
+        kept_form = base[found[0]:found[1]]
+        if new.split() and kept_form.split() and new.split()[-1] != kept_form.split()[-1] and \
+                lang.lemma(new.split()[-1], "NOUN") == lang.lemma(kept_form.split()[-1], "NOUN"):
+            new = " ".join([*new.split()[:-1], kept_form.split()[-1]])  # "black pendants" where it said "pendant lights"
         return base[:start] + new + base[found[1]:]
     return None
 
@@ -585,12 +645,13 @@ def _described_from(base: str, start: int, old: str, new: str) -> int:
     said = set(old.lower().split())
     new_words = new.lower().split()
     colored = any(w in COLORS or re.fullmatch(_TONE, w) for w in new_words)
+    metal = {"brass", "gold", "golden", "silver", "copper", "bronze", "chrome", "steel"}
     made_of = any(w in _MATERIALS for w in new_words)
     while True:
         before = re.search(r"([\w-]+)\s+$", base[:start])
         word = before.group(1).lower() if before else ""
         if not word or word in lang.DETERMINERS or not (word in said or (colored and (
-                word in COLORS or re.fullmatch(_TONE, word))) or (made_of and word in _MATERIALS)):
+                word in COLORS or re.fullmatch(_TONE, word) or word in metal)) or (made_of and word in _MATERIALS)):
             return start
         start = before.start(1)
 
@@ -793,6 +854,14 @@ def _group_change(base: str, change: str) -> str | None:
                 len(change.split()) > 2:
             continue
         old = _group_word(base, group)
+        named = re.match(r"^(?:make|turn|change|set)\s+the\s+([\w-]+)\s", change)
+        found = _find_phrase(base, named.group(1)) if named and name == "size" else None
+        if found is not None:  # "make the mountains huge": the size of the mountains, not of the island
+            head = base[:found[0]]
+            size = re.search(rf"\b(?:{'|'.join(group)})\s+(?=(?:[\w-]+\s+)?$)", head)
+            if size:
+                return head[:size.start()] + f"{said} " + head[size.end():] + base[found[0]:]
+            return _fix_articles(head + f"{said} " + base[found[0]:])
         if name == "size":
             if old is not None:
                 return re.sub(rf"\b{old}\b", said, base, count=1)

@@ -34,12 +34,14 @@ _INTRO = re.compile(
 
 _NAMED = re.compile(
     r"\b(?:call|name|save|remember|enroll|register|store|keep|label)\s+(?:it|him|her|them|this|these|that|those|"
-    r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:|'s|s)?\s*(?:is\s+)?[\"']?"
+    r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:|'s|s)?\s*(?:(?:him|her|it|them)\s+)?(?:is\s+)?[\"']?"
     r"(?P<other>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
     r"\b(?:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody|we\s+all|they\s+all)\s+calls?\s+"
     r"(?:it\s+|him\s+|her\s+|them\s+)?"
     r"[\"']?(?P<calls>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
     r"\bcalled\s+[\"']?(?P<called>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
+    r"\b(?:[Ii]\s+am|[Ii]'m|[Ii]m)\s+(?P<iam>(?!Sorry\b|So\b|Not\b|Just\b|Really\b)[A-Z][\w-]*)\b|\bgoes\s+by\s+[\"']?(?P<goes>[A-Za-z][\w-]*)|"
+    r"\b(?:this|that)\s+(?:[a-z]+\s+){1,2}(?:is|'s)\s+(?P<is>[A-Z][\w-]*)\b|"
     r"\bmeet\s+(?P<meet>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\b(?!\s*,)")
 # "four pics attached", "🐱": said around an introduction, not part of it
 _AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|a\s+couple(?:\s+of)?)\s+(?:more\s+)?"
@@ -65,7 +67,12 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     named = max(_NAMED.finditer(text), key=_naming_weight, default=None)
     if named:
         name = named.group("name") or named.group("other") or named.group("calls") or named.group("called") or \
-            named.group("meet")
+            named.group("meet") or named.group("iam") or named.group("goes") or named.group("is")
+        if named.group("iam"):
+            return name, ["me"]  # "Now some photos of me. I am Margaret."
+        whose = re.search(r"\b([a-z]+)'s\s+name\s+is\b", text, re.I)
+        if whose and whose.group(1).lower() in _ANIMATE | {"dad", "mom", "mum", "grandma", "grandpa", "husband", "wife"}:
+            return name, [f"my {whose.group(1).lower()}"]  # "Dad's name is Gerald"
         about = re.search(r"(?:^|\b(?:of|is|are)\s+|'s\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;!?]|\s+(?:named|called)\b|"
                           r"$)", text, re.I)
         alias = re.sub(r"\s+(?:lol|lmao|haha\w*|tbh|ngl|obviously)$", "", about.group(1).lower()) if about else ""
@@ -86,6 +93,8 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     name, aliases = found
     if name.lower() in ("me", "myself", "us"):
         return name.lower(), aliases
+    if name.lower() in ("picture", "pictures", "photo", "photos", "image", "images", "pic", "pics", "drawing", "upload"):
+        return None  # "I upload my picture. What shape is this?": a photo, no one introduced
     if asks and not re.search(rf"\b{re.escape(name[:1].upper() + name[1:])}\b", text):
         return None  # "this my lamp lol. make it look like an album cover": an edit, no one introduced
     return (name[:1].upper() + name[1:] if name.islower() else name), aliases
@@ -99,6 +108,8 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
     if not match:
         return None
     who = match.group("who").strip()
+    who = re.sub(r"\s+(?:in\s+(?:all|each|every\s+one)\s+of\s+(?:them|these|those)|in\s+(?:all\s+|every\s+|each\s+)?(?:the\s+|these\s+)?"
+                 r"(?:photos?|pics?|pictures?|shots?))$", "", who, flags=re.I)  # "my husband Raj in all of them"
     who = re.sub(r"^(?:of|about)\s+", "", who, flags=re.I)
     who = re.sub(r",\s*(?:he|she|they|it|we|who)\s+(?!is\b|are\b|'s\b|"
                  r"'re\b).*$", "", who, flags=re.I)  # ", she wears ..."
@@ -292,7 +303,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     intent = intents.decide(text, facts)
     entry = next((s for s in facts.extras.get("subjects", []) if s["name"] == subject), {"aliases": []})
     labels = "|".join(_label_pattern(label) for label in [subject, *entry["aliases"]])
-    leads = re.match(rf"^\W*(?:now\s+|and\s+)?(?:{labels})\b", text, re.I) and len(text.split()) > 3
+    leads = re.match(rf"^\W*(?:now\s+|and\s+)?(?:{labels})\b", text, re.I) and len(text.split()) > 3 or re.match(
+        rf"^\W*(?:(?:ok|okay|so|now|and|then)[,\s]+)*(?:put|place|show|draw)\s+(?:{labels}|me)\s+(?:in|on|at|into|inside)\s+"
+        r"(?:an?|some)\b", text, re.I)  # "ok now put me in a library": a new scene of the subject
     if intent.kind == "reply" and not facts.has_image and intents._draw_or_edit(lang.normalize(text), facts) == "edit":
         intent = intents.Intent("generate_image", {}, "draw")  # "put my lil bro in a dinosaur costume": nothing to edit
     if intent.kind == "draw" or (intent.kind == "edit" and (
