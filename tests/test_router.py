@@ -57,7 +57,23 @@ PHRASINGS = [
     ("remove the hat", "a red fox, with a hat", "edit_image", ["fox"], ["hat"]),
     ("make it a watercolor", "a fox, oil painting style", "edit_image", ["fox", "watercolor"], ["oil"]),
     ("in winter", "a cabin in summer", "edit_image", ["cabin", "winter"], ["summer"]),
+    ("Swap the grey sofa for a deep green velvet one.", "a living room with an oak floor, a grey linen sofa",
+     "edit_image", ["deep", "green", "velvet", "sofa", "oak"], ["grey", "linen"]),
+    ("no people", "a billboard of a woman drinking lemonade on a beach", "edit_image", ["billboard", "lemonade",
+                                                                                       "beach"], ["woman"]),
+    ("Grapes is not needed. Replace with bunch of fresh herbs.", "khachapuri on a wooden board, with grapes",
+     "edit_image", ["khachapuri", "herbs"], ["grapes"]),
+    ("the curtain's a bit much tho, just give him a plain beige background instead",
+     "a golden retriever sitting in front of a blue curtain", "edit_image", ["retriever", "beige", "background"],
+     ["curtain", "blue"]),
+    ("also the forest shud be dark and spooky not green n happy", "a map with a green forest in the middle",
+     "edit_image", ["dark", "spooky", "forest", "map"], ["green", "happy"]),
+    ("next: the boss. a rust-red dragon coiled around gold coins", "a flooded dwarven forge", "generate_image",
+     ["dragon", "gold", "coins"], ["forge", "next", "boss"]),
     # just talk
+    ("she wants a bunny joke now pls", FOX, None, [], []),
+    ("can you make videos? like a little reel", FOX, None, [], []),
+    ("fun fact Rex turns 3 today", FOX, None, [], []),
     ("how do I draw a horse?", None, None, [], []),
     ("hello", None, None, [], []),
     ("thanks, that's perfect", FOX, None, [], []),
@@ -103,6 +119,8 @@ LEDGER = [
 @pytest.mark.parametrize(("text", "selected"), [
     ("undo", "b"), ("go back", "b"), ("the previous one was better", "b"), ("go back to the first one", "a"),
     ("the second picture", "b"), ("the red one", "a"), ("the one without the hat... no, the red one", "a"),  # the correction counts
+    ("step back twice", "a"), ("nah. revert the last two changes", "a"), ("ctrl+z", "b"),
+    ("gotta get back to the ward, thanks!!", None), ("Is the red one gone now? Did I lose it?", None),
 ])
 def test_references_resolve_on_the_ledger(text, selected):
     message = IntentRouter().bind_tools(TOOLS, turn={

@@ -24,14 +24,24 @@ NEW_PICTURE = re.compile(
     r"start\s+over|"
     r"from\s+scratch|a\s+different\s+(?:picture|scene|image)|next\s+(?:picture|image|one)|another\s+(?:picture|"
     r"image|drawing)\s+of|^(?:and\s+|now\s+)*one\s+(?:of|with)\b|^(?!.*\b(?:top|bottom|left|right|corner|center|centre|"
-    r"middle|next\s+to|behind|beside|in\s+front\s+of|above|below|in\s+the\s+sky|on\s+(?:it|him|her|the\s+\w+))\b).*\b(?:too|as\s+"
+    r"middle|next\s+to|behind|beside|in\s+front\s+of|above|below|in\s+the\s+sky|on\s+(?:it|him|her|the\s+\w+))\b).*\b("
+    r"?:too|as\s+"
     r"well)$|"
     r"\b(?:second|third|fourth|fifth|separate|fresh|different)\s+(?:picture|image|pic|drawing|piece|scene|painting|"
-    r"design)\b|^(?:(?:now|and|ok|okay|then)[,\s]+)*(?:another|next)(?:\s+one)?\s*[:\u2013\u2014-])", re.I)
+    r"design)\b|^(?:(?:now|and|ok|okay|then)[,\s]+)*(?:another|next)(?:\s+one)?\s*[:\u2013\u2014-]|\bnext\s*:|"
+    r"^(?:(?:ok|okay|and|so)[,\s]+)*next\s+(?:post|slide|page|card|panel|image|up|scene)\b|\b(?:slide|page|panel|card|"
+    r"post|scene)\s+"
+    r"after\s+(?:that|this)\b|\bfor\s+the\s+(?:next|following)\s+(?:slide|page|post|panel|card|scene)\b|\b(?:totally|c"
+    r"ompletely|"
+    r"entirely)?\s*unrelated\b|\b(?:a\s+)?different\s+thing\b|^(?:(?:and|ok|okay|so)[,\s]+)*now\s+the\s+(?:villain|her"
+    r"o|heroine|"
+    r"boss|sidekick|monster|enemy|main\s+character|mascot|logo|cover|back\s+cover)\b)", re.I)
 INFO_QUESTION = re.compile(
-    r"^(?:how\s+(?:do|does|did|can|could|should|would)\s+(?:i|we|one|you|people|artists|someone)\b(?!\s+(?:get|"
+    r"^(?:(?:what(?:'s|\s+is)\s+the\s+)?(?:biggest|largest|max(?:imum)?|smallest|highest)\s+(?:size|resolution)\b|how"
+    r"\s+(?:do|does|did|can|could|should|would)\s+(?:i|we|one|you|people|artists|someone)\b(?!\s+(?:get|"
     r"have|see)\s+(?:a|an|some)\b)|how\s+(?:is|are|was|were|much|many|long|big|old|come)\b|why\b|who\b|when\b|"
-    r"do\s+(?:i|we)\s+(?:have|need)\s+to\b|where\b|which\b(?!\s+one)|what\s+(?:is|are|was|were|does|do|did|'s|s|kind|kinds|"
+    r"do\s+(?:i|we)\s+(?:have|need)\s+to\b|where\b|which\b(?!\s+one)|what\s+(?:is|are|was|were|does|do|did|'s|s|kind|k"
+    r"inds|"
     r"sort|model|models|size|sizes|other|"
     r"else|"
     r"can|should|happens|happened)\b(?!.*\blook\s+like\b)|what's\b|whats\b|is\s+(?:it|this|that|there)\s+(?:a|an|"
@@ -161,13 +171,14 @@ def decide(text: str, facts: Any) -> Intent:
         what = rewrite.draw_prompt(pointed_add.group("what")) or pointed_add.group("what")
         text = said = f"add {what}"
         message = lang.words(text)
-    asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh\s+my|oh\s+dear|oh|wait|um+|uh+|honestly|phew|whew|wow|"
+    asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh\s+my|oh\s+dear|oh|wait|um+|uh+|honestly|phew|whew|wo"
+                   r"w|"
                    r"ugh|aha|lol|haha+)[,.!\s]+)+", "", said)
     asked = LEADING_CONDITION.sub("", asked)
     framed = lang.strip_frame(asked)
     requested = any(REQUEST_QUESTION.match(re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|oh|now)[,\s]+)+", "", part))
                     or (facts.has_image and MODAL_CHANGE.search(part) and not part.rstrip().endswith("?"))
-                    for part in re.split(r"(?<=[.?!,])\s+", asked))  # "why does he look so sad?? should be smiling"
+                    for part in re.split(r"(?<=[.?!])\s+", asked))  # "why does he look so sad?? should be smiling"
     if lang.is_question(message) and not requested and not (
             framed[0] and framed[1] and not INFO_QUESTION.match(asked)) and (
             INFO_QUESTION.match(asked) or not _asks_for_picture(asked)):
@@ -182,6 +193,10 @@ def decide(text: str, facts: Any) -> Intent:
         return Intent("edit_image", {"prompt": prompt}, "edit")
     if TALK_VERB.match(lang.strip_frame(lang.strip_politeness(asked))[1]):
         return _reply(chat_reply(text, facts))
+    if _MOVING.search(lang.normalize(said_all)) and re.search(r"\b(?:make|do|create|can\s+you|could\s+you|turn)\b",
+                                                             lang.normalize(said_all)):
+        return _reply("I only make still pictures, no videos or animations. I can make a few stills to cut together, "
+                      "e.g. \"3 variations\".")
     kind = _draw_or_edit(said, facts)
     if kind == "edit":
         if re.fullmatch(r"(?:make|change|edit|turn|do)\s+(?:it|this|that)",
@@ -201,7 +216,8 @@ def decide(text: str, facts: Any) -> Intent:
             text = f"remove the {spoken.group(1)}"  # "ngl the rain looks weird, rmv it"
         text = _it_named_before(text, said_all, facts)
         disliked = _DISLIKED.search(lang.normalize(said_all))
-        instead = re.search(r"\b(?:give\s+(?:him|her|it|them)|use|put|have|get|go\s+with|make\s+it)\s+(?P<what>(?:an?|some|the)\s+"
+        instead = re.search(r"\b(?:give\s+(?:him|her|it|them)|use|put|have|get|go\s+with|make\s+it)\s+(?P<what>(?:an?|"
+                            r"some|the)\s+"
                             r"[^,.!?]+?)\s+instead\b", lang.normalize(text))
         if disliked and instead and disliked.group("noun") in (facts.current_prompt or "").lower() and \
                 disliked.group("noun") not in instead.group("what"):
@@ -212,7 +228,8 @@ def decide(text: str, facts: Any) -> Intent:
             before = re.search(rf"\b([\w-]+)\s+{re.escape(head)}\b", facts.current_prompt.lower())
             if before and before.group(1) not in lang.DETERMINERS and before.group(1) not in instead.group("what"):
                 text = f"replace the {before.group(1)} {head} with {instead.group('what')}"
-        gone = re.search(r"\b(?:the\s+)?(?P<what>[\w-]+(?:\s+[\w-]+)?)\s+(?:is|are)\s+not\s+(?:necessary|needed|required|"
+        gone = re.search(r"\b(?:the\s+)?(?P<what>[\w-]+(?:\s+[\w-]+)?)\s+(?:is|are)\s+not\s+(?:necessary|needed|requir"
+                         r"ed|"
                          r"wanted)\b", lang.normalize(said_all))
         with_new = re.search(r"\breplace\s+(?:it\s+|them\s+)?with\s+(?P<new>.+?)[.!?]*$", lang.normalize(text))
         if gone and with_new:  # "Grapes is not needed. Replace with bunch of fresh herbs"
@@ -260,7 +277,8 @@ _LOST = re.compile(r"\b(?:gone|lost|lose|deleted|erased|disappeared|vanished|ove
                    r"somewhere|available|around)|saved\s+somewhere)\b")
 
 
-_HOW = re.compile(r"\bhow\s+(?:you\s+would|would\s+you|you'd|should\s+i|do\s+i|can\s+i|could\s+i|to|best\s+to|i\s+(?:can|"
+_HOW = re.compile(r"\bhow\s+(?:you\s+would|would\s+you|you'd|should\s+i|do\s+i|can\s+i|could\s+i|to|best\s+to|i\s+(?:c"
+                  r"an|"
                   r"could|should))\b")
 
 
@@ -272,11 +290,13 @@ def _asks_how(text: str) -> bool:
         lang.ASKS_AT.match(p) and not p.endswith("?") for p in parts)
 
 
-_DISLIKED = re.compile(r"\bthe\s+(?P<noun>[\w-]+)(?:'s|\s+is|\s+are|\s+looks?|\s+seems?)\s+(?:a\s+bit\s+|way\s+|too\s+|kinda\s+|"
+_DISLIKED = re.compile(r"\bthe\s+(?P<noun>[\w-]+)(?:'s|\s+is|\s+are|\s+looks?|\s+seems?)\s+(?:a\s+bit\s+|way\s+|too\s+"
+                       r"|kinda\s+|"
                        r"so\s+|really\s+|a\s+little\s+)*(?:much|busy|distracting|ugly|weird|wrong|boring|loud|odd|off|"
                        r"tacky|cheesy|dumb|bad|awful)\b")
 _COMPLAINT_THEN_CHANGE = re.compile(
-    r"^(?:.*?\b(?:but|tho|though|and|ok|so)\s+)?the\s+(?P<noun>[\w-]+)\s+(?:is|are|looks?|seems?)\s+(?:kinda\s+|kind\s+of\s+|"
+    r"^(?:.*?\b(?:but|tho|though|and|ok|so)\s+)?the\s+(?P<noun>[\w-]+)\s+(?:is|are|looks?|seems?)\s+(?:kinda\s+|kind\s"
+    r"+of\s+|"
     r"a\s+bit\s+|too\s+|so\s+|way\s+|really\s+|a\s+little\s+|rather\s+)*[\w-]+(?:\s+(?:lol|lmao|haha+|tbh|ngl|tho))*"
     r"[,.;!\s]+(?P<change>(?:make|turn|get|put|move|paint|change)\s+(?:them|it)\b.*)$")
 
@@ -286,7 +306,8 @@ def _it_named_before(text: str, said_all: str, facts: Any) -> str:
     parts = lang.sentences(text)
     for index, sentence in enumerate(parts):
         said = lang.strip_politeness(lang.normalize(sentence))
-        it = re.match(r"^(?:(?:might|could|can|would|should)\s+)it\s+(?:be|look|go)\b|^(?:make|turn|paint|change)\s+it\b",
+        it = re.match(r"^(?:(?:might|could|can|would|should)\s+)it\s+(?:be|look|go)\b|^(?:make|turn|paint|change)\s+it"
+                      r"\b",
                       said)
         named = [re.search(r"\bthe\s+(?:[\w-]+\s+)?(background|backdrop|sky|[\w-]+)\s+(?:is|looks?|seems?|feels?)\b",
                            lang.normalize(before)) for before in lang.sentences(said_all)[:max(0, len(
@@ -324,20 +345,26 @@ def _asks_if_lost(text: str) -> bool:
         REQUEST_QUESTION.match(p) or references.variation_count(p) for p in parts)
 
 
-_BACK_THEN_CHANGE = re.compile(r"^(?:(?:ok|okay|so|now|then|alright)[,\s]+)*(?:go\s+back\s+to|back\s+to|return\s+to|switch\s+"
+_MOVING = re.compile(r"\b(?:videos?|animations?|animated|gifs?|reels?|movies?|clips?|moving\s+pictures?)\b")
+_BACK_THEN_CHANGE = re.compile(r"^(?:(?:ok|okay|so|now|then|alright)[,\s]+)*(?:go\s+back\s+to|back\s+to|return\s+to|sw"
+                               r"itch\s+"
                                r"back\s+to|take|grab|use)\s+(?P<desc>(?:the|my)\s+[\w\s-]{1,40}?)\s*(?:,\s*|\s+and\s+"
-                               r"(?:then\s+)?|\s+then\s+)(?P<change>(?:add|make|change|turn|put|give|remove|swap|replace|"
+                               r"(?:then\s+)?|\s+then\s+)(?P<change>(?:add|make|change|turn|put|give|remove|swap|repla"
+                               r"ce|"
                                r"paint|move|recolou?r)\b.+)$")
 """Back to a picture, then a change of it: "go back to the crystal forge and add a dwarf hammering at an anvil"."""
-_TEXT_PIECE = re.compile(r"^(?:an?|some|another|one|two|three|\d+|the)\s+(?:(?:short|funny|cute|little|quick|good|silly|"
-                         r"dad|clever|punny|witty|sweet|nice|cheesy)\s+)*(?:[\w-]+\s+)?(?P<piece>jokes?|poems?|captions?|"
+_TEXT_PIECE = re.compile(r"^(?:an?|some|another|one|two|three|\d+|the)\s+(?:(?:short|funny|cute|little|quick|good|sill"
+                         r"y|"
+                         r"dad|clever|punny|witty|sweet|nice|cheesy)\s+)*(?:[\w-]+\s+)?(?P<piece>jokes?|poems?|caption"
+                         r"s?|"
                          r"bios?|taglines?|slogans?|puns?|riddles?|limericks?|haikus?|one-liners?|toasts?|"
                          r"hashtags?)(?:\s+(?:for|about|to|on|i\s+can|we\s+can|that)\b.*)?$", re.I)
 """Words asked for, not a picture: "a bunny joke", "a short caption for instagram"."""
 
 
 _PICK_THEN_CHANGE = re.compile(r"^(?:(?:and|now|ok|okay|so|then|also)[,\s]+)*(?:(?:on|for|in|with|take|use)\s+)?the\s+"
-                               r"(?P<desc>[\w\s-]{1,40}?\s+(?:one|version|picture|image|pic))(?:\s*[-,:;\u2013\u2014]+\s*|"
+                               r"(?P<desc>[\w\s-]{1,40}?\s+(?:one|version|picture|image|pic))(?:\s*[-,:;\u2013\u2014]+"
+                               r"\s*|"
                                r"\s+(?=(?:could|can|would|make|turn|change|add|put|give|remove|swap|replace)\b))"
                                r"(?P<change>.+)$")
 """A pick, then a change of it: "the orange one - could the triangle be purple instead?"."""
@@ -384,8 +411,12 @@ def _drawn_part(text: str, said_all: str) -> str:
     if pointed:  # "My heroine arrives at a drowned city at dawn, spires ... Could you paint that for me?"
         before = [s for s in lang.sentences(said_all) if s not in parts[first:] and not lang.is_small_talk(
             lang.words(s))]
-        described = [s for s in before if re.search(r"\b(?:an?|the|some)\s+\w+", s.lower())]
-        return " ".join(described[-1:]) or text
+        described = [s for s in before if re.search(r"\b(?:an?|the|some)\s+\w+", s.lower()) and not lang._PLAN.match(
+            lang.normalize(s)) and not re.match(r"(?i)^\s*to\s", lang.request_part(s) or s)
+            and not lang._PLAN.match(lang.normalize(lang.request_part(s) or s))]
+        after = re.sub(r"^.*?\b(?:that|this|it)\b(?:\s+for\s+(?:me|us|her|him))?[,\s]*", "", parts[first], count=1).rstrip("?.! ")
+        style = f", {after}" if re.match(r"^(?:in|as)\s", after) else ""  # "could you make that, in the style of ..."
+        return (" ".join(described[-1:]) + style) if described else text
     return " ".join(parts[first:]) if first else text
 
 
@@ -400,9 +431,12 @@ TALK_VERB = re.compile(r"^(?:ignore|disregard|forget|print|tell|explain|list|wri
                        r"summari[sz]e|answer|recite|spell|type|define|calculate|count)\b(?!\s+(?:a|an)\s+"
                        r"(?:picture|image|drawing|sign|poster|card|label|logo)\b)")
 # questions about the service, not the picture: "will you keep these photos private?", "do you export svg?"
-SERVICE_TOPIC = re.compile(r"\b(?:removed\s+from\s+(?:your|the)\s+(?:memory|system|server|database|records)|from\s+your\s+"
-                           r"memory|saved\s+forever|forever|delete\s+(?:him|her|them|it|[A-Z]?\w+\s+after)|photos?\s+(?:of\s+\w+\s+)?"
-                           r"(?:actually\s+)?go|still\s+be\s+(?:here|there|saved)|close\s+the\s+(?:window|tab|browser|app)|history|"
+SERVICE_TOPIC = re.compile(r"\b(?:removed\s+from\s+(?:your|the)\s+(?:memory|system|server|database|records)|from\s+you"
+                           r"r\s+"
+                           r"memory|saved\s+forever|forever|delete\s+(?:him|her|them|it|[A-Z]?\w+\s+after)|photos?\s+("
+                           r"?:of\s+\w+\s+)?"
+                           r"(?:actually\s+)?go|still\s+be\s+(?:here|there|saved)|close\s+the\s+(?:window|tab|browser|"
+                           r"app)|history|"
                            r"come\s+back\s+later|private|privacy|safe|secure|stored?|storage|data|delete\s+my|sell|"
                            r"train\s+on|export|download|formats?|vector|svg|pdf|cost|price|pricing|pay|paid|free|"
                            r"licen[cs]e|copyright|"
@@ -499,8 +533,13 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
             return "edit"  # "and a raven on a branch": more of the same picture
         return "draw"  # "also pizza margherita top view on a black slate": the next picture of a series
     body = LEADING_CONDITION.sub("", body)
+    if facts.has_image and NEW_PICTURE.search(body) and re.search(r"\b(?:next|slide|page|post|panel|card|scene|unrelat"
+                                                                  r"ed|"
+                                                               r"different\s+thing|villain|hero|heroine|boss)\b", body):
+        return "draw"  # "next: the boss. a rust-red dragon ...", "now the villain, a pale elf necromancer"
     if facts.has_image and (MODAL_CHANGE.search(body) or MODAL_CHANGE.search(lang.strip_frame(body)[1]) or re.search(
-            r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?(?:(?:do|make|draw|try|paint|render)\s+)?(?:the\s+|it\s+the\s+)?same\b",
+            r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?(?:(?:do|make|draw|try|paint|render)\s+)?(?:the\s+|it\s+t"
+            r"he\s+)?same\b",
             body)):
         return "edit"
     frame, rest = lang.strip_frame(body)
@@ -523,7 +562,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
                         r"the\s+[\w-]+)\s+(?:as|in|into)\s+", rest)
     if facts.has_image and restyled and (restyled.group("what").split()[0] != "the" or _edit_of_current(rest, facts)):
         return "edit"  # "render the chapel as a pencil sketch instead"
-    if re.match(r"^(?:an?|one|some)\s+(?:new\s+)?(?:picture|image|pic|drawing|illustration|painting)\s*[:\u2013\u2014-]\s*\w",
+    if re.match(r"^(?:an?|one|some)\s+(?:new\s+)?(?:picture|image|pic|drawing|illustration|painting)\s*[:\u2013\u2014-"
+                r"]\s*\w",
                 rest):
         return "draw"  # "I need a picture: one brown square, big, in the middle"
     tokens = rest.split()

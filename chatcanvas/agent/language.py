@@ -80,7 +80,8 @@ _REQUEST = (
     r"|(?:can|could|would|will|won't|can't|may|might)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+|"
     r"possibly\s+)*"
     r"|would\s+you\s+mind\s+|do\s+you\s+mind\s+|mind\s+|"
-    r"(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+|kinda\s+|also\s+|now\s+|next\s+)?(?:like|love|want|need|prefer)\s+"
+    r"(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+|kinda\s+|also\s+|now\s+|next\s+)?(?:like|love|want|need|prefer)"
+    r"\s+"
     r"(?:you\s+to\s+|to\s+(?:see|have|get|try)\s+|for\s+you\s+to\s+)?"
     r"|(?:i|we)\s+(?:want|need|wish\s+for|am\s+looking\s+for|'m\s+looking\s+for|meant|mean)\s+"
     r"|(?:i'm|im|i\s+am)\s+(?:looking\s+for|after|thinking|imagining|picturing)\s+(?:of\s+)?"
@@ -96,8 +97,10 @@ _REQUEST = (
     r"have|get|see)\s+|(?:he|she|they|my\s+\w+|the\s+client)\s+(?:says?|said|thinks?|"
     r"wants?\s+to\s+know\s+if)\s+(?:that\s+)?"
     r"|(?:he|she|they|my\s+\w+|our\s+\w+|the\s+client|chat|everyone|everybody|people)\s+(?:wants?|needs?|would\s+"
-    r"like|'d\s+like|asked\s+for)\s+(?=an?\b|some\b|\d|me\s+as\b|us\s+as\b)|(?:please\s+)?you\s+(?=(?:draw|make|paint|create|"
-    r"show|give|do|put|add|change)\s+(?:me|us|my|our|a|an|the|some|her|him|it|this)\b)|(?:i|we)\s+(?:think|guess|feel\s+like)\s+|please\s+)"
+    r"like|'d\s+like|asked\s+for)\s+(?=an?\b|some\b|\d|me\s+as\b|us\s+as\b)|(?:please\s+)?you\s+(?=(?:draw|make|paint|"
+    r"create|"
+    r"show|give|do|put|add|change)\s+(?:me|us|my|our|a|an|the|some|her|him|it|this)\b)|(?:i|we)\s+(?:think|guess|feel"
+    r"\s+like)\s+|please\s+)"
 )
 REQUEST_FRAME = re.compile(rf"^(?:{_REQUEST})+", re.IGNORECASE)
 
@@ -117,8 +120,10 @@ SMALL_TALK = frozenset(
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
     r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|good\s*day|see\s+you|later|quit|exit|have\s+a\s+(?:good|nice|"
-    r"great|lovely|wonderful)\s+(?:day|one|evening|night|weekend)|(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)\s+"
-    r"(?:go|run|get\s+back\s+to\s+(?:the\s+|my\s+)?(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio)|head\s+"
+    r"great|lovely|wonderful)\s+(?:day|one|evening|night|weekend)|(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)"
+    r"\s+"
+    r"(?:go|run|get\s+back\s+to\s+(?:the\s+|my\s+)?(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio)|h"
+    r"ead\s+"
     r"(?:off|out)))\b", re.I)
 WH_WORDS = frozenset("how why what who when where which whose whom".split())
 AUX_WORDS = frozenset("is are was were do does did can could would will should shall may might have has had am "
@@ -265,7 +270,8 @@ _SELF_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i'll|we'll|i've|we've|i'd|hope|h
                            r"you're|you\s+are|you've|you\s+rock|you\s+did|(?:just\s+)?wanted\s+to\s+(?:say|tell|"
                            r"let|thank|ask))\b")
 _PRAISE = re.compile(r"^(?:ship\s+it|(?:that\s+)?works\s+for\s+me|all\s+set|we're\s+good|that'll\s+do|"
-                     r"(?:ok\s+|okay\s+)?(?:lowkey\s+|highkey\s+|kinda\s+|kind\s+of\s+)?(?:fire|slaps|bussin|goes\s+hard|"
+                     r"(?:ok\s+|okay\s+)?(?:lowkey\s+|highkey\s+|kinda\s+|kind\s+of\s+)?(?:fire|slaps|bussin|goes\s+ha"
+                     r"rd|"
                      r"hits|a\s+vibe|so\s+good)\W*$|"
                      r"(?:not\s+going\s+to\s+lie|to\s+be\s+honest|in\s+my\s+opinion)$|"
                      r"perfect|great|awesome|lovely|beautiful|nice|cool|wonderful|splendid|amazing|excellent|"
@@ -287,7 +293,9 @@ _FRAMED_SELF = re.compile(r"^(?:i|we)\s+(?:was|were|am|are)\s+hoping|^(?:i'm|we'
 
 
 # a request made inside a longer sentence: "... if you could draw", "..., can you draw", "... and i'd love"
-ASKS_SOMEWHERE = re.compile(r"\b(?:if\s+you\s+(?:could|would|can|might)|(?:can|could|would|will|might)\s+(?:you|u|"
+ASKS_SOMEWHERE = re.compile(r"\b(?:and\s+(?:would|'d)\s+(?:really\s+)?(?:like|love)\s+(?:an?|some|to\s+(?:see|have|get"
+                            r"))\s|"
+                            r"if\s+you\s+(?:could|would|can|might)|(?:can|could|would|will|might)\s+(?:you|u|"
                             r"ya)\s+"
                             r"(?:please\s+|kindly\s+|maybe\s+|possibly\s+)*(?:draw|make|create|paint|render|"
                             r"design|sketch|do|show|give|generate|illustrate|add|change|turn|put)\b)")
@@ -328,8 +336,10 @@ def is_aside(sentence: str) -> bool:
                   r"hmm+|aw+|omg|yes|yeah|"
                   r"(?:hi|hey|hello)(?:\s+again)?|wait|um+|well|so|honestly|ngl|tbh|ok\s+so)"
                   r"[,!.\s]+)+", "", said)
-    if re.match(r"^(?:oh\s+my(?:\s+goodness|\s+god|\s+gosh)?|oh\s+dear|my\s+my|dear\s+me|my(?:\s+goodness)?|goodness(?:\s+me)?|"
-                r"quick\s+question|(?:(?:but|and|so)\s+)?(?:we|i)\s+(?:like|love)\s+it\s+(?:just\s+)?(?:as\s+it\s+is|the\s+way\s+it\s+is)|"
+    if re.match(r"^(?:oh\s+my(?:\s+goodness|\s+god|\s+gosh)?|oh\s+dear|my\s+my|dear\s+me|my(?:\s+goodness)?|goodness(?"
+                r":\s+me)?|"
+                r"quick\s+question|(?:(?:but|and|so)\s+)?(?:we|i)\s+(?:like|love)\s+it\s+(?:just\s+)?(?:as\s+it\s+is|t"
+                r"he\s+way\s+it\s+is)|"
                 r"(?:it's|that's|that\s+is|it\s+is)\s+quite\s+something|but\s+whatever)\W*$", said):
         return True  # "Oh my.", "we like it just as it is"
     if _TRYING_OUT.match(said) or _TOLD.search(said):
@@ -365,15 +375,21 @@ def is_aside(sentence: str) -> bool:
 _TRYING_OUT = re.compile(r"^(?:(?:let's|lets|let\s+(?:me|us)|i\s+(?:want|wanted)\s+to|wanna|gonna|i'm\s+going\s+to)\s+"
                          r"(?:see|test|check|find\s+out|figure\s+out)\s+(?:if|whether|how\s+(?:good|well))\b|"
                          r"(?:just\s+)?testing(?:\s+(?:testing|this|you|it))*\W*$)")
-LEAVING = re.compile(r"^(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)\s+(?:go|run|get\s+back\s+to\s+(?:the\s+|my\s+)?"
+LEAVING = re.compile(r"^(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)\s+(?:go|run|get\s+back\s+to\s+(?:the\s+|m"
+                     r"y\s+)?"
                      r"(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio)|head\s+(?:off|out))\b|"
-                     r"^(?:good\s*day|good\s*night|have\s+a\s+(?:good|nice|great|lovely|wonderful)\s+(?:day|one|evening|night|"
+                     r"^(?:good\s*day|good\s*night|have\s+a\s+(?:good|nice|great|lovely|wonderful)\s+(?:day|one|evenin"
+                     r"g|night|"
                      r"weekend))\b")
 """Leaving the chat: "gotta get back to the ward", "have a nice day"."""
-_REPORTED_REQUEST = re.compile(r"^(?:he|she|they|my\s+\w+|our\s+\w+|the\s+\w+|chat|everyone)\s+(?:says?|said|wants?\s+(?:you\s+)?"
-                               r"to|asked\s+(?:you\s+)?to|asks\s+(?:you\s+)?to)\s+(?:to\s+)?(?:make|add|change|turn|put|give|"
-                               r"remove|draw|do|swap|move)\b")
-_TOLD = re.compile(r"^(?:fun\s+fact|random\s+fact|btw|by\s+the\s+way|fyi|side\s+note|just\s+so\s+you\s+know)\b(?!.*\b(?:"
+_REPORTED_REQUEST = re.compile(r"^(?:he|she|they|my\s+\w+|our\s+\w+|the\s+\w+|chat|everyone)\s+(?:says?|said|wants?\s+"
+                               r"(?:you\s+)?"
+                               r"to|asked\s+(?:you\s+)?to|asks\s+(?:you\s+)?to)\s+(?:to\s+)?(?:make|add|change|turn|pu"
+                               r"t|give|"
+                               r"remove|draw|do|swap|move|another|one\s+more|again|more|try|can|could|undo|go\s+back)"
+                               r"\b")
+_TOLD = re.compile(r"^(?:fun\s+fact|random\s+fact|btw|by\s+the\s+way|fyi|side\s+note|just\s+so\s+you\s+know)\b(?!.*\b("
+                   r"?:"
                    r"can|could|would|will)\s+you\b)|\b(?:told|tells|asked|said|says|suggested|recommended|warned)\s+"
                    r"(?:me|us|him|her|them)\s+(?:to|that|i|we)\b")
 _PRONOUN_SUBJECTS = frozenset("i we you he she they it that this these those everyone everybody".split())
@@ -513,7 +529,8 @@ def request_part(text: str) -> str:
     return " ".join(kept)
 
 
-_PLAN = re.compile(r"^(?:i|we)\s*(?:would|'d|want|need|am\s+trying|'m\s+trying|hope|plan|am\s+going|'m\s+going)\s*(?:like\s+)?"
+_PLAN = re.compile(r"^(?:i|we)\s*(?:would|'d|want|need|am\s+trying|'m\s+trying|hope|plan|am\s+going|'m\s+going)\s*(?:l"
+                   r"ike\s+)?"
                    r"to\s+(?:make|create|do|design|put\s+together|prepare|send|print|build|get)\b")
 """What the user means to make, before asking for the picture it needs."""
 

@@ -66,8 +66,10 @@ _PICK = (r"^(?:(?:chat|they|he|she|everyone|everybody|we|the\s+\w+|my\s+\w+|our\
          r"(?:want|like|'d\s+like|would\s+like)\s+to\s+|to\s+(?=return\b|go\b|switch\b)|return\s+|"
          r"(?:go|going|switch|jump|return|revert|come)\s+(?:back\s+)?to\s+|back\s+to\s+|(?:show|"
          r"give)\s+me\s+(?:again\s+)?|"
+         r"(?:(?:can|could|would)\s+(?:you|u)\s+(?:please\s+)?)?"
          r"(?:use|pick|choose|select|open|keep|bring\s+back|restore|reuse|pull\s+up|bring\s+up|dig\s+up|stick\s+with|"
-         r"stay\s+with|settle\s+on|(?:i'll|we'll|i\s+will|we\s+will)\s+(?:stick|stay|go)\s+with)\s+|(?:can|could|may|might)\s+(?:we|"
+         r"stay\s+with|settle\s+on|(?:i'll|we'll|i\s+will|we\s+will)\s+(?:stick|stay|go)\s+with)\s+|(?:can|could|may|m"
+         r"ight)\s+(?:we|"
          r"i)\s+(?:please\s+)?(?:go\s+back\s+to|see|"
          r"have|use|get)\s+(?:again\s+)?|actually,?\s+|hmm+,?\s+|no,?\s+)*")
 _PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seemed|feels?|felt)\s+(?:the\s+|so\s+|"
@@ -103,7 +105,8 @@ PLAIN_VARIATIONS = re.compile(r"^(?:(?:some|more)\s+)?(?:variations?|alternative
 AGAIN = re.compile(
     r"^(?:(?:and\s+)?another(?:\s+(?:one|version|take|variation|variant|try|attempt|go|shot|option|pic|picture|"
     r"image|roll|1))?|one\s+more(?:\s+(?:time|version|take|try|go|like\s+(?:this|that|it)))?|(?:try|do\s+it|run\s+it|"
-    r"draw\s+it|give\s+it\s+a\s+go)\s+again|(?:try|do|draw|make)\s+(?:that|it|this|one)\s+(?:once\s+more|one\s+more\s+time)|"
+    r"draw\s+it|give\s+it\s+a\s+go)\s+again|(?:try|do|draw|make)\s+(?:that|it|this|one)\s+(?:once\s+more|one\s+more\s+"
+    r"time)|"
     r"again|once\s+more|re-?roll(?:\s+(?:it|that|the\s+seed))?|redo(?:\s+it)?|"
     r"regenerate(?:\s+it)?|(?:a\s+)?(?:new|different)\s+seed|same\s+(?:prompt|thing|idea)(?:\s+again)?(?:,?\s+"
     r"(?:new|different)\s+seed)?|give\s+it\s+another\s+(?:go|try|shot|spin)|(?:a\s+)?(?:variation|variant|"
@@ -215,12 +218,16 @@ def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str |
     verdict = ORDINAL_VERDICT.match(said)
     if verdict:  # "The third is magnifique."
         batch = last_batch(images)
-        pool = batch if len(batch) > 1 else images
+        pool = batch if len(batch) > 1 and not re.search(r"\b(?:very|original)\b", said) else images
         number = ORDINALS.get(verdict.group("ord"), 0)
         if number == -1 or 1 <= number <= len(pool):
             return pool[number - 1 if number > 0 else -1].id
+    middle = re.search(r"\bthe\s+(?:one|pic|picture|image|version)\s+in\s+the\s+middle\b", said)
+    if middle and len(last_batch(images)) > 1:  # "ok I take the one in the middle from these three"
+        return _nth(last_batch(images), "middle")
     first_of = _FIRST_OF.search(said)
-    if first_of and (_BACK_CUE.search(said) or _AGAIN_CUE.search(said) or ORDINAL_REF.match(said)):
+    if first_of and (_BACK_CUE.search(said) or _AGAIN_CUE.search(said) or ORDINAL_REF.match(said) or
+                     _PREFER_CUE.search(said)):
         wanted = [w for w in lang.words(first_of.group("desc")).tokens if w not in _SKIP]
         found = next((image for image in images if wanted and _has_words(image, wanted)), None)
         if found is not None and found.id != current.id:  # "pull up the original swallow again"
@@ -278,6 +285,7 @@ _PICK_WORDS = frozenset(
     "liked loved preferred enjoyed "
     "prefer want keep was were is are looked looks better best nicer nice strongest stronger favorite favourite "
     "winner converts convert again please that this it of two three four five them those these see show me could "
+    "pull up bring "
     "can may have get actually hmm nah tbh honestly think one's s really much more so very and then just "
     "splendid great perfect lovely beautiful thank thanks you okay ok cool yes yeah ah oh fine good let "
     "previous earlier other old older instead already".split())
@@ -286,6 +294,9 @@ _ORDINAL_WORDS = {w: n for w, n in ORDINALS.items() if w not in ("original", "la
 
 def _loose(said: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
     """ "the third one's the strongest", "nah snake was better", "go back to dark mode"."""
+    if re.search(r"\bvery\s+first\s+(?:one|picture|pic|image|version|drawing)\b", said) and images[0].id != current.id and \
+            (_CUE.search(said) or _BACK_CUE.search(said)):
+        return images[0].id  # "ngl the very first one, before the rain, was better": the conversation's first
     tokens = [re.sub(r"'s$", "", t) for t in lang.words(said).tokens if t not in lang.SMALL_TALK or t in _ORDINAL_WORDS]
     ordinal = next((t for t in tokens if t in _ORDINAL_WORDS), None)
     leftover = [t for t in tokens if t not in _PICK_WORDS and t not in _ORDINAL_WORDS and not t.isdigit()]
@@ -320,14 +331,20 @@ _BATCH_ORDINAL = re.compile(
     r"variations))\b|"
     r"(?:#\s*|\bnumber\s+|\bno\.?\s*)(?P<n>\d+)\s+(?:from|of)\s+(?:that|the|this|those|these)\b")
 _BACK_CUE = re.compile(
-    r"\b(?:(?:want|need|get|have)\s+(?:[\w'-]+\s+){0,3}back\b|go(?:ing)?\s+back|goes\s+back|take\s+(?:me|us|"
+    r"\b(?:(?:wants?|needs?|get|have)\s+(?:[\w'-]+\s+){0,3}back\b|go(?:ing)?\s+back|goes\s+back|take\s+(?:me|us|"
     r"it)\s+back|back\s+to|bring\s+(?:it\s+|that\s+)?back|"
     r"have\s+(?:that|it|this)\s+(?:one\s+)?back|return(?:\s+to)?|revert(?:\s+to)?|restore|undo|switch\s+back)\b")
-_FIRST_MADE = re.compile(r"\b(?:the\s+)?(?:very\s+)?first\s+(?:picture|one|image|version|drawing|pic)\s+(?:that\s+)?(?:you|u)\s+"
+_FIRST_MADE = re.compile(r"\b(?:the\s+)?(?:very\s+)?first\s+(?:picture|one|image|version|drawing|pic)\s+(?:that\s+)?(?"
+                         r":you|u)\s+"
                          r"(?:made|drew|did|created|gave\s+me|produced|painted)\b")
-ORDINAL_VERDICT = re.compile(r"^(?:the\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|last)(?:\s+(?:one|pic|"
-                             r"picture|image|version|option|take))?\s+(?:is|was|looks|'s|seems|slaps|wins|rocks|hits|works|rules|goes\s+hard|goes)\b\s*(?!not\b|too\b|"
-                             r"bad\b|worse\b|awful\b|terrible\b|wrong\b|off\b|weird\b|ugly\b|boring\b|meh\b)[\w\s!]*$")
+ORDINAL_VERDICT = re.compile(r"^(?:(?:from|of)\s+(?:these|those|the)\s+(?:new\s+|last\s+)?(?:ones|images|pictures|take"
+                             r"s)\s+)?"
+                             r"(?:the\s+)?(?:very\s+)?(?P<ord>first|1st|second|2nd|third|3rd|fourth|4th|last)(?:\s+(?:"
+                             r"one|pic|"
+                             r"picture|image|version|option|take))?\s+(?:still\s+|really\s+|definitely\s+)?(?:is|was|l"
+                             r"ooks|'s|seems|slaps|wins|rocks|hits|works|rules|goes\s+hard|goes)\b\s*(?!not\b|too\b|"
+                             r"bad\b|worse\b|awful\b|terrible\b|wrong\b|off\b|weird\b|ugly\b|boring\b|meh\b)[\w\s!]*?("
+                             r"?:\s*,?\s*i\s+think)?$")
 """A take judged well: "the third is magnifique", "second one looks perfect" (not "the second is too dark")."""
 _FIRST_OF = re.compile(r"\b(?:original|first|very\s+first|earliest)\s+(?P<desc>(?!(?:one|picture|pic|image|version|"
                        r"drawing|photo|take|attempt|try)\b)[a-z][\w-]*(?:\s+(?!(?:one|picture|pic|image|version|again|"
@@ -336,7 +353,8 @@ _FIRST_OF = re.compile(r"\b(?:original|first|very\s+first|earliest)\s+(?P<desc>(
 _MY_UPLOAD = re.compile(r"\b(?:(?:my|the)\s+(?:og|orig)\s+(?:pic|photo|picture|image|one|drawing)|"
                         r"my\s+(?:real|own|actual|original|first|old)?\s*(?:drawing|photo|picture|pic|image|upload|"
                         r"sketch|painting)s?|the\s+(?:one|picture|photo|drawing|image|pic)\s+(?:that\s+)?i\s+(?:sent|"
-                        r"uploaded|attached|gave\s+you|shared)|(?:my|the)\s+upload(?:ed\s+(?:one|photo|picture|image))?)\b")
+                        r"uploaded|attached|gave\s+you|shared)|(?:my|the)\s+upload(?:ed\s+(?:one|photo|picture|image))"
+                        r"?)\b")
 """The user's own picture: "my real drawing", "the one i sent", "my upload"."""
 _AGAIN_CUE = re.compile(r"\b(?:once\s+more|again)\b")
 _PREFER_CUE = re.compile(
@@ -579,25 +597,36 @@ _NOT_THINGS = frozenset("background foreground sky picture image photo colors co
                         "rest end first second third last other one".split())
 
 
-_JUST_BECAUSE = re.compile(r"[,\s]+(?:just\s+|purely\s+)?(?:for\s+(?:science|fun|the\s+lulz|kicks|luck|comparison|good\s+"
+_JUST_BECAUSE = re.compile(r"[,\s]+(?:but\s+(?:a\s+bit\s+|slightly\s+|a\s+little\s+)?(?:different|new|fresh)|(?:just\s"
+                           r"+|purely\s+)?"
+                           r"(?:for\s+(?:science|fun|the\s+lulz|kicks|luck|comparison|good\s+"
                            r"measure|the\s+record|me|us)|to\s+(?:compare|see|be\s+sure|check)|because\s+why\s+not|"
-                           r"why\s+not|just\s+because|i\s+guess|i\s+suppose)\W*$")
+                           r"why\s+not|just\s+because|i\s+guess|i\s+suppose))\W*$")
 
 
 def variation_count(text: str) -> tuple[int, str] | None:
     """How many more takes the message asks for, and what is left of it ("for a bakery logo"); None if it asks
     for none. "another one" -> (1, ""); "give me 3 variations" -> (3, ""); "4 options for a logo" -> (4, "for a logo")."""
     said = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
+    said = re.sub(r"^(?:he|she|they|my\s+\w+|chat|the\s+client|everyone)\s+(?:says?|said|wants?)\s+(?=another|one\s+mo"
+                  r"re|"
+                  r"again|more|\d|two|three|four|a\s+few|some)", "", said)  # "he says another one but different"
     _, body = lang.strip_frame(said)
     framed = body.rstrip("?.! ")
     body = re.sub(r"^(?:make|draw|generate|create|render|do|try|produce|show|give)\s+(?:me\s+|us\s+)?", "", body)
     if any(AGAIN.match(form) or AGAIN.match(_JUST_BECAUSE.sub("", form)) for form in (body, said, framed)):
         return 1, ""  # "try again, for science"
+    if re.search(r"\b(?:show|give|make)\s+(?:me\s+|us\s+)?(?:some|a\s+few)\s+others?\b|\bsome\s+other\s+(?:ones|versio"
+                 r"ns|"
+                 r"options)\b", said):
+        return 3, ""  # "maybe you can show me some other, so i choose"
     times = re.search(r"\b(?:variants?|variations?|versions?|options?|takes?|vars?)\s*(?:x|\*|times)\s*(\d+)\b",
                       body) or re.fullmatch(r"(?:(?:some\s+)?more|variations?|options?|alternatives?)"
                                             r"(?:\s+like\s+(?:this|that|it))?[,:\s]+(\d+)", body)
     if times:
         return int(times.group(1)), ""
+    if any(AGAIN.match(lang.strip_politeness(form.split(",")[0].strip())) for form in (body, said)) and "," in said:
+        return 1, ""  # "one more go please, the letters are bad"
     match = VARIATIONS.search(body)
     if match and match.start() <= 12:
         word = match.group("count").replace(" of", "")

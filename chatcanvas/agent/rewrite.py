@@ -96,6 +96,15 @@ def draw_prompt(text: str) -> str | None:
                   r"(?:picture|image|pic|drawing|piece|scene|painting|design|one)\s*(?:please\s*)?(?:[:,-]|of|with)\s*|"
                   r"^(?:another|next)\s*[:,-]\s*", "", text)
     text = re.sub(r"\s+(?:too|as well|also|again|next|instead)$", "", lang.strip_politeness(text)).strip()
+    text = re.sub(r"^(?:(?:ok|okay|and|so|now)[,\s]+)*(?:[\w'\s-]{0,40}\b(?:next|slide|post|page|panel|card|scene|vill"
+                  r"ain|hero|boss|"
+                  r"unrelated|different\s+thing|after\s+that|menu)(?:\s+(?:is|for)\b[^:]{0,40})?)\s*:\s*(?=\w)", "", text)
+    text = re.sub(r"^(?:(?:ok|okay|and|so)[,\s]+)*now\s+the\s+(?:villain|hero|heroine|boss|sidekick|monster|enemy|main"
+                  r"\s+"
+                  r"character)\s*,\s*", "", text)  # "now the villain, a pale elf necromancer"
+    text = re.sub(r"^(?:the\s+)?(?:boss|villain|hero|heroine|sidekick|monster|enemy|main\s+character)\s*[,.:-]\s*(?=(?"
+                  r":an?|the|"
+                  r"some)\s)", "", text)  # "next: the boss. a rust-red dragon"
     text = re.sub(r"[?!]+\s+(?=\w)", ", ", text)  # "a fox under an oak tree? Soft watercolor style"
     text = re.sub(r"(?<=[a-z0-9])\.\s+(?=\w)", ", ", text)  # "a book cover. Thriller. A lone lighthouse ..."
     text = re.sub(r",?\s*\b(?:go|go\s+for\s+it|go\s+go|hit\s+it|make\s+it\s+happen|thanks|ty|thx)\W*$", "", text).strip()
@@ -287,11 +296,14 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^make\s+(the\s+\w+|it|this|them)\s+to\s+be\s+", r"make \1 ", text)
     text = re.sub(r"^(?:can|could|might|may|would|will)\s+(the\s+[\w-]+(?:\s+[\w-]+)?|it|this|that|they|she|he)\s+"
                   r"(?:be|become|turn|look|get)\s+(?:more\s+like\s+|like\s+|into\s+)?", r"make \1 ", text)
-    text = re.sub(r"^(?:(?:a\s+)?(?:separate|different|unrelated|new)\s+(?:thing|one|topic)|separately|unrelated)\s*[:,-]\s*", "",
+    text = re.sub(r"^(?:(?:a\s+)?(?:separate|different|unrelated|new)\s+(?:thing|one|topic)|separately|unrelated)\s*[:"
+                  r",-]\s*", "",
                   text)
-    text = re.sub(r"^(?:(?:a\s+)?quick\s+(?:one|request|thing|q)|(?:new\s+)?request|prompt|idea|task|update|plot\s+twist"
+    text = re.sub(r"^(?:(?:a\s+)?quick\s+(?:one|request|thing|q)|(?:new\s+)?request|prompt|idea|task|update|plot\s+twi"
+                  r"st"
                   r"(?:\s+from\s+\w+)?|from\s+(?:that|this)\s+one|on\s+(?:that|this)\s+one)\s*[:,-]\s*", "", text)
-    text = re.sub(r"^(?:change|make|turn|fix|adjust|alter)\s+(the\s+[\w-]+(?:\s+[\w-]+)?|it)\s+so\s+(?:that\s+)?(?:it|they)\s+"
+    text = re.sub(r"^(?:change|make|turn|fix|adjust|alter)\s+(the\s+[\w-]+(?:\s+[\w-]+)?|it)\s+so\s+(?:that\s+)?(?:it|"
+                  r"they)\s+"
                   r"(?:is|are|looks?|becomes?|will\s+be)\s+", r"make \1 ", text)  # "change the square so that it is red"
     text = re.sub(r"^(?:can|could|might|may|would|will)\s+(the\s+[\w-]+(?:\s+[\w-]+)?|it|this|that|they)\s+be\s+"
                   r"(?:moved|placed|put|shifted|positioned)\s+(?:over\s+|across\s+)?", r"move \1 ", text)
@@ -303,7 +315,8 @@ def edit_instruction(text: str) -> str:
                   "add ", text)  # "the castle should have lights in the windows"
     text = re.sub(r"^(?:now\s+)?(?:it|this|he|she|they)(?:'s|\s+is|\s+are|'re)\s+(?P<how>[a-z]+)(?:\s+now)?$",
                   r"make it \g<how>", text)  # "now it's sad"
-    text = re.sub(r"^((?:add|put|include|insert)\s+(?:a\s+second|a\s+2nd|another|one\s+more|an?)\s+)([\w-]+)(.*?),\s*(?:an?|the)\s+"
+    text = re.sub(r"^((?:add|put|include|insert)\s+(?:a\s+second|a\s+2nd|another|one\s+more|an?)\s+)([\w-]+)(.*?),\s*("
+                  r"?:an?|the)\s+"
                   r"([\w\s-]+?)\s+one$", r"\1\4 \2\3", text)  # "add a second sneaker next to it, a black one"
     text = re.sub(r"^(?:mm+\s+|hmm+\s+)?(?:(?:it'?s|it\s+would\s+be|would\s+be)\s+)?(?:better|mejor|nicer|best)\s+"
                   r"(?=without\b|with\s+no\b|no\b)", "", text)  # "mmm mejor without the dog"
@@ -311,11 +324,14 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^[\w\s']{1,20}:\s*(?=(?:lose|remove|drop|add|make|put|swap|replace|change|turn|give|move)\b)", "",
                   text)  # "open it up: lose the upper cabinets"
     text = re.sub(rf"^make\s+(the\s+[\w-]+(?:\s+[\w-]+)?)\s+in\s+(?=(?:(?:{_TONE})\s+)*(?:{_COLOR})\b)", r"make \1 ", text)
-    text = re.sub(r"^(?:and\s+)?(the\s+[\w\s-]+?)\s+(?:swapped|replaced|changed|switched)\s+(?:out\s+)?(?:for|with|to)\s+",
+    text = re.sub(r"^(?:and\s+)?(the\s+[\w\s-]+?)\s+(?:swapped|replaced|changed|switched)\s+(?:out\s+)?(?:for|with|to)"
+                  r"\s+",
                   r"swap \1 for ", text)  # "the pendants swapped for black ones"
-    text = re.sub(r"^.{1,60}?\s+(?:stays?|remains?|can\s+stay|should\s+stay)\s+(?:as\s+(?:it\s+is|they\s+are|is|they\s+were|"
+    text = re.sub(r"^.{1,60}?\s+(?:stays?|remains?|can\s+stay|should\s+stay)\s+(?:as\s+(?:it\s+is|they\s+are|is|they\s"
+                  r"+were|"
                   r"it\s+was)|the\s+same|unchanged|put)$", "", text)  # "Marble island and oak floor stay as they are"
-    text = re.sub(r"^give\s+(?:him|her|it|them|this|the\s+picture)\s+(?:an?\s+)?(?P<what>(?:[\w-]+\s+){0,3}(?:background|"
+    text = re.sub(r"^give\s+(?:him|her|it|them|this|the\s+picture)\s+(?:an?\s+)?(?P<what>(?:[\w-]+\s+){0,3}(?:backgrou"
+                  r"nd|"
                   r"backdrop))$", r"make the background \g<what>", text)  # "give him a plain beige background"
     text = re.sub(r"^(?:the\s+)?([\w\s-]+?)\s+(?:is|are)\s+not\s+(?:necessary|needed|required|wanted)\b.*$", r"remove the \1",
                   text)  # "wave is not necessary, maybe"
@@ -328,7 +344,8 @@ def edit_instruction(text: str) -> str:
                   r"(?:keep|leave)\s+the\s+rest(?:\s+the\s+same)?$|,?\s*everything\s+else\s+(?:the\s+)?same$|"
                   r"^(?:and\s+)?same\s+(?:everything|all)\s+else$|^(?:and\s+)?(?:the\s+)?rest\s+(?:the\s+)?same$|"
                   r"^(?:the\s+)?colou?rs?\s+(?:stays?|remains?|is|are)\s+(?:the\s+)?same$", "", text)
-    text = re.sub(rf"^((?:make|turn|change|paint|colou?r)\s+.+?\b(?:{_COLOR}))\s*,?\s+(?:rather\s+than|instead\s+of|not)\s+"
+    text = re.sub(rf"^((?:make|turn|change|paint|colou?r)\s+.+?\b(?:{_COLOR}))\s*,?\s+(?:rather\s+than|instead\s+of|no"
+                  rf"t)\s+"
                   rf"(?:{_COLOR})$", r"\1", text)  # "make the square red rather than blue"
     text = re.sub(r"^(?:the\s+)?([\w-]+(?:\s+[\w-]+)?)\s+(?:out|gone|away|off)$", r"remove the \1", text)
     text = re.sub(r"^(it|this|that|them)\s+(?=\w+er\b|more\b|less\b|a\s+bit\b)", r"make \1 ", text)
@@ -359,7 +376,8 @@ def split_changes(instruction: str) -> list[str]:
     changes: list[str] = []
     for part in parts:
         part = pair.sub("\\1\x00and\x00\\2", part)
-        pieces = re.split(r"(?<!\x00)\s+and\s+(?:now\s+|then\s+|also\s+)?(?=(?:the|make|turn|change|add|remove|put|give|"
+        pieces = re.split(r"(?<!\x00)\s+and\s+(?:now\s+|then\s+|also\s+)?(?=(?:the|make|turn|change|add|remove|put|giv"
+                          r"e|"
                           r"swap|replace|move|get|drop|lose|ditch|delete|erase|take|include|insert|place|set|flip|"
                           r"rotate|shift|shrink|enlarge|raise|lower|brighten|darken|lighten|"
                           r"more|less|a|an|some|two|three|four|five|several|few|\d+|with|without|no|it's|its|it\s+is|" +
@@ -385,7 +403,8 @@ def _with_split(part: str) -> list[str]:
     """ "make it nighttime with stars" -> the change, then what comes with it ("add stars"); so for "same thing but at
     night with fireflies"."""
     timed = re.match(rf"^(?P<when>(?:(?:same|the\s+same)(?:\s+(?:thing|one|picture|scene))?\s+)?(?:but\s+)?(?:at|in|"
-                     rf"during)\s+(?:the\s+)?(?:{_TIMES}))\s+with\s+(?P<what>(?!(?:a|the)\s+(?:background|backdrop)\b).+)$",
+                     rf"during)\s+(?:the\s+)?(?:{_TIMES}))\s+with\s+(?P<what>(?!(?:a|the)\s+(?:background|backdrop)\b)"
+                     rf".+)$",
                      part)
     if timed:
         return [re.sub(r"^(?:(?:the\s+)?same(?:\s+(?:thing|one|picture|scene))?\s+)?(?:but\s+)?", "",
@@ -398,12 +417,18 @@ def _with_split(part: str) -> list[str]:
 
 def _not_old(base: str, change: str) -> str | None:
     """ "make the forest dark and spooky not green and happy": the old words near the thing go, the new ones come."""
-    match = re.match(r"^(?P<head>(?:make|turn|change|paint)\s+(?:the\s+)?(?P<noun>[\w-]+)\s+.+?)\s*,?\s+(?:not|instead\s+of|"
+    match = re.match(r"^(?P<head>(?:make|turn|change|paint)\s+(?:the\s+)?(?P<noun>[\w-]+)\s+(?!from\b).+?)\s*,?\s+(?:n"
+                     r"ot|instead\s+of|"
                      r"rather\s+than)\s+(?P<old>[\w\s,-]+)$", change)
     if not match:
         return None
     if match.group("noun") in ("it", "this", "that", "everything"):
-        return apply_change(base, match.group("head"))  # "make it dusk not night": the new word replaces the old
+        if re.match(r"^(?:an?|the|some)\s", match.group("old")):
+            return None  # "make it a clock tower instead of a library": a swap, below
+        for word in re.split(r"\s*(?:,|\band\b|\bor\b)\s*", match.group("old")):
+            if word.strip() and len(word.split()) == 1 and word.strip() not in COLORS:
+                base = re.sub(rf",?\s*\b{re.escape(word.strip())}\b\s*", " ", base, count=1).strip()
+        return apply_change(re.sub(r"\s{2,}", " ", base), match.group("head"))  # "make it evening instead of sunny"
     found = _find_phrase(base, match.group("noun"))
     if found is None:
         return None
@@ -524,8 +549,10 @@ _PATTERN_WORDS = frozenset("plain simple striped stripy checkered checked checke
 def _background_scene(base: str, change: str) -> str | None:
     """ "make the background a rainy city street at night": a scene behind, not a colour; "turn the background
     checkered": its pattern."""
-    pattern = re.match(r"^(?:make|change|set|turn|switch|do)\s+(?:the\s+)?(?:background|backdrop|bg)\s+(?:to\s+|into\s+)?"
-                       r"(?:an?\s+)?(?P<mods>(?:plain|simple|striped|stripy|checkered|checked|checkerboard|solid|dotted|"
+    pattern = re.match(r"^(?:make|change|set|turn|switch|do)\s+(?:the\s+)?(?:background|backdrop|bg)\s+(?:to\s+|into\s"
+                       r"+)?"
+                       r"(?:an?\s+)?(?P<mods>(?:plain|simple|striped|stripy|checkered|checked|checkerboard|solid|dotte"
+                       r"d|"
                        r"polka-dot|gradient)(?:\s+(?:" + COLOR_PHRASE.pattern + r"))?)(?:\s+(?:one|pattern|instead))*$",
                        change)
     if pattern and re.search(COLOR_PHRASE.pattern, pattern.group("mods")):
@@ -727,7 +754,8 @@ def _without(base: str, thing: str) -> str:
                             rf"some\s+|"
                             rf"his\s+|her\s+|its\s+)?(?:[\w-]+\s+){{0,2}}?{re.escape(form)}\b(?:(?:\s+[a-z]+ing\b"
                             rf"(?:\s+(?:next\s+to|in\s+front\s+of|on|in|at|over|under|near|by|above|below|behind|from)"
-                            rf"\s+{_SHORT_NP})?)|\s+(?:next\s+to|in\s+front\s+of|on|at|over|under|near|by|above|below|behind)"
+                            rf"\s+{_SHORT_NP})?)|\s+(?:next\s+to|in\s+front\s+of|on|at|over|under|near|by|above|below|"
+                            rf"behind)"
                             rf"\s+{_SHORT_NP})?")
         stripped, count = clause.subn("", base, count=1)
         if count:
@@ -807,6 +835,11 @@ def recolor(base: str, target: str | None, color: str) -> str:
         if bare:  # "a red circle on blue": that colour was the background
             return base[:bare.start()] + f" on {_article(named)} {named}" + base[bare.end():]
         return f"{base} on {_article(named)} {named}"
+    spoken = re.search(rf"\b([a-z]+)\s+{re.escape(target)}\b", base) if target else None
+    if spoken and spoken.group(1) not in lang.DETERMINERS and not COLOR_PHRASE.fullmatch(spoken.group(1)) and \
+            spoken.group(1) in ("outer", "inner", "upper", "lower", "front", "back", "left", "right", "top", "bottom") \
+            and not COLOR_PHRASE.search(base[max(0, spoken.start() - 20):spoken.start()]):
+        return base[:spoken.start()] + f"{color} " + base[spoken.start():]  # "the outer core" -> "orange outer core"
     if target:
         for form in _forms(target):
             noun = re.search(rf"\b{re.escape(form)}\b", base)

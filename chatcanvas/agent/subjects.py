@@ -18,7 +18,8 @@ from chatcanvas.tools import create_subject_tools
 
 _INTRO = re.compile(
     r"^(?:(?:hey|hi|ok|okay|so|and|also)[,!]?\s+)?(?:(?:this|these|that|those|it|here|they)\s*(?:is|are|'s|'re)\s+"
-    r"(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?|selfies?)"
+    r"(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?|selfi"
+    r"es?)"
     r"\s+of\s+)?|"
     r"(?:i\s+have|i've|we\s+have|we've|i|we)\s+(?:just\s+)?(?:attached|uploaded|added|sent|included|shared)\s+"
     r"(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?|selfies?)"
@@ -34,18 +35,21 @@ _INTRO = re.compile(
 
 _NAMED = re.compile(
     r"\b(?:call|name|save|remember|enroll|register|store|keep|label)\s+(?:it|him|her|them|this|these|that|those|"
-    r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:|'s|s)?\s*(?:(?:him|her|it|them)\s+)?(?:is\s+)?[\"']?"
+    r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:|'s|s)?\s*(?:(?:him|her|it|them)\s+)?(?:is\s+)"
+    r"?[\"']?"
     r"(?P<other>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
     r"\b(?:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody|we\s+all|they\s+all)\s+calls?\s+"
     r"(?:it\s+|him\s+|her\s+|them\s+)?"
     r"[\"']?(?P<calls>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
     r"\bcalled\s+[\"']?(?P<called>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
-    r"\b(?:[Ii]\s+am|[Ii]'m|[Ii]m)\s+(?P<iam>(?!Sorry\b|So\b|Not\b|Just\b|Really\b)[A-Z][\w-]*)\b|\bgoes\s+by\s+[\"']?(?P<goes>[A-Za-z][\w-]*)|"
+    r"\b(?:[Ii]\s+am|[Ii]'m|[Ii]m)\s+(?P<iam>(?!Sorry\b|So\b|Not\b|Just\b|Really\b)[A-Z][\w-]*)\b|\bgoes\s+by\s+[\"']?"
+    r"(?P<goes>[A-Za-z][\w-]*)|"
     r"\b(?:this|that)\s+(?:[a-z]+\s+){1,2}(?:is|'s)\s+(?P<is>[A-Z][\w-]*)\b|"
     r"\bmeet\s+(?P<meet>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\b(?!\s*,)")
 # "four pics attached", "🐱": said around an introduction, not part of it
 _AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|a\s+couple(?:\s+of)?)\s+(?:more\s+)?"
-                     r"(?:pics?|photos?|photographs?|pictures?|images?|shots?|snaps?|selfies?)\s+(?:attached|included|here|"
+                     r"(?:pics?|photos?|photographs?|pictures?|images?|shots?|snaps?|selfies?)\s+(?:attached|included|"
+                     r"here|"
                      r"below|above|incoming)\)?|[^\x00-\u2fff]+)", re.I)
 _NOT_A_NAME = re.compile(r"\b(?:make|change|turn|add|remove|draw|paint|put|give|swap|replace|edit)\b", re.I)
 
@@ -108,7 +112,8 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
     if not match:
         return None
     who = match.group("who").strip()
-    who = re.sub(r"\s+(?:in\s+(?:all|each|every\s+one)\s+of\s+(?:them|these|those)|in\s+(?:all\s+|every\s+|each\s+)?(?:the\s+|these\s+)?"
+    who = re.sub(r"\s+(?:in\s+(?:all|each|every\s+one)\s+of\s+(?:them|these|those)|in\s+(?:all\s+|every\s+|each\s+)?(?"
+                 r":the\s+|these\s+)?"
                  r"(?:photos?|pics?|pictures?|shots?))$", "", who, flags=re.I)  # "my husband Raj in all of them"
     who = re.sub(r"^(?:of|about)\s+", "", who, flags=re.I)
     who = re.sub(r",\s*(?:he|she|they|it|we|who)\s+(?!is\b|are\b|'s\b|"
@@ -131,7 +136,8 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
         return None  # "a test tile from our set": a picture, not someone with a name
     if re.fullmatch(r"(?:my|our)\s+(?:face|selfies?|self)", who, re.I):
         return "me", []
-    shots = re.match(r"^(?:\d+|a\s+few|some|two|three|four|five|six|a\s+couple(?:\s+of)?)?\s*(?:photos?|pics?|pictures?|"
+    shots = re.match(r"^(?:\d+|a\s+few|some|two|three|four|five|six|a\s+couple(?:\s+of)?)?\s*(?:photos?|pics?|pictures"
+                     r"?|"
                      r"selfies?|shots?|images?|snaps?)\s*,\s*(?P<intro>.+)$", who, re.I)
     if shots:  # "these are 5 selfies, I'm Jordan"
         said = re.match(r"^(?:(?P<me>i'm|i\s+am|im)|he's|she's|it's|they're|this\s+is|that's)\s+(?P<name>[A-Za-z][\w-]*"
@@ -304,7 +310,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     entry = next((s for s in facts.extras.get("subjects", []) if s["name"] == subject), {"aliases": []})
     labels = "|".join(_label_pattern(label) for label in [subject, *entry["aliases"]])
     leads = re.match(rf"^\W*(?:now\s+|and\s+)?(?:{labels})\b", text, re.I) and len(text.split()) > 3 or re.match(
-        rf"^\W*(?:(?:ok|okay|so|now|and|then)[,\s]+)*(?:put|place|show|draw)\s+(?:{labels}|me)\s+(?:in|on|at|into|inside)\s+"
+        rf"^\W*(?:(?:ok|okay|so|now|and|then)[,\s]+)*(?:put|place|show|draw)\s+(?:{labels}|me)\s+(?:in|on|at|into|insi"
+        rf"de)\s+"
         r"(?:an?|some)\b", text, re.I)  # "ok now put me in a library": a new scene of the subject
     if intent.kind == "reply" and not facts.has_image and intents._draw_or_edit(lang.normalize(text), facts) == "edit":
         intent = intents.Intent("generate_image", {}, "draw")  # "put my lil bro in a dinosaur costume": nothing to edit
