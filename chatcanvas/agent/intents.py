@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from chatcanvas.agent import draws, references, rewrite
 from chatcanvas.agent import language as lang
-from chatcanvas.agent import references, rewrite
 
 EDIT_VERBS = frozenset(
     "make turn change add remove delete erase replace swap switch put give move recolor recolour color colour dye "
@@ -100,7 +100,7 @@ def clean(text: str) -> str:
 
 
 merged_edit_prompt = rewrite.edit_prompt
-draw_prompt = rewrite.draw_prompt
+draw_prompt = draws.draw_prompt
 
 
 def decide(text: str, facts: Any) -> Intent:
@@ -168,7 +168,7 @@ def decide(text: str, facts: Any) -> Intent:
     said = lang.normalize(lang.leading_small_talk(text))
     pointed_add = _ADD_ONE.match(said)
     if pointed_add and facts.has_image:  # "my wife wants a stone lantern next to the pond, can you add one?"
-        what = rewrite.draw_prompt(pointed_add.group("what")) or pointed_add.group("what")
+        what = draws.draw_prompt(pointed_add.group("what")) or pointed_add.group("what")
         text = said = f"add {what}"
         message = lang.words(text)
     asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh\s+my|oh\s+dear|oh|wait|um+|uh+|honestly|phew|whew|wo"
@@ -241,14 +241,14 @@ def decide(text: str, facts: Any) -> Intent:
         described = None if facts.current_prompt else rewrite.described_in(said_all)  # "it's just a red circle"
         prompt = rewrite.edit_prompt(facts.current_prompt or described, _edited_part(text))
         return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
-    if kind == "draw" and _TEXT_PIECE.match(rewrite.draw_prompt(_drawn_part(text, said_all)) or ""):
-        piece = _TEXT_PIECE.match(rewrite.draw_prompt(_drawn_part(text, said_all)) or "").group("piece")
+    if kind == "draw" and _TEXT_PIECE.match(draws.draw_prompt(_drawn_part(text, said_all)) or ""):
+        piece = _TEXT_PIECE.match(draws.draw_prompt(_drawn_part(text, said_all)) or "").group("piece")
         return _reply(f"I only make pictures, so I can't write a {piece.rstrip('s')} for you; I can draw one, though "
                       f"(\"draw a cartoon with a {piece.rstrip('s')} in a speech bubble\").")
     if kind == "draw":
-        prompt = rewrite.draw_prompt(_drawn_part(text, said_all))
+        prompt = draws.draw_prompt(_drawn_part(text, said_all))
         if facts.current_prompt:  # "can we do the bedroom next, same vibe"
-            prompt = rewrite.matching_draw(_drawn_part(text, said_all), facts.current_prompt) or prompt
+            prompt = draws.matching_draw(_drawn_part(text, said_all), facts.current_prompt) or prompt
         if prompt:
             return _out_of_range(prompt, facts) or Intent("generate_image", {"prompt": prompt}, "draw")
     return _reply(chat_reply(text, facts))
@@ -466,7 +466,7 @@ def unknown_words(text: str, facts: Any) -> list[str]:
     model = facts.extras.get("model_range")
     if not model:
         return []
-    said = rewrite.draw_prompt(text) or text
+    said = draws.draw_prompt(text) or text
     return list(model["unknown"](said))
 
 
@@ -497,7 +497,7 @@ def _variations(found: tuple[int, str], facts: Any) -> Intent | None:
     count = max(1, min(count, limit))  # more than the limit: the limit, and the reply says so
     described = bool(rest) and (not facts.has_image or (
         re.match(r"^(?:of|for|showing|with)?\s*(?:an?|some|my|our)\s+\w+", rest) and not PURPOSE.search(rest)))
-    rest_prompt = rewrite.draw_prompt(re.sub(r"^(?:of|for|showing)\s+", "", rest)) if described else None
+    rest_prompt = draws.draw_prompt(re.sub(r"^(?:of|for|showing)\s+", "", rest)) if described else None
     if rest_prompt:
         return Intent("generate_image", {"prompt": rest_prompt, "n": count}, "variations")
     if rest and not re.match(r"^(?:but|with|without|in|more|less|and|make|on)\b", rest):
@@ -592,7 +592,7 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         if obj in ("it", "this", "that", "them", "him", "her") and facts.has_image:
             return "edit"
         if obj in lang.DETERMINERS or obj in ("me", "us") or obj in lang.PARTICLES or obj.isdigit() or (
-                ("NOUN" in lang.pos_of(obj) or "ADJ" in lang.pos_of(obj)) and rewrite.verb_only(first)):
+                ("NOUN" in lang.pos_of(obj) or "ADJ" in lang.pos_of(obj)) and draws.verb_only(first)):
             if facts.has_image and first not in rewrite.VERB_MEDIUM and _edit_of_current(rest, facts) and \
                     "VERB" in lang.pos_of(first) and not _makes_pictures(first):
                 return "edit"

@@ -1,0 +1,125 @@
+"""Draw prompts: the description in a request to draw, its style words kept ("can I get a watercolor of a fox" ->
+"a watercolor of a fox"), and the next picture of a series in the look of the one on screen."""
+
+from __future__ import annotations
+
+import re
+
+from chatcanvas.agent import language as lang
+from chatcanvas.agent.rewrite import _GENERIC_PICTURE, _STYLE_NOUN, STYLES, VERB_MEDIUM, _fix_articles, restore_case
+
+
+def draw_prompt(text: str) -> str | None:
+    """The description in a request to draw, keeping its style words; None when nothing is described.
+
+    "can I get a watercolor of a fox" -> "a watercolor of a fox"; "depict a robot chef cooking pancakes" ->
+    "a robot chef cooking pancakes"; "sketch a bicycle" -> "a sketch of a bicycle".
+    """
+    original = text
+    text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
+    _, text = lang.strip_frame(text)
+    text, medium = _strip_making_verb(text)
+    text = re.sub(rf"^(?:(?:an?|the|some|one|me)\s+)?(?:new\s+|quick\s+|nice\s+)?{_GENERIC_PICTURE}s?(?:\s*:|\s+"
+                  r"(?:of|showing|with|featuring|depicting|that\s+shows))\s+", "", text)
+    text = re.sub(r"^(?:(?:an?|the|my)\s+)?(?:second|third|fourth|fifth|separate|fresh|different|new|another|next)\s+"
+                  r"(?:picture|image|pic|drawing|piece|scene|painting|design|one)\s*(?:please\s*)?(?:[:,-]|of|with)\s*|"
+                  r"^(?:another|next)\s*[:,-]\s*", "", text)
+    text = re.sub(r"\s+(?:too|as well|also|again|next|instead)$", "", lang.strip_politeness(text)).strip()
+    text = re.sub(r"^(?:(?:ok|okay|and|so|now)[,\s]+)*(?:[\w'\s-]{0,40}\b(?:next|slide|post|page|panel|card|scene|vill"
+                  r"ain|hero|boss|"
+                  r"unrelated|different\s+thing|after\s+that|menu)(?:\s+(?:is|for)\b[^:]{0,40})?)\s*:\s*(?=\w)", "", text)
+    text = re.sub(r"^(?:(?:ok|okay|and|so)[,\s]+)*now\s+the\s+(?:villain|hero|heroine|boss|sidekick|monster|enemy|main"
+                  r"\s+"
+                  r"character)\s*,\s*", "", text)  # "now the villain, a pale elf necromancer"
+    text = re.sub(r"^(?:the\s+)?(?:boss|villain|hero|heroine|sidekick|monster|enemy|main\s+character)\s*[,.:-]\s*(?=(?"
+                  r":an?|the|"
+                  r"some)\s)", "", text)  # "next: the boss. a rust-red dragon"
+    text = re.sub(r"[?!]+\s+(?=\w)", ", ", text)  # "a fox under an oak tree? Soft watercolor style"
+    text = re.sub(r"(?<=[a-z0-9])\.\s+(?=\w)", ", ", text)  # "a book cover. Thriller. A lone lighthouse ..."
+    text = re.sub(r",?\s*\b(?:go|go\s+for\s+it|go\s+go|hit\s+it|make\s+it\s+happen|thanks|ty|thx)\W*$", "", text).strip()
+    text = re.sub(r",?\s*(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:draw|make|do|paint|render|"
+                  r"sketch|show\s+me|create)\s+(?:that|this|it|one)(?:\s+for\s+(?:me|us))?\??$", "", text).strip()
+    if not text or not re.search(r"[a-z]", text):
+        return None
+    if medium and not re.match(rf"^(?:an?\s+|the\s+)?(?:\w+\s+)?{_STYLE_NOUN}", text):
+        text = f"{medium} {text}"
+    return restore_case(_fix_articles(text), original)
+
+
+SAME_LOOK = re.compile(
+    r"[,;]?\s*(?:(?:in|with|using|keep(?:ing)?)\s+)?(?:the\s+)?same\s+(?:vibe|style|look|feel|mood|aesthetic|palette|"
+    r"colou?rs?|colou?r\s+scheme|lighting|theme|energy|treatment|art\s+style)s?(?:\s+as\s+(?:before|that|this|it|the\s+"
+    r"(?:last|previous|other|first)(?:\s+one)?))?|[,;]?\s*(?:to\s+match|matching\s+(?:it|this|that|the\s+(?:last|"
+    r"previous|other)\s+one))\b", re.I)
+
+
+def matching_draw(text: str, current: str) -> str | None:
+    """A new subject in the look of the picture on screen: "the bedroom next, same vibe" after "a cozy living room,
+    scandinavian style" -> "the cozy bedroom, scandinavian style"; None when `text` asks for no same look."""
+    if not SAME_LOOK.search(text):
+        return None
+    drawn = draw_prompt(re.sub(r"^[\s,;:-]*(?:(?:but|and|only|just|now)\s+)*", "", SAME_LOOK.sub("", text)))
+    if not drawn:
+        return None
+    head, *rest = [part.strip() for part in current.split(",") if part.strip()]
+    medium = re.match(rf"^(?:an?\s+)?(?:[\w-]+\s+)?{_STYLE_NOUN}s?\s+of\s+", head, re.I)  # "a watercolor of ..."
+    styled = bool(re.match(rf"^(?:an?\s+)?(?:[\w-]+\s+)?{_STYLE_NOUN}", drawn, re.I)) or any(
+        re.search(rf"\b{re.escape(style)}\b", drawn.lower()) for style in STYLES)  # its own medium wins
+    lead = medium.group(0) if medium and not styled else ""
+    head = head[medium.end():] if medium else head
+    words = head.split()
+    cut = next((i for i, w in enumerate(words) if w.lower() in lang.PREPOSITIONS and i), len(words))
+    looks = [w for w in words[:cut - 1] if w.lower() not in lang.DETERMINERS | _NOT_A_LOOK
+             and "ADJ" in lang.pos_of(w.lower()) and w.lower() not in drawn.lower().split()
+             and not w.lower().endswith("ing")]  # "living room" is a noun
+    looks += [style for style in STYLES if not styled and re.search(rf"\b{re.escape(style)}\b", head.lower())
+              and not any(style in kept for kept in looks)]
+    first, _, remainder = drawn.partition(" ")
+    if looks:
+        drawn = (f"{first} {' '.join(looks)} {remainder}" if first.lower() in lang.DETERMINERS and remainder
+                 else f"{' '.join(looks)} {drawn}")
+    extra = [part for part in rest if part.lower() not in drawn.lower()]
+    return _fix_articles(", ".join([lead + drawn, *extra]))
+
+
+_NOT_A_LOOK = frozenset("big small large tiny little huge giant old young new tall short long wide narrow fat thin "
+                        "baby adult first last other same".split())
+"""What a subject is, not how the picture looks: not carried over to the next subject of a series."""
+
+
+def _strip_making_verb(text: str) -> tuple[str, str | None]:
+    """ "depict a robot" -> ("a robot", None); "paint me a lake" -> ("a lake", "a painting of")."""
+    words = text.split()
+    for length in (1, 2, 3):  # "draw", "mock up", "whip me up"
+        if len(words) <= length:
+            break
+        head, rest = words[:length], words[length:]
+        verb = head[0]
+        if not lang.can_be_verb(verb) or (not verb_only(verb) and rest[0] not in lang.DETERMINERS | {"me", "us"}) or \
+                any(w not in lang.PARTICLES | {"me", "us", "out", "for"} for w in head[1:]):
+            continue
+        first = rest[0]
+        if (first in lang.DETERMINERS or first.isdigit() or first in ("me", "us") or
+                first in lang.PARTICLES or _starts_description(rest)):
+            rest = rest[1:] if first in ("me", "us") else rest
+            rest = rest[1:] if rest and rest[0] in lang.PARTICLES else rest
+            return " ".join(rest), VERB_MEDIUM.get(verb)
+    return text, None
+
+
+MAKING_VERBS = frozenset(
+    "draw paint sketch render illustrate generate create design depict imagine visualize visualise show doodle "
+    "produce craft compose picture photograph mock whip conjure envision portray make do give get".split())
+
+
+def verb_only(word: str) -> bool:
+    """A word that reads as a verb when it opens a message: a making verb, or one that is no noun or adjective."""
+    return word in MAKING_VERBS or (lang.pos_of(word) == frozenset({"VERB"}) and lang.can_be_verb(word))
+
+
+def _starts_description(rest: list[str]) -> bool:
+    """After a verb, a description can start bare: "draw cats", "render futuristic cities"."""
+    first = rest[0]
+    pos = lang.pos_of(first)
+    return bool(pos) and ("NOUN" in pos or "ADJ" in pos) and first not in lang.PREPOSITIONS and first not in (
+        "it", "this", "that")
