@@ -70,6 +70,8 @@ PHRASINGS = [
      "edit_image", ["dark", "spooky", "forest", "map"], ["green", "happy"]),
     ("next: the boss. a rust-red dragon coiled around gold coins", "a flooded dwarven forge", "generate_image",
      ["dragon", "gold", "coins"], ["forge", "next", "boss"]),
+    ("and the background striped please", "a big pink star on a blue background", "edit_image",
+     ["striped", "background", "star"], ["please"]),
     # just talk
     ("she wants a bunny joke now pls", FOX, None, [], []),
     ("can you make videos? like a little reel", FOX, None, [], []),

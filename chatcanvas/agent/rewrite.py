@@ -221,6 +221,8 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^think\s+(?:of\s+|about\s+)?(?=\w)", "add ", text)  # "think late afternoon sun through the window"
     text = re.sub(r"^zoom\s+in(?:\s+(?:on|to)\s+(?:it|this|that|the\s+[\w-]+))?$", "add close-up", text)
     text = re.sub(r"^only\s+(?:the\s+)?[\w-]+\s+is\s+enough$", "", text)
+    text = re.sub(rf"^(?:and\s+)?(?:the\s+)?(background|backdrop|bg|sky)\s+(?=(?:plain|striped|checkered|checked)\b|(?:(?:{_TONE})"
+                  rf"\s+)*(?:{_COLOR})\b)", r"make the \1 ", text)  # "and the background striped please"
     text = re.sub(r"^(?:bg|background|backdrop)\s*:\s*", "make the background ", text)
     text = re.sub(r"^(?:colou?rs?|palette)\s*:\s*", "", text)
     text = re.sub(r",?\s*(?:and\s+)?(?:keep|leave)\s+(?:everything|all)\s+else(?:\s+the\s+same)?$|,?\s*(?:and\s+)?"
