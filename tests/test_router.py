@@ -72,6 +72,10 @@ PHRASINGS = [
      ["dragon", "gold", "coins"], ["forge", "next", "boss"]),
     ("and the background striped please", "a big pink star on a blue background", "edit_image",
      ["striped", "background", "star"], ["please"]),
+    ("Lighthouse beam: red instead of white.", "a lighthouse with a white beam on a cliff", "edit_image",
+     ["red", "beam", "lighthouse", "cliff"], ["white"]),
+    ("hmm nah the moons look dumb get rid of em", "a silver spaceship, with 2 moons in the sky", "edit_image",
+     ["spaceship"], ["moons", "dumb"]),
     # just talk
     ("she wants a bunny joke now pls", FOX, None, [], []),
     ("can you make videos? like a little reel", FOX, None, [], []),

@@ -295,10 +295,11 @@ _DISLIKED = re.compile(r"\bthe\s+(?P<noun>[\w-]+)(?:'s|\s+is|\s+are|\s+looks?|\s
                        r"so\s+|really\s+|a\s+little\s+)*(?:much|busy|distracting|ugly|weird|wrong|boring|loud|odd|off|"
                        r"tacky|cheesy|dumb|bad|awful)\b")
 _COMPLAINT_THEN_CHANGE = re.compile(
-    r"^(?:.*?\b(?:but|tho|though|and|ok|so)\s+)?the\s+(?P<noun>[\w-]+)\s+(?:is|are|looks?|seems?)\s+(?:kinda\s+|kind\s"
+    r"^(?:.*?\b(?:but|tho|though|and|ok|so|nah|hmm+|ugh)\s+)?the\s+(?P<noun>[\w-]+)\s+(?:is|are|looks?|seems?)\s+(?:kinda\s+|kind\s"
     r"+of\s+|"
     r"a\s+bit\s+|too\s+|so\s+|way\s+|really\s+|a\s+little\s+|rather\s+)*[\w-]+(?:\s+(?:lol|lmao|haha+|tbh|ngl|tho))*"
-    r"[,.;!\s]+(?P<change>(?:make|turn|get|put|move|paint|change)\s+(?:them|it)\b.*)$")
+    r"[,.;!\s]+(?P<change>(?:make|turn|get|put|move|paint|change|get\s+rid\s+of|remove|delete|lose|ditch|drop|take\s+out)\s+"
+    r"(?:them|it)\b.*)$")
 
 
 def _it_named_before(text: str, said_all: str, facts: Any) -> str:

@@ -221,6 +221,8 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^think\s+(?:of\s+|about\s+)?(?=\w)", "add ", text)  # "think late afternoon sun through the window"
     text = re.sub(r"^zoom\s+in(?:\s+(?:on|to)\s+(?:it|this|that|the\s+[\w-]+))?$", "add close-up", text)
     text = re.sub(r"^only\s+(?:the\s+)?[\w-]+\s+is\s+enough$", "", text)
+    text = re.sub(r"^(?:the\s+)?([\w-]+(?:\s+[\w-]+)?)\s*:\s*(?P<new>[\w\s-]+?),?\s+(?P<how>instead\s+of|rather\s+than|not)\s+",
+                  r"make the \1 \g<new> \g<how> ", text)  # "Lighthouse beam: red instead of white."
     text = re.sub(rf"^(?:and\s+)?(?:the\s+)?(background|backdrop|bg|sky)\s+(?=(?:plain|striped|checkered|checked)\b|(?:(?:{_TONE})"
                   rf"\s+)*(?:{_COLOR})\b)", r"make the \1 ", text)  # "and the background striped please"
     text = re.sub(r"^(?:bg|background|backdrop)\s*:\s*", "make the background ", text)
@@ -268,6 +270,9 @@ def split_changes(instruction: str) -> list[str]:
                           r"more|less|a|an|some|two|three|four|five|several|few|\d+|with|without|no|it's|its|it\s+is|" +
                           _COLOR + r")\b)", part)
         for piece in pieces:
+            if changes and re.fullmatch(r"(?:rather\s+than|instead\s+of)\s+[\w\s-]{1,24}", piece):
+                changes[-1] = f"{changes[-1]} {piece}"  # "Background striped, rather than plain."
+                continue
             if changes and re.fullmatch(r"(?:and\s+|but\s+)?not\s+(?:the\s+|a\s+|"
                                         r"an\s+)?[\w\s-]{1,24}?(?:\s+(?:anymore|any\s+more))?",
                                         piece):
