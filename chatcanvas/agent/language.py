@@ -117,14 +117,14 @@ SMALL_TALK = frozenset(
     "lmao lmfao rofl marvellous marvelous superb bravo grazie merci danke gracias obrigado arigato muchas mil w gg "
     "whatever merhaba namaste ciao salut "
     "jaja jajaja jajajaja jeje jejeje kkk kkkk rsrs xd xD fr frfr ngl tbh ugh meh argh sigh".split())
+LEAVING = re.compile(
+    r"^(?:(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)\s+(?:go|run|head\s+(?:off|out)|get\s+back\s+to\s+"
+    r"(?:the\s+|my\s+)?(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio))|good\s*day|good\s*night|"
+    r"have\s+a\s+(?:good|nice|great|lovely|wonderful)\s+(?:day|one|evening|night|weekend))\b")
+"""Leaving the chat: "gotta get back to the ward", "have a nice day"."""
 FAREWELL_OR_STOP = re.compile(
     r"^(?:never\s*mind|nvm|forget\s+(?:it|that|about\s+it)|stop|cancel|no\s+thanks|that's\s+all|that\s+is\s+all|"
-    r"i'm\s+done|im\s+done|done|bye|goodbye|good\s*night|good\s*day|see\s+you|later|quit|exit|have\s+a\s+(?:good|nice|"
-    r"great|lovely|wonderful)\s+(?:day|one|evening|night|weekend)|(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)"
-    r"\s+"
-    r"(?:go|run|get\s+back\s+to\s+(?:the\s+|my\s+)?(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio)|h"
-    r"ead\s+"
-    r"(?:off|out)))\b", re.I)
+    r"i'm\s+done|im\s+done|done|bye|goodbye|see\s+you|later|quit|exit)\b|" + LEAVING.pattern, re.I)
 WH_WORDS = frozenset("how why what who when where which whose whom".split())
 AUX_WORDS = frozenset("is are was were do does did can could would will should shall may might have has had am "
                       "isn't aren't don't doesn't didn't".split())
@@ -375,13 +375,6 @@ def is_aside(sentence: str) -> bool:
 _TRYING_OUT = re.compile(r"^(?:(?:let's|lets|let\s+(?:me|us)|i\s+(?:want|wanted)\s+to|wanna|gonna|i'm\s+going\s+to)\s+"
                          r"(?:see|test|check|find\s+out|figure\s+out)\s+(?:if|whether|how\s+(?:good|well))\b|"
                          r"(?:just\s+)?testing(?:\s+(?:testing|this|you|it))*\W*$)")
-LEAVING = re.compile(r"^(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)\s+(?:go|run|get\s+back\s+to\s+(?:the\s+|m"
-                     r"y\s+)?"
-                     r"(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio)|head\s+(?:off|out))\b|"
-                     r"^(?:good\s*day|good\s*night|have\s+a\s+(?:good|nice|great|lovely|wonderful)\s+(?:day|one|evenin"
-                     r"g|night|"
-                     r"weekend))\b")
-"""Leaving the chat: "gotta get back to the ward", "have a nice day"."""
 _REPORTED_REQUEST = re.compile(r"^(?:he|she|they|my\s+\w+|our\s+\w+|the\s+\w+|chat|everyone)\s+(?:says?|said|wants?\s+"
                                r"(?:you\s+)?"
                                r"to|asked\s+(?:you\s+)?to|asks\s+(?:you\s+)?to)\s+(?:to\s+)?(?:make|add|change|turn|pu"
