@@ -31,7 +31,7 @@ def test_provider_model_specs_go_through_init_chat_model():
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ("gpt-4o-mini", "use 'router', 'provider:model'"),
+        ("gpt-4o-mini", "use 'router', 'rules', 'provider:model'"),
         ("nosuchprovider:model", "nosuchprovider"),
     ],
 )

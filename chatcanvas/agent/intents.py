@@ -108,17 +108,22 @@ def decide(text: str, facts: Any) -> Intent:
     message = lang.words(text)
     images = references.ledger(facts.extras.get("images") or [])
     current = facts.current_image_id
+    prefer = getattr(facts, "prefer", None)  # a second look asks for this kind of turn (router.IntentRouter)
+
+    def may(kind: str) -> bool:
+        return prefer is None or prefer == kind
     if not message.tokens:
         if facts.attached_image_ids:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
         return _reply(help_text(facts))
     opening = re.sub(r"^(?:(?:hmm+|hm+|oh|ah|um+|uh+|ok(?:ay)?|well|actually|nah|no)[,.!\s]+)+", "",
                      lang.normalize(lang.sentences(text)[0].split(",")[0]))
-    if lang.is_stop(lang.words(opening)) and len(message.tokens) <= 5:
+    if lang.is_stop(lang.words(opening)) and len(message.tokens) <= 5 and may("reply"):
         return _reply("OK. Ask me for a picture whenever you like.")
-    if lang.is_small_talk(message):
+    if lang.is_small_talk(message) and may("reply"):
         return _reply(chat_reply(text, facts))
-    if _follows_question(message, facts) or (lang.is_question(message) and SERVICE_TOPIC.search(message.text)):
+    if (_follows_question(message, facts) or (lang.is_question(message) and SERVICE_TOPIC.search(message.text))) \
+            and may("reply"):
         return _reply(chat_reply(text, facts))
     said_all = text
     if facts.attached_image_ids:  # what is said about the photo goes; the sentences that ask decide
@@ -128,14 +133,14 @@ def decide(text: str, facts: Any) -> Intent:
         text = " ".join(s if s[-1] in ".!?" else f"{s}." for s in asking or parts)
         if not text:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
-    if _asks_how(said_all) or _asks_only(said_all):  # "Might I ask, before I go, how you would suggest I print ...?"
+    if (_asks_how(said_all) or _asks_only(said_all)) and may("reply"):  # "Might I ask, ..., how you would suggest ..."
         return _reply(chat_reply(said_all, facts))
-    if _asks_if_lost(said_all):
+    if _asks_if_lost(said_all) and may("reply"):
         return _reply("Nothing is lost: every picture stays in this conversation. Say which one to bring back "
                       "(\"go back to the first one\", \"the stormy one\") and it is the current picture again.")
     text = lang.request_part(text)
     picked = _PICK_THEN_CHANGE.match(lang.normalize(text)) or _BACK_THEN_CHANGE.match(lang.normalize(text))
-    if picked and len(images) > 1 and _draw_or_edit(picked.group("change"), facts) == "edit" and not re.search(
+    if picked and may("edit") and len(images) > 1 and _draw_or_edit(picked.group("change"), facts) == "edit" and not re.search(
             r"\b(?:is|was|are|of\s+(?:those|these|them))\b", picked.group("desc")) and not references.picks_back(
             picked.group("change")):
         desc = re.sub(r"^(?:the|my)\s+", "", picked.group("desc"))
@@ -144,7 +149,9 @@ def decide(text: str, facts: Any) -> Intent:
         if target is not None:  # "And the orange one - could the triangle be purple instead?"
             prompt = rewrite.edit_prompt(target.prompt, picked.group("change"))
             return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt, "image_id": target.id}, "edit")
-    selected = _chosen(text, said_all, facts, images, current)
+    selected = _chosen(text, said_all, facts, images, current) if may("select") else None
+    if selected is None and prefer == "select":
+        selected = references.selection(text, images, current)
     if selected is not None:
         return Intent("select_image", {"image_id": selected}, "select")
     if not text:
@@ -152,9 +159,13 @@ def decide(text: str, facts: Any) -> Intent:
     message = lang.words(text)
     if references.UNDO.match(lang.strip_politeness(message.text)):
         return _reply("There is no earlier picture in this conversation to go back to.")
-    variations = references.variation_count(text)
+    variations = references.variation_count(text) if may("variations") else None
+    if variations is None and prefer == "variations":  # "is very nice but maybe you can show me some other"
+        counted = re.search(r"\b(\d|two|three|four|five|six|seven|eight)\b", lang.normalize(text))
+        word = counted.group(1) if counted else "one"
+        variations = (int(word) if word.isdigit() else lang.NUMBER_WORDS.get(word, 1), "")
     parts = lang.sentences(text)
-    if variations is None and len(parts) > 1:  # "Would you try that once more, please? The face isn't quite right."
+    if variations is None and may("variations") and len(parts) > 1:  # "Would you try that once more, please? The face isn't quite right."
         found = [(i, references.variation_count(part)) for i, part in enumerate(parts)]
         takes = [(i, count) for i, count in found if count is not None]
         others = [part for i, part in enumerate(parts) if i not in {j for j, _ in takes}]
@@ -181,23 +192,23 @@ def decide(text: str, facts: Any) -> Intent:
                     for part in re.split(r"(?<=[.?!])\s+", asked))  # "why does he look so sad?? should be smiling"
     if lang.is_question(message) and not requested and not (
             framed[0] and framed[1] and not INFO_QUESTION.match(asked)) and (
-            INFO_QUESTION.match(asked) or not _asks_for_picture(asked)):
+            INFO_QUESTION.match(asked) or not _asks_for_picture(asked)) and may("reply"):
         return _reply(chat_reply(text, facts))
     lettering = _LETTERING.match(lang.strip_frame(lang.strip_politeness(asked))[1])
-    if lettering and facts.has_image:  # "write 'Happy Birthday Mia' across the top": words on the picture
+    if lettering and facts.has_image and may("edit"):  # "write 'Happy Birthday Mia' across the top": words on the picture
         quoted = re.search(r"[\"'\u201c\u2018]\s*([^\"'\u201d\u2019]{1,60}?)\s*[\"'\u201d\u2019]", said_all)
         words = quoted.group(1) if quoted else lettering.group("words").strip("\"' ")
         where = lettering.group("where") or ""
         base = facts.current_prompt or rewrite.UNDESCRIBED
         prompt = f'{base}, with the text "{words}"' + (f" {where.rstrip(' .!?')}" if where else "")
         return Intent("edit_image", {"prompt": prompt}, "edit")
-    if TALK_VERB.match(lang.strip_frame(lang.strip_politeness(asked))[1]):
+    if TALK_VERB.match(lang.strip_frame(lang.strip_politeness(asked))[1]) and may("reply"):
         return _reply(chat_reply(text, facts))
     if _MOVING.search(lang.normalize(said_all)) and re.search(r"\b(?:make|do|create|can\s+you|could\s+you|turn)\b",
-                                                             lang.normalize(said_all)):
+                                                             lang.normalize(said_all)) and may("reply"):
         return _reply("I only make still pictures, no videos or animations. I can make a few stills to cut together, "
                       "e.g. \"3 variations\".")
-    kind = _draw_or_edit(said, facts)
+    kind = prefer if prefer in ("draw", "edit") else _draw_or_edit(said, facts)
     if kind == "edit":
         if re.fullmatch(r"(?:make|change|edit|turn|do)\s+(?:it|this|that)",
                         lang.strip_frame(lang.strip_politeness(said))[1]):
@@ -241,7 +252,7 @@ def decide(text: str, facts: Any) -> Intent:
         described = None if facts.current_prompt else rewrite.described_in(said_all)  # "it's just a red circle"
         prompt = rewrite.edit_prompt(facts.current_prompt or described, _edited_part(text))
         return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
-    if kind == "draw" and _TEXT_PIECE.match(draws.draw_prompt(_drawn_part(text, said_all)) or ""):
+    if kind == "draw" and may("reply") and _TEXT_PIECE.match(draws.draw_prompt(_drawn_part(text, said_all)) or ""):
         piece = _TEXT_PIECE.match(draws.draw_prompt(_drawn_part(text, said_all)) or "").group("piece")
         return _reply(f"I only make pictures, so I can't write a {piece.rstrip('s')} for you; I can draw one, though "
                       f"(\"draw a cartoon with a {piece.rstrip('s')} in a speech bubble\").")

@@ -1,6 +1,7 @@
 """Choosing the chat model behind the agent from one setting (`--llm` / `CHATCANVAS_LLM`).
 
-- `router`: the built-in offline intent router (the default);
+- `router`: the built-in offline intent router (the default): its reading rules with the intent model's second look;
+- `rules`: the router's reading rules alone, without the intent model (to compare the two);
 - `provider:model`: anything langchain's `init_chat_model` accepts (`openai:gpt-4o-mini`, `anthropic:...`,
   `ollama:qwen3`), with `base_url` for an OpenAI-compatible server (vLLM, llama.cpp server, LM Studio);
 - `hf:org/model`: a local transformers chat model through langchain-huggingface.
@@ -30,10 +31,12 @@ def load_llm(spec: str | BaseChatModel, *, rules: Sequence[RouterRule] = (), bas
     spec = (spec or "router").strip()
     if spec == "router":
         return IntentRouter(rules=list(rules))
+    if spec == "rules":
+        return IntentRouter(rules=list(rules), second_opinion=None)
     if spec.startswith(("hf:", "huggingface:")):
         return _huggingface(spec.split(":", 1)[1])
     if ":" not in spec and base_url is None:
-        raise InvalidInput("llm", f"{spec!r}: use 'router', 'provider:model' (e.g. openai:gpt-4o-mini) or 'hf:org/model'")
+        raise InvalidInput("llm", f"{spec!r}: use 'router', 'rules', 'provider:model' (e.g. openai:gpt-4o-mini) or 'hf:org/model'")
     provider = spec.split(":", 1)[0] if ":" in spec else "openai"
     from langchain.chat_models import init_chat_model
 

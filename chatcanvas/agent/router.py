@@ -7,6 +7,7 @@ names) reach it as the `turn` setting the agent's middleware binds. After a tool
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -19,7 +20,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
 from pydantic import Field
 
-from chatcanvas.agent import intents
+from chatcanvas.agent import intent_model, intents
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class TurnFacts:
     extras: dict[str, Any] = field(default_factory=dict)
     previous_text: str | None = None  # the user's message before this one
     previous_answered_in_words: bool = False  # it got a reply with no tool call
+    previous_action: str = "start"  # what the last turn did: start, reply, draw, edit, select, register
+    prefer: str | None = None  # the kind of turn a second look asks the rules for (intent_model.KINDS)
 
     @property
     def has_image(self) -> bool:
@@ -58,11 +61,18 @@ IMAGE_RULES = (RouterRule("images", 50, _image_rule),)
 
 
 class IntentRouter(BaseChatModel):
-    """Offline, deterministic, tool-calling: `llm="router"`."""
+    """Offline, deterministic, tool-calling: `llm="router"`.
+
+    The rules read the message structurally and write the tool call. The shipped intent model then reads it as a
+    whole; when it names another kind of turn with at least `second_opinion` confidence, the rules are asked again
+    for that kind, and their answer stands if they have one ("bro why is it so smol lmao. zoom in on it" reads as a
+    question to the rules and as an edit to the model, and the rules can write the edit once asked for one).
+    """
 
     rules: list[RouterRule] = Field(default_factory=lambda: list(IMAGE_RULES))
     bound_tools: list[str] = Field(default_factory=list)
     turn: dict[str, Any] = Field(default_factory=dict)
+    second_opinion: float | None = 0.6  # None: the rules alone
 
     @property
     def _llm_type(self) -> str:
@@ -89,23 +99,75 @@ class IntentRouter(BaseChatModel):
                        if isinstance(call.get("args", {}).get("prompt"), str)]
             note = _range_note(" ".join(prompts), facts) + _count_note(text, results, facts)
             return AIMessage(content=_summarise(results, note))
+        decision = self._decide(text, facts)
+        if decision is not None:
+            name, args = decision
+            return AIMessage(content="", tool_calls=[
+                {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
+            ])
+        intent = intents.decide(text, facts)
+        return AIMessage(content=intent.reply or (intents.chat_reply(text, facts) if intent.tool else
+                                                  intents.help_text(facts)))
+
+    def _rules(self, text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         for rule in sorted(self.rules, key=lambda r: r.priority):
             decision = rule.decide(text, facts)
-            if decision is not None and decision[0] in self.bound_tools:
-                name, args = decision
-                return AIMessage(content="", tool_calls=[
-                    {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
-                ])
-        return AIMessage(content=intents.decide(text, facts).reply or intents.help_text(facts))
+            if decision is not None and decision[0] in self.bound_tools and (
+                    facts.prefer is None or kind_of(decision, facts) == facts.prefer):
+                return decision
+        return None
+
+    def _decide(self, text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+        """The rules' decision, or the one they give when asked for the kind the intent model is sure of."""
+        decision = self._rules(text, facts)
+        model = intent_model.shipped() if self.second_opinion is not None else None
+        if model is None or not text.strip():
+            return decision
+        guess = model.guess(text, model_context(facts, text))
+        if guess.kind == kind_of(decision, facts) or guess.confidence < self.second_opinion:
+            return decision
+        if guess.kind == "reply":
+            return None
+        again = self._rules(text, dataclasses.replace(facts, prefer=guess.kind))
+        return again if again is not None else decision
+
+
+def kind_of(decision: tuple[str, dict] | None, facts: TurnFacts) -> str:
+    """The kind of turn (intent_model.KINDS) a tool call is."""
+    if decision is None:
+        return "reply"
+    name, args = decision
+    if name == "generate_image":
+        made_again = facts.current_prompt is not None and args.get("prompt") == facts.current_prompt
+        return "variations" if int(args.get("n") or 1) > 1 or made_again else "draw"
+    return {"edit_image": "edit", "select_image": "select", "generate_with_subject": "draw_subject",
+            "register_subject": "register_subject"}.get(name, "reply")
+
+
+def model_context(facts: TurnFacts, text: str) -> intent_model.Context:
+    """What the intent model is told of the turn besides its words."""
+    from chatcanvas.agent.subjects import mentioned_subject
+
+    known = facts.extras.get("subjects") or []
+    model = (facts.extras.get("model_range") or {}).get("name")
+    return intent_model.Context(
+        has_image=facts.has_image, attached=len(facts.attached_image_ids), previous=facts.previous_action,
+        model="shapes" if model == "shapes" else "tiny",
+        named_subject=bool(known) and mentioned_subject(text, known) is not None, has_subjects=bool(known))
 
 
 def _facts(turn: dict[str, Any], messages: Sequence[BaseMessage] = ()) -> TurnFacts:
     humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
-    previous, in_words = None, False
+    previous, in_words, action = None, False, "start"
     if len(humans) >= 2:
         start, end = humans[-2], humans[-1]
         previous = _text_of(messages[start])
-        in_words = not any(isinstance(m, AIMessage) and m.tool_calls for m in messages[start + 1:end])
+        calls = [call for m in messages[start + 1:end] if isinstance(m, AIMessage) for call in m.tool_calls or []]
+        in_words = not calls
+        names = [call["name"] for call in calls]
+        action = next((kind for tool, kind in (("register_subject", "register"), ("select_image", "select"),
+                                                ("edit_image", "edit"), ("generate_with_subject", "draw"),
+                                                ("generate_image", "draw")) if tool in names), "reply")
     return TurnFacts(
         current_image_id=turn.get("current_image_id"),
         current_prompt=turn.get("current_prompt"),
@@ -113,6 +175,7 @@ def _facts(turn: dict[str, Any], messages: Sequence[BaseMessage] = ()) -> TurnFa
         extras=turn.get("extras") or {},
         previous_text=previous,
         previous_answered_in_words=in_words,
+        previous_action=action,
     )
 
 

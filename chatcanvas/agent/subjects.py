@@ -255,7 +255,7 @@ def _short_names(name: str) -> list[str]:
 
 
 def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
-    if not facts.attached_image_ids:
+    if not facts.attached_image_ids or facts.prefer not in (None, "register_subject"):
         return None
     introduced = parse_introduction(text)
     if introduced is None:
@@ -274,6 +274,10 @@ def _shown(facts: TurnFacts) -> tuple[str, ...]:
 
 
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    if facts.prefer == "draw_subject":
+        return _subject_drawn(text, facts)
+    if facts.prefer is not None and facts.prefer != "edit":
+        return None
     current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
     given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
     if given and current and _shown(facts) and facts.current_prompt and \
@@ -321,6 +325,17 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
     return None
+
+
+def _subject_drawn(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    """A new picture of the subject the message names, or of the one on screen it points at ("now draw him again
+    but way older"), when a second look says the message asks for one."""
+    subject = mentioned_subject(text, facts.extras.get("subjects", []))
+    shown = _shown(facts)
+    if subject is None and shown and re.search(r"\b(?:him|her|them|he|she|they|his|hers)\b", text, re.I):
+        subject = shown[0]
+    prompt = intents.draw_prompt(text) if subject is not None else None
+    return ("generate_with_subject", {"subject": subject, "prompt": prompt}) if prompt else None
 
 
 SUBJECT_RULES = (RouterRule("register_subject", 30, _register_rule),
