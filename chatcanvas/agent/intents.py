@@ -151,7 +151,7 @@ def decide(text: str, facts: Any) -> Intent:
             return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt, "image_id": target.id}, "edit")
     selected = _chosen(text, said_all, facts, images, current) if may("select") else None
     if selected is None and prefer == "select":
-        selected = references.selection(text, images, current)
+        selected = references.likely_pick(said_all, images, current)
     if selected is not None:
         return Intent("select_image", {"image_id": selected}, "select")
     if not text:

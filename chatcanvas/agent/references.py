@@ -648,3 +648,28 @@ def variation_count(text: str) -> tuple[int, str] | None:
         rest = re.sub(r"^(?:of\s+(?:this|that|it)|on\s+(?:this|that|it)|please)\b\s*", "", body[plain.end():].strip())
         return 3, rest.strip(" ,")
     return None
+
+
+_FIRST_WORDS = frozenset("first 1st original og orig earliest".split())
+
+
+def likely_pick(text: str, images: list[LedgerImage], current_id: str | None) -> str | None:
+    """The earlier picture a message most likely means when it is known to pick one but says it loosely ("nah prev
+    was better", "go bak to the one befor", "hmm, I preferred the ring actually"): what `selection` finds; else
+    the first picture for first/original; an ordinal of the last takes; the picture its words describe best; else
+    the one before the current picture."""
+    found = selection(text, images, current_id)
+    if found is not None or len(images) < 2:
+        return found
+    current = next((image for image in images if image.id == current_id), images[-1])
+    tokens = [re.sub(r"'s$", "", t) for t in lang.words(lang.normalize(text)).tokens]
+    if any(t in _FIRST_WORDS for t in tokens):
+        return images[0].id if images[0].id != current.id else None
+    ordinal = next((t for t in tokens if t in _ORDINAL_WORDS or t in ("left", "right", "middle")), None)
+    if ordinal is not None:
+        batch = last_batch(images)
+        return _nth(batch if len(batch) > 1 else images, ordinal)
+    wanted = [t for t in tokens if len(t) > 2 and t not in lang.SMALL_TALK and t not in _PICK_WORDS and
+              "NOUN" in lang.pos_of(t) and t not in ("one", "pic", "picture", "image", "version")]
+    described = _best_described(wanted, images, current) if wanted else None
+    return described or _before(current, images)
