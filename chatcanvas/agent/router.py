@@ -73,6 +73,7 @@ class IntentRouter(BaseChatModel):
     bound_tools: list[str] = Field(default_factory=list)
     turn: dict[str, Any] = Field(default_factory=dict)
     second_opinion: float | None = 0.6  # None: the rules alone
+    reply_with_nothing_shown: float = 0.85  # a request turned into talk while no picture is on screen: surer only
 
     @property
     def _llm_type(self) -> str:
@@ -126,8 +127,8 @@ class IntentRouter(BaseChatModel):
         guess = model.guess(text, model_context(facts, text))
         if guess.kind == kind_of(decision, facts) or guess.confidence < self.second_opinion:
             return decision
-        if guess.kind == "reply":
-            return None
+        if guess.kind == "reply":  # "can we do a sunset over the ocean" with nothing drawn yet is still a request
+            return None if facts.has_image or guess.confidence >= self.reply_with_nothing_shown else decision
         again = self._rules(text, dataclasses.replace(facts, prefer=guess.kind))
         return again if again is not None else decision
 
