@@ -65,9 +65,14 @@ def _naming_weight(found: re.Match) -> int:
     return -found.start() / 10_000
 
 
+_HOW_MANY = re.compile(r"\b(?:\d+|two|three|four|five|six|seven|eight|a\s+few|some)\s+(?:more\s+)?of\s+(?=(?:my|our|his|"
+                       r"her|the)\b)", re.I)
+
+
 def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """ "this is my dog Rex" -> ("Rex", ["my dog"]); "this is me" -> ("me", []); "meet Rex, my dog" -> same;
     "here are shots of our new sneaker. Let's call it Volt" -> ("Volt", ["our new sneaker"])."""
+    text = _HOW_MANY.sub("", text)  # "here are 3 of my guy Dot": the count is not part of a name
     named = max(_NAMED.finditer(text), key=_naming_weight, default=None)
     if named:
         name = named.group("name") or named.group("other") or named.group("calls") or named.group("called") or \
@@ -308,7 +313,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         subject = shown[0]
         text = text[:told.start()] + subject + text[told.end(1) + len(re.match(r"\s+(?:is|are|'s|'re)", text[
             told.end(1):]).group(0)):]
-    if subject is None:
+    if subject is None or _denied(text, subject, facts):
         return None
     intent = intents.decide(text, facts)
     entry = next((s for s in facts.extras.get("subjects", []) if s["name"] == subject), {"aliases": []})
@@ -327,6 +332,14 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     return None
 
 
+def _denied(text: str, subject: str, facts: TurnFacts) -> bool:
+    """ "a random golden retriever puppy in the snow, not rex", "not me, just some guy": someone else."""
+    entry = next((s for s in facts.extras.get("subjects", []) if s["name"] == subject), {"aliases": []})
+    labels = "|".join(_label_pattern(label) for label in [subject, *entry["aliases"]])
+    return bool(re.search(rf"\b(?:not|no|without|except|isn't|instead\s+of)\s+(?:my\s+|our\s+)?(?:{labels})\b", text,
+                          re.I))
+
+
 def _subject_drawn(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     """A new picture of the subject the message names, or of the one on screen it points at ("now draw him again
     but way older"), when a second look says the message asks for one."""
@@ -334,7 +347,7 @@ def _subject_drawn(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     shown = _shown(facts)
     if subject is None and shown and re.search(r"\b(?:him|her|them|he|she|they|his|hers)\b", text, re.I):
         subject = shown[0]
-    prompt = intents.draw_prompt(text) if subject is not None else None
+    prompt = intents.draw_prompt(text) if subject is not None and not _denied(text, subject, facts) else None
     return ("generate_with_subject", {"subject": subject, "prompt": prompt}) if prompt else None
 
 
