@@ -78,3 +78,51 @@ def test_the_second_look_catches_what_the_rules_miss(text):
 def test_the_same_message_in_the_same_state_gives_the_same_decision():
     decisions = {str(_calls("hmm the sofa should be leather", "a cat in a red hat on a sofa")) for _ in range(5)}
     assert len(decisions) == 1
+
+
+_FOXES = [{"id": "a", "prompt": "a red fox in the snow", "operation": "generate"},
+          {"id": "b", "prompt": "a red fox in the snow, at night", "operation": "edit", "parent_id": "a"},
+          {"id": "c", "prompt": "a red fox in the snow, at night, pixel art style", "operation": "edit",
+           "parent_id": "b"}]
+
+
+def _subject_router(turn: dict, second_opinion: float | None = 0.6):
+    from chatcanvas.agent.router import IMAGE_RULES
+    from chatcanvas.agent.subjects import SUBJECT_RULES
+
+    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
+    return IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES], second_opinion=second_opinion).bind_tools(tools,
+                                                                                                         turn=turn)
+
+
+@pytest.mark.parametrize(("text", "picked"), [
+    ("nah prev was better", "b"),
+    ("go bak to the one befor", "b"),
+    ("hmm honestly the very first fox pic was my fave, pull that one back up", "a"),
+])
+def test_a_loose_pick_the_model_is_sure_of_selects_the_likeliest_picture(text, picked):
+    turn = {"current_image_id": "c", "current_prompt": _FOXES[2]["prompt"], "extras": {"images": _FOXES}}
+    alone = _subject_router(turn, None).invoke([HumanMessage(text)]).tool_calls
+    assert [call["name"] for call in alone] != ["select_image"]  # the rules alone draw these words
+    calls = _subject_router(turn).invoke([HumanMessage(text)]).tool_calls
+    assert [(call["name"], call["args"]) for call in calls] == [("select_image", {"image_id": picked})]
+
+
+@pytest.mark.parametrize(("text", "tool"), [
+    ("a random golden retriever puppy in the snow, not rex", "generate_image"),
+    ("now a totally random old man playing saxophone. not my dog, just some guy", "generate_image"),
+    ("Rex surfing a big wave", "generate_with_subject"),
+])
+def test_a_subject_named_only_to_be_denied_is_not_drawn(text, tool):
+    turn = {"current_image_id": None, "extras": {"images": [], "subjects": [
+        {"id": "s1", "name": "Rex", "aliases": ["my dog"]}]}}
+    calls = _subject_router(turn).invoke([HumanMessage(text)]).tool_calls
+    assert [call["name"] for call in calls] == [tool]
+
+
+@pytest.mark.parametrize(("text", "name"), [("here are 3 of my guy Dot", "Dot"),
+                                            ("ok here's 5 of my grandma, Rosa. she turns 90 next week!", "Rosa")])
+def test_a_count_of_photos_is_not_part_of_the_name(text, name):
+    from chatcanvas.agent.subjects import parse_introduction
+
+    assert parse_introduction(text)[0] == name
