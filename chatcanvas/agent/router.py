@@ -73,7 +73,7 @@ class IntentRouter(BaseChatModel):
     bound_tools: list[str] = Field(default_factory=list)
     turn: dict[str, Any] = Field(default_factory=dict)
     second_opinion: float | None = 0.6  # None: the rules alone
-    reply_with_nothing_shown: float = 0.85  # a request turned into talk while no picture is on screen: surer only
+    leaving_a_subject: float = 0.85  # a subject the rules found is dropped only when the model is surer than this
 
     @property
     def _llm_type(self) -> str:
@@ -125,10 +125,13 @@ class IntentRouter(BaseChatModel):
         if model is None or not text.strip():
             return decision
         guess = model.guess(text, model_context(facts, text))
-        if guess.kind == kind_of(decision, facts) or guess.confidence < self.second_opinion:
+        first = kind_of(decision, facts)
+        if guess.kind == first or guess.confidence < self.second_opinion:
             return decision
+        if first in ("draw_subject", "register_subject") and guess.confidence < self.leaving_a_subject:
+            return decision  # the rules found a subject's name or alias ("our lamp"): names are theirs to read
         if guess.kind == "reply":  # "can we do a sunset over the ocean" with nothing drawn yet is still a request
-            return None if facts.has_image or guess.confidence >= self.reply_with_nothing_shown else decision
+            return None if facts.has_image else decision
         again = self._rules(text, dataclasses.replace(facts, prefer=guess.kind))
         return again if again is not None else decision
 
