@@ -65,8 +65,8 @@ class IntentRouter(BaseChatModel):
 
     The rules read the message structurally and write the tool call. The shipped intent model then reads it as a
     whole; when it names another kind of turn with at least `second_opinion` confidence, the rules are asked again
-    for that kind, and their answer stands if they have one ("bro why is it so smol lmao. zoom in on it" reads as a
-    question to the rules and as an edit to the model, and the rules can write the edit once asked for one).
+    for that kind, and their answer stands if they have one ("eh, try that again" reads as an edit to the rules and
+    as a re-roll to the model, and the rules write the re-roll once asked for one).
     """
 
     rules: list[RouterRule] = Field(default_factory=lambda: list(IMAGE_RULES))
