@@ -26,7 +26,7 @@ def _calls(text: str, current: str | None, second_opinion: float | None = 0.6) -
 
 def test_the_shipped_model_is_the_one_the_dev_half_trains():
     shipped = intent_model.shipped()
-    assert shipped is not None, "chatcanvas/agent/weights/intents.npz is missing: python -m chatcanvas.eval.train_intents"
+    assert shipped is not None, "weights/intents.npz is missing: python -m chatcanvas.eval.train_intents"
     arrays = train_intents.train(load_conversations("dev"))
     assert list(arrays["vocabulary"]) == list(shipped.index)
     assert list(arrays["classes"]) == shipped.classes
@@ -35,14 +35,8 @@ def test_the_shipped_model_is_the_one_the_dev_half_trains():
 
 
 def test_numpy_inference_equals_the_library_it_was_trained_with():
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
     rows = train_intents.rows(load_conversations("dev"))[:400]
-    docs = [intent_model.features(text, context) for text, context, _ in rows]
-    vectorizer = TfidfVectorizer(analyzer=lambda features: features, sublinear_tf=True, min_df=2)
-    matrix = vectorizer.fit_transform(docs)
-    fitted = LogisticRegression(C=train_intents.C, max_iter=5000).fit(matrix, [kind for *_, kind in rows])
+    vectorizer, matrix, fitted = train_intents.fit(rows)
     ours = intent_model.IntentModel(list(vectorizer.get_feature_names_out()), vectorizer.idf_, fitted.coef_,
                                     fitted.intercept_, list(fitted.classes_))
     theirs = fitted.predict_proba(matrix)

@@ -9,7 +9,8 @@ disagree and the model is sure (see `router.IntentRouter`).
 
 It is a multinomial logistic regression over TF-IDF features, trained from scratch by `chatcanvas.eval.train_intents`
 on the dev half of the agent evaluation and shipped as package data (`weights/intents.npz`, about 430 KiB of
-arrays, no pickle). Inference is numpy only, so the same message in the same state always gets the same answer. English only.
+arrays, no pickle). Inference is numpy only, so the same message in the same state always gets the same answer.
+English only.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from typing import Any
 import numpy as np
 
 KINDS = ("draw", "edit", "reply", "select", "variations", "draw_subject", "register_subject")
-PREVIOUS = ("start", "reply", "draw", "edit", "select", "register")
-"""What the last turn did, as the context feature sees it (variations and subject draws made a picture: draw)."""
+PREVIOUS_OF = {"draw": "draw", "variations": "draw", "draw_subject": "draw", "edit": "edit", "select": "select",
+               "register_subject": "register", "reply": "reply"}
+"""What a turn of each kind did, as the next turn's context sees it (a picture made is a draw); "start" before any."""
 _WORD = re.compile(r"[\w']+")
 _SPACES = re.compile(r"\s+")
 

@@ -140,9 +140,9 @@ def decide(text: str, facts: Any) -> Intent:
                       "(\"go back to the first one\", \"the stormy one\") and it is the current picture again.")
     text = lang.request_part(text)
     picked = _PICK_THEN_CHANGE.match(lang.normalize(text)) or _BACK_THEN_CHANGE.match(lang.normalize(text))
-    if picked and may("edit") and len(images) > 1 and _draw_or_edit(picked.group("change"), facts) == "edit" and not re.search(
-            r"\b(?:is|was|are|of\s+(?:those|these|them))\b", picked.group("desc")) and not references.picks_back(
-            picked.group("change")):
+    if picked and may("edit") and len(images) > 1 and _draw_or_edit(picked.group("change"), facts) == "edit" and \
+            not re.search(r"\b(?:is|was|are|of\s+(?:those|these|them))\b", picked.group("desc")) and \
+            not references.picks_back(picked.group("change")):
         desc = re.sub(r"^(?:the|my)\s+", "", picked.group("desc"))
         found = references.selection(f"go back to the {desc}", images, current)
         target = next((image for image in images if image.id == found), None)
@@ -165,7 +165,8 @@ def decide(text: str, facts: Any) -> Intent:
         word = counted.group(1) if counted else "one"
         variations = (int(word) if word.isdigit() else lang.NUMBER_WORDS.get(word, 1), "")
     parts = lang.sentences(text)
-    if variations is None and may("variations") and len(parts) > 1:  # "Would you try that once more, please? The face isn't quite right."
+    if variations is None and may("variations") and len(parts) > 1:
+        # "Would you try that once more, please? The face isn't quite right."
         found = [(i, references.variation_count(part)) for i, part in enumerate(parts)]
         takes = [(i, count) for i, count in found if count is not None]
         others = [part for i, part in enumerate(parts) if i not in {j for j, _ in takes}]
@@ -195,7 +196,7 @@ def decide(text: str, facts: Any) -> Intent:
             INFO_QUESTION.match(asked) or not _asks_for_picture(asked)) and may("reply"):
         return _reply(chat_reply(text, facts))
     lettering = _LETTERING.match(lang.strip_frame(lang.strip_politeness(asked))[1])
-    if lettering and facts.has_image and may("edit"):  # "write 'Happy Birthday Mia' across the top": words on the picture
+    if lettering and facts.has_image and may("edit"):  # "write 'Happy Birthday Mia' across the top": its words
         quoted = re.search(r"[\"'\u201c\u2018]\s*([^\"'\u201d\u2019]{1,60}?)\s*[\"'\u201d\u2019]", said_all)
         words = quoted.group(1) if quoted else lettering.group("words").strip("\"' ")
         where = lettering.group("where") or ""

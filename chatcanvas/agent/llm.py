@@ -36,7 +36,8 @@ def load_llm(spec: str | BaseChatModel, *, rules: Sequence[RouterRule] = (), bas
     if spec.startswith(("hf:", "huggingface:")):
         return _huggingface(spec.split(":", 1)[1])
     if ":" not in spec and base_url is None:
-        raise InvalidInput("llm", f"{spec!r}: use 'router', 'rules', 'provider:model' (e.g. openai:gpt-4o-mini) or 'hf:org/model'")
+        raise InvalidInput("llm", f"{spec!r}: use 'router', 'rules', 'provider:model' (e.g. openai:gpt-4o-mini) or "
+                                  "'hf:org/model'")
     provider = spec.split(":", 1)[0] if ":" in spec else "openai"
     from langchain.chat_models import init_chat_model
 

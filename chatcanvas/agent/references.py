@@ -670,6 +670,6 @@ def likely_pick(text: str, images: list[LedgerImage], current_id: str | None) ->
         batch = last_batch(images)
         return _nth(batch if len(batch) > 1 else images, ordinal)
     wanted = [t for t in tokens if len(t) > 2 and t not in lang.SMALL_TALK and t not in _PICK_WORDS and
-              "NOUN" in lang.pos_of(t) and t not in ("one", "pic", "picture", "image", "version")]
+              "NOUN" in lang.pos_of(t)]
     described = _best_described(wanted, images, current) if wanted else None
     return described or _before(current, images)

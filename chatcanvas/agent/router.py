@@ -168,10 +168,8 @@ def _facts(turn: dict[str, Any], messages: Sequence[BaseMessage] = ()) -> TurnFa
         previous = _text_of(messages[start])
         calls = [call for m in messages[start + 1:end] if isinstance(m, AIMessage) for call in m.tool_calls or []]
         in_words = not calls
-        names = [call["name"] for call in calls]
-        action = next((kind for tool, kind in (("register_subject", "register"), ("select_image", "select"),
-                                                ("edit_image", "edit"), ("generate_with_subject", "draw"),
-                                                ("generate_image", "draw")) if tool in names), "reply")
+        done = {intent_model.PREVIOUS_OF[kind_of((call["name"], call["args"]), TurnFacts())] for call in calls}
+        action = next((kind for kind in ("register", "select", "edit", "draw") if kind in done), "reply")
     return TurnFacts(
         current_image_id=turn.get("current_image_id"),
         current_prompt=turn.get("current_prompt"),

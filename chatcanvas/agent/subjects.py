@@ -65,8 +65,8 @@ def _naming_weight(found: re.Match) -> int:
     return -found.start() / 10_000
 
 
-_HOW_MANY = re.compile(r"\b(?:\d+|two|three|four|five|six|seven|eight|a\s+few|some)\s+(?:more\s+)?of\s+(?=(?:my|our|his|"
-                       r"her|the)\b)", re.I)
+_HOW_MANY = re.compile(r"\b(?:\d+|two|three|four|five|six|seven|eight|a\s+few|some)\s+(?:more\s+)?of\s+"
+                       r"(?=(?:my|our|his|her|the)\b)", re.I)
 
 
 def parse_introduction(text: str) -> tuple[str, list[str]] | None:
@@ -316,8 +316,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if subject is None or _denied(text, subject, facts):
         return None
     intent = intents.decide(text, facts)
-    entry = next((s for s in facts.extras.get("subjects", []) if s["name"] == subject), {"aliases": []})
-    labels = "|".join(_label_pattern(label) for label in [subject, *entry["aliases"]])
+    labels = _labels(subject, facts)
     leads = re.match(rf"^\W*(?:now\s+|and\s+)?(?:{labels})\b", text, re.I) and len(text.split()) > 3 or re.match(
         rf"^\W*(?:(?:ok|okay|so|now|and|then)[,\s]+)*(?:put|place|show|draw)\s+(?:{labels}|me)\s+(?:in|on|at|into|insi"
         rf"de)\s+"
@@ -332,10 +331,15 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     return None
 
 
+def _labels(subject: str, facts: TurnFacts) -> str:
+    """A pattern for the subject's name and its aliases."""
+    entry = next((s for s in facts.extras.get("subjects", []) if s["name"] == subject), {"aliases": []})
+    return "|".join(_label_pattern(label) for label in [subject, *entry["aliases"]])
+
+
 def _denied(text: str, subject: str, facts: TurnFacts) -> bool:
     """ "a random golden retriever puppy in the snow, not rex", "not me, just some guy": someone else."""
-    entry = next((s for s in facts.extras.get("subjects", []) if s["name"] == subject), {"aliases": []})
-    labels = "|".join(_label_pattern(label) for label in [subject, *entry["aliases"]])
+    labels = _labels(subject, facts)
     return bool(re.search(rf"\b(?:not|no|without|except|isn't|instead\s+of)\s+(?:my\s+|our\s+)?(?:{labels})\b", text,
                           re.I))
 

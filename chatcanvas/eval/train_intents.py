@@ -14,6 +14,7 @@ import argparse
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -21,8 +22,6 @@ from chatcanvas.agent import intent_model
 from chatcanvas.agent.subjects import mentioned_subject
 from chatcanvas.eval.suite import Conversation, load_conversations
 
-_MADE = {"draw": "draw", "variations": "draw", "draw_subject": "draw", "edit": "edit", "select": "select",
-         "register_subject": "register", "reply": "reply"}
 C = 10.0
 """Inverse regularisation of the logistic regression, chosen on held-out rounds of the dev half."""
 
@@ -45,21 +44,24 @@ def rows(conversations: list[Conversation]) -> list[tuple[str, intent_model.Cont
             found.append((turn.say, context, turn.expect))
             if turn.expect == "register_subject" and turn.subject:
                 subjects.append({"name": turn.subject, "aliases": []})
-            has_image = has_image or turn.expect in {"draw", "edit", "select", "variations", "draw_subject"} or \
-                (attached == 1)
-            previous = _MADE[turn.expect]
+            previous = intent_model.PREVIOUS_OF[turn.expect]
+            has_image = has_image or previous in ("draw", "edit", "select") or attached == 1
     return found
+
+
+def fit(data: list[tuple[str, intent_model.Context, str]]) -> tuple[Any, Any, Any]:
+    """(the fitted TfidfVectorizer, its matrix of `data`, the fitted LogisticRegression)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    vectorizer = TfidfVectorizer(analyzer=lambda features: features, sublinear_tf=True, min_df=2)
+    matrix = vectorizer.fit_transform([intent_model.features(text, context) for text, context, _ in data])
+    return vectorizer, matrix, LogisticRegression(C=C, max_iter=5000).fit(matrix, [kind for _, _, kind in data])
 
 
 def train(conversations: list[Conversation]) -> dict[str, np.ndarray]:
     """The model's arrays, trained on every turn of `conversations`."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-
-    data = rows(conversations)
-    vectorizer = TfidfVectorizer(analyzer=lambda features: features, sublinear_tf=True, min_df=2)
-    matrix = vectorizer.fit_transform([intent_model.features(text, context) for text, context, _ in data])
-    model = LogisticRegression(C=C, max_iter=5000).fit(matrix, [kind for _, _, kind in data])
+    vectorizer, _, model = fit(rows(conversations))
     return {"vocabulary": np.array(vectorizer.get_feature_names_out(), dtype=str),
             "idf": vectorizer.idf_.astype(np.float32), "coef": model.coef_.astype(np.float32),
             "intercept": model.intercept_.astype(np.float32), "classes": np.array(model.classes_, dtype=str)}
