@@ -125,6 +125,11 @@ def decide(text: str, facts: Any) -> Intent:
     if (_follows_question(message, facts) or (lang.is_question(message) and SERVICE_TOPIC.search(message.text))) \
             and may("reply"):
         return _reply(chat_reply(text, facts))
+    if FORGET_MINE.search(message.text) and may("reply"):  # "ok please delete my photos now, i'm done"
+        return _reply(chat_reply(text, facts))
+    remark = _remark_about_subject(text, facts)
+    if remark is not None and may("reply"):  # "rex would hate this lol", "Nugget is turning 3 tomorrow!"
+        return _reply(chat_reply(remark, facts))
     said_all = text
     if facts.attached_image_ids:  # what is said about the photo goes; the sentences that ask decide
         parts = [s for s in lang.sentences(text) if not ANNOUNCE.match(lang.normalize(s))]
@@ -443,6 +448,9 @@ _LETTERING = re.compile(r"^(?:write|print|put|add|letter|spell\s+out)\s+(?:the\s
 TALK_VERB = re.compile(r"^(?:ignore|disregard|forget|print|tell|explain|list|write|say|repeat|reveal|output|translate|"
                        r"summari[sz]e|answer|recite|spell|type|define|calculate|count)\b(?!\s+(?:a|an)\s+"
                        r"(?:picture|image|drawing|sign|poster|card|label|logo)\b)")
+# who else sees a picture or a subject: "can other users of the app generate Zippy too?"
+_OTHERS = re.compile(r"\b(?:other\s+(?:users|people|accounts|members)|anyone\s+else|anybody\s+else|someone\s+else|"
+                     r"somebody\s+else|everyone\s+else|strangers|the\s+public|other\s+people's)\b")
 # questions about the service, not the picture: "will you keep these photos private?", "do you export svg?"
 SERVICE_TOPIC = re.compile(r"\b(?:removed\s+from\s+(?:your|the)\s+(?:memory|system|server|database|records)|from\s+you"
                            r"r\s+"
@@ -455,7 +463,38 @@ SERVICE_TOPIC = re.compile(r"\b(?:removed\s+from\s+(?:your|the)\s+(?:memory|syst
                            r"licen[cs]e|copyright|"
                            r"commercial(?:ly)?|offline|internet|gpu|api|account|subscription|allowed|permitted|legal|"
                            r"t-?shirts?|merch|"
-                           r"use\s+(?:this|these|them|it|the|my)\s+(?:\w+\s+)?for)\b")
+                           r"use\s+(?:this|these|them|it|the|my)\s+(?:\w+\s+)?for)\b|" + _OTHERS.pattern)
+# asking for one's own photos or data to be deleted, not a change of the picture
+FORGET_MINE = re.compile(r"\b(?:delete|remove|erase|wipe|purge|forget)\s+(?:all\s+(?:of\s+)?)?(?:my|our)\s+(?:\w+\s+)?"
+                         r"(?:photos?|pics?|pictures?|selfies?|uploads?|data|account|likeness|subjects?)\b(?!\s+(?:on|in"
+                         r"|at|from\s+the\s+(?:picture|image|background)))")
+
+
+def _remark_about_subject(text: str, facts: Any) -> str | None:
+    """The message said about an enrolled subject by name, as a remark ("rex would hate this lol", "Nugget is
+    turning 3 tomorrow!"): read with the name as a pronoun, each sentence is talk and nothing is asked for. Returns
+    that reading (for the reply), or None."""
+    names = [label for subject in facts.extras.get("subjects") or [] for label in (subject["name"],)
+             if label.lower() not in ("me", "myself")]
+    if not names or ASKS_US.search(lang.normalize(text)):
+        return None
+    labels = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    if not re.search(rf"\b(?:{labels})\b", text, re.I) or re.search(
+            rf"\b(?:{labels})\s+(?:is|are|'s)\s+(?!going\b|getting\b|turning\b)\w+ing\b", text, re.I):
+        return None  # "Rex is surfing a big wave": a scene
+    said = re.sub(rf"\b(?:{labels})'s\s+(?=(?:gonna|going|so|been|not|never|always|getting|turning|such)\b)", "he's ",
+                  text, flags=re.I)
+    said = re.sub(rf"\b(?:{labels})'s\b", "his", said, flags=re.I)
+    said = re.sub(rf"\b(?:{labels})\b", "he", said, flags=re.I)
+    if said == text or not all(lang.is_aside(sentence) for sentence in lang.sentences(said)):
+        return None
+    return said
+
+
+ASKS_US = re.compile(r"\b(?:can|could|would|will|should|shall)\s+(?:we|you|u|ya|i)\b|\bplease\b|\blet'?s\b|"
+                     r"\b(?:draw|paint|sketch|render|make|show|put|give)\s+(?:me|us|him|her|them)\b")
+
+
 _FOLLOW_UP = re.compile(r"^(?:ok(?:ay)?,?\s+|thanks,?\s+|and\s+)?(?:and|also|what\s+about|how\s+about|"
                         r"and\s+what\s+about|and\s+how\s+about)\s+(?P<rest>.+)$")
 
@@ -735,6 +774,11 @@ def chat_reply(text: str, facts: Any) -> str:
         return ("A subject is learned from the photos sent with its introduction: 4 to 8 clear photos from different "
                 "angles, each in a different place, give the best likeness (3 is enough to start). To learn from more, "
                 "delete the subject (DELETE /v1/subjects/{id}) and introduce it again with all the photos.")
+    if FORGET_MINE.search(message.text) or _OTHERS.search(message.text) or re.search(
+            r"\b(?:private|privacy|who\s+(?:can|else)\s+(?:see|sees|use))\b", message.text):
+        return ("Your pictures and subjects are yours alone: no other user can see, draw or use them. To delete a "
+                "subject and its photos: DELETE /v1/subjects/{id}; a picture: "
+                "DELETE /v1/images/{id}.")
     if re.search(r"\b(?:how\s+(?:do|can|should)\s+i|tips?|teach)\b.*\b(?:draw|paint|sketch)\b", message.text):
         subject = re.sub(r"^.*?\b(?:draw|paint|sketch)\b\s*", "", message.text).strip(" ?.!")
         offer = f" I can draw it for you: say \"draw {subject}\"." if subject else ""

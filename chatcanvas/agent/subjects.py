@@ -35,7 +35,7 @@ _INTRO = re.compile(
 
 _NAMED = re.compile(
     r"\b(?:call|name|save|remember|enroll|register|store|keep|label)\s+(?:it|him|her|them|this|these|that|those|"
-    r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*)|\bname(?:d|:|'s|s)?\s*(?:(?:him|her|it|them)\s+)?(?:is\s+)"
+    r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|\bname(?:d|:|'s|s)?\s*(?:(?:him|her|it|them)\s+)?(?:is\s+)"
     r"?[\"']?"
     r"(?P<other>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
     r"\b(?:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody|we\s+all|they\s+all)\s+calls?\s+"
@@ -93,12 +93,13 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     sentences = [part for part in re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+", text.strip()) if part]
     sentences = [part for part in sentences if not lang.is_small_talk(lang.words(part))] or sentences
     asks = any(_NOT_A_NAME.search(sentence) for sentence in sentences)
-    found = next((f for f in (_introduction(sentence) for sentence in sentences) if f), None) or \
-        next((f for f in (_loose_introduction(sentence) for sentence in sentences
-                          if not _NOT_A_NAME.search(sentence) and not _INTRO.match(intents.clean(sentence)))
-              if f), None)
-    if found is None:
+    candidates = [f for f in (_introduction(sentence) for sentence in sentences) if f] + \
+        [f for f in (_loose_introduction(sentence) for sentence in sentences
+                     if not _NOT_A_NAME.search(sentence) and not _INTRO.match(intents.clean(sentence))) if f]
+    if not candidates:
         return None
+    # "these are my twins. first up, this is Leo": a name said as a name beats a description of who they are
+    found = next((f for f in candidates if _said_as_name(f[0], text)), candidates[0])
     name, aliases = found
     if name.lower() in ("me", "myself", "us"):
         return name.lower(), aliases
@@ -107,6 +108,14 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if asks and not re.search(rf"\b{re.escape(name[:1].upper() + name[1:])}\b", text):
         return None  # "this my lamp lol. make it look like an album cover": an edit, no one introduced
     return (name[:1].upper() + name[1:] if name.islower() else name), aliases
+
+
+def _said_as_name(name: str, text: str) -> bool:
+    """Whether `name` is written as a proper name in the text (capitalized, and not only as a sentence's first word)."""
+    if name.lower() in ("me", "myself", "us") or not name[:1].isupper():
+        return name.lower() in ("me", "myself", "us")
+    return bool(re.search(rf"(?<![.!?]\s)(?<!^)\b{re.escape(name)}\b", text)) and not name.lower().startswith(
+        ("my ", "our "))
 
 
 def _introduction(text: str) -> tuple[str, list[str]] | None:
@@ -124,6 +133,9 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
     who = re.sub(r",\s*(?:he|she|they|it|we|who)\s+(?!is\b|are\b|'s\b|"
                  r"'re\b).*$", "", who, flags=re.I)  # ", she wears ..."
     titled = re.match(r"^(?P<name>[A-Z][\w-]*)\s+(?P<alias>the\s+[a-z]+)\s*(?:,|$)", who)
+    owner = re.match(r"^(?P<name>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\s+(?P<alias>(?:my|our)\s+[a-z][a-z\s-]*?)\W*$", who)
+    if owner:  # "Meet Zippy 🤖 our brand mascot!"
+        return owner.group("name"), [owner.group("alias")]
     if titled:  # "Pip the fox, the main character of my picture book"
         return titled.group("name"), [titled.group("alias")]
     if "," in who and len(who.split(",")[0].split()) <= 4 and re.search(r"\b[A-Z]", who.split(",")[0]) and \
@@ -325,7 +337,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         intent = intents.Intent("generate_image", {}, "draw")  # "put my lil bro in a dinosaur costume": nothing to edit
     if intent.kind == "draw" or (intent.kind == "edit" and (
             (current or {}).get("operation") != "personalize" or leads)):
-        prompt = intents.draw_prompt(text)
+        # "Need Zippy waving from a rooftop": the need is the request, not the picture
+        prompt = intents.draw_prompt(re.sub(rf"^\W*(?:(?:i|we)\s+)?(?:need|want|wanna\s+see)\s+(?=(?:{labels})\b)", "",
+                                            text, flags=re.I))
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
     return None

@@ -97,12 +97,13 @@ def _clean_name(value: object, field: str) -> str:
 
 
 def guess_kind(name: str, aliases: tuple[str, ...]) -> str:
-    """The class noun for prompts: "my dog" -> "dog"; "me" -> "person"; else "subject"."""
+    """The class noun for prompts: "my dog" -> "dog", "our shop van" -> "van", "the kiddo" -> "kiddo"; "me" ->
+    "person"; else "subject"."""
     for label in (name, *aliases):
         lowered = label.lower()
         if lowered in ("me", "myself", "i"):
             return "person"
-        match = re.match(r"^(?:my|our)\s+(?:little\s+|old\s+|new\s+)?([a-z][a-z-]*)$", lowered)
+        match = re.match(r"^(?:my|our|the)\s+(?:[a-z-]+\s+){0,2}([a-z][a-z-]*)$", lowered)
         if match:
             return match.group(1)
     return "subject"
