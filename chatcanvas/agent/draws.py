@@ -21,6 +21,10 @@ def draw_prompt(text: str) -> str | None:
     text, medium = _strip_making_verb(text)
     text = re.sub(rf"^(?:(?:an?|the|some|one|me)\s+)?(?:new\s+|quick\s+|nice\s+)?{_GENERIC_PICTURE}s?(?:\s*:|\s+"
                   r"(?:of|showing|with|featuring|depicting|that\s+shows))\s+", "", text)
+    again = re.match(r"^(?:(?:and|ok|okay|so|now)[,\s]+)*(?:one\s+more|another)\s+(?:picture|image|pic|drawing|painting|"
+                     r"scene)\s*,\s*(?P<look>[^:,]{1,40}?)(?:\s+again)?\s*:\s*(?=\w)", text)
+    if again:  # "and one more picture, watercolor again: a school bus in the rain"
+        text = f"{text[again.end():]}, {again.group('look')}"
     text = re.sub(r"^(?:(?:an?|the|my)\s+)?(?:second|third|fourth|fifth|separate|fresh|different|new|another|next)\s+"
                   r"(?:picture|image|pic|drawing|piece|scene|painting|design|one)\s*(?:please\s*)?(?:[:,-]|of|with)\s*|"
                   r"^(?:another|next)\s*[:,-]\s*", "", text)

@@ -28,7 +28,7 @@ NEW_PICTURE = re.compile(
     r"?:too|as\s+"
     r"well)$|"
     r"\b(?:second|third|fourth|fifth|separate|fresh|different)\s+(?:picture|image|pic|drawing|piece|scene|painting|"
-    r"design)\b|^(?:(?:now|and|ok|okay|then)[,\s]+)*(?:another|next)(?:\s+one)?\s*[:\u2013\u2014-]|\bnext\s*:|"
+    r"design)\b|\b(?:one\s+more|another)\s+(?:picture|image|pic|drawing|painting|scene)\s*(?:,[^:]{0,40})?:|^(?:(?:now|and|ok|okay|then)[,\s]+)*(?:another|next)(?:\s+one)?\s*[:\u2013\u2014-]|\bnext\s*:|"
     r"^(?:(?:ok|okay|and|so)[,\s]+)*next\s+(?:post|slide|page|card|panel|image|up|scene)\b|\b(?:slide|page|panel|card|"
     r"post|scene)\s+"
     r"after\s+(?:that|this)\b|\bfor\s+the\s+(?:next|following)\s+(?:slide|page|post|panel|card|scene)\b|\b(?:totally|c"
@@ -53,7 +53,7 @@ INFO_QUESTION = re.compile(
     r"pointers|tricks)\b|(?:tips|advice)\s+(?:on|for)\b)", re.I)
 REQUEST_QUESTION = re.compile(
     r"^(?:(?:can|could|would|will|might|may)\s+(?:it|this|that|she|he|they|we|the\s+[\w-]+(?:\s+[\w-]+)?)\s+"
-    r"(?:be|have|look|get|go|become|turn|get)\b|"
+    r"(?:be|have|look|get|go|become|turn|get|wear|hold|carry)\b|"
     r"(?:can|could)\s+(?:make|add|change|remove|draw|do|show|give|put|turn)\b|(?:might|may)\s+i\s+(?:have|get|see|"
     r"ask\s+for)\b|"
     r"(?:can|could|would|will|may)\s+(?:you|ya|u)\s+(?!explain|tell|help|describe|recommend|suggest|teach|"
@@ -64,8 +64,10 @@ REQUEST_QUESTION = re.compile(
 PURPOSE = re.compile(r"\b(?:test|testing|compare|comparison|choose|choosing|pick|review|client|team|boss|newsletter|"
                      r"campaign|options?|deck|meeting|decide|vote|a/b|a / b|so\s+(?:i|we)|to\s+(?:choose|pick|see))\b")
 MODAL_CHANGE = re.compile(r"^(?:can|could|might|may|would|will)\s+(?:the\s+[\w-]+(?:\s+[\w-]+)?|it|this|that|they|"
-                          r"she|he)\s+(?:be|become|turn|look|get|have)\b|->|=>|\u2192|"
-                          r"\b(?:should|needs?\s+to|must|has\s+to|have\s+to|ought\s+to)\s+(?:be|have|look|get)\b|"
+                          r"she|he)\s+(?:be|become|turn|look|get|have|wear|hold|carry)\b|->|=>|\u2192|"
+                          r"^(?:let|have|make)\s+(?:him|her|them|it)\s+(?:wear|hold|carry)\b|"
+                          r"\b(?:should|needs?\s+to|must|has\s+to|have\s+to|ought\s+to)\s+(?:be|have|look|get|wear|"
+                          r"hold|carry)\b|"
                           r"\b(?:is|are|looks?|seems?|feels?)\s+too\b")
 ANNOUNCE = re.compile(
     r"^(?:[\w-]+\s+){0,2}(?:photo|picture|pic|image|shot|snap|screenshot)s?\s+(?:is\s+|are\s+)?(?:attached|uploaded|"
@@ -226,14 +228,15 @@ def decide(text: str, facts: Any) -> Intent:
             target, instruction = aimed
             prompt = rewrite.edit_prompt(target.prompt, instruction)
             return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt, "image_id": target.id}, "edit")
-        pointed = re.fullmatch(r"(?:remove|delete|erase|lose|ditch|kill|drop|get rid of)\s+(?:it|that|them)",
-                               lang.strip_politeness(lang.normalize(text)))
-        spoken = re.search(r"\bthe\s+([\w-]+)\b(?=[^,.]*\b(?:looks?|is|are|seems?)\b)", lang.normalize(said_all))
+        pointed = re.search(r"(?:^|,\s*|\.\s+)(?:remove|delete|erase|lose|ditch|kill|drop|get rid of|take)\s+(?:it|that|"
+                            r"them)(?:\s+(?:off|out|away))?$", lang.strip_politeness(lang.normalize(text)))
+        spoken = re.search(r"\bthe\s+([\w-]+)\b(?=[^,.]*\b(?:looks?|is|are|seems?|'s)\b)", lang.normalize(said_all))
         if pointed and spoken and facts.current_prompt and spoken.group(1) in facts.current_prompt.lower():
             text = f"remove the {spoken.group(1)}"  # "ngl the rain looks weird, rmv it"
         text = _it_named_before(text, said_all, facts)
         disliked = _DISLIKED.search(lang.normalize(said_all))
-        instead = re.search(r"\b(?:give\s+(?:him|her|it|them)|use|put|have|get|go\s+with|make\s+it)\s+(?P<what>(?:an?|"
+        instead = re.search(r"\b(?:give\s+(?:him|her|it|them)|use|put|have|get|go\s+with|make\s+it|(?:we|you|u)\s+do|"
+                            r"try)\s+(?P<what>(?:an?|"
                             r"some|the)\s+"
                             r"[^,.!?]+?)\s+instead\b", lang.normalize(text))
         if disliked and instead and disliked.group("noun") in (facts.current_prompt or "").lower() and \
@@ -412,7 +415,7 @@ def _edited_part(text: str) -> str:
         return first in EDIT_VERBS | {"think", "zoom"} or bool(lang.ASKS_AT.match(said) or lang.ASKS_SOMEWHERE.search(said) or
                                            MODAL_CHANGE.search(said))
 
-    acting = [part for part in parts if acts(part)]
+    acting = [re.sub(r"^(?:(?:but|and|so|also|plus)[,\s]+)+", "", part, flags=re.I) for part in parts if acts(part)]
     return " ".join(acting) if acting else text
 
 

@@ -165,10 +165,15 @@ def words(text: str) -> Words:
     return Words(normalized, tuple(re.findall(r"[a-z0-9]+(?:['-][a-z0-9]+)*", normalized)))
 
 
+UNLISTED_WORDS = frozenset("mage mages orc orcs elven dwarven lich liches paladin rogue kaiju mecha chibi anime "
+                           "boho".split())
+"""Words people draw that the English lexicon lacks: never read as a slip of another word ("mage" is not "image")."""
+
+
 @lru_cache(maxsize=4096)
 def _fix_slip(word: str) -> str:
     """A typo of a key word ("bakground", "purpel", "drwa") read as that word; real words are left alone."""
-    if len(word) < 4 or not word.isalpha() or word in KEY_WORDS or pos_of(word):
+    if len(word) < 4 or not word.isalpha() or word in KEY_WORDS or pos_of(word) or word in UNLISTED_WORDS:
         return word
     if re.search(r"(\w)\1\1", word):  # "hiii", "sooo cool", "pleaseee"
         double = re.sub(r"(\w)\1+", r"\1\1", word)
@@ -433,6 +438,9 @@ def is_comment(tokens: tuple[str, ...]) -> bool:
     if first in _CONTRACTED:
         negated = any(t.endswith("n't") or t in ("not", "no") for t in tokens)
         return not (negated and first not in ("i'm", "we're", "i've", "we've", "i'll", "we'll", "i'd", "we'd"))
+    if first in _PEOPLE_DETERMINERS and len(tokens) > 2 and tokens[1].endswith("'s") and tokens[2] in (
+            "going", "gonna", "so", "been", "not", "never", "getting", "always", "totally", "really", "gotta"):
+        return True  # "my kid's gonna see this lol": the kid is going to, not the kid's thing
     if first == "you" and tokens[1] in ("can", "could", "would", "will", "might", "may"):
         return False  # "you could make it red": a suggestion
     if first in _PRONOUN_SUBJECTS:

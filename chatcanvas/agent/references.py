@@ -157,14 +157,15 @@ def ledger(images: list[dict]) -> list[LedgerImage]:
 
 
 def last_batch(images: list[LedgerImage]) -> list[LedgerImage]:
-    """The images the last job made together (n > 1): same prompt and operation, consecutive seeds."""
+    """The last takes of one prompt: the images a job made together (n > 1), and re-rolls of the picture before
+    them ("try that again" after "mochi chasing a laser dot": "the first one" is the first of those two)."""
     if not images:
         return []
     batch = [images[-1]]
     for image in reversed(images[:-1]):
         head = batch[0]
-        if (image.prompt == head.prompt and image.operation == head.operation == "generate" and
-                image.seed is not None and head.seed is not None and image.seed == head.seed - 1):
+        if (image.prompt == head.prompt and image.operation == head.operation and head.operation in (
+                "generate", "personalize") and not image.parent_id and not head.parent_id):
             batch.insert(0, image)
         else:
             break

@@ -99,7 +99,7 @@ def _spelled_as_in(instruction: str, base: str) -> str:
 
     def fixed(match: re.Match) -> str:
         word = match.group(0)
-        if word.lower() in known or lang.pos_of(word.lower()):
+        if word.lower() in known or lang.pos_of(word.lower()) or word.lower() in lang.UNLISTED_WORDS:
             return word
         return next((k for k in sorted(known) if abs(len(k) - len(word)) <= 1 and lang._one_edit(word.lower(), k)),
                     word)
@@ -166,6 +166,8 @@ _PLAIN_WORDS = frozenset("a an the i and on in of with to at can could please dr
 def edit_instruction(text: str) -> str:
     """The change itself: "could you make it blue please" -> "make it blue"; "she wants it pink" -> "make it pink"."""
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
+    text = re.sub(r"(?<!\w)w/(?=\s)", "with", text)  # "a mage w/ a staff"
+    text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
     text = re.sub(r"\s+(?:in|on|to|into|of)\s+(?:this|the|my|that)\s+(?:photo|photograph|picture|image|pic|shot|"
                   r"upload)\b",
                   "", text)  # "add a vegetable patch along the fence in this photo": the photo is what is edited
@@ -218,6 +220,16 @@ def edit_instruction(text: str) -> str:
                   r"backdrop))$", r"make the background \g<what>", text)  # "give him a plain beige background"
     text = re.sub(r"^(?:the\s+)?([\w\s-]+?)\s+(?:is|are)\s+not\s+(?:necessary|needed|required|wanted)\b.*$", r"remove the \1",
                   text)  # "wave is not necessary, maybe"
+    worn = re.match(r"^(?:(?:can|could|should|would|will|might|may|let|have|make)\s+)?(?:he|she|they|it|him|her|them|"
+                    r"the\s+[\w-]+)\s+(?:(?:should|could|can|must|will|needs?\s+to|has\s+to)\s+)?(?:wear|hold|carry|"
+                    r"have|get|sport|rock|wield)s?\s+(?P<what>.+?)(?:\s+(?:too|as\s+well|also))?$", text)
+    if worn:  # "can he wear a crown too", "have her hold a lantern": something given to the one in the picture
+        text = f"add {worn.group('what')}"
+    text = re.sub(r"^(?:(?:she|he|they|my\s+\w+)\s+(?:says?|said|wants?)\s*,?\s*)?instead\s+of\s+(?P<old>[\w\s-]{1,30}?),\s*"
+                  r"(?:(?:i\s+want|we\s+want|make\s+it|do|try|use)\s+)?(?P<new>[^,.;]+).*$", r"replace \g<old> with \g<new>",
+                  text)  # "instead of bamboo, cherry blossoms", "she says instead of a unicorn, a dragon. a nice one"
+    text = re.sub(r"^(?:do|make|redo|draw|try|show)\s+(?:it|this|that|one)\s+(?:again\s+)?(?:but\s+)?without\s+",
+                  "remove ", text)  # "can u do it without the people?"
     text = re.sub(r"^think\s+(?:of\s+|about\s+)?(?=\w)", "add ", text)  # "think late afternoon sun through the window"
     text = re.sub(r"^zoom\s+in(?:\s+(?:on|to)\s+(?:it|this|that|the\s+[\w-]+))?$", "add close-up", text)
     text = re.sub(r"^only\s+(?:the\s+)?[\w-]+\s+is\s+enough$", "", text)
@@ -281,7 +293,10 @@ def split_changes(instruction: str) -> list[str]:
                 verb = re.match(r"^(make|turn|paint|color|colour|change)\b", changes[-1])
                 piece = f"{verb.group(1) if verb else 'make'} {piece}"
             changes.append(piece.replace("\x00", " "))
-    return changes or [instruction]
+    # a remark among the changes ("lose the pipe, my kid's gonna see this lol", "..., is modern school") goes
+    acting = [c for c in changes if not (lang.is_aside(c) or re.match(r"^(?:is|it's|its|it\s+is)\s+(?:a\s+)?(?:modern|"
+                                                                       r"for|because|since)\b", c))]
+    return (acting if len(changes) > 1 and acting else changes) or [instruction]
 
 
 _TIMES = "|".join(sorted((re.escape(w) for w in [*GROUPS["time"], *GROUPS["season"]]), key=len, reverse=True))
@@ -677,7 +692,8 @@ def _recolor_change(base: str, change: str) -> str | None:
     if not colors or re.search(r"\b(?:add|put|with|include|give|throw|toss|pop|slap|chuck|stick|insert|place)\b",
                                change.split()[0] if change else ""):
         return None
-    if re.search(r"\b(?:more|less)\b", change) and not re.match(r"^(?:make|turn|change)", change):
+    if re.search(r"\b(?:more|less)\b", change) and not re.match(r"^(?:make|turn|change|the|its|his|her|their|can|"
+                                                               r"could)\b", change):
         return None
     thing = re.match(rf"^(?:an?|some|another|one|two|three|four|\d+)\s+(?:[\w-]+\s+)?(?:{COLOR_PHRASE.pattern})\s+"
                      r"(?P<noun>[\w-]+)", change)
@@ -693,6 +709,10 @@ def _recolor_change(base: str, change: str) -> str | None:
         phrase = re.sub(r"^(?:a|an|the|it|make|with|to|into|on)\s+", "", ground.group("phrase"))
         return recolor(base, "background", phrase)
     rest = COLOR_PHRASE.sub(" ", change)
+    # "the cherries on top more red", "the sky a bit more purple": the thing, not where it is or how much
+    rest = re.sub(r"\b(?:on|at|in|along|across)\s+(?:the\s+)?(?:top|bottom|left|right|sides?|front|back|edges?|"
+                  r"middle|center|centre)\b|\b(?:more|less|much|bit|lot|way|even|slightly|little|tad|touch|far|"
+                  r"kinda|somewhat|very|really|super|too)\b", " ", rest)
     rest = re.sub(r"\b(?:make|turn|change|paint|recolou?r|colou?r|dye|set|have|get|go|it|its|it's|this|that|them|these|"
                   r"those|they|all|both|the|to|"
                   r"into|in|a|an|be|is|should|could|one|everything|all|instead|please|shade|of|shades|ish|tone|"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -131,9 +132,22 @@ class IntentRouter(BaseChatModel):
         if first in ("draw_subject", "register_subject") and guess.confidence < self.leaving_a_subject:
             return decision  # the rules found a subject's name or alias ("our lamp"): names are theirs to read
         if guess.kind == "reply":  # "can we do a sunset over the ocean" with nothing drawn yet is still a request
-            return None if facts.has_image else decision
+            return None if facts.has_image and not _plainly_asks(text) else decision
         again = self._rules(text, dataclasses.replace(facts, prefer=guess.kind))
         return again if again is not None else decision
+
+
+def _plainly_asks(text: str) -> bool:
+    """A request in so many words ("make it woodblock print style", "can you do it at golden hour"): the rules'
+    reading of it stands against a second look that hears talk."""
+    from chatcanvas.agent import language as lang
+
+    said = re.sub(r"^(?:(?:ok|okay|so|now|and|then|hmm+|nah|yes|yeah|cool|nice|great)[,.!\s]+)+", "",
+                  lang.strip_politeness(lang.normalize(text)))
+    return bool(re.match(r"^(?:make|add|remove|change|turn|put|give|swap|replace|move|paint|recolou?r|lose|drop|"
+                         r"ditch|take)\s+(?:it|this|that|the|a|an|some|him|her|them|more|less)\b", said) or re.match(
+        r"^(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:make|add|remove|change|turn|put|give|swap|"
+        r"replace|move|do)\s+(?:it|this|that|the|him|her|them)\b", said))
 
 
 def kind_of(decision: tuple[str, dict] | None, facts: TurnFacts) -> str:
