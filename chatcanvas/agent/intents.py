@@ -197,6 +197,8 @@ def decide(text: str, facts: Any) -> Intent:
     framed = lang.strip_frame(asked)
     requested = any(REQUEST_QUESTION.match(re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|oh|now)[,\s]+)+", "", part))
                     or (facts.has_image and MODAL_CHANGE.search(part) and not part.rstrip().endswith("?"))
+                    or (facts.has_image and re.search(r"(?:^|,\s*)(?:a\s+(?:bit|little|touch)\s+)?(?:more|less)\s+[\w-]+"
+                                                      r"(?:\s+(?:maybe|perhaps|possibly))?\W*$", part))
                     for part in re.split(r"(?<=[.?!])\s+", asked))  # "why does he look so sad?? should be smiling"
     if lang.is_question(message) and not requested and not (
             framed[0] and framed[1] and not INFO_QUESTION.match(asked)) and (
@@ -231,7 +233,7 @@ def decide(text: str, facts: Any) -> Intent:
         pointed = re.search(r"(?:^|,\s*|\.\s+)(?:remove|delete|erase|lose|ditch|kill|drop|get rid of|take)\s+(?:it|that|"
                             r"them)(?:\s+(?:off|out|away))?$", lang.strip_politeness(lang.normalize(text)))
         spoken = re.search(r"\bthe\s+([\w-]+)\b(?=[^,.]*\b(?:looks?|is|are|seems?|'s)\b)", lang.normalize(said_all))
-        if pointed and spoken and facts.current_prompt and spoken.group(1) in facts.current_prompt.lower():
+        if pointed and spoken and "NOUN" in lang.pos_of(spoken.group(1)):
             text = f"remove the {spoken.group(1)}"  # "ngl the rain looks weird, rmv it"
         text = _it_named_before(text, said_all, facts)
         disliked = _DISLIKED.search(lang.normalize(said_all))
@@ -254,6 +256,11 @@ def decide(text: str, facts: Any) -> Intent:
         with_new = re.search(r"\breplace\s+(?:it\s+|them\s+)?with\s+(?P<new>.+?)[.!?]*$", lang.normalize(text))
         if gone and with_new:  # "Grapes is not needed. Replace with bunch of fresh herbs"
             text = f"replace the {gone.group('what')} with {with_new.group('new')}"
+        off = re.search(r"\bthe\s+(?P<noun>[\w-]+)\s+(?:feels?|looks?|seems?|is|'s)\s+(?:a\s+bit\s+|kinda\s+|so\s+)?(?:off|"
+                        r"wrong|weird|bland|dull|boring|flat|meh)\b[^.!?]*?,\s*(?P<how>(?:more|less)\s+[\w-]+)"
+                        r"(?:\s+(?:maybe|perhaps|possibly))?\W*$", lang.normalize(text))
+        if off:  # "but the sky feels off, more orange maybe?": the sky, more orange
+            text = f"make the {off.group('noun')} {off.group('how')}"
         complaint = _COMPLAINT_THEN_CHANGE.match(lang.normalize(text))
         if complaint:  # "but the mountains are kinda tiny lol make them huge": them is the mountains
             change = complaint.group("change")
