@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from chatcanvas.agent import language as lang
@@ -157,19 +158,26 @@ def ledger(images: list[dict]) -> list[LedgerImage]:
 
 
 def last_batch(images: list[LedgerImage]) -> list[LedgerImage]:
-    """The last takes of one prompt: the images a job made together (n > 1), and re-rolls of the picture before
-    them ("try that again" after "mochi chasing a laser dot": "the first one" is the first of those two)."""
+    """The last takes of one prompt: the images the last job made together (n > 1: same prompt and operation,
+    consecutive seeds); else a single re-roll with the takes of its prompt before it ("try that again" after "mochi
+    chasing a laser dot": "the first one" is the first of those two)."""
     if not images:
         return []
-    batch = [images[-1]]
-    for image in reversed(images[:-1]):
-        head = batch[0]
-        if (image.prompt == head.prompt and image.operation == head.operation and head.operation in (
-                "generate", "personalize") and not image.parent_id and not head.parent_id):
+
+    def run(same: Callable[[LedgerImage, LedgerImage], bool]) -> list[LedgerImage]:
+        batch = [images[-1]]
+        for image in reversed(images[:-1]):
+            if not same(image, batch[0]):
+                break
             batch.insert(0, image)
-        else:
-            break
-    return batch
+        return batch
+
+    job = run(lambda image, head: image.prompt == head.prompt and image.operation == head.operation == "generate"
+              and image.seed is not None and head.seed is not None and image.seed == head.seed - 1)
+    if len(job) > 1:
+        return job
+    return run(lambda image, head: image.prompt == head.prompt and image.operation == head.operation and
+               head.operation in ("generate", "personalize") and not image.parent_id and not head.parent_id)
 
 
 def selection(text: str, images: list[LedgerImage], current_id: str | None) -> str | None:

@@ -294,8 +294,9 @@ def split_changes(instruction: str) -> list[str]:
                 piece = f"{verb.group(1) if verb else 'make'} {piece}"
             changes.append(piece.replace("\x00", " "))
     # a remark among the changes ("lose the pipe, my kid's gonna see this lol", "..., is modern school") goes
-    acting = [c for c in changes if not (lang.is_aside(c) or re.match(r"^(?:is|it's|its|it\s+is)\s+(?:a\s+)?(?:modern|"
-                                                                       r"for|because|since)\b", c))]
+    acting = [c for c in changes if not (
+        lang.is_aside(c) and not re.match(r"^(?:and\s+)?(?:now\s+)?(?:it's|it\s+is|its|they're|they\s+are)\b", c)
+        or re.match(r"^(?:is|it's|its|it\s+is)\s+(?:a\s+)?(?:modern|for|because|since)\b", c))]
     return (acting if len(changes) > 1 and acting else changes) or [instruction]
 
 
