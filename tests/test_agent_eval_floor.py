@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from chatcanvas.eval.agent import format_report, load_conversations, run_suite
 
-# A few points under the router's measured scores on this half (95% decisions, 88% fidelity, the weakest category,
+# A few points under the router's measured scores on this half (94% decisions, 88% fidelity, the weakest category,
 # subject, 76%; the README has the table), so a change that makes it worse for people fails. The targets of
 # 90% fidelity and 90% in every category are not met yet: raise these as the router gets there.
 OVERALL_FLOOR = {"decision": 92.0, "fidelity": 85.0}
