@@ -171,3 +171,77 @@ def test_the_router_only_calls_tools_it_was_given():
 )
 def test_merged_edit_prompts_keep_the_context(current, instruction, merged):
     assert merged_edit_prompt(current, instruction) == merged
+
+
+def _with_subjects(text: str, current: str | None = None, attached: int = 0):
+    from chatcanvas.agent.router import IMAGE_RULES
+    from chatcanvas.agent.subjects import SUBJECT_RULES
+
+    subjects = [{"name": "Rex", "aliases": ["my dog"]}, {"name": "Zippy", "aliases": ["our brand mascot"]}]
+    images = [{"id": "img1", "prompt": current, "operation": "personalize", "subjects": ["Rex"]}] if current else []
+    turn = {"current_image_id": "img1", "current_prompt": current} if current else {}
+    turn.update(attached_image_ids=[f"up{i}" for i in range(attached)], extras={"images": images, "subjects": subjects})
+    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
+    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
+    return router.invoke([HumanMessage(text)])
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("Meet Zippy 🤖 our brand mascot! Attaching 3 product shots of the plush.", "Zippy", ["our brand mascot"]),
+    ("ok so these are my twins. first up, this is Leo", "Leo", []),
+    ("Attaching 6 angles of our new shoe. Please save it as Volt Runner", "Volt Runner", ["our new shoe"]),
+])
+def test_a_name_said_as_a_name_is_the_one_enrolled(text, name, aliases):
+    calls = _with_subjects(text, attached=3).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases", [])) for c in calls] == [
+        ("register_subject", name, aliases)]
+
+
+@pytest.mark.parametrize("text", [
+    "rex would hate this lol he's jealous of every dog he sees",
+    "Rex is turning 3 tomorrow!",
+    "Can other users of the app generate Zippy too? It's kind of proprietary",
+    "ok actually please delete my photos now, i'm done",
+])
+def test_talk_about_a_subject_draws_nothing(text):
+    message = _with_subjects(text, current="Rex on a rooftop at sunset")
+    assert message.tool_calls == [] and message.content
+
+
+@pytest.mark.parametrize(("text", "tool"), [
+    ("Rex surfing a big wave", "generate_with_subject"),
+    ("Need Zippy waving from a rooftop at sunset for a web banner", "generate_with_subject"),
+    ("can he wear a crown too", "edit_image"),
+])
+def test_requests_about_a_subject_still_draw_or_edit(text, tool):
+    calls = _with_subjects(text, current="Rex on a rooftop at sunset").tool_calls
+    assert [c["name"] for c in calls] == [tool]
+    assert not calls[0]["args"]["prompt"].lower().startswith("need")
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("instead of bamboo, cherry blossoms", "a cat as a samurai in a bamboo forest", ["cherry", "cat"], ["bamboo"]),
+    ("hmm lose the pipe, my kid's gonna see this lol", "an old fisherman smoking a pipe on a dock",
+     ["fisherman", "dock"], ["pipe", "kid", "lol"]),
+    ("hahaha the helmet is too much, take it off", "a cat as a samurai with a helmet", ["cat"], ["helmet", "hahaha"]),
+    ("make the sky more purple", "a castle under a blue sky", ["castle", "purple", "sky"], ["blue", "more"]),
+    ("ok wow that's close! but the sky feels off, more orange maybe?", "a mountain lake at sunset, watercolor",
+     ["orange", "sky", "watercolor"], ["maybe", "wow"]),
+    ("sick. swap the knight for a mage w/ a staff", "pixel art, a knight vs a skeleton", ["mage", "staff"],
+     ["knight", "image"]),
+    ("Great start! Client feedback: marble is too luxe, can we do a wooden counter instead?",
+     "a bottle of cold brew on a marble counter", ["wooden", "counter", "bottle"], ["marble", "client"]),
+    ("can he wear a crown too", "a corgi in a garden", ["corgi", "crown"], ["can", "wear"]),
+])
+def test_chatty_edits_keep_only_the_change(text, current, must, must_not):
+    message = route(text, current)
+    assert [call["name"] for call in message.tool_calls] == ["edit_image"]
+    prompt = message.tool_calls[0]["args"]["prompt"]
+    assert [w for w in must if not _has(prompt, w)] == [], prompt
+    assert [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+def test_one_more_picture_in_the_same_look_is_a_new_picture():
+    message = route("and one more picture, watercolor again: a school bus in the rain", "a cabin in the snow")
+    assert [call["name"] for call in message.tool_calls] == ["generate_image"]
+    assert message.tool_calls[0]["args"]["prompt"] == "a school bus in the rain, watercolor"

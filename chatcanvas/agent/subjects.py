@@ -337,9 +337,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         intent = intents.Intent("generate_image", {}, "draw")  # "put my lil bro in a dinosaur costume": nothing to edit
     if intent.kind == "draw" or (intent.kind == "edit" and (
             (current or {}).get("operation") != "personalize" or leads)):
-        # "Need Zippy waving from a rooftop": the need is the request, not the picture
-        prompt = intents.draw_prompt(re.sub(rf"^\W*(?:(?:i|we)\s+)?(?:need|want|wanna\s+see)\s+(?=(?:{labels})\b)", "",
-                                            text, flags=re.I))
+        prompt = intents.draw_prompt(_without_need(text, labels))
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
     return None
@@ -365,8 +363,14 @@ def _subject_drawn(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     shown = _shown(facts)
     if subject is None and shown and re.search(r"\b(?:him|her|them|he|she|they|his|hers)\b", text, re.I):
         subject = shown[0]
-    prompt = intents.draw_prompt(text) if subject is not None and not _denied(text, subject, facts) else None
+    prompt = intents.draw_prompt(_without_need(text, _labels(subject, facts))) if subject is not None and not _denied(
+        text, subject, facts) else None
     return ("generate_with_subject", {"subject": subject, "prompt": prompt}) if prompt else None
+
+
+def _without_need(text: str, labels: str) -> str:
+    """ "Need Zippy waving from a rooftop": the need is the request, not the picture."""
+    return re.sub(rf"^\W*(?:(?:i|we)\s+)?(?:need|want|wanna\s+see)\s+(?=(?:{labels})\b)", "", text, flags=re.I)
 
 
 SUBJECT_RULES = (RouterRule("register_subject", 30, _register_rule),
