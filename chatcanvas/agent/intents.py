@@ -187,7 +187,10 @@ def decide(text: str, facts: Any) -> Intent:
     said = lang.normalize(lang.leading_small_talk(text))
     pointed_add = _ADD_ONE.match(said)
     if pointed_add and facts.has_image:  # "my wife wants a stone lantern next to the pond, can you add one?"
-        what = draws.draw_prompt(pointed_add.group("what")) or pointed_add.group("what")
+        needed = re.search(r"\b(?:needs?|wants?|should\s+have|could\s+use|deserves?)\s+(?P<what>(?:an?|some|the)\s+.+)$",
+                           pointed_add.group("what"))  # "my son says Mr Buttons needs a cape, can u add one"
+        what = needed.group("what") if needed else (
+            draws.draw_prompt(pointed_add.group("what")) or pointed_add.group("what"))
         text = said = f"add {what}"
         message = lang.words(text)
     asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh\s+my|oh\s+dear|oh|wait|um+|uh+|honestly|phew|whew|wo"
@@ -484,8 +487,8 @@ def _remark_about_subject(text: str, facts: Any) -> str | None:
     """The message said about an enrolled subject by name, as a remark ("rex would hate this lol", "Nugget is
     turning 3 tomorrow!"): read with the name as a pronoun, each sentence is talk and nothing is asked for. Returns
     that reading (for the reply), or None."""
-    names = [label for subject in facts.extras.get("subjects") or [] for label in (subject["name"],)
-             if label.lower() not in ("me", "myself")]
+    names = [label for subject in facts.extras.get("subjects") or [] for label in (subject["name"], *subject["aliases"])
+             if label.lower() not in ("me", "myself", "i", "us")]
     if not names or ASKS_US.search(lang.normalize(text)):
         return None
     labels = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))

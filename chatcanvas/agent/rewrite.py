@@ -270,6 +270,10 @@ def split_changes(instruction: str) -> list[str]:
     """ "make the square red and the background purple" -> ["make the square red", "make the background purple"]."""
     parts = [p.strip() for p in re.split(r"\s*(?:,|;|[.?!]\s|\band then\b|\bthen\b|\balso\b|\bplus\b)\s*", instruction)
              if p.strip()]
+    parts = [re.sub(r"^(?:and|but)\s+(?=(?:make|turn|change|add|put|give|remove|swap|replace)\b)", "", part)
+             for part in parts]  # "..., and make it night with the desk lamp on"
+    parts = [part for part in parts if not re.match(r"^like\s+(?:\d+\s*x|\d+\s+times|twice|double|triple|three\s+times)"
+                                                   r"\b", part)]  # "bigger skeleton, like 3x the knight"
     parts = [piece for part in parts for piece in _with_split(part)]
     pair = re.compile(rf"\b({_COLOR})\s+and\s+({_COLOR})\b")  # "black and white" stays one colour
     changes: list[str] = []
@@ -889,8 +893,8 @@ def _add(base: str, change: str) -> str | None:
     for who in (r"\w+", r"\w+\s+\w+"):  # "give the knight a sword", "give the old man a hat"
         give = re.match(rf"^give\s+(?:the\s+)?(?P<who>{who})\s+(?:a\s+|an\s+|some\s+)?(?P<what>.+)$", change)
         if give and not set(give.group("who").split()) & pronouns:
-            found = _find_phrase(base, give.group("who"))
-            if found:
+            found = _find_phrase(base.lower(), give.group("who").lower())  # "give Rex a party hat" on "Rex waving"
+            if found and len(base.lower()) == len(base):
                 return base[:found[1]] + f" with {_with_article(give.group('what'))}" + base[found[1]:]
     match = re.match(r"^(?:add|put|include|insert|place|stick|throw(?:\s+in)?|toss(?:\s+in)?|pop|slap|chuck|"
                      r"give\s+(?:it|him|her|them|me|us)|with|and|plus|"

@@ -335,8 +335,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         r"(?:an?|some)\b", text, re.I)  # "ok now put me in a library": a new scene of the subject
     if intent.kind == "reply" and not facts.has_image and intents._draw_or_edit(lang.normalize(text), facts) == "edit":
         intent = intents.Intent("generate_image", {}, "draw")  # "put my lil bro in a dinosaur costume": nothing to edit
-    if intent.kind == "draw" or (intent.kind == "edit" and (
-            (current or {}).get("operation") != "personalize" or leads)):
+    if intent.kind == "draw" or (intent.kind == "edit" and (subject not in shown or leads)):
         prompt = intents.draw_prompt(_without_need(text, labels))
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
