@@ -200,6 +200,20 @@ def test_the_router_flow_register_then_draw(agent):
     assert bobs.tool_calls[0]["name"] == "generate_image" and bobs.images[0].subject_ids == ()
 
 
+def test_more_takes_of_a_subject_picture_draw_the_subject_again(agent):
+    agent.chat("this is my dog Rex", images=[png_bytes(photos()[0])], user="alice", conversation="c")
+    first = agent.chat("draw Rex surfing", user="alice", conversation="c").images[0]
+    again = agent.chat("try that again", user="alice", conversation="c")
+    assert again.tool_calls == [{"name": "generate_with_subject", "args": {"subject": "Rex", "prompt": "Rex surfing"}}]
+    [take] = again.images
+    assert take.operation == "personalize" and take.subject_ids == first.subject_ids and take.seed != first.seed
+    three = agent.chat("3 variations", user="alice", conversation="c")
+    assert [call["args"].get("n") for call in three.tool_calls] == [3]
+    assert [image.operation for image in three.images] == ["personalize"] * 3
+    picked = agent.chat("the first one was better", user="alice", conversation="c")  # the first of the last 3
+    assert picked.tool_calls[0]["name"] == "select_image" and picked.current_image_id == three.images[0].id
+
+
 def test_register_without_photos_is_a_clear_tool_error(agent):
     from tests.scripted import ScriptedChatModel, tool_call
 

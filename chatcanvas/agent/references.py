@@ -172,7 +172,8 @@ def last_batch(images: list[LedgerImage]) -> list[LedgerImage]:
             batch.insert(0, image)
         return batch
 
-    job = run(lambda image, head: image.prompt == head.prompt and image.operation == head.operation == "generate"
+    job = run(lambda image, head: image.prompt == head.prompt and image.operation == head.operation and
+              head.operation in ("generate", "personalize")
               and image.seed is not None and head.seed is not None and image.seed == head.seed - 1)
     if len(job) > 1:
         return job

@@ -372,8 +372,33 @@ def _without_need(text: str, labels: str) -> str:
     return re.sub(rf"^\W*(?:(?:i|we)\s+)?(?:need|want|wanna\s+see)\s+(?=(?:{labels})\b)", "", text, flags=re.I)
 
 
+def _subject_takes_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    """ "try that again", "3 variations" of a picture of Mochi: more takes of Mochi, not of a generic cat."""
+    shown = _shown(facts)
+    if facts.prefer not in (None, "variations") or not shown or not facts.current_prompt:
+        return None
+    intent = intents.decide(text, facts)
+    subject = next((s for s in facts.extras.get("subjects", []) if s["name"] == shown[0]), None)
+    if intent.kind != "variations" or subject is None or not isinstance(intent.args.get("prompt"), str):
+        return None
+    args: dict[str, Any] = {"subject": subject["name"], "prompt": named_again(intent.args["prompt"], subject)}
+    if int(intent.args.get("n") or 1) > 1:
+        args["n"] = intent.args["n"]
+    return "generate_with_subject", args
+
+
+def named_again(prompt: str, subject: dict[str, Any]) -> str:
+    """A subject picture's prompt with the subject's name back in place of the phrase the model knows it by ("a cat
+    chasing a laser dot" -> "Mochi chasing a laser dot"), so drawing it again names the subject once."""
+    phrase = subject.get("phrase")
+    if phrase and re.search(rf"\b{re.escape(phrase)}\b", prompt, re.I):
+        return re.sub(rf"\b{re.escape(phrase)}\b", subject["name"].replace("\\", r"\\"), prompt, count=1, flags=re.I)
+    return prompt
+
+
 SUBJECT_RULES = (RouterRule("register_subject", 30, _register_rule),
-                 RouterRule("draw_subject", 40, _draw_subject_rule))
+                 RouterRule("draw_subject", 40, _draw_subject_rule),
+                 RouterRule("subject_takes", 45, _subject_takes_rule))
 
 
 @dataclass
@@ -392,7 +417,8 @@ class SubjectCapability:
         if self._services is None:
             return None, {}
         subjects = self._services.subjects.subjects.list_subjects(turn.user)
-        facts = {"subjects": [{"id": s.id, "name": s.name, "aliases": list(s.aliases)} for s in subjects]}
+        facts = {"subjects": [{"id": s.id, "name": s.name, "aliases": list(s.aliases),
+                               "phrase": s.trigger if s.method == "lora" else f"a {s.kind}"} for s in subjects]}
         lines = ["When the user attaches photos and says who or what they show (\"this is my dog Rex\"), call "
                  "register_subject. To draw a registered subject, call generate_with_subject with its name."]
         if subjects:
