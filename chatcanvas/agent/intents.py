@@ -127,10 +127,10 @@ def decide(text: str, facts: Any) -> Intent:
     if (_follows_question(message, facts) or (lang.is_question(message) and SERVICE_TOPIC.search(message.text))) \
             and may("reply"):
         return _reply(chat_reply(text, facts))
-    if FORGET_MINE.search(message.text) and may("reply"):  # "ok please delete my photos now, i'm done"
+    if FORGET_MINE.search(message.text):  # "ok please delete my photos now, i'm done": talk, however it reads
         return _reply(chat_reply(text, facts))
     remark = _remark_about_subject(text, facts)
-    if remark is not None and may("reply"):  # "rex would hate this lol", "Nugget is turning 3 tomorrow!"
+    if remark is not None:  # "rex would hate this lol", "Nugget is turning 3 tomorrow!"
         return _reply(chat_reply(remark, facts))
     said_all = text
     if facts.attached_image_ids:  # what is said about the photo goes; the sentences that ask decide
@@ -141,6 +141,9 @@ def decide(text: str, facts: Any) -> Intent:
         if not text:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
     if (_asks_how(said_all) or _asks_only(said_all)) and may("reply"):  # "Might I ask, ..., how you would suggest ..."
+        return _reply(chat_reply(said_all, facts))
+    if lang.is_question(lang.words(said_all)) and (_EITHER_OR.search(lang.normalize(said_all)) or _MORE_PHOTOS.search(
+            lang.normalize(said_all))):  # "is it possible to get all three in one or only one at a time?": talk, surely
         return _reply(chat_reply(said_all, facts))
     if _asks_if_lost(said_all) and may("reply"):
         return _reply("Nothing is lost: every picture stays in this conversation. Say which one to bring back "
@@ -310,6 +313,15 @@ _LOST = re.compile(r"\b(?:gone|lost|lose|deleted|erased|disappeared|vanished|ove
 _HOW = re.compile(r"\bhow\s+(?:you\s+would|would\s+you|you'd|should\s+i|do\s+i|can\s+i|could\s+i|to|best\s+to|i\s+(?:c"
                   r"an|"
                   r"could|should))\b")
+
+
+# a question between two ways it works, not a request: "... in one picture or only one at a time?"
+_EITHER_OR = re.compile(r"\b(?:possible|can\s+(?:you|i|it)|could\s+(?:you|i)|do\s+you|does\s+it|is\s+it)\b.*\bor\s+"
+                        r"(?:only|just|not|is\s+it|do\s+(?:i|you)|can\s+(?:i|you)|does\s+it|will\s+it|should\s+i|"
+                        r"do\s+i\s+have\s+to)\b")
+# more photos of a subject, asked about: "can I add more photos of Pip later on?"
+_MORE_PHOTOS = re.compile(r"\b(?:add|upload|send|attach|give\s+you|share)\s+(?:some\s+)?(?:more|other|new|extra|"
+                          r"additional|different)\s+(?:photos?|pics?|pictures?|images?|selfies?|shots?)\b")
 
 
 def _asks_how(text: str) -> bool:

@@ -43,7 +43,10 @@ _NAMED = re.compile(
     r"[\"']?(?P<calls>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
     r"\bcalled\s+[\"']?(?P<called>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
     r"\b(?:[Ii]\s+am|[Ii]'m|[Ii]m)\s+(?P<iam>(?!Sorry\b|So\b|Not\b|Just\b|Really\b)[A-Z][\w-]*)\b|\bgoes\s+by\s+[\"']?"
-    r"(?P<goes>[A-Za-z][\w-]*)|"
+    r"(?P<goes>[A-Za-z][\w-]*)|\b[Ii]\s+go\s+by\s+[\"']?(?P<igo>[A-Za-z][\w-]*)|"
+    r"\bname(?:'s|\s+is)\s+[\"']?(?P<lownamed>[a-z][\w-]*)\b(?=\s*(?:[,.!;\u2014-]|$|[^\w\s]|\s+(?:and|btw|lol|hes|he's|"
+    r"shes|she's|its|it's)\b))|"
+    r"\b(?:i\s+am|i'm|im)\s+(?P<lowiam>[a-z][\w-]*)(?=\s*[,.!;]|$)|"
     r"\b(?:this|that)\s+(?:[a-z]+\s+){1,2}(?:is|'s)\s+(?P<is>[A-Z][\w-]*)\b|"
     r"\bmeet\s+(?P<meet>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\b(?!\s*,)")
 # "four pics attached", "🐱": said around an introduction, not part of it
@@ -52,6 +55,19 @@ _AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|
                      r"here|"
                      r"below|above|incoming)\)?|[^\x00-\u2fff]+)", re.I)
 _NOT_A_NAME = re.compile(r"\b(?:make|change|turn|add|remove|draw|paint|put|give|swap|replace|edit)\b", re.I)
+
+
+def _plain_name(word: str, nouns: bool = False) -> bool:
+    """A lower-case word that can be a name: "jay", "pancake" (after "name is"); not "back", "tired", "done"."""
+    kinds = lang.pos_of(word)
+    if word in _NOT_NAMES or word.endswith(("ing", "ed", "ly")) or kinds & {"ADJ", "ADV", "VERB"} - (
+            {"VERB"} if nouns else set()):
+        return False
+    return nouns or not kinds - {"NOUN", "PROPN"} and len(word) > 1
+
+
+_NOT_NAMES = frozenset("back here there home done new sorry ok okay fine good great sure ready late away the a an "
+                       "so just not also still now".split())
 
 
 def _naming_weight(found: re.Match) -> int:
@@ -76,12 +92,20 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     named = max(_NAMED.finditer(text), key=_naming_weight, default=None)
     if named:
         name = named.group("name") or named.group("other") or named.group("calls") or named.group("called") or \
-            named.group("meet") or named.group("iam") or named.group("goes") or named.group("is")
-        if named.group("iam"):
-            return name, ["me"]  # "Now some photos of me. I am Margaret."
-        whose = re.search(r"\b([a-z]+)'s\s+name\s+is\b", text, re.I)
+            named.group("meet") or named.group("iam") or named.group("goes") or named.group("is") or \
+            named.group("igo") or named.group("lownamed") or named.group("lowiam")
+        if named.group("lowiam") and not _plain_name(named.group("lowiam")):
+            named = None  # "i'm back.", "im tired": how they are, not who
+        elif named.group("lownamed") and not _plain_name(named.group("lownamed"), nouns=True):
+            named = None
+        else:
+            name = name[:1].upper() + name[1:]
+    if named:
+        if named.group("iam") or named.group("igo") or named.group("lowiam"):
+            return name, ["me"]  # "Now some photos of me. I am Margaret.", "I go by Ravenwing", "i'm jay"
+        whose = re.search(r"\b([a-z]+?)(?:'s|s'|s)?\s+name(?:'s|\s+is)\b", text, re.I)
         if whose and whose.group(1).lower() in _ANIMATE | {"dad", "mom", "mum", "grandma", "grandpa", "husband", "wife"}:
-            return name, [f"my {whose.group(1).lower()}"]  # "Dad's name is Gerald"
+            return name, [f"my {whose.group(1).lower()}"]  # "Dad's name is Gerald", "my cats name is pancake"
         about = re.search(r"(?:^|\b(?:of|is|are)\s+|'s\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;!?]|\s+(?:named|called)\b|"
                           r"$)", text, re.I)
         alias = re.sub(r"\s+(?:lol|lmao|haha\w*|tbh|ngl|obviously)$", "", about.group(1).lower()) if about else ""
@@ -351,8 +375,8 @@ def _labels(subject: str, facts: TurnFacts) -> str:
 def _denied(text: str, subject: str, facts: TurnFacts) -> bool:
     """ "a random golden retriever puppy in the snow, not rex", "not me, just some guy": someone else."""
     labels = _labels(subject, facts)
-    return bool(re.search(rf"\b(?:not|no|without|except|isn't|instead\s+of)\s+(?:my\s+|our\s+)?(?:{labels})\b", text,
-                          re.I))
+    return bool(re.search(rf"\b(?:not|no|without|except|isn't|instead\s+of|(?:doesn'?t|does\s+not|don'?t|needn'?t)\s+"
+                          rf"(?:have\s+to\s+|need\s+to\s+)?be)\s+(?:my\s+|our\s+)?(?:{labels})\b", text, re.I))
 
 
 def _subject_drawn(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
