@@ -62,7 +62,7 @@ _REQUEST = (
     r"please|kindly|just|maybe|perhaps|actually|oh|ah|wait|lol|thanks|sure|yes|yeah|yep|ooh|go ahead and)"
     r"[\s,!.:;-]+|(?:no|nah)(?:\s*[,!.:;-]+\s*|\s+(?=(?:make|change|turn|add|remove|put|go|undo|the|it|i|we|let's|do|"
     r"draw|try|give|show|back|wait|not|just|actually|revert|keep|use|that|this|get|delete|drop|lose|ditch|swap|replace|"
-    r"move|take|bring|switch|more|less|bigger|smaller|darker|lighter|can|could|please|let|maybe|instead)\b))"
+    r"move|take|bring|switch|less|bigger|smaller|darker|lighter|can|could|please|let|maybe|instead)\b)|(?<=nah)\s+(?=more\b))"
     r"|(?:(?:a\s+)?quick\s+(?:one|request|thing|q)|(?:new\s+)?request|prompt|idea|task|update|plot\s+twist(?:\s+from\s+"
     r"\w+)?|from\s+(?:that|this)\s+one|on\s+(?:that|this)\s+one|next\s+up)\s*[:-]\s*"
     r"|if\s+(?:it\s+(?:isn't|is\s+not|'s\s+not)\s+too\s+much\s+(?:trouble|bother)|you\s+(?:wouldn't|don't|do\s+not)\s+"

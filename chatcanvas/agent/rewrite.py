@@ -634,7 +634,7 @@ def _remove(base: str, change: str) -> str | None:
     match = re.match(r"^(?:remove|delete|erase|drop|lose|ditch|hide|cut|kill|scrap|axe|nuke|strip|"
                      r"take\s+(?:out|away|off)|"
                      r"get\s+rid\s+of|"
-                     r"without|no|no\s+more|minus|don't\s+(?:want|need)|do\s+not\s+(?:want|need)|nix)\s+"
+                     r"without|no\s+more|no|minus|don't\s+(?:want|need)|do\s+not\s+(?:want|need)|nix)\s+"
                      r"(?:the\s+|a\s+|an\s+|any\s+|that\s+|those\s+|all\s+(?:the\s+)?|his\s+|her\s+|its\s+)?"
                      r"(?P<thing>.+?)(?:\s+(?:off|out|away|from\s+(?:it|this|that|here|the\s+\w+)))?$", change)
     if not match:
@@ -652,9 +652,17 @@ def _remove(base: str, change: str) -> str | None:
     return _without(base, thing)
 
 
+_WEATHER_ADJECTIVES = {"cloud": "cloudy", "rain": "rainy", "snow": "snowy", "storm": "stormy", "mist": "misty",
+                       "fog": "foggy", "wind": "windy"}
+
+
 def _without(base: str, thing: str) -> str:
     """The description with `thing` and the words about it gone."""
-    for form in _forms(thing) + ([thing.split()[-1]] if " " in thing else []):
+    forms = _forms(thing) + ([thing.split()[-1]] if " " in thing else [])
+    forms += [_WEATHER_ADJECTIVES[f] for f in forms if f in _WEATHER_ADJECTIVES]  # "no clouds" on "a cloudy sky"
+    head = thing.split()[-1] if thing.split() else thing
+    forms += [found for found in re.findall(rf"\b[a-z]{{3,}}{re.escape(head)}\b", base) if len(head) >= 4]  # blackbirds
+    for form in forms:
         parts = base.split(",")
         segment = next((i for i, part in enumerate(parts) if i and re.search(rf"\b{re.escape(form)}\b", part) and
                         len(part.split()) <= 5), None)
@@ -670,7 +678,8 @@ def _without(base: str, thing: str) -> str:
         stripped, count = clause.subn("", base, count=1)
         if count:
             return stripped.strip(" ,")
-        phrase = re.compile(rf"\b(?:an?\s+|the\s+|some\s+)?(?:[\w-]+\s+){{0,1}}?{re.escape(form)}\b")
+        phrase = re.compile(rf"(?:\b(?:in|on|at|under|during|with|through)\s+(?=(?:an?|the|some)\s))?\b(?:an?\s+|the\s+|some\s+)?"
+                            rf"(?:[\w-]+\s+){{0,1}}?{re.escape(form)}\b")
         if phrase.search(base):
             stripped = phrase.sub("", base, count=1)
             return re.sub(r"\s+(?:and|with|,)\s*$", "", re.sub(r"\s{2,}", " ", stripped)).strip(" ,")
