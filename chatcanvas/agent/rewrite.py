@@ -228,6 +228,7 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:(?:she|he|they|my\s+\w+)\s+(?:says?|said|wants?)\s*,?\s*)?instead\s+of\s+(?P<old>[\w\s-]{1,30}?),\s*"
                   r"(?:(?:i\s+want|we\s+want|make\s+it|do|try|use)\s+)?(?P<new>[^,.;]+).*$", r"replace \g<old> with \g<new>",
                   text)  # "instead of bamboo, cherry blossoms", "she says instead of a unicorn, a dragon. a nice one"
+    text = _replacement(text)
     text = re.sub(r"^(?:do|make|redo|draw|try|show)\s+(?:it|this|that|one)\s+(?:again\s+)?(?:but\s+)?without\s+",
                   "remove ", text)  # "can u do it without the people?"
     text = re.sub(r"^think\s+(?:of\s+|about\s+)?(?=\w)", "add ", text)  # "think late afternoon sun through the window"
@@ -260,6 +261,47 @@ def edit_instruction(text: str) -> str:
                   r"less \1", text)
     text = re.sub(r"\s+(?:instead|after all|anyway|anyways|then)$", "", lang.strip_politeness(text))
     return re.sub(r"^(?:the\s+)?(\w+)\s+(?:is|are)\s+(?=(?:" + _COLOR + r")\b)", r"make the \1 ", text)
+
+
+_THING = r"(?:(?:a|an|the|some|two|three|\d+)\s+)?[\w-]+(?:\s+[\w-]+){0,2}?"
+_NEW_THING = r"(?:a|an|some|two|three|four|\d+)\s+[^.,!?;'\"]+"
+_DULL = (r"(?:boring|generic|creepy|ugly|clich[eé]|clich\s+é|too\s+much|much|weird|bland|meh|off|wrong|dull|cheesy|"
+         r"tacky|lame|overdone|scary|dumb|silly|odd|not\s+(?:working|right|great|good))")
+_LEAD = r"(?:.*?[:.!]\s*|.*?\b(?:says?|said|thinks?|feels?)\s+)?['\"]?\s*"
+_REPLACEMENTS = (
+    # "ice cream out, birthday cake in"
+    re.compile(rf"^(?:the\s+)?(?P<old>{_THING})\s+out\s*[,;]?\s*(?:and\s+)?(?P<new>{_THING})\s+in$"),
+    # "not a dagger, a rose"
+    re.compile(rf"^(?:and\s+|but\s+)?not\s+(?:the\s+|a\s+|an\s+)?(?P<old>[\w-]+(?:\s+[\w-]+)?)\s*[,;]\s*(?:but\s+)?"
+               rf"(?P<new>{_NEW_THING})$"),
+    # "could the beach be a rooftop at night instead", "she'd like the coin to be a green leaf instead"
+    re.compile(rf"^{_LEAD}(?:.*?\b(?:like|want|wants|prefer|prefers)\s+)?(?:(?:can|could|should|would|might)\s+)?the\s+"
+               rf"(?P<old>[\w-]+(?:\s+(?!to\b|be\b)[\w-]+)?)\s+(?:to\s+)?be\s+(?:more\s+like\s+)?(?P<new>{_NEW_THING})"
+               rf"(?:\W.*)?$"),
+    # "guitar feels generic, can we try a saxophone", "the armchair's boring. a throne made of fish instead lol",
+    # "the robot is creepy, replace it with a friendly owl", "swans is too much cliché. could be two doves"
+    re.compile(rf"^{_LEAD}(?:the\s+)?(?P<old>[\w-]+)(?:'s|\s+is|\s+are|\s+feels?|\s+looks?|\s+seems?)\s+"
+               rf"(?:so\s+|too\s+|kinda\s+|a\s+bit\s+|way\s+|really\s+|just\s+)?{_DULL}(?:\s+[^.,;!?]*)?[.,;!?]?\s*"
+               rf"(?:(?:so\s+)?(?:can|could)\s+(?:we|you|u)\s+(?:try|do|have|get|use|go\s+with|make\s+it)\s+|"
+               rf"(?:try|use|do|have|go\s+with|maybe)\s+|replace\s+(?:it|them)\s+with\s+|swap\s+(?:it|them)\s+"
+               rf"(?:for|with)\s+|(?:make\s+it|(?:it\s+|they\s+)?(?:could|should)\s+be)\s+)?(?P<new>{_NEW_THING})"
+               rf"(?:\W.*)?$"),
+)
+
+
+def _replacement(text: str) -> str:
+    """One thing for another, however it is said: "X out, Y in", "not X, Y", "could the X be a Y instead",
+    "the X is boring, can we try a Y" -> "replace the X with Y"."""
+    for pattern in _REPLACEMENTS:
+        found = pattern.match(text)
+        if found and "NOUN" in lang.pos_of(found.group("old").split()[-1]) | (
+                {"NOUN"} if found.group("old").split()[-1] not in lang.PRONOUNS else set()):
+            old = re.sub(r"^(?:a|an|the|some)\s+", "", found.group("old"))
+            if old in ("it", "this", "that", "picture", "image", "one", "colors", "colours", "vibe", "mood"):
+                continue
+            thing = re.sub(r"\s+(?:instead|lol|lmao|haha|pls|please|too)$", "", found.group("new").strip())
+            return f"replace the {old} with {thing}"
+    return text
 
 
 _EDIT_VERB_LEMMAS = frozenset("make turn change add remove put give swap replace move color paint render convert "
@@ -547,7 +589,9 @@ def _swap(base: str, change: str) -> str | None:
         found = _find_phrase(base, old) if old not in ("it", "this", "that") else None
         if _COLOR_ONLY.match(old) and _COLOR_ONLY.match(new) and re.search(rf"\b{re.escape(old)}\b", base):
             return re.sub(rf"\b{re.escape(old)}\b", new, base, count=1)  # "change the brown to blue"
-        if found is not None and _COLOR_ONLY.match(new) and match.re.pattern in (patterns[0], patterns[4]):
+        a_thing = re.search(rf"\b(?:with|for|to|into|by)\s+(?:a|an|some)\s+{re.escape(new)}$", change)  # "with a rose"
+        if found is not None and _COLOR_ONLY.match(new) and match.re.pattern in (patterns[0], patterns[4]) and \
+                not a_thing:
             color = re.sub(r"\s+colou?r$", "", new)  # "change hair to pink color"
             return recolor(base, old.split()[-1], color)
         head = old.split()[-1] if old.split() else ""
@@ -571,7 +615,8 @@ def _swap(base: str, change: str) -> str | None:
         if new.split() and kept_form.split() and new.split()[-1] != kept_form.split()[-1] and \
                 lang.lemma(new.split()[-1], "NOUN") == lang.lemma(kept_form.split()[-1], "NOUN"):
             new = " ".join([*new.split()[:-1], kept_form.split()[-1]])  # "black pendants" where it said "pendant lights"
-        return base[:start] + new + base[found[1]:]
+        swapped = base[:start] + new + base[found[1]:]
+        return re.sub(r"\b([a-z]+)\s+\1\b", r"\1", swapped, flags=re.I)  # "a friendly robot" -> "a friendly owl", said once
     return None
 
 
