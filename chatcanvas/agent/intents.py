@@ -292,10 +292,13 @@ def _chosen(text: str, said_all: str, facts: Any, images: list[references.Ledger
     """The earlier picture the message picks: in what it asks, in one of its sentences ("On reflection, I preferred
     it with the black door. ..."), or in what reads as a remark ("that was worse, previous please")."""
     if text:
+        parts = lang.sentences(text)
+        last = references.selection(parts[-1], images, current) if len(parts) > 1 else None
+        if last is not None:  # "hmm the snake is too much. the one before the stars actually": the last word counts
+            return last
         found = references.selection(text, images, current)
         if found is not None:
             return found
-        parts = lang.sentences(text)
         if len(parts) > 1:
             found = next((f for f in (references.selection(s, images, current) for s in parts) if f is not None), None)
             if found is not None:

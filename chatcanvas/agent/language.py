@@ -237,7 +237,8 @@ def strip_politeness(text: str) -> str:
     text = POLITE_END.sub("", text).strip(" .!?,;:")
     text = re.sub(r"(?:,\s*)?\b(?:please|pls|plz|kindly)\b,?\s*", " ", text)
     text = re.sub(r",?\s*\bif\s+(?:at\s+all\s+possible|possible|that's\s+(?:all\s+right|alright|ok|okay|fine)|you\s+"
-                  r"(?:don't|do\s+not|wouldn't)\s+mind|it's\s+not\s+too\s+much\s+trouble)\b,?", "", text)
+                  r"(?:don't|do\s+not|wouldn't)\s+mind(?:\s+my\s+saying\s+so|\s+me\s+saying\s+so)?|it's\s+not\s+too\s+"
+                  r"much\s+trouble)\b,?", "", text)
     return re.sub(r"\s+([,.!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip(" ,")
 
 

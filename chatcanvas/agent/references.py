@@ -191,10 +191,19 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
                   r"nevermind|never\s+mind|"
                   r"to\s+be\s+honest|not\s+going\s+to\s+lie|in\s+my\s+opinion|on\s+reflection|on\s+second\s+thoughts?|"
                   r"thinking\s+about\s+it|come\s+to\s+think\s+of\s+it|in\s+hindsight|after\s+all|"
-                  r"so|i\s+think|i\s+guess|i\s+feel\s+like)[,.!\s]+)+", "", said).strip()
+                  r"so|i\s+think|i\s+guess|i\s+feel\s+like|i\s+believe|i\s+reckon|personally|imo)[,.!\s]+)+", "", said).strip()
+    said = re.sub(r"[,\s]+(?:actually|then|tho|though|honestly|i\s+think|after\s+all|instead)\W*$", "", said)
     current = next((image for image in images if image.id == current_id), images[-1])
     if not re.search(r"\b(?:photos?|uploads?|uploaded|sent|pics?\s+i)\b", said):
         images = [image for image in images if not image.in_set or image.id == current.id] or images
+    wanted = re.match(r"^(?:i\s+(?:want|need|'d\s+like|would\s+like)\s+|can\s+i\s+(?:have|get)\s+|give\s+me\s+)?the\s+"
+                      r"(?P<desc>(?!one\b|last\b|first\b|previous\b|other\b)[\w\s-]+?)(?:\s+(?:one|version|pic|picture))?\s+back"
+                      r"\W*$|^bring\s+back\s+the\s+(?P<desc2>(?!one\b|last\b|first\b|previous\b|other\b)[\w\s-]+?)"
+                      r"(?:\s+(?:one|version|pic|picture))?\W*$", said)
+    if wanted:  # "i want the red triangle back": the picture it describes, not the one before
+        described = _by_description(wanted.group("desc") or wanted.group("desc2"), images, current)
+        if described is not None:
+            return described
     found = _select(said, images, current)
     framed = lang.strip_frame(said)[1].strip()
     if found is None and framed and framed != said:  # "would you kindly go back to the version before ..."
