@@ -231,7 +231,8 @@ def decide(text: str, facts: Any) -> Intent:
             return _reply("What should I change? Say it in a few words, e.g. \"make it blue\" or \"add a hat\".")
         if not facts.has_image:
             return _reply("There is no picture here to change yet: ask me to draw one first, or attach a photo.")
-        aimed = references.edit_target(text, images, current)
+        returned = re.search(r"\b(?:put|add|bring|stick|pop)\b[^.?!]*\bback\b", lang.normalize(text))
+        aimed = None if returned else references.edit_target(text, images, current)  # "put the hat back on him"
         if aimed is not None:  # "make the boat one yellow": an earlier picture, edited
             target, instruction = aimed
             prompt = rewrite.edit_prompt(target.prompt, instruction)
@@ -624,6 +625,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         return "edit"
     frame, rest = lang.strip_frame(body)
     rest = rest.strip()
+    if facts.has_image and re.match(r"^(?:bring|put|add|stick|pop)\s+(?!me\b|us\b)[^.?!]*\bback\b", rest):
+        return "edit"  # "could you bring the blackbirds back?": into the picture on screen
     if not rest or re.match(r"^to\s+(?!see\b|have\b|get\b|try\b|make\b|draw\b|create\b|paint\b|add\b|"
                             r"change\b)\w", rest):
         return None  # "I want to say thanks", "i need to go now": no picture asked for

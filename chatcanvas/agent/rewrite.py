@@ -116,9 +116,14 @@ _IT_IS = re.compile(r"(?:^|[.!?]\s+|,\s*)(?:it's|it\s+is|this\s+is|that's)\s+(?:
                     r"(?P<what>(?:a|an)\s+[^.!?,]+?)(?:\s+(?:lol|haha|lmao))?(?=[.!?]|$)", re.I)
 
 
+_KEEP_TOO = re.compile(r"[,.;]?\s*(?:and\s+|but\s+)?(?:keep|leave)\s+(?:the|his|her|its|their)\s+[\w\s-]{1,30}?\s+"
+                       r"(?:too|as\s+well|though|tho|also|on|in)\W*$", re.I)
+
+
 def _kept_part(instruction: str) -> tuple[str, str | None]:
     """The change without what it says stays ("..., leaving the red circle exactly as it is"), and that, said as a
     description: the words for a picture nothing else describes (an upload with no caption)."""
+    instruction = _KEEP_TOO.sub("", instruction)  # "..., keep the monocle too": kept anyway
     kept = _KEEPING.search(instruction)
     if kept:
         what = re.sub(r"\b(?:the|my|his|her|its|their)\b", "a", kept.group("what"), count=1)
@@ -229,6 +234,9 @@ def edit_instruction(text: str) -> str:
                   r"(?:(?:i\s+want|we\s+want|make\s+it|do|try|use)\s+)?(?P<new>[^,.;]+).*$", r"replace \g<old> with \g<new>",
                   text)  # "instead of bamboo, cherry blossoms", "she says instead of a unicorn, a dragon. a nice one"
     text = _replacement(text)
+    text = re.sub(r"^(?:put|add|bring|stick|pop|give\s+(?:him|her|it|them))\s+(?:back\s+)?(?:the\s+|his\s+|her\s+|its\s+|"
+                  r"their\s+)?(?P<what>[\w\s-]+?)\s+back(?:\s+(?:on|in|onto|into)\s+(?:him|her|it|them|the\s+[\w-]+))?$",
+                  r"add \g<what>", text)  # "put the bowler hat back on him": it comes back
     text = re.sub(r"^(?:do|make|redo|draw|try|show)\s+(?:it|this|that|one)\s+(?:again\s+)?(?:but\s+)?without\s+",
                   "remove ", text)  # "can u do it without the people?"
     text = re.sub(r"^think\s+(?:of\s+|about\s+)?(?=\w)", "add ", text)  # "think late afternoon sun through the window"
