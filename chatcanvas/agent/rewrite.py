@@ -351,6 +351,9 @@ def split_changes(instruction: str) -> list[str]:
     acting = [c for c in changes if not (
         lang.is_aside(c) and not re.match(r"^(?:and\s+)?(?:now\s+)?(?:it's|it\s+is|its|they're|they\s+are)\b", c)
         or re.match(r"^(?:is|it's|its|it\s+is)\s+(?:a\s+)?(?:modern|for|because|since)\b", c))]
+    if len(acting) > 1:  # "nah not pixel. gritty dark fantasy oil painting": the rejection is said by what follows
+        acting = [c for c in acting if not re.fullmatch(r"(?:(?:nah|no|nope)[,\s]+)?not\s+(?:the\s+|a\s+|an\s+)?[\w\s-]{1,24}",
+                                                        c)] or acting
     return (acting if len(changes) > 1 and acting else changes) or [instruction]
 
 
