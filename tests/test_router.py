@@ -245,3 +245,60 @@ def test_one_more_picture_in_the_same_look_is_a_new_picture():
     message = route("and one more picture, watercolor again: a school bus in the rain", "a cabin in the snow")
     assert [call["name"] for call in message.tool_calls] == ["generate_image"]
     assert message.tool_calls[0]["args"]["prompt"] == "a school bus in the rain, watercolor"
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("yo, 3 selfies attached, i'm jay. remember my face", "Jay", ["me"]),
+    ("ok so these are 6 shots of me in my costume from Anime Expo. I go by Ravenwing online", "Ravenwing", ["me"]),
+    ("my cats name is pancake 🥞 hes an orange tabby. heres 6 pics", "Pancake", ["my cat"]),
+])
+def test_names_said_in_lower_case_or_as_a_handle(text, name, aliases):
+    calls = _with_subjects(text, attached=3).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases", [])) for c in calls] == [
+        ("register_subject", name, aliases)]
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("ice cream out, birthday cake in", "a dragon eating ice cream in a castle", ["birthday", "cake", "castle"],
+     ["ice"]),
+    ("not a dagger, a rose", "a snake wrapped around a dagger", ["snake", "rose"], ["dagger"]),
+    ("latest note from them lol: could the beach be a rooftop at night instead", "a saxophone on a sandy beach",
+     ["saxophone", "rooftop", "night"], ["beach", "lol"]),
+    ("My manager's notes: the robot is creepy, replace it with a friendly owl. Everything else is fine.",
+     "a friendly robot handing a gold coin to a woman", ["owl", "coin", "woman"], ["robot", "manager"]),
+    ("street -> seaside road at sunset, and no more rain", "a girl on a bicycle riding down a city street in the rain",
+     ["girl", "seaside", "road"], ["rain", "street"]),
+    ("put the bowler hat back on him, keep the monocle too", "a cat wearing a monocle on a throne",
+     ["cat", "monocle", "bowler", "hat"], ["keep", "back"]),
+    ("nah not pixel. gritty dark fantasy oil painting", "pixel art knight in front of a dungeon gate",
+     ["knight", "oil", "painting"], ["pixel", "nah"]),
+])
+def test_one_thing_for_another_and_things_brought_back(text, current, must, must_not):
+    message = route(text, current)
+    assert [call["name"] for call in message.tool_calls] == ["edit_image"]
+    prompt = message.tool_calls[0]["args"]["prompt"]
+    assert [w for w in must if not _has(prompt, w)] == [], prompt
+    assert [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+TATTOO = [
+    {"id": "a", "prompt": "fine-line moon phases, black ink", "operation": "generate", "seed": 1},
+    {"id": "b", "prompt": "fine-line moon phases, black ink, with tiny stars", "operation": "edit", "parent_id": "a",
+     "seed": 2},
+    {"id": "c", "prompt": "fine-line moon phases, black ink, with tiny stars, and a snake", "operation": "edit",
+     "parent_id": "b", "seed": 3},
+    {"id": "d", "prompt": "a big red triangle on a yellow background", "operation": "generate", "seed": 4},
+    {"id": "e", "prompt": "a purple star on a black background", "operation": "generate", "seed": 5},
+]
+
+
+@pytest.mark.parametrize(("text", "current", "selected"), [
+    ("hmm the snake is too much. the one before the stars actually", "c", "a"),
+    ("i want the red triangle back", "e", "d"),
+])
+def test_the_picture_a_remark_points_back_to(text, current, selected):
+    ledger = TATTOO[:3] if current == "c" else TATTOO
+    turn = {"current_image_id": current, "current_prompt": next(i["prompt"] for i in ledger if i["id"] == current),
+            "extras": {"images": ledger}}
+    message = IntentRouter().bind_tools(TOOLS, turn=turn).invoke([HumanMessage(text)])
+    assert [(c["name"], c["args"]) for c in message.tool_calls] == [("select_image", {"image_id": selected})]
