@@ -234,6 +234,10 @@ def test_requests_about_a_subject_still_draw_or_edit(text, tool):
     ("can he wear a crown too", "a corgi in a garden", ["corgi", "crown"], ["can", "wear"]),
 ])
 def test_chatty_edits_keep_only_the_change(text, current, must, must_not):
+    _edits_to(text, current, must, must_not)
+
+
+def _edits_to(text: str, current: str, must: list[str], must_not: list[str]) -> None:
     message = route(text, current)
     assert [call["name"] for call in message.tool_calls] == ["edit_image"]
     prompt = message.tool_calls[0]["args"]["prompt"]
@@ -274,11 +278,7 @@ def test_names_said_in_lower_case_or_as_a_handle(text, name, aliases):
      ["knight", "oil", "painting"], ["pixel", "nah"]),
 ])
 def test_one_thing_for_another_and_things_brought_back(text, current, must, must_not):
-    message = route(text, current)
-    assert [call["name"] for call in message.tool_calls] == ["edit_image"]
-    prompt = message.tool_calls[0]["args"]["prompt"]
-    assert [w for w in must if not _has(prompt, w)] == [], prompt
-    assert [w for w in must_not if _has(prompt, w)] == [], prompt
+    _edits_to(text, current, must, must_not)
 
 
 TATTOO = [
