@@ -627,6 +627,9 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     rest = rest.strip()
     if facts.has_image and re.match(r"^(?:bring|put|add|stick|pop)\s+(?!me\b|us\b)[^.?!]*\bback\b", rest):
         return "edit"  # "could you bring the blackbirds back?": into the picture on screen
+    if facts.has_image and rewrite.replacement(rest) != rest and _edit_of_current(
+            rewrite.replacement(rest).replace("replace the ", "the ", 1), facts):
+        return "edit"  # "not a circle, a star", "ice cream out, birthday cake in": one thing of the picture for another
     if not rest or re.match(r"^to\s+(?!see\b|have\b|get\b|try\b|make\b|draw\b|create\b|paint\b|add\b|"
                             r"change\b)\w", rest):
         return None  # "I want to say thanks", "i need to go now": no picture asked for

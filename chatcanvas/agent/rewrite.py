@@ -233,7 +233,7 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:(?:she|he|they|my\s+\w+)\s+(?:says?|said|wants?)\s*,?\s*)?instead\s+of\s+(?P<old>[\w\s-]{1,30}?),\s*"
                   r"(?:(?:i\s+want|we\s+want|make\s+it|do|try|use)\s+)?(?P<new>[^,.;]+).*$", r"replace \g<old> with \g<new>",
                   text)  # "instead of bamboo, cherry blossoms", "she says instead of a unicorn, a dragon. a nice one"
-    text = _replacement(text)
+    text = replacement(text)
     text = re.sub(r"^(?:put|add|bring|stick|pop|give\s+(?:him|her|it|them))\s+(?:back\s+)?(?:the\s+|his\s+|her\s+|its\s+|"
                   r"their\s+)?(?P<what>[\w\s-]+?)\s+back(?:\s+(?:on|in|onto|into)\s+(?:him|her|it|them|the\s+[\w-]+))?$",
                   r"add \g<what>", text)  # "put the bowler hat back on him": it comes back
@@ -297,7 +297,7 @@ _REPLACEMENTS = (
 )
 
 
-def _replacement(text: str) -> str:
+def replacement(text: str) -> str:
     """One thing for another, however it is said: "X out, Y in", "not X, Y", "could the X be a Y instead",
     "the X is boring, can we try a Y" -> "replace the X with Y"."""
     for pattern in _REPLACEMENTS:
