@@ -294,8 +294,10 @@ def _chosen(text: str, said_all: str, facts: Any, images: list[references.Ledger
     it with the black door. ..."), or in what reads as a remark ("that was worse, previous please")."""
     if text:
         parts = lang.sentences(text)
-        last = references.selection(parts[-1], images, current) if len(parts) > 1 else None
+        pointing = re.search(r"\b(?:it|that|this|them|those|these)\b", lang.normalize(parts[-1]))
+        last = references.selection(parts[-1], images, current) if len(parts) > 1 and not pointing else None
         if last is not None:  # "hmm the snake is too much. the one before the stars actually": the last word counts
+            # (not "... the first invitation. go back to that one": that one was named before)
             return last
         found = references.selection(text, images, current)
         if found is not None:

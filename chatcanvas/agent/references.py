@@ -177,9 +177,8 @@ def last_batch(images: list[LedgerImage]) -> list[LedgerImage]:
               and image.seed is not None and head.seed is not None and image.seed == head.seed - 1)
     if len(job) > 1:
         return job
-    # the picture re-rolled may itself be an edit: "make the background yellow", "try that again", "the first one"
-    return run(lambda image, head: image.prompt == head.prompt and head.operation in ("generate", "personalize") and
-               not head.parent_id)
+    return run(lambda image, head: image.prompt == head.prompt and image.operation == head.operation and
+               head.operation in ("generate", "personalize") and not image.parent_id and not head.parent_id)
 
 
 def selection(text: str, images: list[LedgerImage], current_id: str | None) -> str | None:
