@@ -22,6 +22,7 @@ from langchain_core.tools import BaseTool
 from pydantic import Field
 
 from chatcanvas.agent import intent_model, intents
+from chatcanvas.agent import language as lang
 
 
 @dataclass(frozen=True)
@@ -140,8 +141,6 @@ class IntentRouter(BaseChatModel):
 def _plainly_asks(text: str) -> bool:
     """A request in so many words ("make it woodblock print style", "can you do it at golden hour"): the rules'
     reading of it stands against a second look that hears talk."""
-    from chatcanvas.agent import language as lang
-
     said = re.sub(r"^(?:(?:ok|okay|so|now|and|then|hmm+|nah|yes|yeah|cool|nice|great)[,.!\s]+)+", "",
                   lang.strip_politeness(lang.normalize(text)))
     return bool(re.match(r"^(?:make|add|remove|change|turn|put|give|swap|replace|move|paint|recolou?r|lose|drop|"
