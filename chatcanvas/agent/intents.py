@@ -142,8 +142,9 @@ def decide(text: str, facts: Any) -> Intent:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
     if (_asks_how(said_all) or _asks_only(said_all)) and may("reply"):  # "Might I ask, ..., how you would suggest ..."
         return _reply(chat_reply(said_all, facts))
-    if lang.is_question(lang.words(said_all)) and (_EITHER_OR.search(lang.normalize(said_all)) or _MORE_PHOTOS.search(
-            lang.normalize(said_all))):  # "is it possible to get all three in one or only one at a time?": talk, surely
+    said_whole = lang.normalize(said_all)
+    if lang.is_question(lang.words(said_all)) and (_EITHER_OR.search(said_whole) or _MORE_PHOTOS.search(said_whole)):
+        # "is it possible to get all three in one or only one at a time?": talk, surely
         return _reply(chat_reply(said_all, facts))
     if _asks_if_lost(said_all) and may("reply"):
         return _reply("Nothing is lost: every picture stays in this conversation. Say which one to bring back "
@@ -629,8 +630,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     rest = rest.strip()
     if facts.has_image and re.match(r"^(?:bring|put|add|stick|pop)\s+(?!me\b|us\b)[^.?!]*\bback\b", rest):
         return "edit"  # "could you bring the blackbirds back?": into the picture on screen
-    if facts.has_image and rewrite.replacement(rest) != rest and _edit_of_current(
-            rewrite.replacement(rest).replace("replace the ", "the ", 1), facts):
+    replaced = rewrite.replacement(rest) if facts.has_image else rest
+    if replaced != rest and _edit_of_current(replaced.replace("replace the ", "the ", 1), facts):
         return "edit"  # "not a circle, a star", "ice cream out, birthday cake in": one thing of the picture for another
     if not rest or re.match(r"^to\s+(?!see\b|have\b|get\b|try\b|make\b|draw\b|create\b|paint\b|add\b|"
                             r"change\b)\w", rest):

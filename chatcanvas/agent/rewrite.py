@@ -230,9 +230,6 @@ def edit_instruction(text: str) -> str:
                     r"have|get|sport|rock|wield)s?\s+(?P<what>.+?)(?:\s+(?:too|as\s+well|also))?$", text)
     if worn:  # "can he wear a crown too", "have her hold a lantern": something given to the one in the picture
         text = f"add {worn.group('what')}"
-    text = re.sub(r"^(?:(?:she|he|they|my\s+\w+)\s+(?:says?|said|wants?)\s*,?\s*)?instead\s+of\s+(?P<old>[\w\s-]{1,30}?),\s*"
-                  r"(?:(?:i\s+want|we\s+want|make\s+it|do|try|use)\s+)?(?P<new>[^,.;]+).*$", r"replace \g<old> with \g<new>",
-                  text)  # "instead of bamboo, cherry blossoms", "she says instead of a unicorn, a dragon. a nice one"
     text = replacement(text)
     text = re.sub(r"^(?:put|add|bring|stick|pop|give\s+(?:him|her|it|them))\s+(?:back\s+)?(?:the\s+|his\s+|her\s+|its\s+|"
                   r"their\s+)?(?P<what>[\w\s-]+?)\s+back(?:\s+(?:on|in|onto|into)\s+(?:him|her|it|them|the\s+[\w-]+))?$",
@@ -277,6 +274,9 @@ _DULL = (r"(?:boring|generic|creepy|ugly|clich[eé]|clich\s+é|too\s+much|much|w
          r"tacky|lame|overdone|scary|dumb|silly|odd|not\s+(?:working|right|great|good))")
 _LEAD = r"(?:.*?[:.!]\s*|.*?\b(?:says?|said|thinks?|feels?)\s+)?['\"]?\s*"
 _REPLACEMENTS = (
+    # "instead of bamboo, cherry blossoms", "she says instead of a unicorn, a dragon. a nice one"
+    re.compile(r"^(?:(?:she|he|they|my\s+\w+)\s+(?:says?|said|wants?)\s*,?\s*)?instead\s+of\s+(?P<old>[\w\s-]{1,30}?),\s*"
+               r"(?:(?:i\s+want|we\s+want|make\s+it|do|try|use)\s+)?(?P<new>[^,.;]+).*$"),
     # "ice cream out, birthday cake in"
     re.compile(rf"^(?:the\s+)?(?P<old>{_THING})\s+out\s*[,;]?\s*(?:and\s+)?(?P<new>{_THING})\s+in$"),
     # "not a dagger, a rose"
@@ -302,8 +302,8 @@ def replacement(text: str) -> str:
     "the X is boring, can we try a Y" -> "replace the X with Y"."""
     for pattern in _REPLACEMENTS:
         found = pattern.match(text)
-        if found and "NOUN" in lang.pos_of(found.group("old").split()[-1]) | (
-                {"NOUN"} if found.group("old").split()[-1] not in lang.PRONOUNS else set()):
+        last = found.group("old").split()[-1] if found else ""
+        if found and (last not in lang.PRONOUNS or "NOUN" in lang.pos_of(last)):
             old = re.sub(r"^(?:a|an|the|some)\s+", "", found.group("old"))
             if old in ("it", "this", "that", "picture", "image", "one", "colors", "colours", "vibe", "mood"):
                 continue

@@ -158,9 +158,9 @@ def kind_of(decision: tuple[str, dict] | None, facts: TurnFacts) -> str:
         made_again = facts.current_prompt is not None and args.get("prompt") == facts.current_prompt
         return "variations" if int(args.get("n") or 1) > 1 or made_again else "draw"
     if name == "generate_with_subject" and facts.current_prompt is not None:
-        from chatcanvas.agent.subjects import named_again
+        from chatcanvas.agent.subjects import named_again, subject_entry
 
-        subject = next((s for s in facts.extras.get("subjects", []) if s["name"] == args.get("subject")), None)
+        subject = subject_entry(args.get("subject"), facts)
         if int(args.get("n") or 1) > 1 or (subject is not None and args.get("prompt") == named_again(
                 facts.current_prompt, subject)):
             return "variations"  # more takes of a picture of the subject

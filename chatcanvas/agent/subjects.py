@@ -366,9 +366,14 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     return None
 
 
+def subject_entry(name: str | None, facts: TurnFacts) -> dict[str, Any] | None:
+    """The enrolled subject called `name`, as the turn facts list it (id, name, aliases, phrase)."""
+    return next((s for s in facts.extras.get("subjects", []) if s["name"] == name), None)
+
+
 def _labels(subject: str, facts: TurnFacts) -> str:
     """A pattern for the subject's name and its aliases."""
-    entry = next((s for s in facts.extras.get("subjects", []) if s["name"] == subject), {"aliases": []})
+    entry = subject_entry(subject, facts) or {"aliases": []}
     return "|".join(_label_pattern(label) for label in [subject, *entry["aliases"]])
 
 
@@ -402,7 +407,7 @@ def _subject_takes_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if facts.prefer not in (None, "variations") or not shown or not facts.current_prompt:
         return None
     intent = intents.decide(text, facts)
-    subject = next((s for s in facts.extras.get("subjects", []) if s["name"] == shown[0]), None)
+    subject = subject_entry(shown[0], facts)
     if intent.kind != "variations" or subject is None or not isinstance(intent.args.get("prompt"), str):
         return None
     args: dict[str, Any] = {"subject": subject["name"], "prompt": named_again(intent.args["prompt"], subject)}
@@ -442,7 +447,7 @@ class SubjectCapability:
             return None, {}
         subjects = self._services.subjects.subjects.list_subjects(turn.user)
         facts = {"subjects": [{"id": s.id, "name": s.name, "aliases": list(s.aliases),
-                               "phrase": s.trigger if s.method == "lora" else f"a {s.kind}"} for s in subjects]}
+                               "phrase": s.phrase} for s in subjects]}
         lines = ["When the user attaches photos and says who or what they show (\"this is my dog Rex\"), call "
                  "register_subject. To draw a registered subject, call generate_with_subject with its name."]
         if subjects:

@@ -80,6 +80,11 @@ class Subject:
         """The rare-token phrase a LoRA subject is trained and prompted with (DreamBooth's "sks dog")."""
         return f"sks {self.kind}"
 
+    @property
+    def phrase(self) -> str:
+        """How prompts name the subject for its method: the LoRA's trigger, else its kind ("a dog")."""
+        return self.trigger if self.method == "lora" else f"a {self.kind}"
+
     def to_dict(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "aliases": list(self.aliases), "kind": self.kind,
                 "method": self.method, "status": self.status, "progress": self.progress, "error": self.error,

@@ -128,7 +128,7 @@ class SubjectService:
 
 def personalized_prompt(subject: Subject, prompt: str) -> str:
     """Name the subject the way its method knows it: "Rex surfing" -> "sks dog surfing" (LoRA) / "a dog surfing"."""
-    phrase = subject.trigger if subject.method == "lora" else f"a {subject.kind}"
+    phrase = subject.phrase
     labels = sorted(subject.names, key=len, reverse=True)
     titles = {alias.split()[-1] for alias in subject.aliases if alias.split()} | {subject.kind}
     title = "|".join(re.escape(t) for t in sorted(titles, key=len, reverse=True) if t)
