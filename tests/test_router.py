@@ -302,3 +302,69 @@ def test_the_picture_a_remark_points_back_to(text, current, selected):
             "extras": {"images": ledger}}
     message = IntentRouter().bind_tools(TOOLS, turn=turn).invoke([HumanMessage(text)])
     assert [(c["name"], c["args"]) for c in message.tool_calls] == [("select_image", {"image_id": selected})]
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("these are shots of our new lamp, the Nova Glow. save it pls", "Nova Glow", ["our new lamp"]),
+    ("4 pics of my crew, we're called night owls", "night owls", []),
+    ("register me as djkat thanks", "djkat", ["me"]),
+    ("her name is Clementine, she's a tiny hamster from the pet shop", "Clementine", ["the hamster"]),
+    ("our pup Biscuit 🐶 took 4 pics of him", "Biscuit", ["our pup"]),
+])
+def test_chosen_names_and_kinds_are_read_from_an_introduction(text, name, aliases):
+    calls = _with_subjects(text, attached=3).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases", [])) for c in calls] == [
+        ("register_subject", name, aliases)]
+
+
+@pytest.mark.parametrize(("text", "must", "must_not"), [
+    ("lets do one with him in a space suit on the moon", ["space", "moon"], ["rooftop"]),
+    ("my boy as a firefighter next to a red truck", ["firefighter", "truck"], ["rooftop"]),
+    ("one more of him at the lake? wait no, just him asleep on a sofa", ["sofa"], ["lake"]),
+])
+def test_a_new_scene_of_him_on_screen_draws_the_subject_again(text, must, must_not):
+    calls = _with_subjects(text, current="Rex on a rooftop at sunset").tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Rex")]
+    prompt = calls[0]["args"]["prompt"]
+    assert [w for w in must if not _has(prompt, w)] == [] and [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+@pytest.mark.parametrize("text", [
+    "my son loves his teddy, can i upload it??",
+    "cool. my sister wants one too, does she need her own account?",
+])
+def test_questions_about_the_service_are_answered_in_words(text):
+    for current in (None, "a teddy bear on a bed"):
+        message = route(text, current)
+        assert message.tool_calls == [] and message.content
+
+
+def test_words_to_write_on_the_picture_keep_their_spelling():
+    calls = route("could you write Best Dad Ever on the mug?", "a coffee mug on a desk").tool_calls
+    assert [c["name"] for c in calls] == ["edit_image"]
+    assert '"Best Dad Ever"' in calls[0]["args"]["prompt"] and "desk" in calls[0]["args"]["prompt"]
+
+
+def test_a_colour_for_a_thing_the_prompt_does_not_name_adds_it():
+    merged = merged_edit_prompt("a dancer on a stage under a spotlight", "change her skirt to red")
+    assert _has(merged, "red") and _has(merged, "skirt") and _has(merged, "dancer") and not merged.startswith("red")
+
+
+def test_the_one_before_a_batch_and_an_ordinal_of_the_new_ones():
+    images = [{"id": "a", "prompt": "a fox", "operation": "generate", "seed": 1},
+              {"id": "b", "prompt": "a fox in a hat", "operation": "edit", "parent_id": "a", "seed": 2},
+              {"id": "c", "prompt": "a fox in a hat", "operation": "generate", "seed": 10},
+              {"id": "d", "prompt": "a fox in a hat", "operation": "generate", "seed": 11},
+              {"id": "e", "prompt": "a fox in a hat", "operation": "generate", "seed": 12}]
+    turn = {"current_image_id": "e", "current_prompt": "a fox in a hat", "extras": {"images": images}}
+    for text, picked in (("ok take me back to the pic before those", "b"), ("hmm the second of the new three", "d")):
+        calls = IntentRouter().bind_tools(TOOLS, turn=turn).invoke([HumanMessage(text)]).tool_calls
+        assert [(c["name"], c["args"].get("image_id")) for c in calls] == [("select_image", picked)], text
+
+
+@pytest.mark.parametrize("text", ["and now the villain: a skeleton king on a throne of bones",
+                                  "next up the final page, where the bear falls asleep under the stars"])
+def test_the_next_part_of_a_series_is_a_new_picture(text):
+    calls = route(text, "storybook style, a little bear with a red kite in a meadow").tool_calls
+    assert [c["name"] for c in calls] == ["generate_image"]
+    assert "kite" not in calls[0]["args"]["prompt"]

@@ -318,7 +318,8 @@ ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|wil
 _LEAD_IN = re.compile(r"(?i)^(?:here's|here\s+is|here\s+are|this\s+is|these\s+are|"
                       r"i\s+(?:took|made|drew|have|got|found))"
                       r"\b.*\b(?:photo|picture|pic|image|shot|drawing|sketch|snap|selfie)s?(?:\s+(?:i|we)\s+\w+)?$|"
-                      r"^(?:separately|also|btw|anyway|anyways|next|quick\s+one|new\s+one|different\s+idea|unrelated)$")
+                      r"^(?:separately|also|btw|anyway|anyways|next|quick\s+one|new\s+one|different\s+idea|unrelated|another\s+thing|"
+                      r"one\s+more\s+thing|(?:another|new|next)\s+idea)$")
 _REMARK_SUBJECTS = frozenset("that this it he she they that's it's he's she's they're my our his her their the".split())
 ACTION = re.compile(r"\b(?:make|add|change|turn|put|draw|remove|give|do|show|try|swap|replace|move|undo|go|paint|"
                      r"create|render|generate|recolou?r|delete|erase)\b")
@@ -488,7 +489,7 @@ def _finite_at(tokens: tuple[str, ...], at: int, plural: bool, any_verb: bool, s
 def request_part(text: str) -> str:
     """The sentences of a message that ask for something; "" when it is all talk ("Thanks, I'll print it")."""
     kept, dropped = [], False
-    for sentence in sentences(text):
+    for sentence in _after_second_thoughts(sentences(text)):
         parts, talk = [], False
         later = normalize(sentence).split(",", 1)[-1]
         said = words(normalize(sentence)).tokens
@@ -529,6 +530,24 @@ def request_part(text: str) -> str:
     if dropped and len(kept) == 1 and _lone_adjective(kept[0]):
         return ""  # "epic. my wife is going to laugh": a word of praise beside a comment
     return " ".join(kept)
+
+
+_SECOND_THOUGHT = re.compile(r"^(?:oh\s+|no\s+|hmm+\s+|um+\s+)?(?:wait|actually|scratch\s+that|never\s*mind|nvm|on\s+"
+                             r"second\s+thought(?:s)?)\b(?:[,.!\s]+(?:no|nope|nah|sorry))?\b[,.!\s]*", re.I)
+
+
+def _after_second_thoughts(kept: list[str]) -> list[str]:
+    """ "one more of her and our dog at the beach? oh wait the dog isnt saved. just her at the beach then": what
+    they settled on is what comes after the second thought (or in it, when it asks: "actually, make it a fox")."""
+    turns = [i for i, sentence in enumerate(kept) if i and _SECOND_THOUGHT.match(sentence.strip())]
+    if not turns:
+        return kept
+    last = turns[-1]
+    rest = _SECOND_THOUGHT.sub("", kept[last].strip(), count=1)
+    if ASKS_AT.match(normalize(rest)) or ACTION.match(normalize(rest)) or rest and not is_aside(rest) and not re.search(
+            r"\b(?:is|isn't|isnt|are|aren't|was|wasn't|can't|cant|won't|doesn't|don't|do|does)\b", rest):
+        return [rest, *kept[last + 1:]]  # "wait no, just him asleep on a sofa"
+    return kept[last + 1:] or kept
 
 
 _PLAN = re.compile(r"^(?:i|we)\s*(?:would|'d|want|need|am\s+trying|'m\s+trying|hope|plan|am\s+going|'m\s+going)\s*(?:l"

@@ -348,7 +348,15 @@ _BATCH_ORDINAL = re.compile(
     rf"\b(?:the\s+)?(?P<o2>{_ORD})(?:\s+one)?\s+of\s+(?:those|these|them|(?:that|the|this)\s+(?:batch|set|lot)|the\s+"
     r"(?:\d+|two|three|four|five|six)\s+(?:new\s+|last\s+|latest\s+)?(?:ones|images|pictures|takes|versions|options|"
     r"variations))\b|"
-    r"(?:#\s*|\bnumber\s+|\bno\.?\s*)(?P<n>\d+)\s+(?:from|of)\s+(?:that|the|this|those|these)\b")
+    r"(?:#\s*|\bnumber\s+|\bno\.?\s*)(?P<n>\d+)\s+(?:from|of)\s+(?:that|the|this|those|these)\b|"
+    rf"\b(?:the\s+)?(?P<o3>{_ORD})(?:\s+one)?\s+(?:of|from)\s+(?:the\s+)?(?:new|last|latest|recent)\s+(?:\d+|two|three|"
+    r"four|five|six|ones|batch|set|lot)\b")
+_BEFORE_BATCH = re.compile(
+    r"\b(?:the\s+)?(?:one|pic|picture|image|version|drawing)\s+(?:from\s+|right\s+|just\s+)?before\s+(?:these|those|"
+    r"them|the\s+(?:variations|new\s+ones|takes|options|alternatives|batch|re-?rolls?))\b|"
+    r"\b(?:none|neither|not\s+one)\s+of\s+(?:those|these|them)\b.*\bthe\s+(?:one|pic|picture|image|version)\s+"
+    r"(?:from\s+|right\s+|just\s+)?before\b")
+"""The picture the last batch was made from: "go back to the one before these"."""
 _BACK_CUE = re.compile(
     r"\b(?:(?:wants?|needs?|get|have)\s+(?:[\w'-]+\s+){0,3}back\b|go(?:ing)?\s+back|goes\s+back|take\s+(?:me|us|"
     r"it)\s+back|back\s+to|bring\s+(?:it\s+|that\s+)?back|"
@@ -403,7 +411,9 @@ def _scan(said: str, images: list[LedgerImage], current: LedgerImage) -> str | N
         if grouped.group("n"):
             number = int(grouped.group("n"))
             return batch[number - 1].id if 1 <= number <= len(batch) else None
-        return _nth(batch, grouped.group("o1") or grouped.group("o2"))
+        return _nth(batch, grouped.group("o1") or grouped.group("o2") or grouped.group("o3"))
+    if _BEFORE_BATCH.search(said) and len(batch) > 1:
+        return _before(batch[0], images)
     back = _BACK_CUE.search(said)
     if not (back or _PREFER_CUE.search(said) or _AGAIN_CUE.search(said)) or _ACTS.search(said):
         return None

@@ -615,6 +615,10 @@ def _swap(base: str, change: str) -> str | None:
         if found is None and head in ("background", "backdrop", "bg") and len(new.split()) <= 4 or \
                 found is None and _COLOR_ONLY.match(new) and head == "sky":
             return recolor(base, "background" if head == "bg" else head, re.sub(r"\s+colou?r$", "", new))
+        if found is None and _COLOR_ONLY.match(new) and match.re.pattern == patterns[0] and head not in (
+                "it", "this", "that", "them", "him", "her", "everything", "all", "one") and (
+                "NOUN" in lang.pos_of(head) or not lang.pos_of(head)):
+            return recolor(base, head, re.sub(r"\s+colou?r$", "", new))  # "change her tutu to purple": a purple tutu
         if found is None and (_COLOR_ONLY.match(new) or new in GROUP_WORDS or re.search(r"\binstead\s+of\b", change)):
             return apply_change(base, new) if new != change else None  # "sunny instead of overcast"
         if found is None:
@@ -784,7 +788,7 @@ def _recolor_change(base: str, change: str) -> str | None:
                   r"middle|center|centre)\b|\b(?:more|less|much|bit|lot|way|even|slightly|little|tad|touch|far|"
                   r"kinda|somewhat|very|really|super|too)\b", " ", rest)
     rest = re.sub(r"\b(?:make|turn|change|paint|recolou?r|colou?r|dye|set|have|get|go|it|its|it's|this|that|them|these|"
-                  r"those|they|all|both|the|to|"
+                  r"those|they|all|both|the|to|his|her|their|my|our|your|"
                   r"into|in|a|an|be|is|should|could|one|everything|all|instead|please|shade|of|shades|ish|tone|"
                   r"colors|colored|version|with|on|and|background\s+color)\b", " ", rest)
     target_words = [w for w in rest.split() if w.isalpha()]
@@ -793,8 +797,8 @@ def _recolor_change(base: str, change: str) -> str | None:
     if ground:  # "make the background plain green"
         finish = [w for w in target_words if w in ("plain", "striped", "checkered", "solid", "simple")]
         return recolor(base, ground, " ".join([*finish, color]))
-    if target and not (target in ("background", "sky") or "NOUN" in lang.pos_of(target)):
-        target = None
+    if target and not (target in ("background", "sky") or "NOUN" in lang.pos_of(target) or not lang.pos_of(target)):
+        target = None  # a word the lexicon does not know ("tutu", "sombrero") is a thing's name far more often than not
     if target is None and re.search(r"\b(?:them|these|those|both|all|everything)\b", change):
         colored = re.compile(rf"\b(?:(?:{_TONE})\s+)*(?:{_COLOR})\b(?!\s+(?:and\s+\w+\s+)?(?:background|backdrop))")
         if len(colored.findall(base)) > 1:  # "make them both blue": every thing's colour, not the background's

@@ -146,7 +146,10 @@ def _plainly_asks(text: str) -> bool:
     return bool(re.match(r"^(?:make|add|remove|change|turn|put|give|swap|replace|move|paint|recolou?r|lose|drop|"
                          r"ditch|take)\s+(?:it|this|that|the|a|an|some|him|her|them|more|less)\b", said) or re.match(
         r"^(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:make|add|remove|change|turn|put|give|swap|"
-        r"replace|move|do)\s+(?:it|this|that|the|him|her|them)\b", said))
+        r"replace|move|do)\s+(?:it|this|that|the|him|her|them)\b", said) or re.match(
+        r"^(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?)?(?:write|print|spell\s+out)\s+(?!(?:a|an|me|us|"
+        r"some|something)\b).+\s+(?:on|across|along|over|under|above|below|at)\s+(?:it|this|that|the|top|bottom)\b",
+        said))  # "can you write Happy 80th on it?": lettering on the picture
 
 
 def kind_of(decision: tuple[str, dict] | None, facts: TurnFacts) -> str:

@@ -48,7 +48,11 @@ _NAMED = re.compile(
     r"shes|she's|its|it's)\b))|"
     r"\b(?:i\s+am|i'm|im)\s+(?P<lowiam>[a-z][\w-]*)(?=\s*[,.!;]|$)|"
     r"\b(?:this|that)\s+(?:[a-z]+\s+){1,2}(?:is|'s)\s+(?P<is>[A-Z][\w-]*)\b|"
-    r"\bmeet\s+(?P<meet>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\b(?!\s*,)")
+    r"\bmeet\s+(?P<meet>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\b(?!\s*,)|"
+    r"\b(?:we're|we\s+are|were|they're|they\s+are|he's|she's|it's|hes|shes|its)\s+called\s+[\"']?"
+    r"(?P<lowcalled>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)[\"']?(?=\s*(?:[,.!;]|$))|"
+    r"\b(?:save|call|register|remember|enroll|store|keep|name|label)\s+(?P<who>me|myself|it|him|her|them|this|these)\s+"
+    r"as\s+[\"']?(?P<lowas>[a-z][\w-]*)[\"']?(?=\s*(?:[,.!;]|$|\s+(?:thx|thanks|thank\s+you|pls|please|ty)\b))")
 # "four pics attached", "🐱": said around an introduction, not part of it
 _AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|a\s+couple(?:\s+of)?)\s+(?:more\s+)?"
                      r"(?:pics?|photos?|photographs?|pictures?|images?|shots?|snaps?|selfies?)\s+(?:attached|included|"
@@ -86,6 +90,24 @@ _HOW_MANY = re.compile(r"\b(?:\d+|two|three|four|five|six|seven|eight|a\s+few|so
 
 
 def parse_introduction(text: str) -> tuple[str, list[str]] | None:
+    """Who the photos show and what else the user calls them (see `_parse_introduction`); an article is not part of
+    a name ("our new candle, the Luna Jar" is Luna Jar), and a kind said of them is one more way to call them ("his
+    name is Mr Wiggles, hes a grey bunny": "the bunny")."""
+    found = _parse_introduction(text)
+    if found is None:
+        return None
+    name, aliases = found
+    name = re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", name)
+    kind = re.search(r"\b(?:he|she|it)(?:'s|s|\s+is)\s+(?:a|an)\s+(?:(?:[a-z-]+)\s+){0,3}?(?P<noun>[a-z]+)\b"
+                     r"(?=\s*(?:$|[,.;!]|\s+(?:with|who|that|and|from|of)\b))", text, re.I)
+    noun = kind.group("noun").lower() if kind else ""
+    if noun in _KINDS and noun != name.lower() and \
+            not any(noun in alias.split() for alias in aliases):
+        aliases = [*aliases, f"the {noun}"]
+    return name, aliases
+
+
+def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """ "this is my dog Rex" -> ("Rex", ["my dog"]); "this is me" -> ("me", []); "meet Rex, my dog" -> same;
     "here are shots of our new sneaker. Let's call it Volt" -> ("Volt", ["our new sneaker"])."""
     text = _HOW_MANY.sub("", text)  # "here are 3 of my guy Dot": the count is not part of a name
@@ -94,6 +116,10 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
         name = named.group("name") or named.group("other") or named.group("calls") or named.group("called") or \
             named.group("meet") or named.group("iam") or named.group("goes") or named.group("is") or \
             named.group("igo") or named.group("lownamed") or named.group("lowiam")
+        if named.group("lowcalled") or named.group("lowas"):
+            # "we're called static moths", "save me as pixelpete": a chosen name, kept as they spell it
+            said = named.group("lowcalled") or named.group("lowas")
+            return said, ["me"] if (named.group("who") or "").lower() in ("me", "myself") else []
         if named.group("lowiam") and not _plain_name(named.group("lowiam")):
             named = None  # "i'm back.", "im tired": how they are, not who
         elif named.group("lownamed") and not _plain_name(named.group("lownamed"), nouns=True):
@@ -113,6 +139,8 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
         if not about and name and _SELF.search(text):
             return name, ["me"]  # "4 pics of me. name's Kit."
         return name, [alias] if about and name.lower() not in about.group(1).lower() else []
+    # "my cat Mochi 🐱 got 3 pics of her": an emoji between two clauses ends the first
+    text = re.sub(rf"(?<=\w)\s*{lang._EMOJI}+\s*(?=\w)(?!(?:my|our|his|her|their|the|a|an)\b)", ". ", text)
     text = _AROUND.sub(" ", text).strip()
     sentences = [part for part in re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+", text.strip()) if part]
     sentences = [part for part in sentences if not lang.is_small_talk(lang.words(part))] or sentences
@@ -194,6 +222,8 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
         if name.lower() in ("him", "her", "them", "it", "this", "these") or re.match(r"^(?:my|our)\b", name, re.I):
             name, alias = re.sub(r"^(?:he's|she's|it's|they're|this\s+is)\s+", "", alias, flags=re.I), name
             alias = "" if alias.lower() in ("him", "her", "them", "it", "this", "these") else alias.lower()
+        if re.match(r"^(?:he|she|it|they)(?:'s|s|'re|\s+is|\s+are)\s", alias, re.I):
+            alias = ""  # "meet Biscuit, she's a golden retriever": what she is, read as a kind above
         return name, [alias] if alias else []
     who = re.sub(r"^(?:the\s+)?(?:photos?|pictures?)\s+of\s+", "", who, flags=re.I)
     words = who.split()
@@ -214,6 +244,9 @@ _ANIMATE = frozenset(
     "hamster rabbit bunny horse pony fish goldfish turtle tortoise lizard gecko snake ferret pig guinea rat mouse "
     "cow goat chicken hen duck lamb bulldog poodle labrador retriever terrier corgi pug beagle husky spaniel "
     "toy teddy doll plush car bike robot".split())
+_KINDS = _ANIMATE - frozenset("boy girl son daughter husband wife partner boyfriend girlfriend baby kid toddler brother "
+                               "sister mom mum dad mother father grandma grandpa granny nan friend buddy".split())
+"""What an animal or a thing is ("a grey bunny"): a name for it that nothing else in a picture is likely to share."""
 _SELF = re.compile(r"\b(?:me|myself|my\s+face|my\s+selfies?|i'm|i\s+am|of\s+me)\b", re.I)
 _KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z]+\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|\s+[A-Z]|\s+(?:named|called|is|'s)\b))")
 
@@ -326,8 +359,25 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # "could you give me a pair of spectacles" while a picture of a subject is on screen: put them on
         prompt = intents.rewrite.edit_prompt(facts.current_prompt, f"add {given.group('what')}")
         return "edit_image", {"prompt": prompt}
-    asking = lang.request_part(text)
     known = facts.extras.get("subjects", [])
+    shown = _shown(facts)
+    drawn = re.search(
+        r"\b(?:draw|paint|sketch|show|render|do|make)\s+(him|her|them)\b(?!\s+(?:a|an|some)\b)|"
+        r"\b(?:one|another|picture|pic|image|photo|version|shot)\s+(?:more\s+)?(?:with|of)\s+(him|her|them)\b|"
+        r"^\W*(?:(?:ok|okay|now|and|then|perfect|great|so|also|next|another\s+thing)[,.!:\s]+)*(?:just\s+)?"
+        r"(him|her|them|my\s+(?:boy|girl|baby|buddy|little\s+(?:guy|one|man|lady|girl|boy))|the\s+little\s+"
+        r"(?:guy|one|man|lady))\s+(?:like|as|at|in|on|riding|wearing|playing|flying|driving|sitting|dressed|"
+        r"with|doing|eating|reading)\b", text, re.I)
+    if mentioned_subject(text, known) is None and drawn and shown and \
+            intents.decide(text, facts).kind in ("draw", "edit"):
+        # "ok now draw her floating in space", "lets try one with her on Route 66", "my boy like a pilot over the
+        # mountains" while a picture of a subject is on screen: a new picture of that subject
+        said = next(i for i in range(1, 4) if drawn.group(i))
+        another = said == 2  # "one more of her at the beach": another picture, not a change to this one
+        text = text[:drawn.start(said)] + shown[0] + text[drawn.end(said):]
+    else:
+        another = False
+    asking = lang.request_part(text)
     if asking and asking != text and mentioned_subject(asking, known) is None:
         named = mentioned_subject(text, known)
         pointed = re.search(r"\b(?:of\s+)?(him|her|them)\b", asking, re.I)
@@ -335,14 +385,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             return None  # "Walter and I will have been married fifty years ... Please draw a bouquet": not of Walter
         # "my daughter turns 6 on saturday, can you make a picture of her as a princess": her is the daughter
         text = asking[:pointed.start(1)] + named + asking[pointed.end(1):]
-    subject = mentioned_subject(text, facts.extras.get("subjects", []))
-    shown = _shown(facts)
-    drawn = re.search(r"\b(?:draw|paint|sketch|show|render|do|make)\s+(him|her|them)\b(?!\s+(?:a|an|some)\b)", text,
-                      re.I)
-    if subject is None and drawn and shown:
-        # "ok now draw her floating in space" while a picture of Pancake is on screen: a new picture of Pancake
-        subject = shown[0]
-        text = text[:drawn.start(1)] + subject + text[drawn.end(1):]
+    subject = mentioned_subject(text, known)
     told = re.search(r"\b(she|he|they)\s+(?:is|are|'s|'re)\s+\w+ing\b", text, re.I)
     if subject is None and told and shown and intents.decide(text, facts).kind == "draw":
         # "Now another: she is cooking pasta in an old kitchen" after a picture of Nonna Pina: her again
@@ -359,7 +402,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         r"(?:an?|some)\b", text, re.I)  # "ok now put me in a library": a new scene of the subject
     if intent.kind == "reply" and not facts.has_image and intents._draw_or_edit(lang.normalize(text), facts) == "edit":
         intent = intents.Intent("generate_image", {}, "draw")  # "put my lil bro in a dinosaur costume": nothing to edit
-    if intent.kind == "draw" or (intent.kind == "edit" and (subject not in shown or leads)):
+    if intent.kind == "draw" or (intent.kind == "edit" and (subject not in shown or leads or another)):
         prompt = intents.draw_prompt(_without_need(text, labels))
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
