@@ -368,3 +368,34 @@ def test_the_next_part_of_a_series_is_a_new_picture(text):
     calls = route(text, "storybook style, a little bear with a red kite in a meadow").tool_calls
     assert [c["name"] for c in calls] == ["generate_image"]
     assert "kite" not in calls[0]["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("current", "instruction", "must", "must_not"), [
+    ("a cozy cabin with a smoking chimney, warm red tones",
+     "my husband hates red (don't ask) could we do it in green tones instead, and lose the smoke too",
+     ["cabin", "green", "chimney"], ["red", "smoking", "husband", "hates"]),
+    ("a desk with a laptop, with a potted cactus next to the laptop",
+     "ugh the cactus looks kinda weird, drop it. laptop can stay", ["desk", "laptop"], ["cactus", "weird", "stay"]),
+    ("a garden party, lots of tulips, long tables", "could the flowers be sunflowers rather than tulips? tulips won't fit "
+     "the theme", ["sunflowers", "tables"], ["tulips", "theme"]),
+    ("a poster of a cactus on a black background", "bg not black, more like sand", ["cactus", "sand", "background"],
+     ["black"]),
+    ("a cartoon of two cupcakes on a plate", "can we make it four cupcakes", ["four", "cupcakes", "plate"], ["two"]),
+    ("a bedroom, modern style, navy bed, big window", "my client wants boho not modern, and the bed goes cream",
+     ["boho", "cream", "bed", "window"], ["modern", "navy", "client"]),
+    ("a lighthouse on a cliff in heavy fog", "the fog makes it way too gloomy. clear starry night instead",
+     ["lighthouse", "starry"], ["fog", "gloomy"]),
+    ("a big green star in the center on a white background", "Star → make it orange, bg stays white",
+     ["orange", "star", "white"], ["green", "stays"]),
+])
+def test_edits_said_with_reasons_and_remarks_apply_only_the_changes(current, instruction, must, must_not):
+    merged = merged_edit_prompt(current, instruction)
+    assert [w for w in must if not _has(merged, w)] == [] and [w for w in must_not if _has(merged, w)] == [], merged
+
+
+@pytest.mark.parametrize("text", ["hmm. is a dragon on a skateboard too silly though? be honest",
+                                  "quick q - is there any difference between a logo and an icon? just curious",
+                                  "does it understand stuff like 'cinematic'? like moody light, film grain"])
+def test_questions_about_the_picture_stay_questions(text):
+    message = route(text, "a dragon on a skateboard")
+    assert message.tool_calls == [] and message.content

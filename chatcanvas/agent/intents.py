@@ -57,6 +57,33 @@ SERVICE_QUESTION = re.compile(
     r"attach|send\s+(?:you\s+)?(?:more\s+)?(?:photos|pics|pictures)|share\s+(?:them|it|these|this|my|the)|rename|"
     r"log\s*in|sign\s*up)\b|\baccounts?\b|\bpassword\b|\bsubscription\b|\bpricing\b|\b(?:how\s+much|does\s+it)\s+cost\b|"
     r"\bcommercially\b|\bcopyright\b)", re.I)
+_OPINION_QUESTION = re.compile(
+    r"^(?:(?:random|quick|dumb|silly)\s+(?:q|question)\W*\s*)?(?:(?:is|are|would|will)\s+(?:a|an|the|it|this|that|these|those|"
+    r"they|there)\b.*\b(?:too|weird|odd|ok|okay|fine|good|bad|better|worse|clich[eé]|overdone|strange|cheesy|realistic|"
+    r"difference|different|matter)\b|(?:does|do|can|will)\s+(?:it|you|the\s+model|this\s+thing)\s+"
+    r"(?:understand|know|get|handle|support|read|recogni[sz]e)\b|is\s+there\s+(?:any|a|some)\s+(?:\w+\s+)?(?:difference|"
+    r"reason|rule|meaning|way\s+to\s+know))", re.I)
+_QUESTION_TAIL = re.compile(r"^(?:like|e\.?g\.?|for\s+example|just\s+curious|curious|be\s+honest|honestly|lol|tbh|"
+                            r"no\s+pressure|asking\s+for\s+a\s+friend)\b", re.I)
+
+
+def asks_about(text: str) -> bool:
+    """A question about the pictures or the tool, not a request, however it ends: "is a fox in a bookshop too weird
+    though? be honest", "does it understand stuff like 'lived-in'? like messy throw pillows"."""
+    parts = lang.sentences(text)
+    asked = [i for i, part in enumerate(parts) if part.rstrip().endswith("?")]
+    if not asked:
+        return False
+    question = re.sub(r"^(?:(?:ooh+|oh|hm+|hmm+|ok|okay|so|and|but|also|random\s+q|quick\s+q)\W+)+", "",
+                      lang.normalize(parts[asked[-1]]))
+    tail = parts[asked[-1] + 1:]
+    if re.search(r"\b(?:make|add|change|turn|put|give|remove|swap|replace|try|do)\s+(?:it|the|a|an|him|her|them|this|that)\b|"
+                 r"\bwith\s+(?:a|an|some|more|less)\b|\bif\s+(?:it|you|we|i)\b", question):
+        return False  # "would it look better with a red door?": a change, asked as a question
+    return bool(_OPINION_QUESTION.match(question)) and all(_QUESTION_TAIL.match(lang.normalize(t)) or lang.is_aside(t)
+                                                           for t in tail)
+
+
 REQUEST_QUESTION = re.compile(
     r"^(?:(?:can|could|would|will|might|may)\s+(?:it|this|that|she|he|they|we|the\s+[\w-]+(?:\s+[\w-]+)?)\s+"
     r"(?:be|have|look|get|go|become|turn|get|wear|hold|carry)\b|"
@@ -224,6 +251,8 @@ def decide(text: str, facts: Any) -> Intent:
         base = facts.current_prompt or rewrite.UNDESCRIBED
         prompt = f'{base}, with the text "{words}"' + (f" {where.rstrip(' .!?')}" if where else "")
         return Intent("edit_image", {"prompt": prompt}, "edit")
+    if asks_about(text):
+        return _reply(chat_reply(text, facts))
     last = lang.sentences(text)[-1] if text.strip() else ""
     if last.rstrip().endswith("?") and SERVICE_QUESTION.search(lang.normalize(last)) and not _LETTERING.match(
             lang.strip_frame(lang.strip_politeness(lang.normalize(last)))[1].rstrip(" ?!.")):
@@ -651,7 +680,7 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         return "draw"  # "next: the boss. a rust-red dragon ...", "now the villain, a pale elf necromancer"
     if facts.has_image and (MODAL_CHANGE.search(body) or MODAL_CHANGE.search(lang.strip_frame(body)[1]) or re.search(
             r"\b(?:instead\s+of|rather\s+than)\b|^(?:now\s+)?(?:(?:do|make|draw|try|paint|render)\s+)?(?:the\s+|it\s+t"
-            r"he\s+)?same\b",
+            r"he\s+)?same\b|\b(?:do|make|draw|paint|render)\s+(?:the\s+|a\s+)?same\s+[\w-]+\s+but\b",
             body)):
         return "edit"
     frame, rest = lang.strip_frame(body)

@@ -86,11 +86,111 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     instruction, kept = _kept_part(instruction)
     base = current.strip().rstrip(".") if current else (kept or UNDESCRIBED)
     instruction = _spelled_as_in(instruction, base)
-    changes = [edit_instruction(change) for change in split_changes(edit_instruction(instruction))]
+    instruction = re.sub(r"\s*\([^()]{0,60}\)", "", instruction)  # "(long story lol)", "(don't ask)": asides
+    instruction = re.sub(r"\bback\s+ground\b", "background", instruction, flags=re.I)
+    changes = [edit_instruction(change) for change in _plain_changes(split_changes(edit_instruction(instruction)))]
     for change in changes:
         if change:
             base = apply_change(base, change)
     return restore_case(_fix_articles(re.sub(r"\s+", " ", base).strip(" ,")), instruction)
+
+
+_WHO = (r"(?:(?:my|our|the|his|her|their)\s+)?(?:boss|client|clients|editor|legal|manager|team|customer|customers|"
+        r"kid|kids|son|daughter|wife|husband|partner|mom|mum|dad|teacher|publisher|brand\s+team|marketing|he|she|they)")
+_JUDGED = re.compile(r"^(?:(?:hmm+|ok|okay|so|but|and|ugh|meh|honestly|tbh|actually)[,\s]+)*(?:the\s+|that\s+|those\s+|these\s+)?(?P<thing>[\w-]+(?:\s+"
+                     r"[\w-]+)?)\s+(?:is|are|looks?|feels?|seems?|reads?)\s+(?:way\s+|kinda\s+|a\s+bit\s+|too\s+|so\s+|"
+                     r"really\s+|just\s+|kind\s+of\s+|super\s+)*(?:much|strange|weird|odd|distracting|ugly|off|"
+                     r"wrong|busy|creepy|cheesy|random|annoying|overkill|unnecessary|bad|silly|confusing|cluttered)\b|"
+                     r"^(?:(?:hmm+|ok|okay|so|but|and|ugh|meh|honestly|tbh|actually)[,\s]+)*(?:the\s+|that\s+|those\s+|these\s+)?(?P<what>[\w-]+"
+                     r"(?:\s+[\w-]+)?)\s+(?:makes?|made)\s+(?:it|everything|the\s+\w+)\s+(?:look\s+|feel\s+)?(?:\w+\s+){0,2}"
+                     r"(?:gloomy|dark|sad|busy|cluttered|cheap|boring|scary|creepy|messy|depressing|cold|heavy|"
+                     r"dull|flat|fake|weird)\b")
+_TAKE_IT = re.compile(r"^(?:take|drop|lose|remove|delete|ditch|cut|nix|scrap|kill|axe|get\s+rid\s+of|take\s+out)"
+                      r"(?:\s+(?:it|them|that|those|this|these))?(?:\s+(?:out|off|away))?(?:\s+(?:please|entirely|too|"
+                      r"completely|altogether))?$")
+_COUNT_WORDS = "one two three four five six seven eight nine ten eleven twelve".split()
+
+
+def _plain_changes(changes: list[str]) -> list[str]:
+    """Each change said as a change: "the sign is too much, take it out" removes the sign; "client wants
+    scandinavian not mid century" is "scandinavian instead of mid century"; "the sofa goes light grey" makes the sofa
+    light grey; "my boss hates orange" is the reason for the change beside it, not one."""
+    plain: list[str] = []
+    judged = None
+    for change in changes:
+        change = re.sub(r"^(?:and|so|but|also|plus)\s+", "", change)
+        change = re.sub(r"\s+too$", "", change)
+        arrow = re.match(r"^(?:the\s+)?(?P<thing>[\w\s-]+?)\s*(?:->|=>|→|:)\s*(?:make|turn|paint|color|colour)\s+(?:it|them)\s+"
+                         r"(?P<new>.+)$", change)
+        if arrow:  # "Ring → make it blue"
+            change = f"make the {arrow.group('thing')} {arrow.group('new')}"
+        if re.match(r"^(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:can|could|should|may)\s+stay$|^(?:keep|leave)\s+(?:the\s+)?"
+                    r"[\w-]+(?:\s+[\w-]+)?$|^(?:the\s+)?[\w-]+(?:\s+[\w-]+)?\s+(?:stays?|remains?)\b", change):
+            continue  # "leaves can stay", "keep the leaves": nothing changes
+        if re.match(r"^(?!.*\b(?:make|turn|add|remove|change|put|give|swap|replace)\b)[\w\s']+?\s+(?:won't|will\s+not|"
+                    r"wouldn't|isn't|aren't|doesn't|don't|can't)\s+(?:be|look|work|fit|match|go)\b", change):
+            continue  # "peonies won't be in season": a reason
+        hates = re.match(rf"^{_WHO}\s+(?:hates?|dislikes?|thinks?|says?|said|feels?|finds?|can't\s+stand)\b.*?\b(?:(?:so\s+)?"
+                         r"(?:can|could)\s+(?:we|you|u)\s+|so\s+)(?P<ask>.+)$", change)
+        if hates:  # "my boss hates orange can we do it in blue tones instead"
+            change = hates.group("ask")
+        change = re.sub(r"^(?:can|could|would)\s+(?:we|you|u|i)\s+(?:please\s+)?(?=make|turn|change|get|have|do|add|"
+                        r"put|swap|replace|use)\b", "", change).strip()
+        change = re.sub(r"^(?:get|have|do)\s+(?=\S+(?:\s+\S+){0,3}\s+(?:instead\s+of|rather\s+than)\b)", "", change)
+        change = re.sub(r"^do\s+it\s+in\s+(?=.+\binstead\b)", "", change)  # "do it in blue tones instead"
+        change = re.sub(r"\s+on\s+(?:that|this)\s+one\b", "", change)  # "golden hour light on that one instead of"
+        change = re.sub(rf"^(?:and\s+|so\s+)?{_WHO}\s+(?:wants?|needs?|asked\s+for|prefers?|would\s+like)\s+(?!it\b|"
+                        r"this\b|that\b|them\b)", "", change)  # "client wants scandinavian not mid century"
+        if re.match(rf"^(?:and\s+|so\s+)?{_WHO}\s+(?:hates?|dislikes?|thinks?|says?|said|feels?|finds?|can't\s+stand|"
+                    r"isn't\s+a\s+fan)\b", change):
+            continue  # "my boss hates orange": why, not what
+        found = _JUDGED.match(change)
+        if found:
+            judged = found.group("thing") or found.group("what")
+            tail = re.sub(r"^\W*(?:(?:actually|so|and|then|just|pls|please)\W+)*", "", change[found.end():])
+            if _TAKE_IT.match(tail):  # "the lemon slices are distracting so drop them"
+                plain.append(f"remove the {judged}")
+                judged = None
+            continue  # "the sign is too much actually": what the next words take away
+        instead = re.match(r"^(?P<new>(?!(?:make|turn|do|try|use|have|get|put|add|remove|drop|lose|take|keep|leave|no|not)"
+                           r"\b)[\w\s-]+?)(?:\s+instead)?$", change)
+        if judged and instead:  # "the rain makes it rather gloomy. Sunny morning instead"
+            change = f"{instead.group('new')} instead of {judged}"
+            judged = None
+        if judged and _TAKE_IT.match(change):
+            plain.append(f"remove the {judged}")
+            judged = None
+            continue
+        rather = re.match(r"^(?:make|turn|change)\s+(?:the\s+)?[\w-]+\s+(?:into\s+|to\s+)?(?P<new>.+?)\s+(?:rather\s+than|"
+                          r"instead\s+of)\s+(?P<old>.+)$", change)
+        if rather:  # "make the flowers white roses rather than peonies"
+            change = f"{rather.group('new')} instead of {rather.group('old')}"
+        ground = re.match(r"^(?P<thing>[\w-]+)\s+not\s+(?P<old>[\w\s-]+?)\s*,?\s+(?:more\s+like|but|rather|instead)\s+"
+                          r"(?P<new>.+)$", change)
+        if ground:  # "bg not black pls, more like cream"
+            change = f"make the {ground.group('thing')} {ground.group('new')}"
+        said_not = re.match(r"^(?P<new>[\w-]+(?:\s+[\w-]+)?)\s+not\s+(?P<old>[\w-]+(?:\s+[\w-]+)?)$", change)
+        if said_not and not re.match(r"^(?:make|turn|change|it|this|that|but|and)\b", said_not.group("new")):
+            change = f"{said_not.group('new')} instead of {said_not.group('old')}"  # "scandinavian not mid century"
+        goes = re.match(r"^(?:and\s+)?(?:the\s+|his\s+|her\s+|its\s+)(?P<thing>[\w-]+(?:\s+[\w-]+)?)\s+(?:goes|go|becomes?|"
+                        r"turns?|gets?|should\s+be|can\s+be|could\s+be)\s+(?P<new>.+)$", change)
+        if goes:  # "the sofa goes light grey"
+            change = f"make the {goes.group('thing')} {goes.group('new')}"
+        plain.append(change)
+    return plain or changes
+
+
+def _count_change(base: str, change: str) -> str | None:
+    """ "make it five apples" on "three apples on a tree": the number changes."""
+    said = re.match(rf"^(?:make\s+(?:it|that|them)\s+|now\s+)?(?P<n>\d+|{'|'.join(_COUNT_WORDS)})\s+(?P<noun>[a-z]+)$",
+                    change)
+    if not said:
+        return None
+    noun = said.group("noun")
+    had = re.search(rf"\b(?:\d+|{'|'.join(_COUNT_WORDS)}|an?)\s+(?P<between>(?:[\w-]+\s+)?)(?:{'|'.join(map(re.escape, _forms(noun.rstrip('s'))))})\b", base)
+    if not had:
+        return None
+    return base[:had.start()] + f"{said.group('n')} {had.group('between')}{noun}" + base[had.end():]
 
 
 def _spelled_as_in(instruction: str, base: str) -> str:
@@ -406,7 +506,7 @@ def _not_old(base: str, change: str) -> str | None:
 
 
 def apply_change(base: str, change: str) -> str:
-    for step in (_not_old, _from_to, _background_scene, _reshape, _modifier_change, _swap, _remove, _recolor_change,
+    for step in (_count_change, _not_old, _from_to, _background_scene, _reshape, _modifier_change, _swap, _remove, _recolor_change,
                  _group_change, _style_change, _add, _degree):
         result = step(base, change)
         if result is not None:
@@ -589,6 +689,7 @@ def _swap(base: str, change: str) -> str | None:
         if not match:
             continue
         old, new = match.group("old").strip(), re.sub(r"\s+instead$", "", match.group("new").strip())
+        new = re.sub(r"\s+(?:instead\s+of|rather\s+than)\s+(?:the\s+|a\s+|an\s+)?[\w-]+$", "", new)  # said twice
         new = re.sub(r"^(?:it|this|that|them|him|her)\s+(?=(?:on|in|at|against|over|under|by|near|inside)\b)", "", new)
         placed = re.match(r"^(?:on|in|at|against|over|under|by|near|inside)\s", new)
         bare = re.escape(re.sub(r"^(?:the|a|an)\s+", "", old))
@@ -718,6 +819,13 @@ _WEATHER_ADJECTIVES = {"cloud": "cloudy", "rain": "rainy", "snow": "snowy", "sto
 
 def _without(base: str, thing: str) -> str:
     """The description with `thing` and the words about it gone."""
+    thing = re.sub(r"\s+(?:anywhere|entirely|completely|altogether|at\s+all|please)$", "", thing)
+    if re.fullmatch(r"[a-z]+", thing) and not re.search(rf"\b{re.escape(thing)}(?:s|es)?\b", base):
+        one = re.sub(r"(?<=[^s])s$", "", thing)
+        stem = one[:-1] if one.endswith("e") else one
+        said = re.search(rf"\b(?:{re.escape(stem)}(?:ing|ed|y)|{re.escape(one)}d)\s+(?=[a-z])", base)
+        if said:  # "lose the steam" on "a steaming coffee mug": the word said of the mug goes, the mug stays
+            return _fix_articles(base[:said.start()] + base[said.end():])
     forms = _forms(thing) + ([thing.split()[-1]] if " " in thing else [])
     forms += [_WEATHER_ADJECTIVES[f] for f in forms if f in _WEATHER_ADJECTIVES]  # "no clouds" on "a cloudy sky"
     head = thing.split()[-1] if thing.split() else thing
@@ -1001,8 +1109,9 @@ def _with_article(what: str) -> str:
     what = re.sub(r"[.,]?\s*(?:(?:and\s+)?(?:lots|loads|tons|plenty|a\s+lot)\s+of\s+(?:it|them))$", "", what).strip()
     if what.split()[0] in _MASS:
         return what
-    if re.match(r"^(?:an?|the|some|two|three|\d+|more|lots|many|his|her|its|their)\b", what) or what.endswith("s"):
-        return what
+    head = re.split(r"\s+(?:in|on|at|near|next|by|under|over|behind|around|along|from|with)\b", what)[0]
+    if re.match(r"^(?:an?|the|some|two|three|\d+|more|lots|many|his|her|its|their)\b", what) or head.endswith("s"):
+        return what  # "flowers in front": several, no article
     if "NOUN" in lang.pos_of(what.split()[-1]) and len(what.split()) <= 3:
         return f"{_article(what)} {what}"
     return what

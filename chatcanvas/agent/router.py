@@ -128,6 +128,8 @@ class IntentRouter(BaseChatModel):
             return decision
         guess = model.guess(text, model_context(facts, text))
         first = kind_of(decision, facts)
+        if first == "reply" and intents.asks_about(text):
+            return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
             return decision
         if first in ("draw_subject", "register_subject") and guess.confidence < self.leaving_a_subject:

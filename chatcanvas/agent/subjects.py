@@ -331,6 +331,8 @@ def _short_names(name: str) -> list[str]:
 def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if not facts.attached_image_ids or facts.prefer not in (None, "register_subject"):
         return None
+    if len(facts.attached_image_ids) == 1 and _NOT_A_NAME.search(text) and not _NAMED.search(text):
+        return None  # "Icon test. Ring → make it blue": one picture to change, no one named
     introduced = parse_introduction(text)
     if introduced is None:
         return None
