@@ -660,6 +660,11 @@ _SERIES_PART = re.compile(
 """The next part of a series (a story's ending, a game's enemy): a new picture, whatever it shares with this one."""
 
 
+def next_in_series(text: str) -> bool:
+    """ "now the enemy: a slime monster": the next part of a series, said in so many words."""
+    return bool(_SERIES_PART.match(lang.strip_politeness(lang.normalize(text))))
+
+
 def _draw_or_edit(said: str, facts: Any) -> str | None:
     """"draw", "edit" or None (nothing to act on) for a message that is no question and no reference."""
     body = re.sub(r"^(?:(?:ok|okay|so|well|hmm+|oh|um+|alright|right|lol|haha+|yo|ooh|aha)[,!.\s]+)+", "",

@@ -275,7 +275,8 @@ _FILLERS = frozenset("wait so um uh hmm ok okay like honestly well oh ah hey and
 _SELF_SUBJECT = re.compile(r"^(?:i|we|i'm|we're|i'll|we'll|i've|we've|i'd|hope|hoping|sending|"
                            r"you're|you\s+are|you've|you\s+rock|you\s+did|(?:just\s+)?wanted\s+to\s+(?:say|tell|"
                            r"let|thank|ask))\b")
-_PRAISE = re.compile(r"^(?:ship\s+it|(?:that\s+)?works\s+for\s+me|all\s+set|we're\s+good|that'll\s+do|"
+_PRAISE = re.compile(r"^(?:(?:(?:oh\s+)?(?:that's\s+|thats\s+|it's\s+|its\s+)?(?:much|way|so\s+much|a\s+lot|far|loads|heaps)\s+)"
+                     r"better(?:\s+now)?\W*$|ship\s+it|(?:that\s+)?works\s+for\s+me|all\s+set|we're\s+good|that'll\s+do|"
                      r"(?:ok\s+|okay\s+)?(?:lowkey\s+|highkey\s+|kinda\s+|kind\s+of\s+)?(?:fire|slaps|bussin|goes\s+ha"
                      r"rd|"
                      r"hits|a\s+vibe|so\s+good)\W*$|"
@@ -402,6 +403,7 @@ _ADVERBS = frozenset("really so just genuinely totally actually definitely also 
 _PEOPLE_DETERMINERS = frozenset("my our your his her their".split())
 # what people do about a picture rather than in it: the verbs of a comment on "the client will love this"
 _REACTION_VERBS = frozenset("love like hate adore enjoy say think know laugh cry smile lose appreciate print post "
+                            "flip freak scream die melt obsess "
                             "share use frame hang send remember believe agree approve sound seem want need".split())
 # what makes a statement a request all the same: "it should be green", "she wants it pink", "the sky is too dark"
 _CHANGE_CUE = re.compile(r"\b(?!'d\s+love\s+(?:this|it|that)(?:\s+(?:fr|so\s+much|lol))*$)"

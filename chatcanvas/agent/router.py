@@ -128,6 +128,8 @@ class IntentRouter(BaseChatModel):
             return decision
         guess = model.guess(text, model_context(facts, text))
         first = kind_of(decision, facts)
+        if first == "draw" and intents.next_in_series(text):
+            return decision  # "now the enemy: a slime monster, also pixel art" is the next picture, not this one changed
         if first == "reply" and intents.asks_about(text):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
