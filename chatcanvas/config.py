@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     subject_wait_s: float = Field(default=900, ge=0, description="How long a draw of a subject still being learned "
                                   "waits for its training (with progress) before answering 'try again soon'.")
 
+    job_timeout_s: float = Field(default=1800, gt=0, description="The longest a chat turn waits for one image "
+                                 "job (queue and run) before answering that it took too long; the job goes on.")
     queue_size: int = Field(default=64, ge=1, description="Jobs waiting for the device, all users together.")
     fast_path: bool | None = Field(default=None, description="channels-last, fused QKV, torch.compile; None: on CUDA.")
     compile_mode: str = Field(default="max-autotune-no-cudagraphs",

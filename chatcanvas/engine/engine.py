@@ -23,7 +23,7 @@ from chatcanvas.engine.registry import LoadedModel, PipelineRegistry
 from chatcanvas.engine.runner import RunParams, resolve, run_job
 from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.engine.validation import check_request
-from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, JobCancelled, NotFound, QueueFull
+from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, JobCancelled, NotFound
 from chatcanvas.store.images import ImageMeta, ImageRecord, ImageStore
 
 if TYPE_CHECKING:
@@ -52,8 +52,13 @@ class Engine:
         self._jobs_lock = threading.Lock()
         self._stopping = threading.Event()
         self._listeners: list[Callable[[JobEvent], None]] = []
-        self._worker = threading.Thread(target=self._work, name="chatcanvas-device-worker", daemon=True)
-        self._worker.start()
+        self.worker_restarts = 0
+        self._worker = self._start_worker()
+
+    def _start_worker(self) -> threading.Thread:
+        worker = threading.Thread(target=self._supervised, name="chatcanvas-device-worker", daemon=True)
+        worker.start()
+        return worker
 
     def add_listener(self, listener: Callable[[JobEvent], None]) -> None:
         """Hear every event of every job submitted from now on (metrics, logs); keep it quick."""
@@ -77,11 +82,9 @@ class Engine:
             first = request.seed if request.seed is not None else secrets.randbelow(2**32)
             seeds = tuple(first + i for i in range(request.n))
         job = Job(JobSpec(request, model, seeds), owner, conversation)
-        if self.queue.depth(owner) >= self.settings.max_jobs_per_user:
-            raise QueueFull(self.settings.max_jobs_per_user, retry_after=2.0, mine=True)
         for listener in self._listeners:
             job.subscribe(listener)
-        self.queue.put(job)
+        self.queue.put(job, per_owner=self.settings.max_jobs_per_user)
         with self._jobs_lock:
             self._jobs[job.id] = job
             while len(self._jobs) > _FINISHED_JOBS_KEPT and next(iter(self._jobs.values())).done:
@@ -141,16 +144,43 @@ class Engine:
         self.close()
 
     # --- the device worker --------------------------------------------------------------------------
-    def _work(self) -> None:
+    def _supervised(self) -> None:
+        """The worker thread: if its loop ever dies, the jobs it held and the queued ones fail with a clear
+        error (waiters never hang) and a new worker takes over; `alive` is False until it has."""
+        held: list[Job] = []
+        try:
+            self._work(held)
+        except BaseException as exc:  # noqa: BLE001 - whatever killed the loop, nobody may wait forever
+            if self._stopping.is_set():
+                return
+            log.critical("the device worker died (%s: %s); failing its jobs and starting a new one",
+                         type(exc).__name__, exc)
+            error = EngineError(f"the device worker stopped unexpectedly ({type(exc).__name__}); please try again")
+            for job in [*held, *self.queue.drain()]:
+                if not job.done:
+                    job.fail(error)
+            self.worker_restarts += 1
+            self._worker = self._start_worker()
+
+    def _work(self, held: list[Job]) -> None:
         while not self._stopping.is_set():
+            held.clear()
             job = self.queue.take(timeout=0.5)
             if job is None:
                 continue
-            batch = self._gather(job)
-            if len(batch) > 1:
-                self._run_batch(batch, self.registry.get(job.spec.model))
-            else:
-                self._run_one(job)
+            held.append(job)
+            try:
+                batch = self._gather(job)
+                held[:] = batch
+                if len(batch) > 1:
+                    self._run_batch(batch)
+                else:
+                    self._run_one(job)
+            except Exception as exc:  # the worker outlives anything one batch does
+                log.exception("the device worker failed on %s", [j.id for j in held])
+                for held_job in held:
+                    if not held_job.done:
+                        held_job.fail(EngineError(f"image generation failed: {type(exc).__name__}: {exc}"))
 
     def _gather(self, first: Job) -> list[Job]:
         """`first` and the queued jobs that can share its pipeline call (up to `max_batch` images)."""
@@ -158,7 +188,7 @@ class Engine:
             return [first]
         try:
             model = self.registry.get(first.spec.model)
-        except ChatCanvasError:
+        except Exception:  # the job runs alone and reports the loading error itself
             return [first]
         key = batch_key(resolve(first, model, self.settings), first.spec.model)
         room = [self.settings.max_batch - len(first.spec.seeds)]
@@ -184,9 +214,10 @@ class Engine:
                 torch.cuda.empty_cache()
             raise
 
-    def _run_batch(self, jobs: list[Job], model: LoadedModel) -> None:
-        params = [resolve(job, model, self.settings) for job in jobs]
+    def _run_batch(self, jobs: list[Job], model: LoadedModel | None = None) -> None:
         try:
+            model = model or self.registry.get(jobs[0].spec.model)
+            params = [resolve(job, model, self.settings) for job in jobs]
             results = run_batch(jobs, params, model, self._call_pipeline, self.settings.preview_every)
         except torch.OutOfMemoryError:
             half = len(jobs) // 2

@@ -32,10 +32,14 @@ class FairQueue:
                 return self._size
             return len(self._lanes.get(owner, ()))
 
-    def put(self, job: Job) -> None:
+    def put(self, job: Job, per_owner: int | None = None) -> None:
+        """Queue `job`; `QueueFull` when the queue is full or (checked in the same step) its owner already has
+        `per_owner` jobs waiting."""
         with self._cond:
             if self._closed:
                 raise QueueFull(self.capacity, retry_after=30.0)
+            if per_owner is not None and len(self._lanes.get(job.owner, ())) >= per_owner:
+                raise QueueFull(per_owner, retry_after=2.0, mine=True)
             if self._size >= self.capacity:
                 raise QueueFull(self.capacity)
             self._lanes.setdefault(job.owner, deque()).append(job)
@@ -98,6 +102,14 @@ class FairQueue:
                         self._lanes[owner] = lane
                     return job
         return None
+
+    def drain(self) -> list[Job]:
+        """Take every queued job out (the queue stays open) and hand them back."""
+        with self._cond:
+            left = [job for lane in self._lanes.values() for job in lane]
+            self._lanes.clear()
+            self._size = 0
+            return left
 
     def close(self) -> list[Job]:
         """Refuse new jobs, wake the worker, and hand back whatever was still queued."""

@@ -64,14 +64,16 @@ class ImageToolRunner:
         """Relay the job's progress (as `label`: "drawing", "learning Rex") to the agent's stream and
         `on_progress` until it finishes; its images.
 
-        Raises the job's error, or `EngineError` when `timeout` seconds pass first (the job goes on)."""
+        Raises the job's error, or `EngineError` when `timeout` seconds (`job_timeout_s` when not given) pass
+        first (the job goes on)."""
+        timeout = self.engine.settings.job_timeout_s if timeout is None else timeout
         events: queue.SimpleQueue[JobEvent] = queue.SimpleQueue()
         job.subscribe(events.put)
         writer = getattr(runtime, "stream_writer", None)
-        deadline = None if timeout is None else time.monotonic() + timeout
+        deadline = time.monotonic() + timeout
         while True:
             try:
-                event = events.get(timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
+                event = events.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
                 return job.wait(0)  # raises: not finished in time
             if writer is not None:
