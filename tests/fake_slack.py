@@ -18,6 +18,7 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.files = files or {}
         self.file_url: str | None = None  # what files.info answers as the download URL (default: this server)
+        self.redirects: dict[str, str] = {}  # file name -> where its download redirects (302)
         self.changed = threading.Condition()
         fake = self
 
@@ -31,6 +32,11 @@ class FakeSlack:
             def do_GET(self):  # noqa: N802
                 name = urlparse(self.path).path.rsplit("/", 1)[-1]
                 fake.record("GET " + urlparse(self.path).path, {}, dict(self.headers))
+                if name in fake.redirects:
+                    self.send_response(302)
+                    self.send_header("Location", fake.redirects[name])
+                    self.end_headers()
+                    return
                 if self.headers.get("Authorization") != f"Bearer {BOT_TOKEN}" or name not in fake.files:
                     self.send_response(403)
                     self.end_headers()

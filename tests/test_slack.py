@@ -92,6 +92,41 @@ def test_the_bot_token_never_goes_to_a_host_that_is_not_slack(slack):
     assert server.state.store.list_images("slack:T1:U1") == []
 
 
+def _first_update(fake) -> str:
+    deadline = time.monotonic() + 60
+    while not any(c[0] == "chat.update" for c in fake.calls):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return next(c for c in fake.calls if c[0] == "chat.update")[1]["text"]
+
+
+def test_a_file_url_that_redirects_off_slack_never_gets_the_token(slack):
+    fake, server = slack
+    elsewhere = FakeSlack(files={"F9": png_bytes(Image.new("RGB", (64, 64), "orange"))})  # same IP, other port
+    try:
+        fake.redirects["F9"] = f"{elsewhere.url}/files/F9"
+        body, headers = signed(event("make this a watercolor", files=[{"id": "F9", "mimetype": "image/png"}]))
+        server.client().post("/slack/events", content=body, headers=headers)
+        update = _first_update(fake)
+        assert update.startswith("Sorry, I couldn't do that: image: refusing to fetch")
+        assert elsewhere.calls == []  # the redirect was not followed: no request, no token
+        assert next(c for c in fake.calls if c[0] == "GET /files/F9")[2]["Authorization"] == f"Bearer {BOT_TOKEN}"
+        assert server.state.store.list_images("slack:T1:U1") == []
+    finally:
+        elsewhere.close()
+
+
+def test_a_redirect_within_slack_is_followed(slack):
+    fake, server = slack
+    fake.files["F10"] = fake.files["F9"]
+    fake.redirects["F9"] = f"{fake.url}/files/F10"
+    body, headers = signed(event("make this a watercolor", files=[{"id": "F9", "mimetype": "image/png"}]))
+    assert server.client().post("/slack/events", content=body, headers=headers).status_code == 200
+    calls = fake.wait_for("files.completeUploadExternal")
+    assert next(c for c in calls if c[0] == "GET /files/F10")[2]["Authorization"] == f"Bearer {BOT_TOKEN}"
+    assert server.state.store.list_images("slack:T1:U1")[1].operation == "upload"
+
+
 def test_a_thread_is_one_conversation(slack):
     fake, server = slack
     for text in ("draw a red fox", "make it blue"):

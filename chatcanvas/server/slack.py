@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import re
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import ParseResult, urlparse
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -35,8 +37,10 @@ class SlackBridge:
 
     def __init__(self, agent: ImageAgent, settings: Settings):
         self.agent, self.settings = agent, settings
-        self.api_host = urlparse(settings.slack_api_url).hostname or "slack.com"
-        self.file_hosts = {"files.slack.com", "slack-files.com", self.api_host}
+        api = urlparse(settings.slack_api_url)
+        # where the bot token may go: Slack's file hosts over https, and the configured Web API's own origin
+        self.trusted_origins = {("https", "files.slack.com", 443), ("https", "slack-files.com", 443),
+                                _origin(api)}
 
     def handle(self, event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         channel, user = event["channel"], event.get("user")
@@ -81,16 +85,41 @@ class SlackBridge:
         """A file shared in Slack, looked up with files.info and fetched from Slack with the bot token."""
         info = client.files_info(file=file["id"])["file"]
         url = info.get("url_private_download") or info.get("url_private") or ""
-        parsed = urlparse(url)
-        trusted = parsed.hostname in self.file_hosts and (parsed.scheme == "https" or parsed.hostname == self.api_host)
-        if not trusted:  # the bot token is only ever sent to Slack
-            raise InvalidImage(f"refusing to fetch {url!r}: not a Slack file URL")
+        self.check_url(url)  # the bot token is only ever sent to Slack: the first URL and every redirect
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {client.token}"})
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 (host checked above)
-            data = response.read(self.settings.max_upload_bytes + 1)
+        opener = urllib.request.build_opener(_SlackOnlyRedirects(self.check_url))
+        try:
+            with opener.open(request, timeout=30) as response:
+                data = response.read(self.settings.max_upload_bytes + 1)
+        except urllib.error.URLError as exc:
+            raise InvalidImage(f"could not fetch the file from Slack: {exc.reason}") from exc
         if len(data) > self.settings.max_upload_bytes:
             raise InvalidImage(f"the file is over {self.settings.max_upload_bytes:,} bytes")
         return data
+
+
+    def check_url(self, url: str) -> None:
+        if _origin(urlparse(url)) not in self.trusted_origins:
+            raise InvalidImage(f"refusing to fetch {url!r}: not a Slack file URL")
+
+
+def _origin(url: ParseResult) -> tuple[str, str | None, int | None]:
+    try:
+        port = url.port or {"https": 443, "http": 80}.get(url.scheme)
+    except ValueError:  # a port that is not a number
+        return ("", None, None)
+    return (url.scheme, url.hostname, port)
+
+
+class _SlackOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to a Slack origin: urllib would resend the Authorization header to any host."""
+
+    def __init__(self, check: Callable[[str], None]):
+        self.check = check
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 (urllib's signature)
+        self.check(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def create_slack_app(agent: ImageAgent, settings: Settings) -> App:
