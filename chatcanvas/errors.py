@@ -19,6 +19,16 @@ class InvalidInput(UserError):
         self.field = field
 
 
+def check_text(field: str, value: str) -> str:
+    """`value` when it is text that can be stored and sent on; `InvalidInput` for a lone surrogate (JSON's
+    "\\ud800" escapes decode to one), which no tokenizer, database or PNG chunk accepts."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidInput(field, f"is not valid text: a lone surrogate at character {exc.start}") from None
+    return value
+
+
 class UnknownModel(InvalidInput):
     def __init__(self, model: str, detail: str = ""):
         hint = f" ({detail})" if detail else ""

@@ -28,7 +28,7 @@ from chatcanvas.agent.llm import load_llm
 from chatcanvas.agent.middleware import ImageStateMiddleware
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.engine import Engine
-from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput
+from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, check_text
 from chatcanvas.store import ConversationStore, ImageRecord, SubjectStore
 from chatcanvas.tools import SubjectService, ToolContext
 
@@ -143,6 +143,7 @@ class ImageAgent:
             raise InvalidInput("message", "must not be empty")
         if len(text) > MAX_MESSAGE_CHARS:
             raise InvalidInput("message", f"is {len(text)} characters long; the limit is {MAX_MESSAGE_CHARS}")
+        check_text("message", text)
         _check_name("user", user)
         _check_name("conversation", conversation)
         picked = [self.store.get(image_id, user) for image_id in image_ids]  # NotFound for another user's
@@ -252,3 +253,4 @@ class ImageAgent:
 def _check_name(field: str, value: object) -> None:
     if not isinstance(value, str) or not value.strip() or len(value) > 200:
         raise InvalidInput(field, "must be a non-empty name of at most 200 characters")
+    check_text(field, value)

@@ -11,7 +11,7 @@ from chatcanvas.config import Settings
 from chatcanvas.engine.jobs import EditRequest, EnrollRequest, GenerateRequest, TrainLoraRequest
 from chatcanvas.engine.ranges import model_range
 from chatcanvas.engine.schedulers import check_scheduler
-from chatcanvas.errors import InvalidInput
+from chatcanvas.errors import InvalidInput, check_text
 
 MAX_SEED = 2**63 - 1
 MAX_GUIDANCE = 50.0
@@ -38,6 +38,7 @@ def _text(field: str, value: object, limit: int, required: bool) -> None:
         raise InvalidInput(field, "must not be empty")
     if len(value) > limit:
         raise InvalidInput(field, f"is {len(value)} characters long; the limit is {limit}")
+    check_text(field, value)
 
 
 def check_request(request: GenerateRequest | EnrollRequest | TrainLoraRequest, settings: Settings) -> None:

@@ -75,13 +75,14 @@ class Authenticator:
 
     def user_for_token(self, image_id: str, token: str | None) -> User | None:
         """The user a signed image URL was made for, if the token is valid and unexpired."""
-        if not token or "." not in token:
+        expires_text, _, mac = (token or "").partition(".")
+        # an expiry is at most 12 ASCII digits, a MAC 32 hex digits: anything else is no token (never a 500)
+        if not (expires_text.isascii() and expires_text.isdigit() and len(expires_text) <= 12):
             return None
-        expires_text, _, mac = token.partition(".")
-        if not expires_text.isdigit() or int(expires_text) < time.time():
+        if int(expires_text) < time.time() or not (mac.isascii() and len(mac) == 32):
             return None
         for user in {LOCAL_USER, *self.keys.values()}:
-            if hmac.compare_digest(mac, self._mac(image_id, user, int(expires_text))):
+            if hmac.compare_digest(mac.encode(), self._mac(image_id, user, int(expires_text)).encode()):
                 return User(user)
         return None
 

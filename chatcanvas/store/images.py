@@ -189,9 +189,22 @@ class ImageStore:
         record = self._find(image_id) if image_id else None
         return record if record is not None and record.owner == owner else None
 
+    def file(self, record: ImageRecord) -> Path:
+        """The record's PNG on disk; `NotFound` (naming the image, never the path) when the file is gone."""
+        if not record.path.is_file():
+            raise NotFound(f"the picture of image {record.id!r} is missing from storage")
+        return record.path
+
+    def read(self, record: ImageRecord) -> bytes:
+        """The record's PNG bytes; `NotFound` when its file is gone."""
+        try:
+            return self.file(record).read_bytes()
+        except FileNotFoundError:  # removed between the check and the read
+            raise NotFound(f"the picture of image {record.id!r} is missing from storage") from None
+
     def open(self, record: ImageRecord, mode: str | None = "RGB") -> Image.Image:
         """The image's pixels, in `mode` (None keeps the stored mode, e.g. RGBA for a mask)."""
-        with Image.open(record.path) as image:
+        with Image.open(io.BytesIO(self.read(record))) as image:
             image.load()
             return image.convert(mode) if mode else image.copy()
 

@@ -65,7 +65,7 @@ def last_user_turn(messages: list[dict[str, Any]]) -> tuple[str, list[bytes]]:
 def assistant_message(request: Request, state: ServerState, reply: Reply) -> dict[str, Any]:
     links = "".join(f"\n\n![image {r.id}]({image_url(request, state, r)})" for r in reply.images)
     images = [{"type": "image_url",
-               "image_url": {"url": "data:image/png;base64," + base64.b64encode(r.path.read_bytes()).decode()}}
+               "image_url": {"url": "data:image/png;base64," + base64.b64encode(state.store.read(r)).decode()}}
               for r in reply.images]
     return {"role": "assistant", "content": reply.text + links, "images": images,
             "current_image_id": reply.current_image_id}

@@ -61,7 +61,7 @@ def images_response(request: Request, state: ServerState, records: list[ImageRec
         if fmt == "url":
             item["url"] = image_url(request, state, record)
         else:
-            item["b64_json"] = base64.b64encode(record.path.read_bytes()).decode()
+            item["b64_json"] = base64.b64encode(state.store.read(record)).decode()
         data.append(item)
     return {"created": int(time.time()), "data": data}
 

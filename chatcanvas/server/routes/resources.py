@@ -40,7 +40,7 @@ async def get_image(image_id: str, request: Request, state: StateDep,
     if user is None:
         raise unauthorized()
     record = state.store.get(image_id, user.name)
-    return FileResponse(record.path, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+    return FileResponse(state.store.file(record), media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.delete("/v1/images/{image_id}", status_code=204)
