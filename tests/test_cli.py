@@ -69,6 +69,8 @@ def test_models_lists_the_built_in_ids(run):
         (("generate", "a fox", "--scheduler", "nope"), "error: scheduler: unknown scheduler 'nope'"),
         (("edit", "missing.png", "blue"), "error: image: no such file: missing.png"),
         (("edit", "page.png", "blue"), "error: image: not an image in an accepted format"),
+        (("generate", "a fox", "--model", "tiny", "--data-dir", "page.png"), "error: --data-dir: page.png is a file"),
+        (("generate", "a fox", "--model", "tiny", "--output", "page.png/fox.png"), "error: File exists: page.png"),
     ],
 )
 def test_bad_input_prints_one_clear_line_and_fails(run, tmp_path, args, message):

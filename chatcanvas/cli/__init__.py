@@ -16,6 +16,10 @@ def main() -> None:
     except ChatCanvasError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
+    except OSError as exc:  # a folder that is a file, a disk that is full, a permission: one line, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        typer.echo(f"error: {exc.strerror or exc}{where}", err=True)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

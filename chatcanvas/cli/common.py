@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from chatcanvas.config import Settings, get_settings
+from chatcanvas.errors import InvalidInput
 
 app = typer.Typer(
     help="chatcanvas: image tools for chats and agents (generate, edit, personalize) on diffusers.",
@@ -44,6 +45,8 @@ def settings_with(model: str | None = None, data_dir: Path | None = None) -> Set
     if model:
         updates["model"] = model
     if data_dir:
+        if data_dir.expanduser().exists() and not data_dir.expanduser().is_dir():
+            raise InvalidInput("--data-dir", f"{data_dir} is a file; give a folder (it is made when missing)")
         updates["data_dir"] = data_dir
     return get_settings().model_copy(update=updates)
 
