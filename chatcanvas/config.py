@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("~/.chatcanvas"), description="SQLite metadata and image files.")
     cache_dir: Path | None = Field(default=None, description="Built-in model weights; defaults to DATA_DIR/models.")
     model: str = Field(default="shapes", description="Built-in id, Hub repo id or local diffusers folder.")
+    models: str | None = Field(default=None, description="Models API users may name, comma-separated (the "
+                               "default model is always one); None: the default model and the built-in ones.")
     device: Literal["auto", "cuda", "mps", "cpu"] = "auto"
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
     scheduler: str | None = Field(default=None, description="Default scheduler; None keeps the model's own.")

@@ -53,8 +53,9 @@ def test_the_engine_layer_imports_nothing_from_the_layers_above():
 
     root = pathlib.Path(chatcanvas.__file__).parent
     forbidden = {
-        "engine": r"langchain|langgraph|fastapi|chatcanvas\.(tools|agent|server)",
-        "store": r"torch|diffusers|langchain|fastapi|chatcanvas\.(engine|tools|agent|server)",
+        "engine": r"langchain|langgraph|fastapi|chatcanvas\.(tools|agent|server|services|cli)",
+        "store": r"torch|diffusers|langchain|fastapi|chatcanvas\.(engine|tools|agent|server|services|cli)",
+        "services": r"fastapi|starlette|slack|discord|chatcanvas\.(server|cli)",
         "tools": r"fastapi|starlette|slack|discord|chatcanvas\.(agent|server)",
         "agent": r"fastapi|starlette|slack|discord|chatcanvas\.server",
     }

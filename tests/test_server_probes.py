@@ -57,3 +57,33 @@ def test_a_record_whose_file_is_missing_is_404_without_a_path(server):
             assert str(server.settings.data_dir) not in response.text and ".png" not in response.text
         # the record is still listed, and its metadata still reads
         assert alice.get(f"/v1/images/{made['id']}/meta").status_code == 200
+
+
+def test_api_users_name_only_allowed_models(server, tmp_path):
+    (tmp_path / "weights").mkdir()
+    with server.client("key-alice") as alice:
+        for model in ("stabilityai/stable-diffusion-xl-base-1.0", str(tmp_path / "weights"), str(tmp_path / "nope"),
+                      "../../etc"):
+            response = alice.post("/v1/images/generations", json={"prompt": "a red circle", "model": model})
+            assert response.status_code == 400, response.text
+            error = response.json()["error"]
+            assert error["param"] == "model"
+            assert error["message"] == f"model: {model!r} is not served here; choose one of: tiny, shapes"
+        jobs = alice.post("/v1/jobs", json={"prompt": "a red circle", "model": "runwayml/stable-diffusion-v1-5"})
+        assert jobs.status_code == 400 and "choose one of: tiny, shapes" in jobs.text
+        # the built-ins and OpenAI's own names are fine; nothing was loaded for the refused ones
+        for model in ("tiny", "dall-e-3"):
+            ok = alice.post("/v1/images/generations", json={"prompt": "a red circle", "model": model, "steps": 1})
+            assert ok.status_code == 200, ok.text
+    assert server.state.engine.registry.loaded() == ["tiny"]
+
+
+def test_the_allow_list_is_the_operators_to_set(live):
+    server = live(api_keys=KEYS, models="shapes")
+    with server.client("key-alice") as alice:
+        refused = alice.post("/v1/images/generations", json={"prompt": "a red circle", "model": "sd-turbo"})
+        assert refused.status_code == 400
+        assert refused.json()["error"]["message"].endswith("choose one of: tiny, shapes")
+        drawn = alice.post("/v1/images/generations", json={"prompt": "a red circle", "model": "shapes", "steps": 2})
+        assert drawn.status_code == 200, drawn.text
+    assert server.state.store.list_images("alice")[0].model == "shapes"

@@ -16,12 +16,11 @@ from chatcanvas.engine import EditRequest, GenerateRequest
 from chatcanvas.errors import InvalidImage, InvalidInput
 from chatcanvas.server.bridge import unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, image_url
+from chatcanvas.services.models import model_for_api
 from chatcanvas.store import ImageRecord, edit_mask
 
 router = APIRouter(tags=["openai images"])
 
-# Model names OpenAI clients send by default; they mean "the server's model" here.
-OPENAI_IMAGE_MODELS = {"dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "chatcanvas"}
 ResponseFormat = Literal["b64_json", "url"]
 
 
@@ -50,10 +49,6 @@ def parse_size(size: str | None) -> tuple[int | None, int | None]:
     return int(match.group(1)), int(match.group(2))
 
 
-def model_for(model: str | None) -> str | None:
-    return None if model is None or model in OPENAI_IMAGE_MODELS else model
-
-
 def images_response(request: Request, state: ServerState, records: list[ImageRecord], fmt: ResponseFormat) -> dict:
     data = []
     for record in records:
@@ -76,7 +71,8 @@ async def generations(body: GenerationBody, request: Request, user: UserDep, sta
     width, height = parse_size(body.size)
     job_request = GenerateRequest(prompt=body.prompt, negative_prompt=body.negative_prompt, width=width,
                                   height=height, steps=body.steps, guidance_scale=body.guidance_scale,
-                                  seed=body.seed, n=body.n, model=model_for(body.model), scheduler=body.scheduler)
+                                  seed=body.seed, n=body.n, model=model_for_api(body.model, state.settings),
+                                  scheduler=body.scheduler)
     records = await run_job(request, state, job_request, user.name)
     return images_response(request, state, records, body.response_format)
 
@@ -112,7 +108,7 @@ async def edits(
         mask_image = edit_mask(store.decode(mask_bytes, "mask")) if mask_bytes is not None else None
         job_request = EditRequest(prompt=prompt, image=source_image.convert("RGB"), mask=mask_image,
                                   strength=strength, width=width, height=height, steps=steps, seed=seed, n=n,
-                                  model=model_for(model), negative_prompt=negative_prompt)
+                                  model=model_for_api(model, state.settings), negative_prompt=negative_prompt)
         state.engine.check(job_request)  # every field checked before anything is stored
         source = store.add_upload(source_bytes, owner=user.name, describe=state.engine.describe)
         return dataclasses.replace(job_request, parent_id=source.id)

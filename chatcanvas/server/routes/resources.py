@@ -17,7 +17,8 @@ from fastapi.sse import EventSourceResponse
 
 from chatcanvas.engine import GenerateRequest, Job, JobEvent
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, image_json, presented_key, unauthorized
-from chatcanvas.server.routes.openai_images import GenerationBody, model_for, parse_size
+from chatcanvas.server.routes.openai_images import GenerationBody, parse_size
+from chatcanvas.services.models import model_for_api
 
 router = APIRouter(tags=["resources"])
 
@@ -80,7 +81,7 @@ async def submit_job(body: GenerationBody, request: Request, user: UserDep, stat
     width, height = parse_size(body.size)
     job = state.engine.submit(GenerateRequest(
         prompt=body.prompt, negative_prompt=body.negative_prompt, width=width, height=height, steps=body.steps,
-        guidance_scale=body.guidance_scale, seed=body.seed, n=body.n, model=model_for(body.model),
+        guidance_scale=body.guidance_scale, seed=body.seed, n=body.n, model=model_for_api(body.model, state.settings),
         scheduler=body.scheduler), owner=user.name)
     return job_json(request, state, job)
 

@@ -1,0 +1,30 @@
+"""Who may load what: API users name models from an allow-list; the operator (CLI, Python API) names any."""
+
+from __future__ import annotations
+
+from chatcanvas.config import Settings
+from chatcanvas.engine.catalog import BUILTIN_MODELS
+from chatcanvas.errors import InvalidInput
+
+# Model names OpenAI clients send by default; they mean "the server's model".
+OPENAI_IMAGE_MODELS = frozenset({"dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "chatcanvas"})
+
+
+def allowed_models(settings: Settings) -> list[str]:
+    """`CHATCANVAS_MODELS` (comma-separated), else the default model and the built-in ones."""
+    if settings.models:
+        named = [item.strip() for item in settings.models.split(",") if item.strip()]
+        return list(dict.fromkeys([settings.model, *named]))
+    return list(dict.fromkeys([settings.model, *BUILTIN_MODELS]))
+
+
+def model_for_api(model: str | None, settings: Settings, field: str = "model") -> str | None:
+    """The model an API request asked for (None: the default), refused at once when it is not allowed.
+
+    Nothing is loaded or looked up on disk for a refused name, so the answer says nothing of what exists."""
+    if model is None or model in OPENAI_IMAGE_MODELS or model == "":
+        return None
+    allowed = allowed_models(settings)
+    if model not in allowed:
+        raise InvalidInput(field, f"{model!r} is not served here; choose one of: {', '.join(allowed)}")
+    return model
