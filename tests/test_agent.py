@@ -167,3 +167,52 @@ def test_a_new_process_continues_the_conversation(settings, tmp_path):
     [[first_id, _]] = run("draw a sailboat at sunset")
     [[edited_id, parent_id]] = run("make it purple")
     assert parent_id == first_id and edited_id != first_id
+
+
+def test_a_long_turn_holds_only_its_own_conversation(settings):
+    """Alice's turn waits on a slow model; Bob's turns in other conversations (among them one whose id shared a
+    lock with hers under a fixed set of 64 striped locks) finish meanwhile; a second turn of hers waits for the
+    first."""
+    import hashlib
+    import threading
+
+    from chatcanvas.agent.checkpoint import thread_id
+
+    release, entered = threading.Event(), threading.Event()
+
+    class SlowForAlice(ScriptedChatModel):
+        def _generate(self, messages, stop=None, run_manager=None, **kwargs):
+            if "take your time" in messages[-1].text:
+                entered.set()
+                assert release.wait(120)
+            return super()._generate(messages, stop, run_manager, **kwargs)
+
+    def stripe(user, conversation):
+        return int.from_bytes(hashlib.blake2b(thread_id(user, conversation).encode(), digest_size=4).digest(),
+                              "big") % 64
+
+    neighbour = next(f"c{i}" for i in range(10_000) if stripe("bob", f"c{i}") == stripe("alice", "slow"))
+    llm = SlowForAlice().enqueue(*["fine"] * 6)
+    with ImageAgent.create(llm=llm, settings=settings) as agent:
+        slow = threading.Thread(target=agent.chat, args=("take your time",), kwargs={"user": "alice",
+                                                                                   "conversation": "slow"})
+        slow.start()
+        assert entered.wait(120)
+        for conversation in (neighbour, "other"):
+            replies = []
+            bob = threading.Thread(target=lambda c=conversation: replies.append(agent.chat("hello", user="bob",
+                                                                                           conversation=c)))
+            bob.start()
+            bob.join(60)  # while Alice's turn still waits (up to 120 s)
+            assert not bob.is_alive() and [r.text for r in replies] == ["fine"]
+        second = threading.Thread(target=agent.chat, args=("and again",), kwargs={"user": "alice",
+                                                                                "conversation": "slow"})
+        second.start()
+        second.join(0.5)
+        assert second.is_alive()  # the same conversation's next turn waits for the first
+        release.set()
+        slow.join(120)
+        second.join(120)
+        assert [m.text for m in agent.messages("alice", "slow") if m.type == "human"] == ["take your time",
+                                                                                           "and again"]
+        assert len(agent._turn_locks) == 0

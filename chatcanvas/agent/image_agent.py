@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import contextlib
 import threading
 import uuid
 from collections.abc import Iterator, Sequence
@@ -83,8 +83,8 @@ class ImageAgent:
             context_schema=ToolContext,
             checkpointer=self.checkpointer,
         )
-        # turns of one conversation run one at a time; a fixed set of striped locks keeps memory flat
-        self._thread_locks = [threading.Lock() for _ in range(64)]
+        # turns of one conversation run one at a time; other conversations never wait on them
+        self._turn_locks = KeyedLocks()
 
     @classmethod
     def create(cls, model: str | None = None, llm: str | BaseChatModel | None = None,
@@ -162,7 +162,7 @@ class ImageAgent:
         config = {"configurable": {"thread_id": thread_id(user, conversation), "user": user,
                                    "conversation": conversation}, "recursion_limit": RECURSION_LIMIT}
         final: dict[str, Any] | None = None
-        with self._thread_lock(user, conversation):
+        with self._turn_locks.hold(thread_id(user, conversation)):
             try:
                 for mode, chunk in self.graph.stream(state, config, context=ToolContext(user, conversation),
                                                      stream_mode=["custom", "values"]):
@@ -245,9 +245,32 @@ class ImageAgent:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _thread_lock(self, user: str, conversation: str) -> threading.Lock:
-        digest = hashlib.blake2b(thread_id(user, conversation).encode(), digest_size=4).digest()
-        return self._thread_locks[int.from_bytes(digest, "big") % len(self._thread_locks)]
+
+
+class KeyedLocks:
+    """One lock per key, made on first use and dropped when nobody holds or waits for it (memory stays flat)."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._locks: dict[str, list[Any]] = {}  # key -> [lock, holders and waiters]
+
+    @contextlib.contextmanager
+    def hold(self, key: str) -> Iterator[None]:
+        with self._mutex:
+            entry = self._locks.setdefault(key, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with entry[0]:
+                yield
+        finally:
+            with self._mutex:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[key]
+
+    def __len__(self) -> int:
+        with self._mutex:
+            return len(self._locks)
 
 
 def _check_name(field: str, value: object) -> None:
