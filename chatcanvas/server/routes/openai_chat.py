@@ -83,9 +83,10 @@ async def chat_completions(body: ChatCompletionBody, request: Request, user: Use
     if body.stream:
         return EventSourceResponse(_chunks(request, state, items, completion_id, created, user.name, conversation))
     reply = await unless_disconnected(request, last_of(items), lambda: state.agent.cancel(user.name, conversation))
+    message = await asyncio.to_thread(assistant_message, request, state, reply)  # reads the PNGs
     return {
         "id": completion_id, "object": "chat.completion", "created": created, "model": AGENT_MODEL,
-        "choices": [{"index": 0, "message": assistant_message(request, state, reply), "finish_reason": "stop"}],
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
         "conversation_id": conversation,
     }
@@ -104,7 +105,8 @@ async def _chunks(request: Request, state: ServerState, items, completion_id: st
         async for item in iterate_in_thread(items):
             if isinstance(item, Reply):
                 finished = True
-                yield chunk(assistant_message(request, state, item) | {"role": "assistant"})
+                message = await asyncio.to_thread(assistant_message, request, state, item)
+                yield chunk(message | {"role": "assistant"})
         yield chunk({}, "stop")
         yield "data: [DONE]\n\n"
     finally:

@@ -74,7 +74,7 @@ async def generations(body: GenerationBody, request: Request, user: UserDep, sta
                                   seed=body.seed, n=body.n, model=model_for_api(body.model, state.settings),
                                   scheduler=body.scheduler)
     records = await run_job(request, state, job_request, user.name)
-    return images_response(request, state, records, body.response_format)
+    return await asyncio.to_thread(images_response, request, state, records, body.response_format)
 
 
 @router.post("/v1/images/edits")
@@ -115,4 +115,4 @@ async def edits(
 
     job_request = await asyncio.to_thread(prepare)
     records = await run_job(request, state, job_request, user.name)
-    return images_response(request, state, records, response_format)
+    return await asyncio.to_thread(images_response, request, state, records, response_format)

@@ -33,7 +33,7 @@ async def list_images(user: UserDep, state: StateDep, request: Request,
 
 @router.get("/v1/images/{image_id}", response_class=FileResponse,
             responses={200: {"content": {"image/png": {}}, "description": "The PNG, parameters in its text chunk."}})
-async def get_image(image_id: str, request: Request, state: StateDep,
+def get_image(image_id: str, request: Request, state: StateDep,
                     token: Annotated[str | None, Query(description="A signed-URL token instead of a key.")] = None):
     key = presented_key(request)
     user = state.auth.user_for_key(key) if key or state.auth.open else None
@@ -52,13 +52,13 @@ async def delete_image(image_id: str, user: UserDep, state: StateDep) -> Respons
 
 
 @router.get("/v1/images/{image_id}/meta")
-async def get_image_meta(image_id: str, request: Request, user: UserDep, state: StateDep) -> dict:
+def get_image_meta(image_id: str, request: Request, user: UserDep, state: StateDep) -> dict:
     record = state.store.get(image_id, user.name)
     return image_json(request, state, record) | record.parameters() | {"conversation_id": record.conversation}
 
 
 @router.get("/v1/conversations")
-async def list_conversations(user: UserDep, state: StateDep) -> dict:
+def list_conversations(user: UserDep, state: StateDep) -> dict:
     return {"data": [c.to_dict() for c in state.agent.conversations.list_conversations(user.name)]}
 
 
