@@ -117,3 +117,63 @@ def test_a_user_can_erase_an_image_and_nobody_else_can(live):
     assert alice.delete(f"/v1/images/{image_id}").status_code == 204
     assert alice.get(f"/v1/images/{image_id}").status_code == 404 and not path.exists()
     assert alice.delete(f"/v1/images/{image_id}").status_code == 404
+
+
+def test_the_login_cookie_is_a_session_not_the_key(live, tmp_path):
+    server = live(api_keys=KEYS)
+    with httpx.Client(base_url=server.url, follow_redirects=False) as http:
+        signed_in = http.post("/login", data={"key": "key-alice"})
+        assert signed_in.status_code == 303
+        cookie = signed_in.headers["set-cookie"]
+        assert "key-alice" not in cookie and "HttpOnly" in cookie and "SameSite=strict" in cookie
+        assert "Secure" not in cookie  # plain http on loopback
+        assert http.get("/v1/conversations").status_code == 200
+        token = http.cookies.get("chatcanvas_session")
+        assert token and token != "key-alice"
+        # the key itself in the cookie is no longer a way in
+        as_key = httpx.get(f"{server.url}/v1/conversations", cookies={"chatcanvas_session": "key-alice"})
+        assert as_key.status_code == 401
+        assert http.post("/logout").status_code == 303
+        assert httpx.get(f"{server.url}/v1/conversations", cookies={"chatcanvas_session": token}).status_code == 401
+    # the database keeps only a hash of the token
+    assert token.encode() not in (server.settings.data_dir / "chatcanvas.db").read_bytes()
+
+
+def test_the_login_cookie_is_secure_behind_https(live):
+    server = live(api_keys=KEYS, public_url="https://images.example.com")
+    with httpx.Client(base_url=server.url, follow_redirects=False) as http:
+        assert "Secure" in http.post("/login", data={"key": "key-bob"}).headers["set-cookie"]
+
+
+def test_wrong_keys_at_login_are_throttled(live):
+    server = live(api_keys=KEYS)
+    with httpx.Client(base_url=server.url, follow_redirects=False) as http:
+        assert [http.post("/login", data={"key": f"guess-{i}"}).status_code for i in range(5)] == [401] * 5
+        blocked = http.post("/login", data={"key": "key-alice"})  # even the right key waits out the minute
+        assert blocked.status_code == 429 and 0 < int(blocked.headers["retry-after"]) <= 60
+        assert "Too many wrong keys" in blocked.text
+    # bearer keys on the API are not affected
+    assert server.client("key-alice").get("/v1/conversations").status_code == 200
+
+
+def test_signed_urls_outlive_a_restart_without_a_configured_secret(live, settings):
+    first = live(api_keys=KEYS)
+    url = first.client("key-alice").post("/v1/images/generations", json={
+        "prompt": "a red fox", "steps": 1, "response_format": "url"}).json()["data"][0]["url"]
+    first.__exit__(None, None, None)
+    secret = settings.data_dir / "url_secret"
+    assert secret.stat().st_mode & 0o077 == 0
+    second = live(api_keys=KEYS)
+    path = url.split("/", 3)[3]
+    assert httpx.get(f"{second.url}/{path}").status_code == 200
+
+
+def test_security_headers(live):
+    server = live(api_keys=KEYS)
+    with httpx.Client(base_url=server.url) as http:
+        page, api = http.get("/"), http.get("/healthz")
+    for response in (page, api):
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["referrer-policy"] == "no-referrer"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]

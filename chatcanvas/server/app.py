@@ -77,7 +77,47 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
         return get_swagger_ui_html(openapi_url="/openapi.json", title="chatcanvas API")
 
     _install_error_handlers(app)
+    app.add_middleware(SecurityHeaders)
+    if auth.keys and not settings.public_url:
+        log.warning("CHATCANVAS_PUBLIC_URL is not set: image links are built from each request's Host header; "
+                    "set it to the address users reach this server at")
     return app
+
+
+_SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),  # signed image URLs carry their token in the query
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+_PAGE_POLICY = (b"content-security-policy", b"default-src 'self'; img-src 'self' data: blob:; "
+                b"style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; connect-src 'self'; "
+                b"frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+
+
+class SecurityHeaders:
+    """Security headers on every HTTP response (a content policy on HTML pages); streams pass untouched."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers") or [])
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in _SECURITY_HEADERS if name not in present]
+                kind = next((value for name, value in headers if name.lower() == b"content-type"), b"")
+                if kind.startswith(b"text/html"):
+                    headers.append(_PAGE_POLICY)
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 class LateMount:

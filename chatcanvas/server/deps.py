@@ -50,15 +50,23 @@ def unauthorized(message: str = "missing or invalid API key") -> HTTPException:
 
 
 def presented_key(request: Request) -> str | None:
-    """The API key a request carries: `Authorization: Bearer KEY`, else the web page's cookie."""
+    """The API key a request carries in `Authorization: Bearer KEY`."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else request.cookies.get(COOKIE)
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def caller(request: Request, auth: Authenticator) -> User | None:
+    """Who sent the request: its bearer key, else the web page's session cookie; None when neither is valid."""
+    key = presented_key(request)
+    if key is not None or auth.open:
+        return auth.user_for_key(key)
+    return auth.user_for_session(request.cookies.get(COOKIE))
 
 
 def current_user(request: Request, state: StateDep,
                  credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
     # `credentials` declares the bearer scheme in the OpenAPI schema; the key itself is read the one way below
-    user = state.auth.user_for_key(presented_key(request))
+    user = caller(request, state.auth)
     if user is None:
         raise unauthorized()
     return user

@@ -174,7 +174,7 @@ class BearerGate:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        value = headers.get(b"authorization", b"").decode()
+        value = headers.get(b"authorization", b"").decode("latin-1")
         key = value[7:].strip() if value.lower().startswith("bearer ") else None
         user = self.auth.user_for_key(key)
         if user is None:

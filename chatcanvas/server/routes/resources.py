@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.sse import EventSourceResponse
 
 from chatcanvas.engine import GenerateRequest, Job, JobEvent
-from chatcanvas.server.deps import ServerState, StateDep, UserDep, image_json, presented_key, unauthorized
+from chatcanvas.server.deps import ServerState, StateDep, UserDep, caller, image_json, unauthorized
 from chatcanvas.server.routes.openai_images import GenerationBody, parse_size
 from chatcanvas.services.models import model_for_api
 
@@ -35,9 +35,7 @@ async def list_images(user: UserDep, state: StateDep, request: Request,
             responses={200: {"content": {"image/png": {}}, "description": "The PNG, parameters in its text chunk."}})
 def get_image(image_id: str, request: Request, state: StateDep,
                     token: Annotated[str | None, Query(description="A signed-URL token instead of a key.")] = None):
-    key = presented_key(request)
-    user = state.auth.user_for_key(key) if key or state.auth.open else None
-    user = user or state.auth.user_for_token(image_id, token)
+    user = caller(request, state.auth) or state.auth.user_for_token(image_id, token)
     if user is None:
         raise unauthorized()
     record = state.store.get(image_id, user.name)

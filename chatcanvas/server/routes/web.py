@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import html
+import math
 from importlib import resources
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from chatcanvas.server.auth import COOKIE
-from chatcanvas.server.deps import StateDep, presented_key
+from chatcanvas.server.auth import COOKIE, SESSION_TTL_SECONDS
+from chatcanvas.server.deps import StateDep, caller, unauthorized
 
 router = APIRouter(tags=["web"])
 
@@ -27,19 +28,48 @@ def login_page(error: str = "") -> HTMLResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def index(request: Request, state: StateDep) -> Response:
+def index(request: Request, state: StateDep) -> Response:
     """The chat page; without a key (when keys are configured), a sign-in form answered with 401."""
-    if state.auth.user_for_key(presented_key(request)) is None:
+    if caller(request, state.auth) is None:
         return login_page()
     page = resources.files("chatcanvas.server").joinpath("static/index.html").read_text()
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 
+def _is_https(request: Request, public_url: str | None) -> bool:
+    return request.url.scheme == "https" or (public_url or "").startswith("https://")
+
+
 @router.post("/login")
-async def login(state: StateDep, key: Annotated[str, Form(max_length=500)] = "") -> Response:
-    """Check a key and keep it in a same-site, script-proof cookie for the page's own requests."""
-    if state.auth.user_for_key(key) is None or state.auth.open:
-        return login_page("That key is not valid." if not state.auth.open else "No keys are needed here.")
+def login(request: Request, state: StateDep, key: Annotated[str, Form(max_length=500)] = "") -> Response:
+    """Check a key and start a session: the cookie holds a random session token (never the key), same-site,
+    script-proof, and `Secure` when served over https. Five wrong keys a minute from one address: 429."""
+    if state.auth.open:
+        return login_page("No keys are needed here.")
+    client = request.client.host if request.client else "unknown"
+    wait = state.auth.throttle.wait_needed(client)
+    if wait > 0:
+        response = login_page(f"Too many wrong keys; try again in {math.ceil(wait)} seconds.")
+        response.status_code = 429
+        response.headers["Retry-After"] = str(math.ceil(wait))
+        return response
+    user = state.auth.user_for_key(key)
+    if user is None:
+        state.auth.throttle.failed(client)
+        return login_page("That key is not valid.")
     response = RedirectResponse("/", status_code=303)
-    response.set_cookie(COOKIE, key, httponly=True, samesite="strict", max_age=30 * 24 * 3600)
+    response.set_cookie(COOKIE, state.auth.sessions.create(user.name, SESSION_TTL_SECONDS), httponly=True,
+                        samesite="strict", max_age=SESSION_TTL_SECONDS,
+                        secure=_is_https(request, state.settings.public_url))
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, state: StateDep) -> Response:
+    """End this browser's session (the cookie stops working everywhere it was copied)."""
+    if caller(request, state.auth) is None:
+        raise unauthorized()
+    state.auth.sessions.revoke(request.cookies.get(COOKIE))
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE, httponly=True, samesite="strict")
     return response
