@@ -49,6 +49,10 @@ class Settings(BaseSettings):
 
     job_timeout_s: float = Field(default=1800, gt=0, description="The longest a chat turn waits for one image "
                                  "job (queue and run) before answering that it took too long; the job goes on.")
+    durable_jobs: bool = Field(default=True, description="Record every job before it is acknowledged and run the "
+                               "queued and interrupted ones again after a restart (the one-shot CLI commands don't).")
+    shutdown_wait_s: float = Field(default=600, ge=0, description="On SIGTERM, how long the running job may take "
+                                   "to finish; one still running then runs again from its first step after restart.")
     queue_size: int = Field(default=64, ge=1, description="Jobs waiting for the device, all users together.")
     fast_path: bool | None = Field(default=None, description="channels-last, fused QKV, torch.compile; None: on CUDA.")
     compile_mode: str = Field(default="max-autotune-no-cudagraphs",

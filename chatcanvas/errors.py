@@ -65,3 +65,7 @@ class JobCancelled(UserError):
 
 class EngineError(ChatCanvasError):
     """Something failed inside the engine that the user could not have prevented."""
+
+
+class JobInterrupted(EngineError):
+    """The process is stopping before the job ended; its record stays, and it runs again after the restart."""

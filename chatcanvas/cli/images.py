@@ -30,10 +30,11 @@ OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Where
 
 
 def open_engine(settings: Settings) -> Engine:
+    """An engine for one command: its job lives and dies with the command, so it is not kept for a restart."""
     quiet_libraries()
     from chatcanvas.engine import Engine
 
-    return Engine(settings)
+    return Engine(settings.model_copy(update={"durable_jobs": False}))
 
 
 def check_early(request, settings: Settings) -> None:

@@ -15,7 +15,17 @@ import torch
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.engine.batching import batch_key, batchable, run_batch
 from chatcanvas.engine.describe import ImageDescriber
-from chatcanvas.engine.jobs import EditRequest, EnrollRequest, GenerateRequest, Job, JobEvent, JobSpec, TrainLoraRequest
+from chatcanvas.engine import durable
+from chatcanvas.engine.jobs import (
+    EditRequest,
+    EnrollRequest,
+    GenerateRequest,
+    Job,
+    JobEvent,
+    JobSpec,
+    JobStatus,
+    TrainLoraRequest,
+)
 from chatcanvas.engine.lora import train_lora
 from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
 from chatcanvas.engine.queue import FairQueue
@@ -23,8 +33,17 @@ from chatcanvas.engine.registry import LoadedModel, PipelineRegistry
 from chatcanvas.engine.runner import RunParams, resolve, run_job
 from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.engine.validation import check_request
-from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, JobCancelled, NotFound
+from chatcanvas.errors import (
+    ChatCanvasError,
+    EngineError,
+    InvalidInput,
+    JobCancelled,
+    JobInterrupted,
+    NotFound,
+    QueueFull,
+)
 from chatcanvas.store.images import ImageMeta, ImageRecord, ImageStore
+from chatcanvas.store.jobs import JobRecord, JobStore
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -32,6 +51,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _FINISHED_JOBS_KEPT = 1000
+MAX_ATTEMPTS = 3
+"""A job interrupted this many times while running (it may be what brings the process down) fails instead."""
 
 
 class Engine:
@@ -48,11 +69,14 @@ class Engine:
         self.registry = registry or PipelineRegistry(self.settings)
         self.queue = FairQueue(self.settings.queue_size)
         self.describer = ImageDescriber(self.settings, device=self.registry.device)
+        self.job_store = JobStore(self.store.root) if self.settings.durable_jobs else None
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._jobs_lock = threading.Lock()
         self._stopping = threading.Event()
         self._listeners: list[Callable[[JobEvent], None]] = []
         self.worker_restarts = 0
+        self.resumed = self._resume() if self.job_store is not None else 0
+        """How many jobs acknowledged by an earlier process were queued again at start-up."""
         self._worker = self._start_worker()
 
     def _start_worker(self) -> threading.Thread:
@@ -82,13 +106,86 @@ class Engine:
             first = request.seed if request.seed is not None else secrets.randbelow(2**32)
             seeds = tuple(first + i for i in range(request.n))
         job = Job(JobSpec(request, model, seeds), owner, conversation)
+        if self.job_store is not None:  # recorded before it is acknowledged
+            kind, fields, blobs = durable.encode(request)
+            self.job_store.add(id=job.id, owner=owner, conversation=conversation, kind=kind, model=model,
+                               seeds=seeds, request=fields, blobs=blobs, created=job.created)
+            job.subscribe(self._recorder(job))
         for listener in self._listeners:
             job.subscribe(listener)
-        self.queue.put(job, per_owner=self.settings.max_jobs_per_user)
+        try:
+            self.queue.put(job, per_owner=self.settings.max_jobs_per_user)
+        except QueueFull:
+            if self.job_store is not None:
+                self.job_store.remove(job.id)  # never acknowledged
+            raise
+        self._track(job)
+        return job
+
+    def _track(self, job: Job) -> None:
         with self._jobs_lock:
             self._jobs[job.id] = job
             while len(self._jobs) > _FINISHED_JOBS_KEPT and next(iter(self._jobs.values())).done:
                 self._jobs.popitem(last=False)
+
+    # --- durability ---------------------------------------------------------------------------------
+    def _recorder(self, job: Job) -> Callable[[JobEvent], None]:
+        """Keeps the job's record in step with it: running, then its end with the stored images' ids."""
+        store, started = self.job_store, [False]
+        assert store is not None
+
+        def record(event: JobEvent) -> None:
+            try:
+                if event.status is JobStatus.RUNNING and not started[0]:
+                    started[0] = True
+                    store.started(job.id, event.total)
+                elif event.status.finished and not isinstance(job.error, JobInterrupted):
+                    store.finished(job.id, event.status.value, step=event.step, total=event.total,
+                                   image_ids=tuple(image.id for image in job.images),
+                                   output=str(job.output) if job.output else None,
+                                   error=str(job.error) if job.error else None)
+            except Exception:  # a listener must never stop the job from finishing
+                log.exception("could not record the state of %s", job.id)
+
+        return record
+
+    def _resume(self) -> int:
+        """Queue again the jobs an earlier process acknowledged but did not finish (an interrupted one from its
+        first step: the same seeds give the same pixels); one that cannot run again fails with the reason."""
+        assert self.job_store is not None
+        self.job_store.prune()
+        resumed = 0
+        for record in self.job_store.unfinished():
+            try:
+                if record.attempts >= MAX_ATTEMPTS:
+                    raise EngineError(f"it was interrupted {record.attempts} times while running")
+                request = durable.decode(record.kind, record.request,
+                                         lambda name, job_id=record.id: self.job_store.blob(job_id, name))
+            except Exception as exc:
+                self.job_store.finished(record.id, "failed", step=record.step, total=record.total,
+                                        error=f"this job could not run again after a restart: {exc}")
+                continue
+            job = Job(JobSpec(request, record.model, record.seeds), record.owner, record.conversation,
+                      id=record.id, created=record.created)
+            job.subscribe(self._recorder(job))
+            self.queue.put(job, resumed=True)
+            self._track(job)
+            resumed += 1
+        if resumed:
+            log.info("resumed %d job(s) acknowledged before the restart", resumed)
+        return resumed
+
+    def _job_from_record(self, record: JobRecord) -> Job:
+        """A read-only view of a job an earlier process finished."""
+        request = GenerateRequest(prompt=str(record.request.get("prompt") or record.kind))
+        job = Job(JobSpec(request, record.model, record.seeds), record.owner, record.conversation, id=record.id,
+                  status=JobStatus(record.status), created=record.created)
+        job.step, job.total = record.step, record.total
+        job.images = [image for image_id in record.image_ids
+                      if (image := self.store.find(image_id, record.owner)) is not None]
+        if record.error:
+            job.error = JobCancelled(record.error) if job.status is JobStatus.CANCELLED else EngineError(record.error)
+        job._done.set()
         return job
 
     def check(self, request: GenerateRequest | EnrollRequest | TrainLoraRequest) -> None:
@@ -106,9 +203,12 @@ class Engine:
         return self.submit(request, owner, conversation).wait(timeout)
 
     def job(self, job_id: str, owner: str) -> Job:
-        """A job by id, only for its owner."""
+        """A job by id, only for its owner (one an earlier process finished too, from its record)."""
         with self._jobs_lock:
             job = self._jobs.get(job_id)
+        if job is None and self.job_store is not None:
+            record = self.job_store.get(job_id, owner)
+            job = self._job_from_record(record) if record is not None else None
         if job is None or job.owner != owner:
             raise NotFound(f"no job {job_id!r}")
         return job
@@ -130,12 +230,20 @@ class Engine:
         """Load a model now rather than on its first job (call before serving)."""
         self.registry.get(model or self.default_model)
 
-    def close(self, timeout: float | None = 30) -> None:
-        """Stop taking jobs, cancel the queued ones, and let the running one finish."""
+    def close(self, timeout: float | None = None) -> None:
+        """Stop taking jobs and let the running one finish (up to `timeout`, default `shutdown_wait_s`).
+
+        Queued jobs end here with `JobInterrupted` for whoever waits in this process; with durable jobs their
+        records stay queued, and the next engine on this data folder runs them (and a job still running at the
+        deadline, from its first step)."""
         self._stopping.set()
+        if self.job_store is not None:
+            left = "this job runs again when the server is back"
+        else:
+            left = "this job was dropped"
         for job in self.queue.close():
-            job.fail(JobCancelled("the engine is shutting down"))
-        self._worker.join(timeout)
+            job.fail(JobInterrupted(f"the server is stopping before job {job.id} could start; {left}"))
+        self._worker.join(self.settings.shutdown_wait_s if timeout is None else timeout)
 
     def __enter__(self) -> Engine:
         return self

@@ -32,15 +32,15 @@ class FairQueue:
                 return self._size
             return len(self._lanes.get(owner, ()))
 
-    def put(self, job: Job, per_owner: int | None = None) -> None:
+    def put(self, job: Job, per_owner: int | None = None, *, resumed: bool = False) -> None:
         """Queue `job`; `QueueFull` when the queue is full or (checked in the same step) its owner already has
-        `per_owner` jobs waiting."""
+        `per_owner` jobs waiting. A `resumed` job (acknowledged before a restart) is never refused."""
         with self._cond:
             if self._closed:
                 raise QueueFull(self.capacity, retry_after=30.0)
-            if per_owner is not None and len(self._lanes.get(job.owner, ())) >= per_owner:
+            if not resumed and per_owner is not None and len(self._lanes.get(job.owner, ())) >= per_owner:
                 raise QueueFull(per_owner, retry_after=2.0, mine=True)
-            if self._size >= self.capacity:
+            if not resumed and self._size >= self.capacity:
                 raise QueueFull(self.capacity)
             self._lanes.setdefault(job.owner, deque()).append(job)
             self._size += 1

@@ -16,7 +16,15 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatcanvas.agent import ImageAgent
 from chatcanvas.config import Settings, get_settings
-from chatcanvas.errors import ChatCanvasError, InvalidInput, JobCancelled, NotFound, QueueFull, UserError
+from chatcanvas.errors import (
+    ChatCanvasError,
+    InvalidInput,
+    JobCancelled,
+    JobInterrupted,
+    NotFound,
+    QueueFull,
+    UserError,
+)
 from chatcanvas.server.auth import Authenticator
 from chatcanvas.server.deps import ServerState, UserDep
 from chatcanvas.server.mcp import BearerGate, create_mcp_server
@@ -149,6 +157,9 @@ def _install_error_handlers(app: FastAPI) -> None:
             return JSONResponse(error_body(str(exc), "not_found_error", code="not_found"), status_code=404)
         if isinstance(exc, InvalidInput):
             return JSONResponse(error_body(str(exc), "invalid_request_error", param=exc.field), status_code=400)
+        if isinstance(exc, JobInterrupted):
+            return JSONResponse(error_body(str(exc), "unavailable", code="restarting"), status_code=503,
+                                headers={"Retry-After": "30"})
         if isinstance(exc, JobCancelled):
             return JSONResponse(error_body(str(exc), "cancelled", code="cancelled"), status_code=409)
         if isinstance(exc, UserError):

@@ -198,6 +198,13 @@ class SubjectStore:
                               [owner]).fetchall()
         return [self._subject(row) for row in rows]
 
+    def in_training(self) -> list[Subject]:
+        """Every user's subjects whose enrollment has not ended (after a restart: resumed or failed)."""
+        with connect(self.db_path) as db:
+            rows = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM subjects WHERE status = 'training' "
+                              "ORDER BY created").fetchall()
+        return [self._subject(row) for row in rows]
+
     def delete(self, owner: str, subject_id: str) -> None:
         """Erase the subject: its record, reference images, embeddings and weights."""
         subject = self.get(owner, subject_id)

@@ -32,6 +32,22 @@ class SubjectService:
         self.engine, self.images, self.subjects = engine, images, subjects
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self._reattach()
+
+    def _reattach(self) -> None:
+        """Subjects still learning when the last process stopped: follow the job the engine resumed for each;
+        one with no job left (the engine keeps no jobs, or gave up on it) fails with the reason."""
+        for subject in self.subjects.in_training():
+            outputs = (subject.folder, subject.lora_folder)
+            job = next((job for job in self.engine.active_jobs(subject.owner)
+                        if getattr(job.spec.request, "output", None) in outputs), None)
+            if job is None:
+                self.subjects.update(subject.id, status="failed",
+                                     error="its learning was interrupted by a restart; enroll it again")
+                continue
+            with self._lock:
+                self._jobs[subject.id] = job
+            job.subscribe(self._recorder(subject.id))
 
     def enroll(self, owner: str, name: str, pictures: list[Image.Image], aliases: list[str] | tuple[str, ...] = (),
                method: str | None = None, kind: str | None = None,
