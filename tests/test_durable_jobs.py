@@ -23,10 +23,11 @@ class Busy:
         assert started.wait(120)
 
     def release(self):
-        """Cancel the long job and wait until it has stopped."""
+        """Cancel the long job and wait until it and the engine have stopped."""
         self.engine.cancel(self.blocker)
         with pytest.raises(JobCancelled):
             self.blocker.wait(120)
+        self.engine.close()
 
 
 def test_queued_jobs_run_after_a_restart_with_the_same_pixels(settings):
@@ -88,4 +89,11 @@ def test_a_refused_job_leaves_no_record(settings):
         assert len(busy.engine.job_store.unfinished()) == 2  # the long job and the one accepted
     finally:
         busy.release()
-        busy.engine.close()
+
+
+def test_one_process_at_a_time_runs_a_folders_unfinished_jobs(settings):
+    with Engine(settings) as serving:
+        with Engine(settings) as second:  # e.g. a terminal chat beside the server
+            assert not second.job_store.claim()
+    with Engine(settings) as next_start:
+        assert next_start.job_store._claim.is_locked

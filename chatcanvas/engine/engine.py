@@ -153,6 +153,9 @@ class Engine:
         """Queue again the jobs an earlier process acknowledged but did not finish (an interrupted one from its
         first step: the same seeds give the same pixels); one that cannot run again fails with the reason."""
         assert self.job_store is not None
+        if not self.job_store.claim():
+            log.info("another process runs this data folder's unfinished jobs; not resuming them here")
+            return 0
         self.job_store.prune()
         resumed = 0
         for record in self.job_store.unfinished():
@@ -258,6 +261,8 @@ class Engine:
         held: list[Job] = []
         try:
             self._work(held)
+            if self.job_store is not None:  # stopped: the next process on this folder may resume
+                self.job_store.release()
         except BaseException as exc:  # noqa: BLE001 - whatever killed the loop, nobody may wait forever
             if self._stopping.is_set():
                 return

@@ -103,6 +103,7 @@ class ImageStore:
         self.root = Path(root).expanduser()
         self.files = self.root / "images"
         self.files.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(self.files)
         self.db_path = self.root / "chatcanvas.db"
         self.max_upload_bytes = max_upload_bytes
         self.max_upload_pixels = max_upload_pixels
@@ -267,6 +268,18 @@ def _png_bytes(image: Image.Image, meta: ImageMeta) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", pnginfo=info)
     return buffer.getvalue()
+
+
+STALE_TEMPORARY_SECONDS = 10.0
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Half-written files a killed process left behind (a live writer's file is seconds old at most)."""
+    cutoff = time.time() - STALE_TEMPORARY_SECONDS
+    for leftover in folder.glob("*/.tmp-*"):
+        with contextlib.suppress(FileNotFoundError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

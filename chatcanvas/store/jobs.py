@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from chatcanvas.store.db import connect
 
 _SCHEMA = """
@@ -78,8 +80,22 @@ class JobStore:
         self.db_path = root / "chatcanvas.db"
         self.blobs = root / "jobs"
         self.blobs.mkdir(parents=True, exist_ok=True)
+        self._claim = FileLock(root / "jobs.lock", thread_local=False)  # taken at start, let go by the worker
         with connect(self.db_path) as db:
             db.executescript(_SCHEMA)
+
+    def claim(self) -> bool:
+        """Become the process that runs this folder's unfinished jobs again (held until `release`); False when
+        another live process already is (it resumed them when it started)."""
+        try:
+            self._claim.acquire(timeout=0)
+        except Timeout:
+            return False
+        return True
+
+    def release(self) -> None:
+        if self._claim.is_locked:
+            self._claim.release(force=True)
 
     def add(self, *, id: str, owner: str, conversation: str | None, kind: str, model: str, seeds: tuple[int, ...],
             request: dict[str, Any], blobs: dict[str, bytes], created: float) -> None:
@@ -131,8 +147,13 @@ class JobStore:
         return [_record(row) for row in rows]
 
     def prune(self, older_than: float = KEEP_FINISHED_SECONDS) -> int:
-        """Forget finished jobs older than `older_than` seconds; how many went."""
+        """Forget finished jobs older than `older_than` seconds, and input pictures no unfinished job needs (a
+        process killed between writing them and its record); how many records went."""
         with connect(self.db_path) as db:
             cursor = db.execute("DELETE FROM jobs WHERE status NOT IN (?, ?) AND updated < ?",
                                 [*UNFINISHED, time.time() - older_than])
+            live = {row[0] for row in db.execute("SELECT id FROM jobs WHERE status IN (?, ?)", list(UNFINISHED))}
+        for folder in self.blobs.iterdir():
+            if folder.name not in live:
+                shutil.rmtree(folder, ignore_errors=True)
         return cursor.rowcount

@@ -62,7 +62,7 @@ def images_response(request: Request, state: ServerState, records: list[ImageRec
 
 
 async def run_job(request: Request, state: ServerState, job_request: GenerateRequest, user: str) -> list[ImageRecord]:
-    job = state.engine.submit(job_request, owner=user)
+    job = await asyncio.to_thread(state.engine.submit, job_request, owner=user)  # recorded on disk first
     return await unless_disconnected(request, job.wait_async(), lambda: state.engine.cancel(job))
 
 

@@ -77,10 +77,11 @@ def job_json(request: Request, state: ServerState, job: Job) -> dict:
 async def submit_job(body: GenerationBody, request: Request, user: UserDep, state: StateDep) -> dict:
     """Queue a text-to-image job and answer at once with its id; follow it at /v1/jobs/{id}/events."""
     width, height = parse_size(body.size)
-    job = state.engine.submit(GenerateRequest(
+    job_request = GenerateRequest(
         prompt=body.prompt, negative_prompt=body.negative_prompt, width=width, height=height, steps=body.steps,
         guidance_scale=body.guidance_scale, seed=body.seed, n=body.n, model=model_for_api(body.model, state.settings),
-        scheduler=body.scheduler), owner=user.name)
+        scheduler=body.scheduler)
+    job = await asyncio.to_thread(state.engine.submit, job_request, owner=user.name)  # recorded on disk first
     return job_json(request, state, job)
 
 
