@@ -152,3 +152,30 @@ async def test_a_dm_chats_through_the_agent(bot):
     assert any(c["files"] for c in posts)
     assert bot.agent.store.list_images("discord:42")[0].prompt == "a green frog"
     assert BOT_ID == bot.user.id
+
+
+async def test_edit_is_written_by_the_configured_llm_not_the_offline_rules(settings, monkeypatch):
+    from tests.scripted import ScriptedChatModel, tool_call
+
+    fake = FakeDiscord()
+    monkeypatch.setattr(Route, "BASE", f"{fake.url}/api/v10")
+    llm = ScriptedChatModel()
+    agent = ImageAgent.create(llm=llm, settings=settings)
+    client = ChatcanvasBot(agent, application_id=APPLICATION_ID)
+    try:
+        await client.login("test-token")
+        client.fake = fake
+        await client.tree._call(interaction(client, 2, command("imagine", prompt="a red fox", seed=3)))  # a tool call
+        fox = agent.store.list_images("discord:42")[0]
+        llm.enqueue(tool_call("edit_image", prompt="a red fox in a snowy forest, winter light"), "Done: snow.")
+        edit = interaction(client, 2, command("edit", instruction="put some snow around it"))
+        await client.tree._call(edit)
+        edited = agent.store.list_images("discord:42")[0]
+        assert (edited.parent_id, edited.prompt) == (fox.id, "a red fox in a snowy forest, winter light")
+        assert "put some snow around it" in [str(m.content) for m in llm.history[-2]][-1]  # the user's words
+        assert [c for c in calls_for(fake, edit.token) if c["method"] == "PATCH"][-1]["json"]["content"] == "Done: snow."
+        assert any(c["files"] for c in calls_for(fake, edit.token))
+    finally:
+        await client.close()
+        agent.close()
+        fake.close()

@@ -47,7 +47,10 @@ def test_auto_device_and_dtype_on_this_machine():
     assert resolve_device("cpu").type == "cpu"
 
 
-def test_the_engine_layer_imports_nothing_from_the_layers_above():
+ENGINE_INTERNALS = r"chatcanvas\.engine\.(registry|queue|runner|batching|engine|lora|personalize|durable)"
+
+
+def test_each_layer_imports_only_the_layers_below_it():
     import pathlib
     import re
 
@@ -55,12 +58,40 @@ def test_the_engine_layer_imports_nothing_from_the_layers_above():
     forbidden = {
         "engine": r"langchain|langgraph|fastapi|chatcanvas\.(tools|agent|server|services|cli)",
         "store": r"torch|diffusers|langchain|fastapi|chatcanvas\.(engine|tools|agent|server|services|cli)",
-        "services": r"fastapi|starlette|slack|discord|chatcanvas\.(server|cli)",
-        "tools": r"fastapi|starlette|slack|discord|chatcanvas\.(agent|server)",
-        "agent": r"fastapi|starlette|slack|discord|chatcanvas\.server",
+        "services": rf"fastapi|starlette|slack|discord|langchain|langgraph|chatcanvas\.(server|cli|tools|agent)"
+                    rf"|{ENGINE_INTERNALS}",
+        "tools": rf"fastapi|starlette|slack|discord|chatcanvas\.(agent|server)|{ENGINE_INTERNALS}",
+        "agent": rf"fastapi|starlette|slack|discord|chatcanvas\.server|{ENGINE_INTERNALS}",
+        "server": rf"torch|diffusers|chatcanvas\.(cli|eval)|{ENGINE_INTERNALS}",
     }
+    checked = 0
     for layer, pattern in forbidden.items():
-        for path in (root / layer).glob("*.py"):
+        for path in (root / layer).rglob("*.py"):
+            checked += 1
             for line in path.read_text().splitlines():
                 if re.match(r"\s*(from|import)\s", line):
-                    assert not re.search(rf"\b({pattern})\b", line), f"{path.name}: {line.strip()}"
+                    assert not re.search(rf"\b({pattern})\b", line), f"{path.relative_to(root)}: {line.strip()}"
+    assert checked > 40
+
+
+def test_nothing_above_the_engine_protocol_touches_its_queue_or_registry():
+    import ast
+    import pathlib
+
+    root = pathlib.Path(chatcanvas.__file__).parent
+    for path in root.rglob("*.py"):
+        if path.is_relative_to(root / "engine"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr in ("registry", "queue", "_jobs", "job_store"):
+                owner = ast.unparse(node.value)
+                assert "engine" not in owner, f"{path.relative_to(root)}:{node.lineno}: {owner}.{node.attr}"
+
+
+def test_the_local_engine_implements_the_engine_protocol(settings):
+    from chatcanvas.engine import Engine, EngineClient
+
+    with Engine(settings) as engine:
+        assert isinstance(engine, EngineClient)
+        health = engine.health()
+        assert health.alive and health.default_model == settings.model and health.queue_depth == 0

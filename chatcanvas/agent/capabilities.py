@@ -17,8 +17,9 @@ from chatcanvas.config import Settings
 from chatcanvas.engine import Engine
 from chatcanvas.engine.ranges import model_range
 from chatcanvas.errors import NotFound
+from chatcanvas.services.subjects import SubjectService
 from chatcanvas.store import ImageRecord, ImageStore
-from chatcanvas.tools import SubjectService, create_image_tools
+from chatcanvas.tools import create_image_tools
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,10 @@ from chatcanvas.agent.middleware import ImageStateMiddleware
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.engine import Engine
 from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, check_text
+from chatcanvas.services.images import ImageService
+from chatcanvas.services.subjects import SubjectService
 from chatcanvas.store import ConversationStore, ImageRecord, SubjectStore
-from chatcanvas.tools import SubjectService, ToolContext
+from chatcanvas.tools import ToolContext
 
 MAX_MESSAGE_CHARS = 8000
 RECURSION_LIMIT = 16
@@ -72,6 +74,7 @@ class ImageAgent:
         self._resources = ExitStack()
         self._capabilities = list(capabilities or default_capabilities())
         self.subjects = SubjectService(engine, self.store, SubjectStore(self.settings.resolved_data_dir))
+        self.images = ImageService(engine, self.store, self.subjects.adapter_by_id)
         services = Services(engine, self.store, self.settings, self.subjects)
         tools = [tool for capability in self._capabilities for tool in capability.tools(services)]
         self.checkpointer = open_checkpointer(self.settings.resolved_data_dir, self.settings.database_url,

@@ -104,6 +104,7 @@ def generate(
 ) -> None:
     """Draw an image from a text prompt."""
     from chatcanvas.engine import GenerateRequest
+    from chatcanvas.services.images import ImageService
 
     settings = settings_with(model, data_dir)
     request = GenerateRequest(prompt=prompt, negative_prompt=negative, width=width, height=height, steps=steps,
@@ -111,7 +112,8 @@ def generate(
     check_early(request, settings)
     engine = open_engine(settings)
     try:
-        records = wait_with_progress(engine, engine.submit(request, owner="local", conversation="cli"), "drawing")
+        job = ImageService(engine).generate(request, "local", "cli")
+        records = wait_with_progress(engine, job, "drawing")
         _report(records, write_outputs(records, output))
     finally:
         engine.close()
@@ -140,7 +142,7 @@ def edit(
         if path is not None and not path.is_file():
             raise ChatCanvasError(f"{label}: no such file: {path}")
     from chatcanvas.engine import EditRequest
-    from chatcanvas.store import edit_mask
+    from chatcanvas.services.images import Edit, ImageService
 
     settings = settings_with(model, data_dir)
     placeholder = EditRequest(prompt=prompt, image=Image.new("RGB", (8, 8)), strength=strength, width=width,
@@ -149,15 +151,11 @@ def edit(
     engine = open_engine(settings)
 
     try:
-        source = engine.store.add_upload(image.read_bytes(), owner="local", conversation="cli")
-        mask_image = None
-        if mask is not None:
-            mask_record = engine.store.add_upload(mask.read_bytes(), owner="local", conversation="cli", field="mask")
-            mask_image = edit_mask(engine.store.open(mask_record, mode=None))
-        request = EditRequest(prompt=prompt, image=engine.store.open(source), mask=mask_image, strength=strength,
-                              negative_prompt=negative, width=width, height=height, steps=steps,
-                              guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler, parent_id=source.id)
-        records = wait_with_progress(engine, engine.submit(request, owner="local", conversation="cli"), "editing")
+        job = ImageService(engine).edit(Edit(
+            owner="local", conversation="cli", prompt=prompt, source=image.read_bytes(),
+            mask=mask.read_bytes() if mask is not None else None, strength=strength, negative_prompt=negative,
+            width=width, height=height, steps=steps, guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler))
+        records = wait_with_progress(engine, job, "editing")
         _report(records, write_outputs(records, output))
     finally:
         engine.close()
@@ -167,7 +165,7 @@ def edit(
 def models(data_dir: DataDirOpt = None) -> None:
     """List the built-in model ids and the diffusers models cached locally."""
     quiet_libraries()
-    from chatcanvas.engine.registry import BUILTIN_MODELS
+    from chatcanvas.engine.catalog import BUILTIN_MODELS
     from chatcanvas.engine.schedulers import SCHEDULERS
 
     settings = settings_with(data_dir=data_dir)

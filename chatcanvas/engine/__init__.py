@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from chatcanvas.engine.catalog import BUILTIN_MODELS
     from chatcanvas.engine.engine import Engine
     from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job, JobEvent, JobStatus
+    from chatcanvas.engine.protocol import EngineClient, EngineHealth
     from chatcanvas.engine.registry import PipelineRegistry
     from chatcanvas.engine.schedulers import SCHEDULERS
 
@@ -20,6 +21,8 @@ _EXPORTS = {
     "SCHEDULERS": "chatcanvas.engine.schedulers",
     "EditRequest": "chatcanvas.engine.jobs",
     "Engine": "chatcanvas.engine.engine",
+    "EngineClient": "chatcanvas.engine.protocol",
+    "EngineHealth": "chatcanvas.engine.protocol",
     "GenerateRequest": "chatcanvas.engine.jobs",
     "Job": "chatcanvas.engine.jobs",
     "JobEvent": "chatcanvas.engine.jobs",

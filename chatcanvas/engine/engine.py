@@ -28,6 +28,7 @@ from chatcanvas.engine.jobs import (
 )
 from chatcanvas.engine.lora import train_lora
 from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
+from chatcanvas.engine.protocol import EngineHealth
 from chatcanvas.engine.queue import FairQueue
 from chatcanvas.engine.registry import LoadedModel, PipelineRegistry
 from chatcanvas.engine.runner import RunParams, resolve, run_job
@@ -228,6 +229,12 @@ class Engine:
         job.cancel()
         if self.queue.remove(job):
             job.fail(JobCancelled(f"job {job.id} was cancelled before it started"))
+
+    def health(self) -> EngineHealth:
+        switches = self.registry.switch_seconds
+        return EngineHealth(alive=self.alive, queue_depth=self.queue.depth(),
+                            loaded_models=tuple(self.registry.loaded()), default_model=self.default_model,
+                            last_switch_s=switches[-1] if switches else 0.0, worker_restarts=self.worker_restarts)
 
     def preload(self, model: str | None = None) -> None:
         """Load a model now rather than on its first job (call before serving)."""

@@ -36,6 +36,14 @@ class ServerState:
     def store(self):
         return self.agent.store
 
+    @property
+    def images(self):
+        return self.agent.images
+
+    @property
+    def subjects(self):
+        return self.agent.subjects
+
 
 def get_state(request: Request) -> ServerState:
     return request.app.state.chatcanvas

@@ -16,7 +16,6 @@ import discord
 from discord import app_commands
 
 from chatcanvas.agent import ImageAgent, Progress, Reply
-from chatcanvas.agent.intents import merged_edit_prompt
 from chatcanvas.engine import JobEvent
 from chatcanvas.errors import ChatCanvasError
 from chatcanvas.store import ImageRecord
@@ -91,11 +90,47 @@ class ChatcanvasBot(discord.Client):
         except ChatCanvasError as exc:
             await interaction.edit_original_response(content=f"Sorry, I couldn't do that: {exc}")
             return
-        images = [self.agent.store.get(image["id"], discord_user(interaction.user))
+        images = [self.agent.images.get(image["id"], discord_user(interaction.user))
                   for image in artifact.get("images", [])]
         await interaction.edit_original_response(content=text[:2000])
         if images:
             await interaction.followup.send(files=[as_file(r) for r in images], view=ResultButtons(images[-1].id))
+
+    async def converse(self, interaction: discord.Interaction, text: str, images: list[bytes] = (),
+                       image_ids: list[str] = ()) -> None:
+        """A deferred interaction answered by a chat turn in its channel: progress, then the reply and PNGs."""
+        loop = asyncio.get_running_loop()
+        last = [0.0]
+
+        def show(progress: Progress) -> None:
+            now = time.monotonic()
+            if progress.step and progress.total and (now - last[0] >= PROGRESS_EVERY_SECONDS or progress.step == 1):
+                last[0], doing = now, progress.label[:1].upper() + progress.label[1:]
+                asyncio.run_coroutine_threadsafe(interaction.edit_original_response(
+                    content=f"{doing}... step {progress.step} of {progress.total}"), loop)
+
+        reply = await asyncio.to_thread(self._turn, text, images, image_ids, discord_user(interaction.user),
+                                        conversation_of(interaction.channel_id), show)
+        if isinstance(reply, str):
+            await interaction.edit_original_response(content=reply)
+            return
+        await interaction.edit_original_response(content=(reply.text or "Done.")[:2000])
+        if reply.images:
+            await interaction.followup.send(files=[as_file(r) for r in reply.images],
+                                            view=ResultButtons(reply.images[-1].id))
+
+    def _turn(self, text: str, images: list[bytes], image_ids: list[str], user: str, conversation: str,
+              show: Any) -> Reply | str:
+        """One chat turn on this thread: `show(Progress)` for each step; the reply, or a line saying why not."""
+        try:
+            for item in self.agent.stream(text, images, user=user, conversation=conversation, image_ids=image_ids):
+                if isinstance(item, Progress):
+                    show(item)
+                else:
+                    return item
+        except ChatCanvasError as exc:
+            return f"Sorry, I couldn't do that: {exc}"
+        return "Done."
 
     # --- slash commands ---------------------------------------------------------------------------------
     def _register_commands(self) -> None:
@@ -118,21 +153,9 @@ class ChatcanvasBot(discord.Client):
         async def edit(interaction: discord.Interaction, instruction: str,
                        image: discord.Attachment | None = None) -> None:
             await interaction.response.defer(thinking=True)
-            user, conversation = discord_user(interaction.user), conversation_of(interaction.channel_id)
-            try:
-                if image is not None:
-                    source = await asyncio.to_thread(self.agent.store.add_upload, await image.read(), owner=user,
-                                                     conversation=conversation, describe=self.agent.engine.describe)
-                else:
-                    source = self.agent.store.latest(user, conversation)
-            except ChatCanvasError as exc:
-                await interaction.edit_original_response(content=f"Sorry, I couldn't do that: {exc}")
-                return
-            if source is None:
-                await interaction.edit_original_response(content="There is no picture here yet: /imagine one first.")
-                return
-            await self.answer(interaction, "edit_image", prompt=merged_edit_prompt(source.prompt, instruction),
-                              image_id=source.id)
+            # the instruction is a chat turn: whoever decides in chat (the LLM, or the offline router) writes
+            # the edit, about the attached picture or else the channel's current one
+            await self.converse(interaction, instruction, images=[await image.read()] if image is not None else [])
 
         @tree.command(name="subject", description="Enroll, list or delete your personalized subjects")
         @app_commands.describe(action="enroll, list or delete", name="The subject's name, e.g. Rex",
@@ -152,8 +175,7 @@ class ChatcanvasBot(discord.Client):
                     await asyncio.to_thread(service.delete, user, found.id)
                     text = f"Deleted {found.name} and its photos."
                 elif action == "enroll":
-                    uploads = [await asyncio.to_thread(self.agent.store.add_upload, await p.read(), owner=user,
-                                                       describe=self.agent.engine.describe)
+                    uploads = [await asyncio.to_thread(self.agent.images.upload, await p.read(), user)
                                for p in (photo, photo2) if p]
                     text, _ = await self.run_tool(interaction, "register_subject", name=name or "",
                                                   image_ids=[u.id for u in uploads], method=method)
@@ -172,7 +194,7 @@ class ChatcanvasBot(discord.Client):
             return
         _, action, image_id = custom_id.split(":", 2)
         try:
-            record = self.agent.store.get(image_id, discord_user(interaction.user))
+            record = self.agent.images.get(image_id, discord_user(interaction.user))
         except ChatCanvasError:
             await interaction.response.send_message("That picture isn't yours.", ephemeral=True)
             return
@@ -191,8 +213,7 @@ class ChatcanvasBot(discord.Client):
         elif action == "editmodal":
             instruction = _modal_value(interaction.data, "instruction")
             await interaction.response.defer(thinking=True)
-            await self.answer(interaction, "edit_image", prompt=merged_edit_prompt(record.prompt, instruction),
-                              image_id=record.id)
+            await self.converse(interaction, instruction, image_ids=[record.id])
 
     # --- mentions and DMs: the chat agent ---------------------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:
@@ -215,21 +236,16 @@ class ChatcanvasBot(discord.Client):
 
     def _chat(self, text: str, images: list[bytes], message: discord.Message, placeholder: discord.Message,
               loop: asyncio.AbstractEventLoop) -> Reply | str:
-        last = 0.0
-        try:
-            for item in self.agent.stream(text, images, user=discord_user(message.author),
-                                          conversation=conversation_of(message.channel.id)):
-                if isinstance(item, Progress):
-                    due = time.monotonic() - last >= PROGRESS_EVERY_SECONDS or item.step == 1
-                    if item.step and item.total and due:
-                        last, doing = time.monotonic(), item.label[:1].upper() + item.label[1:]
-                        asyncio.run_coroutine_threadsafe(
-                            placeholder.edit(content=f"{doing}... step {item.step} of {item.total}"), loop)
-                else:
-                    return item
-        except ChatCanvasError as exc:
-            return f"Sorry, I couldn't do that: {exc}"
-        return "Done."
+        last = [0.0]
+
+        def show(progress: Progress) -> None:
+            if progress.step and progress.total and (time.monotonic() - last[0] >= PROGRESS_EVERY_SECONDS
+                                                     or progress.step == 1):
+                last[0], doing = time.monotonic(), progress.label[:1].upper() + progress.label[1:]
+                asyncio.run_coroutine_threadsafe(
+                    placeholder.edit(content=f"{doing}... step {progress.step} of {progress.total}"), loop)
+
+        return self._turn(text, images, [], discord_user(message.author), conversation_of(message.channel.id), show)
 
 
 def as_file(record: ImageRecord) -> discord.File:

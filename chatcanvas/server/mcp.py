@@ -114,7 +114,7 @@ def create_mcp_server(agent: ImageAgent, stdio_user: str = "local") -> FastMCP:
                                                                              "leave empty for all of yours."),
                           limit: int = Field(20, description="How many images at most, 1 to 200.")) -> str:
         """Your images, newest first: id, prompt, size, seed, parent."""
-        records = agent.store.list_images(user_of(ctx), conversation, max(1, min(limit, 200)))
+        records = await anyio.to_thread.run_sync(agent.images.list, user_of(ctx), conversation, max(1, min(limit, 200)))
         return json.dumps([{"id": r.id, "prompt": r.prompt, "operation": r.operation, "width": r.width,
                             "height": r.height, "seed": r.seed, "parent_id": r.parent_id,
                             "conversation": r.conversation} for r in records])
@@ -128,8 +128,7 @@ def create_mcp_server(agent: ImageAgent, stdio_user: str = "local") -> FastMCP:
         try:
             data = base64.b64decode(data_base64, validate=True)
             owner = user_of(ctx)
-            record = await anyio.to_thread.run_sync(lambda: agent.store.add_upload(
-                data, owner=owner, conversation=conversation, describe=agent.engine.describe))
+            record = await anyio.to_thread.run_sync(agent.images.upload, data, owner, conversation)
         except (ValueError, ChatCanvasError) as exc:
             raise ToolError(f"image: {exc}") from exc
         current[(owner, conversation)] = record.id

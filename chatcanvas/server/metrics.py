@@ -7,23 +7,26 @@ import time
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
-from chatcanvas.engine import Engine, JobEvent, JobStatus
+from chatcanvas.engine import EngineClient, JobEvent, JobStatus
 
 
 class Metrics:
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: EngineClient):
         self.registry = CollectorRegistry()
         self.queue_depth = Gauge("chatcanvas_queue_depth", "Jobs waiting for the device", registry=self.registry)
-        self.queue_depth.set_function(lambda: engine.queue.depth())
+        self.queue_depth.set_function(lambda: engine.health().queue_depth)
         self.jobs = Counter("chatcanvas_jobs", "Jobs by the state they reached", ["state"], registry=self.registry)
         self.steps = Histogram("chatcanvas_step_seconds", "Time of one denoising step", registry=self.registry,
                                buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5))
         self.images = Counter("chatcanvas_images", "Images made", registry=self.registry)
         self.models = Gauge("chatcanvas_models_loaded", "Models in memory", registry=self.registry)
-        self.models.set_function(lambda: len(engine.registry.loaded()))
+        self.models.set_function(lambda: len(engine.health().loaded_models))
         self.switch = Gauge("chatcanvas_model_switch_seconds", "How long the last model load took",
                             registry=self.registry)
-        self.switch.set_function(lambda: engine.registry.switch_seconds[-1] if engine.registry.switch_seconds else 0)
+        self.switch.set_function(lambda: engine.health().last_switch_s)
+        self.restarts = Gauge("chatcanvas_worker_restarts", "Device workers replaced after dying",
+                              registry=self.registry)
+        self.restarts.set_function(lambda: engine.health().worker_restarts)
         self._last_step: dict[str, float] = {}
         self._lock = threading.Lock()
         engine.add_listener(self.on_event)

@@ -1,14 +1,12 @@
 """The image tools an agent calls: `generate_image`, `edit_image` and `select_image`.
 
-Each checks its arguments, submits a job to the engine, waits for it (relaying progress to the agent's
-stream), and returns `(a short line for the model, {"images": [image records]})`.
+Each checks its arguments, calls the image service (the same calls the HTTP routes make), waits for the job
+(relaying progress to the agent's stream), and returns `(a short line for the model, {"images": [records]})`.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,18 +14,16 @@ from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, ToolException, tool
 from pydantic import ValidationError
 
-from chatcanvas.engine import EditRequest, Engine, GenerateRequest, Job, JobEvent
-from chatcanvas.engine.jobs import SubjectAdapter
-from chatcanvas.errors import ChatCanvasError, InvalidInput, NotFound
+from chatcanvas.engine import GenerateRequest, Job, JobEvent
+from chatcanvas.engine.protocol import EngineClient
+from chatcanvas.errors import ChatCanvasError, NotFound
+from chatcanvas.services.images import Edit, ImageService, SubjectLookup
 from chatcanvas.store.images import ImageRecord, ImageStore
-from chatcanvas.store.uploads import edit_mask
 from chatcanvas.tools.context import ToolContext, current_image_id, identity
 
 log = logging.getLogger(__name__)
 
 Artifact = dict[str, list[dict[str, Any]]]
-SubjectLookup = Callable[[str, str], SubjectAdapter]
-"""(owner, subject id) -> how the engine applies that subject; raises `ChatCanvasError` / `NotFound` when it can't."""
 
 
 def describe(records: list[ImageRecord], verb: str) -> str:
@@ -38,17 +34,18 @@ def describe(records: list[ImageRecord], verb: str) -> str:
 
 
 class ImageToolRunner:
-    """Submits tool requests to the engine as the calling user and waits for the stored result."""
+    """Runs the image service's calls as the calling user, relaying job progress to the agent's stream."""
 
-    def __init__(self, engine: Engine, store: ImageStore, default: ToolContext,
+    def __init__(self, service: ImageService, default: ToolContext,
                  on_progress: Callable[[JobEvent], None] | None = None):
-        self.engine, self.store, self.default, self.on_progress = engine, store, default, on_progress
+        self.service, self.default, self.on_progress = service, default, on_progress
 
-    def run(self, request: GenerateRequest, runtime: ToolRuntime | None) -> list[ImageRecord]:
+    def run(self, submit: Callable[[ToolContext], Job], runtime: ToolRuntime | None) -> list[ImageRecord]:
+        """`submit(who)` queues the job; its stored images once it finishes, or a `ToolException` saying why."""
         who = identity(runtime, self.default)
         try:
-            job = self.engine.submit(request, owner=who.user, conversation=who.conversation)
-        except ChatCanvasError as exc:
+            job = submit(who)
+        except (ChatCanvasError, NotFound) as exc:
             raise ToolException(str(exc)) from exc
         try:
             return self.follow(job, runtime)
@@ -56,46 +53,36 @@ class ImageToolRunner:
             log.warning("%s failed for %s: %s", job.id, who.user, exc)
             raise ToolException(str(exc)) from exc
         except BaseException:
-            self.engine.cancel(job)  # the caller went away (Ctrl-C, task cancelled): free the device
+            self.service.engine.cancel(job)  # the caller went away (Ctrl-C, task cancelled): free the device
             raise
 
     def follow(self, job: Job, runtime: ToolRuntime | None, timeout: float | None = None,
                label: str = "drawing") -> list[ImageRecord]:
         """Relay the job's progress (as `label`: "drawing", "learning Rex") to the agent's stream and
-        `on_progress` until it finishes; its images.
-
-        Raises the job's error, or `EngineError` when `timeout` seconds (`job_timeout_s` when not given) pass
-        first (the job goes on)."""
-        timeout = self.engine.settings.job_timeout_s if timeout is None else timeout
-        events: queue.SimpleQueue[JobEvent] = queue.SimpleQueue()
-        job.subscribe(events.put)
+        `on_progress` until it finishes; its images (the job's error raised; `EngineError` past the bound)."""
         writer = getattr(runtime, "stream_writer", None)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                event = events.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                return job.wait(0)  # raises: not finished in time
+
+        def relay(event: JobEvent) -> None:
             if writer is not None:
                 writer({"type": "progress", "job_id": event.job_id, "status": event.status.value,
                         "step": event.step, "total": event.total, "label": label})
             if self.on_progress is not None:
                 self.on_progress(event)
-            if event.status.finished:
-                return job.wait(0)
+
+        return self.service.wait(job, timeout, relay)
 
     def image(self, image_id: str | None, runtime: ToolRuntime | None, field: str) -> ImageRecord:
         """An image of the calling user's: the one named, else the conversation's current image."""
         who = identity(runtime, self.default)
         try:
             if image_id:
-                return self.store.get(image_id, who.user)
+                return self.service.get(image_id, who.user)
             current = current_image_id(runtime)
             if current:
-                return self.store.get(current, who.user)
+                return self.service.get(current, who.user)
         except NotFound as exc:
             raise ToolException(f"{field}: {exc}") from exc
-        latest = self.store.latest(who.user, who.conversation)
+        latest = self.service.latest(who.user, who.conversation)
         if latest is None:
             raise ToolException(
                 f"{field}: there is no image in this conversation yet; generate one or attach one first"
@@ -103,7 +90,7 @@ class ImageToolRunner:
         return latest
 
 
-def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user: str = "local",
+def create_image_tools(engine: EngineClient, store: ImageStore | None = None, *, user: str = "local",
                        conversation: str = "default",
                        on_progress: Callable[[JobEvent], None] | None = None,
                        subject_lookup: SubjectLookup | None = None) -> list[BaseTool]:
@@ -115,7 +102,8 @@ def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user:
     `subject_lookup`, an edit of a picture of an enrolled subject applies that subject again (its LoRA or
     IP-Adapter), so the subject's trigger word in the prompt keeps meaning the subject.
     """
-    runner = ImageToolRunner(engine, store or engine.store, ToolContext(user, conversation), on_progress)
+    service = ImageService(engine, store, subject_lookup)
+    runner = ImageToolRunner(service, ToolContext(user, conversation), on_progress)
 
     @tool(response_format="content_and_artifact", parse_docstring=True)
     def generate_image(
@@ -143,7 +131,7 @@ def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user:
         """
         request = GenerateRequest(prompt=prompt, negative_prompt=negative_prompt, width=width, height=height,
                                   steps=steps, guidance_scale=guidance_scale, seed=seed, n=n)
-        records = runner.run(request, runtime)
+        records = runner.run(lambda who: service.generate(request, who.user, who.conversation), runtime)
         return describe(records, "Generated"), {"images": [r.to_dict() for r in records]}
 
     @tool(response_format="content_and_artifact", parse_docstring=True)
@@ -165,21 +153,10 @@ def create_image_tools(engine: Engine, store: ImageStore | None = None, *, user:
             seed: A number to reproduce an earlier edit exactly.
         """
         source = runner.image(image_id, runtime, "image_id")
-        mask = None
-        if mask_image_id:
-            mask = edit_mask(runner.store.open(runner.image(mask_image_id, runtime, "mask_image_id"), mode=None))
-        subject = None
-        if source.subject_ids and subject_lookup is not None:
-            try:
-                subject = subject_lookup(identity(runtime, runner.default).user, source.subject_ids[0])
-            except (ChatCanvasError, NotFound) as exc:  # erased or retrained elsewhere: a plain edit
-                log.info("editing %s without its subject: %s", source.id, exc)
-        try:
-            request = EditRequest(prompt=prompt, image=runner.store.open(source), mask=mask, strength=strength,
-                                  seed=seed, parent_id=source.id, subject=subject)
-        except InvalidInput as exc:
-            raise ToolException(str(exc)) from exc
-        records = runner.run(request, runtime)
+        mask = runner.image(mask_image_id, runtime, "mask_image_id") if mask_image_id else None
+        records = runner.run(lambda who: service.edit(Edit(owner=who.user, conversation=who.conversation,
+                                                           prompt=prompt, source=source, mask=mask,
+                                                           strength=strength, seed=seed)), runtime)
         return describe(records, "Edited"), {"images": [r.to_dict() for r in records]}
 
     @tool(response_format="content_and_artifact", parse_docstring=True)

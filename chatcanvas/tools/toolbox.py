@@ -8,8 +8,9 @@ from typing import Any
 
 from chatcanvas.engine import JobEvent
 from chatcanvas.errors import UserError
+from chatcanvas.services.subjects import SubjectService
 from chatcanvas.tools.images import create_image_tools
-from chatcanvas.tools.subjects import SubjectService, create_subject_tools
+from chatcanvas.tools.subjects import create_subject_tools
 
 
 class ToolFailed(UserError):

@@ -116,7 +116,7 @@ async def _chunks(request: Request, state: ServerState, items, completion_id: st
 
 @router.get("/v1/models")
 async def models(user: UserDep, state: StateDep) -> dict:
-    names = [AGENT_MODEL, state.settings.model, *BUILTIN_MODELS, *state.engine.registry.loaded()]
+    names = [AGENT_MODEL, state.settings.model, *BUILTIN_MODELS, *state.engine.health().loaded_models]
     unique = list(dict.fromkeys(names))
     return {"object": "list",
             "data": [{"id": name, "object": "model", "created": 0, "owned_by": "chatcanvas"} for name in unique]}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import dataclasses
 import re
 import time
 from typing import Annotated, Literal
@@ -12,12 +11,13 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from chatcanvas.engine import EditRequest, GenerateRequest
+from chatcanvas.engine import GenerateRequest, Job
 from chatcanvas.errors import InvalidImage, InvalidInput
 from chatcanvas.server.bridge import unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, image_url
+from chatcanvas.services.images import Edit
 from chatcanvas.services.models import model_for_api
-from chatcanvas.store import ImageRecord, edit_mask
+from chatcanvas.store import ImageRecord
 
 router = APIRouter(tags=["openai images"])
 
@@ -61,9 +61,9 @@ def images_response(request: Request, state: ServerState, records: list[ImageRec
     return {"created": int(time.time()), "data": data}
 
 
-async def run_job(request: Request, state: ServerState, job_request: GenerateRequest, user: str) -> list[ImageRecord]:
-    job = await asyncio.to_thread(state.engine.submit, job_request, owner=user)  # recorded on disk first
-    return await unless_disconnected(request, job.wait_async(), lambda: state.engine.cancel(job))
+async def follow(request: Request, state: ServerState, job: Job) -> list[ImageRecord]:
+    """The job's images; the job is cancelled if the client goes away first."""
+    return await unless_disconnected(request, state.images.wait_async(job), lambda: state.images.cancel(job))
 
 
 @router.post("/v1/images/generations")
@@ -73,8 +73,9 @@ async def generations(body: GenerationBody, request: Request, user: UserDep, sta
                                   height=height, steps=body.steps, guidance_scale=body.guidance_scale,
                                   seed=body.seed, n=body.n, model=model_for_api(body.model, state.settings),
                                   scheduler=body.scheduler)
-    records = await run_job(request, state, job_request, user.name)
-    return await asyncio.to_thread(images_response, request, state, records, body.response_format)
+    job = await asyncio.to_thread(state.images.generate, job_request, user.name)  # recorded on disk first
+    return await asyncio.to_thread(images_response, request, state, await follow(request, state, job),
+                                   body.response_format)
 
 
 @router.post("/v1/images/edits")
@@ -98,21 +99,10 @@ async def edits(
     files = [*(image or []), *(image_array or [])]
     if not files:
         raise InvalidImage("an image to edit is required (field image or image[])")
-    store = state.store
-    source_bytes = await files[0].read()
-    mask_bytes = await mask.read() if mask is not None else None
-    width, height = parse_size(size)
-
-    def prepare() -> EditRequest:
-        source_image = store.decode(source_bytes, "image")
-        mask_image = edit_mask(store.decode(mask_bytes, "mask")) if mask_bytes is not None else None
-        job_request = EditRequest(prompt=prompt, image=source_image.convert("RGB"), mask=mask_image,
-                                  strength=strength, width=width, height=height, steps=steps, seed=seed, n=n,
-                                  model=model_for_api(model, state.settings), negative_prompt=negative_prompt)
-        state.engine.check(job_request)  # every field checked before anything is stored
-        source = store.add_upload(source_bytes, owner=user.name, describe=state.engine.describe)
-        return dataclasses.replace(job_request, parent_id=source.id)
-
-    job_request = await asyncio.to_thread(prepare)
-    records = await run_job(request, state, job_request, user.name)
-    return await asyncio.to_thread(images_response, request, state, records, response_format)
+    command = Edit(owner=user.name, prompt=prompt, source=await files[0].read(),
+                   mask=await mask.read() if mask is not None else None, negative_prompt=negative_prompt,
+                   strength=strength, steps=steps, seed=seed, n=n, model=model_for_api(model, state.settings),
+                   **dict(zip(("width", "height"), parse_size(size), strict=True)))
+    job = await asyncio.to_thread(state.images.edit, command)
+    return await asyncio.to_thread(images_response, request, state, await follow(request, state, job),
+                                   response_format)

@@ -20,9 +20,10 @@ async def healthz() -> dict:
 async def readyz(state: StateDep) -> JSONResponse:
     """200 once the default model is loaded and the worker runs; 503 while loading or shutting down."""
     model = state.settings.model
+    health = state.engine.health()
     checks = {
-        "model_loaded": model in state.engine.registry.loaded(),
-        "worker_alive": state.engine.alive,
+        "model_loaded": model in health.loaded_models,
+        "worker_alive": health.alive,
         "accepting": not state.stopping.is_set(),
     }
     ready = all(checks.values())

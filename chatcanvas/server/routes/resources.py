@@ -27,7 +27,7 @@ router = APIRouter(tags=["resources"])
 async def list_images(user: UserDep, state: StateDep, request: Request,
                       conversation_id: Annotated[str | None, Query(max_length=200)] = None,
                       limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
-    records = await asyncio.to_thread(state.store.list_images, user.name, conversation_id, limit)
+    records = await asyncio.to_thread(state.images.list, user.name, conversation_id, limit)
     return {"data": [image_json(request, state, record) for record in records]}
 
 
@@ -38,20 +38,20 @@ def get_image(image_id: str, request: Request, state: StateDep,
     user = caller(request, state.auth) or state.auth.user_for_token(image_id, token)
     if user is None:
         raise unauthorized()
-    record = state.store.get(image_id, user.name)
+    record = state.images.get(image_id, user.name)
     return FileResponse(state.store.file(record), media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.delete("/v1/images/{image_id}", status_code=204)
 async def delete_image(image_id: str, user: UserDep, state: StateDep) -> Response:
     """Erase one of your images (its file and record); images edited from it keep their own pixels."""
-    await asyncio.to_thread(state.store.delete, image_id, user.name)
+    await asyncio.to_thread(state.images.delete, image_id, user.name)
     return Response(status_code=204)
 
 
 @router.get("/v1/images/{image_id}/meta")
 def get_image_meta(image_id: str, request: Request, user: UserDep, state: StateDep) -> dict:
-    record = state.store.get(image_id, user.name)
+    record = state.images.get(image_id, user.name)
     return image_json(request, state, record) | record.parameters() | {"conversation_id": record.conversation}
 
 
@@ -81,26 +81,26 @@ async def submit_job(body: GenerationBody, request: Request, user: UserDep, stat
         prompt=body.prompt, negative_prompt=body.negative_prompt, width=width, height=height, steps=body.steps,
         guidance_scale=body.guidance_scale, seed=body.seed, n=body.n, model=model_for_api(body.model, state.settings),
         scheduler=body.scheduler)
-    job = await asyncio.to_thread(state.engine.submit, job_request, owner=user.name)  # recorded on disk first
+    job = await asyncio.to_thread(state.images.generate, job_request, user.name)  # recorded on disk first
     return job_json(request, state, job)
 
 
 @router.get("/v1/jobs/{job_id}")
 async def get_job(job_id: str, request: Request, user: UserDep, state: StateDep) -> dict:
-    return job_json(request, state, state.engine.job(job_id, user.name))
+    return job_json(request, state, state.images.job(job_id, user.name))
 
 
 @router.post("/v1/jobs/{job_id}/cancel")
 async def cancel_job(job_id: str, request: Request, user: UserDep, state: StateDep) -> dict:
-    job = state.engine.job(job_id, user.name)
-    state.engine.cancel(job)
+    job = state.images.job(job_id, user.name)
+    state.images.cancel(job)
     return job_json(request, state, job)
 
 
 @router.get("/v1/jobs/{job_id}/events", responses={200: {"content": {"text/event-stream": {}}}})
 async def job_events(job_id: str, request: Request, user: UserDep, state: StateDep):
     """Server-sent events: `progress` for each step, then one `done` with the job (or its error)."""
-    job = state.engine.job(job_id, user.name)
+    job = state.images.job(job_id, user.name)
     return EventSourceResponse(_job_stream(request, state, job))
 
 

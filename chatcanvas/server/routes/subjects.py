@@ -31,34 +31,33 @@ async def create_subject(
     files = [*(images or []), *(images_array or [])]
     if not files:
         raise InvalidImage("at least one photo of the subject is needed", "images")
-    store = state.store
     data = [await upload.read() for upload in files]
-    pictures = [store.decode(item, f"images[{index}]") for index, item in enumerate(data)]
-    service = state.agent.subjects
-    subject, job = await asyncio.to_thread(
-        service.enroll, user.name, name, pictures, [a for a in aliases.split(",") if a.strip()], method, kind,
-        [*(captions or []), *(captions_array or [])] or None)
-    if subject.method == "ip_adapter":
-        await job.wait_async()
-        subject = service.subjects.get(user.name, subject.id)
-        return JSONResponse(service.live(subject), status_code=201)
-    return JSONResponse(service.live(subject), status_code=202)
+    service = state.subjects
+
+    def register():
+        pictures = [state.store.decode(item, f"images[{index}]") for index, item in enumerate(data)]
+        return service.register(user.name, name, pictures, aliases=[a for a in aliases.split(",") if a.strip()],
+                                method=method, kind=kind,
+                                captions=[*(captions or []), *(captions_array or [])] or None)
+
+    subject, _ = await asyncio.to_thread(register)  # an IP-Adapter subject is ready, a LoRA one learning
+    return JSONResponse(service.live(subject), status_code=201 if subject.method == "ip_adapter" else 202)
 
 
 @router.get("/v1/subjects")
 async def list_subjects(user: UserDep, state: StateDep) -> dict:
-    service = state.agent.subjects
+    service = state.subjects
     return {"data": [service.live(subject) for subject in service.subjects.list_subjects(user.name)]}
 
 
 @router.get("/v1/subjects/{subject_id}")
 async def get_subject(subject_id: str, user: UserDep, state: StateDep) -> dict:
-    service = state.agent.subjects
+    service = state.subjects
     return service.live(service.subjects.get(user.name, subject_id))
 
 
 @router.delete("/v1/subjects/{subject_id}", status_code=204)
 async def delete_subject(subject_id: str, user: UserDep, state: StateDep) -> Response:
     """Erase the subject: its record, reference photos, embeddings and trained weights."""
-    await asyncio.to_thread(state.agent.subjects.delete, user.name, subject_id)
+    await asyncio.to_thread(state.subjects.delete, user.name, subject_id)
     return Response(status_code=204)

@@ -1,0 +1,162 @@
+"""Generate, edit, upload, list and erase images: the one place each of these is written, for every surface.
+
+Routes, MCP, Slack, Discord, the CLI and the LangChain tools translate their protocol into these calls. A command
+names its owner; everything read or written is that owner's. Every wait is bounded (`job_timeout_s`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import queue
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PIL import Image
+
+from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job, JobEvent, SubjectAdapter
+from chatcanvas.engine.protocol import EngineClient
+from chatcanvas.errors import ChatCanvasError, NotFound
+from chatcanvas.store.images import ImageRecord, ImageStore
+from chatcanvas.store.uploads import edit_mask
+
+log = logging.getLogger(__name__)
+
+Picture = ImageRecord | bytes
+"""An image to work from: one of the owner's stored images, or the bytes of a new upload (checked, then stored)."""
+SubjectLookup = Callable[[str, str], SubjectAdapter]
+"""(owner, subject id) -> how the engine applies that subject; raises when it can't (erased, still learning)."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Edit:
+    """Change a picture to match `prompt`: img2img, inpainting with `mask` (white or transparent = repaint), or an
+    instruction-edit model. A picture that shows an enrolled subject is edited with that subject applied again."""
+
+    owner: str
+    conversation: str | None = None
+    prompt: str
+    source: Picture
+    mask: Picture | None = None
+    negative_prompt: str | None = None
+    strength: float | None = None
+    width: int | None = None
+    height: int | None = None
+    steps: int | None = None
+    guidance_scale: float | None = None
+    seed: int | None = None
+    n: int = 1
+    scheduler: str | None = None
+    model: str | None = None
+
+
+class ImageService:
+    def __init__(self, engine: EngineClient, store: ImageStore | None = None,
+                 subject_lookup: SubjectLookup | None = None):
+        self.engine, self.store, self.subject_lookup = engine, store or engine.store, subject_lookup
+
+    # --- making images ------------------------------------------------------------------------------
+    def generate(self, request: GenerateRequest, owner: str, conversation: str | None = None) -> Job:
+        """Queue a text-to-image job (recorded before this returns). Raises `InvalidInput` / `QueueFull` at once."""
+        return self.engine.submit(request, owner=owner, conversation=conversation)
+
+    def edit(self, command: Edit) -> Job:
+        """Queue an edit. Every field and picture is checked before anything is stored; an uploaded source is then
+        stored (the edit's parent), an uploaded mask is not."""
+        source_image = self._picture(command.source, command.owner, "image", "RGB")
+        mask = None
+        if command.mask is not None:
+            mask = edit_mask(self._picture(command.mask, command.owner, "mask", None))
+        request = EditRequest(prompt=command.prompt, negative_prompt=command.negative_prompt, image=source_image,
+                              mask=mask, strength=command.strength, width=command.width, height=command.height,
+                              steps=command.steps, guidance_scale=command.guidance_scale, seed=command.seed,
+                              n=command.n, scheduler=command.scheduler, model=command.model)
+        self.engine.check(request)
+        if isinstance(command.source, bytes):
+            source = self.upload(command.source, command.owner, command.conversation)
+        else:
+            source = command.source
+        request = dataclasses.replace(request, parent_id=source.id, subject=self._subject_of(source))
+        return self.engine.submit(request, owner=command.owner, conversation=command.conversation)
+
+    def _picture(self, picture: Picture, owner: str, field: str, mode: str | None) -> Image.Image:
+        if isinstance(picture, bytes):
+            image = self.store.decode(picture, field)
+            return image.convert(mode) if mode else image
+        if picture.owner != owner:
+            raise NotFound(f"{field}: no image {picture.id!r}")
+        return self.store.open(picture, mode=mode)
+
+    def _subject_of(self, source: ImageRecord) -> SubjectAdapter | None:
+        if not source.subject_ids or self.subject_lookup is None:
+            return None
+        try:
+            return self.subject_lookup(source.owner, source.subject_ids[0])
+        except (ChatCanvasError, NotFound) as exc:  # erased or retrained since: a plain edit
+            log.info("editing %s without its subject: %s", source.id, exc)
+            return None
+
+    def wait(self, job: Job, timeout: float | None = None,
+             on_event: Callable[[JobEvent], None] | None = None) -> list[ImageRecord]:
+        """The job's images once it finishes, hearing each of its events on this thread; its error raised, or
+        `EngineError` when `timeout` (`job_timeout_s` when not given) passes first (the job goes on)."""
+        timeout = self.engine.settings.job_timeout_s if timeout is None else timeout
+        events: queue.SimpleQueue[JobEvent] = queue.SimpleQueue()
+        job.subscribe(events.put)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                event = events.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                return job.wait(0)  # raises: not finished in time
+            if on_event is not None:
+                on_event(event)
+            if event.status.finished:
+                return job.wait(0)
+
+    async def wait_async(self, job: Job, timeout: float | None = None) -> list[ImageRecord]:
+        """`wait` for an event loop, holding no thread while the job runs."""
+        loop = asyncio.get_running_loop()
+        finished = loop.create_future()
+
+        def on_event(event: JobEvent) -> None:
+            if event.status.finished:
+                loop.call_soon_threadsafe(lambda: finished.done() or finished.set_result(None))
+
+        job.subscribe(on_event)
+        timeout = self.engine.settings.job_timeout_s if timeout is None else timeout
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(finished, timeout)
+        return job.wait(0)  # the images, the job's error, or "did not finish" past the bound
+
+    def job(self, job_id: str, owner: str) -> Job:
+        """One of the owner's jobs (queued, running, or finished, also before a restart)."""
+        return self.engine.job(job_id, owner)
+
+    def cancel(self, job: Job) -> None:
+        self.engine.cancel(job)
+
+    # --- the owner's images -------------------------------------------------------------------------
+    def upload(self, data: bytes, owner: str, conversation: str | None = None, field: str = "image") -> ImageRecord:
+        """Check and store an uploaded picture; its prompt says what it shows (in the default model's words)."""
+        return self.store.add_upload(data, owner=owner, conversation=conversation, field=field,
+                                     describe=self.engine.describe)
+
+    def get(self, image_id: str, owner: str) -> ImageRecord:
+        return self.store.get(image_id, owner)
+
+    def latest(self, owner: str, conversation: str | None) -> ImageRecord | None:
+        return self.store.latest(owner, conversation)
+
+    def list(self, owner: str, conversation: str | None = None, limit: int = 50) -> list[ImageRecord]:
+        return self.store.list_images(owner, conversation, limit)
+
+    def read(self, image_id: str, owner: str) -> bytes:
+        return self.store.read(self.store.get(image_id, owner))
+
+    def delete(self, image_id: str, owner: str) -> None:
+        """Erase one of the owner's images (images edited from it keep their own pixels)."""
+        self.store.delete(image_id, owner)
