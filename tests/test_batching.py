@@ -153,13 +153,37 @@ def test_a_cancelled_job_in_a_batch_is_dropped_and_the_others_finish(make_engine
     assert engine.store.list_images("b") == []
 
 
+def _fox(pipe) -> np.ndarray:
+    image = pipe(prompt="a red fox", num_inference_steps=4, width=64, height=64,
+                 generator=torch.Generator("cpu").manual_seed(1), output_type="pil").images[0]
+    return pixels(image)
+
+
+def test_the_fast_paths_memory_layout_and_fused_projections_keep_the_pixels(tmp_path):
+    from chatcanvas.engine.fast import optimize
+
+    settings = Settings(data_dir=tmp_path, cache_dir=CACHE_DIR, model="tiny", fast_path=False)
+    with Engine(settings) as engine:
+        pipe = engine.registry.get("tiny").base
+        plain = _fox(pipe)
+        done = optimize(pipe, compile_models=False)
+        fast = _fox(pipe)
+    assert "channels_last" in done
+    assert plain.std() > 5  # a real picture, not a flat one that would match anything
+    assert np.abs(plain - fast).max() <= 2, np.abs(plain - fast).max()
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="torch.compile with CUDA graphs is the GPU fast path; "
                     "compiling the tiny model on this CPU would only measure the compiler")
-def test_the_fast_path_compiles_and_matches(tmp_path):
-    settings = Settings(data_dir=tmp_path, cache_dir=CACHE_DIR, model="tiny", fast_path=True, warmup_sizes="64x64")
-    with Engine(settings) as engine:
-        record = engine.run(GenerateRequest(prompt="a red fox", seed=1, steps=4))[0]
-    assert record.width == 64
+def test_the_fast_path_compiles_and_matches_the_plain_path(tmp_path):
+    made = {}
+    for fast in (False, True):
+        settings = Settings(data_dir=tmp_path / str(fast), cache_dir=CACHE_DIR, model="tiny", fast_path=fast,
+                            warmup_sizes="64x64")
+        with Engine(settings) as engine:
+            made[fast] = pixels(engine.run(GenerateRequest(prompt="a red fox", seed=1, steps=4))[0].path)
+    assert made[False].std() > 5
+    assert np.abs(made[False] - made[True]).mean() <= 3, np.abs(made[False] - made[True]).mean()
 
 
 def test_the_fast_path_is_off_on_cpu_and_on_for_cuda():

@@ -89,3 +89,48 @@ def test_the_per_user_cap_is_checked_in_the_same_step_as_the_put():
         thread.join(60)
     assert (len(accepted), len(refused), queue.depth("u")) == (3, 9, 3)
     assert "you already have 3 images waiting" in refused[0]
+
+
+class SlowToLoad(PipelineRegistry):
+    """The real registry; loading `slow_model` (a real load) waits until the test lets it go on."""
+
+    slow_model = "shapes"
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        import threading
+
+        self.loading, self.go_on = threading.Event(), threading.Event()
+
+    def _load(self, model):
+        if model == self.slow_model:
+            self.loading.set()
+            assert self.go_on.wait(300)
+        return super()._load(model)
+
+
+def test_a_model_switch_never_holds_up_other_users_jobs(settings):
+    settings = settings.model_copy(update={"max_models": 2})
+    registry = SlowToLoad(settings)
+    with Engine(settings, registry=registry) as engine:
+        engine.preload()
+        switching = engine.submit(GenerateRequest(prompt="a red circle", steps=2, seed=1, model="shapes"),
+                                  owner="alice")
+        also_shapes = engine.submit(GenerateRequest(prompt="a blue square", steps=2, seed=2, model="shapes"),
+                                    owner="alice")
+        assert registry.loading.wait(120)
+        # while shapes loads, bob's jobs on the loaded model run and finish
+        for seed in (3, 4):
+            [image] = engine.run(GenerateRequest(prompt="a green star", steps=2, seed=seed), owner="bob",
+                                 timeout=120)
+            assert image.model == "tiny"
+        assert not switching.done and engine.health().queue_depth == 2
+        cancelled = engine.submit(GenerateRequest(prompt="never mind", steps=2, seed=5, model="shapes"),
+                                  owner="carol")
+        engine.cancel(cancelled)
+        registry.go_on.set()
+        for job in (switching, also_shapes):
+            [image] = job.wait(300)
+            assert image.model == "shapes"
+        assert cancelled.status.value == "cancelled"
+        assert set(engine.health().loaded_models) == {"tiny", "shapes"}

@@ -1,11 +1,17 @@
-"""The OpenAPI schema fuzzed with schemathesis against a live server: whatever comes in, never a 5xx."""
+"""The OpenAPI schema fuzzed with schemathesis against a live server: whatever comes in, never a 5xx, and every
+answer matches what the schema says of it (status code, content type, body)."""
 
 from __future__ import annotations
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from tests.conftest import CACHE_DIR, KEYS
 
@@ -38,11 +44,12 @@ def test_no_request_makes_a_server_error(name, fuzz_server):
     operation = OPERATIONS[name]
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
               database=None)
     def fuzz(case):
         response = case.call(base_url=fuzz_server.url, headers={"Authorization": "Bearer key-alice"}, timeout=60)
-        case.validate_response(response, checks=[not_a_server_error])
+        case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
+                                                 content_type_conformance, response_schema_conformance])
 
     fuzz()
 

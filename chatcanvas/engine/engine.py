@@ -74,6 +74,8 @@ class Engine:
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._jobs_lock = threading.Lock()
         self._stopping = threading.Event()
+        self._parked: dict[str, list[Job]] = {}  # jobs off the queue while their model loads, by model
+        self._parked_lock = threading.Lock()
         self._listeners: list[Callable[[JobEvent], None]] = []
         self.worker_restarts = 0
         self.resumed = self._resume() if self.job_store is not None else 0
@@ -227,12 +229,14 @@ class Engine:
     def cancel(self, job: Job) -> None:
         """Cancel a queued job (it never runs) or a running one (it stops after the current step)."""
         job.cancel()
-        if self.queue.remove(job):
+        if self.queue.remove(job) or self._unpark(job):
             job.fail(JobCancelled(f"job {job.id} was cancelled before it started"))
 
     def health(self) -> EngineHealth:
         switches = self.registry.switch_seconds
-        return EngineHealth(alive=self.alive, queue_depth=self.queue.depth(),
+        with self._parked_lock:
+            parked = sum(len(jobs) for jobs in self._parked.values())
+        return EngineHealth(alive=self.alive, queue_depth=self.queue.depth() + parked,
                             loaded_models=tuple(self.registry.loaded()), default_model=self.default_model,
                             last_switch_s=switches[-1] if switches else 0.0, worker_restarts=self.worker_restarts)
 
@@ -251,7 +255,10 @@ class Engine:
             left = "this job runs again when the server is back"
         else:
             left = "this job was dropped"
-        for job in self.queue.close():
+        with self._parked_lock:
+            parked = [job for jobs in self._parked.values() for job in jobs]
+            self._parked.clear()
+        for job in [*self.queue.close(), *parked]:
             job.fail(JobInterrupted(f"the server is stopping before job {job.id} could start; {left}"))
         self._worker.join(self.settings.shutdown_wait_s if timeout is None else timeout)
 
@@ -286,7 +293,7 @@ class Engine:
         while not self._stopping.is_set():
             held.clear()
             job = self.queue.take(timeout=0.5)
-            if job is None:
+            if job is None or self._park_until_loaded(job):
                 continue
             held.append(job)
             try:
@@ -301,6 +308,51 @@ class Engine:
                 for held_job in held:
                     if not held_job.done:
                         held_job.fail(EngineError(f"image generation failed: {type(exc).__name__}: {exc}"))
+
+    # --- model switches, off the worker ---------------------------------------------------------------
+    def _park_until_loaded(self, job: Job) -> bool:
+        """True when the job's model is not in memory: the job waits off the queue while a loader thread loads
+        the model, and the worker goes on with other users' jobs; the loaded model's jobs then come back first."""
+        model = job.spec.model
+        if job.cancel_requested or self.registry.peek(model) is not None:
+            return False
+        with self._parked_lock:
+            waiting = self._parked.get(model)
+            if waiting is not None:
+                waiting.append(job)
+                return True
+            self._parked[model] = [job]
+        threading.Thread(target=self._load_for_parked, args=(model,), name="chatcanvas-model-load",
+                         daemon=True).start()
+        return True
+
+    def _load_for_parked(self, model: str) -> None:
+        error: ChatCanvasError | None = None
+        try:
+            self.registry.get(model)
+        except ChatCanvasError as exc:
+            error = exc
+        except Exception as exc:  # any failure to load fails the jobs that wanted this model, nothing else
+            log.exception("loading %s failed", model)
+            error = EngineError(f"could not load model {model!r}: {type(exc).__name__}: {exc}")
+        with self._parked_lock:
+            jobs = self._parked.pop(model, [])
+        for job in reversed(jobs):  # each to the front of its owner's lane, in the order they came
+            if error is not None:
+                job.fail(error)
+                continue
+            try:
+                self.queue.put(job, resumed=True, front=True)
+            except QueueFull:  # the engine closed meanwhile
+                job.fail(JobInterrupted(f"the server is stopping before job {job.id} could start"))
+
+    def _unpark(self, job: Job) -> bool:
+        with self._parked_lock:
+            waiting = self._parked.get(job.spec.model, [])
+            if job in waiting:
+                waiting.remove(job)
+                return True
+        return False
 
     def _gather(self, first: Job) -> list[Job]:
         """`first` and the queued jobs that can share its pipeline call (up to `max_batch` images)."""

@@ -32,9 +32,10 @@ class FairQueue:
                 return self._size
             return len(self._lanes.get(owner, ()))
 
-    def put(self, job: Job, per_owner: int | None = None, *, resumed: bool = False) -> None:
+    def put(self, job: Job, per_owner: int | None = None, *, resumed: bool = False, front: bool = False) -> None:
         """Queue `job`; `QueueFull` when the queue is full or (checked in the same step) its owner already has
-        `per_owner` jobs waiting. A `resumed` job (acknowledged before a restart) is never refused."""
+        `per_owner` jobs waiting. A `resumed` job (acknowledged before a restart, or back from waiting for its
+        model) is never refused; `front` puts it first in its owner's lane."""
         with self._cond:
             if self._closed:
                 raise QueueFull(self.capacity, retry_after=30.0)
@@ -42,7 +43,11 @@ class FairQueue:
                 raise QueueFull(per_owner, retry_after=2.0, mine=True)
             if not resumed and self._size >= self.capacity:
                 raise QueueFull(self.capacity)
-            self._lanes.setdefault(job.owner, deque()).append(job)
+            lane = self._lanes.setdefault(job.owner, deque())
+            if front:
+                lane.appendleft(job)
+            else:
+                lane.append(job)
             self._size += 1
             self._cond.notify()
 

@@ -103,7 +103,8 @@ class PipelineRegistry:
         self.device = resolve_device(settings.device)
         self.dtype = resolve_dtype(settings.dtype, self.device)
         self._loaded: OrderedDict[str, LoadedModel] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the table of loaded models: held for moments only
+        self._load_lock = threading.Lock()  # one load at a time
         self.switch_seconds: list[float] = []
         """How long each model load (a switch) took: logged, and exported as a metric."""
 
@@ -121,14 +122,31 @@ class PipelineRegistry:
     def loaded(self) -> list[str]:
         return list(self._loaded)
 
-    def get(self, model: str) -> LoadedModel:
-        """The loaded model, loading it first (and evicting the least recently used beyond the limits)."""
+    def peek(self, model: str) -> LoadedModel | None:
+        """The model if it is in memory (now the most recently used), else None; never loads, never waits long."""
         with self._lock:
             entry = self._loaded.get(model)
-            if entry is None:
+            if entry is not None:
+                self._loaded.move_to_end(model)
+            return entry
+
+    def get(self, model: str) -> LoadedModel:
+        """The loaded model, loading it first (and evicting the least recently used beyond the limits).
+
+        A load holds only the load lock (one load at a time), so `peek` and `get` of models already in memory
+        answer at once meanwhile."""
+        entry = self.peek(model)
+        if entry is not None:
+            return entry
+        with self._load_lock:
+            entry = self.peek(model)
+            if entry is not None:
+                return entry
+            with self._lock:
                 self._make_room()
-                entry = self._loaded[model] = self._load(model)
-            self._loaded.move_to_end(model)
+            entry = self._load(model)
+            with self._lock:
+                self._loaded[model] = entry
             return entry
 
     def adopt(self, model: str, pipe: DiffusionPipeline) -> LoadedModel:

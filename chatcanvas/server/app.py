@@ -30,6 +30,7 @@ from chatcanvas.server.deps import ServerState, UserDep
 from chatcanvas.server.mcp import BearerGate, create_mcp_server
 from chatcanvas.server.metrics import Metrics
 from chatcanvas.server.routes import chat, openai_chat, openai_images, ops, platforms, resources, subjects, web
+from chatcanvas.server.schemas import ERROR_RESPONSES
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
 
     app = FastAPI(title="chatcanvas", version="0.1.0", lifespan=lifespan, max_body_size=settings.max_request_bytes,
                   description="Image tools for chats: a chat agent, OpenAI-compatible image and chat endpoints.",
-                  openapi_url=None, docs_url=None, redoc_url=None)  # served below, behind the key like the rest
+                  openapi_url=None, docs_url=None, redoc_url=None,  # served below, behind the key like the rest
+                  responses=ERROR_RESPONSES)
     for module in (ops, web, chat, openai_images, openai_chat, resources, subjects, platforms):
         app.include_router(module.router)
 

@@ -12,6 +12,7 @@ from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel, Field
 
 from chatcanvas.agent import Progress, Reply
+from chatcanvas.server import schemas
 from chatcanvas.server.bridge import iterate_in_thread, last_of, unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, decode_base64_image, image_json
 
@@ -43,7 +44,8 @@ def sse(event: str, data: dict) -> str:
     return f"event: {event}\ndata: {json.dumps(data)}\n\n"
 
 
-@router.post("/v1/chat")
+@router.post("/v1/chat", response_model=schemas.ChatReply,
+             responses={200: {"content": {"text/event-stream": {}}, "description": "With stream: progress..., reply."}})
 async def chat(body: ChatBody, request: Request, user: UserDep, state: StateDep):
     conversation = body.conversation_id or f"c_{uuid.uuid4().hex[:16]}"
     files = [decode_base64_image(data, f"images[{i}]") for i, data in enumerate(body.images)]

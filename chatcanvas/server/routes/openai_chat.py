@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chatcanvas.agent import Reply
 from chatcanvas.engine import BUILTIN_MODELS
 from chatcanvas.errors import InvalidInput, NotFound
+from chatcanvas.server import schemas
 from chatcanvas.server.bridge import iterate_in_thread, last_of, unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, decode_base64_image, image_url
 
@@ -71,7 +72,8 @@ def assistant_message(request: Request, state: ServerState, reply: Reply) -> dic
             "current_image_id": reply.current_image_id}
 
 
-@router.post("/v1/chat/completions")
+@router.post("/v1/chat/completions", response_model=schemas.ChatCompletion,
+             responses={200: {"content": {"text/event-stream": {}}, "description": "With stream: chunks."}})
 async def chat_completions(body: ChatCompletionBody, request: Request, user: UserDep, state: StateDep,
                            x_conversation_id: Annotated[str | None, Header(max_length=200)] = None):
     if body.model != AGENT_MODEL:
@@ -114,7 +116,7 @@ async def _chunks(request: Request, state: ServerState, items, completion_id: st
             state.agent.cancel(user, conversation)
 
 
-@router.get("/v1/models")
+@router.get("/v1/models", response_model=schemas.ModelList)
 async def models(user: UserDep, state: StateDep) -> dict:
     names = [AGENT_MODEL, state.settings.model, *BUILTIN_MODELS, *state.engine.health().loaded_models]
     unique = list(dict.fromkeys(names))

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chatcanvas.engine import GenerateRequest, Job
 from chatcanvas.errors import InvalidImage, InvalidInput
+from chatcanvas.server import schemas
 from chatcanvas.server.bridge import unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, image_url
 from chatcanvas.services.images import Edit
@@ -66,7 +67,8 @@ async def follow(request: Request, state: ServerState, job: Job) -> list[ImageRe
     return await unless_disconnected(request, state.images.wait_async(job), lambda: state.images.cancel(job))
 
 
-@router.post("/v1/images/generations")
+@router.post("/v1/images/generations", response_model=schemas.ImagesResponse,
+             response_model_exclude_none=True)
 async def generations(body: GenerationBody, request: Request, user: UserDep, state: StateDep) -> dict:
     width, height = parse_size(body.size)
     job_request = GenerateRequest(prompt=body.prompt, negative_prompt=body.negative_prompt, width=width,
@@ -78,7 +80,8 @@ async def generations(body: GenerationBody, request: Request, user: UserDep, sta
                                    body.response_format)
 
 
-@router.post("/v1/images/edits")
+@router.post("/v1/images/edits", response_model=schemas.ImagesResponse,
+             response_model_exclude_none=True)
 async def edits(
     request: Request,
     user: UserDep,

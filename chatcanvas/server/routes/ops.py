@@ -5,18 +5,20 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
+from chatcanvas.server import schemas
 from chatcanvas.server.deps import StateDep, UserDep
 
 router = APIRouter(tags=["ops"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=schemas.Health)
 async def healthz() -> dict:
     """The process is up (no key needed)."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=schemas.Readiness,
+            responses={503: {"model": schemas.Readiness, "description": "Loading, or shutting down."}})
 async def readyz(state: StateDep) -> JSONResponse:
     """200 once the default model is loaded and the worker runs; 503 while loading or shutting down."""
     model = state.settings.model
@@ -31,6 +33,7 @@ async def readyz(state: StateDep) -> JSONResponse:
                         status_code=200 if ready else 503)
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=Response,
+            responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}})
 async def metrics(user: UserDep, state: StateDep) -> Response:
     return Response(state.metrics.render(), media_type="text/plain; version=0.0.4")

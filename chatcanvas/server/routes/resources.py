@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, Response
 from fastapi.sse import EventSourceResponse
 
 from chatcanvas.engine import GenerateRequest, Job, JobEvent
+from chatcanvas.server import schemas
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, caller, image_json, unauthorized
 from chatcanvas.server.routes.openai_images import GenerationBody, parse_size
 from chatcanvas.services.models import model_for_api
@@ -23,7 +24,7 @@ from chatcanvas.services.models import model_for_api
 router = APIRouter(tags=["resources"])
 
 
-@router.get("/v1/images")
+@router.get("/v1/images", response_model=schemas.ImageList)
 async def list_images(user: UserDep, state: StateDep, request: Request,
                       conversation_id: Annotated[str | None, Query(max_length=200)] = None,
                       limit: Annotated[int, Query(ge=1, le=200)] = 50) -> dict:
@@ -49,18 +50,18 @@ async def delete_image(image_id: str, user: UserDep, state: StateDep) -> Respons
     return Response(status_code=204)
 
 
-@router.get("/v1/images/{image_id}/meta")
+@router.get("/v1/images/{image_id}/meta", response_model=schemas.ImageMeta)
 def get_image_meta(image_id: str, request: Request, user: UserDep, state: StateDep) -> dict:
     record = state.images.get(image_id, user.name)
     return image_json(request, state, record) | record.parameters() | {"conversation_id": record.conversation}
 
 
-@router.get("/v1/conversations")
+@router.get("/v1/conversations", response_model=schemas.ConversationList)
 def list_conversations(user: UserDep, state: StateDep) -> dict:
     return {"data": [c.to_dict() for c in state.agent.conversations.list_conversations(user.name)]}
 
 
-@router.get("/v1/conversations/{conversation_id}")
+@router.get("/v1/conversations/{conversation_id}", response_model=schemas.ConversationDetail)
 async def get_conversation(conversation_id: str, user: UserDep, state: StateDep) -> dict:
     return await asyncio.to_thread(state.agent.conversation, user.name, conversation_id)
 
@@ -73,7 +74,7 @@ def job_json(request: Request, state: ServerState, job: Job) -> dict:
     }
 
 
-@router.post("/v1/jobs", status_code=202)
+@router.post("/v1/jobs", status_code=202, response_model=schemas.Job)
 async def submit_job(body: GenerationBody, request: Request, user: UserDep, state: StateDep) -> dict:
     """Queue a text-to-image job and answer at once with its id; follow it at /v1/jobs/{id}/events."""
     width, height = parse_size(body.size)
@@ -85,12 +86,12 @@ async def submit_job(body: GenerationBody, request: Request, user: UserDep, stat
     return job_json(request, state, job)
 
 
-@router.get("/v1/jobs/{job_id}")
+@router.get("/v1/jobs/{job_id}", response_model=schemas.Job)
 async def get_job(job_id: str, request: Request, user: UserDep, state: StateDep) -> dict:
     return job_json(request, state, state.images.job(job_id, user.name))
 
 
-@router.post("/v1/jobs/{job_id}/cancel")
+@router.post("/v1/jobs/{job_id}/cancel", response_model=schemas.Job)
 async def cancel_job(job_id: str, request: Request, user: UserDep, state: StateDep) -> dict:
     job = state.images.job(job_id, user.name)
     state.images.cancel(job)

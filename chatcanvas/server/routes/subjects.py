@@ -9,12 +9,14 @@ from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from chatcanvas.errors import InvalidImage
+from chatcanvas.server import schemas
 from chatcanvas.server.deps import StateDep, UserDep
 
 router = APIRouter(tags=["subjects"])
 
 
-@router.post("/v1/subjects", status_code=201, responses={202: {"description": "Enrolled; LoRA training started."}})
+@router.post("/v1/subjects", status_code=201, response_model=schemas.Subject,
+             responses={202: {"model": schemas.Subject, "description": "Enrolled; LoRA training started."}})
 async def create_subject(
     user: UserDep,
     state: StateDep,
@@ -44,13 +46,13 @@ async def create_subject(
     return JSONResponse(service.live(subject), status_code=201 if subject.method == "ip_adapter" else 202)
 
 
-@router.get("/v1/subjects")
+@router.get("/v1/subjects", response_model=schemas.SubjectList)
 async def list_subjects(user: UserDep, state: StateDep) -> dict:
     service = state.subjects
     return {"data": [service.live(subject) for subject in service.subjects.list_subjects(user.name)]}
 
 
-@router.get("/v1/subjects/{subject_id}")
+@router.get("/v1/subjects/{subject_id}", response_model=schemas.Subject)
 async def get_subject(subject_id: str, user: UserDep, state: StateDep) -> dict:
     service = state.subjects
     return service.live(service.subjects.get(user.name, subject_id))

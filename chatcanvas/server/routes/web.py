@@ -27,7 +27,11 @@ def login_page(error: str = "") -> HTMLResponse:
                         headers={"WWW-Authenticate": "Bearer"})
 
 
-@router.get("/", response_class=HTMLResponse)
+HTML_ANSWERS = {401: {"content": {"text/html": {}}, "description": "The sign-in form."},
+                429: {"content": {"text/html": {}}, "description": "The sign-in form: too many wrong keys."}}
+
+
+@router.get("/", response_class=HTMLResponse, responses=HTML_ANSWERS)
 def index(request: Request, state: StateDep) -> Response:
     """The chat page; without a key (when keys are configured), a sign-in form answered with 401."""
     if caller(request, state.auth) is None:
@@ -40,7 +44,8 @@ def _is_https(request: Request, public_url: str | None) -> bool:
     return request.url.scheme == "https" or (public_url or "").startswith("https://")
 
 
-@router.post("/login")
+@router.post("/login", response_class=HTMLResponse, status_code=303,
+             responses={**HTML_ANSWERS, 303: {"description": "Signed in: a session cookie, and on to the page."}})
 def login(request: Request, state: StateDep, key: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Check a key and start a session: the cookie holds a random session token (never the key), same-site,
     script-proof, and `Secure` when served over https. Five wrong keys a minute from one address: 429."""
@@ -64,7 +69,7 @@ def login(request: Request, state: StateDep, key: Annotated[str, Form(max_length
     return response
 
 
-@router.post("/logout")
+@router.post("/logout", status_code=303, responses={303: {"description": "Signed out, back to the page."}})
 def logout(request: Request, state: StateDep) -> Response:
     """End this browser's session (the cookie stops working everywhere it was copied)."""
     if caller(request, state.auth) is None:

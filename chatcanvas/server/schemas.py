@@ -1,0 +1,196 @@
+"""What every route answers, as typed models: the OpenAPI schema documents each response, and clients (and the
+contract tests) can check a response against it."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+class ErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx and 5xx, in OpenAI's error shape."""
+
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "A field is wrong; `error.param` names it."},
+    401: {"model": ErrorBody, "description": "Missing or invalid API key."},
+    404: {"model": ErrorBody, "description": "No such thing of yours."},
+    409: {"model": ErrorBody, "description": "In use (a conversation's turn is running)."},
+    413: {"model": ErrorBody, "description": "The request or an image is too large."},
+    422: {"model": ErrorBody, "description": "The request does not match the schema."},
+    429: {"model": ErrorBody, "description": "Too many jobs or logins; see Retry-After."},
+    503: {"model": ErrorBody, "description": "Starting, stopping or restarting; try again."},
+}
+
+
+class Image(BaseModel):
+    id: str
+    url: str = Field(description="A signed link to the PNG (works without a key until it expires).")
+    width: int
+    height: int
+    seed: int | None
+    prompt: str | None
+    parent_id: str | None = Field(description="The image this one was edited from.")
+    operation: Literal["generate", "edit", "personalize", "upload"]
+    model: str | None
+    created: float
+
+
+class ImageList(BaseModel):
+    data: list[Image]
+
+
+class ImageMeta(Image):
+    """An image with everything needed to reproduce it."""
+
+    conversation_id: str | None
+    negative_prompt: str | None
+    steps: int | None
+    guidance_scale: float | None
+    scheduler: str | None
+    strength: float | None
+    subject_ids: list[str]
+    subject_method: str | None
+
+
+class Conversation(BaseModel):
+    id: str
+    title: str
+    created: float
+    updated: float
+
+
+class ConversationList(BaseModel):
+    data: list[Conversation]
+
+
+class Message(BaseModel):
+    role: Literal["user", "assistant", "tool"]
+    content: str
+    name: str | None = None
+    status: str | None = None
+    tool_calls: list[dict[str, Any]] | None = None
+    image_ids: list[str] | None = None
+
+
+class ConversationDetail(Conversation):
+    current_image_id: str | None
+    messages: list[Message]
+
+
+class Job(BaseModel):
+    id: str
+    status: JobState
+    step: int
+    total: int
+    created: float
+    conversation_id: str | None
+    images: list[Image]
+    error: str | None
+
+
+class Subject(BaseModel):
+    id: str
+    name: str
+    aliases: list[str]
+    kind: str | None
+    method: Literal["ip_adapter", "lora"]
+    status: Literal["training", "ready", "failed"]
+    progress: float
+    error: str | None
+    model: str
+    references: int = Field(description="How many photos it was learned from.")
+    created: float
+    updated: float
+
+
+class SubjectList(BaseModel):
+    data: list[Subject]
+
+
+class ChatReply(BaseModel):
+    conversation_id: str
+    reply: str
+    images: list[Image]
+    tool_calls: list[dict[str, Any]]
+    current_image_id: str | None
+
+
+class GeneratedImage(BaseModel):
+    id: str
+    seed: int | None = None
+    revised_prompt: str | None = None
+    url: str | None = None
+    b64_json: str | None = None
+
+
+class ImagesResponse(BaseModel):
+    """OpenAI's images response (`url` or `b64_json` per `response_format`), with our ids and seeds."""
+
+    created: int
+    data: list[GeneratedImage]
+
+
+class ChatCompletionMessage(BaseModel):
+    role: Literal["assistant"]
+    content: str
+    images: list[dict[str, Any]] = Field(description='[{"type": "image_url", "image_url": {"url": "data:..."}}]')
+    current_image_id: str | None
+
+
+class ChatCompletionChoice(BaseModel):
+    index: int
+    message: ChatCompletionMessage
+    finish_reason: Literal["stop"]
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"]
+    created: int
+    model: str
+    choices: list[ChatCompletionChoice]
+    usage: Usage
+    conversation_id: str
+
+
+class Model(BaseModel):
+    id: str
+    object: Literal["model"]
+    created: int
+    owned_by: str
+
+
+class ModelList(BaseModel):
+    object: Literal["list"]
+    data: list[Model]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    model: str
+    model_loaded: bool
+    worker_alive: bool
+    accepting: bool
