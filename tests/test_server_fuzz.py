@@ -44,7 +44,7 @@ def test_no_request_makes_a_server_error(name, fuzz_server):
     operation = OPERATIONS[name]
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
+    @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True,
               database=None)
     def fuzz(case):
         response = case.call(base_url=fuzz_server.url, headers={"Authorization": "Bearer key-alice"}, timeout=60)

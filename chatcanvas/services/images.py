@@ -7,7 +7,6 @@ names its owner; everything read or written is that owner's. Every wait is bound
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import queue
@@ -19,7 +18,7 @@ from PIL import Image
 
 from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job, JobEvent, SubjectAdapter
 from chatcanvas.engine.protocol import EngineClient
-from chatcanvas.errors import ChatCanvasError, NotFound
+from chatcanvas.errors import ChatCanvasError, EngineError, NotFound
 from chatcanvas.store.images import ImageRecord, ImageStore
 from chatcanvas.store.uploads import edit_mask
 
@@ -51,6 +50,13 @@ class Edit:
     n: int = 1
     scheduler: str | None = None
     model: str | None = None
+
+
+FINISHING_S = 60.0
+
+
+def _too_long(job: Job, timeout: float) -> EngineError:
+    return EngineError(f"job {job.id} did not finish within {timeout:g} s; it goes on in the background")
 
 
 class ImageService:
@@ -111,11 +117,11 @@ class ImageService:
             try:
                 event = events.get(timeout=max(0.0, deadline - time.monotonic()))
             except queue.Empty:
-                return job.wait(0)  # raises: not finished in time
+                raise _too_long(job, timeout) from None
             if on_event is not None:
                 on_event(event)
             if event.status.finished:
-                return job.wait(0)
+                return job.wait(FINISHING_S)  # done is set right after the last event's listeners ran
 
     async def wait_async(self, job: Job, timeout: float | None = None) -> list[ImageRecord]:
         """`wait` for an event loop, holding no thread while the job runs."""
@@ -128,9 +134,13 @@ class ImageService:
 
         job.subscribe(on_event)
         timeout = self.engine.settings.job_timeout_s if timeout is None else timeout
-        with contextlib.suppress(TimeoutError):
+        try:
             await asyncio.wait_for(finished, timeout)
-        return job.wait(0)  # the images, the job's error, or "did not finish" past the bound
+        except TimeoutError:
+            raise _too_long(job, timeout) from None
+        if not job.done:  # done is set right after the last event's listeners ran
+            await asyncio.to_thread(job._done.wait, FINISHING_S)
+        return job.wait(0)
 
     def job(self, job_id: str, owner: str) -> Job:
         """One of the owner's jobs (queued, running, or finished, also before a restart)."""

@@ -44,7 +44,7 @@ def _is_https(request: Request, public_url: str | None) -> bool:
     return request.url.scheme == "https" or (public_url or "").startswith("https://")
 
 
-@router.post("/login", response_class=HTMLResponse, status_code=303,
+@router.post("/login", response_class=RedirectResponse, status_code=303,
              responses={**HTML_ANSWERS, 303: {"description": "Signed in: a session cookie, and on to the page."}})
 def login(request: Request, state: StateDep, key: Annotated[str, Form(max_length=500)] = "") -> Response:
     """Check a key and start a session: the cookie holds a random session token (never the key), same-site,
@@ -69,7 +69,7 @@ def login(request: Request, state: StateDep, key: Annotated[str, Form(max_length
     return response
 
 
-@router.post("/logout", status_code=303, responses={303: {"description": "Signed out, back to the page."}})
+@router.post("/logout", response_class=RedirectResponse, status_code=303, responses={303: {"description": "Signed out, back to the page."}})
 def logout(request: Request, state: StateDep) -> Response:
     """End this browser's session (the cookie stops working everywhere it was copied)."""
     if caller(request, state.auth) is None:
