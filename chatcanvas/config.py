@@ -73,7 +73,8 @@ class Settings(BaseSettings):
 
     api_keys: str | None = Field(default=None, description="KEY1:alice,KEY2:bob - bearer keys and their users.")
     api_keys_file: Path | None = Field(default=None, description="A file of KEY:user lines (# comments).")
-    url_secret: str | None = Field(default=None, description="Signs image URLs; random per process when unset.")
+    url_secret: str | None = Field(default=None, description="Signs image URLs; when unset, a secret made once "
+                                   "into DATA_DIR/url_secret.")
     max_request_bytes: int = Field(default=30 * 1024 * 1024, ge=1024, description="Largest HTTP request body.")
     public_url: str | None = Field(default=None, description="Base of image URLs; else the request's own.")
 
