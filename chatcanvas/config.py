@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     llm: str = Field(default="router", description="'router' (offline), 'provider:model', or 'hf:repo/id'.")
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server (vLLM, llama.cpp, LM Studio).")
     llm_api_key: str | None = Field(default=None, description="Key for llm_base_url; most local servers need none.")
-    database_url: str | None = Field(default=None, description="postgresql://... for conversations; else SQLite.")
+    database_url: str | None = Field(default=None, description="postgresql://... for conversations and job "
+                                    "records; else SQLite in the data folder.")
 
     subject_method: Literal["ip_adapter", "lora"] | None = Field(
         default=None, description="Default enrollment; None: the model's own (LoRA for `shapes`, else IP-Adapter).")

@@ -50,8 +50,8 @@ def encode(request: Request) -> tuple[str, dict[str, Any], dict[str, bytes]]:
     return kind, fields, blobs
 
 
-def decode(kind: str, fields: dict[str, Any], blob: Callable[[str], Path]) -> Request:
-    """The request `encode` wrote; `blob(name)` is where a picture of it lies. Raises on anything missing."""
+def decode(kind: str, fields: dict[str, Any], blob: Callable[[str], bytes]) -> Request:
+    """The request `encode` wrote; `blob(name)` reads the PNG of one of its pictures. Raises on anything missing."""
     cls = KINDS[kind]
     values: dict[str, Any] = {}
     for field in dataclasses.fields(cls):
@@ -74,7 +74,7 @@ def decode(kind: str, fields: dict[str, Any], blob: Callable[[str], Path]) -> Re
     return cls(**values)
 
 
-def _open(path: Path) -> Image.Image:
-    with Image.open(path) as image:
+def _open(data: bytes) -> Image.Image:
+    with Image.open(io.BytesIO(data)) as image:
         image.load()
         return image.copy()

@@ -70,7 +70,7 @@ class Engine:
         self.registry = registry or PipelineRegistry(self.settings)
         self.queue = FairQueue(self.settings.queue_size)
         self.describer = ImageDescriber(self.settings, device=self.registry.device)
-        self.job_store = JobStore(self.store.root) if self.settings.durable_jobs else None
+        self.job_store = JobStore(self.store.root, self.settings.database_url) if self.settings.durable_jobs else None
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._jobs_lock = threading.Lock()
         self._stopping = threading.Event()

@@ -6,19 +6,22 @@ sees the same pixels); the record follows the job's status, and its result ids o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
+from chatcanvas.errors import InvalidInput
 from chatcanvas.store.db import connect
 
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
+CREATE TABLE IF NOT EXISTS {jobs} (
     id TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
     conversation TEXT,
@@ -33,10 +36,16 @@ CREATE TABLE IF NOT EXISTS jobs (
     output TEXT,
     error TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
-    created REAL NOT NULL,
-    updated REAL NOT NULL
+    created {real} NOT NULL,
+    updated {real} NOT NULL
 );
-CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created);
+CREATE INDEX IF NOT EXISTS {jobs}_by_status ON {jobs} (status, created);
+CREATE TABLE IF NOT EXISTS {jobs}_blobs (
+    job_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    data BYTEA NOT NULL,
+    PRIMARY KEY (job_id, name)
+)
 """
 UNFINISHED = ("queued", "running")
 KEEP_FINISHED_SECONDS = 7 * 24 * 3600
@@ -74,19 +83,67 @@ def _record(row: tuple) -> JobRecord:
     return JobRecord(*values)
 
 
+def _psycopg() -> Any:
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise InvalidInput("database_url", "Postgres needs pip install 'chatcanvas[postgres]'") from exc
+    return psycopg
+
+
+class _Postgres:
+    """A psycopg connection that takes the store's `?` placeholders; committed when the block ends cleanly."""
+
+    def __init__(self, connection: Any):
+        self.connection = connection
+
+    def execute(self, sql: str, params: Any = ()) -> Any:
+        return self.connection.execute(sql.replace("?", "%s"), params)
+
+
 class JobStore:
-    def __init__(self, root: Path | str):
+    """Job records in the data folder's SQLite (input pictures as files beside it), or in PostgreSQL when
+    `database_url` is set (input pictures in a table too, so any process that reaches the database can run them)."""
+
+    def __init__(self, root: Path | str, database_url: str | None = None):
         root = Path(root).expanduser()
         self.db_path = root / "chatcanvas.db"
         self.blobs = root / "jobs"
-        self.blobs.mkdir(parents=True, exist_ok=True)
+        if database_url and not database_url.startswith(("postgres://", "postgresql://")):
+            raise InvalidInput("database_url", "only postgresql:// URLs are supported (SQLite is the default)")
+        self.database_url = database_url or None
+        self.table = "chatcanvas_jobs" if database_url else "jobs"
         self._claim = FileLock(root / "jobs.lock", thread_local=False)  # taken at start, let go by the worker
-        with connect(self.db_path) as db:
-            db.executescript(_SCHEMA)
+        self._claim_connection: Any = None
+        if database_url is None:
+            self.blobs.mkdir(parents=True, exist_ok=True)
+            schema = _SCHEMA.format(jobs=self.table, real="REAL").replace("BYTEA", "BLOB")
+            with connect(self.db_path) as db:
+                db.executescript(schema)
+        else:
+            with self._db() as db:
+                for statement in _SCHEMA.format(jobs=self.table, real="DOUBLE PRECISION").split(";"):
+                    db.execute(statement)
+
+    @contextlib.contextmanager
+    def _db(self) -> Iterator[Any]:
+        if self.database_url is None:
+            with connect(self.db_path) as db:
+                yield db
+        else:
+            with _psycopg().connect(self.database_url) as connection:  # one transaction, committed on success
+                yield _Postgres(connection)
 
     def claim(self) -> bool:
-        """Become the process that runs this folder's unfinished jobs again (held until `release`); False when
-        another live process already is (it resumed them when it started)."""
+        """Become the process that runs the unfinished jobs again (held until `release`); False when another live
+        process already is (it resumed them when it started). Per data folder, or per database with PostgreSQL."""
+        if self.database_url is not None:
+            connection = _psycopg().connect(self.database_url, autocommit=True)
+            if connection.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [self.table]).fetchone()[0]:
+                self._claim_connection = connection  # the lock lives as long as this session
+                return True
+            connection.close()
+            return False
         try:
             self._claim.acquire(timeout=0)
         except Timeout:
@@ -94,66 +151,94 @@ class JobStore:
         return True
 
     def release(self) -> None:
+        if self._claim_connection is not None:
+            self._claim_connection.close()
+            self._claim_connection = None
         if self._claim.is_locked:
             self._claim.release(force=True)
 
     def add(self, *, id: str, owner: str, conversation: str | None, kind: str, model: str, seeds: tuple[int, ...],
             request: dict[str, Any], blobs: dict[str, bytes], created: float) -> None:
-        """Record a queued job: its input pictures first, then the row (a row never names a missing file)."""
-        folder = self.blobs / id
-        if blobs:
+        """Record a queued job: its input pictures first, then the row (a row never names a missing picture)."""
+        if self.database_url is None and blobs:
+            folder = self.blobs / id
             folder.mkdir(parents=True, exist_ok=True)
             for name, data in blobs.items():
                 (folder / name).write_bytes(data)
-        with connect(self.db_path) as db:
-            db.execute(f"INSERT INTO jobs ({_COLUMNS}) VALUES ({', '.join('?' * 16)})",
+        with self._db() as db:
+            if self.database_url is not None:
+                for name, data in blobs.items():
+                    db.execute(f"INSERT INTO {self.table}_blobs (job_id, name, data) VALUES (?, ?, ?)",
+                               [id, name, data])
+            db.execute(f"INSERT INTO {self.table} ({_COLUMNS}) VALUES ({', '.join('?' * 16)})",
                        [id, owner, conversation, kind, model, json.dumps(list(seeds)), json.dumps(request), "queued",
                         0, 0, "[]", None, None, 0, created, time.time()])
 
-    def blob(self, job_id: str, name: str) -> Path:
-        return self.blobs / job_id / name
+    def blob(self, job_id: str, name: str) -> bytes:
+        """One input picture of an unfinished job, as PNG bytes."""
+        if self.database_url is None:
+            return (self.blobs / job_id / name).read_bytes()
+        with self._db() as db:
+            row = db.execute(f"SELECT data FROM {self.table}_blobs WHERE job_id = ? AND name = ?",
+                             [job_id, name]).fetchone()
+        if row is None:
+            raise FileNotFoundError(f"the picture {name} of job {job_id} is missing")
+        return bytes(row[0])
+
+    def _drop_blobs(self, db: Any, job_id: str) -> None:
+        if self.database_url is None:
+            shutil.rmtree(self.blobs / job_id, ignore_errors=True)
+        else:
+            db.execute(f"DELETE FROM {self.table}_blobs WHERE job_id = ?", [job_id])
 
     def remove(self, job_id: str) -> None:
         """Forget a job that was never acknowledged (the queue refused it)."""
-        with connect(self.db_path) as db:
-            db.execute("DELETE FROM jobs WHERE id = ?", [job_id])
-        shutil.rmtree(self.blobs / job_id, ignore_errors=True)
+        with self._db() as db:
+            db.execute(f"DELETE FROM {self.table} WHERE id = ?", [job_id])
+            self._drop_blobs(db, job_id)
 
     def started(self, job_id: str, total: int) -> None:
-        with connect(self.db_path) as db:
-            db.execute("UPDATE jobs SET status = 'running', total = ?, attempts = attempts + 1, updated = ? "
-                       "WHERE id = ?", [total, time.time(), job_id])
+        with self._db() as db:
+            db.execute(f"UPDATE {self.table} SET status = 'running', total = ?, attempts = attempts + 1, "
+                       "updated = ? WHERE id = ?", [total, time.time(), job_id])
 
     def finished(self, job_id: str, status: str, *, step: int, total: int, image_ids: tuple[str, ...] = (),
                  output: str | None = None, error: str | None = None) -> None:
         """The job's end: its images are stored by now; its input pictures are no longer needed."""
-        with connect(self.db_path) as db:
-            db.execute("UPDATE jobs SET status = ?, step = ?, total = ?, image_ids = ?, output = ?, error = ?, "
-                       "updated = ? WHERE id = ?",
+        with self._db() as db:
+            db.execute(f"UPDATE {self.table} SET status = ?, step = ?, total = ?, image_ids = ?, output = ?, "
+                       "error = ?, updated = ? WHERE id = ?",
                        [status, step, total, json.dumps(list(image_ids)), output, error, time.time(), job_id])
-        shutil.rmtree(self.blobs / job_id, ignore_errors=True)
+            self._drop_blobs(db, job_id)
 
     def get(self, job_id: str, owner: str) -> JobRecord | None:
         """The owner's job record; None for an unknown id or another user's job."""
-        with connect(self.db_path) as db:
-            row = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE id = ? AND owner = ?", [job_id, owner]).fetchone()
+        with self._db() as db:
+            row = db.execute(f"SELECT {_COLUMNS} FROM {self.table} WHERE id = ? AND owner = ?",
+                             [job_id, owner]).fetchone()
         return _record(row) if row else None
 
     def unfinished(self) -> list[JobRecord]:
         """Jobs that were queued or running when the last process stopped, oldest first."""
-        with connect(self.db_path) as db:
-            rows = db.execute(f"SELECT {_COLUMNS} FROM jobs WHERE status IN (?, ?) ORDER BY created",
+        with self._db() as db:
+            rows = db.execute(f"SELECT {_COLUMNS} FROM {self.table} WHERE status IN (?, ?) ORDER BY created",
                               list(UNFINISHED)).fetchall()
         return [_record(row) for row in rows]
 
     def prune(self, older_than: float = KEEP_FINISHED_SECONDS) -> int:
         """Forget finished jobs older than `older_than` seconds, and input pictures no unfinished job needs (a
         process killed between writing them and its record); how many records went."""
-        with connect(self.db_path) as db:
-            cursor = db.execute("DELETE FROM jobs WHERE status NOT IN (?, ?) AND updated < ?",
+        with self._db() as db:
+            cursor = db.execute(f"DELETE FROM {self.table} WHERE status NOT IN (?, ?) AND updated < ?",
                                 [*UNFINISHED, time.time() - older_than])
-            live = {row[0] for row in db.execute("SELECT id FROM jobs WHERE status IN (?, ?)", list(UNFINISHED))}
-        for folder in self.blobs.iterdir():
-            if folder.name not in live:
-                shutil.rmtree(folder, ignore_errors=True)
-        return cursor.rowcount
+            pruned = cursor.rowcount
+            live = {row[0] for row in db.execute(f"SELECT id FROM {self.table} WHERE status IN (?, ?)",
+                                                 list(UNFINISHED)).fetchall()}
+            if self.database_url is not None:
+                db.execute(f"DELETE FROM {self.table}_blobs WHERE job_id NOT IN "
+                           f"(SELECT id FROM {self.table} WHERE status IN (?, ?))", list(UNFINISHED))
+        if self.database_url is None:
+            for folder in self.blobs.iterdir():
+                if folder.name not in live:
+                    shutil.rmtree(folder, ignore_errors=True)
+        return pruned
