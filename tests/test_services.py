@@ -53,3 +53,20 @@ def test_a_wait_past_its_bound_says_so_and_the_job_goes_on(service):
     service.cancel(job)
     with pytest.raises(JobCancelled):
         service.wait(job, timeout=300)
+
+
+def test_a_chat_turn_is_checked_before_anything_streams_and_read_back_only_by_its_owner(settings):
+    from chatcanvas.agent import ImageAgent, Reply
+    from chatcanvas.services.chat import ChatService, ChatTurn
+
+    with ImageAgent.create(llm="router", settings=settings) as agent:
+        chat = ChatService(agent)
+        with pytest.raises(InvalidInput, match="images"):
+            chat.stream(ChatTurn(user="alice", conversation="c1", text="make it red", uploads=[b"not a picture"]))
+        assert chat.conversations("alice") == [] and agent.store.list_images("alice") == []
+        reply = chat.reply(ChatTurn(user="alice", conversation="c1", text="draw a red circle"))
+        assert isinstance(reply, Reply) and len(reply.images) == 1
+        assert [c.id for c in chat.conversations("alice")] == ["c1"] and chat.conversations("bob") == []
+        assert chat.current_image("alice", "c1").id == reply.images[0].id
+        with pytest.raises(NotFound):
+            chat.conversation("bob", "c1")

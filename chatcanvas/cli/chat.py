@@ -69,19 +69,22 @@ def open_agent(model: str | None, llm: str | None, base_url: str | None, data_di
 def run_turn(agent: ImageAgent, text: str, images: list[bytes], user: str, conversation: str) -> Reply:
     """One turn with a progress bar; Ctrl-C cancels the running image job and the turn ends with a reply."""
     from chatcanvas.agent import Progress
+    from chatcanvas.services.chat import ChatService, ChatTurn
 
+    chat_service = ChatService(agent)
     items: queue.SimpleQueue = queue.SimpleQueue()
 
     def work() -> None:
         try:
-            for item in agent.stream(text, images, user=user, conversation=conversation):
+            for item in chat_service.stream(ChatTurn(user=user, conversation=conversation, text=text,
+                                                     uploads=images)):
                 items.put(item)
         except BaseException as exc:  # handed to the main thread, which raises it
             items.put(exc)
         items.put(None)
 
     def on_interrupt(signum: int, frame: object) -> None:
-        if agent.cancel(user, conversation):
+        if chat_service.cancel(user, conversation):
             typer.echo("\ncancelling the image...", err=True)
 
     previous = signal.signal(signal.SIGINT, on_interrupt)  # Ctrl-C stops the image, not the program

@@ -16,6 +16,7 @@ from chatcanvas.config import Settings
 from chatcanvas.errors import InvalidImage
 from chatcanvas.server.auth import COOKIE, Authenticator, User
 from chatcanvas.server.metrics import Metrics
+from chatcanvas.services.chat import ChatService
 from chatcanvas.store import ImageRecord
 
 
@@ -43,6 +44,10 @@ class ServerState:
     @property
     def subjects(self):
         return self.agent.subjects
+
+    @property
+    def chat(self) -> ChatService:
+        return ChatService(self.agent)
 
 
 def get_state(request: Request) -> ServerState:

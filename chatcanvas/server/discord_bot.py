@@ -18,6 +18,7 @@ from discord import app_commands
 from chatcanvas.agent import ImageAgent, Progress, Reply
 from chatcanvas.engine import JobEvent
 from chatcanvas.errors import ChatCanvasError
+from chatcanvas.services.chat import ChatService, ChatTurn
 from chatcanvas.store import ImageRecord
 from chatcanvas.tools import ToolBox
 
@@ -123,7 +124,8 @@ class ChatcanvasBot(discord.Client):
               show: Any) -> Reply | str:
         """One chat turn on this thread: `show(Progress)` for each step; the reply, or a line saying why not."""
         try:
-            for item in self.agent.stream(text, images, user=user, conversation=conversation, image_ids=image_ids):
+            turn = ChatTurn(user=user, conversation=conversation, text=text, uploads=images, image_ids=image_ids)
+            for item in ChatService(self.agent).stream(turn):
                 if isinstance(item, Progress):
                     show(item)
                 else:

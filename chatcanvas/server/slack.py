@@ -22,6 +22,7 @@ from slack_sdk import WebClient
 from chatcanvas.agent import ImageAgent, Progress, Reply
 from chatcanvas.config import Settings
 from chatcanvas.errors import ChatCanvasError, InvalidImage
+from chatcanvas.services.chat import ChatService, ChatTurn
 
 log = logging.getLogger(__name__)
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
@@ -70,7 +71,8 @@ class SlackBridge:
             conversation: str) -> Reply:
         last = 0.0
         reply = None
-        for item in self.agent.stream(text, images, user=who, conversation=conversation):
+        for item in ChatService(self.agent).stream(ChatTurn(user=who, conversation=conversation, text=text,
+                                                            uploads=images)):
             if isinstance(item, Progress):
                 now = time.monotonic()
                 if item.step and item.total and (now - last >= PROGRESS_EVERY_SECONDS or item.step == 1):

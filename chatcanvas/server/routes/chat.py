@@ -15,6 +15,7 @@ from chatcanvas.agent import Progress, Reply
 from chatcanvas.server import schemas
 from chatcanvas.server.bridge import iterate_in_thread, last_of, unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, decode_base64_image, image_json
+from chatcanvas.services.chat import ChatTurn
 
 router = APIRouter(tags=["chat"])
 
@@ -49,12 +50,14 @@ def sse(event: str, data: dict) -> str:
 async def chat(body: ChatBody, request: Request, user: UserDep, state: StateDep):
     conversation = body.conversation_id or f"c_{uuid.uuid4().hex[:16]}"
     files = [decode_base64_image(data, f"images[{i}]") for i, data in enumerate(body.images)]
-    agent = state.agent
+    chat_service = state.chat
+    turn = ChatTurn(user=user.name, conversation=conversation, text=body.message, uploads=files,
+                    image_ids=body.image_ids)
     # checks and stores the attachments now: a bad request fails before any response starts
-    items = await asyncio.to_thread(agent.stream, body.message, files, user.name, conversation, body.image_ids)
+    items = await asyncio.to_thread(chat_service.stream, turn)
     if body.stream:
         return EventSourceResponse(_events(request, state, items, user.name, conversation))
-    reply = await unless_disconnected(request, last_of(items), lambda: agent.cancel(user.name, conversation))
+    reply = await unless_disconnected(request, last_of(items), lambda: chat_service.cancel(user.name, conversation))
     return reply_json(request, state, reply)
 
 
@@ -70,4 +73,4 @@ async def _events(request: Request, state: ServerState, items, user: str, conver
                 yield sse("reply", reply_json(request, state, item))
     finally:
         if not finished:  # the client went away mid-turn: stop its image
-            state.agent.cancel(user, conversation)
+            state.chat.cancel(user, conversation)

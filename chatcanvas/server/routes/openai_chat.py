@@ -24,6 +24,7 @@ from chatcanvas.errors import InvalidInput, NotFound
 from chatcanvas.server import schemas
 from chatcanvas.server.bridge import iterate_in_thread, last_of, unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, decode_base64_image, image_url
+from chatcanvas.services.chat import ChatTurn
 
 router = APIRouter(tags=["openai chat"])
 AGENT_MODEL = "chatcanvas"
@@ -80,11 +81,12 @@ async def chat_completions(body: ChatCompletionBody, request: Request, user: Use
         raise NotFound(f"model {body.model!r} does not chat; use model {AGENT_MODEL!r}")
     text, files = last_user_turn(body.messages)
     conversation = x_conversation_id or body.user or f"c_{uuid.uuid4().hex[:16]}"
-    items = await asyncio.to_thread(state.agent.stream, text, files, user.name, conversation)
+    turn = ChatTurn(user=user.name, conversation=conversation, text=text, uploads=files)
+    items = await asyncio.to_thread(state.chat.stream, turn)
     completion_id, created = f"chatcmpl-{uuid.uuid4().hex[:24]}", int(time.time())
     if body.stream:
         return EventSourceResponse(_chunks(request, state, items, completion_id, created, user.name, conversation))
-    reply = await unless_disconnected(request, last_of(items), lambda: state.agent.cancel(user.name, conversation))
+    reply = await unless_disconnected(request, last_of(items), lambda: state.chat.cancel(user.name, conversation))
     message = await asyncio.to_thread(assistant_message, request, state, reply)  # reads the PNGs
     return {
         "id": completion_id, "object": "chat.completion", "created": created, "model": AGENT_MODEL,
@@ -113,7 +115,7 @@ async def _chunks(request: Request, state: ServerState, items, completion_id: st
         yield "data: [DONE]\n\n"
     finally:
         if not finished:
-            state.agent.cancel(user, conversation)
+            state.chat.cancel(user, conversation)
 
 
 @router.get("/v1/models", response_model=schemas.ModelList)

@@ -58,12 +58,12 @@ def get_image_meta(image_id: str, request: Request, user: UserDep, state: StateD
 
 @router.get("/v1/conversations", response_model=schemas.ConversationList)
 def list_conversations(user: UserDep, state: StateDep) -> dict:
-    return {"data": [c.to_dict() for c in state.agent.conversations.list_conversations(user.name)]}
+    return {"data": [c.to_dict() for c in state.chat.conversations(user.name)]}
 
 
 @router.get("/v1/conversations/{conversation_id}", response_model=schemas.ConversationDetail)
 async def get_conversation(conversation_id: str, user: UserDep, state: StateDep) -> dict:
-    return await asyncio.to_thread(state.agent.conversation, user.name, conversation_id)
+    return await asyncio.to_thread(state.chat.conversation, user.name, conversation_id)
 
 
 def job_json(request: Request, state: ServerState, job: Job) -> dict:
