@@ -2,61 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 
 import httpx
 
-from tests.conftest import CACHE_DIR, KEYS
-from tests.test_server_process import free_port
+from tests.served import Served
 
 ALICE, BOB = {"Authorization": "Bearer key-alice"}, {"Authorization": "Bearer key-bob"}
-
-
-class Served:
-    """One `chatcanvas serve` process on a data folder that outlives it."""
-
-    def __init__(self, data_dir, **env):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        environment = {**os.environ, "CHATCANVAS_DATA_DIR": str(data_dir), "CHATCANVAS_CACHE_DIR": str(CACHE_DIR),
-                       "CHATCANVAS_API_KEYS": KEYS, "CHATCANVAS_MAX_STEPS": "5000", **env}
-        self.log = data_dir / f"serve-{self.port}.log"  # a file, not a pipe: a full pipe would stall the server
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(
-                ["chatcanvas", "serve", "--model", "tiny", "--host", "127.0.0.1", "--port", str(self.port)],
-                env=environment, stdout=log, stderr=subprocess.STDOUT, text=True)
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{self.url}/readyz").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline and self.process.poll() is None, self.output()
-            time.sleep(0.1)
-
-    def output(self) -> str:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(60)
-        return self.log.read_text()
-
-    def job(self, job_id: str, headers: dict) -> dict:
-        response = httpx.get(f"{self.url}/v1/jobs/{job_id}", headers=headers, timeout=60)
-        assert response.status_code == 200, (job_id, response.text)
-        return response.json()
-
-    def until_finished(self, job_id: str, headers: dict, timeout: float = 300) -> dict:
-        deadline = time.monotonic() + timeout
-        while (job := self.job(job_id, headers))["status"] in ("queued", "running"):
-            assert time.monotonic() < deadline, job
-            time.sleep(0.1)
-        return job
 
 
 def submit(url: str, headers: dict, steps: int, seed: int) -> str | None:

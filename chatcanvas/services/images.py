@@ -52,6 +52,8 @@ class Edit:
     model: str | None = None
 
 
+_NOT_OPTIONS = frozenset({"owner", "conversation", "source", "mask"})
+"""`Edit` fields that are not `EditRequest` options of the same name."""
 FINISHING_S = 60.0
 
 
@@ -72,29 +74,29 @@ class ImageService:
     def edit(self, command: Edit) -> Job:
         """Queue an edit. Every field and picture is checked before anything is stored; an uploaded source is then
         stored (the edit's parent), an uploaded mask is not."""
-        source_image = self._picture(command.source, command.owner, "image", "RGB")
+        decoded = self._picture(command.source, command.owner, "image")
         mask = None
         if command.mask is not None:
-            mask = edit_mask(self._picture(command.mask, command.owner, "mask", None))
-        request = EditRequest(prompt=command.prompt, negative_prompt=command.negative_prompt, image=source_image,
-                              mask=mask, strength=command.strength, width=command.width, height=command.height,
-                              steps=command.steps, guidance_scale=command.guidance_scale, seed=command.seed,
-                              n=command.n, scheduler=command.scheduler, model=command.model)
+            mask = edit_mask(self._picture(command.mask, command.owner, "mask"))
+        options = {field.name: getattr(command, field.name) for field in dataclasses.fields(command)
+                   if field.name not in _NOT_OPTIONS}
+        request = EditRequest(image=decoded.convert("RGB"), mask=mask, **options)
         self.engine.check(request)
-        if isinstance(command.source, bytes):
-            source = self.upload(command.source, command.owner, command.conversation)
+        if isinstance(command.source, bytes):  # stored as decoded above, not decoded again
+            source = self.store.save_upload(decoded, owner=command.owner, conversation=command.conversation,
+                                            describe=self.engine.describe)
         else:
             source = command.source
         request = dataclasses.replace(request, parent_id=source.id, subject=self._subject_of(source))
         return self.engine.submit(request, owner=command.owner, conversation=command.conversation)
 
-    def _picture(self, picture: Picture, owner: str, field: str, mode: str | None) -> Image.Image:
+    def _picture(self, picture: Picture, owner: str, field: str) -> Image.Image:
+        """The picture as stored or uploaded (its own mode: a mask's transparency matters)."""
         if isinstance(picture, bytes):
-            image = self.store.decode(picture, field)
-            return image.convert(mode) if mode else image
+            return self.store.decode(picture, field)
         if picture.owner != owner:
             raise NotFound(f"{field}: no image {picture.id!r}")
-        return self.store.open(picture, mode=mode)
+        return self.store.open(picture, mode=None)
 
     def _subject_of(self, source: ImageRecord) -> SubjectAdapter | None:
         if not source.subject_ids or self.subject_lookup is None:
@@ -139,7 +141,7 @@ class ImageService:
         except TimeoutError:
             raise _too_long(job, timeout) from None
         if not job.done:  # done is set right after the last event's listeners ran
-            await asyncio.to_thread(job._done.wait, FINISHING_S)
+            return await asyncio.to_thread(job.wait, FINISHING_S)
         return job.wait(0)
 
     def job(self, job_id: str, owner: str) -> Job:

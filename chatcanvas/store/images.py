@@ -159,12 +159,15 @@ class ImageStore:
         `describe` says what each picture shows (the engine's `describe`); that becomes the record's prompt."""
         images = [self.decode(data, field if len(files) == 1 else f"{field}[{index}]")
                   for index, data in enumerate(files)]
-        prompts = [describe(image) if describe is not None else None for image in images]
-        return [
-            self.save(image, ImageMeta(owner=owner, conversation=conversation, operation="upload", prompt=prompt,
-                                       width=image.width, height=image.height))
-            for image, prompt in zip(images, prompts, strict=True)
-        ]
+        return [self.save_upload(image, owner=owner, conversation=conversation, describe=describe)
+                for image in images]
+
+    def save_upload(self, image: Image.Image, *, owner: str, conversation: str | None = None,
+                    describe: Describer | None = None) -> ImageRecord:
+        """Store a picture already decoded by `decode` as an image of operation `upload`."""
+        prompt = describe(image) if describe is not None else None
+        return self.save(image, ImageMeta(owner=owner, conversation=conversation, operation="upload", prompt=prompt,
+                                          width=image.width, height=image.height))
 
     def delete(self, image_id: str, owner: str) -> None:
         """Erase one of the owner's images: the record first, then the file (nothing points at a missing file)."""
