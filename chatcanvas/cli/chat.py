@@ -262,7 +262,7 @@ def wait_for_learning(agent: ImageAgent) -> None:
                 bar.n = event.step
                 bar.refresh()
         except KeyboardInterrupt:
-            agent.engine.cancel(job)
+            agent.images.cancel(job)
             raise
         finally:
             bar.close()

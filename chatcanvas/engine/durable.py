@@ -1,16 +1,36 @@
-"""Requests as the job store keeps them: JSON fields plus lossless PNGs of their input pictures, and back."""
+"""The engine's journal of jobs: requests as the job store keeps them (JSON fields plus lossless PNGs of their
+input pictures, and back), each job's record kept in step with it, and the jobs an earlier process left unfinished."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
 
-from chatcanvas.engine.jobs import EditRequest, EnrollRequest, GenerateRequest, SubjectAdapter, TrainLoraRequest
+from chatcanvas.engine.jobs import (
+    EditRequest,
+    EnrollRequest,
+    GenerateRequest,
+    Job,
+    JobEvent,
+    JobSpec,
+    JobStatus,
+    SubjectAdapter,
+    TrainLoraRequest,
+)
+from chatcanvas.errors import EngineError, JobCancelled, JobInterrupted
+from chatcanvas.store.images import ImageStore
+from chatcanvas.store.jobs import JobRecord, JobStore
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+"""A job interrupted this many times while running (it may be what brings the process down) fails instead."""
 
 Request = GenerateRequest | EditRequest | EnrollRequest | TrainLoraRequest
 KINDS: dict[str, type] = {"generate": GenerateRequest, "edit": EditRequest, "enroll": EnrollRequest,
@@ -78,3 +98,82 @@ def _open(data: bytes) -> Image.Image:
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         return image.copy()
+
+
+class Journal:
+    """What the engine writes to the job store as a job is accepted, runs and ends, and reads back after a restart."""
+
+    def __init__(self, store: JobStore, images: ImageStore):
+        self.store, self.images = store, images
+
+    def accept(self, job: Job) -> None:
+        """Record a job before it is acknowledged; its record then follows it."""
+        kind, fields, blobs = encode(job.spec.request)
+        self.store.add(id=job.id, owner=job.owner, conversation=job.conversation, kind=kind, model=job.spec.model,
+                       seeds=job.spec.seeds, request=fields, blobs=blobs, created=job.created)
+        job.subscribe(self._recorder(job))
+
+    def refuse(self, job: Job) -> None:
+        """Forget a job the queue refused (never acknowledged)."""
+        self.store.remove(job.id)
+
+    def _recorder(self, job: Job) -> Callable[[JobEvent], None]:
+        """Keeps the job's record in step with it: running, then its end with the stored images' ids."""
+        started = [False]
+
+        def record(event: JobEvent) -> None:
+            try:
+                if event.status is JobStatus.RUNNING and not started[0]:
+                    started[0] = True
+                    self.store.started(job.id, event.total)
+                elif event.status.finished and not isinstance(job.error, JobInterrupted):
+                    self.store.finished(job.id, event.status.value, step=event.step, total=event.total,
+                                        image_ids=tuple(image.id for image in job.images),
+                                        output=str(job.output) if job.output else None,
+                                        error=str(job.error) if job.error else None)
+            except Exception:  # a listener must never stop the job from finishing
+                log.exception("could not record the state of %s", job.id)
+
+        return record
+
+    def unfinished_jobs(self) -> list[Job]:
+        """The jobs an earlier process acknowledged but did not finish, to queue again (an interrupted one from its
+        first step: the same seeds give the same pixels); one that cannot run again fails with the reason. None
+        when another live process already runs them."""
+        if not self.store.claim():
+            log.info("another process runs this data folder's unfinished jobs; not resuming them here")
+            return []
+        self.store.prune()
+        jobs = []
+        for record in self.store.unfinished():
+            try:
+                if record.attempts >= MAX_ATTEMPTS:
+                    raise EngineError(f"it was interrupted {record.attempts} times while running")
+                request = decode(record.kind, record.request,
+                                 lambda name, job_id=record.id: self.store.blob(job_id, name))
+            except Exception as exc:
+                self.store.finished(record.id, "failed", step=record.step, total=record.total,
+                                    error=f"this job could not run again after a restart: {exc}")
+                continue
+            job = Job(JobSpec(request, record.model, record.seeds), record.owner, record.conversation,
+                      id=record.id, created=record.created)
+            job.subscribe(self._recorder(job))
+            jobs.append(job)
+        return jobs
+
+    def finished_job(self, job_id: str, owner: str) -> Job | None:
+        """A read-only view of the owner's job that an earlier process finished; None when there is none."""
+        record = self.store.get(job_id, owner)
+        return self._view(record) if record is not None else None
+
+    def _view(self, record: JobRecord) -> Job:
+        request = GenerateRequest(prompt=str(record.request.get("prompt") or record.kind))
+        job = Job(JobSpec(request, record.model, record.seeds), record.owner, record.conversation, id=record.id,
+                  status=JobStatus(record.status), created=record.created)
+        job.step, job.total = record.step, record.total
+        job.images = [image for image_id in record.image_ids
+                      if (image := self.images.find(image_id, record.owner)) is not None]
+        if record.error:
+            job.error = JobCancelled(record.error) if job.status is JobStatus.CANCELLED else EngineError(record.error)
+        job._done.set()
+        return job

@@ -15,7 +15,7 @@ import torch
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.engine.batching import batch_key, batchable, run_batch
 from chatcanvas.engine.describe import ImageDescriber
-from chatcanvas.engine import durable
+from chatcanvas.engine.durable import Journal
 from chatcanvas.engine.jobs import (
     EditRequest,
     EnrollRequest,
@@ -23,7 +23,6 @@ from chatcanvas.engine.jobs import (
     Job,
     JobEvent,
     JobSpec,
-    JobStatus,
     TrainLoraRequest,
 )
 from chatcanvas.engine.lora import train_lora
@@ -44,7 +43,7 @@ from chatcanvas.errors import (
     QueueFull,
 )
 from chatcanvas.store.images import ImageMeta, ImageRecord, ImageStore
-from chatcanvas.store.jobs import JobRecord, JobStore
+from chatcanvas.store.jobs import JobStore
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -52,8 +51,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 _FINISHED_JOBS_KEPT = 1000
-MAX_ATTEMPTS = 3
-"""A job interrupted this many times while running (it may be what brings the process down) fails instead."""
 
 
 class Engine:
@@ -71,6 +68,7 @@ class Engine:
         self.queue = FairQueue(self.settings.queue_size)
         self.describer = ImageDescriber(self.settings, device=self.registry.device)
         self.job_store = JobStore(self.store.root, self.settings.database_url) if self.settings.durable_jobs else None
+        self._journal = Journal(self.job_store, self.store) if self.job_store is not None else None
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._jobs_lock = threading.Lock()
         self._stopping = threading.Event()
@@ -78,7 +76,7 @@ class Engine:
         self._parked_lock = threading.Lock()
         self._listeners: list[Callable[[JobEvent], None]] = []
         self.worker_restarts = 0
-        self.resumed = self._resume() if self.job_store is not None else 0
+        self.resumed = self._resume() if self._journal is not None else 0
         """How many jobs acknowledged by an earlier process were queued again at start-up."""
         self._worker = self._start_worker()
 
@@ -109,18 +107,15 @@ class Engine:
             first = request.seed if request.seed is not None else secrets.randbelow(2**32)
             seeds = tuple(first + i for i in range(request.n))
         job = Job(JobSpec(request, model, seeds), owner, conversation)
-        if self.job_store is not None:  # recorded before it is acknowledged
-            kind, fields, blobs = durable.encode(request)
-            self.job_store.add(id=job.id, owner=owner, conversation=conversation, kind=kind, model=model,
-                               seeds=seeds, request=fields, blobs=blobs, created=job.created)
-            job.subscribe(self._recorder(job))
+        if self._journal is not None:  # recorded before it is acknowledged
+            self._journal.accept(job)
         for listener in self._listeners:
             job.subscribe(listener)
         try:
             self.queue.put(job, per_owner=self.settings.max_jobs_per_user)
         except QueueFull:
-            if self.job_store is not None:
-                self.job_store.remove(job.id)  # never acknowledged
+            if self._journal is not None:
+                self._journal.refuse(job)  # never acknowledged
             raise
         self._track(job)
         return job
@@ -131,68 +126,16 @@ class Engine:
             while len(self._jobs) > _FINISHED_JOBS_KEPT and next(iter(self._jobs.values())).done:
                 self._jobs.popitem(last=False)
 
-    # --- durability ---------------------------------------------------------------------------------
-    def _recorder(self, job: Job) -> Callable[[JobEvent], None]:
-        """Keeps the job's record in step with it: running, then its end with the stored images' ids."""
-        store, started = self.job_store, [False]
-        assert store is not None
-
-        def record(event: JobEvent) -> None:
-            try:
-                if event.status is JobStatus.RUNNING and not started[0]:
-                    started[0] = True
-                    store.started(job.id, event.total)
-                elif event.status.finished and not isinstance(job.error, JobInterrupted):
-                    store.finished(job.id, event.status.value, step=event.step, total=event.total,
-                                   image_ids=tuple(image.id for image in job.images),
-                                   output=str(job.output) if job.output else None,
-                                   error=str(job.error) if job.error else None)
-            except Exception:  # a listener must never stop the job from finishing
-                log.exception("could not record the state of %s", job.id)
-
-        return record
-
     def _resume(self) -> int:
-        """Queue again the jobs an earlier process acknowledged but did not finish (an interrupted one from its
-        first step: the same seeds give the same pixels); one that cannot run again fails with the reason."""
-        assert self.job_store is not None
-        if not self.job_store.claim():
-            log.info("another process runs this data folder's unfinished jobs; not resuming them here")
-            return 0
-        self.job_store.prune()
-        resumed = 0
-        for record in self.job_store.unfinished():
-            try:
-                if record.attempts >= MAX_ATTEMPTS:
-                    raise EngineError(f"it was interrupted {record.attempts} times while running")
-                request = durable.decode(record.kind, record.request,
-                                         lambda name, job_id=record.id: self.job_store.blob(job_id, name))
-            except Exception as exc:
-                self.job_store.finished(record.id, "failed", step=record.step, total=record.total,
-                                        error=f"this job could not run again after a restart: {exc}")
-                continue
-            job = Job(JobSpec(request, record.model, record.seeds), record.owner, record.conversation,
-                      id=record.id, created=record.created)
-            job.subscribe(self._recorder(job))
+        """Queue again the jobs an earlier process acknowledged but did not finish."""
+        assert self._journal is not None
+        jobs = self._journal.unfinished_jobs()
+        for job in jobs:
             self.queue.put(job, resumed=True)
             self._track(job)
-            resumed += 1
-        if resumed:
-            log.info("resumed %d job(s) acknowledged before the restart", resumed)
-        return resumed
-
-    def _job_from_record(self, record: JobRecord) -> Job:
-        """A read-only view of a job an earlier process finished."""
-        request = GenerateRequest(prompt=str(record.request.get("prompt") or record.kind))
-        job = Job(JobSpec(request, record.model, record.seeds), record.owner, record.conversation, id=record.id,
-                  status=JobStatus(record.status), created=record.created)
-        job.step, job.total = record.step, record.total
-        job.images = [image for image_id in record.image_ids
-                      if (image := self.store.find(image_id, record.owner)) is not None]
-        if record.error:
-            job.error = JobCancelled(record.error) if job.status is JobStatus.CANCELLED else EngineError(record.error)
-        job._done.set()
-        return job
+        if jobs:
+            log.info("resumed %d job(s) acknowledged before the restart", len(jobs))
+        return len(jobs)
 
     def check(self, request: GenerateRequest | EnrollRequest | TrainLoraRequest) -> None:
         """Raise `InvalidInput` naming the first bad field; queue nothing."""
@@ -212,9 +155,8 @@ class Engine:
         """A job by id, only for its owner (one an earlier process finished too, from its record)."""
         with self._jobs_lock:
             job = self._jobs.get(job_id)
-        if job is None and self.job_store is not None:
-            record = self.job_store.get(job_id, owner)
-            job = self._job_from_record(record) if record is not None else None
+        if job is None and self._journal is not None:
+            job = self._journal.finished_job(job_id, owner)
         if job is None or job.owner != owner:
             raise NotFound(f"no job {job_id!r}")
         return job
