@@ -9,9 +9,10 @@ import torch
 from diffusers import DiffusionPipeline
 from PIL import Image
 
+from chatcanvas.engine.families import call_options
 from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job
 from chatcanvas.engine.registry import LoadedModel
-from chatcanvas.engine.runner import PipelineCall, RunParams, call_pipeline, job_pipeline, preview_png
+from chatcanvas.engine.runner import PipelineCall, RunParams, call_pipeline, job_pipeline, preview_png, step_callback
 
 
 def batchable(job: Job) -> bool:
@@ -21,7 +22,9 @@ def batchable(job: Job) -> bool:
 
 def batch_key(params: RunParams, model: str) -> tuple:
     """Jobs with equal keys can share one pipeline call."""
-    return (model, params.kind, params.width, params.height, params.steps, params.scheduler, params.guidance_scale)
+    # a negative prompt turns on true CFG in some families (a second pass): those jobs batch only with each other
+    return (model, params.kind, params.width, params.height, params.steps, params.scheduler, params.guidance_scale,
+            bool(params.negative_prompt))
 
 
 def run_batch(jobs: list[Job], params: list[RunParams], model: LoadedModel, call: PipelineCall = call_pipeline,
@@ -48,10 +51,11 @@ def run_batch(jobs: list[Job], params: list[RunParams], model: LoadedModel, call
         job.mark_running(shared.steps)
     with torch.inference_mode():
         output = call(
-            pipe, prompt=prompts, negative_prompt=negatives if any(negatives) else None,
-            num_inference_steps=shared.steps, guidance_scale=shared.guidance_scale, num_images_per_prompt=1,
+            pipe, prompt=prompts, **call_options(model.family, negatives if any(negatives) else None,
+                                                 shared.guidance_scale),
+            num_inference_steps=shared.steps, num_images_per_prompt=1,
             generator=[torch.Generator("cpu").manual_seed(seed) for seed in seeds], width=shared.width,
-            height=shared.height, callback_on_step_end=on_step_end, output_type="pil",
+            height=shared.height, **step_callback(pipe, on_step_end), output_type="pil",
         )
     images, results = list(output.images), []
     for job, job_params in zip(jobs, params, strict=True):

@@ -16,6 +16,7 @@ from chatcanvas.config import Settings, get_settings
 from chatcanvas.engine.batching import batch_key, batchable, run_batch
 from chatcanvas.engine.describe import ImageDescriber
 from chatcanvas.engine.durable import Journal
+from chatcanvas.engine.families import check_request_options
 from chatcanvas.engine.jobs import (
     EditRequest,
     EnrollRequest,
@@ -140,7 +141,12 @@ class Engine:
     def check(self, request: GenerateRequest | EnrollRequest | TrainLoraRequest) -> None:
         """Raise `InvalidInput` naming the first bad field; queue nothing."""
         check_request(request, self.settings)
-        self.registry.check(request.model or self.default_model)
+        model = request.model or self.default_model
+        self.registry.check(model)
+        if isinstance(request, GenerateRequest):
+            family = self.registry.family(model)
+            if family is not None:  # else it is checked when the model has loaded, before the job runs
+                check_request_options(model, family, request, self.settings.scheduler)
 
     def describe(self, image: Image.Image) -> str | None:
         """What `image` shows in the default model's words (an upload's prompt); None when the model cannot say."""

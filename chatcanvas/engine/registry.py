@@ -26,6 +26,7 @@ from diffusers import (
 
 from chatcanvas.config import Settings
 from chatcanvas.engine.catalog import BUILTIN_MODELS, Defaults, check_model
+from chatcanvas.engine.families import FAMILIES, INSTRUCT_PIPELINES, ModelFamily, family_of, for_model, read_family
 from chatcanvas.engine.fast import fast_path_enabled, optimize, warm_up
 from chatcanvas.errors import InvalidInput, UnknownModel
 
@@ -33,16 +34,8 @@ log = logging.getLogger(__name__)
 
 PipelineKind = Literal["text2img", "img2img", "inpaint", "instruct"]
 
-# Pipelines that take an instruction and an image ("make it snowy") rather than a description.
-INSTRUCT_PIPELINES = frozenset(
-    {
-        "StableDiffusionInstructPix2PixPipeline",
-        "StableDiffusionXLInstructPix2PixPipeline",
-        "FluxKontextPipeline",
-        "QwenImageEditPipeline",
-        "QwenImageEditPlusPipeline",
-    }
-)
+
+
 def resolve_device(setting: str) -> torch.device:
     if setting != "auto":
         return torch.device(setting)
@@ -71,6 +64,7 @@ class LoadedModel:
     base: DiffusionPipeline
     instruct: bool
     defaults: Defaults
+    family: ModelFamily
     preview_vae: torch.nn.Module | None = None
     _derived: dict[PipelineKind, DiffusionPipeline] = field(default_factory=dict)
 
@@ -88,6 +82,8 @@ class LoadedModel:
         if kind in ("text2img", "instruct"):
             return self.base
         if kind not in self._derived:
+            if kind not in self.family.edits:
+                raise InvalidInput("image", f"{self.id!r} ({self.family.label}) cannot edit pictures by {kind}")
             auto = AutoPipelineForImage2Image if kind == "img2img" else AutoPipelineForInpainting
             derived = auto.from_pipe(self.base)
             derived.set_progress_bar_config(disable=True)
@@ -118,6 +114,25 @@ class PipelineRegistry:
             return str(builtin.materialize(self.settings.resolved_cache_dir))
         path = Path(model).expanduser()
         return str(path) if path.is_dir() else model
+
+    def family(self, model: str) -> ModelFamily | None:
+        """The model's family without loading it: from memory, a local folder's configs or the Hub cache; None when
+        it cannot be known before the load (a Hub id never fetched)."""
+        entry = self.peek(model)
+        if entry is not None:
+            return entry.family
+        if model in BUILTIN_MODELS:
+            return for_model(model, FAMILIES["sd"])
+        path = Path(model).expanduser()
+        if path.is_dir():
+            return read_family(str(path), model)
+        try:
+            from huggingface_hub import try_to_load_from_cache
+
+            index = try_to_load_from_cache(model, "model_index.json")
+        except Exception:  # a malformed id or cache: the load will say what is wrong
+            return None
+        return read_family(str(Path(index).parent), model) if isinstance(index, str) else None
 
     def loaded(self) -> list[str]:
         return list(self._loaded)
@@ -180,13 +195,18 @@ class PipelineRegistry:
             instruct = class_name in INSTRUCT_PIPELINES
             loader: Any = DiffusionPipeline if instruct else AutoPipelineForText2Image
             pipe = loader.from_pretrained(source, dtype=self.dtype)
-        except (OSError, ValueError, EnvironmentError) as exc:
-            raise UnknownModel(model, f"could not load it: {exc}") from exc
+        except Exception as exc:  # any part that fails to load (a tokenizer, a config, weights): one line, why
+            part = _failed_component(exc)
+            raise UnknownModel(model, f"could not load {part or 'it'}: {_one_line(exc)}") from exc
         return self._prepare(model, pipe.to(self.device), instruct, started)
 
     def _prepare(self, model: str, pipe: DiffusionPipeline, instruct: bool, started: float) -> LoadedModel:
         pipe.set_progress_bar_config(disable=True)
-        defaults = _defaults(model, pipe)
+        transformer = getattr(pipe, "transformer", None)
+        family = for_model(model, family_of(type(pipe).__name__, dict(getattr(transformer, "config", None) or {})
+                                            if transformer is not None else None))
+        instruct = instruct or family.instruct
+        defaults = _defaults(model, pipe, family)
         if fast_path_enabled(self.settings.fast_path, self.device):
             done = optimize(pipe, compile_models=True, mode=self.settings.compile_mode)
             sizes = parse_sizes(self.settings.warmup_sizes) or [(defaults.width, defaults.height)]
@@ -200,18 +220,38 @@ class PipelineRegistry:
         seconds = time.perf_counter() - started
         self.switch_seconds.append(seconds)
         log.info("loaded %s (%s) on %s/%s in %.2f s", model, type(pipe).__name__, self.device, self.dtype, seconds)
-        return LoadedModel(model, pipe, instruct, defaults, preview)
+        return LoadedModel(model, pipe, instruct, defaults, family, preview)
 
 
-def _defaults(model: str, pipe: DiffusionPipeline) -> Defaults:
+def _one_line(exc: BaseException) -> str:
+    """An exception as one line: its first line of text, or its type when it has none."""
+    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    return text or type(exc).__name__
+
+
+def _failed_component(exc: BaseException) -> str | None:
+    """Which part of the pipeline was loading when `exc` was raised ("its tokenizer_2"), read
+    from diffusers' per-component loader on the traceback; None when the failure was elsewhere."""
+    frame = exc.__traceback__
+    found = None
+    while frame is not None:
+        code = frame.tb_frame.f_code
+        if code.co_name == "load_sub_model" and "pipeline_loading_utils" in code.co_filename:
+            local = frame.tb_frame.f_locals
+            found = f"its {local.get('name')}" if local.get("name") else None
+        frame = frame.tb_next
+    return found
+
+
+def _defaults(model: str, pipe: DiffusionPipeline, family: ModelFamily) -> Defaults:
     denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
     sample = getattr(pipe, "default_sample_size", None) or getattr(getattr(denoiser, "config", None), "sample_size", 64)
     if isinstance(sample, (list, tuple)):
         sample = sample[0]
     size = int(sample) * int(getattr(pipe, "vae_scale_factor", 8))
     builtin = BUILTIN_MODELS.get(model)
-    steps = builtin.steps if builtin else 30
-    guidance = builtin.guidance_scale if builtin else 7.5
+    steps = builtin.steps if builtin else family.steps
+    guidance = builtin.guidance_scale if builtin else family.guidance_scale
     strength = builtin.edit_strength if builtin else Defaults.edit_strength
     return Defaults(width=size, height=size, steps=steps, guidance_scale=guidance, edit_strength=strength)
 

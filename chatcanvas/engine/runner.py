@@ -17,11 +17,12 @@ from PIL import Image
 
 from chatcanvas.config import Settings
 from chatcanvas.engine import personalize
-from chatcanvas.engine.jobs import EditRequest, Job
+from chatcanvas.engine.families import call_options, check_request_options
+from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job
 from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
 from chatcanvas.engine.registry import LoadedModel, PipelineKind
 from chatcanvas.engine.schedulers import fresh_scheduler
-from chatcanvas.errors import JobCancelled
+from chatcanvas.errors import InvalidInput, JobCancelled
 
 DEFAULT_IMAGE_GUIDANCE = 1.5
 
@@ -42,25 +43,30 @@ class RunParams:
     seeds: tuple[int, ...]
 
 
-def edit_size(image: Image.Image, max_width: int, max_height: int) -> tuple[int, int]:
-    """The input's size, scaled down to fit the limits and rounded down to multiples of 8."""
+def edit_size(image: Image.Image, max_width: int, max_height: int, multiple: int = 8) -> tuple[int, int]:
+    """The input's size, scaled down to fit the limits and rounded down to multiples of `multiple`."""
     width, height = image.size
     scale = min(1.0, max_width / width, max_height / height)
-    return max(8, int(width * scale) // 8 * 8), max(8, int(height * scale) // 8 * 8)
+    return (max(multiple, int(width * scale) // multiple * multiple),
+            max(multiple, int(height * scale) // multiple * multiple))
 
 
 def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
     request, defaults = job.spec.request, model.defaults
+    # the engine checks at submit when it knows the family then; a Hub model never fetched is checked here
+    check_request_options(model.id, model.family, request, settings.scheduler)
     strength = None
     if isinstance(request, EditRequest):
         kind: PipelineKind = "instruct" if model.instruct else ("inpaint" if request.mask is not None else "img2img")
-        fallback = edit_size(request.image, settings.max_width, settings.max_height)
+        fallback = edit_size(request.image, settings.max_width, settings.max_height, model.family.multiple)
         if not model.instruct:
             strength = request.strength if request.strength is not None else defaults.edit_strength
     else:
         kind, fallback = "text2img", (defaults.width, defaults.height)
     guidance = next(g for g in (request.guidance_scale, settings.guidance_scale, defaults.guidance_scale)
                     if g is not None)
+    if model.family.guidance == "none":  # guidance-distilled: there is nothing to scale
+        guidance = 0.0
     steps = request.steps or settings.steps or defaults.steps
     if strength and int(steps * strength) < 1:
         # an edit runs steps x strength denoising steps: 1 step at strength 0.6 would run none (diffusers fails)
@@ -116,15 +122,14 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
 
     kwargs: dict[str, Any] = {
         "prompt": params.prompt,
-        "negative_prompt": params.negative_prompt,
+        **call_options(model.family, params.negative_prompt, params.guidance_scale),
         "num_inference_steps": params.steps,
-        "guidance_scale": params.guidance_scale,
         "num_images_per_prompt": len(params.seeds),
         # one CPU generator per image: the same seed gives the same noise whatever the batch size or device
         "generator": [torch.Generator("cpu").manual_seed(seed) for seed in params.seeds],
         "width": params.width,
         "height": params.height,
-        "callback_on_step_end": on_step_end,
+        **step_callback(pipe, on_step_end),
         "output_type": "pil",
     }
     if isinstance(request, EditRequest):
@@ -133,9 +138,12 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
             kwargs["mask_image"] = request.mask.convert("L").resize((params.width, params.height), Image.NEAREST)
         if params.strength is not None:
             kwargs["strength"] = params.strength
-        if params.kind == "instruct":
+        if params.kind == "instruct" and model.family.name == "instruct-pix2pix":
             kwargs["image_guidance_scale"] = request.image_guidance_scale or DEFAULT_IMAGE_GUIDANCE
+        if model.family.keeps_input_size:  # draw at the input's size, not the editor's preferred resolution
+            kwargs.update(max_area=params.width * params.height, _auto_resize=False)
     accepted = inspect.signature(type(pipe).__call__).parameters
+    refuse_unaccepted(type(pipe).__name__, kwargs, accepted, request)
 
     subject, spec = request.subject, None
     if subject is not None and subject.method == "ip_adapter":
@@ -156,6 +164,34 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
         # The VAE round trip blurs what the mask keeps; paste the original back so only the masked area changes.
         images = [Image.composite(image, kwargs["image"], kwargs["mask_image"]) for image in images]
     return images
+
+
+def step_callback(pipe: DiffusionPipeline, on_step_end: Callable[..., dict]) -> dict[str, Any]:
+    """How `pipe` reports each step: `callback_on_step_end`, or the older `callback` (PixArt), where a cancel
+    stops the run by raising, since those pipelines have no interrupt flag."""
+    accepted = inspect.signature(type(pipe).__call__).parameters
+    if "callback_on_step_end" in accepted or "callback" not in accepted:
+        return {"callback_on_step_end": on_step_end}
+
+    def legacy(step: int, timestep: Any, latents: Any) -> None:
+        on_step_end(pipe, step, timestep, {"latents": latents})
+        if getattr(pipe, "_interrupt", False):
+            raise JobCancelled(f"cancelled at step {step + 1}")
+
+    return {"callback": legacy, "callback_steps": 1}
+
+
+_ASKED = {"negative_prompt": "negative_prompt", "true_cfg_scale": "negative_prompt", "strength": "strength",
+          "mask_image": "mask", "image_guidance_scale": "image_guidance_scale"}
+"""Pipeline arguments that carry something a request asked for, and the request field each comes from."""
+
+
+def refuse_unaccepted(pipeline: str, kwargs: dict[str, Any], accepted: Any, request: GenerateRequest) -> None:
+    """A pipeline outside the family table that lacks an argument the request needs: refuse, never drop it."""
+    for key, value in kwargs.items():
+        asked = _ASKED.get(key) or ("guidance_scale" if key == "guidance_scale" and request.guidance_scale else None)
+        if value is not None and key not in accepted and asked:
+            raise InvalidInput(asked, f"{pipeline} does not take it; leave it out")
 
 
 def preview_png(decoder: torch.nn.Module, latents: torch.Tensor) -> bytes:

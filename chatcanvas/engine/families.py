@@ -1,0 +1,218 @@
+"""The model families, in one table: how each is called, which schedulers fit it, its defaults, what it can edit.
+
+A family is known from the pipeline class a model's `model_index.json` names, so it is known before the weights
+load. A request option the family cannot honour (a negative prompt on a model without guidance, an SD scheduler
+on a flow-matching model, a strength on an instruction editor) is refused with the field named and what fits;
+nothing is silently dropped. Cheap to import: nothing here loads torch or diffusers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from chatcanvas.engine.jobs import EditRequest, GenerateRequest
+from chatcanvas.engine.schedulers import FLOW_SCHEDULERS, SD_SCHEDULERS
+from chatcanvas.errors import InvalidInput
+
+Negative = Literal["negative_prompt", "true_cfg", "none"]
+"""How a negative prompt is honoured: by classifier-free guidance (SD, SDXL, SD3, PixArt), by true CFG (a second
+pass with the negative prompt: FLUX, Qwen-Image), or not at all."""
+Guidance = Literal["cfg", "distilled", "none"]
+"""What `guidance_scale` means: the CFG weight, a distilled guidance embedding (FLUX.1-dev, Kontext), or nothing
+(FLUX.1-schnell: timestep-distilled, no guidance input)."""
+EditKind = Literal["img2img", "inpaint", "instruct"]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    label: str
+    pipelines: tuple[str, ...]
+    """The diffusers pipeline classes of the family (text-to-image, or the editor for instruction models)."""
+    negative: Negative
+    guidance: Guidance
+    schedulers: tuple[str, ...]
+    steps: int
+    guidance_scale: float
+    edits: tuple[EditKind, ...]
+    """What an edit of a picture runs: img2img and inpaint through `AutoPipelineFor*.from_pipe`, or the model itself
+    as an instruction editor."""
+    examples: tuple[str, ...] = ()
+    max_sequence_length: int | None = None
+    """The T5 prompt length passed to the pipeline (None: the pipeline's own default or no T5)."""
+    true_cfg_scale: float = 4.0
+    """The true-CFG weight used when a negative prompt is given to a true-CFG family."""
+    lora: bool = False
+    ip_adapter: bool = False
+    multiple: int = 8
+    """Width and height are multiples of this (the VAE's downscale times the transformer's patch or packing)."""
+    keeps_input_size: bool = False
+    """An instruction editor that would resize its input to its preferred resolution unless told the area."""
+    notes: str = ""
+
+    @property
+    def instruct(self) -> bool:
+        return self.edits == ("instruct",)
+
+    @property
+    def flow(self) -> bool:
+        return self.schedulers[0].startswith("flow_")
+
+
+_SD_EDITS: tuple[EditKind, ...] = ("img2img", "inpaint")
+_FLUX_SCHEDULERS = ("flow_euler", "flow_dpmpp_2m", "flow_unipc")
+"""FLUX passes its own sigmas and a resolution-dependent shift to the scheduler: Heun takes neither."""
+
+FAMILIES: dict[str, Family] = {family.name: family for family in (
+    Family("sd", "Stable Diffusion 1.x / 2.x", ("StableDiffusionPipeline",), "negative_prompt", "cfg", SD_SCHEDULERS,
+           30, 7.5, _SD_EDITS, ("stable-diffusion-v1-5/stable-diffusion-v1-5", "stabilityai/stable-diffusion-2-1"),
+           lora=True, ip_adapter=True, notes="v-prediction (SD 2) is read from the scheduler config"),
+    Family("sdxl", "Stable Diffusion XL", ("StableDiffusionXLPipeline",), "negative_prompt", "cfg", SD_SCHEDULERS,
+           30, 5.0, _SD_EDITS, ("stabilityai/stable-diffusion-xl-base-1.0",), lora=True, ip_adapter=True),
+    Family("sd3", "Stable Diffusion 3 / 3.5", ("StableDiffusion3Pipeline",), "negative_prompt", "cfg",
+           FLOW_SCHEDULERS, 28, 3.5, _SD_EDITS,
+           ("stabilityai/stable-diffusion-3.5-large", "stabilityai/stable-diffusion-3.5-medium",
+            "stabilityai/stable-diffusion-3.5-large-turbo"), max_sequence_length=256, multiple=16),
+    Family("flux", "FLUX.1 [dev]", ("FluxPipeline",), "true_cfg", "distilled", _FLUX_SCHEDULERS, 28, 3.5,
+           _SD_EDITS, ("black-forest-labs/FLUX.1-dev",), max_sequence_length=512, lora=True, multiple=16),
+    Family("flux-schnell", "FLUX.1 [schnell]", ("FluxPipeline",), "true_cfg", "none", _FLUX_SCHEDULERS, 4, 0.0,
+           _SD_EDITS, ("black-forest-labs/FLUX.1-schnell",), max_sequence_length=256, lora=True, multiple=16,
+           notes="a FluxPipeline whose transformer has no guidance embedding"),
+    Family("flux-kontext", "FLUX.1 Kontext [dev]", ("FluxKontextPipeline",), "true_cfg", "distilled",
+           _FLUX_SCHEDULERS, 28, 2.5, ("instruct",), ("black-forest-labs/FLUX.1-Kontext-dev",),
+           max_sequence_length=512, keeps_input_size=True, multiple=16),
+    Family("pixart", "PixArt-Σ / PixArt-α", ("PixArtSigmaPipeline", "PixArtAlphaPipeline"), "negative_prompt", "cfg",
+           SD_SCHEDULERS, 20, 4.5, (), ("PixArt-alpha/PixArt-Sigma-XL-2-1024-MS",), max_sequence_length=300,
+           notes="no image-to-image pipeline in diffusers: text to image only"),
+    Family("instruct-pix2pix", "InstructPix2Pix", ("StableDiffusionInstructPix2PixPipeline",
+                                                   "StableDiffusionXLInstructPix2PixPipeline"),
+           "negative_prompt", "cfg", SD_SCHEDULERS, 20, 7.5, ("instruct",), ("timbrooks/instruct-pix2pix",)),
+)}
+
+MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
+    "black-forest-labs/FLUX.1-schnell": {"steps": 4, "guidance_scale": 0.0},
+    "black-forest-labs/FLUX.1-dev": {"steps": 28, "guidance_scale": 3.5},
+    "black-forest-labs/FLUX.1-Kontext-dev": {"steps": 28, "guidance_scale": 2.5},
+    "stabilityai/stable-diffusion-3.5-large": {"steps": 28, "guidance_scale": 3.5},
+    "stabilityai/stable-diffusion-3.5-large-turbo": {"steps": 4, "guidance_scale": 0.0},
+    "stabilityai/stable-diffusion-3.5-medium": {"steps": 40, "guidance_scale": 4.5},
+    "stabilityai/stable-diffusion-xl-base-1.0": {"steps": 30, "guidance_scale": 5.0},
+}
+"""Published defaults of well-known checkpoints, where they differ from their family's."""
+
+
+@dataclass(frozen=True)
+class ModelFamily:
+    """A family as it applies to one model: the table's row with that checkpoint's own defaults."""
+
+    family: Family
+    steps: int
+    guidance_scale: float
+
+    def __getattr__(self, name: str) -> Any:  # the row's fields read through
+        return getattr(self.family, name)
+
+
+GENERIC = Family("other", "other diffusers pipeline", (), "negative_prompt", "cfg", SD_SCHEDULERS + FLOW_SCHEDULERS,
+                 30, 7.5, _SD_EDITS)
+"""Pipelines not in the table: called by what their signature takes; an option it lacks is refused at run time."""
+
+
+INSTRUCT_PIPELINES = frozenset({
+    "StableDiffusionInstructPix2PixPipeline", "StableDiffusionXLInstructPix2PixPipeline", "FluxKontextPipeline",
+    "QwenImageEditPipeline", "QwenImageEditPlusPipeline",
+})
+"""Pipelines that take an instruction and an image ("make it snowy") rather than a description."""
+
+
+def family_of(class_name: str, transformer_config: dict[str, Any] | None = None) -> Family:
+    """The family of a pipeline class (FLUX.1 schnell and dev share a class; the guidance embedding tells which)."""
+    if class_name == "FluxPipeline" and transformer_config is not None \
+            and not transformer_config.get("guidance_embeds", True):
+        return FAMILIES["flux-schnell"]
+    for family in FAMILIES.values():
+        if class_name in family.pipelines and family.name != "flux-schnell":
+            return family
+    edits: tuple[EditKind, ...] = ("instruct",) if class_name in INSTRUCT_PIPELINES else _SD_EDITS
+    return replace(GENERIC, pipelines=(class_name,), label=class_name or GENERIC.label, edits=edits)
+
+
+def for_model(model_id: str, family: Family) -> ModelFamily:
+    known = MODEL_DEFAULTS.get(model_id, {})
+    return ModelFamily(family, known.get("steps", family.steps), known.get("guidance_scale", family.guidance_scale))
+
+
+def read_family(source: str, model_id: str) -> ModelFamily | None:
+    """The family of the model at `source` (a local folder) from its config files alone; None when not local."""
+    folder = Path(source)
+    index = folder / "model_index.json"
+    if not index.is_file():
+        return None
+    try:
+        class_name = json.loads(index.read_text(encoding="utf-8")).get("_class_name", "")
+        transformer = folder / "transformer" / "config.json"
+        config = json.loads(transformer.read_text(encoding="utf-8")) if transformer.is_file() else None
+    except (OSError, ValueError):
+        return None
+    return for_model(model_id, family_of(class_name, config))
+
+
+def check_options(model: str, family: ModelFamily, *, edit: bool, mask: bool, negative_prompt: str | None,
+                  guidance_scale: float | None, scheduler: str | None, strength: float | None,
+                  image_guidance_scale: float | None, width: int | None = None, height: int | None = None) -> None:
+    """Refuse, naming the field and what fits, any option `family` cannot honour."""
+    label = f"{model} ({family.label})"
+    for name, value in (("width", width), ("height", height)):
+        if isinstance(value, int) and value % family.multiple:
+            raise InvalidInput(name, f"{label} draws sizes in multiples of {family.multiple}; got {value}")
+    if scheduler is not None and scheduler not in family.schedulers:
+        kind = "a flow-matching model" if family.flow else "not a flow-matching model"
+        raise InvalidInput("scheduler", f"{scheduler!r} does not fit {label}, {kind}; "
+                                        f"choose one of {', '.join(family.schedulers)}")
+    if guidance_scale is not None and guidance_scale > 0 and family.guidance == "none":
+        raise InvalidInput("guidance_scale", f"{label} takes no guidance (it is guidance-distilled); leave it out")
+    if negative_prompt:
+        if family.negative == "none":
+            raise InvalidInput("negative_prompt", f"{label} cannot take a negative prompt")
+        effective = guidance_scale if guidance_scale is not None else family.guidance_scale
+        if family.negative == "negative_prompt" and effective <= 1:
+            raise InvalidInput("negative_prompt", f"{label} runs without classifier-free guidance at guidance_scale "
+                                                  f"{effective:g}, so a negative prompt would do nothing; raise "
+                                                  "guidance_scale above 1 or leave the negative prompt out")
+    if edit:
+        if not family.edits:
+            raise InvalidInput("image", f"{label} cannot edit pictures: it draws from text only")
+        if mask and "inpaint" not in family.edits:
+            raise InvalidInput("mask", f"{label} is an instruction editor: it changes what the prompt says, without "
+                                       "a mask; leave the mask out")
+        if strength is not None and family.instruct:
+            raise InvalidInput("strength", f"{label} is an instruction editor and takes no strength; leave it out")
+    if image_guidance_scale is not None and not (edit and family.name == "instruct-pix2pix"):
+        raise InvalidInput("image_guidance_scale", f"only InstructPix2Pix models take it, not {label}")
+
+
+def check_request_options(model: str, family: ModelFamily, request: GenerateRequest,
+                          default_scheduler: str | None) -> None:
+    """`check_options` for a whole request (an `EditRequest` brings its picture, mask and strength)."""
+    edit = isinstance(request, EditRequest)
+    check_options(model, family, edit=edit, mask=edit and request.mask is not None,
+                  negative_prompt=request.negative_prompt, guidance_scale=request.guidance_scale,
+                  scheduler=request.scheduler or default_scheduler, strength=request.strength if edit else None,
+                  image_guidance_scale=request.image_guidance_scale if edit else None,
+                  width=request.width, height=request.height)
+
+
+def call_options(family: ModelFamily, negative_prompt: Any, guidance_scale: float) -> dict[str, Any]:
+    """The pipeline arguments that carry the prompt's guidance for this family."""
+    options: dict[str, Any] = {"guidance_scale": guidance_scale}
+    if family.negative == "true_cfg":
+        if negative_prompt:
+            options.update(negative_prompt=negative_prompt, true_cfg_scale=family.true_cfg_scale)
+    elif negative_prompt:
+        options["negative_prompt"] = negative_prompt
+    if family.max_sequence_length is not None:
+        options["max_sequence_length"] = family.max_sequence_length
+    return options

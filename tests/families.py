@@ -1,0 +1,168 @@
+"""Tiny random pipelines of each model family, built in-process the way diffusers' own pipeline tests build them.
+
+Every tokenizer comes from an in-code vocabulary (T5's included), so nothing is downloaded. `save(name, folder)`
+writes one with `save_pretrained`, so tests load it through the same `from_pretrained` path as a Hub id.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from diffusers import (
+    AutoencoderKL,
+    DiffusionPipeline,
+    EulerDiscreteScheduler,
+    FlowMatchEulerDiscreteScheduler,
+    FluxKontextPipeline,
+    FluxPipeline,
+    FluxTransformer2DModel,
+    PixArtSigmaPipeline,
+    PixArtTransformer2DModel,
+    SD3Transformer2DModel,
+    StableDiffusion3Pipeline,
+    StableDiffusionPipeline,
+)
+from transformers import (
+    CLIPTextConfig,
+    CLIPTextModel,
+    CLIPTextModelWithProjection,
+    T5Config,
+    T5EncoderModel,
+    T5TokenizerFast,
+)
+
+from chatcanvas.engine.tiny import _tokenizer as clip_tokenizer
+from chatcanvas.engine.tiny import build_tiny_pipeline
+from tests.tiny_sdxl import build_tiny_sdxl
+
+
+def t5_tokenizer() -> T5TokenizerFast:
+    """A T5 tokenizer (SentencePiece Unigram) over an in-code vocabulary of characters and a few words."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
+
+    pieces = ["<pad>", "</s>", "<unk>"]
+    words = "a an the of on in with red blue green cat dog photo picture night day".split()
+    pieces += ["\u2581" + word for word in words]
+    pieces += ["\u2581" + ch for ch in string.ascii_lowercase] + list(string.ascii_lowercase + string.digits)
+    pieces += list(string.punctuation)
+    vocab = [(piece, -float(len(piece))) for piece in dict.fromkeys(pieces)]
+    model = models.Unigram(vocab, unk_id=2, byte_fallback=False)
+    backend = Tokenizer(model)
+    backend.normalizer = normalizers.Lowercase()
+    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
+    backend.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
+    return T5TokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
+                           extra_ids=0, model_max_length=512)
+
+
+def t5_encoder(vocab_size: int) -> T5EncoderModel:
+    torch.manual_seed(0)
+    return T5EncoderModel(T5Config(vocab_size=vocab_size, d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
+                                   relative_attention_num_buckets=8, is_encoder_decoder=False, pad_token_id=0,
+                                   eos_token_id=1, decoder_start_token_id=0))
+
+
+def _clip_config(projection_dim: int = 32) -> CLIPTextConfig:
+    return CLIPTextConfig(bos_token_id=0, eos_token_id=1, pad_token_id=1, hidden_size=32, intermediate_size=37,
+                          num_attention_heads=4, num_hidden_layers=2, vocab_size=len(clip_tokenizer()),
+                          max_position_embeddings=77, projection_dim=projection_dim)
+
+
+def _flow_vae(latent_channels: int) -> AutoencoderKL:
+    torch.manual_seed(0)
+    return AutoencoderKL(sample_size=32, in_channels=3, out_channels=3, block_out_channels=(4, 8),
+                         down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
+                         layers_per_block=1, latent_channels=latent_channels, norm_num_groups=1, use_quant_conv=False,
+                         use_post_quant_conv=False, shift_factor=0.0609, scaling_factor=1.5035)
+
+
+def build_sd2_v() -> StableDiffusionPipeline:
+    """SD 2-shaped: v-prediction with the Euler scheduler, as the task page's snippet runs stabilityai/stable-diffusion-2."""
+    pipe = build_tiny_pipeline()
+    pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config, prediction_type="v_prediction")
+    return pipe
+
+
+def flux_scheduler() -> FlowMatchEulerDiscreteScheduler:
+    """FLUX.1's published scheduler config: the shift grows with the picture's token count."""
+    return FlowMatchEulerDiscreteScheduler(base_image_seq_len=256, base_shift=0.5, max_image_seq_len=4096,
+                                           max_shift=1.15, shift=3.0, use_dynamic_shifting=True)
+
+
+def build_flux(cls: type[DiffusionPipeline] = FluxPipeline, guidance_embeds: bool = False) -> DiffusionPipeline:
+    """FLUX.1-shaped (schnell when `guidance_embeds` is False, dev when True); `cls` FluxKontextPipeline for Kontext."""
+    torch.manual_seed(0)
+    transformer = FluxTransformer2DModel(patch_size=1, in_channels=4, num_layers=1, num_single_layers=1,
+                                         attention_head_dim=16, num_attention_heads=2, joint_attention_dim=32,
+                                         pooled_projection_dim=32, axes_dims_rope=[4, 4, 8],
+                                         guidance_embeds=guidance_embeds)
+    torch.manual_seed(0)
+    text_encoder = CLIPTextModel(_clip_config())
+    tokenizer_2 = t5_tokenizer()
+    return cls(transformer=transformer, vae=_flow_vae(1), text_encoder=text_encoder, tokenizer=clip_tokenizer(),
+               text_encoder_2=t5_encoder(len(tokenizer_2)), tokenizer_2=tokenizer_2,
+               scheduler=flux_scheduler(), image_encoder=None, feature_extractor=None)
+
+
+def build_flux_kontext() -> FluxKontextPipeline:
+    return build_flux(FluxKontextPipeline, guidance_embeds=True)
+
+
+def build_sd3() -> StableDiffusion3Pipeline:
+    torch.manual_seed(0)
+    # 16 latent channels as in SD3 itself (its inpainting pipeline checks for them)
+    transformer = SD3Transformer2DModel(sample_size=32, patch_size=1, in_channels=16, num_layers=1,
+                                        attention_head_dim=8, num_attention_heads=4, caption_projection_dim=32,
+                                        joint_attention_dim=32, pooled_projection_dim=64, out_channels=16)
+    torch.manual_seed(0)
+    text_encoder = CLIPTextModelWithProjection(_clip_config())
+    torch.manual_seed(1)
+    text_encoder_2 = CLIPTextModelWithProjection(_clip_config())
+    tokenizer_3 = t5_tokenizer()
+    return StableDiffusion3Pipeline(
+        transformer=transformer, vae=_flow_vae(16), text_encoder=text_encoder, tokenizer=clip_tokenizer(),
+        text_encoder_2=text_encoder_2, tokenizer_2=clip_tokenizer(), text_encoder_3=t5_encoder(len(tokenizer_3)),
+        tokenizer_3=tokenizer_3, scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0), image_encoder=None,
+        feature_extractor=None)
+
+
+def build_pixart_sigma() -> PixArtSigmaPipeline:
+    torch.manual_seed(0)
+    transformer = PixArtTransformer2DModel(sample_size=32, num_layers=2, patch_size=2, attention_head_dim=8,
+                                           num_attention_heads=3, caption_channels=32, in_channels=4,
+                                           cross_attention_dim=24, out_channels=8, attention_bias=True,
+                                           activation_fn="gelu-approximate", num_embeds_ada_norm=1000,
+                                           norm_type="ada_norm_single", norm_elementwise_affine=False,
+                                           norm_eps=1e-6)
+    torch.manual_seed(0)
+    vae = AutoencoderKL(block_out_channels=(8, 8, 16, 16), in_channels=3, out_channels=3,
+                        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
+                        latent_channels=4, layers_per_block=1, norm_num_groups=4, sample_size=64)
+    from diffusers import DPMSolverMultistepScheduler
+
+    tokenizer = t5_tokenizer()
+    return PixArtSigmaPipeline(transformer=transformer, vae=vae, text_encoder=t5_encoder(len(tokenizer)),
+                               tokenizer=tokenizer, scheduler=DPMSolverMultistepScheduler())
+
+
+BUILDERS: dict[str, Callable[[], DiffusionPipeline]] = {
+    "sd15": build_tiny_pipeline,
+    "sd2-v": build_sd2_v,
+    "sdxl": build_tiny_sdxl,
+    "sd3": build_sd3,
+    "flux-schnell": build_flux,
+    "flux-dev": lambda: build_flux(guidance_embeds=True),
+    "flux-kontext": build_flux_kontext,
+    "pixart-sigma": build_pixart_sigma,
+}
+
+
+def save(name: str, folder: Path) -> Path:
+    """Build the family's tiny pipeline and save it under `folder/name`; return that folder."""
+    target = Path(folder) / name
+    if not (target / "model_index.json").exists():
+        BUILDERS[name]().save_pretrained(target, safe_serialization=True)
+    return target
