@@ -9,6 +9,7 @@ from __future__ import annotations
 import string
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import torch
 from diffusers import (
@@ -58,6 +59,20 @@ def t5_tokenizer() -> T5TokenizerFast:
                            extra_ids=0, model_max_length=512)
 
 
+def byte_tokenizer(*special: str) -> Any:
+    """A byte-level BPE tokenizer (Qwen's kind) whose vocabulary is the 256 byte symbols and `special` tokens."""
+    from transformers import Qwen2Tokenizer
+
+    printable = [*range(ord("!"), ord("~") + 1), *range(ord("\u00a1"), ord("\u00ac") + 1),
+                 *range(ord("\u00ae"), ord("\u00ff") + 1)]
+    symbols = [chr(b) for b in printable] + [chr(256 + i) for i in range(256 - len(printable))]
+    vocab = {symbol: index for index, symbol in enumerate(symbols)}
+    for token in special:
+        vocab[token] = len(vocab)
+    return Qwen2Tokenizer(vocab=vocab, merges=[], unk_token=None, bos_token=None, eos_token="<|im_end|>",
+                          pad_token="<|endoftext|>")
+
+
 def t5_encoder(vocab_size: int) -> T5EncoderModel:
     torch.manual_seed(0)
     return T5EncoderModel(T5Config(vocab_size=vocab_size, d_model=32, d_kv=8, d_ff=37, num_layers=2, num_heads=4,
@@ -80,7 +95,7 @@ def _flow_vae(latent_channels: int) -> AutoencoderKL:
 
 
 def build_sd2_v() -> StableDiffusionPipeline:
-    """SD 2-shaped: v-prediction with the Euler scheduler, as the task page's snippet runs stabilityai/stable-diffusion-2."""
+    """SD 2-shaped: v-prediction with the Euler scheduler (how stabilityai/stable-diffusion-2 runs)."""
     pipe = build_tiny_pipeline()
     pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config, prediction_type="v_prediction")
     return pipe
@@ -148,6 +163,43 @@ def build_pixart_sigma() -> PixArtSigmaPipeline:
                                tokenizer=tokenizer, scheduler=DPMSolverMultistepScheduler())
 
 
+QWEN_SPECIAL = ("<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|vision_start|>", "<|vision_end|>",
+                "<|image_pad|>")
+
+
+def build_qwen_image() -> Any:
+    """Qwen-Image-shaped: a Qwen2.5-VL text encoder, its 3D-causal VAE and the MMDiT, as diffusers' tests size them."""
+    from diffusers import AutoencoderKLQwenImage, QwenImagePipeline, QwenImageTransformer2DModel
+    from transformers import Qwen2_5_VLConfig, Qwen2_5_VLForConditionalGeneration
+
+    tokenizer = byte_tokenizer(*QWEN_SPECIAL)
+    ids = tokenizer.get_vocab()
+    torch.manual_seed(0)
+    transformer = QwenImageTransformer2DModel(patch_size=2, in_channels=16, out_channels=4, num_layers=2,
+                                              attention_head_dim=16, num_attention_heads=3, joint_attention_dim=16,
+                                              guidance_embeds=False, axes_dims_rope=(8, 4, 4))
+    torch.manual_seed(0)
+    vae = AutoencoderKLQwenImage(base_dim=24, z_dim=4, dim_mult=[1, 2, 4], num_res_blocks=1,
+                                 temperal_downsample=[False, True], latents_mean=[0.0] * 4, latents_std=[1.0] * 4)
+    text = {"hidden_size": 16, "intermediate_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2,
+            "num_key_value_heads": 2, "rope_theta": 1000000.0, "vocab_size": len(tokenizer),
+            "rope_scaling": {"mrope_section": [1, 1, 2], "rope_type": "default", "type": "default"},
+            "bos_token_id": ids["<|endoftext|>"], "eos_token_id": ids["<|im_end|>"]}
+    config = Qwen2_5_VLConfig(text_config=text, hidden_size=16, vocab_size=len(tokenizer),
+                              vision_config={"depth": 2, "hidden_size": 16, "intermediate_size": 16, "num_heads": 2,
+                                             "out_hidden_size": 16},
+                              vision_start_token_id=ids["<|vision_start|>"], vision_end_token_id=ids["<|vision_end|>"],
+                              image_token_id=ids["<|image_pad|>"])
+    torch.manual_seed(0)
+    text_encoder = Qwen2_5_VLForConditionalGeneration(config)
+    # Qwen-Image's published scheduler: flow matching, the shift growing with the picture's token count
+    scheduler = FlowMatchEulerDiscreteScheduler(base_image_seq_len=256, base_shift=0.5, max_image_seq_len=8192,
+                                                max_shift=0.9, shift=1.0, shift_terminal=0.02,
+                                                time_shift_type="exponential", use_dynamic_shifting=True)
+    return QwenImagePipeline(scheduler=scheduler, vae=vae, text_encoder=text_encoder, tokenizer=tokenizer,
+                             transformer=transformer)
+
+
 BUILDERS: dict[str, Callable[[], DiffusionPipeline]] = {
     "sd15": build_tiny_pipeline,
     "sd2-v": build_sd2_v,
@@ -157,6 +209,7 @@ BUILDERS: dict[str, Callable[[], DiffusionPipeline]] = {
     "flux-dev": lambda: build_flux(guidance_embeds=True),
     "flux-kontext": build_flux_kontext,
     "pixart-sigma": build_pixart_sigma,
+    "qwen-image": build_qwen_image,
 }
 
 

@@ -51,7 +51,7 @@ def run_batch(jobs: list[Job], params: list[RunParams], model: LoadedModel, call
         job.mark_running(shared.steps)
     with torch.inference_mode():
         output = call(
-            pipe, prompt=prompts, **call_options(model.family, negatives if any(negatives) else None,
+            pipe, prompt=prompts, **call_options(model.family, prompts, negatives if any(negatives) else None,
                                                  shared.guidance_scale),
             num_inference_steps=shared.steps, num_images_per_prompt=1,
             generator=[torch.Generator("cpu").manual_seed(seed) for seed in seeds], width=shared.width,

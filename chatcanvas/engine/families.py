@@ -20,9 +20,10 @@ from chatcanvas.errors import InvalidInput
 Negative = Literal["negative_prompt", "true_cfg", "none"]
 """How a negative prompt is honoured: by classifier-free guidance (SD, SDXL, SD3, PixArt), by true CFG (a second
 pass with the negative prompt: FLUX, Qwen-Image), or not at all."""
-Guidance = Literal["cfg", "distilled", "none"]
-"""What `guidance_scale` means: the CFG weight, a distilled guidance embedding (FLUX.1-dev, Kontext), or nothing
-(FLUX.1-schnell: timestep-distilled, no guidance input)."""
+Guidance = Literal["cfg", "true_cfg", "distilled", "none"]
+"""What `guidance_scale` means: the CFG weight, the true-CFG weight (Qwen-Image: a second pass with the negative
+prompt, or a blank one), a distilled guidance embedding (FLUX.1-dev, Kontext), or nothing (FLUX.1-schnell:
+timestep-distilled, no guidance input)."""
 EditKind = Literal["img2img", "inpaint", "instruct"]
 
 
@@ -64,7 +65,10 @@ class Family:
 
 _SD_EDITS: tuple[EditKind, ...] = ("img2img", "inpaint")
 _FLUX_SCHEDULERS = ("flow_euler", "flow_dpmpp_2m", "flow_unipc")
-"""FLUX passes its own sigmas and a resolution-dependent shift to the scheduler: Heun takes neither."""
+"""FLUX passes its own sigmas and a resolution-dependent shift to the scheduler: Heun takes neither (DPM++ fits
+because FLUX leaves the sigmas to a scheduler on flow sigmas)."""
+_SIGMA_SCHEDULERS = ("flow_euler", "flow_unipc")
+"""Qwen-Image always passes its own sigmas: only the solvers that take a sigma schedule fit."""
 
 FAMILIES: dict[str, Family] = {family.name: family for family in (
     Family("sd", "Stable Diffusion 1.x / 2.x", ("StableDiffusionPipeline",), "negative_prompt", "cfg", SD_SCHEDULERS,
@@ -84,6 +88,8 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
     Family("flux-kontext", "FLUX.1 Kontext [dev]", ("FluxKontextPipeline",), "true_cfg", "distilled",
            _FLUX_SCHEDULERS, 28, 2.5, ("instruct",), ("black-forest-labs/FLUX.1-Kontext-dev",),
            max_sequence_length=512, keeps_input_size=True, multiple=16),
+    Family("qwen-image", "Qwen-Image", ("QwenImagePipeline",), "true_cfg", "true_cfg", _SIGMA_SCHEDULERS, 50, 4.0,
+           _SD_EDITS, ("Qwen/Qwen-Image",), max_sequence_length=512, lora=True, multiple=16),
     Family("pixart", "PixArt-Σ / PixArt-α", ("PixArtSigmaPipeline", "PixArtAlphaPipeline"), "negative_prompt", "cfg",
            SD_SCHEDULERS, 20, 4.5, (), ("PixArt-alpha/PixArt-Sigma-XL-2-1024-MS",), max_sequence_length=300,
            notes="no image-to-image pipeline in diffusers: text to image only"),
@@ -178,7 +184,7 @@ def check_options(model: str, family: ModelFamily, *, edit: bool, mask: bool, ne
         if family.negative == "none":
             raise InvalidInput("negative_prompt", f"{label} cannot take a negative prompt")
         effective = guidance_scale if guidance_scale is not None else family.guidance_scale
-        if family.negative == "negative_prompt" and effective <= 1:
+        if family.negative == "negative_prompt" and effective <= 1 or family.guidance == "true_cfg" and effective <= 1:
             raise InvalidInput("negative_prompt", f"{label} runs without classifier-free guidance at guidance_scale "
                                                   f"{effective:g}, so a negative prompt would do nothing; raise "
                                                   "guidance_scale above 1 or leave the negative prompt out")
@@ -205,14 +211,21 @@ def check_request_options(model: str, family: ModelFamily, request: GenerateRequ
                   width=request.width, height=request.height)
 
 
-def call_options(family: ModelFamily, negative_prompt: Any, guidance_scale: float) -> dict[str, Any]:
+def call_options(family: ModelFamily, prompts: Any, negative_prompt: Any, guidance_scale: float) -> dict[str, Any]:
     """The pipeline arguments that carry the prompt's guidance for this family."""
-    options: dict[str, Any] = {"guidance_scale": guidance_scale}
-    if family.negative == "true_cfg":
+    if family.guidance == "true_cfg":  # CFG runs only with a negative prompt: a blank one when none is given
+        options: dict[str, Any] = {"true_cfg_scale": guidance_scale}
+        if guidance_scale > 1:
+            blank = [" "] * len(prompts) if isinstance(prompts, list) else " "
+            options["negative_prompt"] = negative_prompt or blank
+    elif family.negative == "true_cfg":
+        options = {"guidance_scale": guidance_scale}
         if negative_prompt:
             options.update(negative_prompt=negative_prompt, true_cfg_scale=family.true_cfg_scale)
-    elif negative_prompt:
-        options["negative_prompt"] = negative_prompt
+    else:
+        options = {"guidance_scale": guidance_scale}
+        if negative_prompt:
+            options["negative_prompt"] = negative_prompt
     if family.max_sequence_length is not None:
         options["max_sequence_length"] = family.max_sequence_length
     return options

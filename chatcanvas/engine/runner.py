@@ -122,7 +122,7 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
 
     kwargs: dict[str, Any] = {
         "prompt": params.prompt,
-        **call_options(model.family, params.negative_prompt, params.guidance_scale),
+        **call_options(model.family, params.prompt, params.negative_prompt, params.guidance_scale),
         "num_inference_steps": params.steps,
         "num_images_per_prompt": len(params.seeds),
         # one CPU generator per image: the same seed gives the same noise whatever the batch size or device
