@@ -200,6 +200,35 @@ def build_qwen_image() -> Any:
                              transformer=transformer)
 
 
+CHAT_TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+                 "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
+
+
+def build_flux2_klein() -> Any:
+    """FLUX.2 [klein]-shaped (step-distilled): a Qwen3 text encoder read at layers 9, 18 and 27, as the real one."""
+    from diffusers import AutoencoderKLFlux2, Flux2KleinPipeline, Flux2Transformer2DModel
+    from transformers import Qwen3Config, Qwen3ForCausalLM
+
+    tokenizer = byte_tokenizer(*QWEN_SPECIAL)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    torch.manual_seed(0)
+    text_encoder = Qwen3ForCausalLM(Qwen3Config(intermediate_size=16, hidden_size=16, num_hidden_layers=28,
+                                                num_attention_heads=2, num_key_value_heads=2, head_dim=8,
+                                                vocab_size=len(tokenizer), max_position_embeddings=1024))
+    torch.manual_seed(0)
+    transformer = Flux2Transformer2DModel(patch_size=1, in_channels=16, num_layers=1, num_single_layers=1,
+                                          attention_head_dim=16, num_attention_heads=2, joint_attention_dim=48,
+                                          timestep_guidance_channels=256, axes_dims_rope=[4, 4, 4, 4],
+                                          guidance_embeds=False)
+    torch.manual_seed(0)
+    vae = AutoencoderKLFlux2(sample_size=32, in_channels=3, out_channels=3, block_out_channels=(4, 8),
+                             down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
+                             layers_per_block=1, latent_channels=4, norm_num_groups=1, use_quant_conv=False,
+                             use_post_quant_conv=False)
+    return Flux2KleinPipeline(scheduler=flux_scheduler(), vae=vae, text_encoder=text_encoder, tokenizer=tokenizer,
+                              transformer=transformer, is_distilled=True)
+
+
 BUILDERS: dict[str, Callable[[], DiffusionPipeline]] = {
     "sd15": build_tiny_pipeline,
     "sd2-v": build_sd2_v,
@@ -210,6 +239,7 @@ BUILDERS: dict[str, Callable[[], DiffusionPipeline]] = {
     "flux-kontext": build_flux_kontext,
     "pixart-sigma": build_pixart_sigma,
     "qwen-image": build_qwen_image,
+    "flux2-klein": build_flux2_klein,
 }
 
 

@@ -18,7 +18,8 @@ from tests.families import BUILDERS, save
 
 # the family each tiny pipeline should be read as, from its model_index.json alone
 EXPECTED = {"sd15": "sd", "sd2-v": "sd", "sdxl": "sdxl", "sd3": "sd3", "flux-schnell": "flux-schnell",
-            "flux-dev": "flux", "flux-kontext": "flux-kontext", "pixart-sigma": "pixart", "qwen-image": "qwen-image"}
+            "flux-dev": "flux", "flux-kontext": "flux-kontext", "pixart-sigma": "pixart", "qwen-image": "qwen-image",
+            "flux2-klein": "flux2-klein"}
 TEXT_TO_IMAGE = [name for name in BUILDERS if EXPECTED[name] != "flux-kontext"]
 SIZE = dict(width=32, height=32)
 
@@ -71,25 +72,34 @@ def test_generate_is_reproducible_batches_equal_solo_and_reports_every_step(fami
 def test_each_edit_kind_of_the_family_keeps_the_input_size(family_engine, folders, name):
     engine, model = family_engine, folders[name]
     family = FAMILIES[EXPECTED[name]]
-    photo = Image.new("RGB", (48, 32), "orange")
-    photo.paste(Image.new("RGB", (16, 16), "blue"), (16, 8))
+    photo = Image.new("RGB", (96, 64), "orange")
+    photo.paste(Image.new("RGB", (32, 32), "blue"), (32, 16))
     if not family.edits:
         with pytest.raises(InvalidInput, match="cannot edit pictures"):
             engine.submit(EditRequest(prompt="a blue cat", image=photo, model=model, steps=2, seed=1))
         return
     edited = engine.run(EditRequest(prompt="a blue cat", image=photo, model=model, steps=4, seed=1), timeout=120)[0]
-    assert (edited.width, edited.height) == (48, 32) and edited.operation == "edit"
-    mask = Image.new("L", (48, 32), 0)
-    mask.paste(255, (0, 0, 24, 32))  # repaint the left half only
+    assert (edited.width, edited.height) == (96, 64) and edited.operation == "edit"
+    assert np.abs(pixels(edited.path) - np.asarray(photo, dtype=np.float32)).mean() > 1.0
+    mask = Image.new("L", (96, 64), 0)
+    mask.paste(255, (0, 0, 48, 64))  # repaint the left half only
+    if "inpaint" not in family.edits:  # a reference editor: the prompt says what changes, no mask
+        assert edited.strength is None
+        with pytest.raises(InvalidInput, match="without a mask"):
+            engine.submit(EditRequest(prompt="a blue cat", image=photo, mask=mask, model=model))
+        if family.min_edit_side > 8:
+            with pytest.raises(InvalidInput, match=f"at least {family.min_edit_side} pixels.*48x32"):
+                engine.submit(EditRequest(prompt="a blue cat", image=photo.resize((48, 32)), model=model))
+        return
     inpainted = engine.run(EditRequest(prompt="a blue cat", image=photo, mask=mask, model=model, steps=4, seed=1),
                            timeout=120)[0]
     drawn, original = pixels(inpainted.path), np.asarray(photo, dtype=np.float32)
-    assert (inpainted.width, inpainted.height) == (48, 32)
-    assert np.abs(drawn[:, 24:] - original[:, 24:]).max() <= 1  # outside the mask: untouched
-    assert np.abs(drawn[:, :24] - original[:, :24]).mean() > 1.0  # inside it: repainted
+    assert (inpainted.width, inpainted.height) == (96, 64)
+    assert np.abs(drawn[:, 48:] - original[:, 48:]).max() <= 1  # outside the mask: untouched
+    assert np.abs(drawn[:, :48] - original[:, :48]).mean() > 1.0  # inside it: repainted
 
 
-@pytest.mark.parametrize("name", ["sd3", "flux-dev", "qwen-image"])
+@pytest.mark.parametrize("name", ["sd3", "flux-dev", "qwen-image", "flux2-klein"])
 def test_each_flow_scheduler_that_fits_runs_and_the_sd_ones_are_refused_naming_what_fits(family_engine, folders,
                                                                                          name):
     engine, model = family_engine, folders[name]

@@ -48,6 +48,10 @@ class Family:
     """The true-CFG weight used when a negative prompt is given to a true-CFG family."""
     lora: bool = False
     ip_adapter: bool = False
+    min_edit_side: int = 8
+    """The smallest picture side the family's editor takes."""
+    generates: bool = True
+    """False for edit-only models (Kontext, InstructPix2Pix, Qwen-Image-Edit): they need a picture to start from."""
     multiple: int = 8
     """Width and height are multiples of this (the VAE's downscale times the transformer's patch or packing)."""
     keeps_input_size: bool = False
@@ -87,7 +91,7 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
            notes="a FluxPipeline whose transformer has no guidance embedding"),
     Family("flux-kontext", "FLUX.1 Kontext [dev]", ("FluxKontextPipeline",), "true_cfg", "distilled",
            _FLUX_SCHEDULERS, 28, 2.5, ("instruct",), ("black-forest-labs/FLUX.1-Kontext-dev",),
-           max_sequence_length=512, keeps_input_size=True, multiple=16),
+           max_sequence_length=512, keeps_input_size=True, multiple=16, generates=False),
     Family("qwen-image", "Qwen-Image", ("QwenImagePipeline",), "true_cfg", "true_cfg", _SIGMA_SCHEDULERS, 50, 4.0,
            _SD_EDITS, ("Qwen/Qwen-Image",), max_sequence_length=512, lora=True, multiple=16),
     Family("pixart", "PixArt-Σ / PixArt-α", ("PixArtSigmaPipeline", "PixArtAlphaPipeline"), "negative_prompt", "cfg",
@@ -95,7 +99,16 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
            notes="no image-to-image pipeline in diffusers: text to image only"),
     Family("instruct-pix2pix", "InstructPix2Pix", ("StableDiffusionInstructPix2PixPipeline",
                                                    "StableDiffusionXLInstructPix2PixPipeline"),
-           "negative_prompt", "cfg", SD_SCHEDULERS, 20, 7.5, ("instruct",), ("timbrooks/instruct-pix2pix",)),
+           "negative_prompt", "cfg", SD_SCHEDULERS, 20, 7.5, ("instruct",), ("timbrooks/instruct-pix2pix",),
+           generates=False),
+    Family("flux2-klein", "FLUX.2 [klein]", ("Flux2KleinPipeline",), "none", "none", _FLUX_SCHEDULERS, 4, 0.0,
+           ("instruct",), ("black-forest-labs/FLUX.2-klein-4B", "black-forest-labs/FLUX.2-klein-9B"),
+           max_sequence_length=512, multiple=16, min_edit_side=64,
+           notes="step-distilled; edits take the picture as a reference"),
+    Family("flux2-klein-base", "FLUX.2 [klein] base", ("Flux2KleinPipeline",), "none", "cfg", _FLUX_SCHEDULERS, 50,
+           4.0, ("instruct",), ("black-forest-labs/FLUX.2-klein-base-4B",), max_sequence_length=512, multiple=16,
+           min_edit_side=64,
+           notes="guided with an empty negative prompt; it takes no negative prompt of its own"),
 )}
 
 MODEL_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -134,16 +147,26 @@ INSTRUCT_PIPELINES = frozenset({
 """Pipelines that take an instruction and an image ("make it snowy") rather than a description."""
 
 
-def family_of(class_name: str, transformer_config: dict[str, Any] | None = None) -> Family:
-    """The family of a pipeline class (FLUX.1 schnell and dev share a class; the guidance embedding tells which)."""
+_VARIANTS = {"flux-schnell", "flux2-klein-base"}
+"""Rows that share a pipeline class with another row and are told apart by their configs."""
+
+
+def family_of(class_name: str, transformer_config: dict[str, Any] | None = None,
+              pipeline_config: dict[str, Any] | None = None) -> Family:
+    """The family of a pipeline class (FLUX.1 schnell and dev share a class, and the guidance embedding tells which;
+    FLUX.2 klein and its base, and the pipeline's `is_distilled` does)."""
     if class_name == "FluxPipeline" and transformer_config is not None \
             and not transformer_config.get("guidance_embeds", True):
         return FAMILIES["flux-schnell"]
+    if class_name == "Flux2KleinPipeline" and pipeline_config is not None \
+            and not pipeline_config.get("is_distilled", False):
+        return FAMILIES["flux2-klein-base"]
     for family in FAMILIES.values():
-        if class_name in family.pipelines and family.name != "flux-schnell":
+        if class_name in family.pipelines and family.name not in _VARIANTS:
             return family
-    edits: tuple[EditKind, ...] = ("instruct",) if class_name in INSTRUCT_PIPELINES else _SD_EDITS
-    return replace(GENERIC, pipelines=(class_name,), label=class_name or GENERIC.label, edits=edits)
+    edit_only = class_name in INSTRUCT_PIPELINES
+    return replace(GENERIC, pipelines=(class_name,), label=class_name or GENERIC.label, generates=not edit_only,
+                   edits=("instruct",) if edit_only else _SD_EDITS)
 
 
 def for_model(model_id: str, family: Family) -> ModelFamily:
@@ -158,17 +181,18 @@ def read_family(source: str, model_id: str) -> ModelFamily | None:
     if not index.is_file():
         return None
     try:
-        class_name = json.loads(index.read_text(encoding="utf-8")).get("_class_name", "")
+        pipeline = json.loads(index.read_text(encoding="utf-8"))
         transformer = folder / "transformer" / "config.json"
         config = json.loads(transformer.read_text(encoding="utf-8")) if transformer.is_file() else None
     except (OSError, ValueError):
         return None
-    return for_model(model_id, family_of(class_name, config))
+    return for_model(model_id, family_of(pipeline.get("_class_name", ""), config, pipeline))
 
 
 def check_options(model: str, family: ModelFamily, *, edit: bool, mask: bool, negative_prompt: str | None,
                   guidance_scale: float | None, scheduler: str | None, strength: float | None,
-                  image_guidance_scale: float | None, width: int | None = None, height: int | None = None) -> None:
+                  image_guidance_scale: float | None, width: int | None = None, height: int | None = None,
+                  image_size: tuple[int, int] | None = None) -> None:
     """Refuse, naming the field and what fits, any option `family` cannot honour."""
     label = f"{model} ({family.label})"
     for name, value in (("width", width), ("height", height)):
@@ -194,6 +218,9 @@ def check_options(model: str, family: ModelFamily, *, edit: bool, mask: bool, ne
         if mask and "inpaint" not in family.edits:
             raise InvalidInput("mask", f"{label} is an instruction editor: it changes what the prompt says, without "
                                        "a mask; leave the mask out")
+        if image_size is not None and min(image_size) < family.min_edit_side:
+            raise InvalidInput("image", f"{label} edits pictures at least {family.min_edit_side} pixels on each side; "
+                                        f"this one is {image_size[0]}x{image_size[1]}")
         if strength is not None and family.instruct:
             raise InvalidInput("strength", f"{label} is an instruction editor and takes no strength; leave it out")
     if image_guidance_scale is not None and not (edit and family.name == "instruct-pix2pix"):
@@ -208,7 +235,8 @@ def check_request_options(model: str, family: ModelFamily, request: GenerateRequ
                   negative_prompt=request.negative_prompt, guidance_scale=request.guidance_scale,
                   scheduler=request.scheduler or default_scheduler, strength=request.strength if edit else None,
                   image_guidance_scale=request.image_guidance_scale if edit else None,
-                  width=request.width, height=request.height)
+                  width=request.width, height=request.height,
+                  image_size=getattr(request.image, "size", None) if edit else None)
 
 
 def call_options(family: ModelFamily, prompts: Any, negative_prompt: Any, guidance_scale: float) -> dict[str, Any]:

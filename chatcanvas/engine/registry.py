@@ -77,7 +77,8 @@ class LoadedModel:
     def pipeline(self, kind: PipelineKind) -> DiffusionPipeline:
         if self.instruct:
             if kind == "text2img":
-                raise InvalidInput("model", f"{self.id!r} is an instruction-edit model: use it to edit, not to generate")
+                raise InvalidInput("model", f"{self.id!r} is an instruction-edit model: use it to edit, not to "
+                                            "generate")
             return self.base
         if kind in ("text2img", "instruct"):
             return self.base
@@ -204,8 +205,8 @@ class PipelineRegistry:
         pipe.set_progress_bar_config(disable=True)
         transformer = getattr(pipe, "transformer", None)
         family = for_model(model, family_of(type(pipe).__name__, dict(getattr(transformer, "config", None) or {})
-                                            if transformer is not None else None))
-        instruct = instruct or family.instruct
+                                            if transformer is not None else None, dict(pipe.config)))
+        instruct = instruct or not family.generates
         defaults = _defaults(model, pipe, family)
         if fast_path_enabled(self.settings.fast_path, self.device):
             done = optimize(pipe, compile_models=True, mode=self.settings.compile_mode)

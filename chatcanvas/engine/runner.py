@@ -57,9 +57,12 @@ def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
     check_request_options(model.id, model.family, request, settings.scheduler)
     strength = None
     if isinstance(request, EditRequest):
-        kind: PipelineKind = "instruct" if model.instruct else ("inpaint" if request.mask is not None else "img2img")
+        if model.instruct or "instruct" in model.family.edits and request.mask is None:
+            kind: PipelineKind = "instruct"
+        else:
+            kind = "inpaint" if request.mask is not None else "img2img"
         fallback = edit_size(request.image, settings.max_width, settings.max_height, model.family.multiple)
-        if not model.instruct:
+        if kind != "instruct":
             strength = request.strength if request.strength is not None else defaults.edit_strength
     else:
         kind, fallback = "text2img", (defaults.width, defaults.height)
