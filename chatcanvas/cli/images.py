@@ -180,6 +180,13 @@ def models(data_dir: DataDirOpt = None) -> None:
     if not cached:
         typer.echo("  (none; any diffusers repo id works with --model on a machine that can download it)")
     typer.echo(f"Schedulers: {', '.join(SCHEDULERS)}")
+    from chatcanvas.engine.families import FAMILIES
+
+    typer.echo("Families (any Hub id or folder of these pipelines; defaults steps / guidance):")
+    for family in FAMILIES.values():
+        edits = ", ".join(family.edits) or "none"
+        typer.echo(f"  {family.label}: {family.steps} / {family.guidance_scale:g}; edits: {edits}; schedulers: "
+                   f"{', '.join(family.schedulers)}")
 
 
 def _hub_pipelines() -> list[tuple[str, int]]:
