@@ -55,6 +55,13 @@ class Settings(BaseSettings):
     shutdown_wait_s: float = Field(default=600, ge=0, description="On SIGTERM, how long the running job may take "
                                    "to finish; one still running then runs again from its first step after restart.")
     queue_size: int = Field(default=64, ge=1, description="Jobs waiting for the device, all users together.")
+    quantize: Literal["int8wo", "float8wo", "nf4"] | None = Field(
+        default=None, description="Quantize the denoiser's weights at load: int8wo/float8wo (torchao), nf4 "
+                                  "(bitsandbytes).")
+    offload: Literal["none", "model", "group", "sequential"] = Field(
+        default="none", description="Keep weights in CPU memory and move parts to the GPU as they run.")
+    cache: str | None = Field(default=None, description="Denoiser cache of transformer models: first_block, "
+                                                        "first_block:THRESHOLD or taylorseer.")
     fast_path: bool | None = Field(default=None, description="channels-last, fused QKV, torch.compile; None: on CUDA.")
     compile_mode: str = Field(default="max-autotune-no-cudagraphs",
                               description="torch.compile mode; 'max-autotune' adds CUDA graphs (per shape bucket).")

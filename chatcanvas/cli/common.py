@@ -30,6 +30,12 @@ def quiet_libraries() -> None:
     import warnings
 
     warnings.filterwarnings("ignore", category=FutureWarning)
+    import logging
+
+    # optional speed libraries log their own start-up at import (torchao's kernels for other GPUs, its pytree
+    # registrations): a command's output is its own
+    for name in ("torchao", "torch.utils._pytree"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     from diffusers.utils import logging as diffusers_logging
     from transformers.utils import logging as transformers_logging
 

@@ -27,6 +27,7 @@ from chatcanvas.engine.jobs import (
     TrainLoraRequest,
 )
 from chatcanvas.engine.lora import train_lora
+from chatcanvas.engine.memory import check_cache
 from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
 from chatcanvas.engine.protocol import EngineHealth
 from chatcanvas.engine.queue import FairQueue
@@ -61,6 +62,7 @@ class Engine:
                  registry: PipelineRegistry | None = None):
         self.settings = settings or get_settings()
         check_scheduler(self.settings.scheduler)
+        check_cache(self.settings.cache)
         if self.settings.steps is not None and self.settings.steps > self.settings.max_steps:
             raise InvalidInput("steps", f"the default steps ({self.settings.steps}) exceed max_steps "
                                         f"({self.settings.max_steps})")

@@ -28,6 +28,7 @@ from chatcanvas.config import Settings
 from chatcanvas.engine.catalog import BUILTIN_MODELS, Defaults, check_model
 from chatcanvas.engine.families import FAMILIES, INSTRUCT_PIPELINES, ModelFamily, family_of, for_model, read_family
 from chatcanvas.engine.fast import fast_path_enabled, optimize, warm_up
+from chatcanvas.engine.memory import apply_cache, place, quantization_config
 from chatcanvas.errors import InvalidInput, UnknownModel
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,8 @@ class LoadedModel:
     defaults: Defaults
     family: ModelFamily
     preview_vae: torch.nn.Module | None = None
+    speedups: list[str] = field(default_factory=list)
+    """The memory and speed settings applied to it (quantization, offload, cache, the fast path)."""
     _derived: dict[PipelineKind, DiffusionPipeline] = field(default_factory=dict)
 
     @property
@@ -195,11 +198,20 @@ class PipelineRegistry:
             class_name = DiffusionPipeline.load_config(source).get("_class_name", "")
             instruct = class_name in INSTRUCT_PIPELINES
             loader: Any = DiffusionPipeline if instruct else AutoPipelineForText2Image
-            pipe = loader.from_pretrained(source, dtype=self.dtype)
+            options: dict[str, Any] = {}
+            if self.settings.quantize is not None:
+                options["quantization_config"] = quantization_config(self.settings.quantize, source, self.dtype)
+            pipe = loader.from_pretrained(source, dtype=self.dtype, **options)
         except Exception as exc:  # any part that fails to load (a tokenizer, a config, weights): one line, why
             part = _failed_component(exc)
             raise UnknownModel(model, f"could not load {part or 'it'}: {_one_line(exc)}") from exc
-        return self._prepare(model, pipe.to(self.device), instruct, started)
+        pipe, offloaded = place(pipe, self.device, self.settings.offload)
+        entry = self._prepare(model, pipe, instruct, started)
+        if self.settings.quantize is not None:
+            entry.speedups.append(f"quantized ({self.settings.quantize})")
+        if offloaded:
+            entry.speedups.append(offloaded)
+        return entry
 
     def _prepare(self, model: str, pipe: DiffusionPipeline, instruct: bool, started: float) -> LoadedModel:
         pipe.set_progress_bar_config(disable=True)
@@ -208,8 +220,10 @@ class PipelineRegistry:
                                             if transformer is not None else None, dict(pipe.config)))
         instruct = instruct or not family.generates
         defaults = _defaults(model, pipe, family)
+        speedups = [done for done in (apply_cache(pipe, self.settings.cache),) if done]
         if fast_path_enabled(self.settings.fast_path, self.device):
             done = optimize(pipe, compile_models=True, mode=self.settings.compile_mode)
+            speedups += done
             sizes = parse_sizes(self.settings.warmup_sizes) or [(defaults.width, defaults.height)]
             batches = sorted({1, self.settings.max_batch})
             log.info("fast path for %s: %s; warm-up of %s x batch %s took %.1f s", model, ", ".join(done), sizes,
@@ -221,7 +235,7 @@ class PipelineRegistry:
         seconds = time.perf_counter() - started
         self.switch_seconds.append(seconds)
         log.info("loaded %s (%s) on %s/%s in %.2f s", model, type(pipe).__name__, self.device, self.dtype, seconds)
-        return LoadedModel(model, pipe, instruct, defaults, family, preview)
+        return LoadedModel(model, pipe, instruct, defaults, family, preview, speedups)
 
 
 def _one_line(exc: BaseException) -> str:
