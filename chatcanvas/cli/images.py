@@ -136,8 +136,14 @@ def edit(
     n: NOpt = 1,
     output: OutputOpt = None,
     data_dir: DataDirOpt = None,
+    method: Annotated[str, typer.Option(help="auto, img2img, inpaint, instruct or inversion (LEDITS++ on SD/SDXL).")]
+    = "auto",
+    add: Annotated[Optional[list[str]], typer.Option(help="Inversion: something to add (repeatable).")] = None,
+    remove: Annotated[Optional[list[str]], typer.Option(help="Inversion: something to take out (repeatable).")]
+    = None,
 ) -> None:
-    """Edit an image: img2img from a prompt, inpainting with --mask, or an instruction-edit model."""
+    """Edit an image: img2img from a prompt, inpainting with --mask, an instruction-edit model, or inversion
+    (--add / --remove: LEDITS++ inverts the picture, then steers it towards and away from those words)."""
     for label, path in (("image", image), ("mask", mask)):
         if path is not None and not path.is_file():
             raise ChatCanvasError(f"{label}: no such file: {path}")
@@ -146,7 +152,8 @@ def edit(
 
     settings = settings_with(model, data_dir)
     placeholder = EditRequest(prompt=prompt, image=Image.new("RGB", (8, 8)), strength=strength, width=width,
-                              height=height, steps=steps, guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler)
+                              height=height, steps=steps, guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler,
+                              method=method, add=tuple(add or ()), remove=tuple(remove or ()))
     check_early(placeholder, settings)
     engine = open_engine(settings)
 
@@ -154,7 +161,8 @@ def edit(
         job = ImageService(engine).edit(Edit(
             owner="local", conversation="cli", prompt=prompt, source=image.read_bytes(),
             mask=mask.read_bytes() if mask is not None else None, strength=strength, negative_prompt=negative,
-            width=width, height=height, steps=steps, guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler))
+            width=width, height=height, steps=steps, guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler,
+            method=method, add=tuple(add or ()), remove=tuple(remove or ())))
         records = wait_with_progress(engine, job, "editing")
         _report(records, write_outputs(records, output))
     finally:

@@ -421,6 +421,7 @@ class Engine:
                 guidance_scale=params.guidance_scale, scheduler=params.scheduler, width=image.width,
                 height=image.height, model=job.spec.model, parent_id=parent, strength=params.strength,
                 subject_ids=(subject.subject_id,) if subject else (), subject_method=subject.method if subject else None,
+                edit_method=params.kind if isinstance(request, EditRequest) else None,
             ))
             for image, seed in zip(images, params.seeds, strict=True)
         ]

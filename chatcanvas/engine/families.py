@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from chatcanvas.engine.jobs import EditRequest, GenerateRequest
+from chatcanvas.engine.jobs import EDIT_METHODS, EditRequest, GenerateRequest
 from chatcanvas.engine.schedulers import FLOW_SCHEDULERS, SD_SCHEDULERS
 from chatcanvas.errors import InvalidInput
 
@@ -24,7 +24,7 @@ Guidance = Literal["cfg", "true_cfg", "distilled", "none"]
 """What `guidance_scale` means: the CFG weight, the true-CFG weight (Qwen-Image: a second pass with the negative
 prompt, or a blank one), a distilled guidance embedding (FLUX.1-dev, Kontext), or nothing (FLUX.1-schnell:
 timestep-distilled, no guidance input)."""
-EditKind = Literal["img2img", "inpaint", "instruct"]
+EditKind = Literal["img2img", "inpaint", "instruct", "inversion"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,10 @@ class Family:
 
 
 _SD_EDITS: tuple[EditKind, ...] = ("img2img", "inpaint")
+_INVERSION_EDITS: tuple[EditKind, ...] = ("img2img", "inpaint", "inversion")
+"""SD and SDXL also edit by inversion: LEDITS++ (`LEditsPPPipelineStableDiffusion` / `...XL`)."""
+INVERSION_SCHEDULERS = ("dpmpp_2m", "dpmpp_2m_karras", "ddim")
+"""LEDITS++ inverts with DPM-Solver++ (its default, as SDE) or DDIM only."""
 _FLUX_SCHEDULERS = ("flow_euler", "flow_dpmpp_2m", "flow_unipc")
 """FLUX passes its own sigmas and a resolution-dependent shift to the scheduler: Heun takes neither (DPM++ fits
 because FLUX leaves the sigmas to a scheduler on flow sigmas)."""
@@ -76,10 +80,11 @@ _SIGMA_SCHEDULERS = ("flow_euler", "flow_unipc")
 
 FAMILIES: dict[str, Family] = {family.name: family for family in (
     Family("sd", "Stable Diffusion 1.x / 2.x", ("StableDiffusionPipeline",), "negative_prompt", "cfg", SD_SCHEDULERS,
-           30, 7.5, _SD_EDITS, ("stable-diffusion-v1-5/stable-diffusion-v1-5", "stabilityai/stable-diffusion-2-1"),
+           30, 7.5, _INVERSION_EDITS,
+           ("stable-diffusion-v1-5/stable-diffusion-v1-5", "stabilityai/stable-diffusion-2-1"),
            lora=True, ip_adapter=True, notes="v-prediction (SD 2) is read from the scheduler config"),
     Family("sdxl", "Stable Diffusion XL", ("StableDiffusionXLPipeline",), "negative_prompt", "cfg", SD_SCHEDULERS,
-           30, 5.0, _SD_EDITS, ("stabilityai/stable-diffusion-xl-base-1.0",), lora=True, ip_adapter=True),
+           30, 5.0, _INVERSION_EDITS, ("stabilityai/stable-diffusion-xl-base-1.0",), lora=True, ip_adapter=True),
     Family("sd3", "Stable Diffusion 3 / 3.5", ("StableDiffusion3Pipeline",), "negative_prompt", "cfg",
            FLOW_SCHEDULERS, 28, 3.5, _SD_EDITS,
            ("stabilityai/stable-diffusion-3.5-large", "stabilityai/stable-diffusion-3.5-medium",
@@ -227,10 +232,49 @@ def check_options(model: str, family: ModelFamily, *, edit: bool, mask: bool, ne
         raise InvalidInput("image_guidance_scale", f"only InstructPix2Pix models take it, not {label}")
 
 
+def edit_kind(family: Family | ModelFamily, method: str, mask: bool, concepts: bool) -> EditKind:
+    """What an edit runs: the method asked for, or for `auto` the family's instruction editor, inversion when
+    there are things to add or remove and the family inverts, inpainting with a mask, else img2img."""
+    if method != "auto":
+        return method  # type: ignore[return-value]
+    if "instruct" in family.edits and not mask:
+        return "instruct"
+    if concepts and "inversion" in family.edits and not mask:
+        return "inversion"
+    return "inpaint" if mask else "img2img"
+
+
+def check_edit_method(label: str, family: Family | ModelFamily, method: str, mask: bool, add: tuple[str, ...],
+                      remove: tuple[str, ...], strength: float | None, scheduler: str | None) -> None:
+    if method not in EDIT_METHODS:
+        raise InvalidInput("method", f"{method!r}: use one of {', '.join(EDIT_METHODS)}")
+    kind = edit_kind(family, method, mask, bool(add or remove))
+    if kind not in family.edits:
+        fits = ", ".join(family.edits) or "none"
+        raise InvalidInput("method", f"{label} cannot edit by {kind}; it edits by: {fits}")
+    if kind == "inpaint" and not mask:
+        raise InvalidInput("mask", "inpainting needs a mask (white or transparent = repaint)")
+    if kind == "inversion":
+        if not (add or remove):
+            raise InvalidInput("add", "an inversion edit needs something to add or to remove")
+        if mask:
+            raise InvalidInput("mask", "an inversion edit finds the area itself; leave the mask out")
+        if strength is not None:
+            raise InvalidInput("strength", "an inversion edit takes no strength; leave it out")
+        if scheduler is not None and scheduler not in INVERSION_SCHEDULERS:
+            raise InvalidInput("scheduler", f"{scheduler!r} cannot invert a picture; choose one of "
+                                            f"{', '.join(INVERSION_SCHEDULERS)}")
+    elif add or remove:
+        raise InvalidInput("add" if add else "remove", f"only an inversion edit takes it, not {kind}")
+
+
 def check_request_options(model: str, family: ModelFamily, request: GenerateRequest,
                           default_scheduler: str | None) -> None:
     """`check_options` for a whole request (an `EditRequest` brings its picture, mask and strength)."""
     edit = isinstance(request, EditRequest)
+    if edit:
+        check_edit_method(f"{model} ({family.label})", family, request.method, request.mask is not None,
+                          request.add, request.remove, request.strength, request.scheduler or default_scheduler)
     check_options(model, family, edit=edit, mask=edit and request.mask is not None,
                   negative_prompt=request.negative_prompt, guidance_scale=request.guidance_scale,
                   scheduler=request.scheduler or default_scheduler, strength=request.strength if edit else None,

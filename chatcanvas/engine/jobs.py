@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 Operation = Literal["generate", "edit", "personalize", "enroll", "train"]
 SubjectMethod = Literal["ip_adapter", "lora"]
+EditMethod = Literal["auto", "img2img", "inpaint", "instruct", "inversion"]
+EDIT_METHODS: tuple[str, ...] = ("auto", "img2img", "inpaint", "instruct", "inversion")
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,15 @@ class EditRequest(GenerateRequest):
     strength: float | None = None
     image_guidance_scale: float | None = None
     parent_id: str | None = None
+    method: EditMethod = "auto"
+    """How to edit: `img2img`, `inpaint` (needs `mask`), `instruct` (an instruction or reference editor),
+    `inversion` (LEDITS++: invert the picture once, then steer it towards `add` and away from `remove`), or `auto`:
+    the model's instruction editor if it has one, inversion when `add`/`remove` are given and the family has it,
+    inpainting with a mask, else img2img."""
+    add: tuple[str, ...] = ()
+    """Inversion: what to add or change to ("sunglasses", "a snowy street")."""
+    remove: tuple[str, ...] = ()
+    """Inversion: what to take out ("the people", "the hat")."""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from chatcanvas.errors import InvalidInput, UnknownModel
 
 log = logging.getLogger(__name__)
 
-PipelineKind = Literal["text2img", "img2img", "inpaint", "instruct"]
+PipelineKind = Literal["text2img", "img2img", "inpaint", "instruct", "inversion"]
 
 
 
@@ -88,8 +88,11 @@ class LoadedModel:
         if kind not in self._derived:
             if kind not in self.family.edits:
                 raise InvalidInput("image", f"{self.id!r} ({self.family.label}) cannot edit pictures by {kind}")
-            auto = AutoPipelineForImage2Image if kind == "img2img" else AutoPipelineForInpainting
-            derived = auto.from_pipe(self.base)
+            if kind == "inversion":
+                derived = _ledits(self.base)
+            else:
+                auto = AutoPipelineForImage2Image if kind == "img2img" else AutoPipelineForInpainting
+                derived = auto.from_pipe(self.base)
             derived.set_progress_bar_config(disable=True)
             self._derived[kind] = derived
         return self._derived[kind]
@@ -236,6 +239,22 @@ class PipelineRegistry:
         self.switch_seconds.append(seconds)
         log.info("loaded %s (%s) on %s/%s in %.2f s", model, type(pipe).__name__, self.device, self.dtype, seconds)
         return LoadedModel(model, pipe, instruct, defaults, family, preview, speedups)
+
+
+def _ledits(base: DiffusionPipeline) -> DiffusionPipeline:
+    """LEDITS++ on the model's own weights, with the multistep SDE DPM-Solver++ its authors invert with."""
+    from diffusers import (
+        DPMSolverMultistepScheduler,
+        LEditsPPPipelineStableDiffusion,
+        LEditsPPPipelineStableDiffusionXL,
+    )
+
+    cls = LEditsPPPipelineStableDiffusionXL if getattr(base, "text_encoder_2", None) is not None \
+        else LEditsPPPipelineStableDiffusion
+    pipe = cls.from_pipe(base)
+    pipe.scheduler = DPMSolverMultistepScheduler.from_config(base.scheduler.config, algorithm_type="sde-dpmsolver++",
+                                                             solver_order=2)
+    return pipe
 
 
 def _one_line(exc: BaseException) -> str:

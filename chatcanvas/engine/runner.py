@@ -17,7 +17,7 @@ from PIL import Image
 
 from chatcanvas.config import Settings
 from chatcanvas.engine import personalize
-from chatcanvas.engine.families import call_options, check_request_options
+from chatcanvas.engine.families import call_options, check_request_options, edit_kind
 from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job
 from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
 from chatcanvas.engine.registry import LoadedModel, PipelineKind
@@ -57,12 +57,10 @@ def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
     check_request_options(model.id, model.family, request, settings.scheduler)
     strength = None
     if isinstance(request, EditRequest):
-        if model.instruct or "instruct" in model.family.edits and request.mask is None:
-            kind: PipelineKind = "instruct"
-        else:
-            kind = "inpaint" if request.mask is not None else "img2img"
+        kind: PipelineKind = "instruct" if model.instruct else edit_kind(
+            model.family, request.method, request.mask is not None, bool(request.add or request.remove))
         fallback = edit_size(request.image, settings.max_width, settings.max_height, model.family.multiple)
-        if kind != "instruct":
+        if kind in ("img2img", "inpaint"):
             strength = request.strength if request.strength is not None else defaults.edit_strength
     else:
         kind, fallback = "text2img", (defaults.width, defaults.height)
@@ -123,6 +121,8 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
             p._interrupt = True
         return callback_kwargs
 
+    if params.kind == "inversion":
+        return _run_inversion(job, model, params, pipe, on_step_end, call)
     kwargs: dict[str, Any] = {
         "prompt": params.prompt,
         **call_options(model.family, params.prompt, params.negative_prompt, params.guidance_scale),
@@ -169,6 +169,48 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
     return images
 
 
+INVERSION_SKIP = 0.15
+"""The share of the inverted steps LEDITS++ leaves out at the start (its default): more keeps more of the picture."""
+EDIT_THRESHOLD = 0.9
+"""LEDITS++'s mask threshold: the share of the picture each concept's guidance leaves alone."""
+
+
+def _run_inversion(job: Job, model: LoadedModel, params: RunParams, pipe: DiffusionPipeline,
+                   on_step_end: Callable[..., dict], call: PipelineCall) -> list[Image.Image]:
+    """LEDITS++: invert the picture (once per seed: the inversion's noise is drawn from it), then denoise it back
+    steered towards each thing to add and away from each thing to remove, inside the masks the method finds."""
+    request = job.spec.request
+    assert isinstance(request, EditRequest)
+    subject = request.subject
+    if subject is not None and subject.method != "lora":
+        raise InvalidInput("method", "an inversion edit cannot apply an IP-Adapter subject; edit it by img2img")
+    # LEDITS++ works on sides in multiples of 32; the result is brought back to the picture's own size
+    width, height = (max(32, round(side / 32) * 32) for side in (params.width, params.height))
+    image = request.image.convert("RGB").resize((width, height), Image.LANCZOS)
+    concepts = [*request.add, *request.remove]
+    reverse = [False] * len(request.add) + [True] * len(request.remove)
+    # its masks read cross-attention at a quarter of the latent size, which models with fewer levels lack
+    masks = len(getattr(model.base.unet.config, "block_out_channels", ())) >= 3
+    job.mark_running(_expected_steps(params))
+    images: list[Image.Image] = []
+    with personalize.applied(pipe, subject, None, params.guidance_scale, {}), torch.inference_mode():
+        for seed in params.seeds:
+            generator = torch.Generator("cpu").manual_seed(seed)
+            pipe.invert(image=image, num_inversion_steps=params.steps, skip=INVERSION_SKIP, generator=generator,
+                        height=height, width=width)
+            output = call(pipe, editing_prompt=concepts, reverse_editing_direction=reverse,
+                          edit_guidance_scale=[params.guidance_scale] * len(concepts),
+                          edit_threshold=[EDIT_THRESHOLD] * len(concepts), negative_prompt=params.negative_prompt,
+                          generator=generator, use_intersect_mask=masks, use_cross_attn_mask=masks,
+                          callback_on_step_end=on_step_end, output_type="pil")
+            if job.cancel_requested:
+                raise JobCancelled(f"job {job.id} was cancelled at step {job.step} of {job.total}")
+            images.extend(picture if picture.size == (params.width, params.height)
+                          else picture.resize((params.width, params.height), Image.LANCZOS)
+                          for picture in output.images)
+    return images
+
+
 def step_callback(pipe: DiffusionPipeline, on_step_end: Callable[..., dict]) -> dict[str, Any]:
     """How `pipe` reports each step: `callback_on_step_end`, or the older `callback` (PixArt), where a cancel
     stops the run by raising, since those pipelines have no interrupt flag."""
@@ -208,6 +250,8 @@ def preview_png(decoder: torch.nn.Module, latents: torch.Tensor) -> bytes:
 
 
 def _expected_steps(params: RunParams) -> int:
+    if params.kind == "inversion":
+        return max(1, params.steps - int(params.steps * INVERSION_SKIP))
     if params.strength is not None:
         return max(1, min(params.steps, int(params.steps * params.strength)))
     return params.steps

@@ -63,6 +63,7 @@ class ImageMeta(Image):
     strength: float | None
     subject_ids: list[str]
     subject_method: str | None
+    edit_method: str | None = Field(default=None, description="How an edit was made: img2img, inpaint, instruct or inversion.")
 
 
 class Conversation(BaseModel):

@@ -32,8 +32,9 @@ SubjectLookup = Callable[[str, str], SubjectAdapter]
 
 @dataclass(frozen=True, kw_only=True)
 class Edit:
-    """Change a picture to match `prompt`: img2img, inpainting with `mask` (white or transparent = repaint), or an
-    instruction-edit model. A picture that shows an enrolled subject is edited with that subject applied again."""
+    """Change a picture to match `prompt`: img2img, inpainting with `mask` (white or transparent = repaint), an
+    instruction-edit model, or inversion (LEDITS++: `add` and `remove` say what changes; see
+    `EditRequest.method`). A picture that shows an enrolled subject is edited with that subject applied again."""
 
     owner: str
     conversation: str | None = None
@@ -50,6 +51,9 @@ class Edit:
     n: int = 1
     scheduler: str | None = None
     model: str | None = None
+    method: str = "auto"
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
 
 
 _NOT_OPTIONS = frozenset({"owner", "conversation", "source", "mask"})

@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS images (
 CREATE INDEX IF NOT EXISTS images_by_conversation ON images (owner, conversation, created);
 """
 # columns added after the first schema: (name, SQL type), added to older databases on open
-_ADDED_COLUMNS = [("subject_ids", "TEXT NOT NULL DEFAULT '[]'"), ("subject_method", "TEXT")]
+_ADDED_COLUMNS = [("subject_ids", "TEXT NOT NULL DEFAULT '[]'"), ("subject_method", "TEXT"), ("edit_method", "TEXT")]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +74,8 @@ class ImageMeta:
     strength: float | None = None
     subject_ids: tuple[str, ...] = ()
     subject_method: str | None = None
+    edit_method: str | None = None
+    """How an edit was made: img2img, inpaint, instruct or inversion."""
 
     def parameters(self) -> dict[str, Any]:
         """How to reproduce the image: everything but who owns it and where it was said."""

@@ -141,6 +141,9 @@ def create_image_tools(engine: EngineClient, store: ImageStore | None = None, *,
         strength: float | None = None,
         mask_image_id: str | None = None,
         seed: int | None = None,
+        method: str = "auto",
+        add: list[str] | None = None,
+        remove: list[str] | None = None,
         runtime: ToolRuntime[Any, Any] = None,
     ) -> tuple[str, Artifact]:
         """Change an existing image (by default the conversation's current one) to match a description.
@@ -151,12 +154,18 @@ def create_image_tools(engine: EngineClient, store: ImageStore | None = None, *,
             strength: How much to change, above 0 up to 1; low keeps more of the original. Leave empty for the model's default.
             mask_image_id: An image marking the area to repaint (white or transparent); the rest stays.
             seed: A number to reproduce an earlier edit exactly.
+            method: How to edit: auto (default), img2img, inpaint, instruct, or inversion (photos on SD/SDXL models:
+                keeps everything but what add and remove name).
+            add: For inversion: things to add or change to, e.g. ["sunglasses"].
+            remove: For inversion: things to take out, e.g. ["the people"].
         """
         source = runner.image(image_id, runtime, "image_id")
         mask = runner.image(mask_image_id, runtime, "mask_image_id") if mask_image_id else None
         records = runner.run(lambda who: service.edit(Edit(owner=who.user, conversation=who.conversation,
                                                            prompt=prompt, source=source, mask=mask,
-                                                           strength=strength, seed=seed)), runtime)
+                                                           strength=strength, seed=seed, method=method,
+                                                           add=tuple(add or ()), remove=tuple(remove or ()))),
+                             runtime)
         return describe(records, "Edited"), {"images": [r.to_dict() for r in records]}
 
     @tool(response_format="content_and_artifact", parse_docstring=True)

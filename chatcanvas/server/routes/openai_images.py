@@ -98,6 +98,9 @@ async def edits(
     strength: Annotated[float | None, Form()] = None,
     steps: Annotated[int | None, Form()] = None,
     negative_prompt: Annotated[str | None, Form()] = None,
+    method: Annotated[str, Form(description="auto, img2img, inpaint, instruct or inversion (LEDITS++).")] = "auto",
+    add: Annotated[list[str] | None, Form(description="Inversion: what to add (repeat the field for more).")] = None,
+    remove: Annotated[list[str] | None, Form(description="Inversion: what to take out.")] = None,
 ) -> dict:
     files = [*(image or []), *(image_array or [])]
     if not files:
@@ -105,6 +108,7 @@ async def edits(
     command = Edit(owner=user.name, prompt=prompt, source=await files[0].read(),
                    mask=await mask.read() if mask is not None else None, negative_prompt=negative_prompt,
                    strength=strength, steps=steps, seed=seed, n=n, model=model_for_api(model, state.settings),
+                   method=method, add=tuple(add or ()), remove=tuple(remove or ()),
                    **dict(zip(("width", "height"), parse_size(size), strict=True)))
     job = await asyncio.to_thread(state.images.edit, command)
     return await asyncio.to_thread(images_response, request, state, await follow(request, state, job),
