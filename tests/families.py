@@ -6,7 +6,6 @@ writes one with `save_pretrained`, so tests load it through the same `from_pretr
 
 from __future__ import annotations
 
-import string
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,31 +31,11 @@ from transformers import (
     CLIPTextModelWithProjection,
     T5Config,
     T5EncoderModel,
-    T5TokenizerFast,
 )
 
 from chatcanvas.engine.tiny import _tokenizer as clip_tokenizer
-from chatcanvas.engine.tiny import build_tiny_pipeline
+from chatcanvas.engine.tiny import build_tiny_pipeline, t5_tokenizer
 from tests.tiny_sdxl import build_tiny_sdxl
-
-
-def t5_tokenizer() -> T5TokenizerFast:
-    """A T5 tokenizer (SentencePiece Unigram) over an in-code vocabulary of characters and a few words."""
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
-
-    pieces = ["<pad>", "</s>", "<unk>"]
-    words = "a an the of on in with red blue green cat dog photo picture night day".split()
-    pieces += ["\u2581" + word for word in words]
-    pieces += ["\u2581" + ch for ch in string.ascii_lowercase] + list(string.ascii_lowercase + string.digits)
-    pieces += list(string.punctuation)
-    vocab = [(piece, -float(len(piece))) for piece in dict.fromkeys(pieces)]
-    model = models.Unigram(vocab, unk_id=2, byte_fallback=False)
-    backend = Tokenizer(model)
-    backend.normalizer = normalizers.Lowercase()
-    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
-    backend.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
-    return T5TokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
-                           extra_ids=0, model_max_length=512)
 
 
 def byte_tokenizer(*special: str) -> Any:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from diffusers import StableDiffusionPipeline
-    from transformers import CLIPTokenizer
+    from transformers import CLIPTokenizer, T5TokenizerFast
 
 TINY_VERSION = "2"
 _SEED = 0
@@ -30,6 +30,26 @@ def _tokenizer() -> CLIPTokenizer:
         for token in (ch, ch + "</w>"):
             vocab.setdefault(token, len(vocab))
     return CLIPTokenizer(vocab=vocab, merges=[], model_max_length=77)
+
+
+def t5_tokenizer() -> T5TokenizerFast:
+    """A T5 tokenizer (SentencePiece Unigram) over an in-code vocabulary of characters and a few words."""
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
+    from transformers import T5TokenizerFast
+
+    pieces = ["<pad>", "</s>", "<unk>"]
+    words = "a an the of on in with red blue green cat dog photo picture night day".split()
+    pieces += ["\u2581" + word for word in words]
+    pieces += ["\u2581" + ch for ch in string.ascii_lowercase] + list(string.ascii_lowercase + string.digits)
+    pieces += list(string.punctuation)
+    vocab = [(piece, -float(len(piece))) for piece in dict.fromkeys(pieces)]
+    model = models.Unigram(vocab, unk_id=2, byte_fallback=False)
+    backend = Tokenizer(model)
+    backend.normalizer = normalizers.Lowercase()
+    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
+    backend.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
+    return T5TokenizerFast(tokenizer_object=backend, pad_token="<pad>", eos_token="</s>", unk_token="<unk>",
+                           extra_ids=0, model_max_length=512)
 
 
 def build_tiny_pipeline() -> StableDiffusionPipeline:
