@@ -248,7 +248,12 @@ def check_edit_method(label: str, family: Family | ModelFamily, method: str, mas
                       remove: tuple[str, ...], strength: float | None, scheduler: str | None) -> None:
     if method not in EDIT_METHODS:
         raise InvalidInput("method", f"{method!r}: use one of {', '.join(EDIT_METHODS)}")
+    if not family.edits:
+        raise InvalidInput("image", f"{label} cannot edit pictures: it draws from text only")
     kind = edit_kind(family, method, mask, bool(add or remove))
+    if mask and method == "auto" and "inpaint" not in family.edits:
+        raise InvalidInput("mask", f"{label} is an instruction editor: it changes what the prompt says, without a "
+                                   "mask; leave the mask out")
     if kind not in family.edits:
         fits = ", ".join(family.edits) or "none"
         raise InvalidInput("method", f"{label} cannot edit by {kind}; it edits by: {fits}")
