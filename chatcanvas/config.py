@@ -62,6 +62,8 @@ class Settings(BaseSettings):
         default="none", description="Keep weights in CPU memory and move parts to the GPU as they run.")
     cache: str | None = Field(default=None, description="Denoiser cache of transformer models: first_block, "
                                                         "first_block:THRESHOLD or taylorseer.")
+    control_models: str | None = Field(default=None, description="Adapters for controlled drawing: "
+                                       "'sketch=REPO_OR_FOLDER,canny=...,depth=...' (T2I-Adapter or ControlNet).")
     fast_path: bool | None = Field(default=None, description="channels-last, fused QKV, torch.compile; None: on CUDA.")
     compile_mode: str = Field(default="max-autotune-no-cudagraphs",
                               description="torch.compile mode; 'max-autotune' adds CUDA graphs (per shape bucket).")

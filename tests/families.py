@@ -228,3 +228,36 @@ def save(name: str, folder: Path) -> Path:
     if not (target / "model_index.json").exists():
         BUILDERS[name]().save_pretrained(target, safe_serialization=True)
     return target
+
+
+def build_t2i_adapter() -> Any:
+    """A T2I-Adapter sized for the tiny SD UNet: features at its two levels (16 and 32 channels, 1/16 the size)."""
+    from diffusers import T2IAdapter
+
+    torch.manual_seed(0)
+    return T2IAdapter(in_channels=3, channels=[16, 32], num_res_blocks=1, downscale_factor=16,
+                      adapter_type="full_adapter_xl")
+
+
+def build_controlnet() -> Any:
+    """A ControlNet copied from the tiny SD UNet's encoder, as ControlNetModel.from_unet makes one."""
+    from diffusers import ControlNetModel
+
+    torch.manual_seed(0)
+    controlnet = ControlNetModel.from_unet(build_tiny_pipeline().unet)
+    # a fresh ControlNet's "zero convolutions" are zeros (it starts out doing nothing): give them small random
+    # weights, as training would, so a test can see the control picture reach the UNet
+    zero_convs = [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block,
+                  controlnet.controlnet_cond_embedding.conv_out]
+    with torch.no_grad():
+        for module in zero_convs:
+            for parameter in module.parameters():
+                parameter.normal_(std=1.0)
+    return controlnet
+
+
+def save_adapter(name: str, folder: Path) -> Path:
+    target = Path(folder) / name
+    if not (target / "config.json").exists():
+        {"t2i-adapter": build_t2i_adapter, "controlnet": build_controlnet}[name]().save_pretrained(target)
+    return target

@@ -101,14 +101,26 @@ def generate(
     n: NOpt = 1,
     output: OutputOpt = None,
     data_dir: DataDirOpt = None,
+    control_image: Annotated[Optional[Path], typer.Option(
+        help="A sketch, picture or depth map whose layout the new picture follows (with --control).")] = None,
+    control: Annotated[Optional[str], typer.Option(help="What --control-image is: sketch, canny or depth.")] = None,
 ) -> None:
-    """Draw an image from a text prompt."""
+    """Draw an image from a text prompt (following a sketch, edges or depth map with --control-image)."""
     from chatcanvas.engine import GenerateRequest
     from chatcanvas.services.images import ImageService
 
     settings = settings_with(model, data_dir)
+    guide = None
+    if control_image is not None:
+        if not control_image.is_file():
+            raise ChatCanvasError(f"control_image: no such file: {control_image}")
+        try:
+            guide = Image.open(control_image).convert("RGB")
+        except OSError as exc:
+            raise ChatCanvasError(f"control_image: not a picture: {exc}") from None
     request = GenerateRequest(prompt=prompt, negative_prompt=negative, width=width, height=height, steps=steps,
-                              guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler)
+                              guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler, control_image=guide,
+                              control=control)
     check_early(request, settings)
     engine = open_engine(settings)
     try:

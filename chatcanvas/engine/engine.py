@@ -14,6 +14,7 @@ import torch
 
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.engine.batching import batch_key, batchable, run_batch
+from chatcanvas.engine.control import configured
 from chatcanvas.engine.describe import ImageDescriber
 from chatcanvas.engine.durable import Journal
 from chatcanvas.engine.families import check_request_options
@@ -63,6 +64,7 @@ class Engine:
         self.settings = settings or get_settings()
         check_scheduler(self.settings.scheduler)
         check_cache(self.settings.cache)
+        configured(self.settings.control_models)  # a malformed setting is refused at start
         if self.settings.steps is not None and self.settings.steps > self.settings.max_steps:
             raise InvalidInput("steps", f"the default steps ({self.settings.steps}) exceed max_steps "
                                         f"({self.settings.max_steps})")
@@ -148,7 +150,7 @@ class Engine:
         if isinstance(request, GenerateRequest):
             family = self.registry.family(model)
             if family is not None:  # else it is checked when the model has loaded, before the job runs
-                check_request_options(model, family, request, self.settings.scheduler)
+                check_request_options(model, family, request, self.settings.scheduler, self.settings.control_models)
 
     def describe(self, image: Image.Image) -> str | None:
         """What `image` shows in the default model's words (an upload's prompt); None when the model cannot say."""
@@ -422,6 +424,7 @@ class Engine:
                 height=image.height, model=job.spec.model, parent_id=parent, strength=params.strength,
                 subject_ids=(subject.subject_id,) if subject else (), subject_method=subject.method if subject else None,
                 edit_method=params.kind if isinstance(request, EditRequest) else None,
+                control=request.control, control_image_id=request.control_image_id,
             ))
             for image, seed in zip(images, params.seeds, strict=True)
         ]

@@ -274,9 +274,17 @@ def check_edit_method(label: str, family: Family | ModelFamily, method: str, mas
 
 
 def check_request_options(model: str, family: ModelFamily, request: GenerateRequest,
-                          default_scheduler: str | None) -> None:
+                          default_scheduler: str | None, control_models: str | None = None) -> None:
     """`check_options` for a whole request (an `EditRequest` brings its picture, mask and strength)."""
     edit = isinstance(request, EditRequest)
+    if request.control is not None:
+        from chatcanvas.engine.control import check_fit, control_source
+
+        source = control_source(request.control, family.name, control_models)
+        if source is None:
+            raise InvalidInput("control", f"no {request.control} adapter is known for {model} ({family.label}); "
+                                          f"name one with CHATCANVAS_CONTROL_MODELS={request.control}=REPO_OR_FOLDER")
+        check_fit(source, family.pipelines, f"{model} ({family.label})")
     if edit:
         check_edit_method(f"{model} ({family.label})", family, request.method, request.mask is not None,
                           request.add, request.remove, request.strength, request.scheduler or default_scheduler)

@@ -56,6 +56,14 @@ class GenerateRequest:
     model: str | None = None
     scheduler: str | None = None
     subject: SubjectAdapter | None = None
+    control_image: Image | None = None
+    """A sketch, picture or depth map whose layout the new picture follows (with `control`)."""
+    control: str | None = None
+    """What `control_image` is: sketch, canny (its edges are found) or depth."""
+    control_scale: float | None = None
+    """How strongly the control steers (default 1)."""
+    control_image_id: str | None = None
+    """The stored image `control_image` came from, kept on the record."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -33,7 +33,7 @@ from chatcanvas.errors import InvalidInput, UnknownModel
 
 log = logging.getLogger(__name__)
 
-PipelineKind = Literal["text2img", "img2img", "inpaint", "instruct", "inversion"]
+PipelineKind = Literal["text2img", "img2img", "inpaint", "instruct", "inversion", "control"]
 
 
 
@@ -69,6 +69,15 @@ class LoadedModel:
     preview_vae: torch.nn.Module | None = None
     speedups: list[str] = field(default_factory=list)
     """The memory and speed settings applied to it (quantization, offload, cache, the fast path)."""
+    _controls: dict[str, DiffusionPipeline] = field(default_factory=dict)
+
+    def control_pipeline(self, source: str) -> DiffusionPipeline:
+        """The model with the adapter at `source` attached (loaded once, then kept with the model)."""
+        if source not in self._controls:
+            from chatcanvas.engine.control import load_control_pipeline
+
+            self._controls[source] = load_control_pipeline(self.base, source, self.base.dtype, self.base.device)
+        return self._controls[source]
     _derived: dict[PipelineKind, DiffusionPipeline] = field(default_factory=dict)
 
     @property

@@ -16,7 +16,8 @@ from diffusers import DiffusionPipeline
 from PIL import Image
 
 from chatcanvas.config import Settings
-from chatcanvas.engine import personalize
+from chatcanvas.engine import control, personalize
+from chatcanvas.engine.control import control_source
 from chatcanvas.engine.families import call_options, check_request_options, edit_kind
 from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job
 from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
@@ -54,7 +55,7 @@ def edit_size(image: Image.Image, max_width: int, max_height: int, multiple: int
 def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
     request, defaults = job.spec.request, model.defaults
     # the engine checks at submit when it knows the family then; a Hub model never fetched is checked here
-    check_request_options(model.id, model.family, request, settings.scheduler)
+    check_request_options(model.id, model.family, request, settings.scheduler, settings.control_models)
     strength = None
     if isinstance(request, EditRequest):
         kind: PipelineKind = "instruct" if model.instruct else edit_kind(
@@ -63,7 +64,7 @@ def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
         if kind in ("img2img", "inpaint"):
             strength = request.strength if request.strength is not None else defaults.edit_strength
     else:
-        kind, fallback = "text2img", (defaults.width, defaults.height)
+        kind, fallback = "control" if request.control else "text2img", (defaults.width, defaults.height)
     guidance = next(g for g in (request.guidance_scale, settings.guidance_scale, defaults.guidance_scale)
                     if g is not None)
     if model.family.guidance == "none":  # guidance-distilled: there is nothing to scale
@@ -108,8 +109,14 @@ def call_pipeline(pipe: DiffusionPipeline, **kwargs: Any) -> Any:
 def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
             call: PipelineCall = call_pipeline) -> list[Image.Image]:
     """Run the pipeline for `job`; raise `JobCancelled` when it was cancelled between steps."""
-    pipe = job_pipeline(model.pipeline(params.kind), params.scheduler)
     request = job.spec.request
+    if params.kind == "control":
+        source = control_source(request.control, model.family.name, settings.control_models)
+        if source is None:
+            raise InvalidInput("control", f"no {request.control} adapter is known for {model.id}")
+        pipe = job_pipeline(model.control_pipeline(source), params.scheduler)
+    else:
+        pipe = job_pipeline(model.pipeline(params.kind), params.scheduler)
 
     def on_step_end(p: DiffusionPipeline, step: int, timestep: Any, callback_kwargs: dict) -> dict:
         total = getattr(p, "num_timesteps", None) or params.steps
@@ -135,6 +142,9 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
         **step_callback(pipe, on_step_end),
         "output_type": "pil",
     }
+    if params.kind == "control":
+        kwargs["image"] = control.prepare(request.control_image, request.control, (params.width, params.height))
+        kwargs[control.scale_argument(pipe)] = request.control_scale if request.control_scale is not None else 1.0
     if isinstance(request, EditRequest):
         kwargs["image"] = request.image.convert("RGB").resize((params.width, params.height), Image.LANCZOS)
         if params.kind == "inpaint":

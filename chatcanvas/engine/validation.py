@@ -75,6 +75,7 @@ def check_request(request: GenerateRequest | EnrollRequest | TrainLoraRequest, s
     check_scheduler(request.scheduler)
     if isinstance(request, EditRequest):
         _check_edit(request)
+    _check_control(request)
 
 
 def _check_size_for_model(request: GenerateRequest, model: object) -> None:
@@ -93,6 +94,24 @@ def _check_size_for_model(request: GenerateRequest, model: object) -> None:
         else:
             continue
         raise InvalidInput(field, f"{model} draws {native} pictures ({bound}); got {value}")
+
+
+def _check_control(request: GenerateRequest) -> None:
+    from chatcanvas.engine.control import CONTROL_KINDS
+
+    if request.control is None and request.control_image is None:
+        if request.control_scale is not None:
+            raise InvalidInput("control_scale", "needs a control image")
+        return
+    if isinstance(request, EditRequest):
+        raise InvalidInput("control", "edits take no control image; draw a new picture with it")
+    if request.control not in CONTROL_KINDS:
+        raise InvalidInput("control", f"{request.control!r}: say what the control image is, one of "
+                                      f"{', '.join(CONTROL_KINDS)}")
+    if not isinstance(request.control_image, Image.Image):
+        raise InvalidInput("control_image", f"a {request.control} control needs its image")
+    if request.control_scale is not None and not 0 <= _float("control_scale", request.control_scale) <= 2:
+        raise InvalidInput("control_scale", f"must be between 0 and 2, got {request.control_scale}")
 
 
 def _check_subject_job(request: EnrollRequest | TrainLoraRequest, settings: Settings) -> None:

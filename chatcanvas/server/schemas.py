@@ -63,7 +63,10 @@ class ImageMeta(Image):
     strength: float | None
     subject_ids: list[str]
     subject_method: str | None
-    edit_method: str | None = Field(default=None, description="How an edit was made: img2img, inpaint, instruct or inversion.")
+    edit_method: str | None = Field(default=None, description="How an edit was made: img2img, inpaint, instruct "
+                                                              "or inversion.")
+    control: str | None = Field(default=None, description="What steered the layout: sketch, canny or depth.")
+    control_image_id: str | None = Field(default=None, description="The image that steered it.")
 
 
 class Conversation(BaseModel):

@@ -72,7 +72,12 @@ class ImageService:
 
     # --- making images ------------------------------------------------------------------------------
     def generate(self, request: GenerateRequest, owner: str, conversation: str | None = None) -> Job:
-        """Queue a text-to-image job (recorded before this returns). Raises `InvalidInput` / `QueueFull` at once."""
+        """Queue a text-to-image job (recorded before this returns). Raises `InvalidInput` / `QueueFull` at once.
+
+        A request naming a `control_image_id` draws with that image of the owner's as its control picture."""
+        if request.control_image_id is not None and request.control_image is None:
+            record = self.get(request.control_image_id, owner)  # NotFound for anyone else's
+            request = dataclasses.replace(request, control_image=self.store.open(record).convert("RGB"))
         return self.engine.submit(request, owner=owner, conversation=conversation)
 
     def edit(self, command: Edit) -> Job:

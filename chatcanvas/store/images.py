@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS images (
 CREATE INDEX IF NOT EXISTS images_by_conversation ON images (owner, conversation, created);
 """
 # columns added after the first schema: (name, SQL type), added to older databases on open
-_ADDED_COLUMNS = [("subject_ids", "TEXT NOT NULL DEFAULT '[]'"), ("subject_method", "TEXT"), ("edit_method", "TEXT")]
+_ADDED_COLUMNS = [("subject_ids", "TEXT NOT NULL DEFAULT '[]'"), ("subject_method", "TEXT"), ("edit_method", "TEXT"),
+                  ("control", "TEXT"), ("control_image_id", "TEXT")]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -76,6 +77,9 @@ class ImageMeta:
     subject_method: str | None = None
     edit_method: str | None = None
     """How an edit was made: img2img, inpaint, instruct or inversion."""
+    control: str | None = None
+    """What steered the layout of a new picture: sketch, canny or depth (of `control_image_id`)."""
+    control_image_id: str | None = None
 
     def parameters(self) -> dict[str, Any]:
         """How to reproduce the image: everything but who owns it and where it was said."""

@@ -115,6 +115,8 @@ def create_image_tools(engine: EngineClient, store: ImageStore | None = None, *,
         guidance_scale: float | None = None,
         seed: int | None = None,
         n: int = 1,
+        control_image_id: str | None = None,
+        control: str | None = None,
         runtime: ToolRuntime[Any, Any] = None,
     ) -> tuple[str, Artifact]:
         """Draw new images from a text description. Use it when the user asks for a picture of something new.
@@ -128,9 +130,16 @@ def create_image_tools(engine: EngineClient, store: ImageStore | None = None, *,
             guidance_scale: How strictly to follow the prompt. Leave empty for the default.
             seed: A number to reproduce an earlier picture exactly. Leave empty for a new one.
             n: How many variations to draw.
+            control_image_id: An image whose layout the new picture should follow, e.g. an uploaded floor-plan
+                sketch ("draw a living room from this sketch"). Leave empty for none.
+            control: What control_image_id is: sketch (lines on a plain ground), canny (a picture whose edges to
+                follow) or depth (a depth map). Needed with control_image_id.
         """
+        if control_image_id is not None:
+            control_image_id = runner.image(control_image_id, runtime, "control_image_id").id
         request = GenerateRequest(prompt=prompt, negative_prompt=negative_prompt, width=width, height=height,
-                                  steps=steps, guidance_scale=guidance_scale, seed=seed, n=n)
+                                  steps=steps, guidance_scale=guidance_scale, seed=seed, n=n,
+                                  control_image_id=control_image_id, control=control)
         records = runner.run(lambda who: service.generate(request, who.user, who.conversation), runtime)
         return describe(records, "Generated"), {"images": [r.to_dict() for r in records]}
 
