@@ -127,9 +127,15 @@ def instance_prompt(model: str, trigger: str) -> str:
 
 
 def default_subject_method(model: str) -> str:
-    """How a subject is enrolled for `model` when nobody says: the built-in's choice, else IP-Adapter."""
+    """How a subject is enrolled for `model` when nobody says: the built-in's choice, else IP-Adapter where the
+    model's family has one (SD 1.5, SDXL) and a LoRA where it does not (FLUX.1, SD3)."""
     builtin = BUILTIN_MODELS.get(model)
-    return builtin.subject_method if builtin else "ip_adapter"
+    if builtin:
+        return builtin.subject_method
+    from chatcanvas.engine.families import lookup_family
+
+    family = lookup_family(model)
+    return "lora" if family is not None and not family.ip_adapter else "ip_adapter"
 
 
 def check_model(model: str) -> None:

@@ -88,7 +88,7 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
     Family("sd3", "Stable Diffusion 3 / 3.5", ("StableDiffusion3Pipeline",), "negative_prompt", "cfg",
            FLOW_SCHEDULERS, 28, 3.5, _SD_EDITS,
            ("stabilityai/stable-diffusion-3.5-large", "stabilityai/stable-diffusion-3.5-medium",
-            "stabilityai/stable-diffusion-3.5-large-turbo"), max_sequence_length=256, multiple=16),
+            "stabilityai/stable-diffusion-3.5-large-turbo"), max_sequence_length=256, multiple=16, lora=True),
     Family("flux", "FLUX.1 [dev]", ("FluxPipeline",), "true_cfg", "distilled", _FLUX_SCHEDULERS, 28, 3.5,
            _SD_EDITS, ("black-forest-labs/FLUX.1-dev",), max_sequence_length=512, lora=True, multiple=16),
     Family("flux-schnell", "FLUX.1 [schnell]", ("FluxPipeline",), "true_cfg", "none", _FLUX_SCHEDULERS, 4, 0.0,
@@ -192,6 +192,25 @@ def read_family(source: str, model_id: str) -> ModelFamily | None:
     except (OSError, ValueError):
         return None
     return for_model(model_id, family_of(pipeline.get("_class_name", ""), config, pipeline))
+
+
+def lookup_family(model: str) -> ModelFamily | None:
+    """The family of a model id without loading anything: built-in ids are SD-shaped, a folder's configs say, and
+    a Hub id's say when the Hub cache has them; None when that cannot be known yet."""
+    from chatcanvas.engine.catalog import BUILTIN_MODELS
+
+    if model in BUILTIN_MODELS:
+        return for_model(model, FAMILIES["sd"])
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return read_family(str(path), model)
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        index = try_to_load_from_cache(model, "model_index.json")
+    except Exception:  # a malformed id or cache: the load will say what is wrong
+        return None
+    return read_family(str(Path(index).parent), model) if isinstance(index, str) else None
 
 
 def check_options(model: str, family: ModelFamily, *, edit: bool, mask: bool, negative_prompt: str | None,

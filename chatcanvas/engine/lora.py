@@ -70,11 +70,18 @@ def training_prompts(request: TrainLoraRequest, model: str) -> list[str]:
     return [f"{request.instance_prompt} {caption}".strip() for caption in captions]
 
 
+FLOW_LORA_FAMILIES = ("flux", "flux-schnell", "sd3")
+"""Flow-matching transformers whose DreamBooth LoRA recipe is followed here (train_dreambooth_lora_flux / _sd3)."""
+
+
 def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings: Settings) -> None:
     pipe: DiffusionPipeline = model.base
+    if model.family.name in FLOW_LORA_FAMILIES:
+        _train_flow_lora(job, model, request, settings)
+        return
     unet = getattr(pipe, "unet", None)
     if unet is None or not hasattr(pipe, "save_lora_weights") or not hasattr(pipe, "encode_prompt"):
-        raise InvalidInput("method", f"LoRA training supports SD 1.5- and SDXL-family models, not "
+        raise InvalidInput("method", f"LoRA training supports SD 1.5, SDXL, SD3 and FLUX.1 models, not "
                                      f"{type(pipe).__name__}; use ip_adapter")
     default_steps, default_rate, default_rank = lora_defaults(model.id, settings)
     steps = request.steps or default_steps
@@ -134,3 +141,91 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
         unet.eval()
         unet.unload_lora()  # the shared UNet is plain again
         unet.requires_grad_(False)
+
+
+def _flow_conditions(pipe: DiffusionPipeline, prompts: list[str], device: torch.device) -> dict:
+    """The training prompts' embeddings, as the pipeline's own `encode_prompt` makes them."""
+    if model_is_flux(pipe):
+        embeds, pooled, text_ids = pipe.encode_prompt(prompt=prompts, prompt_2=prompts, device=device,
+                                                      num_images_per_prompt=1, max_sequence_length=512)
+        return {"encoder_hidden_states": embeds, "pooled_projections": pooled, "txt_ids": text_ids}
+    embeds, _, pooled, _ = pipe.encode_prompt(prompt=prompts, prompt_2=prompts, prompt_3=prompts, device=device,
+                                              num_images_per_prompt=1, do_classifier_free_guidance=False,
+                                              max_sequence_length=256)
+    return {"encoder_hidden_states": embeds, "pooled_projections": pooled}
+
+
+def model_is_flux(pipe: DiffusionPipeline) -> bool:
+    return hasattr(pipe, "_pack_latents")
+
+
+def _train_flow_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings: Settings) -> None:
+    """DreamBooth LoRA on a flow-matching transformer (FLUX.1, SD3): the picture's latents x0 and noise e are mixed
+    at a uniformly drawn sigma, x = (1 - sigma) x0 + sigma e, and the transformer learns the velocity e - x0 (the
+    recipes' default weighting, "none"). FLUX's latents are packed into 2x2 patches and its guidance embedding
+    gets the recipe's guidance of 1."""
+    pipe: DiffusionPipeline = model.base
+    transformer = pipe.transformer
+    default_steps, default_rate, default_rank = lora_defaults(model.id, settings)
+    steps, rate = request.steps or default_steps, request.learning_rate or default_rate
+    rank = request.rank or default_rank
+    size = request.resolution or settings.lora_resolution or model.defaults.width
+    size -= size % model.family.multiple
+    device, dtype = pipe._execution_device, transformer.dtype
+    generator = torch.Generator("cpu").manual_seed(request.seed)
+    vae = pipe.vae
+    flux = model_is_flux(pipe)
+
+    job.mark_running(steps)
+    with torch.no_grad():
+        pixels = _pixels(request.images, size).to(device, vae.dtype)
+        latents = vae.encode(pixels).latent_dist.sample(generator=generator)
+        latents = (latents - (vae.config.shift_factor or 0.0)) * vae.config.scaling_factor
+        conditions = _flow_conditions(pipe, training_prompts(request, model.id), device)
+    count, channels, height, width = latents.shape
+    image_ids = pipe._prepare_latent_image_ids(1, height // 2, width // 2, device, dtype) if flux else None
+
+    transformer.requires_grad_(False)
+    with torch.random.fork_rng():
+        torch.manual_seed(request.seed)
+        transformer.add_adapter(LoraConfig(r=rank, lora_alpha=rank, init_lora_weights="gaussian",
+                                           target_modules=list(DREAMBOOTH_LORA_TARGETS)),
+                                adapter_name=TRAINING_ADAPTER)
+    try:
+        cast_training_params(transformer, dtype=torch.float32)
+        parameters = [p for p in transformer.parameters() if p.requires_grad]
+        optimizer = torch.optim.AdamW(parameters, lr=rate)
+        transformer.train()
+        for step in range(steps):
+            if job.cancel_requested:
+                raise JobCancelled(f"job {job.id} was cancelled at step {step} of {steps}")
+            chosen = [step % count]
+            clean = latents[chosen].to(dtype)
+            noise = torch.randn(clean.shape, generator=generator).to(device, dtype)
+            sigma = torch.rand((1,), generator=generator).to(device, dtype)
+            noisy = (1.0 - sigma.view(-1, 1, 1, 1)) * clean + sigma.view(-1, 1, 1, 1) * noise
+            inputs = {key: value[chosen].to(dtype) if key != "txt_ids" else value
+                      for key, value in conditions.items()}
+            if flux:
+                packed = pipe._pack_latents(noisy, 1, channels, height, width)
+                guidance = torch.ones((1,), device=device) if transformer.config.guidance_embeds else None
+                prediction = transformer(hidden_states=packed, timestep=sigma, guidance=guidance, img_ids=image_ids,
+                                         return_dict=False, **inputs)[0]
+                prediction = pipe._unpack_latents(prediction, height * pipe.vae_scale_factor,
+                                                  width * pipe.vae_scale_factor, pipe.vae_scale_factor)
+            else:
+                prediction = transformer(hidden_states=noisy, timestep=sigma * 1000, return_dict=False,
+                                         **inputs)[0]
+            loss = F.mse_loss(prediction.float(), (noise - clean).float())
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(parameters, 1.0)
+            optimizer.step()
+            optimizer.zero_grad(set_to_none=True)
+            job.report_step(step + 1, steps)
+        layers = get_peft_model_state_dict(transformer, adapter_name=TRAINING_ADAPTER)
+        request.output.mkdir(parents=True, exist_ok=True)
+        type(pipe).save_lora_weights(request.output, transformer_lora_layers=layers, safe_serialization=True)
+    finally:
+        transformer.eval()
+        transformer.unload_lora()
+        transformer.requires_grad_(False)

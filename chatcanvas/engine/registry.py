@@ -26,7 +26,7 @@ from diffusers import (
 
 from chatcanvas.config import Settings
 from chatcanvas.engine.catalog import BUILTIN_MODELS, Defaults, check_model
-from chatcanvas.engine.families import FAMILIES, INSTRUCT_PIPELINES, ModelFamily, family_of, for_model, read_family
+from chatcanvas.engine.families import INSTRUCT_PIPELINES, ModelFamily, family_of, for_model, lookup_family
 from chatcanvas.engine.fast import fast_path_enabled, optimize, warm_up
 from chatcanvas.engine.memory import apply_cache, place, quantization_config
 from chatcanvas.errors import InvalidInput, UnknownModel
@@ -137,18 +137,7 @@ class PipelineRegistry:
         entry = self.peek(model)
         if entry is not None:
             return entry.family
-        if model in BUILTIN_MODELS:
-            return for_model(model, FAMILIES["sd"])
-        path = Path(model).expanduser()
-        if path.is_dir():
-            return read_family(str(path), model)
-        try:
-            from huggingface_hub import try_to_load_from_cache
-
-            index = try_to_load_from_cache(model, "model_index.json")
-        except Exception:  # a malformed id or cache: the load will say what is wrong
-            return None
-        return read_family(str(Path(index).parent), model) if isinstance(index, str) else None
+        return lookup_family(model)
 
     def loaded(self) -> list[str]:
         return list(self._loaded)
