@@ -256,6 +256,33 @@ def build_controlnet() -> Any:
     return controlnet
 
 
+def build_z_image() -> Any:
+    """Z-Image-shaped: a Qwen3 text encoder (its second-to-last layer read), a single-stream DiT, a FLUX-like VAE."""
+    from diffusers import ZImagePipeline, ZImageTransformer2DModel
+    from transformers import Qwen3Config, Qwen3Model
+
+    tokenizer = byte_tokenizer(*QWEN_SPECIAL)
+    tokenizer.chat_template = CHAT_TEMPLATE
+    torch.manual_seed(0)
+    text_encoder = Qwen3Model(Qwen3Config(intermediate_size=16, hidden_size=16, num_hidden_layers=2,
+                                          num_attention_heads=2, num_key_value_heads=2, head_dim=8,
+                                          vocab_size=len(tokenizer), max_position_embeddings=1024))
+    torch.manual_seed(0)
+    transformer = ZImageTransformer2DModel(all_patch_size=(2,), all_f_patch_size=(1,), in_channels=4, dim=32,
+                                           n_layers=2, n_refiner_layers=1, n_heads=2, n_kv_heads=2, cap_feat_dim=16,
+                                           axes_dims=[8, 4, 4], axes_lens=[256, 32, 32])
+    torch.manual_seed(0)
+    vae = AutoencoderKL(block_out_channels=(8, 8, 16, 16), in_channels=3, out_channels=3,
+                        down_block_types=("DownEncoderBlock2D",) * 4, up_block_types=("UpDecoderBlock2D",) * 4,
+                        latent_channels=4, layers_per_block=1, norm_num_groups=4, sample_size=64,
+                        shift_factor=0.1159, scaling_factor=0.3611)
+    return ZImagePipeline(scheduler=FlowMatchEulerDiscreteScheduler(shift=3.0), vae=vae, text_encoder=text_encoder,
+                          tokenizer=tokenizer, transformer=transformer)
+
+
+BUILDERS["z-image"] = build_z_image
+
+
 def save_adapter(name: str, folder: Path) -> Path:
     target = Path(folder) / name
     if not (target / "config.json").exists():

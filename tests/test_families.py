@@ -19,7 +19,7 @@ from tests.families import BUILDERS, save
 # the family each tiny pipeline should be read as, from its model_index.json alone
 EXPECTED = {"sd15": "sd", "sd2-v": "sd", "sdxl": "sdxl", "sd3": "sd3", "flux-schnell": "flux-schnell",
             "flux-dev": "flux", "flux-kontext": "flux-kontext", "pixart-sigma": "pixart", "qwen-image": "qwen-image",
-            "flux2-klein": "flux2-klein"}
+            "flux2-klein": "flux2-klein", "z-image": "z-image"}
 TEXT_TO_IMAGE = [name for name in BUILDERS if EXPECTED[name] != "flux-kontext"]
 SIZE = dict(width=32, height=32)
 
@@ -99,7 +99,7 @@ def test_each_edit_kind_of_the_family_keeps_the_input_size(family_engine, folder
     assert np.abs(drawn[:, :48] - original[:, :48]).mean() > 1.0  # inside it: repainted
 
 
-@pytest.mark.parametrize("name", ["sd3", "flux-dev", "qwen-image", "flux2-klein"])
+@pytest.mark.parametrize("name", ["sd3", "flux-dev", "qwen-image", "flux2-klein", "z-image"])
 def test_each_flow_scheduler_that_fits_runs_and_the_sd_ones_are_refused_naming_what_fits(family_engine, folders,
                                                                                          name):
     engine, model = family_engine, folders[name]
@@ -121,7 +121,7 @@ def test_an_sd_model_refuses_a_flow_scheduler(family_engine, folders):
         family_engine.submit(GenerateRequest(prompt="a cat", model=folders["sdxl"], scheduler="flow_euler"))
 
 
-@pytest.mark.parametrize("name", ["flux-dev", "qwen-image", "sd3"])
+@pytest.mark.parametrize("name", ["flux-dev", "qwen-image", "sd3", "z-image"])
 def test_a_negative_prompt_changes_the_picture_in_each_family_that_takes_one(family_engine, folders, name):
     """FLUX turns true CFG on for it; Qwen-Image uses it in place of its blank one; SD3 in its CFG."""
     engine, model = family_engine, folders[name]
