@@ -37,6 +37,17 @@ def open_engine(settings: Settings) -> Engine:
     return Engine(settings.model_copy(update={"durable_jobs": False}))
 
 
+def _open_picture(path: Path | None, field: str) -> Image.Image | None:
+    if path is None:
+        return None
+    if not path.is_file():
+        raise ChatCanvasError(f"{field}: no such file: {path}")
+    try:
+        return Image.open(path).convert("RGB")
+    except OSError as exc:
+        raise ChatCanvasError(f"{field}: not a picture: {exc}") from None
+
+
 def check_early(request, settings: Settings) -> None:
     """Refuse bad arguments before paying for torch and the model."""
     from chatcanvas.engine.catalog import check_model
@@ -104,23 +115,19 @@ def generate(
     control_image: Annotated[Optional[Path], typer.Option(
         help="A sketch, picture or depth map whose layout the new picture follows (with --control).")] = None,
     control: Annotated[Optional[str], typer.Option(help="What --control-image is: sketch, canny or depth.")] = None,
+    style_image: Annotated[Optional[Path], typer.Option(
+        help="A picture whose style (not content) to take (InstantStyle; SD 1.5 / SDXL models).")] = None,
 ) -> None:
     """Draw an image from a text prompt (following a sketch, edges or depth map with --control-image)."""
     from chatcanvas.engine import GenerateRequest
     from chatcanvas.services.images import ImageService
 
     settings = settings_with(model, data_dir)
-    guide = None
-    if control_image is not None:
-        if not control_image.is_file():
-            raise ChatCanvasError(f"control_image: no such file: {control_image}")
-        try:
-            guide = Image.open(control_image).convert("RGB")
-        except OSError as exc:
-            raise ChatCanvasError(f"control_image: not a picture: {exc}") from None
+    guide, style = (_open_picture(path, field) for path, field in ((control_image, "control_image"),
+                                                                    (style_image, "style_image")))
     request = GenerateRequest(prompt=prompt, negative_prompt=negative, width=width, height=height, steps=steps,
                               guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler, control_image=guide,
-                              control=control)
+                              control=control, style_image=style)
     check_early(request, settings)
     engine = open_engine(settings)
     try:

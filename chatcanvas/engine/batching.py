@@ -18,7 +18,7 @@ from chatcanvas.engine.runner import PipelineCall, RunParams, call_pipeline, job
 def batchable(job: Job) -> bool:
     request = job.spec.request
     return (isinstance(request, GenerateRequest) and not isinstance(request, EditRequest) and request.subject is None
-            and request.control is None)
+            and request.control is None and request.style_image is None)
 
 
 def batch_key(params: RunParams, model: str) -> tuple:

@@ -425,6 +425,7 @@ class Engine:
                 subject_ids=(subject.subject_id,) if subject else (), subject_method=subject.method if subject else None,
                 edit_method=params.kind if isinstance(request, EditRequest) else None,
                 control=request.control, control_image_id=request.control_image_id,
+                style_image_id=request.style_image_id,
             ))
             for image, seed in zip(images, params.seeds, strict=True)
         ]

@@ -299,6 +299,9 @@ def check_request_options(model: str, family: ModelFamily, request: GenerateRequ
                           default_scheduler: str | None, control_models: str | None = None) -> None:
     """`check_options` for a whole request (an `EditRequest` brings its picture, mask and strength)."""
     edit = isinstance(request, EditRequest)
+    if request.style_image is not None and not family.ip_adapter:
+        raise InvalidInput("style_image", f"style references use an IP-Adapter, which {model} ({family.label}) has "
+                                          "none of here; SD 1.5 and SDXL models take them")
     if request.control is not None:
         from chatcanvas.engine.control import check_fit, control_source
 

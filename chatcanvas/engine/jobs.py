@@ -64,6 +64,12 @@ class GenerateRequest:
     """How strongly the control steers (default 1)."""
     control_image_id: str | None = None
     """The stored image `control_image` came from, kept on the record."""
+    style_image: Image | None = None
+    """A picture whose style (not content) the new picture takes: InstantStyle, an IP-Adapter on the style blocks."""
+    style_scale: float | None = None
+    """How strongly the style reference applies (default 1)."""
+    style_image_id: str | None = None
+    """The stored image `style_image` came from, kept on the record."""
 
 
 @dataclass(frozen=True, kw_only=True)

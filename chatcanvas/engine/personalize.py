@@ -122,3 +122,33 @@ def _apply(pipe: DiffusionPipeline, subject: SubjectAdapter, spec: IPAdapterSpec
             yield
         finally:
             pipe.unload_lora_weights()
+
+
+def style_blocks(unet: torch.nn.Module, scale: float) -> dict[str, Any]:
+    """InstantStyle's scale dict: the IP-Adapter only on the style block, the middle attention of the first up block
+    that has attentions (SDXL's published `{"up": {"block_0": [0.0, 1.0, 0.0]}}`), off everywhere else."""
+    for index, block in enumerate(unet.up_blocks):
+        attentions = getattr(block, "attentions", None)
+        if attentions:
+            weights = [0.0] * len(attentions)
+            weights[min(1, len(attentions) - 1)] = scale
+            return {"up": {f"block_{index}": weights}}
+    raise InvalidInput("style_image", "this model's UNet has no attention blocks to take a style")
+
+
+@contextlib.contextmanager
+def styled(pipe: DiffusionPipeline, spec: IPAdapterSpec, style: Image.Image, scale: float, guidance_scale: float,
+           kwargs: dict[str, Any]) -> Iterator[None]:
+    """A style reference for one call: the adapter's image embeddings of `style`, applied on the style blocks only."""
+    pipe.load_ip_adapter(spec.source, subfolder=spec.subfolder, weight_name=spec.weight_name)
+    try:
+        pipe.set_ip_adapter_scale(style_blocks(pipe.unet, scale))
+        with torch.inference_mode():
+            embeds = pipe.prepare_ip_adapter_image_embeds(
+                ip_adapter_image=[style.convert("RGB")], ip_adapter_image_embeds=None,
+                device=pipe._execution_device, num_images_per_prompt=1, do_classifier_free_guidance=True)[0]
+        # [negative; positive], as a subject's cached embeddings: the pipeline repeats them per image
+        kwargs["ip_adapter_image_embeds"] = [embeds if guidance_scale > 1 else embeds[1:]]
+        yield
+    finally:
+        pipe.unload_ip_adapter()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import inspect
@@ -167,7 +168,15 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
                                embeddings)
         subject = dataclasses.replace(subject, weights=embeddings)
     job.mark_running(_expected_steps(params))
-    with personalize.applied(pipe, subject, spec, params.guidance_scale, kwargs), torch.inference_mode():
+    style = contextlib.nullcontext()
+    if request.style_image is not None:
+        if spec is not None:
+            raise InvalidInput("style_image", "a style reference cannot be combined with an IP-Adapter subject; "
+                                              "enroll the subject as a LoRA to draw it in a style")
+        scale = request.style_scale if request.style_scale is not None else 1.0
+        style = personalize.styled(pipe, ip_adapter_spec(model.id, model.base, settings), request.style_image,
+                                   scale, params.guidance_scale, kwargs)
+    with personalize.applied(pipe, subject, spec, params.guidance_scale, kwargs), style, torch.inference_mode():
         accepted_kwargs = {key: value for key, value in kwargs.items() if key in accepted}
         output = call(pipe, **accepted_kwargs)
     if job.cancel_requested:

@@ -76,6 +76,12 @@ def check_request(request: GenerateRequest | EnrollRequest | TrainLoraRequest, s
     if isinstance(request, EditRequest):
         _check_edit(request)
     _check_control(request)
+    if request.style_image is None and request.style_scale is not None:
+        raise InvalidInput("style_scale", "needs a style image")
+    if request.style_image is not None and not isinstance(request.style_image, Image.Image):
+        raise InvalidInput("style_image", "must be a picture")
+    if request.style_scale is not None and not 0 <= _float("style_scale", request.style_scale) <= 2:
+        raise InvalidInput("style_scale", f"must be between 0 and 2, got {request.style_scale}")
 
 
 def _check_size_for_model(request: GenerateRequest, model: object) -> None:

@@ -67,6 +67,7 @@ class ImageMeta(Image):
                                                               "or inversion.")
     control: str | None = Field(default=None, description="What steered the layout: sketch, canny or depth.")
     control_image_id: str | None = Field(default=None, description="The image that steered it.")
+    style_image_id: str | None = Field(default=None, description="The image whose style it took.")
 
 
 class Conversation(BaseModel):

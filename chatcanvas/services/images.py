@@ -74,10 +74,14 @@ class ImageService:
     def generate(self, request: GenerateRequest, owner: str, conversation: str | None = None) -> Job:
         """Queue a text-to-image job (recorded before this returns). Raises `InvalidInput` / `QueueFull` at once.
 
-        A request naming a `control_image_id` draws with that image of the owner's as its control picture."""
+        A request naming a `control_image_id` (or `style_image_id`) draws with that image of the owner's as its
+        control picture (or style reference)."""
         if request.control_image_id is not None and request.control_image is None:
             record = self.get(request.control_image_id, owner)  # NotFound for anyone else's
             request = dataclasses.replace(request, control_image=self.store.open(record).convert("RGB"))
+        if request.style_image_id is not None and request.style_image is None:
+            record = self.get(request.style_image_id, owner)
+            request = dataclasses.replace(request, style_image=self.store.open(record).convert("RGB"))
         return self.engine.submit(request, owner=owner, conversation=conversation)
 
     def edit(self, command: Edit) -> Job:

@@ -52,7 +52,7 @@ CREATE INDEX IF NOT EXISTS images_by_conversation ON images (owner, conversation
 """
 # columns added after the first schema: (name, SQL type), added to older databases on open
 _ADDED_COLUMNS = [("subject_ids", "TEXT NOT NULL DEFAULT '[]'"), ("subject_method", "TEXT"), ("edit_method", "TEXT"),
-                  ("control", "TEXT"), ("control_image_id", "TEXT")]
+                  ("control", "TEXT"), ("control_image_id", "TEXT"), ("style_image_id", "TEXT")]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -80,6 +80,8 @@ class ImageMeta:
     control: str | None = None
     """What steered the layout of a new picture: sketch, canny or depth (of `control_image_id`)."""
     control_image_id: str | None = None
+    style_image_id: str | None = None
+    """A picture whose style this one took (InstantStyle)."""
 
     def parameters(self) -> dict[str, Any]:
         """How to reproduce the image: everything but who owns it and where it was said."""

@@ -117,6 +117,7 @@ def create_image_tools(engine: EngineClient, store: ImageStore | None = None, *,
         n: int = 1,
         control_image_id: str | None = None,
         control: str | None = None,
+        style_image_id: str | None = None,
         runtime: ToolRuntime[Any, Any] = None,
     ) -> tuple[str, Artifact]:
         """Draw new images from a text description. Use it when the user asks for a picture of something new.
@@ -134,12 +135,16 @@ def create_image_tools(engine: EngineClient, store: ImageStore | None = None, *,
                 sketch ("draw a living room from this sketch"). Leave empty for none.
             control: What control_image_id is: sketch (lines on a plain ground), canny (a picture whose edges to
                 follow) or depth (a depth map). Needed with control_image_id.
+            style_image_id: An image whose style (colors, brushwork, mood; not its content) the new picture should
+                take: "draw a fox in the style of this painting". Leave empty for none.
         """
         if control_image_id is not None:
             control_image_id = runner.image(control_image_id, runtime, "control_image_id").id
+        if style_image_id is not None:
+            style_image_id = runner.image(style_image_id, runtime, "style_image_id").id
         request = GenerateRequest(prompt=prompt, negative_prompt=negative_prompt, width=width, height=height,
                                   steps=steps, guidance_scale=guidance_scale, seed=seed, n=n,
-                                  control_image_id=control_image_id, control=control)
+                                  control_image_id=control_image_id, control=control, style_image_id=style_image_id)
         records = runner.run(lambda who: service.generate(request, who.user, who.conversation), runtime)
         return describe(records, "Generated"), {"images": [r.to_dict() for r in records]}
 

@@ -41,6 +41,8 @@ class GenerationBody(BaseModel):
     control_image_id: str | None = Field(None, description="One of your images whose layout the picture follows.")
     control: str | None = Field(None, description="What the control image is: sketch, canny or depth.")
     control_scale: float | None = Field(None, description="How strongly the control steers, 0-2 (default 1).")
+    style_image_id: str | None = Field(None, description="One of your images whose style (not content) to take.")
+    style_scale: float | None = Field(None, description="How strongly the style applies, 0-2 (default 1).")
     user: str | None = Field(None, description="Ignored: the API key says who you are.")
 
 
@@ -78,7 +80,8 @@ async def generations(body: GenerationBody, request: Request, user: UserDep, sta
                                   height=height, steps=body.steps, guidance_scale=body.guidance_scale,
                                   seed=body.seed, n=body.n, model=model_for_api(body.model, state.settings),
                                   scheduler=body.scheduler, control_image_id=body.control_image_id,
-                                  control=body.control, control_scale=body.control_scale)
+                                  control=body.control, control_scale=body.control_scale,
+                                  style_image_id=body.style_image_id, style_scale=body.style_scale)
     job = await asyncio.to_thread(state.images.generate, job_request, user.name)  # recorded on disk first
     return await asyncio.to_thread(images_response, request, state, await follow(request, state, job),
                                    body.response_format)
