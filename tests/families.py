@@ -283,6 +283,39 @@ def build_z_image() -> Any:
 BUILDERS["z-image"] = build_z_image
 
 
+def build_sana() -> Any:
+    """Sana-shaped: a Gemma2 text encoder (its tokenizer over the in-code T5 vocabulary), a linear-attention DiT and
+    a deep-compression autoencoder, as diffusers' tests size them."""
+    from diffusers import AutoencoderDC, SanaPipeline, SanaTransformer2DModel
+    from transformers import Gemma2Config, Gemma2Model, GemmaTokenizerFast
+
+    tokenizer = GemmaTokenizerFast(tokenizer_object=t5_tokenizer().backend_tokenizer, bos_token="<pad>",
+                                   eos_token="</s>", unk_token="<unk>", pad_token="<pad>")
+    torch.manual_seed(0)
+    text_encoder = Gemma2Model(Gemma2Config(head_dim=16, hidden_size=8, intermediate_size=64,
+                                            max_position_embeddings=8192, num_attention_heads=2, num_hidden_layers=1,
+                                            num_key_value_heads=2, vocab_size=len(tokenizer)))
+    torch.manual_seed(0)
+    transformer = SanaTransformer2DModel(patch_size=1, in_channels=4, out_channels=4, num_layers=1,
+                                         num_attention_heads=2, attention_head_dim=4, num_cross_attention_heads=2,
+                                         cross_attention_head_dim=4, cross_attention_dim=8, caption_channels=8,
+                                         sample_size=32)
+    torch.manual_seed(0)
+    vae = AutoencoderDC(in_channels=3, latent_channels=4, attention_head_dim=2,
+                        encoder_block_types=("ResBlock", "EfficientViTBlock"),
+                        decoder_block_types=("ResBlock", "EfficientViTBlock"), encoder_block_out_channels=(8, 8),
+                        decoder_block_out_channels=(8, 8), encoder_qkv_multiscales=((), (5,)),
+                        decoder_qkv_multiscales=((), (5,)), encoder_layers_per_block=(1, 1),
+                        decoder_layers_per_block=[1, 1], downsample_block_type="conv",
+                        upsample_block_type="interpolate", decoder_norm_types="rms_norm", decoder_act_fns="silu",
+                        scaling_factor=0.41407)
+    return SanaPipeline(tokenizer=tokenizer, text_encoder=text_encoder, vae=vae, transformer=transformer,
+                        scheduler=FlowMatchEulerDiscreteScheduler(shift=7.0))
+
+
+BUILDERS["sana"] = build_sana
+
+
 def save_adapter(name: str, folder: Path) -> Path:
     target = Path(folder) / name
     if not (target / "config.json").exists():

@@ -19,7 +19,7 @@ from tests.families import BUILDERS, save
 # the family each tiny pipeline should be read as, from its model_index.json alone
 EXPECTED = {"sd15": "sd", "sd2-v": "sd", "sdxl": "sdxl", "sd3": "sd3", "flux-schnell": "flux-schnell",
             "flux-dev": "flux", "flux-kontext": "flux-kontext", "pixart-sigma": "pixart", "qwen-image": "qwen-image",
-            "flux2-klein": "flux2-klein", "z-image": "z-image"}
+            "flux2-klein": "flux2-klein", "z-image": "z-image", "sana": "sana"}
 TEXT_TO_IMAGE = [name for name in BUILDERS if EXPECTED[name] != "flux-kontext"]
 SIZE = dict(width=32, height=32)
 
@@ -99,7 +99,7 @@ def test_each_edit_kind_of_the_family_keeps_the_input_size(family_engine, folder
     assert np.abs(drawn[:, :48] - original[:, :48]).mean() > 1.0  # inside it: repainted
 
 
-@pytest.mark.parametrize("name", ["sd3", "flux-dev", "qwen-image", "flux2-klein", "z-image"])
+@pytest.mark.parametrize("name", ["sd3", "flux-dev", "qwen-image", "flux2-klein", "z-image", "sana"])
 def test_each_flow_scheduler_that_fits_runs_and_the_sd_ones_are_refused_naming_what_fits(family_engine, folders,
                                                                                          name):
     engine, model = family_engine, folders[name]

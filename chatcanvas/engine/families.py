@@ -54,6 +54,8 @@ class Family:
     """False for edit-only models (Kontext, InstructPix2Pix, Qwen-Image-Edit): they need a picture to start from."""
     multiple: int = 8
     """Width and height are multiples of this (the VAE's downscale times the transformer's patch or packing)."""
+    call_extras: tuple[tuple[str, Any], ...] = ()
+    """Arguments the family's pipeline is always called with."""
     keeps_input_size: bool = False
     """An instruction editor that would resize its input to its preferred resolution unless told the area."""
     notes: str = ""
@@ -102,6 +104,10 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
     Family("z-image", "Z-Image", ("ZImagePipeline",), "negative_prompt", "cfg", ("flow_euler",), 9, 0.0, _SD_EDITS,
            ("Tongyi-MAI/Z-Image-Turbo",), max_sequence_length=512, multiple=16,
            notes="Turbo's 9 steps without guidance; a negative prompt needs guidance above 1"),
+    Family("sana", "Sana", ("SanaPipeline",), "negative_prompt", "cfg", FLOW_SCHEDULERS, 20, 4.5, (),
+           ("Efficient-Large-Model/Sana_1600M_1024px_diffusers",), max_sequence_length=300, multiple=32,
+           call_extras=(("use_resolution_binning", False),),
+           notes="draws the asked size itself (no resolution binning); no image-to-image pipeline in diffusers"),
     Family("pixart", "PixArt-Σ / PixArt-α", ("PixArtSigmaPipeline", "PixArtAlphaPipeline"), "negative_prompt", "cfg",
            SD_SCHEDULERS, 20, 4.5, (), ("PixArt-alpha/PixArt-Sigma-XL-2-1024-MS",), max_sequence_length=300,
            notes="no image-to-image pipeline in diffusers: text to image only"),
@@ -338,4 +344,5 @@ def call_options(family: ModelFamily, prompts: Any, negative_prompt: Any, guidan
             options["negative_prompt"] = negative_prompt
     if family.max_sequence_length is not None:
         options["max_sequence_length"] = family.max_sequence_length
+    options.update(family.call_extras)
     return options
