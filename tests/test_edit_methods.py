@@ -55,6 +55,10 @@ def test_methods_a_family_does_not_have_or_that_lack_what_they_need_are_refused(
         with pytest.raises(InvalidInput, match=message) as refused:
             engine.submit(EditRequest(prompt="a cat", image=photo(), **options))
         assert refused.value.field == field, options
+    # with auto, what to remove is a hint: a family that cannot invert edits by img2img from the prompt
+    hinted = engine.run(EditRequest(prompt="a cat without a hat", image=photo(), remove=("hat",), model=flux,
+                                    steps=2), timeout=300)[0]
+    assert hinted.edit_method == "img2img"
 
 
 def test_inversion_over_http_and_the_cli(live, tmp_path):

@@ -297,7 +297,7 @@ def check_edit_method(label: str, family: Family | ModelFamily, method: str, mas
         if scheduler is not None and scheduler not in INVERSION_SCHEDULERS:
             raise InvalidInput("scheduler", f"{scheduler!r} cannot invert a picture; choose one of "
                                             f"{', '.join(INVERSION_SCHEDULERS)}")
-    elif add or remove:
+    elif (add or remove) and method != "auto":  # with auto they are hints: the prompt carries the change too
         raise InvalidInput("add" if add else "remove", f"only an inversion edit takes it, not {kind}")
 
 

@@ -118,7 +118,7 @@ class EditRequest(GenerateRequest):
     """How to edit: `img2img`, `inpaint` (needs `mask`), `instruct` (an instruction or reference editor),
     `inversion` (LEDITS++: invert the picture once, then steer it towards `add` and away from `remove`), or `auto`:
     the model's instruction editor if it has one, inversion when `add`/`remove` are given and the family has it,
-    inpainting with a mask, else img2img."""
+    inpainting with a mask, else img2img (where `add`/`remove` are only hints: `prompt` carries the change)."""
     add: tuple[str, ...] = ()
     """Inversion: what to add or change to ("sunglasses", "a snowy street")."""
     remove: tuple[str, ...] = ()
