@@ -5,7 +5,7 @@ was built on, the ones new users were seen to type."""
 from __future__ import annotations
 
 import pytest
-from langchain_core.messages import HumanMessage
+from langchain_core.messages import AIMessage, HumanMessage
 
 from chatcanvas.agent.intents import merged_edit_prompt
 from chatcanvas.agent.router import IntentRouter
@@ -399,3 +399,98 @@ def test_edits_said_with_reasons_and_remarks_apply_only_the_changes(current, ins
 def test_questions_about_the_picture_stay_questions(text):
     message = route(text, "a dragon on a skateboard")
     assert message.tool_calls == [] and message.content
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("this is our shop cat, named Mrs. Whiskers. photos attached", "Mrs. Whiskers", ["our shop cat"]),
+    ("refs of my comic hero — Dana Quill. can you learn her?", "Dana Quill", []),
+    ("we have a parrot, his name is Kiwi. here are photos", "Kiwi", ["my parrot"]),
+    ("and now this is me, Rosa, so you can draw me too", "Rosa", ["me"]),
+    ("Me and my brother call her Old Red. Photos below.", "Old Red", []),
+])
+def test_names_of_two_words_titles_and_what_the_user_has(text, name, aliases):
+    calls = _with_subjects(text, attached=3).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases", [])) for c in calls] == [
+        ("register_subject", name, aliases)]
+
+
+def _after_enrolling(text: str, images: list[dict], current: str, enrolled: bool = False):
+    from chatcanvas.agent.router import IMAGE_RULES
+    from chatcanvas.agent.subjects import SUBJECT_RULES
+
+    subjects = [{"name": "Dana Quill", "aliases": []}, {"name": "Mr. Pickles", "aliases": ["my hamster"]}]
+    prompt = next(i["prompt"] for i in images if i["id"] == current)
+    turn = {"current_image_id": current, "current_prompt": prompt, "extras": {"images": images, "subjects": subjects}}
+    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
+    enrolling = {"name": "register_subject", "args": {"name": "Mr. Pickles"}, "id": "c1", "type": "tool_call"}
+    before = [HumanMessage("this is my hamster Mr. Pickles"), AIMessage("", tool_calls=[enrolling])] if enrolled else []
+    return IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn).invoke(
+        [*before, HumanMessage(text)]).tool_calls
+
+
+def test_her_is_the_subject_just_enrolled_or_drawn_last():
+    uploads = [{"id": f"u{i}", "prompt": None, "operation": "upload"} for i in range(3)]
+    calls = _after_enrolling("ok let's begin with her reading in a treehouse", uploads, "u2", enrolled=True)
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Mr. Pickles")]
+    ledger = [{"id": "a", "prompt": "Dana Quill on a rooftop", "operation": "personalize", "subjects": ["Dana Quill"]},
+              {"id": "b", "prompt": "a foggy harbour at dawn, no people", "operation": "generate"}]
+    calls = _after_enrolling("now put her in a crowded train station", ledger, "b")
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Dana Quill")]
+    assert "train" in calls[0]["args"]["prompt"]
+    calls = _after_enrolling("Mr. Pickles asleep in a teacup", ledger, "b")
+    assert calls[0]["args"]["prompt"].startswith("Mr. Pickles asleep")
+
+
+BATCH = [{"id": "a", "prompt": "a rainy street at night", "operation": "generate"},
+         {"id": "b", "prompt": "a snowy street at night", "operation": "edit", "parent_id": "a"},
+         {"id": "c", "prompt": "a snowy street at night, with a tram", "operation": "edit", "parent_id": "b"},
+         *[{"id": f"v{i}", "prompt": "a snowy street at night, with a tram", "operation": "generate", "seed": i}
+           for i in range(4)]]
+
+
+@pytest.mark.parametrize(("text", "selected"), [
+    ("ok we're going with option 2, that's the cover", "v1"),
+    ("the first snowy one still beats these, keep that", "b"),
+    ("she thinks the one without the tram was nicer", "b"),
+    ("could you pull back up the rainy street one, I never saved it", "a"),
+    ("take me back to the rainy one from the very beginning", "a"),
+])
+def test_pictures_picked_by_number_kind_and_what_they_lack(text, selected):
+    calls = route(text, BATCH[-1]["prompt"], BATCH).tool_calls
+    assert [(c["name"], c["args"].get("image_id")) for c in calls] == [("select_image", selected)], text
+
+
+def test_a_pick_then_a_change_of_it_edits_the_picked_one():
+    calls = route("The second one's my favourite! could you add a red umbrella to that one", BATCH[-1]["prompt"],
+                  BATCH).tool_calls
+    assert [(c["name"], c["args"].get("image_id")) for c in calls] == [("edit_image", "v1")]
+    assert "umbrella" in calls[0]["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("current", "instruction", "must", "must_not"), [
+    ("a pair of black leather loafers on a wooden floor", "swap the loafers for red trainers, loafers are not my style",
+     ["red", "trainers", "floor"], ["loafers", "black", "style"]),
+    ("a grey cotton knit hoodie on a hanger", "paint the hoodie forest green pls", ["forest", "green", "hoodie"],
+     ["grey"]),
+    ("a lamp on an oak desk, with a mug", "meh the desk looks dated. glass and steel", ["glass", "steel", "desk"],
+     ["oak", "dated"]),
+    ("a castle above a flooded valley", "the valley shouldn't be flooded any more, make it green",
+     ["green", "valley", "castle"], ["flooded"]),
+    ("a knight in a silver suit of armour in a courtyard", "move him out of the courtyard into a snowy forest",
+     ["snowy", "forest", "knight"], ["courtyard"]),
+    ("a bowl of soup on a black slate table", "paler table, like light oak maybe, the slate feels heavy",
+     ["oak", "table", "soup"], ["black", "slate", "heavy"]),
+    ("a cabin by a lake with fog over the water", "could the fog be mist instead?", ["mist", "cabin"], ["fog"]),
+    ("a kitchen with brass pendant lights and yellow tulips", "ugh the tulips are too much yellow. make them roses",
+     ["roses", "kitchen"], ["tulips"]),
+    ("a garden with a wooden bench and a birdbath", "lose the birdbath, they look tacky. the mailman said so lol",
+     ["bench"], ["birdbath", "tacky", "mailman"]),
+    ("a yellow front door, white fence", "door teal instead pls, yellow door + yellow sun is too much yellow",
+     ["teal", "door", "fence"], ["yellow", "much"]),
+    ("a vase of roses on a table", "the roses look fake. peonies instead 🌸 mom loves them", ["peonies", "vase"],
+     ["roses", "fake"]),
+    ("a house with a clay roof", "and try a blue roof too", ["blue", "roof"], ["clay"]),
+])
+def test_chatty_edits_keep_only_what_changes(current, instruction, must, must_not):
+    merged = merged_edit_prompt(current, instruction)
+    assert [w for w in must if not _has(merged, w)] == [] and [w for w in must_not if _has(merged, w)] == [], merged

@@ -39,7 +39,8 @@ def draw_prompt(text: str) -> str | None:
                   r":an?|the|"
                   r"some)\s)", "", text)  # "next: the boss. a rust-red dragon"
     text = re.sub(r"[?!]+\s+(?=\w)", ", ", text)  # "a fox under an oak tree? Soft watercolor style"
-    text = re.sub(r"(?<=[a-z0-9])\.\s+(?=\w)", ", ", text)  # "a book cover. Thriller. A lone lighthouse ..."
+    # "a book cover. Thriller. A lone lighthouse ..." (not the full stop of "Mr. Nibbles")
+    text = re.sub(r"(?<=[a-z0-9])\." + lang.NOT_A_TITLE + r"\s+(?=\w)", ", ", text)
     text = re.sub(r",?\s*\b(?:go|go\s+for\s+it|go\s+go|hit\s+it|make\s+it\s+happen|thanks|ty|thx)\W*$", "", text).strip()
     text = re.sub(r",?\s*(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:draw|make|do|paint|render|"
                   r"sketch|show\s+me|create)\s+(?:that|this|it|one)(?:\s+for\s+(?:me|us))?\??$", "", text).strip()

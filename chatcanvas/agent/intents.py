@@ -157,8 +157,9 @@ def decide(text: str, facts: Any) -> Intent:
         return _reply("OK. Ask me for a picture whenever you like.")
     if lang.is_small_talk(message) and may("reply"):
         return _reply(chat_reply(text, facts))
-    if (_follows_question(message, facts) or (lang.is_question(message) and SERVICE_TOPIC.search(message.text))) \
-            and may("reply"):
+    if (_follows_question(message, facts) or (lang.is_question(message) and SERVICE_TOPIC.search(message.text) and
+                                              SERVICE_TOPIC.search(lang.normalize(lang.request_part(text) or text)))) \
+            and may("reply"):  # not "can you bring back the apple poster, I forgot to download it": that asks for it
         return _reply(chat_reply(text, facts))
     if FORGET_MINE.search(message.text):  # "ok please delete my photos now, i'm done": talk, however it reads
         return _reply(chat_reply(text, facts))
@@ -192,6 +193,18 @@ def decide(text: str, facts: Any) -> Intent:
         target = next((image for image in images if image.id == found), None)
         if target is not None:  # "And the orange one - could the triangle be purple instead?"
             prompt = rewrite.edit_prompt(target.prompt, picked.group("change"))
+            return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt, "image_id": target.id}, "edit")
+    parts = lang.sentences(text)
+    if may("edit") and len(parts) > 1 and len(images) > 1:
+        # "First one's the winner! can you add some snowflakes falling on that one": a pick, then a change of it
+        picked_id = references.selection(parts[0], images, current)
+        change = lang.request_part(" ".join(parts[1:])) or " ".join(parts[1:])
+        target = next((image for image in images if image.id == picked_id), None)
+        if target is not None and target.id != current and target.prompt and \
+                re.search(r"\b(?:that|this|it)(?:\s+one)?\W*$", lang.normalize(change)) and \
+                _draw_or_edit(lang.normalize(change), facts) == "edit" and not references.picks_back(change):
+            instruction = re.sub(r"\s+(?:on|to|in|for)\s+(?:that|this)(?:\s+one)?(?=\W*$)", "", change)
+            prompt = rewrite.edit_prompt(target.prompt, _edited_part(instruction))
             return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt, "image_id": target.id}, "edit")
     selected = _chosen(text, said_all, facts, images, current) if may("select") else None
     if selected is None and prefer == "select":
@@ -488,7 +501,9 @@ def _edited_part(text: str) -> str:
                                            MODAL_CHANGE.search(said))
 
     acting = [re.sub(r"^(?:(?:but|and|so|also|plus)[,\s]+)+", "", part, flags=re.I) for part in parts if acts(part)]
-    return " ".join(acting) if acting else text
+    if all(re.match(r"^(?:keep|leave)\b", lang.normalize(part)) for part in acting):
+        return text  # "they want it in frosted pink. keep the bamboo lid tho": what stays is not the change
+    return " ".join(acting)
 
 
 def _drawn_part(text: str, said_all: str) -> str:

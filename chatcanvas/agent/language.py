@@ -28,7 +28,7 @@ SHORTHAND = {
     "em": "them", "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
     "thx": "thanks", "thnx": "thanks", "ty": "thanks", "tks": "thanks", "img": "image", "pic": "picture",
     "pics": "pictures", "pix": "pictures", "bg": "background", "b4": "before", "beter": "better", "bettr": "better",
-    "wanna": "want to", "gimme": "give me",
+    "wanna": "want to", "gimme": "give me", "veggies": "vegetables", "veggie": "vegetable",
     "lemme": "let me", "gonna": "going to", "gotta": "got to", "cuz": "because", "coz": "because", "bc": "because",
     "im": "i'm", "id": "i'd", "ive": "i've", "dont": "don't", "cant": "can't", "thats": "that's", "whats": "what's",
     "lets": "let's", "hows": "how's", "colour": "color", "colours": "colors", "coloured": "colored",
@@ -177,7 +177,10 @@ def _fix_slip(word: str) -> str:
         return word
     if re.search(r"(\w)\1\1", word):  # "hiii", "sooo cool", "pleaseee"
         double = re.sub(r"(\w)\1+", r"\1\1", word)
-        return double if pos_of(double) or double in SMALL_TALK else _fix_slip(re.sub(r"(\w)\1+", r"\1", word))
+        stretched = re.sub(r"(\w)\1\1+", r"\1", word)  # "actuallyyy": only the stretched letter was typed again
+        if pos_of(double) or double in SMALL_TALK:
+            return double
+        return stretched if pos_of(stretched) else _fix_slip(re.sub(r"(\w)\1+", r"\1", word))
     for key in KEY_WORDS:
         if abs(len(key) - len(word)) <= 1 and _one_edit(word, key):
             return key
@@ -235,7 +238,8 @@ def strip_politeness(text: str) -> str:
     """ "a red fox please!!" -> "a red fox"; also leading "please"."""
     text = text.strip().strip(" .!?,;:")
     text = POLITE_END.sub("", text).strip(" .!?,;:")
-    text = re.sub(r"(?:,\s*)?\b(?:please|pls|plz|kindly)\b,?\s*", " ", text)
+    text = re.sub(r"(,\s*)?\b(?:please|pls|plz|kindly)\b(,?)\s*", lambda m: ", " if m.group(2) else " ",
+                  text)  # "door red instead pls, blue door ...": the comma between the two stays
     text = re.sub(r",?\s*\bif\s+(?:at\s+all\s+possible|possible|that's\s+(?:all\s+right|alright|ok|okay|fine)|you\s+"
                   r"(?:don't|do\s+not|wouldn't)\s+mind(?:\s+my\s+saying\s+so|\s+me\s+saying\s+so)?|it's\s+not\s+too\s+"
                   r"much\s+trouble)\b,?", "", text)
@@ -328,12 +332,15 @@ ACTION = re.compile(r"\b(?:make|add|change|turn|put|draw|remove|give|do|show|try
 
 def sentences(text: str) -> list[str]:
     """The sentences of a message; an emoji between words ends one ("my son painted this 🎨 could you ...")."""
-    parts = [part.strip() for part in re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+|\s*" + _EMOJI + r"+\s*", text)
+    parts = [part.strip() for part in re.split(r"(?<=[.!?])" + NOT_A_TITLE + r"\s+|\s+[-\u2014\u2013]\s+|\s*" + _EMOJI +
+                                               r"+\s*", text)
              if part.strip() and re.search(r"\w", part)]
     return parts or ([text.strip()] if text.strip() else [])
 
 
-_EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u2728\u2764\uFE0F\u200D]"
+NOT_A_TITLE = "".join(rf"(?<!\b{title}\.)" for title in ("Mr", "mr", "Mrs", "mrs", "Ms", "ms", "Dr", "dr", "St", "Mx"))
+"""A full stop that ends a title ("Mr. Nibbles"), not a sentence."""
+EMOJI = _EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u2728\u2764\uFE0F\u200D]"
 
 
 def is_aside(sentence: str) -> bool:

@@ -193,13 +193,18 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
                   r"thinking\s+about\s+it|come\s+to\s+think\s+of\s+it|in\s+hindsight|after\s+all|"
                   r"so|i\s+think|i\s+guess|i\s+feel\s+like|i\s+believe|i\s+reckon|personally|imo)[,.!\s]+)+", "", said).strip()
     said = re.sub(r"[,\s]+(?:actually|then|tho|though|honestly|i\s+think|after\s+all|instead)\W*$", "", said)
+    said = re.sub(r"\b(one|pic|picture|image|version|option|take)'s\b", r"\1 is", said)  # "first one's the winner"
+    # "he says the one without the cake was better", "and can you bring back ...": who says it is no part of it
+    said = re.sub(r"^(?:(?:omg|lol|haha\w*|and|also|so|but|plus)[,!\s]+)*(?:(?:can|could|would|will)\s+(?:you|u)\s+|"
+                  r"(?:he|she|they|my\s+\w+|the\s+\w+)\s+(?:says?|said|thinks?|reckons?|feels?)\s+(?:that\s+)?)?", "",
+                  said)
+    said = re.sub(r"\s+(?:lol|lmao|haha\w*)(?:\s+\w+)?\W*$", "", said)  # "... was better lol kids"
     current = next((image for image in images if image.id == current_id), images[-1])
     if not re.search(r"\b(?:photos?|uploads?|uploaded|sent|pics?\s+i)\b", said):
         images = [image for image in images if not image.in_set or image.id == current.id] or images
-    wanted = re.match(r"^(?:i\s+(?:want|need|'d\s+like|would\s+like)\s+|can\s+i\s+(?:have|get)\s+|give\s+me\s+)?the\s+"
-                      r"(?P<desc>(?!one\b|last\b|first\b|previous\b|other\b)[\w\s-]+?)(?:\s+(?:one|version|pic|picture))?\s+back"
-                      r"\W*$|^bring\s+back\s+the\s+(?P<desc2>(?!one\b|last\b|first\b|previous\b|other\b)[\w\s-]+?)"
-                      r"(?:\s+(?:one|version|pic|picture))?\W*$", said)
+    wanted = _WANTED_BACK.match(said)
+    if not wanted and "," in said:  # "bring back the apple poster with the rainbow, i forgot to download it"
+        wanted = _WANTED_BACK.match(said.split(",")[0].strip())
     if wanted:  # "i want the red triangle back": the picture it describes, not the one before
         described = _by_description(wanted.group("desc") or wanted.group("desc2"), images, current)
         if described is not None:
@@ -219,6 +224,14 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     return found
 
 
+_WANTED_BACK = re.compile(
+    r"^(?:i\s+(?:want|need|'d\s+like|would\s+like)\s+|can\s+i\s+(?:have|get)\s+|give\s+me\s+)?the\s+"
+    r"(?P<desc>(?!one\b|last\b|first\b|previous\b|other\b)[\w\s-]+?)(?:\s+(?:one|version|pic|picture))?\s+back"
+    r"\W*$|^(?:bring|pull|put)\s+back(?:\s+up)?\s+the\s+(?P<desc2>(?!one\b|last\b|first\b|previous\b|other\b)[\w\s-]+?)"
+    r"(?:\s+(?:one|version|pic|picture))?\W*$")
+"""A picture wanted back by what it shows: "i want the red triangle back", "bring back the apple poster"."""
+
+
 def picks_back(text: str) -> bool:
     """ "bring that back up", "go back to it": words that choose a picture rather than change one."""
     return bool(_BACK_CUE.search(lang.normalize(text)))
@@ -234,6 +247,31 @@ def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str |
         drawn = [image for image in images if image.operation != "upload" and not image.in_set]
         if drawn and drawn[0].id != current.id:  # "I shall keep the first picture you made for me after all"
             return drawn[0].id
+    option = _OPTION.search(said)
+    if option and (_CHOOSING.search(said) or re.fullmatch(r"\W*" + re.escape(option.group(0)) + r"\W*", said)):
+        batch = last_batch(images)  # "going with option 3": the third of the takes just made
+        pool = batch if len(batch) > 1 else images
+        number = int(option.group("n"))
+        if 1 <= number <= len(pool):
+            return pool[number - 1].id
+    start = re.search(r"\b(?:from|at)\s+the\s+(?:very\s+)?(?:start|beginning)\b", said)
+    if start and (_BACK_CUE.search(said) or _PREFER_CUE.search(said)):
+        # "go back to the white ones from the very start": the first picture that fits, else the first of all
+        wanted = [t for t in lang.words(said[:start.start()]).tokens if t not in _PICK_WORDS and t not in _SKIP]
+        drawn = [image for image in images if not image.in_set]
+        found = next((image for image in drawn if wanted and all(_shows(image, w) for w in wanted)), None) or \
+            (drawn[0] if drawn and not wanted else None)
+        if found is not None and found.id != current.id:
+            return found.id
+    ranked = _ORDINAL_DESCRIBED.search(said)
+    if ranked and (_PREFER_CUE.search(said) or _CHOOSING.search(said) or _BACK_CUE.search(said)):
+        # "the first snowy one beats all four": the first of the pictures that are snowy
+        wanted = [w for w in lang.words(ranked.group("desc")).tokens if w not in _SKIP]
+        pool = [image for image in images if wanted and all(_shows(image, w) for w in wanted)]
+        number = ORDINALS.get(ranked.group("ord"), 0)
+        found = pool[number - 1 if number > 0 else -1] if pool and (number == -1 or 1 <= number <= len(pool)) else None
+        if found is not None and found.id != current.id:
+            return found.id
     verdict = ORDINAL_VERDICT.match(said)
     if verdict:  # "The third is magnifique."
         batch = last_batch(images)
@@ -444,6 +482,17 @@ def _scan(said: str, images: list[LedgerImage], current: LedgerImage) -> str | N
     return _before(current, images) if back else None  # "return please", "could we have that back?"
 
 
+_OPTION = re.compile(r"\b(?:option|number|no\.|#|take|variation|variant)\s*(?P<n>\d{1,2})\b")
+"""A take named by its number: "option 3", "#2", "number 4"."""
+_CHOOSING = re.compile(r"\b(?:go(?:ing)?\s+with|went\s+with|pick(?:ing)?|choos(?:e|ing)|take|taking|use|using|"
+                       r"keep(?:ing)?|"
+                       r"(?:i|we)(?:'ll|\s+will)?\s+(?:like|love|want)|beats?|wins?|winner)\b")
+"""Words that choose one picture among others: "going with", "keep that one", "beats all four"."""
+_ORDINAL_DESCRIBED = re.compile(rf"\bthe\s+(?:very\s+)?(?P<ord>{_ORD})\s+(?P<desc>(?!one\b|of\b)[a-z][\w-]*(?:\s+(?!one"
+                                r"\b)[a-z][\w-]*)?)\s+(?:one|version|picture|pic|image|take)s?\b")
+"""An ordinal among pictures of a kind: "the first snowy one", "the second red version"."""
+
+
 def _nth(pool: list[LedgerImage], word: str) -> str | None:
     word = {"left": "first", "leftmost": "first", "right": "last", "rightmost": "last"}.get(word, word)
     number = (len(pool) + 1) // 2 if word == "middle" else ORDINALS.get(word)
@@ -475,6 +524,8 @@ def _stem(word: str) -> str:
     for ending in ("est", "er", "ed", "ing", "es", "s"):
         if word.endswith(ending) and len(word) - len(ending) >= 4:
             return word[: -len(ending)]
+    if re.fullmatch(r"[a-z]{3,}[^aeiouy]y", word) and lang.pos_of(word) == {"ADJ"}:
+        return re.sub(r"([^aeiou])\1$", r"\1", word[:-1])  # "snowy" -> "snow", "sunny" -> "sun"
     return word
 
 
@@ -650,8 +701,10 @@ def variation_count(text: str) -> tuple[int, str] | None:
                  r"options)\b", said):
         return 3, ""  # "maybe you can show me some other, so i choose"
     times = re.search(r"\b(?:variants?|variations?|versions?|options?|takes?|vars?)\s*(?:x|\*|times)\s*(\d+)\b",
-                      body) or re.fullmatch(r"(?:(?:some\s+)?more|variations?|options?|alternatives?)"
-                                            r"(?:\s+like\s+(?:this|that|it))?[,:\s]+(\d+)", body)
+                      body) or re.fullmatch(r"(?:(?:some\s+)?more(?:\s+(?:variations?|options?|alternatives?|versions?|"
+                                            r"takes?))?|variations?|options?|alternatives?)"
+                                            r"(?:\s+like\s+(?:this|that|it))?[,:\s]+(?:(?:like|maybe|say|about|around|"
+                                            r"perhaps)\s+)?(\d+)", body)  # "more options, like 5"
     if times:
         return int(times.group(1)), ""
     if any(AGAIN.match(lang.strip_politeness(form.split(",")[0].strip())) for form in (body, said)) and "," in said:

@@ -83,12 +83,22 @@ _EDIT_LEAD = re.compile(r"^(?:make|turn|change|set|get|have|keep|color|colour|re
 
 def edit_prompt(current: str | None, instruction: str) -> str:
     """The whole picture after the change. With no earlier description, the change itself describes it."""
+    instruction = re.sub(rf"(?<=\w)\s*{lang.EMOJI}+\s*(?=\w)", ". ", instruction)  # "orange 🙄 kids": two sentences
     instruction, kept = _kept_part(instruction)
     base = current.strip().rstrip(".") if current else (kept or UNDESCRIBED)
     instruction = _spelled_as_in(instruction, base)
     instruction = re.sub(r"\s*\([^()]{0,60}\)", "", instruction)  # "(long story lol)", "(don't ask)": asides
     instruction = re.sub(r"\bback\s+ground\b", "background", instruction, flags=re.I)
-    changes = [edit_instruction(change) for change in _plain_changes(split_changes(edit_instruction(instruction)))]
+    said = lang.sentences(instruction)
+    opening = _JUDGED.match(lang.normalize(said[0])) if len(said) > 1 else None
+    judged = None
+    if opening and not re.search(r"\b(?:make|turn|add|remove|put|change|swap|replace|give|move|drop|lose)\b",
+                                 lang.normalize(said[0])[opening.end():]):
+        # "nah the countertop looks cheap. white marble": what the next words change
+        judged = opening.group("thing") or opening.group("what")
+        instruction = " ".join(said[1:])
+    changes = [edit_instruction(change)
+               for change in _plain_changes(split_changes(edit_instruction(instruction)), judged)]
     for change in changes:
         if change:
             base = apply_change(base, change)
@@ -97,11 +107,13 @@ def edit_prompt(current: str | None, instruction: str) -> str:
 
 _WHO = (r"(?:(?:my|our|the|his|her|their)\s+)?(?:boss|client|clients|editor|legal|manager|team|customer|customers|"
         r"kid|kids|son|daughter|wife|husband|partner|mom|mum|dad|teacher|publisher|brand\s+team|marketing|he|she|they)")
-_JUDGED = re.compile(r"^(?:(?:hmm+|ok|okay|so|but|and|ugh|meh|honestly|tbh|actually)[,\s]+)*(?:the\s+|that\s+|those\s+|these\s+)?(?P<thing>[\w-]+(?:\s+"
+_JUDGED = re.compile(r"^(?:(?:hmm+|ok|okay|so|but|and|ugh|meh|honestly|tbh|actually|nah|no|lol|omg|yeah)[,\s]+)*(?:the\s+|that\s+|those\s+|these\s+)?(?P<thing>[\w-]+(?:\s+"
                      r"[\w-]+)?)\s+(?:is|are|looks?|feels?|seems?|reads?)\s+(?:way\s+|kinda\s+|a\s+bit\s+|too\s+|so\s+|"
                      r"really\s+|just\s+|kind\s+of\s+|super\s+)*(?:much|strange|weird|odd|distracting|ugly|off|"
-                     r"wrong|busy|creepy|cheesy|random|annoying|overkill|unnecessary|bad|silly|confusing|cluttered)\b|"
-                     r"^(?:(?:hmm+|ok|okay|so|but|and|ugh|meh|honestly|tbh|actually)[,\s]+)*(?:the\s+|that\s+|those\s+|these\s+)?(?P<what>[\w-]+"
+                     r"wrong|busy|creepy|cheesy|random|annoying|overkill|unnecessary|bad|silly|confusing|cluttered|cheap|dated|"
+                     r"dead|fake|gloomy|messy|boring|dull|tacky|bland|lifeless|outdated|heavy|harsh|"
+                     r"not\s+(?:really\s+|quite\s+)?(?:my|our|his|her|their|the)\s+(?:vibe|style|thing|taste|cup\s+of\s+tea))\b|"
+                     r"^(?:(?:hmm+|ok|okay|so|but|and|ugh|meh|honestly|tbh|actually|nah|no|lol|omg|yeah)[,\s]+)*(?:the\s+|that\s+|those\s+|these\s+)?(?P<what>[\w-]+"
                      r"(?:\s+[\w-]+)?)\s+(?:makes?|made)\s+(?:it|everything|the\s+\w+)\s+(?:look\s+|feel\s+)?(?:\w+\s+){0,2}"
                      r"(?:gloomy|dark|sad|busy|cluttered|cheap|boring|scary|creepy|messy|depressing|cold|heavy|"
                      r"dull|flat|fake|weird)\b")
@@ -111,15 +123,51 @@ _TAKE_IT = re.compile(r"^(?:take|drop|lose|remove|delete|ditch|cut|nix|scrap|kil
 _COUNT_WORDS = "one two three four five six seven eight nine ten eleven twelve".split()
 
 
-def _plain_changes(changes: list[str]) -> list[str]:
+def _plain_changes(changes: list[str], judged: str | None = None) -> list[str]:
     """Each change said as a change: "the sign is too much, take it out" removes the sign; "client wants
     scandinavian not mid century" is "scandinavian instead of mid century"; "the sofa goes light grey" makes the sofa
     light grey; "my boss hates orange" is the reason for the change beside it, not one."""
     plain: list[str] = []
-    judged = None
     for change in changes:
         change = re.sub(r"^(?:and|so|but|also|plus)\s+", "", change)
-        change = re.sub(r"\s+too$", "", change)
+        change = re.sub(r"\s+(?:too|actually|tho|though|anyway|anyways|lol|lmao|haha)$", "", change)
+        if re.match(r"^(?:just|only)\s+(?:the\s+)?[\w\s-]+?\s+(?:on\s+(?:its|their|his|her)\s+own|alone|by\s+(?:itself|"
+                    r"themselves|himself|herself))$", change):
+            continue  # "just the sweater on its own": what stays, said after what goes
+        asked = re.match(r"^(?:can|could|would)\s+(?:we|you|u|i)\s+(?:please\s+)?(?P<verb>[a-z]+)\b", change)
+        if asked and "VERB" in lang.pos_of(asked.group("verb")) and asked.group("verb") not in ("be", "see", "get"):
+            change = change[asked.start("verb"):]  # "can we lose the sneakers entirely"
+        no_longer = re.match(r"^(?:the\s+)?(?P<thing>[\w-]+)\s+(?:shouldn't|shouldnt|should\s+not|mustn't|can't|cant|"
+                             r"won't)\s+be\s+(?P<how>[\w-]+)(?:\s+any\s?more)?$", change)
+        if no_longer:  # "city shouldnt be burning anymore": the word said of the city goes; "it" is the city next
+            plain.append(f"unsay {no_longer.group('how')} of {no_longer.group('thing')}")
+            judged = no_longer.group("thing")
+            continue
+        moved = re.match(r"^(?:move|take|put|bring|send)\s+(?:him|her|it|them|the\s+[\w-]+)\s+(?:off|out\s+of|away\s+from|"
+                         r"from)\s+(?:the\s+|a\s+)?(?P<old>[\w\s-]+?)\s+(?:into|to|onto|in)\s+(?P<new>.+)$", change)
+        if moved:  # "move him off the city street into a vineyard": one place for the other
+            change = f"replace the {moved.group('old')} with {moved.group('new')}"
+        like = re.match(r"^(?:like|maybe|say)\s+(?P<new>[\w\s-]+?)(?:\s+(?:maybe|perhaps|or\s+(?:something|so|whatever|"
+                        r"similar)))?$", change)
+        said_of = re.search(r"(?P<noun>[\w-]+)$", plain[-1]) if plain and like else None
+        if said_of and _modifier_words(like.group("new")) and "NOUN" in lang.pos_of(said_of.group("noun")):
+            change = f"make the {said_of.group('noun')} {like.group('new')}"  # "lighter table, like pale birch"
+        tried = re.match(r"^(?:try|do|go\s+with|use)\s+(?:a|an|some)\s+(?P<mods>[\w\s-]+?)\s+(?P<noun>[\w-]+)$", change)
+        if tried and _modifier_words(tried.group("mods")):  # "try a green roof": the roof's colour and material
+            change = f"make the {tried.group('noun')} {tried.group('mods')} one"
+        bare = re.match(rf"^(?:the\s+)?(?P<thing>[\w-]+)\s+(?P<new>(?:(?:{_TONE})\s+)*(?:{_COLOR}))(?:\s+instead)?$",
+                        change)
+        if bare and bare.group("thing") not in ("make", "turn", "paint", "color", "colour", "it", "and", "more", "less") \
+                and not re.fullmatch(_TONE, bare.group("thing")) and \
+                "NOUN" in lang.pos_of(bare.group("thing")):
+            change = f"make the {bare.group('thing')} {bare.group('new')}"  # "door red instead"
+        pointed = re.match(r"^(?:make|turn|paint|color|colour)\s+(?:it|them)\s+(?P<new>.+)$", change)
+        if judged and pointed:  # "the lawn looks dead lol. make it greener": it is the lawn
+            new = pointed.group("new")
+            last = new.split()[-1]
+            swapped = "NOUN" in lang.pos_of(last) and "ADJ" not in lang.pos_of(last) and not _modifier_words(new)
+            change = f"replace the {judged} with {new}" if swapped else f"make the {judged} {new}"
+            judged = None
         arrow = re.match(r"^(?:the\s+)?(?P<thing>[\w\s-]+?)\s*(?:->|=>|→|:)\s*(?:make|turn|paint|color|colour)\s+(?:it|them)\s+"
                          r"(?P<new>.+)$", change)
         if arrow:  # "Ring → make it blue"
@@ -154,7 +202,10 @@ def _plain_changes(changes: list[str]) -> list[str]:
             continue  # "the sign is too much actually": what the next words take away
         instead = re.match(r"^(?P<new>(?!(?:make|turn|do|try|use|have|get|put|add|remove|drop|lose|take|keep|leave|no|not)"
                            r"\b)[\w\s-]+?)(?:\s+instead)?$", change)
-        if judged and instead:  # "the rain makes it rather gloomy. Sunny morning instead"
+        if judged and instead and _modifier_words(instead.group("new")):  # "the countertop looks cheap. white marble"
+            change = f"make the {judged} {instead.group('new')} one"
+            judged = None
+        elif judged and instead:  # "the rain makes it rather gloomy. Sunny morning instead"
             change = f"{instead.group('new')} instead of {judged}"
             judged = None
         if judged and _TAKE_IT.match(change):
@@ -418,8 +469,8 @@ _EDIT_VERB_LEMMAS = frozenset("make turn change add remove put give swap replace
 
 def split_changes(instruction: str) -> list[str]:
     """ "make the square red and the background purple" -> ["make the square red", "make the background purple"]."""
-    parts = [p.strip() for p in re.split(r"\s*(?:,|;|[.?!]\s|\band then\b|\bthen\b|\balso\b|\bplus\b)\s*", instruction)
-             if p.strip()]
+    parts = [p.strip() for p in re.split(r"\s*(?:,|;|[.?!]\s|\band then\b|\bthen\b|\balso\b|\bplus\b|" + lang.EMOJI +
+                                          r"+)\s*", instruction) if p.strip()]
     parts = [re.sub(r"^(?:and|but)\s+(?=(?:make|turn|change|add|put|give|remove|swap|replace)\b)", "", part)
              for part in parts]  # "..., and make it night with the desk lamp on"
     parts = [part for part in parts if not re.match(r"^like\s+(?:\d+\s*x|\d+\s+times|twice|double|triple|three\s+times)"
@@ -432,6 +483,7 @@ def split_changes(instruction: str) -> list[str]:
         pieces = re.split(r"(?<!\x00)\s+and\s+(?:now\s+|then\s+|also\s+)?(?=(?:the|make|turn|change|add|remove|put|giv"
                           r"e|"
                           r"swap|replace|move|get|drop|lose|ditch|delete|erase|take|include|insert|place|set|flip|"
+                          r"keep|leave|go|try|"
                           r"rotate|shift|shrink|enlarge|raise|lower|brighten|darken|lighten|"
                           r"more|less|a|an|some|two|three|four|five|several|few|\d+|with|without|no|it's|its|it\s+is|" +
                           _COLOR + r")\b)", part)
@@ -450,11 +502,27 @@ def split_changes(instruction: str) -> list[str]:
     # a remark among the changes ("lose the pipe, my kid's gonna see this lol", "..., is modern school") goes
     acting = [c for c in changes if not (
         lang.is_aside(c) and not re.match(r"^(?:and\s+)?(?:now\s+)?(?:it's|it\s+is|its|they're|they\s+are)\b", c)
-        or re.match(r"^(?:is|it's|its|it\s+is)\s+(?:a\s+)?(?:modern|for|because|since)\b", c))]
+        and not _JUDGED.match(c) or re.match(r"^(?:is|it's|its|it\s+is)\s+(?:a\s+)?(?:modern|for|because|since)\b", c) or _told(c)
+        or re.match(r"^(?!(?:it|this|that|make|turn|change|add|remove|put)\b).*\b(?:is|are)\s+(?:way\s+|a\s+bit\s+)?too\s+"
+                    r"(?:much|many)\b", c))]  # "blue door + blue sky is too much blue": why, beside what
     if len(acting) > 1:  # "nah not pixel. gritty dark fantasy oil painting": the rejection is said by what follows
         acting = [c for c in acting if not re.fullmatch(r"(?:(?:nah|no|nope)[,\s]+)?not\s+(?:the\s+|a\s+|an\s+)?[\w\s-]{1,24}",
                                                         c)] or acting
     return (acting if len(changes) > 1 and acting else changes) or [instruction]
+
+
+def _told(change: str) -> bool:
+    """What happened, said among the changes: "she lost her teddy last week and got sad", "client just emailed",
+    "turns out the owner wants it vegan" (someone did something; nothing to draw)."""
+    if re.match(r"^(?:it\s+)?turns?\s+out\b", change):
+        return True
+    told = re.match(rf"^(?:{_WHO}|i|we|the\s+\w+|my\s+\w+)\s+(?:just\s+|already\s+|finally\s+)?(?P<verb>[a-z]+)\b", change)
+    if not told:
+        return False
+    verb = told.group("verb")
+    asks = re.search(r"\b(?:can|could|would|make|turn|add|remove|change|swap|replace|put|give|do|want|wants)\b", change)
+    return verb not in ("is", "was", "are", "were", "has", "had", "should", "could", "would", "will", "can") and \
+        "VERB" in lang.pos_of(verb) and lang.lemma(verb, "VERB") not in (verb, verb[:-1], verb[:-2]) and not asks
 
 
 _TIMES = "|".join(sorted((re.escape(w) for w in [*GROUPS["time"], *GROUPS["season"]]), key=len, reverse=True))
@@ -506,8 +574,8 @@ def _not_old(base: str, change: str) -> str | None:
 
 
 def apply_change(base: str, change: str) -> str:
-    for step in (_count_change, _not_old, _from_to, _background_scene, _reshape, _modifier_change, _swap, _remove, _recolor_change,
-                 _group_change, _style_change, _add, _degree):
+    for step in (_unsaid, _count_change, _not_old, _from_to, _background_scene, _reshape, _modifier_change, _swap,
+                 _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _add, _degree):
         result = step(base, change)
         if result is not None:
             return result
@@ -515,16 +583,45 @@ def apply_change(base: str, change: str) -> str:
     return f"{base}, {plain}"
 
 
+def _unsaid(base: str, change: str) -> str | None:
+    """ "the city shouldn't be burning": "a burning city" becomes "a city" (the word said of it goes)."""
+    said = re.match(r"^unsay\s+(?P<how>[\w-]+)\s+of\s+(?P<thing>[\w-]+)$", change)
+    if not said:
+        return None
+    found = _find_phrase(base, said.group("thing"))
+    if found is None:
+        return _without(base, said.group("how"))
+    head = re.sub(rf"\b{re.escape(said.group('how'))}\s+(?=(?:[\w-]+\s+)?$)", "", base[:found[0]], count=1)
+    return _fix_articles(head + base[found[0]:])
+
+
+def _noun_for_noun(base: str, change: str) -> str | None:
+    """ "make the rain snow", "turn the chopsticks forks": one thing said as another (a noun, not a colour,
+    material, style, time or size) takes its place."""
+    said = re.match(r"^(?:make|turn)\s+(?:the\s+)?(?P<old>[\w-]+)\s+(?P<new>[\w-]+)$", change)
+    if not said:
+        return None
+    new = said.group("new")
+    kinds = lang.pos_of(new)
+    if "NOUN" not in kinds or "ADJ" in kinds or new in COLORS or new in _MATERIALS or new in GROUP_WORDS or \
+            any(new == style for style in STYLES) or re.fullmatch(_TONE, new) or _find_phrase(base, said.group("old")) \
+            is None:
+        return None
+    return _swap(base, f"swap the {said.group('old')} for {new}")
+
+
 _MATERIALS = frozenset(
     "wood wooden marble stone glass metal metallic steel gold golden silver brass copper bronze iron plastic concrete "
     "brick leather velvet silk wool woolen cotton linen denim paper walnut oak pine birch maple mahogany granite "
-    "ceramic porcelain terracotta chrome crystal rattan wicker bamboo cork slate".split())
+    "ceramic porcelain terracotta chrome crystal rattan wicker bamboo cork slate clay tile tin thatch stucco satin "
+    "suede tweed lace".split())
 
 
 def _modifier_words(text: str) -> bool:
     """Only colours, tones and materials: "dark walnut", "wooden", "pale blue"."""
     words = text.split()
-    return bool(words) and all(w in _MATERIALS or w in COLORS or re.fullmatch(_TONE, w) for w in words)
+    return bool(words) and words[0] != "and" and words[-1] != "and" and all(
+        w in _MATERIALS or w in COLORS or re.fullmatch(_TONE, w) or w == "and" for w in words)  # "glass and steel"
 
 
 def _replace_modifiers(base: str, noun: str, new: str) -> str | None:
@@ -538,6 +635,12 @@ def _replace_modifiers(base: str, noun: str, new: str) -> str | None:
         kept = list(words)
         while kept and _modifier_words(kept[-1]):
             kept.pop()
+        span = next((i for i in range(len(kept) - 1, -1, -1) if kept[i] in lang.DETERMINERS or not kept[i].isalpha()
+                     or kept[i] in ("of", "in", "on", "with", "and")), -1)
+        colored = any(w in COLORS or re.fullmatch(_TONE, w) for w in new.split())
+        made_of = any(w in _MATERIALS for w in new.split())
+        kept = kept[:span + 1] + [w for w in kept[span + 1:] if not (  # "a navy double breasted suit" -> light grey
+            colored and (w in COLORS or re.fullmatch(_TONE, w)) or made_of and w in _MATERIALS)]
         head = " ".join(kept)
         return f"{head} {new} {base[found.start():]}".strip() if head else f"{new} {base[found.start():]}"
     return None
@@ -749,7 +852,8 @@ def _described_from(base: str, start: int, old: str, new: str) -> int:
         before = re.search(r"([\w-]+)\s+$", base[:start])
         word = before.group(1).lower() if before else ""
         if not word or word in lang.DETERMINERS or not (word in said or (colored and (
-                word in COLORS or re.fullmatch(_TONE, word) or word in metal)) or (made_of and word in _MATERIALS)):
+                word in COLORS or re.fullmatch(_TONE, word) or word in metal or word in _MATERIALS)) or (
+                made_of and (word in _MATERIALS or word in COLORS))):  # "brown leather boots" -> "white sneakers"
             return start
         start = before.start(1)
 
@@ -803,6 +907,10 @@ def _remove(base: str, change: str) -> str | None:
     if not match:
         return None
     thing = match.group("thing").strip()
+    thing = re.sub(r"\s+(?:they|it|he|she)(?:'re|'s|re|\s+are|\s+is|\s+looks?|\s+feels?|\s+seems?)\b.*$", "", thing)
+    thing = re.sub(r"\s+(?:entirely|completely|altogether|actually|too)$", "", thing)  # "lose the sneakers entirely"
+    thing = re.sub(r"^(?P<how>[\w-]+)\s+(?:look|style|vibe|feel|effect|aesthetic|finish)$", r"\g<how>", thing)  # "the
+    # painterly look": the word for it
     if thing in ("people", "person", "persons", "humans", "human", "figures", "anyone", "crowd"):
         for who in _PEOPLE:  # "no people": whoever the description has
             if re.search(rf"\b{who}\b", base):
@@ -940,7 +1048,8 @@ def recolor(base: str, target: str | None, color: str) -> str:
                 near = list(COLOR_PHRASE.finditer(before))
                 between = before[near[-1].end():].split() if near else []
                 if near and len(between) <= 2 and all(
-                        w not in lang.DETERMINERS and not w.endswith("ing") and lang.pos_of(w) & {"ADJ", "NOUN"}
+                        w not in lang.DETERMINERS and not w.endswith("ing") and (lang.pos_of(w) & {"ADJ", "NOUN", "VERB"} or
+                                                                                 w in _MATERIALS)
                         for w in between) and not re.search(r"[,;]", before[near[-1].end():]):
                     span = near[-1].span()
                     return base[:span[0]] + color + base[span[1]:]

@@ -17,7 +17,7 @@ from chatcanvas.agent.router import RouterRule, TurnFacts
 from chatcanvas.tools import create_subject_tools
 
 _INTRO = re.compile(
-    r"^(?:(?:hey|hi|ok|okay|so|and|also)[,!]?\s+)?(?:(?:this|these|that|those|it|here|they)\s*(?:is|are|'s|'re)\s+"
+    r"^(?:(?:hey|hi|ok|okay|so|and|also|now)[,!]?\s+){0,3}(?:(?:this|these|that|those|it|here|they)\s*(?:is|are|'s|'re)\s+"
     r"(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?|selfi"
     r"es?)"
     r"\s+of\s+)?|"
@@ -33,22 +33,25 @@ _INTRO = re.compile(
 )
 
 
+_CAPITALIZED = r"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Capt|Sgt|Sir)\.?\s+)?[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?"
+"""A name as written: "Rex", "Kestrel Vane", "Mr. Nibbles" (a title's full stop is part of it)."""
+
 _NAMED = re.compile(
     r"\b(?:call|name|save|remember|enroll|register|store|keep|label)\s+(?:it|him|her|them|this|these|that|those|"
-    r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|\bname(?:d|:|'s|s)?\s*(?:(?:him|her|it|them)\s+)?(?:is\s+)"
+    r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>" + _CAPITALIZED + r")|\bname(?:d|:|'s|s)?\s*(?:(?:him|her|it|them)\s+)?(?:is\s+)"
     r"?[\"']?"
-    r"(?P<other>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
+    r"(?P<other>" + _CAPITALIZED + r")|"
     r"\b(?:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody|we\s+all|they\s+all)\s+calls?\s+"
     r"(?:it\s+|him\s+|her\s+|them\s+)?"
-    r"[\"']?(?P<calls>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
-    r"\bcalled\s+[\"']?(?P<called>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)|"
+    r"[\"']?(?P<calls>" + _CAPITALIZED + r")|"
+    r"\bcalled\s+[\"']?(?P<called>" + _CAPITALIZED + r")|"
     r"\b(?:[Ii]\s+am|[Ii]'m|[Ii]m)\s+(?P<iam>(?!Sorry\b|So\b|Not\b|Just\b|Really\b)[A-Z][\w-]*)\b|\bgoes\s+by\s+[\"']?"
     r"(?P<goes>[A-Za-z][\w-]*)|\b[Ii]\s+go\s+by\s+[\"']?(?P<igo>[A-Za-z][\w-]*)|"
     r"\bname(?:'s|\s+is)\s+[\"']?(?P<lownamed>[a-z][\w-]*)\b(?=\s*(?:[,.!;\u2014-]|$|[^\w\s]|\s+(?:and|btw|lol|hes|he's|"
     r"shes|she's|its|it's)\b))|"
     r"\b(?:i\s+am|i'm|im)\s+(?P<lowiam>[a-z][\w-]*)(?=\s*[,.!;]|$)|"
     r"\b(?:this|that)\s+(?:[a-z]+\s+){1,2}(?:is|'s)\s+(?P<is>[A-Z][\w-]*)\b|"
-    r"\bmeet\s+(?P<meet>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\b(?!\s*,)|"
+    r"\bmeet\s+(?P<meet>" + _CAPITALIZED + r")\b(?!\s*,)|"
     r"\b(?:we're|we\s+are|were|they're|they\s+are|he's|she's|it's|hes|shes|its)\s+called\s+[\"']?"
     r"(?P<lowcalled>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)[\"']?(?=\s*(?:[,.!;]|$))|"
     r"\b(?:save|call|register|remember|enroll|store|keep|name|label)\s+(?P<who>me|myself|it|him|her|them|this|these)\s+"
@@ -93,12 +96,24 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """Who the photos show and what else the user calls them (see `_parse_introduction`); an article is not part of
     a name ("our new candle, the Luna Jar" is Luna Jar), and a kind said of them is one more way to call them ("his
     name is Mr Wiggles, hes a grey bunny": "the bunny")."""
+    # "this is me, Ana, so you can make me too": what the photos are for is no part of who they show
+    text = re.sub(r",?\s+so\s+(?:that\s+)?(?:you|u|we|i|it)\s+(?:can|could|will|'ll|are\s+able\s+to)\b[^.!?]*", "",
+                  text, flags=re.I)
     found = _parse_introduction(text)
     if found is None:
         return None
     name, aliases = found
+    if not aliases and name.lower() not in ("me", "myself", "us"):
+        # "i have a dog, his name is Toby", "my band finally has a logo ... call it Static": what they are to the
+        # user is one more way to call them ("my dog", "the logo")
+        had = re.search(r"\b(?:i|we|my\s+\w+|our\s+\w+)\s+(?:\w+\s+)?(?:have|has|got|made|designed|built|adopted)\s+"
+                        r"(?:a|an)\s+(?:new\s+)?(?P<noun>[a-z]+)\b(?=\s*(?:[,.;!]|$|\s+(?:and|lol|his|her|its|named|"
+                        r"called)\b))", text, re.I)
+        noun = had.group("noun").lower() if had else ""
+        if noun and "NOUN" in lang.pos_of(noun) and noun != name.lower():
+            aliases = [f"my {noun}"]
     name = re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", name)
-    kind = re.search(r"\b(?:he|she|it)(?:'s|s|\s+is)\s+(?:a|an)\s+(?:(?:[a-z-]+)\s+){0,3}?(?P<noun>[a-z]+)\b"
+    kind = re.search(r"\b(?:he|she|it)(?:'s|s|\s+is)\s+(?:a\s+|an\s+|(?=[a-z]+\W*$|[a-z]+\s*[,.;!]))(?:(?:[a-z-]+)\s+){0,3}?(?P<noun>[a-z]+)\b"
                      r"(?=\s*(?:$|[,.;!]|\s+(?:with|who|that|and|from|of)\b))", text, re.I)
     noun = kind.group("noun").lower() if kind else ""
     if noun in _KINDS and noun != name.lower() and \
@@ -136,13 +151,14 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
                           r"$)", text, re.I)
         alias = re.sub(r"\s+(?:lol|lmao|haha\w*|tbh|ngl|obviously)$", "", about.group(1).lower()) if about else ""
         alias = re.sub(r"\s+(?:at|in|on|from|with|during|today|yesterday|last|this|when|for|because|so)\b.*$", "", alias)
-        if not about and name and _SELF.search(text):
+        if not about and name and _SELF.search(text) and not re.search(r"\bcalls?\s+(?:him|her|it|them)\b", text, re.I):
             return name, ["me"]  # "4 pics of me. name's Kit."
         return name, [alias] if about and name.lower() not in about.group(1).lower() else []
     # "my cat Mochi 🐱 got 3 pics of her": an emoji between two clauses ends the first
     text = re.sub(rf"(?<=\w)\s*{lang._EMOJI}+\s*(?=\w)(?!(?:my|our|his|her|their|the|a|an)\b)", ". ", text)
     text = _AROUND.sub(" ", text).strip()
-    sentences = [part for part in re.split(r"(?<=[.!?])\s+|\s+[-\u2014\u2013]\s+", text.strip()) if part]
+    sentences = [part for part in re.split(r"(?<=[.!?])" + lang.NOT_A_TITLE + r"\s+|\s+[-\u2014\u2013]\s+",
+                                                 text.strip()) if part]
     sentences = [part for part in sentences if not lang.is_small_talk(lang.words(part))] or sentences
     asks = any(_NOT_A_NAME.search(sentence) for sentence in sentences)
     candidates = [f for f in (_introduction(sentence) for sentence in sentences) if f] + \
@@ -219,6 +235,8 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
             r"please|pls)\b", alias, re.I):
         who = name  # "my cat nugget, save her": the tail asks or describes; the name is in the head
     elif comma:
+        if name.lower() in ("me", "myself") and re.fullmatch(r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?", alias):
+            return alias, ["me"]  # "this is me, Ana"
         if name.lower() in ("him", "her", "them", "it", "this", "these") or re.match(r"^(?:my|our)\b", name, re.I):
             name, alias = re.sub(r"^(?:he's|she's|it's|they're|this\s+is)\s+", "", alias, flags=re.I), name
             alias = "" if alias.lower() in ("him", "her", "them", "it", "this", "these") else alias.lower()
@@ -265,6 +283,9 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     kin = _KIN.search(said)
     if names:
         name = re.sub(r"'s$", "", names[-1])
+        whole = re.search(rf"(?:\b[A-Z][\w-]*\s+){{1,2}}{re.escape(names[-1])}\b", said)
+        if whole and all(w in names and w.lower() not in _OPENERS for w in whole.group(0).split()):
+            name = re.sub(r"'s$", "", whole.group(0))  # "Kestrel Vane": a name of two words
     elif after:
         name = after.group(1)
     elif kin and len(tokens) > len(kin.group(0).split()):
@@ -302,7 +323,7 @@ def _label_pattern(label: str) -> str:
         kin = next((group for group in _KIN_WORDS if last in group), (last,))
         said = "|".join(re.escape(" ".join([*lead, word])) for word in sorted(kin, key=len, reverse=True))
         return rf"(?:my|our|the)\s+(?:{said})"
-    return re.escape(label)
+    return re.sub(r"\\\.(?=\\ )", r"\\.?", re.escape(label))  # "Mr. Nibbles" is "Mr Nibbles" too
 
 
 _KIN_WORDS = (frozenset("grandma grandmother granny gran nan nana nanna nonna abuela oma".split()),
@@ -323,7 +344,7 @@ def _short_names(name: str) -> list[str]:
     words = name.split()
     if len(words) < 2:
         return []
-    short = [words[-1]] if words[0].lower() in _TITLES else []
+    short = [words[-1]] if words[0].lower().rstrip(".") in _TITLES else []
     short += [w for w in words if not lang.pos_of(w.lower()) and w not in short and len(w) > 2]
     return short
 
@@ -349,6 +370,28 @@ def _shown(facts: TurnFacts) -> tuple[str, ...]:
                  if image.id == facts.current_image_id), ())
 
 
+_ALIVE = frozenset("person people man men woman women girl boy child children kid kids lady guy figure character knight "
+                   "witch wizard princess prince queen king hero heroine warrior astronaut pirate he she him her they "
+                   "portrait face selfie".split())
+
+
+def _pointed_at(facts: TurnFacts) -> tuple[str, ...]:
+    """Who "her" or "him" can mean: the subjects the current picture shows; right after photos were enrolled, the
+    one just enrolled; while a picture of no one is on screen, the subject drawn last in the conversation."""
+    shown = _shown(facts)
+    known = facts.extras.get("subjects", [])
+    if shown or not known:
+        return shown
+    if facts.previous_action == "register":
+        return (known[-1]["name"],)
+    described = re.sub(r"\b(?:no|without)\s+\w+", "", facts.current_prompt or "", flags=re.I)  # "no character"
+    if set(re.findall(r"[a-z]+", described.lower())) & (_ALIVE | _ANIMATE):
+        return ()  # "put her in a market" on a picture of a witch: the witch
+    drawn = next((image.subjects for image in reversed(references.ledger(facts.extras.get("images", [])))
+                  if image.subjects), ())
+    return tuple(name for name in drawn if subject_entry(name, facts))
+
+
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if facts.prefer == "draw_subject":
         return _subject_drawn(text, facts)
@@ -369,14 +412,22 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         r"^\W*(?:(?:ok|okay|now|and|then|perfect|great|so|also|next|another\s+thing)[,.!:\s]+)*(?:just\s+)?"
         r"(him|her|them|my\s+(?:boy|girl|baby|buddy|little\s+(?:guy|one|man|lady|girl|boy))|the\s+little\s+"
         r"(?:guy|one|man|lady))\s+(?:like|as|at|in|on|riding|wearing|playing|flying|driving|sitting|dressed|"
-        r"with|doing|eating|reading)\b", text, re.I)
-    if mentioned_subject(text, known) is None and drawn and shown and \
+        r"with|doing|eating|reading)\b|"
+        r"^\W*(?:(?:ok|okay|now|and|then|so|let's|lets|let\s+us)[,.!:\s]+)*(?:start|begin|open|kick\s+off)\s+with\s+"
+        r"(him|her|them)\s+\w+ing\b|"  # "let's start with her standing on a cliff"
+        r"^\W*(?:(?:ok|okay|now|and|then|so)[,.!:\s]+)*(?:put|place|drop|set)\s+(him|her|them)\s+(?:in|on|at|into|"
+        r"inside)\s+(?:an?|some)\s+\w+", text, re.I)
+    pointed = _pointed_at(facts)
+    if drawn and (drawn.group(5) and shown or not shown and not (drawn.group(4) or drawn.group(5))):
+        drawn = None  # with no one on screen only a new scene reaches back for her; with her on screen, "put her in
+        # a red dress" changes this picture
+    if mentioned_subject(text, known) is None and drawn and pointed and \
             intents.decide(text, facts).kind in ("draw", "edit"):
         # "ok now draw her floating in space", "lets try one with her on Route 66", "my boy like a pilot over the
         # mountains" while a picture of a subject is on screen: a new picture of that subject
-        said = next(i for i in range(1, 4) if drawn.group(i))
-        another = said == 2  # "one more of her at the beach": another picture, not a change to this one
-        text = text[:drawn.start(said)] + shown[0] + text[drawn.end(said):]
+        said = next(i for i in range(1, 6) if drawn.group(i))
+        another = said == 2 or not shown  # "one more of her at the beach": another picture, not a change
+        text = text[:drawn.start(said)] + pointed[0] + text[drawn.end(said):]
     else:
         another = False
     asking = lang.request_part(text)
@@ -388,6 +439,14 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # "my daughter turns 6 on saturday, can you make a picture of her as a princess": her is the daughter
         text = asking[:pointed.start(1)] + named + asking[pointed.end(1):]
     subject = mentioned_subject(text, known)
+    where = re.search(r"\b(?:one|a\s+picture|a\s+pic|a\s+version|another(?:\s+one)?)\s+(?:where|in\s+which)\s+"
+                      r"(?:she|he|they)(?:'s|s|'re|re|\s+is|\s+are)\s+(?P<as>(?:a|an)\s)?", text, re.I)
+    if subject is None and where and shown:
+        # "ok now do one where she's a pirate captain" after a picture of Miso: a new one of Miso as a pirate captain
+        subject = shown[0]
+        rest = text[where.start("as"):] if where.group("as") else text[where.end():]
+        text = f"{text[:where.start()]}{subject}{' as ' if where.group('as') else ' '}{rest}"
+        another = True
     told = re.search(r"\b(she|he|they)\s+(?:is|are|'s|'re)\s+\w+ing\b", text, re.I)
     if subject is None and told and shown and intents.decide(text, facts).kind == "draw":
         # "Now another: she is cooking pasta in an old kitchen" after a picture of Nonna Pina: her again

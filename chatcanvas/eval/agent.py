@@ -293,7 +293,7 @@ def judge(conversation: Conversation, index: int, happened: Happened, pictures: 
     lineage = None
     edited = [image for image in happened.images if image.operation == "edit"]
     if turn.expect == "edit" and edited:
-        parent = picture_of(turn.parent, None) if turn.parent is not None else current_before
+        parent = picture_of(turn.parent, turn.image) if turn.parent is not None else current_before
         lineage = parent is not None and edited[-1].parent_id == parent
         if not lineage:
             notes.append("edited the wrong picture")
