@@ -114,3 +114,22 @@ def test_the_cli_draws_from_a_sketch_file(tmp_path, adapters):
     wrong = subprocess.run(["chatcanvas", "generate", "a room", "--control", "sketch", "--data-dir",
                             str(tmp_path / "data")], capture_output=True, text=True, timeout=600)
     assert wrong.returncode == 2 and "control_image: a sketch control needs its image" in wrong.stderr
+
+
+def test_the_chat_draws_from_an_attached_sketch_and_in_the_style_of_an_attached_picture(settings, adapters):
+    from chatcanvas.agent import ImageAgent
+
+    agent = ImageAgent.create(llm="router", settings=settings.model_copy(update={"control_models": adapters}))
+    try:
+        plan = png_bytes(sketch((4, 4, 30, 60)))
+        reply = agent.chat("hey, could I get a cozy living room based on my rough floor-plan sketch?", images=[plan],
+                           user="alice", conversation="house")
+        drawn = reply.images[0]
+        assert (drawn.operation, drawn.control) == ("generate", "sketch") and "living room" in drawn.prompt
+        upload = drawn.control_image_id
+        assert agent.engine.store.get(upload, "alice").operation == "upload"
+        styled = agent.chat("now a fox in the same style as this painting", images=[plan], user="alice",
+                            conversation="house").images[0]
+        assert styled.style_image_id is not None and "fox" in styled.prompt and styled.control is None
+    finally:
+        agent.close()

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from langchain_core.tools import BaseTool
 
+from chatcanvas.agent.guides import GUIDE_RULES
 from chatcanvas.agent.router import IMAGE_RULES, RouterRule
 from chatcanvas.config import Settings
 from chatcanvas.engine import Engine
@@ -58,7 +59,7 @@ class ImageCapability:
     """generate_image, edit_image and select_image; the conversation's image ledger and the model's range."""
 
     name: str = "images"
-    rules: Sequence[RouterRule] = IMAGE_RULES
+    rules: Sequence[RouterRule] = IMAGE_RULES + GUIDE_RULES
     _services: Services | None = None
 
     def tools(self, services: Services) -> list[BaseTool]:
