@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         default="none", description="Keep weights in CPU memory and move parts to the GPU as they run.")
     cache: str | None = Field(default=None, description="Denoiser cache of transformer models: first_block, "
                                                         "first_block:THRESHOLD or taylorseer.")
+    lora_hotswap: bool | None = Field(default=None, description="Keep one LoRA slot resident and swap subjects "
+                                      "in and out of it, so a compiled model is not recompiled per subject; None: "
+                                      "with the fast path.")
+    lora_hotswap_rank: int = Field(default=64, ge=1, le=1024, description="The largest subject LoRA rank the "
+                                                                         "hotswap slot takes.")
     control_models: str | None = Field(default=None, description="Adapters for controlled drawing: "
                                        "'sketch=REPO_OR_FOLDER,canny=...,depth=...' (T2I-Adapter or ControlNet).")
     fast_path: bool | None = Field(default=None, description="channels-last, fused QKV, torch.compile; None: on CUDA.")

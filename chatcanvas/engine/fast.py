@@ -18,7 +18,8 @@ def fast_path_enabled(setting: bool | None, device: torch.device) -> bool:
     return device.type == "cuda" if setting is None else setting
 
 
-def optimize(pipe: DiffusionPipeline, compile_models: bool, mode: str = "max-autotune-no-cudagraphs") -> list[str]:
+def optimize(pipe: DiffusionPipeline, compile_models: bool, mode: str = "max-autotune-no-cudagraphs",
+             fuse: bool = True) -> list[str]:
     """Apply what this pipeline supports; return what was done (for the log and the tests)."""
     done = []
     denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
@@ -30,7 +31,7 @@ def optimize(pipe: DiffusionPipeline, compile_models: bool, mode: str = "max-aut
         if module is not None:
             module.to(memory_format=torch.channels_last)
     done.append("channels_last")
-    if hasattr(pipe, "fuse_qkv_projections"):
+    if fuse and hasattr(pipe, "fuse_qkv_projections"):  # not with a resident LoRA slot: fused QKV bypasses it
         try:
             pipe.fuse_qkv_projections()
             done.append("fused_qkv")

@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 from chatcanvas.config import Settings
 from chatcanvas.engine.catalog import BUILTIN_MODELS, DREAMBOOTH_LORA_TARGETS
 from chatcanvas.engine.jobs import Job, TrainLoraRequest
+from chatcanvas.engine.personalize import LORA_ADAPTER
 from chatcanvas.engine.registry import LoadedModel
 from chatcanvas.errors import InvalidInput, JobCancelled
 
@@ -68,6 +69,15 @@ def training_prompts(request: TrainLoraRequest, model: str) -> list[str]:
     if captions is None:
         return [request.instance_prompt] * len(request.images)
     return [f"{request.instance_prompt} {caption}".strip() for caption in captions]
+
+
+def _drop_training_adapter(pipe: DiffusionPipeline, denoiser: torch.nn.Module) -> None:
+    """Remove the adapter just trained; a resident hotswap slot stays (and is the active adapter again)."""
+    if getattr(pipe, "chatcanvas_blank_lora", None) is None:
+        denoiser.unload_lora()
+        return
+    denoiser.delete_adapters(TRAINING_ADAPTER)
+    denoiser.set_adapters([LORA_ADAPTER])
 
 
 FLOW_LORA_FAMILIES = ("flux", "flux-schnell", "sd3")
@@ -139,7 +149,7 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
         type(pipe).save_lora_weights(request.output, unet_lora_layers=layers, safe_serialization=True)
     finally:
         unet.eval()
-        unet.unload_lora()  # the shared UNet is plain again
+        _drop_training_adapter(pipe, unet)  # the shared UNet is as it was
         unet.requires_grad_(False)
 
 
@@ -227,5 +237,5 @@ def _train_flow_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, se
         type(pipe).save_lora_weights(request.output, transformer_lora_layers=layers, safe_serialization=True)
     finally:
         transformer.eval()
-        transformer.unload_lora()
+        _drop_training_adapter(pipe, transformer)
         transformer.requires_grad_(False)

@@ -115,6 +115,12 @@ def _apply(pipe: DiffusionPipeline, subject: SubjectAdapter, spec: IPAdapterSpec
             yield
         finally:
             pipe.unload_ip_adapter()
+    elif getattr(pipe, "chatcanvas_blank_lora", None) is not None:  # a resident slot: swap in, then back out
+        pipe.load_lora_weights(str(subject.weights), adapter_name=LORA_ADAPTER, hotswap=True)
+        try:
+            yield
+        finally:
+            pipe.load_lora_weights(pipe.chatcanvas_blank_lora, adapter_name=LORA_ADAPTER, hotswap=True)
     else:
         pipe.load_lora_weights(str(subject.weights), adapter_name=LORA_ADAPTER)
         try:
@@ -122,6 +128,28 @@ def _apply(pipe: DiffusionPipeline, subject: SubjectAdapter, spec: IPAdapterSpec
             yield
         finally:
             pipe.unload_lora_weights()
+
+
+def resident_lora_slot(pipe: DiffusionPipeline, targets: tuple[str, ...], rank: int) -> bool:
+    """Prepare LoRA hotswapping on `pipe` (before any compile): a blank adapter (its B matrices zero, so it changes
+    nothing) on every layer a subject's LoRA may train, which subjects then replace in place and give back. Returns
+    False for a pipeline without LoRA loading."""
+    denoiser = getattr(pipe, "unet", None) or getattr(pipe, "transformer", None)
+    if denoiser is None or not hasattr(pipe, "load_lora_weights") or not hasattr(pipe, "enable_lora_hotswap"):
+        return False
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    prefix = "unet" if getattr(pipe, "unet", None) is not None else "transformer"
+    denoiser.add_adapter(LoraConfig(r=1, lora_alpha=1, init_lora_weights=True, target_modules=list(targets)),
+                         adapter_name="chatcanvas_blank")
+    blank = {f"{prefix}.{key}": value.detach().clone()
+             for key, value in get_peft_model_state_dict(denoiser, adapter_name="chatcanvas_blank").items()}
+    denoiser.delete_adapters("chatcanvas_blank")
+    pipe.enable_lora_hotswap(target_rank=rank)
+    pipe.load_lora_weights(dict(blank), adapter_name=LORA_ADAPTER)
+    pipe.chatcanvas_blank_lora = blank
+    return True
 
 
 def style_blocks(unet: torch.nn.Module, scale: float) -> dict[str, Any]:

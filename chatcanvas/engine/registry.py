@@ -25,7 +25,7 @@ from diffusers import (
 )
 
 from chatcanvas.config import Settings
-from chatcanvas.engine.catalog import BUILTIN_MODELS, Defaults, check_model
+from chatcanvas.engine.catalog import BUILTIN_MODELS, DREAMBOOTH_LORA_TARGETS, Defaults, check_model
 from chatcanvas.engine.families import INSTRUCT_PIPELINES, ModelFamily, family_of, for_model, lookup_family
 from chatcanvas.engine.fast import fast_path_enabled, optimize, warm_up
 from chatcanvas.engine.memory import apply_cache, place, quantization_config
@@ -222,8 +222,19 @@ class PipelineRegistry:
         instruct = instruct or not family.generates
         defaults = _defaults(model, pipe, family)
         speedups = [done for done in (apply_cache(pipe, self.settings.cache),) if done]
-        if fast_path_enabled(self.settings.fast_path, self.device):
-            done = optimize(pipe, compile_models=True, mode=self.settings.compile_mode)
+        fast = fast_path_enabled(self.settings.fast_path, self.device)
+        hotswap = fast if self.settings.lora_hotswap is None else self.settings.lora_hotswap
+        if hotswap:
+            from chatcanvas.engine.personalize import resident_lora_slot
+
+            builtin = BUILTIN_MODELS.get(model)
+            targets = builtin.lora_targets if builtin else DREAMBOOTH_LORA_TARGETS
+            if resident_lora_slot(pipe, targets, self.settings.lora_hotswap_rank):
+                speedups.append(f"LoRA hotswap (rank {self.settings.lora_hotswap_rank})")
+            else:
+                hotswap = False
+        if fast:
+            done = optimize(pipe, compile_models=True, mode=self.settings.compile_mode, fuse=not hotswap)
             speedups += done
             sizes = parse_sizes(self.settings.warmup_sizes) or [(defaults.width, defaults.height)]
             batches = sorted({1, self.settings.max_batch})
