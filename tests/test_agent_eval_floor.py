@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from chatcanvas.eval.agent import format_report, load_conversations, run_suite
 
-# A few points under the router's measured scores on this half (95% decisions, 89% fidelity, the weakest category,
-# subject, 81%; the README has the table), so a change that makes it worse for people fails. The targets of
-# 90% fidelity and 90% in every category are not met yet: raise these as the router gets there.
-OVERALL_FLOOR = {"decision": 92.0, "fidelity": 86.0}
+# A few points under the router's measured scores on this half (95% decisions, 90% fidelity, the weakest category,
+# subject, 81%; the README has the table), so a change that makes it worse for people fails. The target of
+# 90% in every category is not met yet (subject): raise these as the router gets there.
+OVERALL_FLOOR = {"decision": 93.0, "fidelity": 87.0}
 CATEGORY_FLOOR = 76.0
 
 
