@@ -245,12 +245,7 @@ def check_options(model: str, family: ModelFamily, *, edit: bool, mask: bool, ne
             raise InvalidInput("negative_prompt", f"{label} runs without classifier-free guidance at guidance_scale "
                                                   f"{effective:g}, so a negative prompt would do nothing; raise "
                                                   "guidance_scale above 1 or leave the negative prompt out")
-    if edit:
-        if not family.edits:
-            raise InvalidInput("image", f"{label} cannot edit pictures: it draws from text only")
-        if mask and "inpaint" not in family.edits:
-            raise InvalidInput("mask", f"{label} is an instruction editor: it changes what the prompt says, without "
-                                       "a mask; leave the mask out")
+    if edit:  # which edit methods the family has is `check_edit_method`'s
         if image_size is not None and min(image_size) < family.min_edit_side:
             raise InvalidInput("image", f"{label} edits pictures at least {family.min_edit_side} pixels on each side; "
                                         f"this one is {image_size[0]}x{image_size[1]}")
