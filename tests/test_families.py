@@ -204,3 +204,19 @@ def test_the_cli_names_the_part_that_failed_to_load_in_one_line(folders, tmp_pat
     lines = [line for line in failed.stderr.splitlines() if line.strip()]
     assert failed.returncode != 0 and len(lines) == 1, failed.stderr
     assert "could not load its tokenizer_2" in lines[0] and "Traceback" not in failed.stderr
+
+
+def test_a_job_refused_only_once_its_model_has_loaded_fails_alone_with_the_reason(family_engine, folders,
+                                                                                   monkeypatch):
+    """A Hub model never fetched has no family until it loads: its jobs are checked before they run, and one that
+    asks what the family cannot honour fails with that reason without taking the jobs queued beside it along."""
+    engine, model = family_engine, folders["flux-schnell"]
+    monkeypatch.setattr(engine.registry, "family", lambda name: None)  # as for a Hub id not in the cache
+    jobs = [engine.submit(GenerateRequest(prompt="a cat", model=model, steps=2, seed=seed, guidance_scale=guidance,
+                                          **SIZE))
+            for seed, guidance in ((1, None), (2, 3.5), (3, None))]
+    jobs[0].wait(120)
+    jobs[2].wait(120)
+    with pytest.raises(InvalidInput, match="takes no guidance"):
+        jobs[1].wait(120)
+    assert [job.status for job in jobs] == [JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.SUCCEEDED]

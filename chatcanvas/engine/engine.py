@@ -33,7 +33,7 @@ from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, i
 from chatcanvas.engine.protocol import EngineHealth
 from chatcanvas.engine.queue import FairQueue
 from chatcanvas.engine.registry import LoadedModel, PipelineRegistry
-from chatcanvas.engine.runner import RunParams, resolve, run_job
+from chatcanvas.engine.runner import RunParams, family_error, resolve, run_job
 from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.engine.validation import check_request
 from chatcanvas.errors import (
@@ -314,12 +314,14 @@ class Engine:
             model = self.registry.get(first.spec.model)
         except Exception:  # the job runs alone and reports the loading error itself
             return [first]
+        if family_error(first, model, self.settings) is not None:
+            return [first]  # it runs alone and fails with what its model's family cannot honour
         key = batch_key(resolve(first, model, self.settings), first.spec.model)
         room = [self.settings.max_batch - len(first.spec.seeds)]
 
         def fits(job: Job) -> bool:
             if (not batchable(job) or job.cancel_requested or job.spec.model != first.spec.model
-                    or len(job.spec.seeds) > room[0]):
+                    or len(job.spec.seeds) > room[0] or family_error(job, model, self.settings) is not None):
                 return False
             if batch_key(resolve(job, model, self.settings), job.spec.model) != key:
                 return False
@@ -404,6 +406,9 @@ class Engine:
             job.succeed(records)
 
     def _generate(self, job: Job, model: LoadedModel) -> list[ImageRecord]:
+        refused = family_error(job, model, self.settings)
+        if refused is not None:
+            raise refused
         params = resolve(job, model, self.settings)
         try:
             images = run_job(job, model, params, self.settings, self._call_pipeline)

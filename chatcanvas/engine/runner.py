@@ -53,10 +53,19 @@ def edit_size(image: Image.Image, max_width: int, max_height: int, multiple: int
             max(multiple, int(height * scale) // multiple * multiple))
 
 
+def family_error(job: Job, model: LoadedModel, settings: Settings) -> InvalidInput | None:
+    """What the loaded model's family cannot honour in `job`, or None. The engine checks at submit when it knows the
+    family then; a Hub model never fetched is known only once loaded, and is checked here before its job runs."""
+    try:
+        check_request_options(model.id, model.family, job.spec.request, settings.scheduler, settings.control_models)
+    except InvalidInput as exc:
+        return exc
+    return None
+
+
 def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
+    """The concrete values `job` runs with on `model` (its options already checked: see `family_error`)."""
     request, defaults = job.spec.request, model.defaults
-    # the engine checks at submit when it knows the family then; a Hub model never fetched is checked here
-    check_request_options(model.id, model.family, request, settings.scheduler, settings.control_models)
     strength = None
     if isinstance(request, EditRequest):
         kind: PipelineKind = "instruct" if model.instruct else edit_kind(
