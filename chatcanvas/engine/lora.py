@@ -7,6 +7,8 @@ picture when captions say what else each shows. The adapter is removed from the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 import torch.nn.functional as F
 from diffusers import DDPMScheduler, DiffusionPipeline
@@ -111,46 +113,57 @@ def train_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, settings
         latents = pipe.vae.encode(pixels).latent_dist.sample(generator=generator) * pipe.vae.config.scaling_factor
         prompt_embeds, added_cond = _encode(pipe, training_prompts(request, model.id), size, device)
 
-    unet.requires_grad_(False)
+    def loss_at(step: int) -> torch.Tensor:
+        chosen = [(step * batch + k) % len(latents) for k in range(batch)]
+        clean = latents[chosen].to(dtype)
+        noise = torch.randn(clean.shape, generator=generator).to(device, dtype)
+        timestep = torch.randint(0, noise_scheduler.config.num_train_timesteps, (batch,), generator=generator)
+        timestep = timestep.to(device)
+        noisy = noise_scheduler.add_noise(clean, noise, timestep)
+        if noise_scheduler.config.prediction_type == "v_prediction":
+            target = noise_scheduler.get_velocity(clean, noise, timestep)
+        else:
+            target = noise
+        conditions = None if added_cond is None else {k: v[chosen] for k, v in added_cond.items()}
+        prediction = unet(noisy, timestep, prompt_embeds[chosen].to(dtype), added_cond_kwargs=conditions).sample
+        return F.mse_loss(prediction.float(), target.float())
+
+    _fit_adapter(job, pipe, unet, request, targets, rank, rate, steps, loss_at, "unet_lora_layers")
+
+
+def _fit_adapter(job: Job, pipe: DiffusionPipeline, denoiser: torch.nn.Module, request: TrainLoraRequest,
+                 targets: list[str], rank: int, rate: float, steps: int,
+                 loss_at: Callable[[int], torch.Tensor], layers_argument: str) -> None:
+    """Train a rank-`rank` LoRA on `denoiser`'s `targets` for `steps` AdamW steps of `loss_at(step)` (reporting
+    each step, stopping on cancel), save it to `request.output` with the pipeline's `save_lora_weights`, and leave
+    the shared denoiser as it was."""
+    denoiser.requires_grad_(False)
     with torch.random.fork_rng():  # the LoRA's initial weights come from the request's seed too
         torch.manual_seed(request.seed)
-        unet.add_adapter(LoraConfig(r=rank, lora_alpha=rank, init_lora_weights="gaussian", target_modules=targets),
-                         adapter_name=TRAINING_ADAPTER)
+        denoiser.add_adapter(LoraConfig(r=rank, lora_alpha=rank, init_lora_weights="gaussian",
+                                        target_modules=targets), adapter_name=TRAINING_ADAPTER)
     try:
-        cast_training_params(unet, dtype=torch.float32)
-        parameters = [p for p in unet.parameters() if p.requires_grad]
+        cast_training_params(denoiser, dtype=torch.float32)
+        parameters = [p for p in denoiser.parameters() if p.requires_grad]
         optimizer = torch.optim.AdamW(parameters, lr=rate)
-        unet.train()
+        denoiser.train()
         for step in range(steps):
             if job.cancel_requested:
                 raise JobCancelled(f"job {job.id} was cancelled at step {step} of {steps}")
-            chosen = [(step * batch + k) % len(latents) for k in range(batch)]
-            clean = latents[chosen].to(dtype)
-            noise = torch.randn(clean.shape, generator=generator).to(device, dtype)
-            timestep = torch.randint(0, noise_scheduler.config.num_train_timesteps, (batch,), generator=generator)
-            timestep = timestep.to(device)
-            noisy = noise_scheduler.add_noise(clean, noise, timestep)
-            if noise_scheduler.config.prediction_type == "v_prediction":
-                target = noise_scheduler.get_velocity(clean, noise, timestep)
-            else:
-                target = noise
-            conditions = None if added_cond is None else {k: v[chosen] for k, v in added_cond.items()}
-            prediction = unet(noisy, timestep, prompt_embeds[chosen].to(dtype), added_cond_kwargs=conditions).sample
-            loss = F.mse_loss(prediction.float(), target.float())
-            loss.backward()
+            loss_at(step).backward()
             torch.nn.utils.clip_grad_norm_(parameters, 1.0)
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             job.report_step(step + 1, steps)
         # peft's own key names: the diffusers-style renaming covers only attention layers, and a file mixing the two
         # styles loads only half of its layers
-        layers = get_peft_model_state_dict(unet, adapter_name=TRAINING_ADAPTER)
+        layers = get_peft_model_state_dict(denoiser, adapter_name=TRAINING_ADAPTER)
         request.output.mkdir(parents=True, exist_ok=True)
-        type(pipe).save_lora_weights(request.output, unet_lora_layers=layers, safe_serialization=True)
+        type(pipe).save_lora_weights(request.output, **{layers_argument: layers}, safe_serialization=True)
     finally:
-        unet.eval()
-        _drop_training_adapter(pipe, unet)  # the shared UNet is as it was
-        unet.requires_grad_(False)
+        denoiser.eval()
+        _drop_training_adapter(pipe, denoiser)  # the shared denoiser is as it was
+        denoiser.requires_grad_(False)
 
 
 def _flow_conditions(pipe: DiffusionPipeline, prompts: list[str], device: torch.device) -> dict:
@@ -195,47 +208,23 @@ def _train_flow_lora(job: Job, model: LoadedModel, request: TrainLoraRequest, se
     count, channels, height, width = latents.shape
     image_ids = pipe._prepare_latent_image_ids(1, height // 2, width // 2, device, dtype) if flux else None
 
-    transformer.requires_grad_(False)
-    with torch.random.fork_rng():
-        torch.manual_seed(request.seed)
-        transformer.add_adapter(LoraConfig(r=rank, lora_alpha=rank, init_lora_weights="gaussian",
-                                           target_modules=list(DREAMBOOTH_LORA_TARGETS)),
-                                adapter_name=TRAINING_ADAPTER)
-    try:
-        cast_training_params(transformer, dtype=torch.float32)
-        parameters = [p for p in transformer.parameters() if p.requires_grad]
-        optimizer = torch.optim.AdamW(parameters, lr=rate)
-        transformer.train()
-        for step in range(steps):
-            if job.cancel_requested:
-                raise JobCancelled(f"job {job.id} was cancelled at step {step} of {steps}")
-            chosen = [step % count]
-            clean = latents[chosen].to(dtype)
-            noise = torch.randn(clean.shape, generator=generator).to(device, dtype)
-            sigma = torch.rand((1,), generator=generator).to(device, dtype)
-            noisy = (1.0 - sigma.view(-1, 1, 1, 1)) * clean + sigma.view(-1, 1, 1, 1) * noise
-            inputs = {key: value[chosen].to(dtype) if key != "txt_ids" else value
-                      for key, value in conditions.items()}
-            if flux:
-                packed = pipe._pack_latents(noisy, 1, channels, height, width)
-                guidance = torch.ones((1,), device=device) if transformer.config.guidance_embeds else None
-                prediction = transformer(hidden_states=packed, timestep=sigma, guidance=guidance, img_ids=image_ids,
-                                         return_dict=False, **inputs)[0]
-                prediction = pipe._unpack_latents(prediction, height * pipe.vae_scale_factor,
-                                                  width * pipe.vae_scale_factor, pipe.vae_scale_factor)
-            else:
-                prediction = transformer(hidden_states=noisy, timestep=sigma * 1000, return_dict=False,
-                                         **inputs)[0]
-            loss = F.mse_loss(prediction.float(), (noise - clean).float())
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(parameters, 1.0)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
-            job.report_step(step + 1, steps)
-        layers = get_peft_model_state_dict(transformer, adapter_name=TRAINING_ADAPTER)
-        request.output.mkdir(parents=True, exist_ok=True)
-        type(pipe).save_lora_weights(request.output, transformer_lora_layers=layers, safe_serialization=True)
-    finally:
-        transformer.eval()
-        _drop_training_adapter(pipe, transformer)
-        transformer.requires_grad_(False)
+    def loss_at(step: int) -> torch.Tensor:
+        chosen = [step % count]
+        clean = latents[chosen].to(dtype)
+        noise = torch.randn(clean.shape, generator=generator).to(device, dtype)
+        sigma = torch.rand((1,), generator=generator).to(device, dtype)
+        noisy = (1.0 - sigma.view(-1, 1, 1, 1)) * clean + sigma.view(-1, 1, 1, 1) * noise
+        inputs = {key: value[chosen].to(dtype) if key != "txt_ids" else value for key, value in conditions.items()}
+        if flux:
+            packed = pipe._pack_latents(noisy, 1, channels, height, width)
+            guidance = torch.ones((1,), device=device) if transformer.config.guidance_embeds else None
+            prediction = transformer(hidden_states=packed, timestep=sigma, guidance=guidance, img_ids=image_ids,
+                                     return_dict=False, **inputs)[0]
+            prediction = pipe._unpack_latents(prediction, height * pipe.vae_scale_factor,
+                                              width * pipe.vae_scale_factor, pipe.vae_scale_factor)
+        else:
+            prediction = transformer(hidden_states=noisy, timestep=sigma * 1000, return_dict=False, **inputs)[0]
+        return F.mse_loss(prediction.float(), (noise - clean).float())
+
+    _fit_adapter(job, pipe, transformer, request, list(DREAMBOOTH_LORA_TARGETS), rank, rate, steps, loss_at,
+                 "transformer_lora_layers")
