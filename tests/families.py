@@ -183,17 +183,25 @@ CHAT_TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content 
                  "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 
 
-def build_flux2_klein() -> Any:
-    """FLUX.2 [klein]-shaped (step-distilled): a Qwen3 text encoder read at layers 9, 18 and 27, as the real one."""
-    from diffusers import AutoencoderKLFlux2, Flux2KleinPipeline, Flux2Transformer2DModel
-    from transformers import Qwen3Config, Qwen3ForCausalLM
+def qwen3_text(model_class: Any, layers: int) -> tuple[Any, Any]:
+    """A chat-templated byte-level tokenizer and a tiny Qwen3 text model (`Qwen3Model` or `Qwen3ForCausalLM`)."""
+    from transformers import Qwen3Config
 
     tokenizer = byte_tokenizer(*QWEN_SPECIAL)
     tokenizer.chat_template = CHAT_TEMPLATE
     torch.manual_seed(0)
-    text_encoder = Qwen3ForCausalLM(Qwen3Config(intermediate_size=16, hidden_size=16, num_hidden_layers=28,
-                                                num_attention_heads=2, num_key_value_heads=2, head_dim=8,
-                                                vocab_size=len(tokenizer), max_position_embeddings=1024))
+    text_encoder = model_class(Qwen3Config(intermediate_size=16, hidden_size=16, num_hidden_layers=layers,
+                                           num_attention_heads=2, num_key_value_heads=2, head_dim=8,
+                                           vocab_size=len(tokenizer), max_position_embeddings=1024))
+    return tokenizer, text_encoder
+
+
+def build_flux2_klein() -> Any:
+    """FLUX.2 [klein]-shaped (step-distilled): a Qwen3 text encoder read at layers 9, 18 and 27, as the real one."""
+    from diffusers import AutoencoderKLFlux2, Flux2KleinPipeline, Flux2Transformer2DModel
+    from transformers import Qwen3ForCausalLM
+
+    tokenizer, text_encoder = qwen3_text(Qwen3ForCausalLM, layers=28)
     torch.manual_seed(0)
     transformer = Flux2Transformer2DModel(patch_size=1, in_channels=16, num_layers=1, num_single_layers=1,
                                           attention_head_dim=16, num_attention_heads=2, joint_attention_dim=48,
@@ -259,14 +267,9 @@ def build_controlnet() -> Any:
 def build_z_image() -> Any:
     """Z-Image-shaped: a Qwen3 text encoder (its second-to-last layer read), a single-stream DiT, a FLUX-like VAE."""
     from diffusers import ZImagePipeline, ZImageTransformer2DModel
-    from transformers import Qwen3Config, Qwen3Model
+    from transformers import Qwen3Model
 
-    tokenizer = byte_tokenizer(*QWEN_SPECIAL)
-    tokenizer.chat_template = CHAT_TEMPLATE
-    torch.manual_seed(0)
-    text_encoder = Qwen3Model(Qwen3Config(intermediate_size=16, hidden_size=16, num_hidden_layers=2,
-                                          num_attention_heads=2, num_key_value_heads=2, head_dim=8,
-                                          vocab_size=len(tokenizer), max_position_embeddings=1024))
+    tokenizer, text_encoder = qwen3_text(Qwen3Model, layers=2)
     torch.manual_seed(0)
     transformer = ZImageTransformer2DModel(all_patch_size=(2,), all_f_patch_size=(1,), in_channels=4, dim=32,
                                            n_layers=2, n_refiner_layers=1, n_heads=2, n_kv_heads=2, cap_feat_dim=16,
