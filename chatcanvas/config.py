@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     ip_adapter_repo: str | None = Field(default=None, description="IP-Adapter repo or folder; else per model.")
     ip_adapter_subfolder: str | None = None
     ip_adapter_weight: str | None = None
+    ip_adapter_image_encoder: str | None = Field(default=None, description="CLIP vision encoder repo or folder for "
+                                                 "an adapter without one of its own (XLabs' FLUX adapter).")
     ip_adapter_scale: float = Field(default=0.7, ge=0, le=2)
     lora_steps: int | None = Field(default=None, ge=1, description="LoRA training steps; else the model's default.")
     lora_learning_rate: float | None = Field(default=None, gt=0)

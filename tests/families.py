@@ -324,3 +324,38 @@ def save_adapter(name: str, folder: Path) -> Path:
     if not (target / "config.json").exists():
         {"t2i-adapter": build_t2i_adapter, "controlnet": build_controlnet}[name]().save_pretrained(target)
     return target
+
+
+def save_flux_ip_adapter(folder: Path) -> Path:
+    """A random IP-Adapter for the tiny FLUX transformer in XLabs' layout (`ip_adapter.safetensors`: the image
+    projection as `ip_adapter_proj_model.*`, per double block `double_blocks.N.processor.ip_adapter_double_stream_
+    {k,v}_proj.*`), with a tiny CLIP vision encoder beside it in `image_encoder/`, as XLabs pairs theirs with
+    openai/clip-vit-large-patch14."""
+    from safetensors.torch import save_file
+    from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    target = Path(folder) / "flux-ip-adapter"
+    if (target / "ip_adapter.safetensors").exists():
+        return target
+    config = build_flux().transformer.config
+    inner, joint, clip_dim, tokens = config.num_attention_heads * config.attention_head_dim, \
+        config.joint_attention_dim, 32, 4
+    generator = torch.Generator().manual_seed(3)
+    tensors = {
+        "ip_adapter_proj_model.proj.weight": torch.randn(joint * tokens, clip_dim, generator=generator) * 0.3,
+        "ip_adapter_proj_model.proj.bias": torch.zeros(joint * tokens),
+        "ip_adapter_proj_model.norm.weight": torch.ones(joint),
+        "ip_adapter_proj_model.norm.bias": torch.zeros(joint),
+    }
+    for block in range(config.num_layers):
+        for kind in ("k", "v"):
+            key = f"double_blocks.{block}.processor.ip_adapter_double_stream_{kind}_proj"
+            tensors[f"{key}.weight"] = torch.randn(inner, joint, generator=generator) * 0.5
+            tensors[f"{key}.bias"] = torch.zeros(inner)
+    target.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(4)
+    CLIPVisionModelWithProjection(CLIPVisionConfig(
+        hidden_size=32, projection_dim=clip_dim, image_size=32, patch_size=8, num_channels=3, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=37)).save_pretrained(target / "image_encoder")
+    save_file(tensors, target / "ip_adapter.safetensors")
+    return target

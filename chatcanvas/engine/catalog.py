@@ -128,14 +128,15 @@ def instance_prompt(model: str, trigger: str) -> str:
 
 def default_subject_method(model: str) -> str:
     """How a subject is enrolled for `model` when nobody says: the built-in's choice, else IP-Adapter where the
-    model's family has one (SD 1.5, SDXL) and a LoRA where it does not (FLUX.1, SD3)."""
+    model's family has one on a UNet (SD 1.5, SDXL) and a LoRA on flow transformers (FLUX.1, SD3: FLUX.1's XLabs
+    IP-Adapter is there to be chosen, but a LoRA keeps a subject far better)."""
     builtin = BUILTIN_MODELS.get(model)
     if builtin:
         return builtin.subject_method
     from chatcanvas.engine.families import lookup_family
 
     family = lookup_family(model)
-    return "lora" if family is not None and not family.ip_adapter else "ip_adapter"
+    return "lora" if family is not None and (not family.ip_adapter or family.flow) else "ip_adapter"
 
 
 def check_model(model: str) -> None:

@@ -92,9 +92,11 @@ FAMILIES: dict[str, Family] = {family.name: family for family in (
            ("stabilityai/stable-diffusion-3.5-large", "stabilityai/stable-diffusion-3.5-medium",
             "stabilityai/stable-diffusion-3.5-large-turbo"), max_sequence_length=256, multiple=16, lora=True),
     Family("flux", "FLUX.1 [dev]", ("FluxPipeline",), "true_cfg", "distilled", _FLUX_SCHEDULERS, 28, 3.5,
-           _SD_EDITS, ("black-forest-labs/FLUX.1-dev",), max_sequence_length=512, lora=True, multiple=16),
+           _SD_EDITS, ("black-forest-labs/FLUX.1-dev",), max_sequence_length=512, lora=True, ip_adapter=True,
+           multiple=16),
     Family("flux-schnell", "FLUX.1 [schnell]", ("FluxPipeline",), "true_cfg", "none", _FLUX_SCHEDULERS, 4, 0.0,
-           _SD_EDITS, ("black-forest-labs/FLUX.1-schnell",), max_sequence_length=256, lora=True, multiple=16,
+           _SD_EDITS, ("black-forest-labs/FLUX.1-schnell",), max_sequence_length=256, lora=True, ip_adapter=True,
+           multiple=16,
            notes="a FluxPipeline whose transformer has no guidance embedding"),
     Family("flux-kontext", "FLUX.1 Kontext [dev]", ("FluxKontextPipeline",), "true_cfg", "distilled",
            _FLUX_SCHEDULERS, 28, 2.5, ("instruct",), ("black-forest-labs/FLUX.1-Kontext-dev",),
@@ -300,9 +302,9 @@ def check_request_options(model: str, family: ModelFamily, request: GenerateRequ
                           default_scheduler: str | None, control_models: str | None = None) -> None:
     """`check_options` for a whole request (an `EditRequest` brings its picture, mask and strength)."""
     edit = isinstance(request, EditRequest)
-    if request.style_image is not None and not family.ip_adapter:
-        raise InvalidInput("style_image", f"style references use an IP-Adapter, which {model} ({family.label}) has "
-                                          "none of here; SD 1.5 and SDXL models take them")
+    if request.style_image is not None and (not family.ip_adapter or family.flow):
+        raise InvalidInput("style_image", f"style references use an IP-Adapter on a UNet's style blocks, which "
+                                          f"{model} ({family.label}) has none of; SD 1.5 and SDXL models take them")
     if request.control is not None:
         from chatcanvas.engine.control import check_fit, control_source
 
