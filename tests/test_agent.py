@@ -102,6 +102,23 @@ def test_the_router_edits_an_uploaded_photo(agent_with):
     assert agent.store.get(reply.images[0].parent_id, "local").operation == "upload"
 
 
+def test_the_router_edits_an_uploaded_photo_by_inversion_when_things_are_added_or_removed(agent_with):
+    """On an SD-family model (`tiny`), "remove X" / "add X" on a photo pass what to remove and add, and `auto` edits
+    it by inversion (everything else kept); the same words on a drawn picture stay an img2img edit."""
+    agent = agent_with("router")
+    photo = png_bytes(Image.new("RGB", (64, 48), "gray"), "PNG")
+    reply = agent.chat("could you get rid of the power lines and add a rainbow to this photo?", images=[photo],
+                       conversation="photo")
+    assert reply.tool_calls[0]["name"] == "edit_image"
+    args = reply.tool_calls[0]["args"]
+    assert (args["remove"], args["add"]) == (["power lines"], ["a rainbow"])
+    assert reply.images[0].edit_method == "inversion" and (reply.images[0].width, reply.images[0].height) == (64, 48)
+    drawn = agent.chat("draw a street with power lines", conversation="drawn")
+    edited = agent.chat("remove the power lines", conversation="drawn")
+    assert "remove" not in edited.tool_calls[0]["args"] and edited.images[0].edit_method == "img2img"
+    assert edited.images[0].parent_id == drawn.images[0].id
+
+
 def test_an_edit_with_no_image_gets_a_helpful_answer(agent_with):
     reply = agent_with("router").chat("make it blue")
     assert reply.tool_calls == [] and "no picture here to change yet" in reply.text

@@ -895,13 +895,38 @@ def _forms(word: str) -> list[str]:
     return forms
 
 
+_REMOVE_THING = re.compile(
+    r"^(?:remove|delete|erase|drop|lose|ditch|hide|cut|kill|scrap|axe|nuke|strip|take\s+(?:out|away|off)|"
+    r"get\s+rid\s+of|without|no\s+more|no|minus|don't\s+(?:want|need)|do\s+not\s+(?:want|need)|nix)\s+"
+    r"(?:the\s+|a\s+|an\s+|any\s+|that\s+|those\s+|all\s+(?:the\s+)?|his\s+|her\s+|its\s+)?"
+    r"(?P<thing>.+?)(?:\s+(?:off|out|away|from\s+(?:it|this|that|here|the\s+\w+)))?$")
+_ADD_THING = re.compile(r"^(?:add|put|include|insert|place|stick|throw\s+in|toss\s+in|pop|slap|"
+                        r"give\s+(?:it|him|her|them|the\s+[\w-]+))\s+(?P<what>.+?)"
+                        r"(?:\s+(?:to|on|in|into|for)\s+(?:it|him|her|them|this|that|the\s+picture|the\s+image|"
+                        r"the\s+photo))?$")
+_FROM_PICTURE = re.compile(r"\s+(?:from|off|out\s+of)\s+(?:it|this|that|here|the|my)(?:\s+(?:photo|picture|image|pic|"
+                           r"shot))?$")
+
+
+def concepts(instruction: str) -> tuple[list[str], list[str]]:
+    """What a message adds and what it takes away, as an inversion edit (LEDITS++) takes them: "remove the people
+    and add a rainbow" -> (["a rainbow"], ["people"]). Changes of another kind ("make it night") name neither."""
+    add: list[str] = []
+    remove: list[str] = []
+    for change in split_changes(edit_instruction(instruction)):
+        change = edit_instruction(change)
+        taken = _REMOVE_THING.match(change)
+        if taken and not re.match(r"^(?:more|less|longer)\b", taken.group("thing")):
+            remove.append(_FROM_PICTURE.sub("", taken.group("thing")).strip())
+            continue
+        added = _ADD_THING.match(change)
+        if added:
+            add.append(added.group("what").strip())
+    return add, remove
+
+
 def _remove(base: str, change: str) -> str | None:
-    match = re.match(r"^(?:remove|delete|erase|drop|lose|ditch|hide|cut|kill|scrap|axe|nuke|strip|"
-                     r"take\s+(?:out|away|off)|"
-                     r"get\s+rid\s+of|"
-                     r"without|no\s+more|no|minus|don't\s+(?:want|need)|do\s+not\s+(?:want|need)|nix)\s+"
-                     r"(?:the\s+|a\s+|an\s+|any\s+|that\s+|those\s+|all\s+(?:the\s+)?|his\s+|her\s+|its\s+)?"
-                     r"(?P<thing>.+?)(?:\s+(?:off|out|away|from\s+(?:it|this|that|here|the\s+\w+)))?$", change)
+    match = _REMOVE_THING.match(change)
     if not match:
         match = re.match(r"^take\s+(?:the\s+)?(?P<thing>.+?)\s+(?:off|out|away)$", change)
     if not match:

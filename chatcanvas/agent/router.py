@@ -21,7 +21,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
 from pydantic import Field
 
-from chatcanvas.agent import intent_model, intents
+from chatcanvas.agent import intent_model, intents, rewrite
 from chatcanvas.agent import language as lang
 
 
@@ -104,7 +104,7 @@ class IntentRouter(BaseChatModel):
             return AIMessage(content=_summarise(results, note))
         decision = self._decide(text, facts)
         if decision is not None:
-            name, args = decision
+            name, args = _photo_concepts(decision, text, facts)
             return AIMessage(content="", tool_calls=[
                 {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
             ])
@@ -129,7 +129,7 @@ class IntentRouter(BaseChatModel):
         guess = model.guess(text, model_context(facts, text))
         first = kind_of(decision, facts)
         if first == "draw" and intents.next_in_series(text):
-            return decision  # "now the enemy: a slime monster, also pixel art" is the next picture, not this one changed
+            return decision  # "now the enemy: a slime monster, also pixel art": the next picture
         if first == "reply" and intents.asks_about(text):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
@@ -140,6 +140,21 @@ class IntentRouter(BaseChatModel):
             return None if facts.has_image and not _plainly_asks(text) else decision
         again = self._rules(text, dataclasses.replace(facts, prefer=guess.kind))
         return again if again is not None else decision
+
+
+def _photo_concepts(decision: tuple[str, dict], text: str, facts: TurnFacts) -> tuple[str, dict]:
+    """An edit of an uploaded photo names what it adds and removes, so `method=auto` can edit it by inversion where
+    the model inverts (SD / SDXL: everything else in the photo kept); drawn pictures keep img2img."""
+    name, args = decision
+    if name != "edit_image" or args.get("mask_image_id"):
+        return decision
+    target = args.get("image_id") or facts.current_image_id
+    operation = next((image.get("operation") for image in facts.extras.get("images") or []
+                      if image.get("id") == target), None)
+    if operation != "upload":
+        return decision
+    add, remove = rewrite.concepts(text)
+    return name, {**args, **({"add": add} if add else {}), **({"remove": remove} if remove else {})}
 
 
 def _plainly_asks(text: str) -> bool:
