@@ -198,6 +198,12 @@ class Job:
     step_at_cancel: int | None = None
     """The last step reported when cancel was asked (a running job stops within one step of it)."""
 
+    started: float | None = None
+    """When it began to run (for an estimate of the time left)."""
+
+    preview: bytes | None = None
+    """The latest preview PNG, when a preview decoder made one."""
+
     def __post_init__(self) -> None:
         self.total = getattr(self.spec.request, "steps", None) or 0
 
@@ -225,11 +231,13 @@ class Job:
         return self._cancel.is_set()
 
     def mark_running(self, total: int) -> None:
-        self.status, self.total = JobStatus.RUNNING, total
+        self.status, self.total, self.started = JobStatus.RUNNING, total, time.time()
         self._emit()
 
     def report_step(self, step: int, total: int, preview: bytes | None = None) -> None:
         self.step, self.total = step, total
+        if preview is not None:
+            self.preview = preview
         self._emit(preview)
 
     def succeed(self, images: list[ImageRecord]) -> None:

@@ -29,7 +29,17 @@ from chatcanvas.server.auth import Authenticator
 from chatcanvas.server.deps import ServerState, UserDep
 from chatcanvas.server.mcp import BearerGate, create_mcp_server
 from chatcanvas.server.metrics import Metrics
-from chatcanvas.server.routes import chat, openai_chat, openai_images, ops, platforms, resources, subjects, web
+from chatcanvas.server.routes import (
+    a1111,
+    chat,
+    openai_chat,
+    openai_images,
+    ops,
+    platforms,
+    resources,
+    subjects,
+    web,
+)
 from chatcanvas.server.schemas import ERROR_RESPONSES
 
 log = logging.getLogger(__name__)
@@ -37,6 +47,20 @@ log = logging.getLogger(__name__)
 
 def error_body(message: str, kind: str, param: str | None = None, code: str | None = None) -> dict:
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
+
+
+def _error(request: Request, status: int, message: str, kind: str, param: str | None = None,
+           code: str | None = None, headers: dict[str, str] | None = None) -> JSONResponse:
+    """An error in the shape the caller's protocol reads: AUTOMATIC1111's under /sdapi, Hugging Face inference's
+    under /hf, else OpenAI's."""
+    path = request.url.path
+    if path.startswith("/sdapi/"):
+        body: dict = {"error": kind, "detail": message, "body": "", "errors": message}
+    elif path == "/hf" or path.startswith("/hf/"):
+        body = {"error": message}
+    else:
+        body = error_body(message, kind, param, code)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 def create_app(settings: Settings | None = None, agent: ImageAgent | None = None) -> FastAPI:
@@ -73,7 +97,7 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
                   description="Image tools for chats: a chat agent, OpenAI-compatible image and chat endpoints.",
                   openapi_url=None, docs_url=None, redoc_url=None,  # served below, behind the key like the rest
                   responses=ERROR_RESPONSES)
-    for module in (ops, web, chat, openai_images, openai_chat, resources, subjects, platforms):
+    for module in (ops, web, chat, openai_images, openai_chat, resources, subjects, platforms, a1111):
         app.include_router(module.router)
 
     app.mount("/mcp", BearerGate(mounted_mcp, auth), name="mcp")  # streamable HTTP MCP at /mcp/
@@ -153,27 +177,26 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ChatCanvasError)
     async def chatcanvas_error(request: Request, exc: ChatCanvasError) -> JSONResponse:
         if isinstance(exc, QueueFull):
-            return JSONResponse(error_body(str(exc), "rate_limit_exceeded", code="queue_full"), status_code=429,
-                                headers={"Retry-After": str(max(1, round(exc.retry_after)))})
+            return _error(request, 429, str(exc), "rate_limit_exceeded", code="queue_full",
+                          headers={"Retry-After": str(max(1, round(exc.retry_after)))})
         if isinstance(exc, NotFound):
-            return JSONResponse(error_body(str(exc), "not_found_error", code="not_found"), status_code=404)
+            return _error(request, 404, str(exc), "not_found_error", code="not_found")
         if isinstance(exc, InvalidInput):
-            return JSONResponse(error_body(str(exc), "invalid_request_error", param=exc.field), status_code=400)
+            return _error(request, 400, str(exc), "invalid_request_error", param=exc.field)
         if isinstance(exc, JobInterrupted):
-            return JSONResponse(error_body(str(exc), "unavailable", code="restarting"), status_code=503,
-                                headers={"Retry-After": "30"})
+            return _error(request, 503, str(exc), "unavailable", code="restarting", headers={"Retry-After": "30"})
         if isinstance(exc, JobCancelled):
-            return JSONResponse(error_body(str(exc), "cancelled", code="cancelled"), status_code=409)
+            return _error(request, 409, str(exc), "cancelled", code="cancelled")
         if isinstance(exc, UserError):
-            return JSONResponse(error_body(str(exc), "invalid_request_error"), status_code=400)
+            return _error(request, 400, str(exc), "invalid_request_error")
         log.error("request failed: %s", exc)
-        return JSONResponse(error_body(str(exc), "server_error"), status_code=500)
+        return _error(request, 500, str(exc), "server_error")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         kind = {401: "authentication_error", 404: "not_found_error", 413: "request_too_large"}.get(
             exc.status_code, "invalid_request_error")
-        return JSONResponse(error_body(str(exc.detail), kind), status_code=exc.status_code, headers=exc.headers)
+        return _error(request, exc.status_code, str(exc.detail), kind, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -183,4 +206,4 @@ def _install_error_handlers(app: FastAPI) -> None:
             f"{'.'.join(str(p) for p in e.get('loc', ()) if p not in ('body', 'query', 'header', 'path')) or 'body'}: "
             f"{e.get('msg')}" for e in exc.errors()
         )
-        return JSONResponse(error_body(message, "invalid_request_error", param=field or None), status_code=400)
+        return _error(request, 400, message, "invalid_request_error", param=field or None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from fastapi import Request
 
@@ -59,3 +59,8 @@ async def unless_disconnected(request: Request, work: Awaitable[T], on_disconnec
         if not cancelled and await request.is_disconnected():
             cancelled = True
             on_disconnect()
+
+
+async def follow(request: Request, state: Any, job: Any) -> list[Any]:
+    """A job's images (`state` is the server's state); the job is cancelled if the client goes away first."""
+    return await unless_disconnected(request, state.images.wait_async(job), lambda: state.images.cancel(job))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import threading
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from chatcanvas.server.auth import COOKIE, Authenticator, User
 from chatcanvas.server.metrics import Metrics
 from chatcanvas.services.chat import ChatService
 from chatcanvas.store import ImageRecord
+from chatcanvas.store.options import OptionStore
 
 
 @dataclass
@@ -49,6 +51,10 @@ class ServerState:
     def chat(self) -> ChatService:
         return ChatService(self.agent)
 
+    @functools.cached_property
+    def options(self) -> OptionStore:
+        return OptionStore(self.settings.resolved_data_dir)
+
 
 def get_state(request: Request) -> ServerState:
     return request.app.state.chatcanvas
@@ -63,9 +69,19 @@ def unauthorized(message: str = "missing or invalid API key") -> HTTPException:
 
 
 def presented_key(request: Request) -> str | None:
-    """The API key a request carries in `Authorization: Bearer KEY`."""
+    """The API key a request carries: `Authorization: Bearer KEY`, or HTTP Basic with the key as the password (as
+    AUTOMATIC1111 clients send it: Open WebUI's `AUTOMATIC1111_API_AUTH=user:KEY`, webuiapi's `set_auth`)."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return value
+    if scheme.lower() == "basic" and value:
+        try:
+            user, _, password = base64.b64decode(value, validate=True).decode("utf-8").partition(":")
+        except (binascii.Error, ValueError):
+            return None
+        return password or user or None
+    return None
 
 
 def caller(request: Request, auth: Authenticator) -> User | None:

@@ -35,6 +35,26 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+class A1111Error(BaseModel):
+    """AUTOMATIC1111's error body: what went wrong in `detail` (and again in `errors`)."""
+
+    error: str
+    detail: str
+    body: str = ""
+    errors: str = ""
+
+
+class HFError(BaseModel):
+    """The Hugging Face inference error body."""
+
+    error: str
+
+
+def errors_as(model: type[BaseModel]) -> dict[int | str, dict[str, Any]]:
+    """ERROR_RESPONSES with another protocol's error body."""
+    return {status: {**response, "model": model} for status, response in ERROR_RESPONSES.items()}
+
+
 class Image(BaseModel):
     id: str
     url: str = Field(description="A signed link to the PNG (works without a key until it expires).")

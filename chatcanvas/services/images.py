@@ -164,6 +164,10 @@ class ImageService:
     def cancel(self, job: Job) -> None:
         self.engine.cancel(job)
 
+    def active(self, owner: str) -> list[Job]:
+        """The owner's queued and running jobs, oldest first."""
+        return self.engine.active_jobs(owner)
+
     # --- the owner's images -------------------------------------------------------------------------
     def upload(self, data: bytes, owner: str, conversation: str | None = None, field: str = "image") -> ImageRecord:
         """Check and store an uploaded picture; its prompt says what it shows (in the default model's words)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chatcanvas.config import Settings
 from chatcanvas.engine.catalog import BUILTIN_MODELS
+from chatcanvas.engine.families import ModelFamily, lookup_family
 from chatcanvas.errors import InvalidInput
 
 # Model names OpenAI clients send by default; they mean "the server's model".
@@ -28,3 +29,9 @@ def model_for_api(model: str | None, settings: Settings, field: str = "model") -
     if model not in allowed:
         raise InvalidInput(field, f"{model!r} is not served here; choose one of: {', '.join(allowed)}")
     return model
+
+
+def model_family(model: str) -> ModelFamily | None:
+    """What the family table says of a model (how it takes guidance, which schedulers fit), without loading it;
+    None when that cannot be known before it loads."""
+    return lookup_family(model)

@@ -11,10 +11,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
-from chatcanvas.engine import GenerateRequest, Job
+from chatcanvas.engine import GenerateRequest
 from chatcanvas.errors import InvalidImage, InvalidInput
 from chatcanvas.server import schemas
-from chatcanvas.server.bridge import unless_disconnected
+from chatcanvas.server.bridge import follow
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, image_url
 from chatcanvas.services.images import Edit
 from chatcanvas.services.models import model_for_api
@@ -65,11 +65,6 @@ def images_response(request: Request, state: ServerState, records: list[ImageRec
             item["b64_json"] = base64.b64encode(state.store.read(record)).decode()
         data.append(item)
     return {"created": int(time.time()), "data": data}
-
-
-async def follow(request: Request, state: ServerState, job: Job) -> list[ImageRecord]:
-    """The job's images; the job is cancelled if the client goes away first."""
-    return await unless_disconnected(request, state.images.wait_async(job), lambda: state.images.cancel(job))
 
 
 @router.post("/v1/images/generations", response_model=schemas.ImagesResponse,
