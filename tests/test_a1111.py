@@ -104,8 +104,14 @@ def test_the_requests_open_webui_sends_and_clear_errors_in_a1111s_shape(live):
     assert wrong.status_code == 401 and "detail" in wrong.json()
 
 
-def test_progress_interrupt_and_skip_reach_only_the_callers_own_jobs(live):
-    server = live(api_keys=KEYS, max_steps=2000)
+def test_progress_interrupt_and_skip_reach_only_the_callers_own_jobs(live, tmp_path):
+    import torch
+    from diffusers import AutoencoderTiny
+
+    torch.manual_seed(0)  # a tiny preview decoder: progress carries the picture so far
+    AutoencoderTiny(encoder_block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
+                    num_encoder_blocks=(1, 1, 1, 1), num_decoder_blocks=(1, 1, 1, 1)).save_pretrained(tmp_path / "taesd")
+    server = live(api_keys=KEYS, max_steps=2000, preview_vae=str(tmp_path / "taesd"), preview_every=1)
     alice, bob = client(server, "alice", "key-alice"), client(server, "bob", "key-bob")
     results: dict[str, object] = {}
 
@@ -118,11 +124,14 @@ def test_progress_interrupt_and_skip_reach_only_the_callers_own_jobs(live):
     long = threading.Thread(target=draw, args=("alice", alice, 600))
     long.start()
     deadline = time.monotonic() + 300
-    while (seen := alice.get_progress())["state"]["sampling_step"] < 2:
+    while (seen := alice.get_progress())["state"]["sampling_step"] < 2 or not seen["current_image"]:
         assert time.monotonic() < deadline and long.is_alive(), seen
         time.sleep(0.05)
     assert seen["state"]["sampling_steps"] == 600 and 0 < seen["progress"] < 1 and seen["eta_relative"] > 0
     assert "drawing" in seen["textinfo"]
+    assert Image.open(io.BytesIO(base64.b64decode(seen["current_image"]))).format == "PNG"
+    with httpx.Client(base_url=server.url, headers={"Authorization": "Bearer key-alice"}) as http:
+        assert http.get("/sdapi/v1/progress", params={"skip_current_image": "true"}).json()["current_image"] is None
     assert bob.get_progress()["state"]["job_count"] == 0  # bob sees none of alice's work
     bob.interrupt()
     bob.skip()
