@@ -32,6 +32,7 @@ from chatcanvas.server.metrics import Metrics
 from chatcanvas.server.routes import (
     a1111,
     chat,
+    hf_inference,
     openai_chat,
     openai_images,
     ops,
@@ -97,7 +98,8 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
                   description="Image tools for chats: a chat agent, OpenAI-compatible image and chat endpoints.",
                   openapi_url=None, docs_url=None, redoc_url=None,  # served below, behind the key like the rest
                   responses=ERROR_RESPONSES)
-    for module in (ops, web, chat, openai_images, openai_chat, resources, subjects, platforms, a1111):
+    for module in (ops, web, chat, openai_images, openai_chat, resources, subjects, platforms, a1111,
+                   hf_inference):
         app.include_router(module.router)
 
     app.mount("/mcp", BearerGate(mounted_mcp, auth), name="mcp")  # streamable HTTP MCP at /mcp/
