@@ -32,6 +32,10 @@ class Settings(BaseSettings):
     llm: str = Field(default="router", description="'router' (offline), 'provider:model', or 'hf:repo/id'.")
     llm_base_url: str | None = Field(default=None, description="OpenAI-compatible server (vLLM, llama.cpp, LM Studio).")
     llm_api_key: str | None = Field(default=None, description="Key for llm_base_url; most local servers need none.")
+    inference_token: str | None = Field(default=None, description="Bearer token for an `inference:URL` model on a "
+                                        "host other than Hugging Face's (e.g. another chatcanvas's API key); "
+                                        "HF_TOKEN goes to Hugging Face's hosts only.")
+    inference_timeout_s: float = Field(default=120, gt=0, description="How long a remote picture may take.")
     database_url: str | None = Field(default=None, description="postgresql://... for conversations and job "
                                     "records; else SQLite in the data folder.")
 

@@ -12,13 +12,14 @@ from PIL import Image
 from chatcanvas.engine.families import call_options
 from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job
 from chatcanvas.engine.registry import LoadedModel
+from chatcanvas.engine.remote import is_remote
 from chatcanvas.engine.runner import PipelineCall, RunParams, call_pipeline, job_pipeline, preview_png, step_callback
 
 
 def batchable(job: Job) -> bool:
     request = job.spec.request
     return (isinstance(request, GenerateRequest) and not isinstance(request, EditRequest) and request.subject is None
-            and request.control is None and request.style_image is None)
+            and request.control is None and request.style_image is None and not is_remote(job.spec.model))
 
 
 def batch_key(params: RunParams, model: str) -> tuple:

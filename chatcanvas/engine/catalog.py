@@ -145,6 +145,11 @@ def check_model(model: str) -> None:
         raise InvalidInput("model", "must not be empty")
     if model in BUILTIN_MODELS:
         return
+    if model.startswith("inference:"):
+        from chatcanvas.engine.remote import parse
+
+        parse(model)
+        return
     path = Path(model).expanduser()
     if path.is_dir():
         if not (path / "model_index.json").exists():

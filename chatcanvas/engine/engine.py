@@ -33,6 +33,7 @@ from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, i
 from chatcanvas.engine.protocol import EngineHealth
 from chatcanvas.engine.queue import FairQueue
 from chatcanvas.engine.registry import LoadedModel, PipelineRegistry
+from chatcanvas.engine.remote import is_remote
 from chatcanvas.engine.runner import RunParams, family_error, resolve, run_job
 from chatcanvas.engine.schedulers import check_scheduler
 from chatcanvas.engine.validation import check_request
@@ -147,6 +148,8 @@ class Engine:
         check_request(request, self.settings)
         model = request.model or self.default_model
         self.registry.check(model)
+        if is_remote(model) and not isinstance(request, GenerateRequest):
+            raise InvalidInput("model", f"subjects are learned on a local model; {model} draws remotely")
         if isinstance(request, GenerateRequest):
             family = self.registry.family(model)
             if family is not None:  # else it is checked when the model has loaded, before the job runs

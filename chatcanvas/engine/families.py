@@ -212,6 +212,10 @@ def lookup_family(model: str) -> ModelFamily | None:
 
     if model in BUILTIN_MODELS:
         return for_model(model, FAMILIES["sd"])
+    if model.startswith("inference:"):
+        from chatcanvas.engine.remote import remote_family
+
+        return for_model(model, remote_family(model))
     path = Path(model).expanduser()
     if path.is_dir():
         return read_family(str(path), model)
@@ -277,8 +281,11 @@ def check_edit_method(label: str, family: Family | ModelFamily, method: str, mas
         raise InvalidInput("image", f"{label} cannot edit pictures: it draws from text only")
     kind = edit_kind(family, method, mask, bool(add or remove))
     if mask and method == "auto" and "inpaint" not in family.edits:
-        raise InvalidInput("mask", f"{label} is an instruction editor: it changes what the prompt says, without a "
-                                   "mask; leave the mask out")
+        if family.instruct:
+            raise InvalidInput("mask", f"{label} is an instruction editor: it changes what the prompt says, without "
+                                       "a mask; leave the mask out")
+        raise InvalidInput("mask", f"{label} cannot repaint a masked area; it edits by: {', '.join(family.edits)}; "
+                                   "leave the mask out")
     if kind not in family.edits:
         fits = ", ".join(family.edits) or "none"
         raise InvalidInput("method", f"{label} cannot edit by {kind}; it edits by: {fits}")

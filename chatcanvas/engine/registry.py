@@ -29,6 +29,7 @@ from chatcanvas.engine.catalog import BUILTIN_MODELS, DREAMBOOTH_LORA_TARGETS, D
 from chatcanvas.engine.families import INSTRUCT_PIPELINES, ModelFamily, family_of, for_model, lookup_family
 from chatcanvas.engine.fast import fast_path_enabled, optimize, warm_up
 from chatcanvas.engine.memory import apply_cache, place, quantization_config
+from chatcanvas.engine.remote import InferencePipeline, is_remote, remote_family
 from chatcanvas.errors import InvalidInput, UnknownModel
 
 log = logging.getLogger(__name__)
@@ -193,6 +194,9 @@ class PipelineRegistry:
 
     def _load(self, model: str) -> LoadedModel:
         check_model(model)
+        if is_remote(model):  # drawn by a provider: nothing to load here
+            return LoadedModel(model, InferencePipeline(model, self.settings), False, Defaults(0, 0, 0, 0.0),
+                               for_model(model, remote_family(model)))
         source = self.source(model)
         started = time.perf_counter()
         try:

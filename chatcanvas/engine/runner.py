@@ -23,6 +23,7 @@ from chatcanvas.engine.families import call_options, check_request_options, edit
 from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job
 from chatcanvas.engine.personalize import compute_embeddings, embeddings_path, ip_adapter_spec
 from chatcanvas.engine.registry import LoadedModel, PipelineKind
+from chatcanvas.engine.remote import InferencePipeline
 from chatcanvas.engine.schedulers import fresh_scheduler
 from chatcanvas.errors import InvalidInput, JobCancelled
 
@@ -66,6 +67,11 @@ def family_error(job: Job, model: LoadedModel, settings: Settings) -> InvalidInp
 def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
     """The concrete values `job` runs with on `model` (its options already checked: see `family_error`)."""
     request, defaults = job.spec.request, model.defaults
+    if isinstance(model.base, InferencePipeline):  # what is not asked for, the provider decides
+        kind: PipelineKind = "img2img" if isinstance(request, EditRequest) else "text2img"
+        return RunParams(kind, request.prompt, request.negative_prompt, request.width, request.height,
+                         request.steps or settings.steps, _first(request.guidance_scale, settings.guidance_scale),
+                         request.scheduler or settings.scheduler, getattr(request, "strength", None), job.spec.seeds)
     strength = None
     if isinstance(request, EditRequest):
         kind: PipelineKind = "instruct" if model.instruct else edit_kind(
@@ -97,6 +103,10 @@ def resolve(job: Job, model: LoadedModel, settings: Settings) -> RunParams:
     )
 
 
+def _first(*values: Any) -> Any:
+    return next((value for value in values if value is not None), None)
+
+
 def job_pipeline(shared: DiffusionPipeline, scheduler: str | None) -> DiffusionPipeline:
     """A per-job view of a shared pipeline: same weights, its own fresh scheduler and run state.
 
@@ -120,6 +130,8 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
             call: PipelineCall = call_pipeline) -> list[Image.Image]:
     """Run the pipeline for `job`; raise `JobCancelled` when it was cancelled between steps."""
     request = job.spec.request
+    if isinstance(model.base, InferencePipeline):
+        return model.base.run(job, params.steps, params.guidance_scale, params.scheduler, params.seeds)
     if params.kind == "control":
         source = control_source(request.control, model.family.name, settings.control_models)
         if source is None:
