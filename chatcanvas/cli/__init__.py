@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from chatcanvas.cli import adapters, chat, evaluate, images, serve  # noqa: F401  (each registers its commands)
+from chatcanvas.cli import adapters, batch, chat, evaluate, images, serve  # noqa: F401  (each registers its commands)
 from chatcanvas.cli.common import app
 from chatcanvas.errors import ChatCanvasError
 

@@ -19,7 +19,8 @@ app = typer.Typer(
     add_completion=False,
 )
 
-ModelOpt = Annotated[Optional[str], typer.Option("--model", "-m", help="Built-in id (shapes, tiny), Hub repo id or local folder.")]
+ModelOpt = Annotated[Optional[str], typer.Option(
+    "--model", "-m", help="Built-in id (shapes, tiny), Hub repo id, local folder, or inference:PROVIDER:ID / :URL.")]
 DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Where images and metadata are kept.")]
 
 
@@ -57,9 +58,9 @@ def settings_with(model: str | None = None, data_dir: Path | None = None) -> Set
     return get_settings().model_copy(update=updates)
 
 
-def progress_bar(label: str, total: int | None):
-    """A step progress bar on stderr, shown on a terminal (or with CHATCANVAS_PROGRESS=1)."""
+def progress_bar(label: str, total: int | None, unit: str = "step"):
+    """A progress bar on stderr, shown on a terminal (or with CHATCANVAS_PROGRESS=1)."""
     from tqdm import tqdm
 
     shown = sys.stderr.isatty() or os.environ.get("CHATCANVAS_PROGRESS") == "1"
-    return tqdm(total=total or None, desc=label, unit="step", file=sys.stderr, leave=False, disable=not shown)
+    return tqdm(total=total or None, desc=label, unit=unit, file=sys.stderr, leave=False, disable=not shown)

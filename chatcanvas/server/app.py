@@ -31,6 +31,7 @@ from chatcanvas.server.mcp import BearerGate, create_mcp_server
 from chatcanvas.server.metrics import Metrics
 from chatcanvas.server.routes import (
     a1111,
+    batches,
     chat,
     hf_inference,
     openai_chat,
@@ -86,11 +87,15 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
             state.slack_handler = SlackRequestHandler(create_slack_app(running, settings))
         mcp = create_mcp_server(running)
         mounted_mcp.app = mcp.streamable_http_app()
+        resumed = state.batches.resume()  # batches a stopped server left running
+        if resumed:
+            log.info("resumed %d batches", resumed)
         try:
             async with mcp.session_manager.run():
                 yield
         finally:
             state.stopping.set()
+            state.batches.close()
             if owned:
                 running.close()  # the running job finishes; queued ones are cancelled
 
@@ -99,7 +104,7 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
                   openapi_url=None, docs_url=None, redoc_url=None,  # served below, behind the key like the rest
                   responses=ERROR_RESPONSES)
     for module in (ops, web, chat, openai_images, openai_chat, resources, subjects, platforms, a1111,
-                   hf_inference):
+                   hf_inference, batches):
         app.include_router(module.router)
 
     app.mount("/mcp", BearerGate(mounted_mcp, auth), name="mcp")  # streamable HTTP MCP at /mcp/

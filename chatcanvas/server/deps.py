@@ -17,6 +17,7 @@ from chatcanvas.config import Settings
 from chatcanvas.errors import InvalidImage
 from chatcanvas.server.auth import COOKIE, Authenticator, User
 from chatcanvas.server.metrics import Metrics
+from chatcanvas.services.batch import BatchService
 from chatcanvas.services.chat import ChatService
 from chatcanvas.store import ImageRecord
 from chatcanvas.store.options import OptionStore
@@ -54,6 +55,10 @@ class ServerState:
     @functools.cached_property
     def options(self) -> OptionStore:
         return OptionStore(self.settings.resolved_data_dir)
+
+    @functools.cached_property
+    def batches(self) -> BatchService:
+        return BatchService(self.images, self.settings.resolved_data_dir)
 
 
 def get_state(request: Request) -> ServerState:
