@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import threading
 import time
 
@@ -109,8 +110,9 @@ def test_progress_interrupt_and_skip_reach_only_the_callers_own_jobs(live, tmp_p
     from diffusers import AutoencoderTiny
 
     torch.manual_seed(0)  # a tiny preview decoder: progress carries the picture so far
-    AutoencoderTiny(encoder_block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
-                    num_encoder_blocks=(1, 1, 1, 1), num_decoder_blocks=(1, 1, 1, 1)).save_pretrained(tmp_path / "taesd")
+    blocks = dict(encoder_block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
+                  num_encoder_blocks=(1, 1, 1, 1), num_decoder_blocks=(1, 1, 1, 1))
+    AutoencoderTiny(**blocks).save_pretrained(tmp_path / "taesd")
     server = live(api_keys=KEYS, max_steps=2000, preview_vae=str(tmp_path / "taesd"), preview_every=1)
     alice, bob = client(server, "alice", "key-alice"), client(server, "bob", "key-bob")
     results: dict[str, object] = {}
@@ -159,3 +161,34 @@ def test_a1111_samplers_map_to_the_flow_solver_on_a_flow_model(live, tmp_path, f
     assert meta(server, "key-alice", drawn.info["image_ids"][0]).json()["scheduler"] == "flow_euler"
     with pytest.raises(RuntimeError, match="does not fit a flow-matching model"):
         api.txt2img(prompt="a cat", width=32, height=32, sampler_name="DDIM")
+
+
+def test_the_calls_sillytaverns_sd_source_makes(live):
+    """SillyTavern's "Stable Diffusion Web UI (AUTOMATIC1111)" source, call for call as its server makes them: the
+    ping (GET options), upscalers and latent modes, VAEs, samplers, schedulers, models, set-model (POST options, then
+    progress until idle), and a txt2img with the body its panel sends."""
+    server = live(api_keys=KEYS)
+    auth = {"Authorization": "Basic " + base64.b64encode(b"st:key-alice").decode()}
+    with httpx.Client(base_url=server.url, headers=auth, timeout=120) as http:
+        assert http.get("/sdapi/v1/options").status_code == 200
+        assert [x["name"] for x in http.get("/sdapi/v1/upscalers").json()] == []
+        assert [x["name"] for x in http.get("/sdapi/v1/latent-upscale-modes").json()] == []
+        assert isinstance(http.get("/sdapi/v1/sd-vae").json(), list)
+        assert "Euler a" in [x["name"] for x in http.get("/sdapi/v1/samplers").json()]
+        assert "karras" in [x["name"] for x in http.get("/sdapi/v1/schedulers").json()]
+        assert {"value": "shapes", "text": "shapes"} in [{"value": x["title"], "text": x["title"]}
+                                                         for x in http.get("/sdapi/v1/sd-models").json()]
+        assert http.post("/sdapi/v1/options", json={"sd_model_checkpoint": "shapes"}).status_code == 200
+        idle = http.get("/sdapi/v1/progress").json()
+        assert idle["progress"] == 0.0 and idle["state"]["job_count"] == 0
+        body = {"prompt": "a red circle in the middle", "negative_prompt": "blurry", "sampler_name": "DPM++ 2M",
+                "scheduler": "karras", "steps": 3, "cfg_scale": 7, "width": 64, "height": 64, "restore_faces": False,
+                "enable_hr": False, "hr_upscaler": "Latent", "hr_scale": 2, "denoising_strength": 0.7, "seed": -1,
+                "clip_skip": 1, "override_settings": {"CLIP_stop_at_last_layers": 1, "sd_vae": "Automatic"},
+                "override_settings_restore_afterwards": True, "save_images": False, "send_images": True,
+                "do_not_save_grid": False, "do_not_save_samples": False}
+        answer = http.post("/sdapi/v1/txt2img", json=body)
+        assert answer.status_code == 200, answer.text
+        info = json.loads(answer.json()["info"])
+        assert info["sd_model_name"] == "shapes" and info["sampler_name"] == "DPM++ 2M Karras" and info["seed"] >= 0
+        assert Image.open(io.BytesIO(base64.b64decode(answer.json()["images"][0]))).size == (64, 64)
