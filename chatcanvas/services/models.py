@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from chatcanvas.config import Settings
 from chatcanvas.engine.catalog import BUILTIN_MODELS
 from chatcanvas.engine.families import ModelFamily, lookup_family
+from chatcanvas.engine.schedulers import SCHEDULERS
 from chatcanvas.errors import InvalidInput
 
 # Model names OpenAI clients send by default; they mean "the server's model".
@@ -35,3 +38,15 @@ def model_family(model: str) -> ModelFamily | None:
     """What the family table says of a model (how it takes guidance, which schedulers fit), without loading it;
     None when that cannot be known before it loads."""
     return lookup_family(model)
+
+
+def scheduler_named(name: Any, field: str = "scheduler") -> str | None:
+    """A scheduler as clients name it: a chatcanvas name, or a diffusers class ("DPMSolverMultistepScheduler", as
+    Hugging Face inference clients send it) meaning that class as it comes."""
+    if name is None or name in SCHEDULERS:
+        return name
+    for ours, (class_name, overrides) in SCHEDULERS.items():
+        if name == class_name and not overrides.get("use_karras_sigmas") and not overrides.get("use_flow_sigmas"):
+            return ours
+    raise InvalidInput(field, f"{name!r} is not a scheduler here; name a diffusers scheduler class or one of "
+                              f"{', '.join(SCHEDULERS)}")

@@ -15,13 +15,12 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from chatcanvas.engine import GenerateRequest
-from chatcanvas.engine.schedulers import SCHEDULERS
 from chatcanvas.errors import InvalidImage, InvalidInput
 from chatcanvas.server import schemas
 from chatcanvas.server.bridge import follow
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, decode_base64_image
 from chatcanvas.services.images import Edit
-from chatcanvas.services.models import model_for_api
+from chatcanvas.services.models import model_for_api, scheduler_named
 
 router = APIRouter(prefix="/hf", tags=["hugging face inference"], responses=schemas.errors_as(schemas.HFError))
 
@@ -29,17 +28,6 @@ _TEXT_PARAMETERS = {"negative_prompt", "width", "height", "num_inference_steps",
                     "seed", "target_size"}
 _IMAGE_PARAMETERS = _TEXT_PARAMETERS | {"prompt", "strength"}
 _PNG = {200: {"content": {"image/png": {}}, "description": "The picture, a PNG carrying its parameters."}}
-
-
-def scheduler_name(name: Any) -> str | None:
-    """A scheduler as HF clients name it (a diffusers class, "DPMSolverMultistepScheduler") or as chatcanvas does."""
-    if name is None or name in SCHEDULERS:
-        return name
-    for ours, (class_name, overrides) in SCHEDULERS.items():
-        if name == class_name and not overrides.get("use_karras_sigmas") and not overrides.get("use_flow_sigmas"):
-            return ours
-    raise InvalidInput("parameters.scheduler", f"{name!r} is not a scheduler here; name a diffusers scheduler class "
-                                               f"or one of {', '.join(SCHEDULERS)}")
 
 
 def _number(parameters: dict[str, Any], name: str, kind: type) -> Any:
@@ -68,7 +56,8 @@ def _options(parameters: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
             "height": _number(parameters, "height", int) or _number(size, "height", int),
             "steps": _number(parameters, "num_inference_steps", int),
             "guidance_scale": _number(parameters, "guidance_scale", float),
-            "scheduler": scheduler_name(parameters.get("scheduler")), "seed": _number(parameters, "seed", int)}
+            "scheduler": scheduler_named(parameters.get("scheduler"), "parameters.scheduler"),
+            "seed": _number(parameters, "seed", int)}
 
 
 async def _read(request: Request) -> tuple[Any, dict[str, Any], bytes | None]:
