@@ -126,5 +126,6 @@ def _starts_description(rest: list[str]) -> bool:
     """After a verb, a description can start bare: "draw cats", "render futuristic cities"."""
     first = rest[0]
     pos = lang.pos_of(first)
-    return bool(pos) and ("NOUN" in pos or "ADJ" in pos) and first not in lang.PREPOSITIONS and first not in (
-        "it", "this", "that")
+    if not pos:  # a word no dictionary here knows is a name: "draw Leo riding a dragon", "paint Max as a pirate"
+        return first.isalpha() and len(first) > 1
+    return ("NOUN" in pos or "ADJ" in pos) and first not in lang.PREPOSITIONS and first not in ("it", "this", "that")

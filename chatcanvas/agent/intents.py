@@ -174,6 +174,9 @@ def decide(text: str, facts: Any) -> Intent:
         text = " ".join(s if s[-1] in ".!?" else f"{s}." for s in asking or parts)
         if not text:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
+    if _QUESTION_FIRST.match(said_all) and said_all.rstrip().endswith("?") and may("reply"):
+        # "Quick question before we start: can I have two products enrolled at once?": a question, said so
+        return _reply(chat_reply(said_all, facts))
     if (_asks_how(said_all) or _asks_only(said_all)) and may("reply"):  # "Might I ask, ..., how you would suggest ..."
         return _reply(chat_reply(said_all, facts))
     said_whole = lang.normalize(said_all)
@@ -349,6 +352,13 @@ def _chosen(text: str, said_all: str, facts: Any, images: list[references.Ledger
             current: str | None) -> str | None:
     """The earlier picture the message picks: in what it asks, in one of its sentences ("On reflection, I preferred
     it with the black door. ..."), or in what reads as a remark ("that was worse, previous please")."""
+    if text and said_all != text and _BARE_POINTER.search(lang.normalize(text)):
+        # "he says the knight with the crown was his favourite. Can we go back to it?": "it" is the one described
+        for sentence in lang.sentences(said_all):
+            if sentence.strip() != text.strip():
+                found = references.selection(sentence, images, current)
+                if found is not None:
+                    return found
     if text:
         parts = lang.sentences(text)
         pointing = re.search(r"\b(?:it|that|this|them|those|these)\b", lang.normalize(parts[-1]))
@@ -369,6 +379,13 @@ def _chosen(text: str, said_all: str, facts: Any, images: list[references.Ledger
     return None
 
 
+_QUESTION_FIRST = re.compile(r"^\W*(?:(?:hi|hey|hello|ok|okay|so|um+|oh)[,!.\s]+)*(?:(?:a|one|quick|small|little|"
+                             r"random|real\s+quick|simple)\s+)*q(?:uestion|uick\s+q)\b(?!\s+mark)", re.I)
+"""A message that says it is a question first ("quick question: ...", "one question before we start")."""
+_BARE_POINTER = re.compile(r"^(?:(?:can|could|would)\s+(?:we|you|u|i)\s+)?(?:(?:please|just)\s+)?(?:go\s+back\s+to|"
+                           r"bring|pull|put|show|switch\s+back\s+to|use|get)\s+(?:back\s+(?:up\s+)?)?(?:it|that|that\s+one|"
+                           r"this|this\s+one)(?:\s+(?:back|up|again))*\W*$")
+"""An ask that only points ("can we go back to it?"): what it points at was said in another sentence."""
 _LOST = re.compile(r"\b(?:gone|lost|lose|deleted|erased|disappeared|vanished|overwritten|still\s+(?:there|here|saved|"
                    r"somewhere|available|around)|saved\s+somewhere)\b")
 
@@ -556,7 +573,8 @@ SERVICE_TOPIC = re.compile(r"\b(?:removed\s+from\s+(?:your|the)\s+(?:memory|syst
                            r"train\s+on|export|download|formats?|vector|svg|pdf|cost|price|pricing|pay|paid|free|"
                            r"licen[cs]e|copyright|"
                            r"commercial(?:ly)?|offline|internet|gpu|api|account|subscription|allowed|permitted|legal|"
-                           r"t-?shirts?|merch|"
+                           r"t-?shirts?|merch|teach\s+(?:you|u)|train\s+(?:you|u)|enroll(?:ed)?|register(?:ed)?|"
+                           r"at\s+once|how\s+many\s+(?:photos|pics|pictures|subjects|products)|"
                            r"use\s+(?:this|these|them|it|the|my)\s+(?:\w+\s+)?for)\b|" + _OTHERS.pattern)
 # asking for one's own photos or data to be deleted, not a change of the picture
 FORGET_MINE = re.compile(r"\b(?:delete|remove|erase|wipe|purge|forget)\s+(?:all\s+(?:of\s+)?)?(?:my|our)\s+(?:\w+\s+)?"

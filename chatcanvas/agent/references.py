@@ -74,7 +74,8 @@ _PICK = (r"^(?:(?:chat|they|he|she|everyone|everybody|we|the\s+\w+|my\s+\w+|our\
          r"i)\s+(?:please\s+)?(?:go\s+back\s+to|see|"
          r"have|use|get)\s+(?:again\s+)?|actually,?\s+|hmm+,?\s+|no,?\s+)*")
 _PICK_END = (r"(?:\s+(?:again|instead|please|(?:is|was|looks?|looked|seems?|seemed|feels?|felt)\s+(?:the\s+|so\s+|"
-             r"much\s+|way\s+|a\s+lot\s+)?(?:better|best|nicer|more\s+\w+|most\s+\w+|\w+est|\w+er|my\s+favou?rite|"
+             r"much\s+|way\s+|a\s+lot\s+)?(?:better|best|nicer|more\s+\w+|most\s+\w+|\w+est|\w+er|(?:my|his|her|our|their)\s+"
+             r"favou?rite|"
              r"the\s+(?:one|winner|keeper)|(?:so\s+|really\s+|super\s+)?(?:sick|fire|perfect|great|amazing|cute|"
              r"gorgeous|lovely|beautiful|awesome|cool|nice|good|best|stunning)(?:\s*,?\s*(?:that|this)(?:\s+one)?)?)|"
              r"(?:\w+\s+)?(?:better|best)\b.*|then|back|one|,?\s*thanks|"
@@ -335,7 +336,7 @@ _CUE = re.compile(r"\b(?:go(?:ing)?\s+back|back\s+to|revert|return\s+to|(?:was|w
                   r"use\s+that|the\s+[\w-]+\s+(?:one|version)|"
                   r"prev|original|go\s+with|from\s+before|from\s+earlier)\b|\b(?:liked|preferred|prefer|"
                   r"like)\b.*\b(?:better|"
-                  r"more)\b")
+                  r"more)\b|\b(?:was|is|were)\s+(?:my|his|her|our|their|the)\s+favou?rites?\b")
 _PICK_WORDS = frozenset(
     "go going goes back to revert return use using let's lets us we we're i i'll i'd i'm with the a an one ones "
     "version versions picture pictures image images pic pics option options take pick choose select like love "
@@ -345,7 +346,7 @@ _PICK_WORDS = frozenset(
     "pull up bring "
     "can may have get actually hmm nah tbh honestly think one's s really much more so very and then just "
     "splendid great perfect lovely beautiful thank thanks you okay ok cool yes yeah ah oh fine good let "
-    "previous earlier other old older instead already".split())
+    "previous earlier other old older instead already my his her our their".split())
 _ORDINAL_WORDS = {w: n for w, n in ORDINALS.items() if w not in ("original", "latest")}
 
 
@@ -425,7 +426,7 @@ _AGAIN_CUE = re.compile(r"\b(?:once\s+more|again)\b")
 _PREFER_CUE = re.compile(
     r"\b(?:was|were|is|looked|looks|felt|seemed)\s+(?:so\s+|way\s+|much\s+|a\s+lot\s+|far\s+)?(?:better|nicer|best|"
     r"\w+er|\w+est|more\s+\w+)\b|\b(?:suited|worked|fit|fitted|read|performs?|performed|converts?)\s+(?:\w+\s+)?"
-    r"better\b|\b(?:liked|preferred|prefer|loved)\b")
+    r"better\b|\b(?:liked|preferred|prefer|loved)\b|\b(?:was|is|were)\s+(?:his|her|my|our|their|the)\s+favou?rites?\b")
 _SCAN_ORDINAL = re.compile(rf"\b(?:the\s+)?(?P<very>very\s+)?(?P<o>{_ORD})\s*(?:one|picture|pic|image|version|photo|"
                            r"take|drawing|attempt)?\b")
 _SCAN_DESCRIBED = re.compile(

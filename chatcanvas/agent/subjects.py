@@ -99,10 +99,21 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     # "this is me, Ana, so you can make me too": what the photos are for is no part of who they show
     text = re.sub(r",?\s+so\s+(?:that\s+)?(?:you|u|we|i|it)\s+(?:can|could|will|'ll|are\s+able\s+to)\b[^.!?]*", "",
                   text, flags=re.I)
-    found = _parse_introduction(text)
+    the_name = _THE_NAME.search(text)  # "aight sending 5. pixel is the name"
+    found = _parse_introduction(text) if the_name is None else (the_name.group("name")[:1].upper() +
+                                                                 the_name.group("name")[1:], [])
     if found is None:
         return None
     name, aliases = found
+    whose = re.fullmatch(r"(?P<name>.+?),?\s+(?P<alias>(?:my|our)\s+[a-z]+(?:\s+[a-z]+)?)", name)
+    if whose and not aliases:  # "this is tofu my cat": Tofu, "my cat"
+        name, aliases = whose.group("name"), [whose.group("alias").lower()]
+    if not aliases:  # "and this is her little brother, call him Sam": what he is to someone already enrolled
+        related = re.search(r"\b(?:is|are)\s+(?P<alias>(?:his|her|their)\s+(?:[a-z]+\s+)?(?:brother|sister|son|"
+                            r"daughter|mom|mum|dad|mother|father|twin|baby|friend|dog|cat|puppy|kitten|grandma|"
+                            r"grandpa))\b", text, re.I)
+        if related:
+            aliases = [related.group("alias").lower()]
     if not aliases and name.lower() not in ("me", "myself", "us"):
         # "i have a dog, his name is Toby", "my band finally has a logo ... call it Static": what they are to the
         # user is one more way to call them ("my dog", "the logo")
@@ -119,7 +130,20 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if noun in _KINDS and noun != name.lower() and \
             not any(noun in alias.split() for alias in aliases):
         aliases = [*aliases, f"the {noun}"]
-    return name, aliases
+    return name, aliases + [short for short in map(_short_alias, aliases) if short and short not in aliases]
+
+
+_THE_NAME = re.compile(r"(?:^|[.!?,;:]\s*)(?:and\s+|so\s+)?(?P<name>[A-Za-z][\w-]*)\s+(?:is|will\s+be|'ll\s+be)\s+"
+                       r"(?:the|his|her|its|their)\s+name\b", re.I)
+
+
+def _short_alias(alias: str) -> str | None:
+    """What a longer alias is called for short: "our new puppy" -> "our puppy", "her little brother" -> "her
+    brother", "our signature pastry" -> "our pastry" (the owner's word and the last noun)."""
+    words = alias.split()
+    if len(words) < 3 or words[0] not in ("my", "our", "his", "her", "their") or "NOUN" not in lang.pos_of(words[-1]):
+        return None
+    return f"{words[0]} {words[-1]}"
 
 
 def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
@@ -418,9 +442,10 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         r"^\W*(?:(?:ok|okay|now|and|then|so)[,.!:\s]+)*(?:put|place|drop|set)\s+(him|her|them)\s+(?:in|on|at|into|"
         r"inside)\s+(?:an?|some)\s+\w+", text, re.I)
     pointed = _pointed_at(facts)
-    if drawn and (drawn.group(5) and shown or not shown and not (drawn.group(4) or drawn.group(5))):
-        drawn = None  # with no one on screen only a new scene reaches back for her; with her on screen, "put her in
-        # a red dress" changes this picture
+    if drawn and (drawn.group(5) and shown or not shown and not (drawn.group(4) or drawn.group(5))
+                  and facts.previous_action != "register"):
+        drawn = None  # with no one on screen only a new scene reaches back for her (right after her photos were
+        # enrolled, "draw her at the beach" does too); with her on screen, "put her in a red dress" changes this one
     if mentioned_subject(text, known) is None and drawn and pointed and \
             intents.decide(text, facts).kind in ("draw", "edit"):
         # "ok now draw her floating in space", "lets try one with her on Route 66", "my boy like a pilot over the
@@ -460,7 +485,10 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     leads = re.match(rf"^\W*(?:now\s+|and\s+)?(?:{labels})\b", text, re.I) and len(text.split()) > 3 or re.match(
         rf"^\W*(?:(?:ok|okay|so|now|and|then)[,\s]+)*(?:put|place|show|draw)\s+(?:{labels}|me)\s+(?:in|on|at|into|insi"
         rf"de)\s+"
-        r"(?:an?|some)\b", text, re.I)  # "ok now put me in a library": a new scene of the subject
+        r"(?:an?|some)\b", text, re.I) or re.match(
+        rf"^\W*(?:(?:ok|okay|so|now|and|then|next)[,:\s]+)*(?:make|draw|show|paint|do)\s+(?:{labels})\s+\w+ing\b.*?\b"
+        r"(?:in|at|on|near|by|under|inside|beside|through|across)\s+", text, re.I)
+    # "ok now put me in a library", "Now make Pepper sleeping near fireplace in winter house": a new scene of them
     if intent.kind == "reply" and not facts.has_image and intents._draw_or_edit(lang.normalize(text), facts) == "edit":
         intent = intents.Intent("generate_image", {}, "draw")  # "put my lil bro in a dinosaur costume": nothing to edit
     if intent.kind == "draw" or (intent.kind == "edit" and (subject not in shown or leads or another)):
