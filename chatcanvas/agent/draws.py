@@ -127,5 +127,5 @@ def _starts_description(rest: list[str]) -> bool:
     first = rest[0]
     pos = lang.pos_of(first)
     if not pos:  # a word no dictionary here knows is a name: "draw Leo riding a dragon", "paint Max as a pirate"
-        return first.isalpha() and len(first) > 1
+        return bool(re.fullmatch(r"[a-z]{2,}(?:'s)?", first))
     return ("NOUN" in pos or "ADJ" in pos) and first not in lang.PREPOSITIONS and first not in ("it", "this", "that")

@@ -594,7 +594,8 @@ def _remark_about_subject(text: str, facts: Any) -> str | None:
     if not re.search(rf"\b(?:{labels})\b", text, re.I) or re.search(
             rf"\b(?:{labels})\s+(?:is|are|'s)\s+(?!going\b|getting\b|turning\b)\w+ing\b", text, re.I):
         return None  # "Rex is surfing a big wave": a scene
-    said = re.sub(rf"\b(?:{labels})'s\s+(?=(?:gonna|going|so|been|not|never|always|getting|turning|such)\b)", "he's ",
+    said = re.sub(rf"\b(?:{labels})'s\s+(?=(?:gonna|going|so|been|not|never|always|getting|turning|such|a|an|really|"
+                  r"very|only|just|actually|literally|\d+)\b)", "he's ",
                   text, flags=re.I)
     said = re.sub(rf"\b(?:{labels})'s\b", "his", said, flags=re.I)
     said = re.sub(rf"\b(?:{labels})\b", "he", said, flags=re.I)
@@ -725,6 +726,10 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     rest = rest.strip()
     if facts.has_image and re.match(r"^(?:bring|put|add|stick|pop)\s+(?!me\b|us\b)[^.?!]*\bback\b", rest):
         return "edit"  # "could you bring the blackbirds back?": into the picture on screen
+    if facts.has_image and re.match(r"^[a-z]+\s+(?:(?:a|an|some|more|a\s+bit\s+of|a\s+little)\s+)?[\w\s-]{1,30}?\s+(?:over|"
+                                    r"on|onto|across|around|into|all\s+over)\s+(?:it|this|that|him|her|them)\W*$",
+                                    rest) and lang.can_be_verb(rest.split()[0]):
+        return "edit"  # "dust some powdered sugar over it", "sprinkle glitter on her": onto the picture on screen
     replaced = rewrite.replacement(rest) if facts.has_image else rest
     if replaced != rest and _edit_of_current(replaced.replace("replace the ", "the ", 1), facts):
         return "edit"  # "not a circle, a star", "ice cream out, birthday cake in": one thing of the picture for another

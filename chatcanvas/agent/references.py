@@ -346,7 +346,7 @@ _PICK_WORDS = frozenset(
     "pull up bring "
     "can may have get actually hmm nah tbh honestly think one's s really much more so very and then just "
     "splendid great perfect lovely beautiful thank thanks you okay ok cool yes yeah ah oh fine good let "
-    "previous earlier other old older instead already my his her our their".split())
+    "previous earlier other old older instead already".split())
 _ORDINAL_WORDS = {w: n for w, n in ORDINALS.items() if w not in ("original", "latest")}
 
 

@@ -416,6 +416,9 @@ def edit_instruction(text: str) -> str:
                   r"too\s+(\w+)",
                   r"less \1", text)
     text = re.sub(r"\s+(?:instead|after all|anyway|anyways|then)$", "", lang.strip_politeness(text))
+    text = re.sub(r"^(?:dust|sprinkle|drizzle|scatter|pour|splash|spray|spread|smear|sprinkle|throw|toss)\s+(?:some\s+|a\s+"
+                  r"bit\s+of\s+|a\s+little\s+)?(?P<what>[\w\s-]+?)\s+(?P<where>(?:all\s+)?(?:over|on|onto|across|around)\s+"
+                  r"(?:it|this|that|him|her|them))$", r"add \g<what> \g<where>", text)  # "dust some sugar over it"
     return re.sub(r"^(?:the\s+)?(\w+)\s+(?:is|are)\s+(?=(?:" + _COLOR + r")\b)", r"make the \1 ", text)
 
 

@@ -133,6 +133,8 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     return name, aliases + [short for short in map(_short_alias, aliases) if short and short not in aliases]
 
 
+_TELLING_APART = frozenset("other second third first older younger oldest youngest eldest elder middle twin "
+                           "1st 2nd 3rd".split())
 _THE_NAME = re.compile(r"(?:^|[.!?,;:]\s*)(?:and\s+|so\s+)?(?P<name>[A-Za-z][\w-]*)\s+(?:is|will\s+be|'ll\s+be)\s+"
                        r"(?:the|his|her|its|their)\s+name\b", re.I)
 
@@ -141,8 +143,9 @@ def _short_alias(alias: str) -> str | None:
     """What a longer alias is called for short: "our new puppy" -> "our puppy", "her little brother" -> "her
     brother", "our signature pastry" -> "our pastry" (the owner's word and the last noun)."""
     words = alias.split()
-    if len(words) < 3 or words[0] not in ("my", "our", "his", "her", "their") or "NOUN" not in lang.pos_of(words[-1]):
-        return None
+    if len(words) < 3 or words[0] not in ("my", "our", "his", "her", "their") or "NOUN" not in lang.pos_of(words[-1]) \
+            or set(words[1:-1]) & _TELLING_APART:
+        return None  # "my other cat" is not "my cat"
     return f"{words[0]} {words[-1]}"
 
 
@@ -333,9 +336,19 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
             if label.lower() == "me":
                 if re.search(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE):
                     return subject["name"]
-            elif re.search(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE):
+            elif any(not _in_style_name(text, found) for found in
+                     re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)):
                 return subject["name"]
     return None
+
+
+def _in_style_name(text: str, found: re.Match) -> bool:
+    """A name that is a word of a style's name where it stands ("a pixel art dungeon" is no picture of Pixel)."""
+    after = re.match(r"\s+([a-z-]+)", text[found.end():], re.IGNORECASE)
+    before = re.search(r"([a-z-]+)\s+$", text[:found.start()], re.IGNORECASE)
+    said = found.group(0).lower()
+    return (after is not None and f"{said} {after.group(1).lower()}" in intents.rewrite.STYLES) or \
+        (before is not None and f"{before.group(1).lower()} {said}" in intents.rewrite.STYLES)
 
 
 def _label_pattern(label: str) -> str:
