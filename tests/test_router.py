@@ -187,9 +187,9 @@ def _with_subjects(text: str, current: str | None = None, attached: int = 0):
 
 
 @pytest.mark.parametrize(("text", "name", "aliases"), [
-    ("Meet Zippy 🤖 our brand mascot! Attaching 3 product shots of the plush.", "Zippy", ["our brand mascot"]),
+    ("Meet Zippy 🤖 our brand mascot! Attaching 3 product shots of the plush.", "Zippy", ["our brand mascot", "our mascot"]),
     ("ok so these are my twins. first up, this is Leo", "Leo", []),
-    ("Attaching 6 angles of our new shoe. Please save it as Volt Runner", "Volt Runner", ["our new shoe"]),
+    ("Attaching 6 angles of our new shoe. Please save it as Volt Runner", "Volt Runner", ["our new shoe", "our shoe"]),
 ])
 def test_a_name_said_as_a_name_is_the_one_enrolled(text, name, aliases):
     calls = _with_subjects(text, attached=3).tool_calls
@@ -305,7 +305,7 @@ def test_the_picture_a_remark_points_back_to(text, current, selected):
 
 
 @pytest.mark.parametrize(("text", "name", "aliases"), [
-    ("these are shots of our new lamp, the Nova Glow. save it pls", "Nova Glow", ["our new lamp"]),
+    ("these are shots of our new lamp, the Nova Glow. save it pls", "Nova Glow", ["our new lamp", "our lamp"]),
     ("4 pics of my crew, we're called night owls", "night owls", []),
     ("register me as djkat thanks", "djkat", ["me"]),
     ("her name is Clementine, she's a tiny hamster from the pet shop", "Clementine", ["the hamster"]),
@@ -402,7 +402,7 @@ def test_questions_about_the_picture_stay_questions(text):
 
 
 @pytest.mark.parametrize(("text", "name", "aliases"), [
-    ("this is our shop cat, named Mrs. Whiskers. photos attached", "Mrs. Whiskers", ["our shop cat"]),
+    ("this is our shop cat, named Mrs. Whiskers. photos attached", "Mrs. Whiskers", ["our shop cat", "our cat"]),
     ("refs of my comic hero — Dana Quill. can you learn her?", "Dana Quill", []),
     ("we have a parrot, his name is Kiwi. here are photos", "Kiwi", ["my parrot"]),
     ("and now this is me, Rosa, so you can draw me too", "Rosa", ["me"]),
@@ -494,3 +494,79 @@ def test_a_pick_then_a_change_of_it_edits_the_picked_one():
 def test_chatty_edits_keep_only_what_changes(current, instruction, must, must_not):
     merged = merged_edit_prompt(current, instruction)
     assert [w for w in must if not _has(merged, w)] == [] and [w for w in must_not if _has(merged, w)] == [], merged
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("aight sending 5. pixel is the name", "Pixel", []),
+    ("ok so this is tofu my cat", "Tofu", ["my cat"]),
+    ("and this is her little brother, call him Sam", "Sam", ["her little brother", "her brother"]),
+    ("Hola! Here are fotos of our new puppy, we call him Chorizo", "Chorizo", ["our new puppy", "our puppy"]),
+    ("also save these, that's my other cat Tofu", "Tofu", ["my other cat"]),  # not "my cat": that is the other one
+])
+def test_names_and_what_they_are_to_someone_read_from_an_enrollment(text, name, aliases):
+    calls = _with_subjects(text, attached=3).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases", [])) for c in calls] == [
+        ("register_subject", name, aliases)]
+
+
+def _after(text: str, images: list[dict], subjects: list[dict], previous: str | None = None, answer: str = ""):
+    """The router's call for `text` with `images` in the conversation (the last one current) and `previous` the
+    message before it, answered by `answer` (a tool call name or words)."""
+    from chatcanvas.agent.router import IMAGE_RULES
+    from chatcanvas.agent.subjects import SUBJECT_RULES
+
+    current = images[-1] if images else None
+    turn = {"current_image_id": current["id"] if current else None,
+            "current_prompt": current.get("prompt") if current else None,
+            "extras": {"images": images, "subjects": subjects}}
+    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
+    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
+    history = []
+    if previous is not None:
+        said = AIMessage("", tool_calls=[{"name": answer, "args": {"name": "x"}, "id": "c1", "type": "tool_call"}]) \
+            if answer else AIMessage("sure")
+        history = [HumanMessage(previous), said]
+    message = router.invoke([*history, HumanMessage(text)])
+    return [(c["name"], c["args"]) for c in message.tool_calls]
+
+
+def test_her_right_after_an_enrollment_is_the_one_just_enrolled():
+    photos = [{"id": f"up{i}", "prompt": None, "operation": "upload"} for i in range(3)]
+    leo = [{"name": "Leo", "aliases": ["my son"]}]
+    for text in ("Could you please draw him as a knight riding a dragon?", "draw him sleeping in a basket",
+                 "Please make him running in a field of sunflowers."):
+        calls = _after(text, photos, leo, previous="Here's my son, please call him Leo.", answer="register_subject")
+        assert calls[0][0] == "generate_with_subject" and calls[0][1]["subject"] == "Leo", text
+        assert not calls[0][1]["prompt"].lower().startswith(("draw", "please", "could")), calls
+
+
+def test_a_picture_described_in_one_sentence_and_pointed_at_in_the_next():
+    leo = [{"name": "Leo", "aliases": ["my son"]}]
+    images = [{"id": "k1", "prompt": "Leo as a knight riding a dragon", "operation": "personalize", "subjects": ["Leo"]},
+              {"id": "k2", "prompt": "Leo as a knight riding a dragon, with a golden crown", "operation": "edit",
+               "parent_id": "k1"},
+              {"id": "p1", "prompt": "Leo as a pirate captain on a ship", "operation": "personalize",
+               "subjects": ["Leo"]},
+              {"id": "p2", "prompt": "Leo as a pirate captain on a ship, stormy", "operation": "edit",
+               "parent_id": "p1"}]
+    assert _after("Hmm, he says the knight with the crown was his favourite. Can we go back to it?", images, leo) == \
+        [("select_image", {"image_id": "k2"})]
+    assert _after("go back to it", images, leo) == [("select_image", {"image_id": "p1"})]  # a plain undo
+
+
+@pytest.mark.parametrize(("text", "tool", "words"), [
+    ("Quick question before we start: can I have two products enrolled at once?", None, []),
+    ("Good day. Is possible to teach you our product so you draw it in new scenes?", None, []),
+    ("cookie's a beagle btw, just fyi", None, []),
+    ("Dust some powdered sugar over it", "edit_image", ["powdered sugar", "pastry"]),
+    ("now just a pixel art dungeon, empty, no characters", "generate_image", ["pixel art", "dungeon"]),
+    ("Now make Cookie sleeping near the fireplace in a winter house", "generate_with_subject", ["fireplace"]),
+])
+def test_what_people_say_around_an_enrolled_subject(text, tool, words):
+    subjects = [{"name": "Cookie", "aliases": ["my dog"]}, {"name": "Pixel", "aliases": ["my boi"]}]
+    images = [{"id": "c1", "prompt": "a pastry on a board next to a dog", "operation": "personalize",
+               "subjects": ["Cookie"]}]
+    calls = _after(text, images, subjects)
+    assert [name for name, _ in calls] == ([tool] if tool else []), (text, calls)
+    for word in words:
+        assert word in calls[0][1]["prompt"].lower(), (text, calls)
