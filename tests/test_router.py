@@ -187,7 +187,8 @@ def _with_subjects(text: str, current: str | None = None, attached: int = 0):
 
 
 @pytest.mark.parametrize(("text", "name", "aliases"), [
-    ("Meet Zippy 🤖 our brand mascot! Attaching 3 product shots of the plush.", "Zippy", ["our brand mascot", "our mascot"]),
+    ("Meet Zippy 🤖 our brand mascot! Attaching 3 product shots of the plush.", "Zippy",
+     ["our brand mascot", "our mascot"]),
     ("ok so these are my twins. first up, this is Leo", "Leo", []),
     ("Attaching 6 angles of our new shoe. Please save it as Volt Runner", "Volt Runner", ["our new shoe", "our shoe"]),
 ])
@@ -542,7 +543,8 @@ def test_her_right_after_an_enrollment_is_the_one_just_enrolled():
 
 def test_a_picture_described_in_one_sentence_and_pointed_at_in_the_next():
     leo = [{"name": "Leo", "aliases": ["my son"]}]
-    images = [{"id": "k1", "prompt": "Leo as a knight riding a dragon", "operation": "personalize", "subjects": ["Leo"]},
+    images = [{"id": "k1", "prompt": "Leo as a knight riding a dragon", "operation": "personalize",
+               "subjects": ["Leo"]},
               {"id": "k2", "prompt": "Leo as a knight riding a dragon, with a golden crown", "operation": "edit",
                "parent_id": "k1"},
               {"id": "p1", "prompt": "Leo as a pirate captain on a ship", "operation": "personalize",
