@@ -190,3 +190,15 @@ def test_lettering_on_the_picture_is_an_edit_that_keeps_the_words_as_typed(tiny_
     assert lettered.images[0].prompt == expected
     poem = tiny_agent.chat("write me a poem", user="u", conversation="card")
     assert poem.images == [] and poem.tool_calls == []
+
+
+def test_on_shapes_moving_the_shape_moves_it(shapes_agent):
+    """ "actually put it in the middle" redraws the layout (an edit at the model's usual strength kept the star in
+    its corner); the picture reader finds the star in the center, still pink on green."""
+    first = shapes_agent.chat("could you draw a big pink star in the top left on a green background",
+                              conversation="move")
+    assert read(shapes_agent.store.open(first.images[0])).position == "top left"
+    moved = shapes_agent.chat("actually put it in the middle", conversation="move")
+    assert moved.images[0].operation == "edit" and moved.images[0].strength == 0.95
+    reading = read(shapes_agent.store.open(moved.images[0]))
+    assert (reading.position, reading.shape, reading.color, reading.background) == ("center", "star", "pink", "green")

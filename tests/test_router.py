@@ -572,3 +572,13 @@ def test_what_people_say_around_an_enrolled_subject(text, tool, words):
     assert [name for name, _ in calls] == ([tool] if tool else []), (text, calls)
     for word in words:
         assert word in calls[0][1]["prompt"].lower(), (text, calls)
+
+
+@pytest.mark.parametrize(("text", "moves"), [
+    ("actually put it in the middle", True), ("move the star to the bottom right", True),
+    ("can you shift it a bit to the left", True), ("make the star bigger", False), ("make it blue", False),
+])
+def test_an_edit_that_moves_something_may_redraw_the_layout(text, moves):
+    images = [{"id": "s1", "prompt": "a big pink star in the top left on a green background", "operation": "generate"}]
+    calls = _after(text, images, [])
+    assert calls[0][0] == "edit_image" and (calls[0][1].get("strength") == 0.95) == moves, calls

@@ -104,7 +104,7 @@ class IntentRouter(BaseChatModel):
             return AIMessage(content=_summarise(results, note))
         decision = self._decide(text, facts)
         if decision is not None:
-            name, args = _photo_concepts(decision, text, facts)
+            name, args = _moved(*_photo_concepts(decision, text, facts), text)
             return AIMessage(content="", tool_calls=[
                 {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
             ])
@@ -155,6 +155,21 @@ def _photo_concepts(decision: tuple[str, dict], text: str, facts: TurnFacts) -> 
         return decision
     add, remove = rewrite.concepts(text)
     return name, {**args, **({"add": add} if add else {}), **({"remove": remove} if remove else {})}
+
+
+_MOVE = re.compile(r"\b(?:move|shift|slide|reposition|drag|nudge)\b|\b(?:put|place|set)\s+(?:it|them|him|her|the\s+[\w-]+)"
+                   r"\s+(?:in|on|at|to|into|over\s+to)\s+(?:the\s+)?(?:middle|center|centre|top|bottom|left|right|"
+                   r"corner)\b|\b(?:center|centre)\s+(?:it|them|him|her|the\s+[\w-]+)\b", re.I)
+MOVE_STRENGTH = 0.95
+"""How much an edit that moves something may change: img2img at a model's usual strength keeps the old layout."""
+
+
+def _moved(name: str, args: dict, text: str) -> tuple[str, dict]:
+    """An edit that moves something ("actually put it in the middle") may redraw the layout."""
+    if name == "edit_image" and "strength" not in args and not args.get("mask_image_id") and \
+            not args.get("add") and not args.get("remove") and _MOVE.search(text):
+        return name, {**args, "strength": MOVE_STRENGTH}
+    return name, args
 
 
 def _plainly_asks(text: str) -> bool:
