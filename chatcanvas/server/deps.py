@@ -17,7 +17,7 @@ from chatcanvas.config import Settings
 from chatcanvas.errors import InvalidImage
 from chatcanvas.server.auth import COOKIE, Authenticator, User
 from chatcanvas.server.metrics import Metrics
-from chatcanvas.services.batch import BatchService
+from chatcanvas.services.batches import BatchService
 from chatcanvas.services.chat import ChatService
 from chatcanvas.store import ImageRecord
 from chatcanvas.store.options import OptionStore

@@ -14,7 +14,8 @@ from fastapi.responses import JSONResponse, Response
 
 from chatcanvas.errors import InvalidInput
 from chatcanvas.server.deps import ServerState, StateDep, UserDep
-from chatcanvas.services.batch import Batch, parse_items
+from chatcanvas.services.batch import parse_items
+from chatcanvas.services.batches import Batch
 from chatcanvas.services.models import model_for_api
 
 router = APIRouter(prefix="/v1/batches", tags=["batches"])

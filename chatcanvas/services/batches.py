@@ -1,0 +1,169 @@
+"""Batches over HTTP (`POST /v1/batches`): the same run as `chatcanvas batch`, in a background thread, into the data
+folder; recorded before it is acknowledged and taken up again after a restart."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from chatcanvas.engine.jobs import GenerateRequest
+from chatcanvas.errors import InvalidInput, NotFound
+from chatcanvas.services.batch import BatchItem, BatchProgress, Dataset, run_batch
+from chatcanvas.services.images import ImageService
+from chatcanvas.store.db import connect
+
+log = logging.getLogger(__name__)
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    created REAL NOT NULL,
+    seed INTEGER NOT NULL,
+    items TEXT NOT NULL,
+    status TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    done INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    errors TEXT NOT NULL DEFAULT '[]'
+);
+"""
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: str
+    owner: str
+    created: float
+    seed: int
+    status: str  # running, succeeded, failed (some items), cancelled
+    total: int
+    done: int
+    failed: int
+    errors: tuple[str, ...]
+    folder: Path
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The dataset's rows written so far, in item order."""
+        written = Dataset(self.folder).done() if self.folder.exists() else {}
+        return sorted(written.values(), key=lambda row: row["file_name"])
+
+
+class BatchService:
+    """`POST /v1/batches`: a batch is recorded (its items and base seed) before it is acknowledged, then drawn by a
+    background thread into `DATA/batches/ID/`; after a restart `resume()` takes up every batch still running, and
+    the dataset's own resume skips what was written."""
+
+    def __init__(self, images: ImageService, root: Path):
+        self.images, self.root = images, Path(root).expanduser()
+        self.db_path = self.root / "chatcanvas.db"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._connect = lambda: connect(self.db_path)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+        self._stops: dict[str, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._closing = False
+
+    def folder(self, batch_id: str) -> Path:
+        return self.root / "batches" / batch_id
+
+    def create(self, owner: str, items: list[BatchItem], seed: int | None = None) -> Batch:
+        """Check every item (nothing is stored for a bad one), record the batch, start drawing it."""
+        for index, item in enumerate(items):
+            try:
+                self.images.engine.check(GenerateRequest(
+                    prompt=item.prompt, negative_prompt=item.negative_prompt, seed=item.seed, n=item.n,
+                    width=item.width, height=item.height, steps=item.steps, guidance_scale=item.guidance_scale,
+                    scheduler=item.scheduler, model=item.model))
+            except InvalidInput as exc:
+                raise InvalidInput(f"item {index + 1}: {exc.field}", str(exc).split(": ", 1)[-1]) from None
+        batch_id = f"batch_{secrets.token_hex(8)}"
+        base = seed if seed is not None else secrets.randbelow(2**31)
+        text = "".join(json.dumps(asdict(item)) + "\n" for item in items)
+        with self._connect() as db:
+            db.execute("INSERT INTO batches (id, owner, created, seed, items, status, total) VALUES (?, ?, ?, ?, ?, "
+                       "'running', ?)", [batch_id, owner, time.time(), base, text, sum(i.n for i in items)])
+        self._start(batch_id, owner, items, base)
+        return self.get(batch_id, owner)
+
+    def _start(self, batch_id: str, owner: str, items: list[BatchItem], base: int) -> None:
+        stop = threading.Event()
+        with self._lock:
+            self._stops[batch_id] = stop
+        threading.Thread(target=self._draw, args=(batch_id, owner, items, base, stop), daemon=True,
+                         name=f"chatcanvas-{batch_id}").start()
+
+    def _draw(self, batch_id: str, owner: str, items: list[BatchItem], base: int, stop: threading.Event) -> None:
+        errors: list[str] = []
+
+        def save(progress: BatchProgress) -> None:
+            self._update(batch_id, done=progress.done, failed=progress.failed, errors=errors)
+
+        try:
+            progress = run_batch(self.images, items, self.folder(batch_id), owner, seed=base, stop=stop,
+                                 on_progress=save, errors=errors)
+            status = None if self._closing else "cancelled" if stop.is_set() else "failed" if progress.failed \
+                else "succeeded"  # closing: left running, for the next server on this folder to resume
+            self._update(batch_id, done=progress.done, failed=progress.failed, errors=errors, status=status)
+        except Exception as exc:  # the server is stopping, or the folder cannot be written: said on the batch
+            if not self._closing:
+                log.warning("batch %s stopped: %s", batch_id, exc)
+                self._update(batch_id, errors=[*errors, f"stopped: {exc}"])
+        finally:
+            with self._lock:
+                self._stops.pop(batch_id, None)
+
+    def _update(self, batch_id: str, errors: list[str], status: str | None = None, **counts: int) -> None:
+        sets = ", ".join([f"{name} = ?" for name in counts] + ["errors = ?"] + (["status = ?"] if status else []))
+        values = [*counts.values(), json.dumps(errors[-20:]), *([status] if status else []), batch_id]
+        with self._connect() as db:
+            db.execute(f"UPDATE batches SET {sets} WHERE id = ? AND status = 'running'", values)
+
+    def get(self, batch_id: str, owner: str) -> Batch:
+        with self._connect() as db:
+            row = db.execute("SELECT id, owner, created, seed, status, total, done, failed, errors FROM batches "
+                             "WHERE id = ? AND owner = ?", [batch_id, owner]).fetchone()
+        if row is None:
+            raise NotFound(f"no batch {batch_id!r}")
+        return Batch(*row[:8], tuple(json.loads(row[8])), self.folder(row[0]))
+
+    def list(self, owner: str) -> list[Batch]:
+        with self._connect() as db:
+            ids = [r[0] for r in db.execute("SELECT id FROM batches WHERE owner = ? ORDER BY created DESC LIMIT 100",
+                                            [owner])]
+        return [self.get(batch_id, owner) for batch_id in ids]
+
+    def cancel(self, batch_id: str, owner: str) -> Batch:
+        self.get(batch_id, owner)  # NotFound for anyone else's
+        with self._lock:
+            stop = self._stops.get(batch_id)
+        if stop is not None:
+            stop.set()
+        with self._connect() as db:
+            db.execute("UPDATE batches SET status = 'cancelled' WHERE id = ? AND status = 'running'", [batch_id])
+        return self.get(batch_id, owner)
+
+    def resume(self) -> int:
+        """Take up every batch a stopped server left running; returns how many."""
+        with self._connect() as db:
+            rows = db.execute("SELECT id, owner, seed, items FROM batches WHERE status = 'running'").fetchall()
+        for batch_id, owner, base, text in rows:
+            with self._lock:
+                if batch_id in self._stops:
+                    continue
+            items = [BatchItem(**json.loads(line)) for line in text.splitlines() if line.strip()]
+            self._start(batch_id, owner, items, base)
+        return len(rows)
+
+    def close(self) -> None:
+        self._closing = True
+        with self._lock:
+            stops = list(self._stops.values())
+        for stop in stops:  # left 'running': the next server on this folder resumes them
+            stop.set()
