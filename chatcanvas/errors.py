@@ -29,6 +29,21 @@ def check_text(field: str, value: str) -> str:
     return value
 
 
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its first line of text, or its type when it has none."""
+    return next((line.strip() for line in str(exc).splitlines() if line.strip()), "") or type(exc).__name__
+
+
+def check_number(field: str, value: object, kind: type) -> int | float | None:
+    """`value` as `kind` (int or float) when it is a number (a whole one for int; never a bool); None stays None;
+    else `InvalidInput` naming `field`."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
+        raise InvalidInput(field, f"must be a number{' (whole)' if kind is int else ''}, got {value!r}")
+    return kind(value)
+
+
 class UnknownModel(InvalidInput):
     def __init__(self, model: str, detail: str = ""):
         hint = f" ({detail})" if detail else ""

@@ -16,7 +16,7 @@ from PIL import Image
 
 from chatcanvas.config import Settings
 from chatcanvas.engine.catalog import BUILTIN_MODELS
-from chatcanvas.errors import EngineError
+from chatcanvas.errors import EngineError, one_line
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class ImageDescriber:
                     raise FileNotFoundError(f"there is no folder {folder}")
                 self._captioner = pipeline(self._task, model=self.caption_model, device=self.device)
             except Exception as exc:
-                reason = next(iter(str(exc).strip().splitlines()), "") or type(exc).__name__
+                reason = one_line(exc)
                 self._load_error = (f"caption_model: could not load {self.caption_model!r} as an image-to-text "
                                     f"model: {reason[:300]}")
                 log.warning("%s", self._load_error)

@@ -30,7 +30,7 @@ from chatcanvas.engine.families import INSTRUCT_PIPELINES, ModelFamily, family_o
 from chatcanvas.engine.fast import fast_path_enabled, optimize, warm_up
 from chatcanvas.engine.memory import apply_cache, place, quantization_config
 from chatcanvas.engine.remote import InferencePipeline, is_remote, remote_family
-from chatcanvas.errors import InvalidInput, UnknownModel
+from chatcanvas.errors import InvalidInput, UnknownModel, one_line
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ class PipelineRegistry:
             pipe = loader.from_pretrained(source, dtype=self.dtype, **options)
         except Exception as exc:  # any part that fails to load (a tokenizer, a config, weights): one line, why
             part = _failed_component(exc)
-            raise UnknownModel(model, f"could not load {part or 'it'}: {_one_line(exc)}") from exc
+            raise UnknownModel(model, f"could not load {part or 'it'}: {one_line(exc)}") from exc
         pipe, offloaded = place(pipe, self.device, self.settings.offload)
         entry = self._prepare(model, pipe, instruct, started)
         if self.settings.quantize is not None:
@@ -268,12 +268,6 @@ def _ledits(base: DiffusionPipeline) -> DiffusionPipeline:
     pipe.scheduler = DPMSolverMultistepScheduler.from_config(base.scheduler.config, algorithm_type="sde-dpmsolver++",
                                                              solver_order=2)
     return pipe
-
-
-def _one_line(exc: BaseException) -> str:
-    """An exception as one line: its first line of text, or its type when it has none."""
-    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
-    return text or type(exc).__name__
 
 
 def _failed_component(exc: BaseException) -> str | None:

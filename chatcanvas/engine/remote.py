@@ -23,7 +23,7 @@ from chatcanvas.config import Settings
 from chatcanvas.engine.families import Family
 from chatcanvas.engine.jobs import EditRequest, Job
 from chatcanvas.engine.schedulers import SCHEDULERS
-from chatcanvas.errors import EngineError, InvalidInput, JobCancelled, UnknownModel
+from chatcanvas.errors import EngineError, InvalidInput, JobCancelled, UnknownModel, one_line
 
 PREFIX = "inference:"
 PROVIDERS = ("hf-inference", "fal-ai", "replicate", "together", "nebius", "nscale", "wavespeed", "zai-org",
@@ -134,7 +134,7 @@ class InferencePipeline:
         except HfHubHTTPError as exc:
             raise _provider_error(self.model, exc) from None
         except (httpx.HTTPError, OSError, ValueError) as exc:  # unreachable host, refused connection, bad answer
-            raise EngineError(f"could not draw with {self.model}: {_first_line(exc)}") from None
+            raise EngineError(f"could not draw with {self.model}: {one_line(exc)}") from None
         return image.convert("RGB")
 
 
@@ -142,10 +142,6 @@ def _png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.convert("RGB").save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def _first_line(exc: BaseException) -> str:
-    return next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
 
 
 def _provider_error(model: str, exc: Any) -> Exception:
@@ -160,7 +156,7 @@ def _provider_error(model: str, exc: Any) -> Exception:
             said = said.get("message")
     except Exception:  # not JSON: the exception's own first line says it
         said = None
-    said = str(said or _first_line(exc))[:300]
+    said = str(said or one_line(exc))[:300]
     if status == 400 or status == 422:
         return InvalidInput("prompt", f"{model} refused the request: {said}")
     if status in (401, 403):

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from chatcanvas.engine.jobs import GenerateRequest, Job
-from chatcanvas.errors import ChatCanvasError, InvalidInput, JobInterrupted
+from chatcanvas.errors import ChatCanvasError, InvalidInput, JobInterrupted, check_number
 from chatcanvas.services.images import ImageService
 from chatcanvas.store import ImageRecord
 
@@ -82,13 +82,8 @@ def _item(number: int, line: str, jsonl: bool) -> BatchItem:
         row.setdefault("height", int(height))
     for name, kind in (("seed", int), ("n", int), ("width", int), ("height", int), ("steps", int),
                        ("guidance_scale", float)):
-        value = row.get(name)
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or (kind is int and value != int(value))):
-            whole = " (whole)" if kind is int else ""
-            raise InvalidInput(f"{where}: {name}", f"must be a number{whole}, got {value!r}")
-        if value is not None:
-            row[name] = kind(value)
+        if row.get(name) is not None:
+            row[name] = check_number(f"{where}: {name}", row[name], kind)
     for name in ("negative_prompt", "scheduler", "model"):
         if row.get(name) is not None and not isinstance(row[name], str):
             raise InvalidInput(f"{where}: {name}", "must be text")

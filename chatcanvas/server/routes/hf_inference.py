@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from chatcanvas.engine import GenerateRequest
-from chatcanvas.errors import InvalidImage, InvalidInput
+from chatcanvas.errors import InvalidImage, InvalidInput, check_number
 from chatcanvas.server import schemas
 from chatcanvas.server.bridge import follow
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, decode_base64_image
@@ -31,12 +31,7 @@ _PNG = {200: {"content": {"image/png": {}}, "description": "The picture, a PNG c
 
 
 def _number(parameters: dict[str, Any], name: str, kind: type) -> Any:
-    value = parameters.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and value != int(value)):
-        raise InvalidInput(f"parameters.{name}", f"must be a number{' (whole)' if kind is int else ''}, got {value!r}")
-    return kind(value)
+    return check_number(f"parameters.{name}", parameters.get(name), kind)
 
 
 def _options(parameters: dict[str, Any], allowed: set[str]) -> dict[str, Any]:
