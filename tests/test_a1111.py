@@ -15,7 +15,7 @@ import pytest
 import webuiapi
 from PIL import Image
 
-from tests.conftest import KEYS, pixels
+from tests.conftest import KEYS, pixels, png_bytes
 
 
 def client(server, user: str, key: str) -> webuiapi.WebUIApi:
@@ -98,6 +98,13 @@ def test_the_requests_open_webui_sends_and_clear_errors_in_a1111s_shape(live):
             refused = http.post("/sdapi/v1/txt2img", json={"prompt": "x", "width": 64, "height": 64, **body})
             assert refused.status_code == 400 and field in refused.json()["detail"], (body, refused.text)
         assert http.post("/sdapi/v1/options", json={"sd_model_checkpoint": "nope"}).status_code == 400
+        init = base64.b64encode(png_bytes(Image.new("RGB", (64, 64), "gray"))).decode()
+        twice = http.post("/sdapi/v1/img2img", json={"prompt": "a red circle", "init_images": [init], "n_iter": 2,
+                                                     "seed": 3, "steps": 2, "width": 64, "height": 64})
+        info = json.loads(twice.json()["info"])  # each iteration from its own seed, both from the one upload
+        assert info["all_seeds"] == [3, 4] and len(twice.json()["images"]) == 2
+        parents = {http.get(f"/v1/images/{i}/meta").json()["parent_id"] for i in info["image_ids"]}
+        assert len(parents) == 1
         refused = http.post("/sdapi/v1/img2img", json={"prompt": "x", "init_images": ["not base64!"]})
         assert refused.status_code == 400 and "init_images" in refused.json()["detail"]
     wrong = httpx.get(f"{server.url}/sdapi/v1/options",

@@ -77,7 +77,7 @@ class BatchService:
         """Check every item (nothing is stored for a bad one), record the batch, start drawing it."""
         for index, item in enumerate(items):
             try:
-                self.images.engine.check(GenerateRequest(
+                self.images.check(GenerateRequest(
                     prompt=item.prompt, negative_prompt=item.negative_prompt, seed=item.seed, n=item.n,
                     width=item.width, height=item.height, steps=item.steps, guidance_scale=item.guidance_scale,
                     scheduler=item.scheduler, model=item.model))

@@ -84,6 +84,10 @@ class ImageService:
             request = dataclasses.replace(request, style_image=self.store.open(record).convert("RGB"))
         return self.engine.submit(request, owner=owner, conversation=conversation)
 
+    def check(self, request: GenerateRequest) -> None:
+        """Refuse a request before anything is queued (`InvalidInput` naming the field), as `generate` would."""
+        self.engine.check(request)
+
     def edit(self, command: Edit) -> Job:
         """Queue an edit. Every field and picture is checked before anything is stored; an uploaded source is then
         stored (the edit's parent), an uploaded mask is not."""

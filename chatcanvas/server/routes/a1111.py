@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import io
 import json
 import secrets
@@ -175,7 +176,7 @@ async def txt2img(payload: a1111.Txt2ImgPayload, request: Request, user: UserDep
     requests = [GenerateRequest(prompt=payload.prompt, n=payload.batch_size, seed=seed, **options)
                 for seed in _seeds(payload)]
     for each in requests:
-        state.engine.check(each)
+        state.images.check(each)
     records, job_id = await _run(request, state, [
         (lambda each=each: state.images.generate(each, user.name)) for each in requests])
     return await asyncio.to_thread(_answer, state, records, payload, notes, job_id)
@@ -214,14 +215,9 @@ async def img2img(payload: a1111.Img2ImgPayload, request: Request, user: UserDep
                      n=payload.batch_size, **options) for seed in _seeds(payload)]
     first = await asyncio.to_thread(state.images.edit, commands[0])  # stores the upload once, checks everything
     parent = state.store.get(first.spec.request.parent_id, user.name)
-    rest = [(lambda c=command: state.images.edit(Edit(**{**command_fields(c), "source": parent})))
-            for command in commands[1:]]
+    rest = [(lambda c=command: state.images.edit(dataclasses.replace(c, source=parent))) for command in commands[1:]]
     records, job_id = await _run(request, state, [lambda: first, *rest])
     return await asyncio.to_thread(_answer, state, records, payload, notes, job_id)
-
-
-def command_fields(command: Edit) -> dict[str, Any]:
-    return {name: getattr(command, name) for name in command.__dataclass_fields__}
 
 
 # --- progress and stopping -------------------------------------------------------------------------------
