@@ -127,8 +127,8 @@ class Dataset:
         _write_atomically(state_path, json.dumps({"fingerprint": fingerprint, "seed": base}))
         return base
 
-    def done(self) -> dict[str, dict[str, Any]]:
-        """The rows written so far whose picture is there (a half-written last row is dropped)."""
+    def rows(self) -> dict[str, dict[str, Any]]:
+        """The rows written so far whose picture is there (a half-written last row is skipped); reads only."""
         rows: dict[str, dict[str, Any]] = {}
         if not self.metadata.exists():
             return rows
@@ -139,7 +139,13 @@ class Dataset:
                 continue
             if isinstance(row, dict) and (self.train / str(row.get("file_name"))).is_file():
                 rows[row["file_name"]] = row
-        _write_atomically(self.metadata, "".join(json.dumps(row) + "\n" for row in rows.values()))
+        return rows
+
+    def done(self) -> dict[str, dict[str, Any]]:
+        """`rows`, with the metadata file rewritten to just those (before a run appends to it again)."""
+        rows = self.rows()
+        if self.metadata.exists():
+            _write_atomically(self.metadata, "".join(json.dumps(row) + "\n" for row in rows.values()))
         return rows
 
     def add(self, name: str, png: bytes, row: dict[str, Any]) -> None:

@@ -50,7 +50,7 @@ class Batch:
 
     def rows(self) -> list[dict[str, Any]]:
         """The dataset's rows written so far, in item order."""
-        written = Dataset(self.folder).done() if self.folder.exists() else {}
+        written = Dataset(self.folder).rows()  # read only: the batch's run may be appending meanwhile
         return sorted(written.values(), key=lambda row: row["file_name"])
 
 
