@@ -7,7 +7,6 @@ import json
 import logging
 import secrets
 import threading
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -16,25 +15,9 @@ from chatcanvas.engine.jobs import GenerateRequest
 from chatcanvas.errors import InvalidInput, NotFound
 from chatcanvas.services.batch import BatchItem, BatchProgress, Dataset, run_batch
 from chatcanvas.services.images import ImageService
-from chatcanvas.store.db import connect
+from chatcanvas.store.batches import BatchRecord, BatchStore
 
 log = logging.getLogger(__name__)
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS batches (
-    id TEXT PRIMARY KEY,
-    owner TEXT NOT NULL,
-    created REAL NOT NULL,
-    seed INTEGER NOT NULL,
-    items TEXT NOT NULL,
-    status TEXT NOT NULL,
-    total INTEGER NOT NULL,
-    done INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0,
-    errors TEXT NOT NULL DEFAULT '[]'
-);
-"""
-
-
 @dataclass(frozen=True)
 class Batch:
     id: str
@@ -61,11 +44,7 @@ class BatchService:
 
     def __init__(self, images: ImageService, root: Path):
         self.images, self.root = images, Path(root).expanduser()
-        self.db_path = self.root / "chatcanvas.db"
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._connect = lambda: connect(self.db_path)
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
+        self.records = BatchStore(self.root)
         self._stops: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
         self._closing = False
@@ -86,9 +65,7 @@ class BatchService:
         batch_id = f"batch_{secrets.token_hex(8)}"
         base = seed if seed is not None else secrets.randbelow(2**31)
         text = "".join(json.dumps(asdict(item)) + "\n" for item in items)
-        with self._connect() as db:
-            db.execute("INSERT INTO batches (id, owner, created, seed, items, status, total) VALUES (?, ?, ?, ?, ?, "
-                       "'running', ?)", [batch_id, owner, time.time(), base, text, sum(i.n for i in items)])
+        self.records.add(batch_id, owner, base, text, sum(item.n for item in items))
         self._start(batch_id, owner, items, base)
         return self.get(batch_id, owner)
 
@@ -103,41 +80,34 @@ class BatchService:
         errors: list[str] = []
 
         def save(progress: BatchProgress) -> None:
-            self._update(batch_id, done=progress.done, failed=progress.failed, errors=errors)
+            self.records.update(batch_id, done=progress.done, failed=progress.failed, errors=errors)
 
         try:
             progress = run_batch(self.images, items, self.folder(batch_id), owner, seed=base, stop=stop,
                                  on_progress=save, errors=errors)
             status = None if self._closing else "cancelled" if stop.is_set() else "failed" if progress.failed \
                 else "succeeded"  # closing: left running, for the next server on this folder to resume
-            self._update(batch_id, done=progress.done, failed=progress.failed, errors=errors, status=status)
+            self.records.update(batch_id, done=progress.done, failed=progress.failed, errors=errors, status=status)
         except Exception as exc:  # the server is stopping, or the folder cannot be written: said on the batch
             if not self._closing:
                 log.warning("batch %s stopped: %s", batch_id, exc)
-                self._update(batch_id, errors=[*errors, f"stopped: {exc}"])
+                self.records.update(batch_id, errors=[*errors, f"stopped: {exc}"])
         finally:
             with self._lock:
                 self._stops.pop(batch_id, None)
 
-    def _update(self, batch_id: str, errors: list[str], status: str | None = None, **counts: int) -> None:
-        sets = ", ".join([f"{name} = ?" for name in counts] + ["errors = ?"] + (["status = ?"] if status else []))
-        values = [*counts.values(), json.dumps(errors[-20:]), *([status] if status else []), batch_id]
-        with self._connect() as db:
-            db.execute(f"UPDATE batches SET {sets} WHERE id = ? AND status = 'running'", values)
-
     def get(self, batch_id: str, owner: str) -> Batch:
-        with self._connect() as db:
-            row = db.execute("SELECT id, owner, created, seed, status, total, done, failed, errors FROM batches "
-                             "WHERE id = ? AND owner = ?", [batch_id, owner]).fetchone()
-        if row is None:
+        record = self.records.get(batch_id, owner)
+        if record is None:
             raise NotFound(f"no batch {batch_id!r}")
-        return Batch(*row[:8], tuple(json.loads(row[8])), self.folder(row[0]))
+        return self._batch(record)
 
     def list(self, owner: str) -> list[Batch]:
-        with self._connect() as db:
-            ids = [r[0] for r in db.execute("SELECT id FROM batches WHERE owner = ? ORDER BY created DESC LIMIT 100",
-                                            [owner])]
-        return [self.get(batch_id, owner) for batch_id in ids]
+        return [self._batch(record) for record in self.records.list(owner)]
+
+    def _batch(self, record: BatchRecord) -> Batch:
+        return Batch(record.id, record.owner, record.created, record.seed, record.status, record.total, record.done,
+                     record.failed, record.errors, self.folder(record.id))
 
     def cancel(self, batch_id: str, owner: str) -> Batch:
         self.get(batch_id, owner)  # NotFound for anyone else's
@@ -145,21 +115,19 @@ class BatchService:
             stop = self._stops.get(batch_id)
         if stop is not None:
             stop.set()
-        with self._connect() as db:
-            db.execute("UPDATE batches SET status = 'cancelled' WHERE id = ? AND status = 'running'", [batch_id])
+        self.records.cancel(batch_id)
         return self.get(batch_id, owner)
 
     def resume(self) -> int:
         """Take up every batch a stopped server left running; returns how many."""
-        with self._connect() as db:
-            rows = db.execute("SELECT id, owner, seed, items FROM batches WHERE status = 'running'").fetchall()
-        for batch_id, owner, base, text in rows:
+        records = self.records.running()
+        for record in records:
             with self._lock:
-                if batch_id in self._stops:
+                if record.id in self._stops:
                     continue
-            items = [BatchItem(**json.loads(line)) for line in text.splitlines() if line.strip()]
-            self._start(batch_id, owner, items, base)
-        return len(rows)
+            items = [BatchItem(**json.loads(line)) for line in record.items.splitlines() if line.strip()]
+            self._start(record.id, record.owner, items, record.seed)
+        return len(records)
 
     def close(self) -> None:
         self._closing = True
