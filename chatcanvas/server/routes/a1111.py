@@ -111,9 +111,9 @@ for _path in ("loras", "upscalers", "latent-upscale-modes", "sd-vae", "hypernetw
 
 
 # --- drawing ---------------------------------------------------------------------------------------------
-def _settings_for(state: ServerState, model: str, payload: a1111.Txt2ImgPayload,
-                  edit: bool) -> tuple[dict[str, Any], list[str]]:
-    """The options common to txt2img and img2img, mapped onto what the model's family takes."""
+def _settings_for(model: str, payload: a1111.Txt2ImgPayload) -> tuple[dict[str, Any], list[str]]:
+    """The options of a txt2img or img2img call, mapped onto what the model's family takes."""
+    edit = isinstance(payload, a1111.Img2ImgPayload)
     family = model_family(model)
     flow = bool(family is not None and family.flow)
     scheduler, notes = a1111.scheduler_for(payload.sampler_name or payload.sampler_index, payload.scheduler, flow,
@@ -126,6 +126,11 @@ def _settings_for(state: ServerState, model: str, payload: a1111.Txt2ImgPayload,
     options = {"negative_prompt": payload.negative_prompt or None, "steps": payload.steps,
                "guidance_scale": guidance, "scheduler": scheduler, "width": payload.width, "height": payload.height,
                "model": model}
+    if edit:
+        options["strength"] = payload.denoising_strength
+        if payload.denoising_strength is not None and family is not None and family.instruct:
+            notes.append(f"denoising_strength is not used by {family.label}: it edits by instruction")
+            options["strength"] = None
     return options, notes
 
 
@@ -172,7 +177,7 @@ async def _run(request: Request, state: ServerState, submit: list[Any]) -> tuple
 @router.post("/txt2img")
 async def txt2img(payload: a1111.Txt2ImgPayload, request: Request, user: UserDep, state: StateDep) -> dict:
     model = _model(state, user.name, payload)
-    options, notes = _settings_for(state, model, payload, edit=False)
+    options, notes = _settings_for(model, payload)
     requests = [GenerateRequest(prompt=payload.prompt, n=payload.batch_size, seed=seed, **options)
                 for seed in _seeds(payload)]
     for each in requests:
@@ -203,15 +208,10 @@ async def img2img(payload: a1111.Img2ImgPayload, request: Request, user: UserDep
     if mask is not None and payload.inpainting_mask_invert:
         mask = _inverted(mask)
     model = _model(state, user.name, payload)
-    options, notes = _settings_for(state, model, payload, edit=True)
-    family = model_family(model)
-    strength = payload.denoising_strength
-    if strength is not None and family is not None and family.instruct:
-        notes.append(f"denoising_strength is not used by {family.label}: it edits by instruction")
-        strength = None
+    options, notes = _settings_for(model, payload)
     if len(payload.init_images) > 1:
         notes.append("only the first of init_images was used")
-    commands = [Edit(owner=user.name, prompt=payload.prompt, source=source, mask=mask, strength=strength, seed=seed,
+    commands = [Edit(owner=user.name, prompt=payload.prompt, source=source, mask=mask, seed=seed,
                      n=payload.batch_size, **options) for seed in _seeds(payload)]
     first = await asyncio.to_thread(state.images.edit, commands[0])  # stores the upload once, checks everything
     parent = state.store.get(first.spec.request.parent_id, user.name)
