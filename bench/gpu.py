@@ -188,8 +188,12 @@ def transformer_flops(pipe, size: int, text_tokens: int, passes: int) -> float:
 
 def bench_flow(name: str, build, size: int, steps: int, guidance: float, runs: int, compile_mode: str,
                smoke: bool) -> None:
-    """Plain diffusers bf16 vs the engine's fast path vs the fast path with First Block Cache, side by side."""
+    """Plain diffusers bf16 vs the engine's fast path vs the fast path with First Block Cache, side by side.
+
+    Each line prints as soon as it is measured, and a variant that fails prints its error and lets the next run."""
     dtype = torch.float32 if smoke else torch.bfloat16
+    card = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU (smoke: scaled-down, not a figure)"
+    print(f"{name}: {size}x{size}, {steps} steps, guidance {guidance}, {card}", flush=True)
     plain = build(dtype, smoke)
     plain.set_progress_bar_config(disable=True)
     text_tokens = 512 if isinstance(plain, FluxPipeline) else 333  # T5 512 (FLUX) / 77 CLIP + 256 T5 (SD3)
@@ -197,45 +201,47 @@ def bench_flow(name: str, build, size: int, steps: int, guidance: float, runs: i
     flops = transformer_flops(plain, size, text_tokens, passes) * steps
     plain_s = timed(lambda: plain("a red fox", num_inference_steps=steps, guidance_scale=guidance, width=size,
                                   height=size), runs)
+    print(f"  plain diffusers bf16 eager          : {plain_s:7.3f} s/image  MFU {flops / plain_s / PEAK_BF16:6.1%}",
+          flush=True)
     plain = None
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
-    results = {}
     for label, cache in (("fast path", None), ("fast path + first-block cache", "first_block:0.12")):
-        with tempfile.TemporaryDirectory() as data:
-            model = f"bench/{name}"
-            settings = Settings(data_dir=data, model=model, fast_path=not smoke, max_batch=1, cache=cache,
-                                warmup_sizes=f"{size}x{size}", compile_mode=compile_mode,
-                                dtype="float32" if smoke else "bfloat16", device="cpu" if smoke else "auto")
-            engine = Engine(settings)
-            loaded = engine.registry.adopt(model, build(engine.registry.dtype, smoke))  # applies the cache setting
-            if cache is not None and f"cache ({cache})" not in loaded.speedups:
+        try:
+            with tempfile.TemporaryDirectory() as data:
+                model = f"bench/{name}"
+                settings = Settings(data_dir=data, model=model, fast_path=not smoke, max_batch=1, cache=cache,
+                                    warmup_sizes=f"{size}x{size}", compile_mode=compile_mode,
+                                    dtype="float32" if smoke else "bfloat16", device="cpu" if smoke else "auto")
+                engine = Engine(settings)
+                started = time.perf_counter()
+                loaded = engine.registry.adopt(model, build(engine.registry.dtype, smoke))  # compiles, warms up
+                ready_s = time.perf_counter() - started
+                if cache is not None and f"cache ({cache})" not in loaded.speedups:
+                    print(f"  {label}: not measured (no cache hooks in diffusers for this model)", flush=True)
+                    engine.close()
+                    continue
+                one = GenerateRequest(prompt="a red fox", width=size, height=size, steps=steps,
+                                      guidance_scale=guidance, seed=1)
+                seconds = timed(lambda: engine.run(one), runs)
                 engine.close()
-                results[label + " (no cache hooks in diffusers)"] = float("nan")
-                continue
-            one = GenerateRequest(prompt="a red fox", width=size, height=size, steps=steps, guidance_scale=guidance,
-                                  seed=1)
-            results[label] = timed(lambda: engine.run(one), runs)
-            engine.close()
+            print(f"  {label:<34} : {seconds:7.3f} s/image  MFU {flops / seconds / PEAK_BF16:6.1%}  "
+                  f"({plain_s / seconds:4.2f}x plain; build+compile+warm-up {ready_s:.0f} s; "
+                  f"{', '.join(loaded.speedups)})", flush=True)
+        except Exception as exc:  # a variant that breaks must not hide the others' figures
+            print(f"  {label}: failed: {type(exc).__name__}: {str(exc).splitlines()[0][:300]}", flush=True)
         if torch.cuda.is_available():
             torch.cuda.empty_cache()
-    card = torch.cuda.get_device_name() if torch.cuda.is_available() else "CPU (smoke: scaled-down, not a figure)"
-    print(f"{name}: {size}x{size}, {steps} steps, guidance {guidance}, {card}")
-    print(f"  plain diffusers bf16 eager          : {plain_s:7.3f} s/image  MFU {flops / plain_s / PEAK_BF16:6.1%}")
-    for label, seconds in results.items():
-        if seconds != seconds:  # not measured
-            print(f"  {label}")
-            continue
-        print(f"  {label:<34} : {seconds:7.3f} s/image  MFU {flops / seconds / PEAK_BF16:6.1%}  "
-              f"({plain_s / seconds:4.2f}x plain)")
 
 
 def bench(name: str, build, size: int, steps: int, batch: int, runs: int,
           compile_mode: str = "max-autotune-no-cudagraphs") -> None:
     published = PUBLISHED[name]
+    print(f"{name}: {size}x{size}, {steps} steps, {torch.cuda.get_device_name()}", flush=True)
     plain = build(torch.float16)
     plain.set_progress_bar_config(disable=True)
     plain_s = timed(lambda: plain("a red fox", num_inference_steps=steps, width=size, height=size), runs)
+    print(f"  plain diffusers fp16 eager, batch 1 : {steps / plain_s:7.1f} it/s  {plain_s:6.3f} s/image", flush=True)
     plain = None  # free the fp16 copy before the engine builds its own
     torch.cuda.empty_cache()
     with tempfile.TemporaryDirectory() as data:
@@ -243,20 +249,21 @@ def bench(name: str, build, size: int, steps: int, batch: int, runs: int,
         settings = Settings(data_dir=data, model=model, fast_path=True, max_batch=batch, warmup_sizes=f"{size}x{size}",
                             compile_mode=compile_mode)
         engine = Engine(settings)
-        engine.registry.adopt(model, build(engine.registry.dtype))  # compiles and warms up batch 1 and `batch`
+        started = time.perf_counter()
+        loaded = engine.registry.adopt(model, build(engine.registry.dtype))  # compiles and warms up batch 1, `batch`
+        print(f"  build + compile + warm-up          : {time.perf_counter() - started:7.0f} s  "
+              f"({', '.join(loaded.speedups)})", flush=True)
         one = GenerateRequest(prompt="a red fox", width=size, height=size, steps=steps, seed=1)
         engine_s = timed(lambda: engine.run(one), runs)
+        print(f"  chatcanvas fast path, batch 1      : {steps / engine_s:7.1f} it/s  {engine_s:6.3f} s/image  "
+              f"(stable-fast published {published['stable-fast it/s']} it/s on H100)", flush=True)
+        print(f"  ratio fast path / plain fp16       : {plain_s / engine_s:7.2f}x", flush=True)
         many = GenerateRequest(prompt="a red fox", width=size, height=size, steps=steps, seed=1, n=batch)
         batch_s = timed(lambda: engine.run(many), max(2, runs // 2))
         engine.close()
-    print(f"{name}: {size}x{size}, {steps} steps, {torch.cuda.get_device_name()}")
-    print(f"  plain diffusers fp16 eager, batch 1 : {steps / plain_s:7.1f} it/s  {plain_s:6.3f} s/image")
-    print(f"  chatcanvas fast path, batch 1      : {steps / engine_s:7.1f} it/s  {engine_s:6.3f} s/image  "
-          f"(stable-fast published {published['stable-fast it/s']} it/s on H100)")
-    print(f"  ratio fast path / plain fp16       : {plain_s / engine_s:7.2f}x")
-    print(f"  chatcanvas batched, {batch:2d} images    : {batch / batch_s:7.2f} images/s")
+    print(f"  chatcanvas batched, {batch:2d} images    : {batch / batch_s:7.2f} images/s", flush=True)
     print(f"  MFU vs the H100 floor ({published['floor s']} s)  : batch 1 {published['floor s'] / engine_s:6.1%}, "
-          f"batched {published['floor s'] * batch / batch_s:6.1%}")
+          f"batched {published['floor s'] * batch / batch_s:6.1%}", flush=True)
 
 
 def main() -> None:

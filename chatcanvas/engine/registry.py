@@ -225,7 +225,8 @@ class PipelineRegistry:
                                             if transformer is not None else None, dict(pipe.config)))
         instruct = instruct or not family.generates
         defaults = _defaults(model, pipe, family)
-        speedups = [done for done in (apply_cache(pipe, self.settings.cache),) if done]
+        cached = apply_cache(pipe, self.settings.cache)
+        speedups = [cached] if cached else []
         fast = fast_path_enabled(self.settings.fast_path, self.device)
         hotswap = fast if self.settings.lora_hotswap is None else self.settings.lora_hotswap
         if hotswap:
@@ -238,7 +239,8 @@ class PipelineRegistry:
             else:
                 hotswap = False
         if fast:
-            done = optimize(pipe, compile_models=True, mode=self.settings.compile_mode, fuse=not hotswap)
+            done = optimize(pipe, compile_models=True, mode=self.settings.compile_mode, fuse=not hotswap,
+                            fullgraph=cached is None)
             speedups += done
             sizes = parse_sizes(self.settings.warmup_sizes) or [(defaults.width, defaults.height)]
             batches = sorted({1, self.settings.max_batch})
