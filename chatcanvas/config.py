@@ -79,7 +79,8 @@ class Settings(BaseSettings):
     compile_mode: str = Field(default="max-autotune-no-cudagraphs",
                               description="torch.compile mode; 'max-autotune' adds CUDA graphs (per shape bucket).")
     warmup_sizes: str = Field(default="", description="Shape buckets compiled at start-up: '512x512,768x768'.")
-    preview_vae: str | None = Field(default=None, description="AutoencoderTiny (e.g. madebyollin/taesd) for previews.")
+    preview_vae: str | None = Field(default=None, description="AutoencoderTiny (e.g. madebyollin/taesd) for previews; "
+                                    "None: the built-in models preview through their own VAE, others show none.")
     preview_every: int = Field(default=5, ge=1, description="Steps between preview images while a job runs.")
     max_models: int = Field(default=2, ge=1, description="Models kept loaded at once (least recently used goes).")
     model_memory_gb: float | None = Field(default=None, gt=0, description="Weight memory budget for loaded models.")

@@ -200,7 +200,8 @@ def test_a_tiny_preview_decoder_shows_the_image_while_it_is_drawn(make_engine, t
 
     torch.manual_seed(0)
     AutoencoderTiny(encoder_block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
-                    num_encoder_blocks=(1, 1, 1, 1), num_decoder_blocks=(1, 1, 1, 1)).save_pretrained(tmp_path / "taesd")
+                    num_encoder_blocks=(1, 1, 1, 1), num_decoder_blocks=(1, 1, 1, 1)
+                    ).save_pretrained(tmp_path / "taesd")
     plain = make_engine().run(GenerateRequest(prompt="a red fox", seed=1, steps=6))[0]
     engine = make_engine(preview_vae=str(tmp_path / "taesd"), preview_every=2)
     job = engine.submit(GenerateRequest(prompt="a red fox", seed=1, steps=6))
@@ -211,3 +212,20 @@ def test_a_tiny_preview_decoder_shows_the_image_while_it_is_drawn(make_engine, t
     import io
     assert Image.open(io.BytesIO(previews[0][1])).size == (64, 64)
     assert np.array_equal(pixels(record.path), pixels(plain.path))  # previews do not change the result
+
+
+def test_a_builtin_model_previews_through_its_own_vae(tmp_path):
+    import io
+
+    from PIL import Image
+
+    with Engine(Settings(data_dir=tmp_path, cache_dir=CACHE_DIR, model="shapes", preview_every=5)) as engine:
+        job = engine.submit(GenerateRequest(prompt="a big red circle in the center on a blue background", seed=3,
+                                            steps=6))
+        previews = []
+        job.subscribe(lambda event: previews.append((event.step, event.preview)) if event.preview else None)
+        [record] = job.wait(120)
+    assert [step for step, _ in previews] == [5]
+    preview = pixels(Image.open(io.BytesIO(previews[0][1])))
+    assert preview.shape == pixels(record.path).shape
+    assert np.abs(preview - pixels(record.path)).mean() < 20  # one step before the end, it is the picture already

@@ -250,6 +250,8 @@ class PipelineRegistry:
         if self.settings.preview_vae:
             preview = AutoencoderTiny.from_pretrained(self.source(self.settings.preview_vae), dtype=self.dtype)
             preview = preview.to(self.device).eval()
+        elif model in BUILTIN_MODELS:  # a 64x64 model's own VAE decodes a preview in milliseconds
+            preview = pipe.vae
         seconds = time.perf_counter() - started
         self.switch_seconds.append(seconds)
         log.info("loaded %s (%s) on %s/%s in %.2f s", model, type(pipe).__name__, self.device, self.dtype, seconds)

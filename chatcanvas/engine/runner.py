@@ -280,9 +280,12 @@ def refuse_unaccepted(pipeline: str, kwargs: dict[str, Any], accepted: Any, requ
 
 
 def preview_png(decoder: torch.nn.Module, latents: torch.Tensor) -> bytes:
-    """The first image of the batch so far, through the tiny preview decoder (TAESD works on the scaled latents)."""
+    """The first image of the batch so far, through a preview decoder: a tiny one (TAESD, whose scaling factor is 1),
+    or a built-in model's own VAE (latents unscaled by its factor, as its pipeline decodes them)."""
+    config = decoder.config
+    latents = latents[:1] / getattr(config, "scaling_factor", 1.0) + (getattr(config, "shift_factor", None) or 0.0)
     with torch.inference_mode():
-        pixels = decoder.decode(latents[:1].to(decoder.dtype)).sample[0]
+        pixels = decoder.decode(latents.to(decoder.dtype)).sample[0]
     array = ((pixels.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG")
