@@ -61,6 +61,10 @@ class NotFound(UserError):
     """No such thing for this user (another user's things read as absent too)."""
 
 
+class Busy(UserError):
+    """The thing is in use (a conversation's turn is running); try again when it ends."""
+
+
 class QueueFull(UserError):
     """The device queue is at capacity; try again shortly."""
 

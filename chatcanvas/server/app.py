@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from chatcanvas.agent import ImageAgent
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.errors import (
+    Busy,
     ChatCanvasError,
     InvalidInput,
     JobCancelled,
@@ -39,6 +40,7 @@ from chatcanvas.server.routes import (
     ops,
     platforms,
     resources,
+    studio,
     subjects,
     web,
 )
@@ -103,7 +105,7 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
                   description="Image tools for chats: a chat agent, OpenAI-compatible image and chat endpoints.",
                   openapi_url=None, docs_url=None, redoc_url=None,  # served below, behind the key like the rest
                   responses=ERROR_RESPONSES)
-    for module in (ops, web, chat, openai_images, openai_chat, resources, subjects, platforms, a1111,
+    for module in (ops, web, chat, openai_images, openai_chat, resources, studio, subjects, platforms, a1111,
                    hf_inference, batches):
         app.include_router(module.router)
 
@@ -192,6 +194,8 @@ def _install_error_handlers(app: FastAPI) -> None:
             return _error(request, 400, str(exc), "invalid_request_error", param=exc.field)
         if isinstance(exc, JobInterrupted):
             return _error(request, 503, str(exc), "unavailable", code="restarting", headers={"Retry-After": "30"})
+        if isinstance(exc, Busy):
+            return _error(request, 409, str(exc), "invalid_request_error", code="busy")
         if isinstance(exc, JobCancelled):
             return _error(request, 409, str(exc), "cancelled", code="cancelled")
         if isinstance(exc, UserError):

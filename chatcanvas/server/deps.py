@@ -19,6 +19,8 @@ from chatcanvas.server.auth import COOKIE, Authenticator, User
 from chatcanvas.server.metrics import Metrics
 from chatcanvas.services.batches import BatchService
 from chatcanvas.services.chat import ChatService
+from chatcanvas.services.conversations import ConversationService
+from chatcanvas.services.studio import StudioService
 from chatcanvas.store import ImageRecord
 from chatcanvas.store.options import OptionStore
 
@@ -51,6 +53,14 @@ class ServerState:
     @property
     def chat(self) -> ChatService:
         return ChatService(self.agent)
+
+    @property
+    def conversations(self) -> ConversationService:
+        return ConversationService(self.agent)
+
+    @property
+    def studio(self) -> StudioService:
+        return StudioService(self.images, self.subjects, self.settings)
 
     @functools.cached_property
     def options(self) -> OptionStore:

@@ -112,7 +112,18 @@ class Message(BaseModel):
 
 class ConversationDetail(Conversation):
     current_image_id: str | None
-    messages: list[Message]
+    messages: list[Message] = Field(description="Oldest first; a user message's `image_ids` are the pictures "
+                                                "attached to it, a tool message's the pictures it made.")
+
+
+class CurrentImage(BaseModel):
+    conversation_id: str
+    current_image_id: str = Field(description='The picture "it" means in the next message.')
+
+
+class Cancelled(BaseModel):
+    conversation_id: str
+    cancelled: int = Field(description="How many of its queued and running jobs were stopped.")
 
 
 class Job(BaseModel):
@@ -137,6 +148,8 @@ class Subject(BaseModel):
     error: str | None
     model: str
     references: int = Field(description="How many photos it was learned from.")
+    step: int | None = Field(default=None, description="While training: the training step reached...")
+    total: int | None = Field(default=None, description="...of this many.")
     created: float
     updated: float
 
@@ -207,6 +220,21 @@ class Model(BaseModel):
 class ModelList(BaseModel):
     object: Literal["list"]
     data: list[Model]
+
+
+class ModelRange(BaseModel):
+    summary: str = Field(description="What it can draw, in a sentence.")
+    width: int = Field(description="Its native size.")
+    height: int
+
+
+class ModelCard(Model):
+    """A model as a person meets it: what it is, what it can draw, what to try."""
+
+    image_model: str = Field(description="The model that draws (the agent `chatcanvas` draws with the default one).")
+    description: str | None
+    range: ModelRange | None = Field(description="What a built-in model can draw; null: whatever it is told.")
+    examples: list[str] = Field(description="Three prompts to try, in its range.")
 
 
 class Health(BaseModel):

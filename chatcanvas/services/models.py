@@ -7,8 +7,9 @@ from typing import Any
 from chatcanvas.config import Settings
 from chatcanvas.engine.catalog import BUILTIN_MODELS
 from chatcanvas.engine.families import ModelFamily, lookup_family
+from chatcanvas.engine.ranges import model_range
 from chatcanvas.engine.schedulers import SCHEDULERS
-from chatcanvas.errors import InvalidInput
+from chatcanvas.errors import InvalidInput, NotFound
 
 # Model names OpenAI clients send by default; they mean "the server's model".
 OPENAI_IMAGE_MODELS = frozenset({"dall-e-2", "dall-e-3", "gpt-image-1", "gpt-image-1-mini", "chatcanvas"})
@@ -50,3 +51,31 @@ def scheduler_named(name: Any, field: str = "scheduler") -> str | None:
             return ours
     raise InvalidInput(field, f"{name!r} is not a scheduler here; name a diffusers scheduler class or one of "
                               f"{', '.join(SCHEDULERS)}")
+
+
+AGENT_MODEL = "chatcanvas"
+"""The chat agent as OpenAI clients name it; it draws with the server's default model."""
+
+OPEN_EXAMPLES = ("a red fox sitting in the snow", "a lighthouse on a cliff at sunset, oil painting",
+                 "a cup of coffee on a wooden table, morning light")
+"""What to suggest trying on a model that draws anything (it has no range of its own)."""
+
+
+def model_card(model: str, settings: Settings) -> dict[str, Any]:
+    """What a person should know before typing to a model: what it is, what it can draw (a built-in model's range, the
+    same the agent is told) and three prompts to try. `chatcanvas`, the agent, is described by the model it draws
+    with. `NotFound` for a model not served here."""
+    served = [AGENT_MODEL, *allowed_models(settings)]
+    if model not in served:
+        raise NotFound(f"no model {model!r} here; these are served: {', '.join(served)}")
+    drawn = settings.model if model == AGENT_MODEL else model
+    builtin = BUILTIN_MODELS.get(drawn)
+    known = model_range(drawn)
+    card: dict[str, Any] = {
+        "id": model, "object": "model", "created": 0, "owned_by": "chatcanvas", "image_model": drawn,
+        "description": builtin.description if builtin else None,
+        "range": None, "examples": list(known.examples if known else OPEN_EXAMPLES),
+    }
+    if known is not None:
+        card["range"] = {"summary": known.summary, "width": known.native_size[0], "height": known.native_size[1]}
+    return card

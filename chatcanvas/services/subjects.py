@@ -140,11 +140,11 @@ class SubjectService:
                                       width=width, height=height, seed=seed, n=n, subject=adapter)
 
     def live(self, subject: Subject) -> dict[str, Any]:
-        """The subject as JSON, with the progress of its running job when it is training."""
-        data = subject.to_dict()
+        """The subject as JSON, with the progress of its running job when it is training (`step` of `total`)."""
+        data = subject.to_dict() | {"step": None, "total": None}
         job = self.job(subject.id)
         if subject.status == "training" and job is not None and job.total:
-            data["progress"] = round(job.step / job.total, 3)
+            data |= {"progress": round(job.step / job.total, 3), "step": job.step, "total": job.total}
         return data
 
     def job(self, subject_id: str) -> Job | None:

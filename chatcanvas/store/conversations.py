@@ -65,3 +65,10 @@ class ConversationStore:
             rows = db.execute("SELECT id, owner, title, created, updated FROM conversations WHERE owner = ? "
                               "ORDER BY updated DESC LIMIT ?", [owner, limit]).fetchall()
         return [Conversation(*row) for row in rows]
+
+    def delete(self, owner: str, conversation: str) -> None:
+        """Drop the conversation from the owner's index (`NotFound` for an unknown or another user's one)."""
+        with connect(self.db_path) as db:
+            gone = db.execute("DELETE FROM conversations WHERE owner = ? AND id = ?", [owner, conversation]).rowcount
+        if not gone:
+            raise NotFound(f"no conversation {conversation!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -12,6 +13,7 @@ from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel, Field
 
 from chatcanvas.agent import Progress, Reply
+from chatcanvas.errors import NotFound
 from chatcanvas.server import schemas
 from chatcanvas.server.bridge import iterate_in_thread, last_of, unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, decode_base64_image, image_json
@@ -63,14 +65,31 @@ async def chat(body: ChatBody, request: Request, user: UserDep, state: StateDep)
 
 async def _events(request: Request, state: ServerState, items, user: str, conversation: str) -> AsyncIterator[str]:
     finished = False
+    shown: dict[str, bytes] = {}  # per job, the last preview sent
     try:
         async for item in iterate_in_thread(items):
             if isinstance(item, Progress):
-                yield sse("progress", {"job_id": item.job_id, "status": item.status, "step": item.step,
-                                       "total": item.total, "label": item.label})
+                data = {"job_id": item.job_id, "status": item.status, "step": item.step, "total": item.total,
+                        "label": item.label}
+                preview = _new_preview(state, user, item.job_id, shown)
+                if preview is not None:
+                    data["preview"] = "data:image/png;base64," + base64.b64encode(preview).decode()
+                yield sse("progress", data)
             else:
                 finished = True
                 yield sse("reply", reply_json(request, state, item))
     finally:
         if not finished:  # the client went away mid-turn: stop its image
             state.chat.cancel(user, conversation)
+
+
+def _new_preview(state: ServerState, user: str, job_id: str, shown: dict[str, bytes]) -> bytes | None:
+    """The job's latest preview picture when it has one not sent yet (the engine makes one every few steps)."""
+    try:
+        preview = state.images.job(job_id, user).preview
+    except NotFound:
+        return None
+    if preview is None or shown.get(job_id) is preview:
+        return None
+    shown[job_id] = preview
+    return preview

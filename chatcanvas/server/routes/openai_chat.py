@@ -25,9 +25,9 @@ from chatcanvas.server import schemas
 from chatcanvas.server.bridge import iterate_in_thread, last_of, unless_disconnected
 from chatcanvas.server.deps import ServerState, StateDep, UserDep, decode_base64_image, image_url
 from chatcanvas.services.chat import ChatTurn
+from chatcanvas.services.models import AGENT_MODEL, model_card
 
 router = APIRouter(tags=["openai chat"])
-AGENT_MODEL = "chatcanvas"
 
 
 class ChatCompletionBody(BaseModel):
@@ -124,3 +124,9 @@ async def models(user: UserDep, state: StateDep) -> dict:
     unique = list(dict.fromkeys(names))
     return {"object": "list",
             "data": [{"id": name, "object": "model", "created": 0, "owned_by": "chatcanvas"} for name in unique]}
+
+
+@router.get("/v1/models/{model_id}", response_model=schemas.ModelCard)
+async def model(model_id: str, user: UserDep, state: StateDep) -> dict:
+    """One model as a person meets it: what it can draw and three prompts to try (`chatcanvas`: the agent's)."""
+    return model_card(model_id, state.settings)

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 from fastapi.sse import EventSourceResponse
+from pydantic import BaseModel, Field
 
 from chatcanvas.engine import GenerateRequest, Job, JobEvent
 from chatcanvas.server import schemas
@@ -40,7 +41,8 @@ def get_image(image_id: str, request: Request, state: StateDep,
     if user is None:
         raise unauthorized()
     record = state.images.get(image_id, user.name)
-    return FileResponse(state.store.file(record), media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+    return FileResponse(state.store.file(record), media_type="image/png",
+                        headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.delete("/v1/images/{image_id}", status_code=204)
@@ -63,7 +65,32 @@ def list_conversations(user: UserDep, state: StateDep) -> dict:
 
 @router.get("/v1/conversations/{conversation_id}", response_model=schemas.ConversationDetail)
 async def get_conversation(conversation_id: str, user: UserDep, state: StateDep) -> dict:
-    return await asyncio.to_thread(state.chat.conversation, user.name, conversation_id)
+    return await asyncio.to_thread(state.conversations.conversation, user.name, conversation_id)
+
+
+@router.delete("/v1/conversations/{conversation_id}", status_code=204)
+async def delete_conversation(conversation_id: str, user: UserDep, state: StateDep) -> Response:
+    """Erase a conversation: its messages and its pictures (409 while one of them is being made)."""
+    await asyncio.to_thread(state.conversations.delete, user.name, conversation_id)
+    return Response(status_code=204)
+
+
+class SelectBody(BaseModel):
+    image_id: str = Field(..., min_length=1, max_length=200, description="One of the conversation's pictures.")
+
+
+@router.post("/v1/conversations/{conversation_id}/select", response_model=schemas.CurrentImage)
+async def select_image(conversation_id: str, body: SelectBody, user: UserDep, state: StateDep) -> dict:
+    """Make one of the conversation's pictures the current one: the next "make it blue" changes it."""
+    record = await asyncio.to_thread(state.conversations.select, user.name, conversation_id, body.image_id)
+    return {"conversation_id": conversation_id, "current_image_id": record.id}
+
+
+@router.post("/v1/conversations/{conversation_id}/cancel", response_model=schemas.Cancelled)
+async def cancel_turn(conversation_id: str, user: UserDep, state: StateDep) -> dict:
+    """Stop the conversation's queued and running jobs; its running turn then ends with a reply."""
+    cancelled = await asyncio.to_thread(state.conversations.stop, user.name, conversation_id)
+    return {"conversation_id": conversation_id, "cancelled": cancelled}
 
 
 def job_json(request: Request, state: ServerState, job: Job) -> dict:
