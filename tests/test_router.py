@@ -307,7 +307,7 @@ def test_the_picture_a_remark_points_back_to(text, current, selected):
 
 @pytest.mark.parametrize(("text", "name", "aliases"), [
     ("these are shots of our new lamp, the Nova Glow. save it pls", "Nova Glow", ["our new lamp", "our lamp"]),
-    ("4 pics of my crew, we're called night owls", "night owls", []),
+    ("4 pics of my crew, we're called night owls", "night owls", ["my crew"]),  # what the photos were said to show
     ("register me as djkat thanks", "djkat", ["me"]),
     ("her name is Clementine, she's a tiny hamster from the pet shop", "Clementine", ["the hamster"]),
     ("our pup Biscuit 🐶 took 4 pics of him", "Biscuit", ["our pup"]),
@@ -582,3 +582,71 @@ def test_an_edit_that_moves_something_may_redraw_the_layout(text, moves):
     images = [{"id": "s1", "prompt": "a big pink star in the top left on a green background", "operation": "generate"}]
     calls = _after(text, images, [])
     assert calls[0][0] == "edit_image" and (calls[0][1].get("strength") == 0.95) == moves, calls
+
+
+def _with(subjects: list[dict], text: str, current: str | None = None, shows: list[str] | None = None,
+          attached: int = 0):
+    from chatcanvas.agent.router import IMAGE_RULES
+    from chatcanvas.agent.subjects import SUBJECT_RULES
+
+    images = [{"id": "img1", "prompt": current, "operation": "generate", "subjects": shows or []}] if current else []
+    turn = {"current_image_id": "img1", "current_prompt": current} if current else {}
+    turn.update(attached_image_ids=[f"up{i}" for i in range(attached)], extras={"images": images, "subjects": subjects})
+    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
+    return IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn).invoke([HumanMessage(text)])
+
+
+FAMILY = [{"name": "Sophia", "aliases": ["my daughter", "sophie"]}, {"name": "Biscuit", "aliases": []},
+          {"name": "Tomás", "aliases": []}, {"name": "Brightlane", "aliases": ["our logo"]},
+          {"name": "Tide Necklace", "aliases": []}, {"name": "Duke", "aliases": ["my dog"]}]
+
+
+@pytest.mark.parametrize(("text", "subject"), [
+    ("now bisquit surfing a huge wave", "Biscuit"),  # a slip of the keyboard
+    ("Sofia with a puppy in the snow", "Sophia"),  # spelled as it sounds
+    ("oh and sophias first day of school with a big backpack", "Sophia"),
+    ("can u make my daugther as a princess in a castle", "Sophia"),  # an alias's word, slipped
+    ("Can you draw tomas as a chef in a busy kitchen?", "Tomás"),  # no accent on the keyboard
+    ("Logo embroidered on a canvas tote.", "Brightlane"),  # an alias's noun opens the message
+    ("the necklace on a model, studio lighting", "Tide Necklace"),  # a product named for what it is
+])
+def test_subjects_are_known_however_they_are_typed(text, subject):
+    calls = _with(FAMILY, text).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", subject)]
+
+
+@pytest.mark.parametrize("text", ["draw a biscuit tin on a shelf", "a baby in a crib"])
+def test_a_common_word_is_not_taken_for_a_slipped_name(text):
+    calls = _with(FAMILY + [{"name": "Leo", "aliases": ["the baby"]}], text).tool_calls
+    assert [c["name"] for c in calls] == ["generate_image"]
+
+
+@pytest.mark.parametrize("text", ["Duke is fourteen now, you know. Still the best dog on the whole lake.",
+                                  "aww waffles is such a drama queen irl too"])
+def test_news_of_a_subject_is_answered_in_words(text):
+    reply = _with(FAMILY + [{"name": "Waffles", "aliases": []}], text, current="a dog asleep by a fireplace",
+                  shows=["Duke"])
+    assert reply.tool_calls == [] and reply.content
+
+
+def test_going_back_to_a_subject_with_a_new_scene_draws_it():
+    calls = _with(FAMILY, "ok back to my dog — him at the vet getting a checkup", current="a red barn").tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Duke")]
+    assert "vet" in calls[0]["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("Uploading 6 shots of our new water bottle. Save it as 'Aurora' please", "Aurora", ["my bottle"]),
+    ("here's my cat Samosa btw, remember her too", "Samosa", ["my cat"]),
+])
+def test_names_lose_their_quotes_and_asides(text, name, aliases):
+    calls = _with(FAMILY, text, attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases", [])) for c in calls] == [
+        ("register_subject", name, aliases)]
+
+
+@pytest.mark.parametrize("text", ["lol ok now just a random orange cat on pancakes, not duke",
+                                  "very nice! can you make also other boxer dog, not Duke, for compare"])
+def test_something_else_while_a_subject_is_on_screen_is_a_new_picture(text):
+    calls = _with(FAMILY, text, current="Duke in the snow", shows=["Duke"]).tool_calls
+    assert [c["name"] for c in calls] == ["generate_image"]

@@ -591,7 +591,8 @@ def _remark_about_subject(text: str, facts: Any) -> str | None:
     if not names or ASKS_US.search(lang.normalize(text)):
         return None
     labels = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
-    if not re.search(rf"\b(?:{labels})\b", text, re.I) or re.search(
+    denied = rf"\b(?:not|no|except|instead\s+of)\s+(?:my\s+|our\s+)?(?:{labels})\b"
+    if not re.search(rf"\b(?:{labels})\b", re.sub(denied, "", text, flags=re.I), re.I) or re.search(
             rf"\b(?:{labels})\s+(?:is|are|'s)\s+(?!going\b|getting\b|turning\b)\w+ing\b", text, re.I):
         return None  # "Rex is surfing a big wave": a scene
     said = re.sub(rf"\b(?:{labels})'s\s+(?=(?:gonna|going|so|been|not|never|always|getting|turning|such|a|an|really|"
@@ -699,12 +700,25 @@ def next_in_series(text: str) -> bool:
     return bool(_SERIES_PART.match(lang.strip_politeness(lang.normalize(text))))
 
 
+_SOMETHING_ELSE = re.compile(
+    r"^(?:(?:and|now|then|ok|okay|so)[,\s]+)*(?:just|only)\s+(?:an?|some)\s+(?!(?:little|bit|tad|touch|hint|few|smidge|"
+    r"couple|lot|tiny\s+bit)\b)\w|\b(?:an?|some|any)\s+(?:random|regular|generic|ordinary|normal)\s+(?!(?:size|"
+    r"amount|look|lighting|light|colou?rs?|font)\b)\w")
+_NOT_THEM = re.compile(r"\b(?:other|another|different|some)\s+[\w\s]{1,24}?,?\s+not\s+(?:my\s+|our\s+)?\w+")
+
+
 def _draw_or_edit(said: str, facts: Any) -> str | None:
     """"draw", "edit" or None (nothing to act on) for a message that is no question and no reference."""
     body = re.sub(r"^(?:(?:ok|okay|so|well|hmm+|oh|um+|alright|right|lol|haha+|yo|ooh|aha)[,!.\s]+)+", "",
                   lang.strip_politeness(said))
     if facts.has_image and _SERIES_PART.match(body):
         return "draw"  # "now the enemy: a slime monster", "and now the ending, where the hedgehog meets an owl"
+    subjects = facts.extras.get("subjects") or []
+    if facts.has_image and subjects and _SOMETHING_ELSE.search(body) or _NOT_THEM.search(body) and any(
+            re.search(rf"\bnot\s+(?:my\s+|our\s+)?{re.escape(subject['name'].lower())}\b", body)
+            for subject in subjects):
+        return "draw"  # "now just a random orange cat on pancakes" while Mochi is on screen, "other boxer dog, not
+        # Bruno": another picture, not of the subject
     if facts.has_image and re.match(r"^(?:and|plus|also|with)\s+(?:(?:maybe|perhaps|then|now)\s+)?\w",
                                     body) and not NEW_PICTURE.search(body) and not re.search(
                                         r"\b(?:photo|picture|image|drawing)\s+of\b|"

@@ -44,7 +44,9 @@ class TurnFacts:
 
 
 # A rule looks at (message text, facts) and returns (tool name, args) or None; lower priority runs first.
+# (IN_WORDS, {}) says the turn is answered in words, and no later rule is asked.
 Rule = Callable[[str, TurnFacts], "tuple[str, dict] | None"]
+IN_WORDS = "reply"
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,8 @@ class IntentRouter(BaseChatModel):
     def _rules(self, text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         for rule in sorted(self.rules, key=lambda r: r.priority):
             decision = rule.decide(text, facts)
+            if decision is not None and decision[0] == IN_WORDS:
+                return None
             if decision is not None and decision[0] in self.bound_tools and (
                     facts.prefer is None or kind_of(decision, facts) == facts.prefer):
                 return decision

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,7 +14,7 @@ from langchain_core.tools import BaseTool
 from chatcanvas.agent import intents, references
 from chatcanvas.agent import language as lang
 from chatcanvas.agent.capabilities import Services, TurnView
-from chatcanvas.agent.router import RouterRule, TurnFacts
+from chatcanvas.agent.router import IN_WORDS, RouterRule, TurnFacts
 from chatcanvas.tools import create_subject_tools
 
 _INTRO = re.compile(
@@ -105,6 +106,11 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if found is None:
         return None
     name, aliases = found
+    name = re.sub(r"(?:[,\s]+(?:btw|too|as\s+well|please|pls|plz|thanks|thx|ty|lol|haha+))+\W*$", "", name, flags=re.I)
+    name = name.strip("'\"\u2018\u2019\u201c\u201d ")  # "Save it as 'Aurora' please": Aurora
+    owned = re.fullmatch(r"(?P<alias>(?:my|our)\s+[a-z]+(?:\s+[a-z]+)?)\s+(?P<name>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)", name)
+    if owned and not aliases:  # "here's my cat Samosa btw": Samosa, "my cat"
+        name, aliases = owned.group("name"), [owned.group("alias").lower()]
     whose = re.fullmatch(r"(?P<name>.+?),?\s+(?P<alias>(?:my|our)\s+[a-z]+(?:\s+[a-z]+)?)", name)
     if whose and not aliases:  # "this is tofu my cat": Tofu, "my cat"
         name, aliases = whose.group("name"), [whose.group("alias").lower()]
@@ -121,6 +127,11 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
                         r"(?:a|an)\s+(?:new\s+)?(?P<noun>[a-z]+)\b(?=\s*(?:[,.;!]|$|\s+(?:and|lol|his|her|its|named|"
                         r"called)\b))", text, re.I)
         noun = had.group("noun").lower() if had else ""
+        if not noun:  # "6 shots of our new water bottle. Save it as Aurora": the bottle
+            shown = re.search(r"\b(?:photos?|pics?|pictures?|shots?|images?|snaps?)\s+of\s+(?:my|our)\s+(?:new\s+|"
+                              r"latest\s+)?(?:[a-z]+\s+)?(?P<noun>[a-z]+)\b(?=\s*(?:[,.;!\u2014-]|$|\s+(?:and|"
+                              r"called|named)\b))", text, re.I)
+            noun = shown.group("noun").lower() if shown else ""
         if noun and "NOUN" in lang.pos_of(noun) and noun != name.lower():
             aliases = [f"my {noun}"]
     name = re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", name)
@@ -328,18 +339,86 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
 _OPENERS = frozenset("this these that those here meet my our remember save learn photos pics pictures please".split())
 
 
+def fold(text: str) -> str:
+    """Accents off ("Tomás" is "Tomas" as typed on a plain keyboard)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+def _sound(word: str) -> str:
+    """A word as it sounds for a name's spelling: "Sofia" and "Sophia" are one name, "Sparkey" and "Sparky" too."""
+    word = fold(word).lower().replace("ph", "f").replace("ck", "k")
+    return re.sub(r"(?<=.)(?:ey|ie|ee|y)$", "i", word)
+
+
+def _near(said: str, known: str) -> bool:
+    """One typing slip apart (a letter missing, extra, wrong or two swapped), or sounding the same."""
+    a, b = _sound(said), _sound(known)
+    if a == b:
+        return True
+    if a[0] != b[0] or abs(len(a) - len(b)) > 1 or min(len(a), len(b)) < 4:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and
+                                  a[diff[1]] == b[diff[0]])
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
+
+
+def spelled(text: str, subjects: list[dict[str, Any]]) -> str:
+    """The text with a subject's name or alias word written as enrolled where the user slipped ("bisquit" for
+    Biscuit, "sophias" for Sophia's, "my daugther" for my daughter, "tomas" for Tomás). Only words that are no
+    English word of their own are read as a slip."""
+    words = {fold(w): w for subject in subjects for label in [subject["name"], *subject["aliases"]]
+             for w in re.findall(r"[^\W\d_]{4,}", label)}
+    if not words:
+        return text
+
+    def fix(found: re.Match) -> str:
+        said = found.group(0)
+        if fold(said).lower() in {w.lower() for w in words} or lang.pos_of(said.lower()):
+            return said
+        owner = re.sub(r"'?s$", "", said, flags=re.I)
+        if owner != said and len(owner) >= 4:
+            known = next((w for w in words.values() if _sound(owner) == _sound(w)), None)
+            if known is not None:
+                return known + "'s"  # "sophias first day": Sophia's
+        return next((w for w in words.values() if _near(said, w)), said)
+
+    return re.sub(r"[^\W\d_][\w']{3,}", fix, text)
+
+
+_LEAD = r"^\W*(?:(?:ok|okay|now|and|then|so|next|also|oh|right)[,.!:\s]+)*"
+
+
 def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
-    """The first enrolled subject the text names (by name, alias or the telling part of a longer name), if any."""
+    """The first enrolled subject the text names (by name, alias or the telling part of a longer name), if any;
+    a slip of the keyboard in a name is forgiven, and an alias's noun opens a message on its own ("mascot holding
+    a sign" with "our mascot" enrolled)."""
+    text = fold(spelled(text, subjects))
     for subject in subjects:
-        for label in sorted([subject["name"], *subject["aliases"], *_short_names(subject["name"])], key=len,
-                            reverse=True):
+        for label in [fold(label) for label in [subject["name"], *subject["aliases"]]]:
+            kind = re.fullmatch(r"(?:my|our|the)\s+([a-z]{3,})", label, re.IGNORECASE)
+            if kind and re.match(_LEAD + rf"{re.escape(kind.group(1))}\b(?!\s+(?:is|was|has|'s|are)\b)", text,
+                                 re.IGNORECASE):
+                return subject["name"]
+    for subject in subjects:
+        for label in sorted([fold(x) for x in [subject["name"], *subject["aliases"], *_short_names(subject["name"]),
+                                               *_kind_of_name(subject["name"])]], key=len, reverse=True):
             if label.lower() == "me":
                 if re.search(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE):
                     return subject["name"]
-            elif any(not _in_style_name(text, found) for found in
+            elif any(not _in_style_name(text, found) and not _common_noun(text, found) for found in
                      re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)):
                 return subject["name"]
     return None
+
+
+def _common_noun(text: str, found: re.Match) -> bool:
+    """ "a biscuit tin", "some pickles": a name that is also a word, said as the word (with an article)."""
+    said = found.group(0)
+    return " " not in said and "NOUN" in lang.pos_of(said.lower()) and bool(re.search(
+        r"\b(?:a|an|some|any|another|two|three|few|many|random|plain|regular|generic)\s+$", text[:found.start()], re.I))
 
 
 def _in_style_name(text: str, found: re.Match) -> bool:
@@ -359,7 +438,7 @@ def _label_pattern(label: str) -> str:
         *lead, last = owned.group(1).lower().split()
         kin = next((group for group in _KIN_WORDS if last in group), (last,))
         said = "|".join(re.escape(" ".join([*lead, word])) for word in sorted(kin, key=len, reverse=True))
-        return rf"(?:my|our|the)\s+(?:{said})"
+        return rf"(?:my|our|the)\s+(?:same\s+)?(?:{said})"
     return re.sub(r"\\\.(?=\\ )", r"\\.?", re.escape(label))  # "Mr. Nibbles" is "Mr Nibbles" too
 
 
@@ -373,6 +452,14 @@ _KIN_WORDS = (frozenset("grandma grandmother granny gran nan nana nanna nonna ab
 _TITLES = frozenset("old young little lil big sir lady lord dame captain capt mr mrs ms miss dr doctor professor prof "
                     "king queen prince princess uncle aunt auntie nonna nonno grandma grandpa granny nana papa mama "
                     "baby saint st general major".split())
+
+
+def _kind_of_name(name: str) -> list[str]:
+    """ "the candle" for Fig Candle, "the necklace" for Tide Necklace: a product named for what it is."""
+    words = name.split()
+    if len(words) < 2 or words[0].lower().rstrip(".") in _TITLES or "NOUN" not in lang.pos_of(words[-1].lower()):
+        return []
+    return [f"the {words[-1].lower()}"]
 
 
 def _short_names(name: str) -> list[str]:
@@ -446,7 +533,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     drawn = re.search(
         r"\b(?:draw|paint|sketch|show|render|do|make)\s+(him|her|them)\b(?!\s+(?:a|an|some)\b)|"
         r"\b(?:one|another|picture|pic|image|photo|version|shot)\s+(?:more\s+)?(?:with|of)\s+(him|her|them)\b|"
-        r"^\W*(?:(?:ok|okay|now|and|then|perfect|great|so|also|next|another\s+thing)[,.!:\s]+)*(?:just\s+)?"
+        r"^\W*(?:(?:ok|okay|now|and|then|perfect|great|so|also|next|another\s+thing|one\s+more\s+(?:concept|idea|"
+        r"thing|one)|another\s+(?:one|idea|concept))[,.!:\s]+)*(?:just\s+)?"
         r"(him|her|them|my\s+(?:boy|girl|baby|buddy|little\s+(?:guy|one|man|lady|girl|boy))|the\s+little\s+"
         r"(?:guy|one|man|lady))\s+(?:like|as|at|in|on|riding|wearing|playing|flying|driving|sitting|dressed|"
         r"with|doing|eating|reading)\b|"
@@ -455,7 +543,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         r"^\W*(?:(?:ok|okay|now|and|then|so)[,.!:\s]+)*(?:put|place|drop|set)\s+(him|her|them)\s+(?:in|on|at|into|"
         r"inside)\s+(?:an?|some)\s+\w+", text, re.I)
     pointed = _pointed_at(facts)
-    if drawn and (drawn.group(5) and shown or not shown and not (drawn.group(4) or drawn.group(5))
+    if drawn and (drawn.group(5) and shown or not shown and not (drawn.group(2) or drawn.group(4) or drawn.group(5))
                   and facts.previous_action != "register"):
         drawn = None  # with no one on screen only a new scene reaches back for her (right after her photos were
         # enrolled, "draw her at the beach" does too); with her on screen, "put her in a red dress" changes this one
@@ -491,10 +579,25 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         subject = shown[0]
         text = text[:told.start()] + subject + text[told.end(1) + len(re.match(r"\s+(?:is|are|'s|'re)", text[
             told.end(1):]).group(0)):]
-    if subject is None or _denied(text, subject, facts):
+    if subject is None or _denied(text, subject, facts) or _told_of(text, subject, facts):
         return None
-    intent = intents.decide(text, facts)
     labels = _labels(subject, facts)
+    back = re.search(rf"\b(?:back\s+to|again\s+with)\s+(?:{labels}|me)\b\s*[-\u2014\u2013:.,;!]+\s*(?P<rest>.+)$|"
+                     rf"^\W*(?:(?:ok|okay|now|and|then|so)[,\s]+)*(?:{labels})\s+again\b[,.\s]+(?:(?:but|this\s+time|"
+                     rf"now)[,\s]+)*(?P<again>.+)$", text, re.I)
+    rest = back and (back.group("rest") or back.group("again"))
+    if rest and len(rest.split()) >= 3 and not references.picks_back(rest):
+        # "ok back to my dog - him at the vet", "The boat again, this time out in a storm": a new scene of them
+        rest = re.sub(r"^(?:him|her|them|me|it|she|he)\b", subject, rest, flags=re.I)
+        text = rest if re.search(rf"\b(?:{labels})\b", rest, re.I) or rest.startswith(subject) else \
+            f"{subject} {rest}"
+        another = True
+    intent = intents.decide(text, facts)
+    if intent.kind == "select" and re.search(rf"(?:{labels})\s+(?:\w+ing|in|on|at|with|as|wearing)\b", text, re.I) \
+            and not re.search(rf"\b(?:picture|pic|image|one|version|photo|shot)\s+(?:of|with)\s+(?:{labels})\b", text,
+                              re.I):
+        intent = intents.Intent("generate_image", {}, "draw")  # "now the familiar leaping over a stream, back to
+        # watercolor": a new scene of them, in the style of before
     leads = re.match(rf"^\W*(?:now\s+|and\s+)?(?:{labels})\b", text, re.I) and len(text.split()) > 3 or re.match(
         rf"^\W*(?:(?:ok|okay|so|now|and|then)[,\s]+)*(?:put|place|show|draw)\s+(?:{labels}|me)\s+(?:in|on|at|into|insi"
         rf"de)\s+"
@@ -541,6 +644,17 @@ def _subject_drawn(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     return ("generate_with_subject", {"subject": subject, "prompt": prompt}) if prompt else None
 
 
+def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
+    """ "Duke is fourteen now, you know", "aww waffles is such a drama queen irl too": news of them, no request."""
+    labels = _labels(subject, facts)
+    said = re.match(rf"^\W*(?:(?:aww+|awww*|lol|haha+|omg|oh|ah|yes|yeah|fun\s+fact|btw|honestly|ha)\W+)*(?:{labels})"
+                    rf"(?:'s)?\s+(?:is|was|has|had|turns|turned|looks|loves|loved|hates|hated|really|still|would|will|"
+                    rf"just|always|never|can't|cannot|gets|got|used\s+to)\b", fold(text), re.I)
+    return bool(said) and not re.search(r"\b(?:draw|paint|sketch|make|show|picture|pic|image|render|can\s+(?:you|u)|"
+                                        r"too\s+\w|more|less|bigger|smaller|should|needs?|wrong|off|weird|odd|"
+                                        r"could\s+(?:you|u)|let's|lets|how\s+about|i\s+want|i'd\s+like)\b", text, re.I)
+
+
 def _without_need(text: str, labels: str) -> str:
     """ "Need Zippy waving from a rooftop": the need is the request, not the picture."""
     return re.sub(rf"^\W*(?:(?:i|we)\s+)?(?:need|want|wanna\s+see)\s+(?=(?:{labels})\b)", "", text, flags=re.I)
@@ -570,7 +684,16 @@ def named_again(prompt: str, subject: dict[str, Any]) -> str:
     return prompt
 
 
+def _news_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    """ "Duke is fourteen now, you know": news of an enrolled subject is answered in words."""
+    subject = mentioned_subject(text, facts.extras.get("subjects", []))
+    if subject is None or facts.attached_image_ids or not _told_of(text, subject, facts):
+        return None
+    return IN_WORDS, {}
+
+
 SUBJECT_RULES = (RouterRule("register_subject", 30, _register_rule),
+                 RouterRule("subject_news", 35, _news_rule),
                  RouterRule("draw_subject", 40, _draw_subject_rule),
                  RouterRule("subject_takes", 45, _subject_takes_rule))
 
