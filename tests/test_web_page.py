@@ -82,13 +82,23 @@ def test_attach_a_photo_and_edit_it(live, browser, tmp_path):
     meta = server.client().get(f"/v1/images/{edited_id}/meta").json()
     upload = server.client().get(f"/v1/images/{meta['parent_id']}/meta").json()
     assert upload["operation"] == "upload" and (upload["width"], upload["height"]) == (64, 48)
+    # the photo shows in the user's own message, and again after a reload (read back from the server)
+    assert page.locator(".user .attachments img").first.get_attribute("alt") == "your photo photo.png"
+    page.reload()
+    page.locator(f".user .attachments img[data-id='{upload['id']}']").wait_for(timeout=30_000)
 
 
 def test_a_newcomer_on_shapes_asks_draws_changes_undoes_and_gets_variations(live, browser):
     """The first minutes of a new user on the page, in their own words, on the built-in `shapes` model."""
+    from chatcanvas.engine.ranges import shapes_range
+
     server = live(model="shapes")
     page = browser.new_page()
     page.goto(server.url + "/")
+    examples = page.locator(".example")  # the empty page offers three prompts from the model's range
+    examples.first.wait_for()
+    assert examples.all_inner_texts() == list(shapes_range().examples)
+    assert "circle" in page.locator("#welcome").inner_text()
     bots = page.locator(".bot")
 
     def say(text: str, replies: int) -> None:

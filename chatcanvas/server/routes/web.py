@@ -1,21 +1,25 @@
-"""The web chat page at `/` (static HTML and JS, no build step), and the key login that guards it."""
+"""The web studio at `/` (static HTML, ES modules and CSS from `static/`, no build step), and the key login that
+guards it."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import math
 from importlib import resources
+from pathlib import PurePosixPath
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from chatcanvas.server.auth import COOKIE, SESSION_TTL_SECONDS
-from chatcanvas.server.deps import StateDep, caller, unauthorized
+from chatcanvas.server.deps import StateDep, UserDep, caller, unauthorized
 
 router = APIRouter(tags=["web"])
 
-LOGIN_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>chatcanvas: sign in</title></head>
+LOGIN_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>chatcanvas: sign in</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,"></head>
 <body style="font-family:system-ui;max-width:420px;margin:4em auto"><h1>chatcanvas</h1>{error}
 <form method="post" action="/login"><label>API key <input name="key" type="password" autofocus></label>
 <button type="submit">Sign in</button></form></body></html>"""
@@ -38,6 +42,25 @@ def index(request: Request, state: StateDep) -> Response:
         return login_page()
     page = resources.files("chatcanvas.server").joinpath("static/index.html").read_text()
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml"}
+"""What the page is made of: ES modules, style sheets and its icon, served as they are (no build step)."""
+
+
+@router.get("/static/{name}", include_in_schema=False)
+def static_file(name: str, request: Request, user: UserDep) -> Response:
+    """One of the page's own files, for a signed-in user; revalidated by its ETag so an upgrade shows at once."""
+    folder = resources.files("chatcanvas.server").joinpath("static")
+    suffix = PurePosixPath(name).suffix
+    if suffix not in STATIC_TYPES or name not in {entry.name for entry in folder.iterdir()}:
+        raise HTTPException(404, f"no file {name!r}")
+    data = folder.joinpath(name).read_bytes()
+    etag = f'"{hashlib.sha256(data).hexdigest()[:16]}"'
+    headers = {"Cache-Control": "no-cache", "ETag": etag}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(data, media_type=STATIC_TYPES[suffix], headers=headers)
 
 
 def _is_https(request: Request, public_url: str | None) -> bool:
@@ -69,7 +92,8 @@ def login(request: Request, state: StateDep, key: Annotated[str, Form(max_length
     return response
 
 
-@router.post("/logout", response_class=RedirectResponse, status_code=303, responses={303: {"description": "Signed out, back to the page."}})
+@router.post("/logout", response_class=RedirectResponse, status_code=303,
+             responses={303: {"description": "Signed out, back to the page."}})
 def logout(request: Request, state: StateDep) -> Response:
     """End this browser's session (the cookie stops working everywhere it was copied)."""
     if caller(request, state.auth) is None:
