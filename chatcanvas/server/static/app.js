@@ -168,7 +168,9 @@ studio.pick = (id) => {
 function updateChips() {
   const notes = [];
   if (file.files.length) notes.push(`Attached: ${file.files[0].name}.`);
-  if (studio.picked) notes.push(`Your next message edits the picked picture (#${studio.ordinal(studio.picked)}); Esc to unpick.`);
+  if (studio.picked) {
+    notes.push(`Your next message edits the picked picture (#${studio.ordinal(studio.picked)}); Esc to unpick.`);
+  }
   $("chips").textContent = notes.join(" ");
 }
 

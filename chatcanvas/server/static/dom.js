@@ -11,7 +11,8 @@ export function h(tag, props = {}, ...children) {
     else el.setAttribute(key, value === true ? "" : String(value));
   }
   for (const child of children.flat()) {
-    if (child !== null && child !== undefined && child !== false) el.append(child instanceof Node ? child : String(child));
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : String(child));
   }
   return el;
 }
@@ -29,7 +30,12 @@ export function describe(image) {
 export function twoStep(button, question, act) {
   const label = button.textContent;
   let timer = null;
-  const disarm = () => { clearTimeout(timer); timer = null; button.textContent = label; button.classList.remove("armed"); };
+  const disarm = () => {
+    clearTimeout(timer);
+    timer = null;
+    button.textContent = label;
+    button.classList.remove("armed");
+  };
   button.addEventListener("click", async (event) => {
     event.stopPropagation();
     if (timer === null) {
