@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import html
+import logging
 import os
 import queue
-import shutil
 import signal
 import sys
 import threading
@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from chatcanvas.cli.chat_commands import QUIT, ChatSession, CommandError, open_conversation, run_command, save_images
 from chatcanvas.cli.common import DataDirOpt, ModelOpt, app, progress_bar, quiet_libraries, settings_with
-from chatcanvas.errors import ChatCanvasError
+from chatcanvas.errors import ChatCanvasError, JobCancelled
 
 if TYPE_CHECKING:
     from chatcanvas.agent import ImageAgent, Reply
     from chatcanvas.engine import JobEvent
-    from chatcanvas.store import ImageRecord
 
 LlmOpt = Annotated[Optional[str], typer.Option("--llm", help="router (offline), provider:model, or hf:org/model.")]
 BaseUrlOpt = Annotated[Optional[str], typer.Option("--llm-base-url", help="An OpenAI-compatible server's /v1 URL.")]
@@ -67,12 +67,14 @@ def open_agent(model: str | None, llm: str | None, base_url: str | None, data_di
 
 
 def run_turn(agent: ImageAgent, text: str, images: list[bytes], user: str, conversation: str) -> Reply:
-    """One turn with a progress bar; Ctrl-C cancels the running image job and the turn ends with a reply."""
+    """One turn with a progress bar. Ctrl-C cancels the turn's pictures (one line says so; the turn still ends
+    with a reply); a second Ctrl-C before the reply raises `KeyboardInterrupt`."""
     from chatcanvas.agent import Progress
     from chatcanvas.services.chat import ChatService, ChatTurn
 
     chat_service = ChatService(agent)
     items: queue.SimpleQueue = queue.SimpleQueue()
+    interrupted = False
 
     def work() -> None:
         try:
@@ -84,17 +86,34 @@ def run_turn(agent: ImageAgent, text: str, images: list[bytes], user: str, conve
         items.put(None)
 
     def on_interrupt(signum: int, frame: object) -> None:
-        if chat_service.cancel(user, conversation):
-            typer.echo("\ncancelling the image...", err=True)
+        nonlocal interrupted
+        if interrupted:
+            raise KeyboardInterrupt
+        interrupted = True
+        items.put(_INTERRUPTED)  # the loop below cancels and says so (SimpleQueue.put is safe in a handler)
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)  # Ctrl-C stops the image, not the program
-    threading.Thread(target=work, name="chatcanvas-turn", daemon=True).start()
+    previous = signal.signal(signal.SIGINT, on_interrupt)  # Ctrl-C stops the picture, not the program
+    turn = threading.Thread(target=work, name="chatcanvas-turn", daemon=True)
+    turn.start()
     reply, bar, job = None, None, None
+    cancelled: set[str] = set()
     try:
         while (item := items.get()) is not None:
             if isinstance(item, BaseException):
                 raise item
-            if isinstance(item, Progress):
+            if item is _INTERRUPTED:
+                if bar is not None:
+                    bar.close()
+                    bar = None
+                chat_service.cancel(user, conversation)
+                if job is not None:
+                    cancelled.add(job)
+                typer.echo("cancelling the picture (Ctrl-C again leaves the chat)", err=True)
+            elif isinstance(item, Progress) and interrupted:
+                if item.job_id not in cancelled:  # started after the Ctrl-C: it is cancelled too
+                    cancelled.add(item.job_id)
+                    chat_service.cancel(user, conversation)
+            elif isinstance(item, Progress):
                 if bar is not None and job != item.job_id:  # a new job: learning the subject, then drawing
                     bar.close()
                     bar = None
@@ -106,6 +125,10 @@ def run_turn(agent: ImageAgent, text: str, images: list[bytes], user: str, conve
                 bar.refresh()
             else:
                 reply = item
+    except KeyboardInterrupt:  # leaving mid-turn: let the cancelled turn end before the program does
+        chat_service.cancel(user, conversation)
+        turn.join(LEAVING_WAIT_S)
+        raise
     finally:
         signal.signal(signal.SIGINT, previous)
         if bar is not None:
@@ -114,14 +137,10 @@ def run_turn(agent: ImageAgent, text: str, images: list[bytes], user: str, conve
     return reply
 
 
-def save_images(records: list[ImageRecord], folder: Path) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for record in records:
-        target = folder / f"{record.id}.png"
-        shutil.copyfile(record.path, target)
-        paths.append(target)
-    return paths
+_INTERRUPTED = object()
+"""Put on a turn's queue by Ctrl-C."""
+LEAVING_WAIT_S = 10.0
+"""How long a second Ctrl-C waits for the turn it cancelled to end (its picture stops at the next step)."""
 
 
 @app.command()
@@ -130,53 +149,91 @@ def chat(
     llm: LlmOpt = None,
     llm_base_url: BaseUrlOpt = None,
     user: Annotated[str, typer.Option(help="Who is chatting (images and subjects are per user).")] = "local",
-    conversation: Annotated[str, typer.Option(help="Conversation name; the same name continues it.")] = "default",
+    conversation: Annotated[Optional[str], typer.Option(
+        help="Conversation name; the same name continues it. Default: your latest conversation.")] = None,
+    new: Annotated[bool, typer.Option("--new", help="Start a new conversation (earlier ones stay stored).")] = False,
     out_dir: Annotated[Path, typer.Option("--out-dir", help="Where the images are written.")] = Path("chatcanvas-chat"),
     data_dir: DataDirOpt = None,
 ) -> None:
-    """Chat about pictures in the terminal. /image PATH attaches a file to your next message; /quit leaves."""
-    agent = open_agent(model, llm, llm_base_url, data_dir)
+    """Chat about pictures in the terminal, continuing your latest conversation (--new starts another).
+
+    /images lists the conversation's pictures, /use N and /undo pick the current one, /save N PATH writes one,
+    /image PATH attaches a file to your next message, /help lists these, /quit leaves. Ctrl-C while a picture is
+    being made cancels it; at the prompt it leaves."""
+    from chatcanvas.services.conversations import ConversationService
+
+    # Ctrl-C is handled here, also when a shell started the command with SIGINT ignored
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     interactive = sys.stdin.isatty()
-    typer.echo(f"chatcanvas chat ({agent.settings.model}, llm={agent.settings.llm}). "
-               "Ask for a picture; /image PATH attaches one; /quit leaves.")
-    pending: list[bytes] = []
+    agent, session = None, None
     try:
-        while True:
-            try:
-                line = input("you> ") if interactive else sys.stdin.readline()
-            except (EOFError, KeyboardInterrupt):
-                break
-            if not interactive and line == "":
-                break
-            line = line.strip()
-            if not line:
-                continue
-            if line in ("/quit", "/exit"):
-                break
-            if line.startswith("/image"):
-                path = Path(line[len("/image"):].strip()).expanduser()
-                if not path.is_file():
-                    typer.echo(f"error: image: no such file: {path}", err=True)
-                    continue
-                pending.append(path.read_bytes())
-                typer.echo(f"attached {path} to your next message")
-                continue
-            try:
-                reply = run_turn(agent, line, pending, user, conversation)
-            except ChatCanvasError as exc:
-                typer.echo(f"error: {exc}", err=True)
-                continue
-            finally:
-                pending = []
-            typer.echo(f"chatcanvas> {reply.text}")
-            for path in save_images(reply.images, out_dir):
-                typer.echo(f"  image: {path}")
-            if not reply.images and any(c["name"] == "select_image" for c in reply.tool_calls):
-                current = agent.current_image(user, conversation)
-                for path in save_images([current] if current else [], out_dir):
-                    typer.echo(f"  current image: {path}")
+        agent = open_agent(model, llm, llm_base_url, data_dir)
+        log_to_terminal()
+        service = ConversationService(agent)
+        try:
+            name, opening = open_conversation(service, user, conversation, new)
+        except CommandError as exc:
+            raise ChatCanvasError(f"--new: {exc}") from None
+        session = ChatSession(service, agent.images, user, name, out_dir)
+        typer.echo(f"chatcanvas chat ({agent.settings.model}, llm={agent.settings.llm}). "
+                   "Ask for a picture; /help lists the commands; /quit leaves.")
+        typer.echo(opening)
+        chat_loop(session, agent, interactive)
+    except KeyboardInterrupt:
+        # a turn that outlived LEAVING_WAIT_S ends with the process; what it would log then is noise
+        logging.getLogger("concurrent.futures").setLevel(logging.CRITICAL)
+        after_prompt = "\n" if interactive else ""  # the terminal's cursor is still on the "you> " line
+        where = f"; conversation {session.conversation!r} is kept" if session else ""
+        typer.echo(f"{after_prompt}leaving the chat{where}", err=True)
     finally:
-        agent.close()
+        if agent is not None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # closing is quick; a Ctrl-C now would only leave a mess
+            if session is not None:
+                service.chat.cancel(user, session.conversation)  # a picture still being made when Ctrl-C left
+            agent.close()
+
+
+def log_to_terminal() -> None:
+    """chatcanvas's warnings as one line each on stderr, less a cancelled job's: Ctrl-C asked for it, and the
+    reply says so."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+    handler.addFilter(lambda record: not (isinstance(record.args, tuple)
+                                          and any(isinstance(arg, JobCancelled) for arg in record.args)))
+    logging.getLogger("chatcanvas").addHandler(handler)
+
+
+def chat_loop(session: ChatSession, agent: ImageAgent, interactive: bool) -> None:
+    """Read lines until /quit or the end of input: slash commands run here, anything else is a turn."""
+    while True:
+        try:
+            line = input("you> ") if interactive else sys.stdin.readline()
+        except EOFError:
+            return
+        if not interactive and line == "":
+            return
+        line = line.strip()
+        if not line:
+            continue
+        if line.lower() in QUIT:
+            return
+        if line.startswith("/"):
+            run_command(session, line)
+            continue
+        try:
+            reply = run_turn(agent, line, session.pending, session.user, session.conversation)
+        except ChatCanvasError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            continue
+        finally:
+            session.pending = []
+        typer.echo(f"chatcanvas> {reply.text}")
+        for path in session.save(reply.images):
+            typer.echo(f"  image: {path}")
+        if not reply.images and any(c["name"] == "select_image" for c in reply.tool_calls):
+            current = session.service.chat.current_image(session.user, session.conversation)
+            for path in session.save([current] if current else []):
+                typer.echo(f"  current image: {path}")
 
 
 @app.command()

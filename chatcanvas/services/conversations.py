@@ -1,6 +1,6 @@
 """A user's conversations as a chat page manages them: read back with the pictures attached to each message, the
-current picture chosen by a click, a running turn stopped, a conversation erased. Owner-scoped throughout: another
-user's conversation reads as absent."""
+current picture chosen by a click (or by /use and /undo in the terminal), a running turn stopped, a conversation
+erased. Owner-scoped throughout: another user's conversation reads as absent."""
 
 from __future__ import annotations
 
@@ -50,6 +50,24 @@ class ConversationService:
         self._idle(user, conversation)
         self.agent.graph.update_state(_thread(user, conversation), {"current_image_id": record.id})
         return record
+
+    def pictures(self, user: str, conversation: str) -> list[ImageRecord]:
+        """The conversation's pictures (drawn, edited and uploaded), oldest first: the order the agent numbers them
+        in ("the second picture")."""
+        return list(reversed(self.agent.images.list(user, conversation, limit=1_000_000)))
+
+    def previous(self, user: str, conversation: str) -> ImageRecord | None:
+        """The picture "undo" goes back to, by the agent's rule: the current picture's parent when it is in this
+        conversation, else the picture made just before it; None when there is none."""
+        pictures = self.pictures(user, conversation)
+        ids = [picture.id for picture in pictures]
+        current = self.chat.current_image(user, conversation)
+        position = ids.index(current.id) if current is not None and current.id in ids else len(ids) - 1
+        if position < 0:
+            return None
+        if pictures[position].parent_id in ids:
+            return pictures[ids.index(pictures[position].parent_id)]
+        return pictures[position - 1] if position > 0 else None
 
     def stop(self, user: str, conversation: str) -> int:
         """Cancel the conversation's queued and running jobs (a Cancel button, Esc); how many. Its running turn then
