@@ -61,3 +61,17 @@ def test_bad_edit_input_is_refused_by_field(engine, overrides, field, message):
         engine.submit(request)
     assert caught.value.field == field
     assert store_snapshot(engine.store) == before
+
+
+def test_more_steps_than_the_scheduler_has_noise_levels_is_refused(settings):
+    """With max_steps raised past the scheduler's 1000 noise levels, the run is refused up front by field, rather
+    than failing at its last step inside diffusers."""
+    from chatcanvas.engine import Engine
+
+    engine = Engine(settings.model_copy(update={"max_steps": 5000}))
+    try:
+        with pytest.raises(InvalidInput, match="tiny denoises in at most 1000 steps; got 1001") as caught:
+            engine.run(GenerateRequest(prompt="a fox", steps=1001, seed=1))
+        assert caught.value.field == "steps"
+    finally:
+        engine.close()

@@ -61,6 +61,12 @@ def family_error(job: Job, model: LoadedModel, settings: Settings) -> InvalidInp
         check_request_options(model.id, model.family, job.spec.request, settings.scheduler, settings.control_models)
     except InvalidInput as exc:
         return exc
+    steps = getattr(job.spec.request, "steps", None)
+    trained = getattr(getattr(getattr(model.base, "scheduler", None), "config", None), "get", lambda *_: None)(
+        "num_train_timesteps")
+    if isinstance(steps, int) and isinstance(trained, int) and steps > trained:
+        # a scheduler cannot take more steps than the noise levels it was trained with (it fails at the last one)
+        return InvalidInput("steps", f"{model.id} denoises in at most {trained} steps; got {steps}")
     return None
 
 
