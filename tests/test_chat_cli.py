@@ -75,12 +75,12 @@ def test_chat_through_stdin_draws_edits_and_edits_an_attached_photo(tmp_path):
 
 
 class RunningChat:
-    """`chatcanvas chat` on `tiny` in a subprocess, its pictures 5000 steps long (seconds), its output read as it
-    comes (with the progress bar, to see a picture being made)."""
+    """`chatcanvas chat` on `tiny` in a subprocess, its pictures 1000 steps long (seconds; the most its scheduler
+    takes), its output read as it comes (with the progress bar, to see a picture being made)."""
 
     def __init__(self, tmp_path):
         env = {**os.environ, "CHATCANVAS_DATA_DIR": str(tmp_path / "data"), "CHATCANVAS_CACHE_DIR": str(CACHE_DIR),
-               "CHATCANVAS_STEPS": "5000", "CHATCANVAS_MAX_STEPS": "5000", "CHATCANVAS_PROGRESS": "1"}
+               "CHATCANVAS_STEPS": "1000", "CHATCANVAS_MAX_STEPS": "5000", "CHATCANVAS_PROGRESS": "1"}
         self.process = subprocess.Popen(["chatcanvas", "chat", "--model", "tiny"], stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
                                         env=env)
@@ -131,14 +131,14 @@ class RunningChat:
 def test_ctrl_c_cancels_the_picture_with_one_line_and_at_the_prompt_leaves(tmp_path):
     chat = RunningChat(tmp_path)
     chat.say("draw a very long picture")
-    chat.wait_for(r"\| *[1-9]\d*/5000", "err")
+    chat.wait_for(r"\| *[1-9]\d*/1000", "err")
     start = len(chat.err)
     chat.interrupt()  # while drawing: the picture stops, the chat goes on
     chat.say("hello")
     chat.wait_for(r"chatcanvas> Hi!", "out")
     chat.interrupt()  # at the prompt: the chat ends
     assert chat.finish() == 0, chat.err
-    assert re.search(r"chatcanvas> Sorry, I couldn't do that: job \w+ was cancelled at step \d+ of 5000", chat.out)
+    assert re.search(r"chatcanvas> Sorry, I couldn't do that: job \w+ was cancelled at step \d+ of 1000", chat.out)
     assert chat.said_since(start) == ["cancelling the picture (Ctrl-C again leaves the chat)",
                                       "leaving the chat; conversation 'default' is kept"], chat.err
     assert "Traceback" not in chat.err
@@ -147,7 +147,7 @@ def test_ctrl_c_cancels_the_picture_with_one_line_and_at_the_prompt_leaves(tmp_p
 def test_a_second_ctrl_c_while_drawing_leaves_with_one_line(tmp_path):
     chat = RunningChat(tmp_path)
     chat.say("draw a very long picture")
-    chat.wait_for(r"\| *[1-9]\d*/5000", "err")
+    chat.wait_for(r"\| *[1-9]\d*/1000", "err")
     start = len(chat.err)
     chat.interrupt()
     chat.wait_for("cancelling the picture", "err")

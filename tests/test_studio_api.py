@@ -129,7 +129,7 @@ def test_studio_routes_act_on_the_callers_own_pictures(live):
         error_of(bob.request(method, path, json=body), 404)
 
     # while a picture of it is being made, it cannot be switched or erased (409); cancel stops it
-    slow = server.state.images.generate(GenerateRequest(prompt="a slow one", steps=5000), "alice", "main")
+    slow = server.state.images.generate(GenerateRequest(prompt="a slow one", steps=1000), "alice", "main")
     assert "cancel it first" in error_of(alice.post("/v1/conversations/main/select",
                                                     json={"image_id": fox["id"]}), 409)
     error_of(alice.delete("/v1/conversations/main"), 409)

@@ -241,13 +241,13 @@ def test_subjects_conversations_and_cancel(live, browser, tmp_path):
 
     # 1. cancel: the button, then Esc, stop a long re-roll between steps
     slow = server.state.store.save(Image.new("RGB", (64, 64), "gray"), ImageMeta(
-        owner="local", conversation=first, operation="generate", prompt="a slow one", seed=1, steps=5000,
+        owner="local", conversation=first, operation="generate", prompt="a slow one", seed=1, steps=1000,
         model="tiny", width=64, height=64))
     page.click(f"#chat-list .chat[data-id='{first}'] .open")
     for stop in (lambda: page.click("#cancel"), lambda: page.keyboard.press("Escape")):
         page.locator(f"#gallery .node[data-id='{slow.id}'] .more").click()
         page.click("#info button:text('Re-roll')")
-        page.wait_for_selector("#progress-text:text-matches('^drawing [1-9][0-9]*/5000$')", timeout=WAIT_MS)
+        page.wait_for_selector("#progress-text:text-matches('^drawing [1-9][0-9]*/1000$')", timeout=WAIT_MS)
         stop()
         idle(page)
         assert page.locator(".bot.studio").last.inner_text() == "Cancelled."

@@ -223,6 +223,28 @@ class ImageAgent:
         current = self.current_image(user, conversation)
         return {**index.to_dict(), "current_image_id": current.id if current else None, "messages": messages}
 
+    def attachments(self, user: str, conversation: str) -> list[list[str]]:
+        """Per user message, oldest first, the pictures attached to its turn (uploads, or a picture picked to edit):
+        the state right after the message arrived holds them."""
+        attached: dict[str, list[str]] = {}
+        config = {"configurable": {"thread_id": thread_id(user, conversation)}}
+        for snapshot in self.graph.get_state_history(config, filter={"source": "loop"}):
+            messages = snapshot.values.get("messages") or []
+            if messages and isinstance(messages[-1], HumanMessage):
+                attached[messages[-1].id] = list(snapshot.values.get("attached_image_ids") or [])
+        return [attached.get(message.id, []) for message in self.messages(user, conversation)
+                if isinstance(message, HumanMessage)]
+
+    def make_current(self, user: str, conversation: str, image_id: str) -> None:
+        """What "it" means from now on in the conversation, as the select_image tool leaves it (the caller checks
+        that the picture is one of the conversation's)."""
+        self.graph.update_state({"configurable": {"thread_id": thread_id(user, conversation)}},
+                                {"current_image_id": image_id})
+
+    def forget(self, user: str, conversation: str) -> None:
+        """Erase the conversation's state (its messages and current picture)."""
+        self.checkpointer.delete_thread(thread_id(user, conversation))
+
     def _current_id(self, user: str, conversation: str) -> str | None:
         current = self.current_image(user, conversation)
         return current.id if current else None

@@ -51,3 +51,13 @@ class ChatService:
 
     def current_image(self, user: str, conversation: str) -> ImageRecord | None:
         return self.agent.current_image(user, conversation)
+
+    def attachments(self, user: str, conversation: str) -> list[list[str]]:
+        """Per user message, oldest first, the ids of the pictures attached to its turn."""
+        return self.agent.attachments(user, conversation)
+
+    def make_current(self, user: str, conversation: str, image_id: str) -> None:
+        self.agent.make_current(user, conversation, image_id)
+
+    def forget(self, user: str, conversation: str) -> None:
+        self.agent.forget(user, conversation)

@@ -24,21 +24,10 @@ class ConversationService:
         carries the pictures attached to its turn (uploads, or a picture picked to edit) as `image_ids`."""
         data = self.chat.conversation(user, conversation)
         said = [message for message in data["messages"] if message["role"] == "user"]
-        for message, attached in zip(said, self._attachments(user, conversation), strict=False):
+        for message, attached in zip(said, self.chat.attachments(user, conversation), strict=False):
             if attached:
                 message["image_ids"] = attached
         return data
-
-    def _attachments(self, user: str, conversation: str) -> list[list[str]]:
-        """Per user message, oldest first, its turn's attachments: the agent's state right after the message arrived
-        holds them (`attached_image_ids`)."""
-        attached: dict[str, list[str]] = {}
-        for snapshot in self.agent.graph.get_state_history(_thread(user, conversation), filter={"source": "loop"}):
-            messages = snapshot.values.get("messages") or []
-            if messages and getattr(messages[-1], "type", None) == "human":
-                attached[messages[-1].id] = list(snapshot.values.get("attached_image_ids") or [])
-        return [attached.get(message.id, []) for message in self.agent.messages(user, conversation)
-                if getattr(message, "type", None) == "human"]
 
     def select(self, user: str, conversation: str, image_id: str) -> ImageRecord:
         """Make one of the conversation's pictures the current one, as the agent's select_image tool does (`NotFound`
@@ -48,7 +37,7 @@ class ConversationService:
         if record.conversation != conversation:
             raise NotFound(f"image {image_id!r} is not a picture of conversation {conversation!r}")
         self._idle(user, conversation)
-        self.agent.graph.update_state(_thread(user, conversation), {"current_image_id": record.id})
+        self.chat.make_current(user, conversation, record.id)
         return record
 
     def pictures(self, user: str, conversation: str) -> list[ImageRecord]:
@@ -84,7 +73,7 @@ class ConversationService:
         pictures = images.list(user, conversation, limit=1_000_000)
         for record in pictures:
             images.delete(record.id, user)
-        self.agent.checkpointer.delete_thread(_thread(user, conversation)["configurable"]["thread_id"])
+        self.chat.forget(user, conversation)
         self.agent.conversations.delete(user, conversation)
         return len(pictures)
 
@@ -92,8 +81,3 @@ class ConversationService:
         if self.agent.engine.active_jobs(user, conversation):
             raise Busy("a picture of this conversation is being made; wait for it or cancel it first")
 
-
-def _thread(user: str, conversation: str) -> dict[str, Any]:
-    from chatcanvas.agent.checkpoint import thread_id  # how the agent keys a conversation's state
-
-    return {"configurable": {"thread_id": thread_id(user, conversation)}}
