@@ -48,7 +48,7 @@ def make_engine(tmp_path):
 
 def block(engine: Engine):
     """Occupy the worker with a long job so the next submissions queue up; returns a release function."""
-    blocker = engine.submit(GenerateRequest(prompt="blocker", steps=5000, seed=0), owner="blocker")
+    blocker = engine.submit(GenerateRequest(prompt="blocker", steps=1000, seed=0), owner="blocker")
     started = threading.Event()
     blocker.subscribe(lambda event: started.set() if event.step >= 1 else None)
     assert started.wait(60)

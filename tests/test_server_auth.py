@@ -55,7 +55,7 @@ def test_one_user_never_sees_anothers_things(live):
     alice, bob = server.client("key-alice"), server.client("key-bob")
     chat = alice.post("/v1/chat", json={"message": "draw a red fox", "conversation_id": "main"}).json()
     image_id = chat["images"][0]["id"]
-    job = alice.post("/v1/jobs", json={"prompt": "alice's slow job", "steps": 2000}).json()
+    job = alice.post("/v1/jobs", json={"prompt": "alice's slow job", "steps": 1000}).json()
     try:
         for path in (f"/v1/images/{image_id}", f"/v1/images/{image_id}/meta", "/v1/conversations/main",
                      f"/v1/jobs/{job['id']}", f"/v1/jobs/{job['id']}/events"):
