@@ -17,7 +17,9 @@ class Busy:
 
     def __init__(self, settings):
         self.engine = Engine(settings.model_copy(update={"max_steps": 100_000}))
-        self.blocker = self.engine.submit(GenerateRequest(prompt="keep busy", steps=100_000, seed=1), owner="ops")
+        # the most steps tiny's scheduler takes, at a size that keeps the worker busy for minutes
+        self.blocker = self.engine.submit(GenerateRequest(prompt="keep busy", steps=1000, seed=1, width=1024,
+                                                          height=1024), owner="ops")
         started = threading.Event()
         self.blocker.subscribe(lambda event: event.step and started.set())
         assert started.wait(120)
