@@ -7,20 +7,16 @@ from __future__ import annotations
 import base64
 import io
 import json
-import os
 import re
 import tomllib
 from pathlib import Path
 
 import numpy as np
-import pytest
 from PIL import Image
 
-from tests.conftest import KEYS, pixels
+from tests.conftest import KEYS, needs_chromium, pixels
 
-CHROMIUM = "/usr/bin/chromium"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed "
-                                "(.ci/run installs it)")
+pytestmark = needs_chromium
 ROOT = Path(__file__).resolve().parents[1]
 WAIT_MS = 120_000  # a hang guard: ten times what a tiny picture takes on a busy CI machine
 
@@ -33,18 +29,6 @@ WATCH = """() => {
   new MutationObserver(() => (preview.getAttribute("src") || "").startsWith("data:image/png") && seen.previews++)
     .observe(preview, {attributes: true, attributeFilter: ["src"]});
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
 
 
 def open_page(browser, url: str, **context):

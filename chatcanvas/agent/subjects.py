@@ -374,9 +374,11 @@ def spelled(text: str, subjects: list[dict[str, Any]]) -> str:
     if not words:
         return text
 
+    enrolled = {w.lower() for w in words}
+
     def fix(found: re.Match) -> str:
         said = found.group(0)
-        if fold(said).lower() in {w.lower() for w in words} or lang.pos_of(said.lower()):
+        if fold(said).lower() in enrolled or lang.pos_of(said.lower()):
             return said
         owner = re.sub(r"'?s$", "", said, flags=re.I)
         if owner != said and len(owner) >= 4:
@@ -647,7 +649,7 @@ def _subject_drawn(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
 def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
     """ "Duke is fourteen now, you know", "aww waffles is such a drama queen irl too": news of them, no request."""
     labels = _labels(subject, facts)
-    said = re.match(rf"^\W*(?:(?:aww+|awww*|lol|haha+|omg|oh|ah|yes|yeah|fun\s+fact|btw|honestly|ha)\W+)*(?:{labels})"
+    said = re.match(rf"^\W*(?:(?:aww+|lol|haha+|omg|oh|ah|yes|yeah|fun\s+fact|btw|honestly|ha)\W+)*(?:{labels})"
                     rf"(?:'s)?\s+(?:is|was|has|had|turns|turned|looks|loves|loved|hates|hated|really|still|would|will|"
                     rf"just|always|never|can't|cannot|gets|got|used\s+to)\b", fold(text), re.I)
     return bool(said) and not re.search(r"\b(?:draw|paint|sketch|make|show|picture|pic|image|render|can\s+(?:you|u)|"

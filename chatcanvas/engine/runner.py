@@ -62,8 +62,8 @@ def family_error(job: Job, model: LoadedModel, settings: Settings) -> InvalidInp
     except InvalidInput as exc:
         return exc
     steps = getattr(job.spec.request, "steps", None)
-    trained = getattr(getattr(getattr(model.base, "scheduler", None), "config", None), "get", lambda *_: None)(
-        "num_train_timesteps")
+    scheduler = getattr(model.base, "scheduler", None)
+    trained = getattr(scheduler, "config", {}).get("num_train_timesteps")
     if isinstance(steps, int) and isinstance(trained, int) and steps > trained:
         # a scheduler cannot take more steps than the noise levels it was trained with (it fails at the last one)
         return InvalidInput("steps", f"{model.id} denoises in at most {trained} steps; got {steps}")
