@@ -44,7 +44,7 @@ def test_the_page_asks_for_a_key_when_keys_are_set(live, browser):
     assert response.status == 401
     page.fill("input[name=key]", "key-bob")
     page.click("button[type=submit]")
-    page.wait_for_selector("#text")
+    page.wait_for_selector("#send:enabled")  # the page is ready once its script has run
     page.fill("#text", "draw a green frog")
     page.press("#text", "Enter")
     page.locator(".bot img").first.wait_for(timeout=60_000)

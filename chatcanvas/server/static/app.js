@@ -378,3 +378,6 @@ api("/v1/models/chatcanvas").then(showCard).catch((error) => addError(`Could not
 conversations.refresh();
 studio.open(new URLSearchParams(location.search).get("c"), {push: false});
 text.focus();
+// Send stays disabled in the HTML until here, so Enter pressed before the page is ready cannot submit the
+// form natively (a reload that would lose the message).
+send.disabled = false;
