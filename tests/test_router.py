@@ -650,3 +650,42 @@ def test_names_lose_their_quotes_and_asides(text, name, aliases):
 def test_something_else_while_a_subject_is_on_screen_is_a_new_picture(text):
     calls = _with(FAMILY, text, current="Duke in the snow", shows=["Duke"]).tool_calls
     assert [c["name"] for c in calls] == ["generate_image"]
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("ok so this is mr waffles my bunny plushie ive had him since i was like 4 😭 pls remember him", "Mr Waffles",
+     ["my bunny plushie"]),  # a lower-case name with a title; "him" at the end names no one
+    ("my cat smokey passed away last month. these are my favourite photos of him. could you keep him", "Smokey",
+     ["my cat"]),
+    ("and this is his sister ruby", "Ruby", ["his sister"]),
+    ("and here's a few of the two of us together, can you save those as 'us'? lol", "us", []),
+    ("ok so these are our speckled mug, can u rember it as Speckle Mug", "Speckle Mug",
+     ["our speckled mug", "our mug"]),  # "rember": a slip of "remember"
+    ("remember this bouquet, it's our signature Sunday Posy", "Sunday Posy", []),
+])
+def test_enrollments_said_the_way_people_type_them(text, name, aliases):
+    calls = _with(FAMILY, text, attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases", [])) for c in calls] == [
+        ("register_subject", name, aliases)]
+
+
+@pytest.mark.parametrize(("text", "tool"), [
+    ("ok wait do like a generic basketball shoe on a court, not ours", "generate_image"),  # "do like a": a filler
+    ("can u do just a dragon by itself, like a cool one for a t-shirt", "generate_image"),  # a purpose, not merch
+    ("It would be nice if the sky was purple", "edit_image"),  # a wish for the picture on screen
+    ("draw a generic robot vacuum on a rug for a blog post, nothing to do with Duke", "generate_image"),
+    ("and one with a generic dachshund for the back of the flyer", "generate_image"),  # not "the one with"
+    ("Bless you. Duke would have loved this.", None),
+    ("quick q, can you do text on the can? like an actual readable label", None),
+    ("is it possible to add Kai as a subject later? he said ok", None),
+])
+def test_fillers_wishes_and_remarks_around_a_picture(text, tool):
+    calls = _with(FAMILY, text, current="a dog in the snow under a blue sky", shows=["Duke"]).tool_calls
+    assert [c["name"] for c in calls] == ([tool] if tool else []), (text, calls)
+
+
+def test_a_slip_that_drops_a_letter_of_a_word_is_not_read_as_a_shorter_key_word():
+    from chatcanvas.agent import language as lang
+
+    assert lang.normalize("ella ridng a unicorn") == "ella ridng a unicorn"  # "riding" less a letter, not "ring"
+    assert lang.normalize("a purpel circel") == "a purple circle"  # key words still read through their slips

@@ -380,7 +380,7 @@ def _chosen(text: str, said_all: str, facts: Any, images: list[references.Ledger
 
 
 _QUESTION_FIRST = re.compile(r"^\W*(?:(?:hi|hey|hello|ok|okay|so|um+|oh)[,!.\s]+)*(?:(?:a|one|quick|small|little|"
-                             r"random|real\s+quick|simple)\s+)*q(?:uestion|uick\s+q)\b(?!\s+mark)", re.I)
+                             r"random|real\s+quick|simple)\s+)*q(?:uestion|uick\s+q)\b(?!\s+mark)|^\W*(?:quick|small|one)\s+q\b", re.I)
 """A message that says it is a question first ("quick question: ...", "one question before we start")."""
 _BARE_POINTER = re.compile(r"^(?:(?:can|could|would)\s+(?:we|you|u|i)\s+)?(?:(?:please|just)\s+)?(?:go\s+back\s+to|"
                            r"bring|pull|put|show|switch\s+back\s+to|use|get)\s+(?:back\s+(?:up\s+)?)?(?:it|that|that\s+one|"
@@ -573,7 +573,8 @@ SERVICE_TOPIC = re.compile(r"\b(?:removed\s+from\s+(?:your|the)\s+(?:memory|syst
                            r"train\s+on|export|download|formats?|vector|svg|pdf|cost|price|pricing|pay|paid|free|"
                            r"licen[cs]e|copyright|"
                            r"commercial(?:ly)?|offline|internet|gpu|api|account|subscription|allowed|permitted|legal|"
-                           r"t-?shirts?|merch|teach\s+(?:you|u)|train\s+(?:you|u)|enroll(?:ed)?|register(?:ed)?|"
+                           r"(?<!for\sa\s)(?<!for\smy\s)(?<!for\sour\s)t-?shirts?|merch|teach\s+(?:you|u)|"
+                           r"train\s+(?:you|u)|enroll(?:ed)?|register(?:ed)?|as\s+an?\s+(?:new\s+|second\s+)?subject|"
                            r"at\s+once|how\s+many\s+(?:photos|pics|pictures|subjects|products)|"
                            r"use\s+(?:this|these|them|it|the|my)\s+(?:\w+\s+)?for)\b|" + _OTHERS.pattern)
 # asking for one's own photos or data to be deleted, not a change of the picture

@@ -35,7 +35,8 @@ SHORTHAND = {
     "grey": "gray", "centre": "center", "centred": "centered", "favourite": "favorite", "w/": "with",
     "w/o": "without", "wat": "what", "wut": "what", "kinda": "kind of", "sorta": "sort of", "cud": "could",
     "wud": "would", "shud": "should", "abt": "about", "pleaseee": "please", "pleasee": "please", "nite": "night",
-    "tho": "though", "thru": "through", "bigg": "big", "teh": "the", "adn": "and", "nd": "and", "n": "and",
+    "tho": "though", "thru": "through", "bigg": "big", "teh": "the", "adn": "and", "cna": "can", "yuo": "you",
+    "rmember": "remember", "remembr": "remember", "remmeber": "remember", "nd": "and", "n": "and",
     "agian": "again", "agin": "again", "anothr": "another", "anotehr": "another", "w": "with", "rmv": "remove",
     "alt": "alternative", "alts": "alternatives", "orig": "original", "bacc": "back", "diff": "different",
     "ngl": "not going to lie", "tbh": "to be honest", "imo": "in my opinion", "srs": "seriously", "rn": "right now",
@@ -91,7 +92,8 @@ _REQUEST = (
     r"|let(?:'s|s|\s+us|\s+me)\s+(?:see|have|get|try|do|go\s+with)?\s*"
     r"|(?:how|what)\s+about\s+|maybe\s+|time\s+for\s+|(?:give|show|get|bring|find|send)\s+(?:me|us)\s+"
     r"|is\s+it\s+possible\s+to\s+(?:get\s+|have\s+|see\s+)?|would\s+it\s+be\s+possible\s+to\s+"
-    r"|any\s+chance\s+(?:you\s+could\s+|of\s+|for\s+)?|it\s+would\s+be\s+(?:great|nice|cool)\s+if\s+you\s+could\s+"
+    r"|any\s+chance\s+(?:you\s+could\s+|of\s+|for\s+)?|it\s+(?:would|'d)\s+be\s+(?:great|nice|cool|good|better|lovely|"
+    r"awesome)\s+if\s+(?:you\s+could\s+)?"
     r"|(?:now|next|then)\s*[:,-]?\s+|(?:i'd|i\s+would)\s+(?:rather|prefer)\s+(?:have\s+|see\s+)?"
     r"|(?:can|could)\s+(?=(?:make|add|change|remove|put|turn|give|draw|show|do)\b)|(?:might|may)\s+i\s+(?:ask\s+for|"
     r"have|get|see)\s+|(?:he|she|they|my\s+\w+|the\s+client)\s+(?:says?|said|thinks?|"
@@ -157,6 +159,9 @@ def normalize(text: str) -> str:
     out = " ".join(words)
     out = re.sub(r"\s+(?:na|yaar|no|ne|hai|eh|innit)(?=\s*[,.!?;]|$)", "", out) if len(words) > 2 else out  # tags
     out = re.sub(r"\s+([,.!?;:])", r"\1", out)
+    # "do like a generic shoe", "can you do just a dragon": a filler between the verb and what it makes
+    out = re.sub(r"\b(do|make|draw|paint|show\s+me|give\s+me)\s+(?:like|just|maybe|kinda|kind\s+of|sort\s+of)\s+"
+                 r"(?=(?:a|an|some|one)\b)", r"\1 ", out)
     return re.sub(r"\s+", " ", out).strip()
 
 
@@ -183,8 +188,15 @@ def _fix_slip(word: str) -> str:
         return stretched if pos_of(stretched) else _fix_slip(re.sub(r"(\w)\1+", r"\1", word))
     for key in KEY_WORDS:
         if abs(len(key) - len(word)) <= 1 and _one_edit(word, key):
-            return key
+            return word if len(word) > len(key) and _left_out_of_a_word(word) else key
     return word
+
+
+def _left_out_of_a_word(word: str) -> bool:
+    """Whether a letter left out of a word spells `word` ("ridng" from "riding"): then it is that word's slip, not a
+    key word's with a letter too many ("ring")."""
+    return any(pos_of(word[:at] + letter + word[at:]) - {"PROPN", "X", "INTJ"}
+               for at in range(1, len(word) + 1) for letter in "abcdefghijklmnopqrstuvwxyz")
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -343,6 +355,10 @@ NOT_A_TITLE = "".join(rf"(?<!\b{title}\.)" for title in ("Mr", "mr", "Mrs", "mrs
 EMOJI = _EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u2728\u2764\uFE0F\u200D]"
 
 
+_WISH = re.compile(r"^it\s+(?:would|'d)\s+be\s+(?:great|nice|cool|good|better|lovely|awesome)\s+if\s+(?!(?:i|we)\b)")
+"""A wish for the picture: "it would be nice if the students were wearing white" (not "... if I could save it")."""
+
+
 def is_aside(sentence: str) -> bool:
     """Talk around a request, not the request: thanks, praise, "I have a restaurant", "hope you're well"."""
     said = normalize(sentence)
@@ -353,13 +369,13 @@ def is_aside(sentence: str) -> bool:
                   r"[,!.\s]+)+", "", said)
     if re.match(r"^(?:oh\s+my(?:\s+goodness|\s+god|\s+gosh)?|oh\s+dear|my\s+my|dear\s+me|my(?:\s+goodness)?|goodness(?"
                 r":\s+me)?|"
-                r"quick\s+question|(?:(?:but|and|so)\s+)?(?:we|i)\s+(?:like|love)\s+it\s+(?:just\s+)?(?:as\s+it\s+is|t"
+                r"quick\s+question|bless\s+(?:you|your\s+heart)|god\s+bless(?:\s+you)?|(?:(?:but|and|so)\s+)?(?:we|i)\s+(?:like|love)\s+it\s+(?:just\s+)?(?:as\s+it\s+is|t"
                 r"he\s+way\s+it\s+is)|"
                 r"(?:it's|that's|that\s+is|it\s+is)\s+quite\s+something|but\s+whatever)\W*$", said):
         return True  # "Oh my.", "we like it just as it is"
     if _TRYING_OUT.match(said) or _TOLD.search(said):
         return True  # "ok let's see if this thing actually works.", "a mod told me to save the seed"
-    if ASKS_SOMEWHERE.search(said) or ASKS_AT.match(said):
+    if ASKS_SOMEWHERE.search(said) or ASKS_AT.match(said) or _WISH.match(said):
         return False  # "I should be most grateful if you could draw ...", "I should like a picture of": requests
     laughed = re.match(r"^(?:(?:ha){2,}h?|(?:ja){2,}|(?:je){2,}|lol|lmf?ao|rofl|omg|"
                        r"aw+)\b[,!.\s]*", normalize(sentence))

@@ -755,4 +755,7 @@ def likely_pick(text: str, images: list[LedgerImage], current_id: str | None) ->
     wanted = [t for t in tokens if len(t) > 2 and t not in lang.SMALL_TALK and t not in _PICK_WORDS and
               "NOUN" in lang.pos_of(t)]
     described = _best_described(wanted, images, current) if wanted else None
+    if described is None and wanted and re.search(
+            rf"\b(?:a|an|some|any)\s+(?:[\w-]+\s+){{0,2}}(?:{'|'.join(map(re.escape, wanted))})\b", lang.normalize(text)):
+        return None  # "and one with a generic dachshund": something new that no picture shows, not a way back
     return described or _before(current, images)

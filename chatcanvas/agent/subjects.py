@@ -46,6 +46,7 @@ _NAMED = re.compile(
     r"(?:it\s+|him\s+|her\s+|them\s+)?"
     r"[\"']?(?P<calls>" + _CAPITALIZED + r")|"
     r"\bcalled\s+[\"']?(?P<called>" + _CAPITALIZED + r")|"
+    r"\b(?:it's|its|it\s+is)\s+(?:our|my)\s+(?:[a-z]+\s+){0,2}(?P<ours>" + _CAPITALIZED + r")\b|"
     r"\b(?:[Ii]\s+am|[Ii]'m|[Ii]m)\s+(?P<iam>(?!Sorry\b|So\b|Not\b|Just\b|Really\b)[A-Z][\w-]*)\b|\bgoes\s+by\s+[\"']?"
     r"(?P<goes>[A-Za-z][\w-]*)|\b[Ii]\s+go\s+by\s+[\"']?(?P<igo>[A-Za-z][\w-]*)|"
     r"\bname(?:'s|\s+is)\s+[\"']?(?P<lownamed>[a-z][\w-]*)\b(?=\s*(?:[,.!;\u2014-]|$|[^\w\s]|\s+(?:and|btw|lol|hes|he's|"
@@ -55,8 +56,9 @@ _NAMED = re.compile(
     r"\bmeet\s+(?P<meet>" + _CAPITALIZED + r")\b(?!\s*,)|"
     r"\b(?:we're|we\s+are|were|they're|they\s+are|he's|she's|it's|hes|shes|its)\s+called\s+[\"']?"
     r"(?P<lowcalled>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)[\"']?(?=\s*(?:[,.!;]|$))|"
-    r"\b(?:save|call|register|remember|enroll|store|keep|name|label)\s+(?P<who>me|myself|it|him|her|them|this|these)\s+"
-    r"as\s+[\"']?(?P<lowas>[a-z][\w-]*)[\"']?(?=\s*(?:[,.!;]|$|\s+(?:thx|thanks|thank\s+you|pls|please|ty)\b))")
+    r"\b(?:save|call|register|remember|enroll|store|keep|name|label)\s+(?P<who>me|myself|it|him|her|them|this|these|"
+    r"those|that)\s+as\s+[\"']?(?P<lowas>[a-z][\w-]*)[\"']?(?=\s*(?:[,.!;?]|$|\s+(?:thx|thanks|thank\s+you|pls|"
+    r"please|ty|lol)\b))")
 # "four pics attached", "🐱": said around an introduction, not part of it
 _AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|a\s+couple(?:\s+of)?)\s+(?:more\s+)?"
                      r"(?:pics?|photos?|photographs?|pictures?|images?|shots?|snaps?|selfies?)\s+(?:attached|included|"
@@ -72,6 +74,13 @@ def _plain_name(word: str, nouns: bool = False) -> bool:
             {"VERB"} if nouns else set()):
         return False
     return nouns or not kinds - {"NOUN", "PROPN"} and len(word) > 1
+
+
+def _name_slot(word: str) -> bool:
+    """A word where a name stands ("his sister ruby", "mr waffles my bunny"): any word but a small or a function
+    word; the place in the sentence says it is a name, whatever else it can mean."""
+    return word.isalpha() and word not in _NOT_NAMES and not lang.pos_of(word) & {"ADP", "DET", "PRON", "CCONJ",
+                                                                                   "SCONJ", "AUX", "PART"}
 
 
 _NOT_NAMES = frozenset("back here there home done new sorry ok okay fine good great sure ready late away the a an "
@@ -164,10 +173,11 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """ "this is my dog Rex" -> ("Rex", ["my dog"]); "this is me" -> ("me", []); "meet Rex, my dog" -> same;
     "here are shots of our new sneaker. Let's call it Volt" -> ("Volt", ["our new sneaker"])."""
     text = _HOW_MANY.sub("", text)  # "here are 3 of my guy Dot": the count is not part of a name
+    text = re.sub(r"\b(?:rember|remeber|rmember|remembr|remmeber|rememeber)\b", "remember", text, flags=re.I)
     named = max(_NAMED.finditer(text), key=_naming_weight, default=None)
     if named:
         name = named.group("name") or named.group("other") or named.group("calls") or named.group("called") or \
-            named.group("meet") or named.group("iam") or named.group("goes") or named.group("is") or \
+            named.group("meet") or named.group("iam") or named.group("goes") or named.group("is") or named.group("ours") or \
             named.group("igo") or named.group("lownamed") or named.group("lowiam")
         if named.group("lowcalled") or named.group("lowas"):
             # "we're called static moths", "save me as pixelpete": a chosen name, kept as they spell it
@@ -236,12 +246,21 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
                  r":the\s+|these\s+)?"
                  r"(?:photos?|pics?|pictures?|shots?))$", "", who, flags=re.I)  # "my husband Raj in all of them"
     who = re.sub(r"^(?:of|about)\s+", "", who, flags=re.I)
+    # "mr waffles my bunny plushie ive had him since i was 4": a new clause says more about them, not who they are
+    who = re.sub(r"\s+(?:i've|ive|i'd|i\s+(?:have|had|got|was|am)|we've|we\s+(?:have|had|got))\b.*$", "", who,
+                 flags=re.I)
+    if who.lower() in ("him", "her", "them", "it", "this", "these", "those", "that"):
+        return None  # "pls remember him": who is said elsewhere
     who = re.sub(r",\s*(?:he|she|they|it|we|who)\s+(?!is\b|are\b|'s\b|"
                  r"'re\b).*$", "", who, flags=re.I)  # ", she wears ..."
     titled = re.match(r"^(?P<name>[A-Z][\w-]*)\s+(?P<alias>the\s+[a-z]+)\s*(?:,|$)", who)
     owner = re.match(r"^(?P<name>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\s+(?P<alias>(?:my|our)\s+[a-z][a-z\s-]*?)\W*$", who)
     if owner:  # "Meet Zippy 🤖 our brand mascot!"
         return owner.group("name"), [owner.group("alias")]
+    owner = re.match(r"^(?P<name>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?P<alias>(?:my|our)\s+[a-z][a-z\s-]*?)\W*$", who)
+    if owner and all(word in _TITLES or _name_slot(word) for word in owner.group("name").split()):
+        # "mr waffles my bunny plushie": a name typed in lower case, then what it is to them
+        return " ".join(word.capitalize() for word in owner.group("name").split()), [owner.group("alias")]
     if titled:  # "Pip the fox, the main character of my picture book"
         return titled.group("name"), [titled.group("alias")]
     if "," in who and len(who.split(",")[0].split()) <= 4 and re.search(r"\b[A-Z]", who.split(",")[0]) and \
@@ -285,6 +304,9 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
     words = who.split()
     if words[0].lower() in ("his", "her", "their") and len(words) >= 3 and words[-1][0].isupper():
         return words[-1], []  # "this is his puppy Waffles": whose it is, not what the user calls it
+    if words[0].lower() in ("his", "her", "their") and len(words) == 3 and words[1].lower() in _ANIMATE and \
+            _name_slot(words[2].lower()):
+        return words[2], [" ".join(words[:2]).lower()]  # "and this is his sister ruby": Ruby, "his sister"
     if words[0].lower() in ("my", "our") and len(words) >= 3 and (
             words[-1][0].isupper() or words[-2].lower() in _ANIMATE):
         return words[-1], [" ".join(words[:-1]).lower()]
@@ -310,7 +332,8 @@ _KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z]+\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|
 def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     """Photos with a name somewhere in the words: "my corgi biscuit", "Luna (my cat)", "remember him, he's Rocky"."""
     said = intents.clean(text)
-    pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+)?([a-z]+))\s+([a-z][\w-]*)(?=\s*(?:,|$))", said, re.I)
+    pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+)?([a-z]+))\s+([a-z][\w-]*)(?=\s*(?:,|$)|\s+(?:passed|died|is|was|has|"
+                    r"had|who|loves|loved)\b)", said, re.I)  # "my cat smokey passed away last month"
     if pet and pet.group(3).lower() in _ANIMATE and pet.group(4).lower() not in _ANIMATE:
         return pet.group(4), [f"{pet.group(1)} {pet.group(2)}".lower()]  # "my corgi biscuit"
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
@@ -630,7 +653,8 @@ def _labels(subject: str, facts: TurnFacts) -> str:
 def _denied(text: str, subject: str, facts: TurnFacts) -> bool:
     """ "a random golden retriever puppy in the snow, not rex", "not me, just some guy": someone else."""
     labels = _labels(subject, facts)
-    return bool(re.search(rf"\b(?:not|no|without|except|isn't|instead\s+of|(?:doesn'?t|does\s+not|don'?t|needn'?t)\s+"
+    return bool(re.search(rf"\b(?:not|no|without|except|isn't|instead\s+of|nothing\s+to\s+do\s+with|unrelated\s+to|"
+                          rf"(?:doesn'?t|does\s+not|don'?t|needn'?t)\s+"
                           rf"(?:have\s+to\s+|need\s+to\s+)?be)\s+(?:my\s+|our\s+)?(?:{labels})\b", text, re.I))
 
 
