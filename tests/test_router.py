@@ -689,3 +689,23 @@ def test_a_slip_that_drops_a_letter_of_a_word_is_not_read_as_a_shorter_key_word(
 
     assert lang.normalize("ella ridng a unicorn") == "ella ridng a unicorn"  # "riding" less a letter, not "ring"
     assert lang.normalize("a purpel circel") == "a purple circle"  # key words still read through their slips
+
+
+@pytest.mark.parametrize("instruction", ["can you do the same but green", "same but green", "the same but in green"])
+def test_the_same_but_a_colour_recolours_the_picture(instruction):
+    from chatcanvas.agent import rewrite
+
+    prompt = rewrite.edit_prompt("a bot giving a thumbs up, flat illustration, blue and white", instruction)
+    assert "green" in prompt and "blue" not in prompt and "but" not in prompt, prompt
+
+
+def test_a_picture_of_a_subject_is_found_by_what_the_user_calls_them():
+    subjects = [{"name": "Rosa", "aliases": ["grandma", "nana"]}, {"name": "Luis", "aliases": ["pops"]}]
+    images = [{"id": "r1", "prompt": "a subject as a superhero with a cape", "operation": "personalize",
+               "subjects": ["Rosa"], "subject_aliases": ["grandma", "nana"]},
+              {"id": "r2", "prompt": "a subject as a superhero with a gold cape", "operation": "edit", "parent_id": "r1"},
+              {"id": "l1", "prompt": "a subject as her sidekick", "operation": "personalize", "subjects": ["Luis"],
+               "subject_aliases": ["pops"]},
+              {"id": "l2", "prompt": "a subject as her sidekick, with a mustache", "operation": "edit",
+               "parent_id": "l1"}]
+    assert _after("ok go back to grandmas", images, subjects) == [("select_image", {"image_id": "r2"})]

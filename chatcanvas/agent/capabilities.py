@@ -73,7 +73,7 @@ class ImageCapability:
         images = list(reversed(services.store.list_images(turn.user, turn.conversation, limit=LEDGER_SIZE)))
         facts: dict[str, Any] = {
             "images": [{"id": r.id, "prompt": r.prompt, "operation": r.operation, "parent_id": r.parent_id,
-                        "seed": r.seed, "subjects": _subject_names(services, turn.user, r.subject_ids)}
+                        "seed": r.seed, **_subjects_shown(services, turn.user, r.subject_ids)}
                        for r in images],
             "max_images": services.settings.max_images,
         }
@@ -112,12 +112,15 @@ def default_capabilities() -> list[Capability]:
     return [ImageCapability(), SubjectCapability()]
 
 
-def _subject_names(services: Services, user: str, subject_ids: tuple[str, ...]) -> list[str]:
-    """The names of the user's subjects drawn in a picture (a deleted one is left out)."""
-    names = []
+def _subjects_shown(services: Services, user: str, subject_ids: tuple[str, ...]) -> dict[str, list[str]]:
+    """The names of the user's subjects drawn in a picture, and what else the user calls them ("grandma"), so "go
+    back to grandma's" finds it (a deleted subject is left out)."""
+    names, aliases = [], []
     for subject_id in subject_ids:
         try:
-            names.append(services.subjects.subjects.get(user, subject_id).name)
+            subject = services.subjects.subjects.get(user, subject_id)
         except NotFound:
             continue
-    return names
+        names.append(subject.name)
+        aliases.extend(subject.aliases)
+    return {"subjects": names, "subject_aliases": aliases}

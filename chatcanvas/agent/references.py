@@ -22,12 +22,13 @@ class LedgerImage:
     parent_id: str | None = None
     seed: int | None = None
     subjects: tuple[str, ...] = ()  # the names of the subjects drawn in it ("the picture of Halo")
+    subject_aliases: tuple[str, ...] = ()  # what else the user calls them ("the one of grandma")
     in_set: bool = False  # one of several photos sent together (a subject's enrollment), not a picture to count
 
     @property
     def words(self) -> str:
         """What the picture shows, to match a description against: its prompt and its subjects' names."""
-        return " ".join([self.prompt or "", *self.subjects]).lower()
+        return " ".join([self.prompt or "", *self.subjects, *self.subject_aliases]).lower()
 
 
 ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4, "fifth": 5,
@@ -145,12 +146,13 @@ DESCRIBED_ORDINAL = re.compile(
 
 def ledger(images: list[dict]) -> list[LedgerImage]:
     ledger_images: list[LedgerImage] = []
-    drawn: dict[str, tuple[str, ...]] = {}
+    drawn: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for i, image in enumerate(images):
         # an edit of a picture of Halo still shows Halo
-        subjects = tuple(image.get("subjects") or ()) or drawn.get(image.get("parent_id") or "", ())
-        drawn[image.get("id")] = subjects
-        ledger_images.append(LedgerImage(ordinal=i + 1, subjects=subjects, **{
+        shown = (tuple(image.get("subjects") or ()), tuple(image.get("subject_aliases") or ()))
+        subjects, aliases = shown if shown[0] else drawn.get(image.get("parent_id") or "", ((), ()))
+        drawn[image.get("id")] = (subjects, aliases)
+        ledger_images.append(LedgerImage(ordinal=i + 1, subjects=subjects, subject_aliases=aliases, **{
             k: image.get(k) for k in ("id", "prompt", "operation", "parent_id", "seed")}))
     uploads = [image.operation == "upload" for image in ledger_images]
     return [replace(image, in_set=uploads[i] and (i > 0 and uploads[i - 1] or

@@ -85,6 +85,7 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     """The whole picture after the change. With no earlier description, the change itself describes it."""
     instruction = re.sub(rf"(?<=\w)\s*{lang.EMOJI}+\s*(?=\w)", ". ", instruction)  # "orange 🙄 kids": two sentences
     instruction, kept = _kept_part(instruction)
+    instruction = _SAME_BUT.sub(_what_differs, instruction)
     base = current.strip().rstrip(".") if current else (kept or UNDESCRIBED)
     instruction = _spelled_as_in(instruction, base)
     instruction = re.sub(r"\s*\([^()]{0,60}\)", "", instruction)  # "(long story lol)", "(don't ask)": asides
@@ -103,6 +104,20 @@ def edit_prompt(current: str | None, instruction: str) -> str:
         if change:
             base = apply_change(base, change)
     return restore_case(_fix_articles(re.sub(r"\s+", " ", base).strip(" ,")), instruction)
+
+
+_SAME_BUT = re.compile(r"^\W*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?(?:(?:do|make|draw|try)\s+)?(?:it|that|"
+                       r"this|the\s+same|same)(?:\s+(?:thing|one|picture|image|again))?\s*,?\s+but\s+(?P<rest>.+)$",
+                       re.I)
+
+
+def _what_differs(found: re.Match) -> str:
+    """ "can you do the same but green" -> "make it green"; "same but at night" -> "at night"."""
+    rest = re.sub(r"^in\s+(?=\w+\W*$)", "", found.group("rest").strip())
+    words = lang.words(rest).tokens
+    if 1 <= len(words) <= 2 and "ADJ" in lang.pos_of(words[-1]) and not re.match(r"(?i)with\b", rest):
+        return f"make it {rest}"
+    return rest
 
 
 _WHO = (r"(?:(?:my|our|the|his|her|their)\s+)?(?:boss|client|clients|editor|legal|manager|team|customer|customers|"
