@@ -8,7 +8,7 @@ draw_subject or register_subject. The router asks the structural reader again fo
 disagree and the model is sure (see `router.IntentRouter`).
 
 It is a multinomial logistic regression over TF-IDF features, trained from scratch by `chatcanvas.eval.train_intents`
-on the dev half of the agent evaluation and shipped as package data (`weights/intents.npz`, about 510 KiB of
+on the dev half of the agent evaluation and shipped as package data (`weights/intents.npz`, about 710 KiB of
 arrays, no pickle). Inference is numpy only, so the same message in the same state always gets the same answer.
 English only.
 """
