@@ -186,8 +186,9 @@ def s3_server():
 @pytest.fixture
 def s3_bucket(s3_server):
     """A new, empty bucket on the run's S3 server: (its name, the storage options)."""
-    import s3fs
+    import boto3
 
     name = f"test-{uuid.uuid4().hex[:12]}"
-    s3fs.S3FileSystem(**s3_server).mkdir(name)
+    boto3.client("s3", endpoint_url=s3_server["endpoint_url"], aws_access_key_id=s3_server["key"],
+                 aws_secret_access_key=s3_server["secret"], region_name="us-east-1").create_bucket(Bucket=name)
     return name, s3_server
