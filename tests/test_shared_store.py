@@ -7,6 +7,8 @@ loopback (both from conftest).
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import torch
 from PIL import Image
@@ -187,6 +189,31 @@ def test_subjects_learned_on_one_server_are_drawn_on_another(postgres_url, s3_bu
             second.subjects.adapter("bob", "Rex")
     finally:
         second.close()
+
+
+def test_a_second_server_leaves_alone_a_subject_the_first_is_learning(postgres_url, settings, tmp_path):
+    from chatcanvas.agent import ImageAgent
+
+    shared = {"database_url": postgres_url, "storage_url": str(tmp_path / "shared"), "lora_steps": 100_000}
+    first = ImageAgent.create(llm="router", settings=settings.model_copy(update={**shared,
+                                                                                 "data_dir": tmp_path / "one"}))
+    try:
+        subject, job = first.subjects.enroll("alice", "Rex", [photo("brown")], method="lora")
+        started = threading.Event()
+        job.subscribe(lambda event: started.set() if event.step >= 1 else None)
+        assert started.wait(120)
+        second = ImageAgent.create(llm="router", settings=settings.model_copy(update={**shared,
+                                                                                      "data_dir": tmp_path / "two"}))
+        try:  # the first server resumes and follows the jobs on this database; the second does not fail them
+            assert first.engine.resumes_jobs and not second.engine.resumes_jobs
+            assert second.subjects.subjects.get("alice", subject.id).status == "training"
+        finally:
+            second.close()
+        first.engine.cancel(job)
+        with pytest.raises(Exception, match="cancelled"):
+            job.wait(120)
+    finally:
+        first.close()
 
 
 def test_a_picture_made_on_one_server_is_served_by_another(postgres_url, s3_bucket, live, tmp_path):
