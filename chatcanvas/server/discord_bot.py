@@ -96,7 +96,7 @@ class ChatcanvasBot(discord.Client):
                   for image in artifact.get("images", [])]
         await interaction.edit_original_response(content=text[:2000])
         if images:
-            await interaction.followup.send(files=await self.files(images), view=ResultButtons(images[-1].id))
+            await interaction.followup.send(files=await self.attachments(images), view=ResultButtons(images[-1].id))
 
     async def converse(self, interaction: discord.Interaction, text: str, images: list[bytes] = (),
                        image_ids: list[str] = ()) -> None:
@@ -118,10 +118,10 @@ class ChatcanvasBot(discord.Client):
             return
         await interaction.edit_original_response(content=(reply.text or "Done.")[:2000])
         if reply.images:
-            await interaction.followup.send(files=await self.files(reply.images),
+            await interaction.followup.send(files=await self.attachments(reply.images),
                                             view=ResultButtons(reply.images[-1].id))
 
-    async def files(self, records: list[ImageRecord]) -> list[discord.File]:
+    async def attachments(self, records: list[ImageRecord]) -> list[discord.File]:
         """The pictures as Discord attachments, their bytes read from the store (any storage) off the event loop."""
         return await asyncio.to_thread(lambda: [as_file(record, self.agent.store.read(record)) for record in records])
 
@@ -239,7 +239,8 @@ class ChatcanvasBot(discord.Client):
             return
         await placeholder.edit(content=(reply.text or "Done.")[:2000])
         if reply.images:
-            await message.channel.send(files=await self.files(reply.images), view=ResultButtons(reply.images[-1].id))
+            await message.channel.send(files=await self.attachments(reply.images),
+                                       view=ResultButtons(reply.images[-1].id))
 
     def _chat(self, text: str, images: list[bytes], message: discord.Message, placeholder: discord.Message,
               loop: asyncio.AbstractEventLoop) -> Reply | str:
