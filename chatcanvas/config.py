@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,7 +15,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="CHATCANVAS_", extra="ignore", populate_by_name=True)
 
-    data_dir: Path = Field(default=Path("~/.chatcanvas"), description="SQLite metadata and image files.")
+    data_dir: Path = Field(default=Path("~/.chatcanvas"), description="SQLite metadata and image files (unless "
+                           "database_url and storage_url name other places), caches.")
     cache_dir: Path | None = Field(default=None, description="Built-in model weights; defaults to DATA_DIR/models.")
     model: str = Field(default="shapes", description="Built-in id, Hub repo id or local diffusers folder.")
     models: str | None = Field(default=None, description="Models API users may name, comma-separated (the "
@@ -36,8 +37,16 @@ class Settings(BaseSettings):
                                         "host other than Hugging Face's (e.g. another chatcanvas's API key); "
                                         "HF_TOKEN goes to Hugging Face's hosts only.")
     inference_timeout_s: float = Field(default=120, gt=0, description="How long a remote picture may take.")
-    database_url: str | None = Field(default=None, description="postgresql://... for conversations and job "
-                                    "records; else SQLite in the data folder.")
+    database_url: str | None = Field(default=None, description="postgresql://... for the records of images, "
+                                    "subjects, jobs and conversations (and web sessions, per-user options); else "
+                                    "SQLite in the data folder. Replicas that share it share their users' things.")
+    storage_url: str | None = Field(default=None, description="Where image files, subject photos, embeddings and "
+                                    "LoRA weights go: a folder or any fsspec URL (s3://bucket/prefix needs "
+                                    "chatcanvas[s3]); None: the data folder.")
+    storage_options: dict[str, Any] | None = Field(
+        default=None, description="JSON options for storage_url's fsspec filesystem, e.g. {\"endpoint_url\": "
+                                  "\"http://minio:9000\", \"key\": ..., \"secret\": ...}; for S3 the standard AWS_* "
+                                  "environment variables work too.")
 
     subject_method: Literal["ip_adapter", "lora"] | None = Field(
         default=None, description="Default enrollment; None: the model's own (LoRA for `shapes`, else IP-Adapter).")

@@ -86,5 +86,9 @@ class EngineError(ChatCanvasError):
     """Something failed inside the engine that the user could not have prevented."""
 
 
+class StorageError(ChatCanvasError):
+    """The storage (`storage_url`) failed to write or read a file; nothing that would name the file was recorded."""
+
+
 class JobInterrupted(EngineError):
     """The process is stopping before the job ended; its record stays, and it runs again after the restart."""

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import glob
 import io
 import os
+import pwd
+import shutil
+import socket
+import subprocess
 import tempfile
+import uuid
 import warnings
 from pathlib import Path
 
@@ -61,11 +67,9 @@ def pixels(path_or_image):
 
 def store_snapshot(store) -> tuple[int, int]:
     """(records, files) in a store: what 'nothing was stored' compares."""
-    import sqlite3
-
-    with sqlite3.connect(store.db_path) as db:
+    with store.database.connect() as db:
         rows = db.execute("SELECT COUNT(*) FROM images").fetchone()[0]
-    files = sum(1 for p in store.files.rglob("*.png"))
+    files = sum(1 for key in store.blobs.keys("images") if key.endswith(".png"))
     return rows, files
 
 
@@ -105,3 +109,86 @@ def browser():
             "--disable-component-update", "--disable-sync"])
         yield browser
         browser.close()
+
+
+POSTGRES_BINDIRS = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+
+
+def _as_postgres(*command: str) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for the whole run (a Unix socket in a temp folder): its base URL."""
+    if not POSTGRES_BINDIRS:
+        pytest.skip("PostgreSQL server binaries are not installed (.ci/run installs Debian's postgresql)")
+    bindir = POSTGRES_BINDIRS[-1]
+    data = tempfile.mkdtemp(prefix="chatcanvas-pg-", dir="/tmp")
+    os.chmod(data, 0o755)
+    if os.geteuid() == 0:
+        user = pwd.getpwnam("postgres")
+        os.chown(data, user.pw_uid, user.pw_gid)
+    port = _free_port()
+    subprocess.run(_as_postgres(f"{bindir}/initdb", "-D", f"{data}/db", "-A", "trust", "-U", "postgres"),
+                   check=True, capture_output=True)
+    subprocess.run(_as_postgres(f"{bindir}/pg_ctl", "-D", f"{data}/db", "-w", "-l", f"{data}/log", "-o",
+                                f"-k {data} -p {port} -c listen_addresses='' -c fsync=off", "start"), check=True,
+                   capture_output=True)
+    try:
+        yield f"postgresql://postgres@/{{database}}?host={data}&port={port}"
+    finally:
+        subprocess.run(_as_postgres(f"{bindir}/pg_ctl", "-D", f"{data}/db", "-m", "immediate", "stop"),
+                       capture_output=True)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """A fresh, empty database on the run's PostgreSQL server for one test (dropped after it)."""
+    import psycopg
+
+    from chatcanvas.store.db import close_databases
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.format(database="postgres"), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    yield postgres_server.format(database=name)
+    close_databases()  # the stores' connection pools, before their database goes
+    with psycopg.connect(postgres_server.format(database="postgres"), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-compatible server (moto) on a loopback port for the whole run: the storage options that reach it."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        pytest.skip("moto[server] is not installed (it comes with the test extra)")
+    pytest.importorskip("s3fs", reason="s3fs is not installed (it comes with the test extra)")
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield {"endpoint_url": f"http://127.0.0.1:{port}", "key": "testing", "secret": "testing",
+               "client_kwargs": {"region_name": "us-east-1"}}
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_bucket(s3_server):
+    """A new, empty bucket on the run's S3 server: (its name, the storage options)."""
+    import boto3
+
+    name = f"test-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=s3_server["endpoint_url"], aws_access_key_id=s3_server["key"],
+                 aws_secret_access_key=s3_server["secret"], region_name="us-east-1").create_bucket(Bucket=name)
+    return name, s3_server

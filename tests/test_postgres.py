@@ -1,50 +1,10 @@
-"""Conversations in Postgres (CHATCANVAS_DATABASE_URL): a throwaway PostgreSQL server started for the test."""
+"""Conversations and jobs in Postgres (CHATCANVAS_DATABASE_URL): the run's throwaway PostgreSQL server (conftest)."""
 
 from __future__ import annotations
-
-import glob
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 
 import pytest
 
 from chatcanvas.agent import ImageAgent
-
-BINDIRS = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
-
-
-def _as_postgres(*command: str) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else list(command)
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    if not BINDIRS:
-        pytest.skip("PostgreSQL server binaries are not installed (.ci/run installs Debian's postgresql)")
-    bindir = BINDIRS[-1]
-    data = tempfile.mkdtemp(prefix="chatcanvas-pg-", dir="/tmp")
-    os.chmod(data, 0o755)
-    if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
-        os.chown(data, user.pw_uid, user.pw_gid)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    subprocess.run(_as_postgres(f"{bindir}/initdb", "-D", f"{data}/db", "-A", "trust", "-U", "postgres"),
-                   check=True, capture_output=True)
-    subprocess.run(_as_postgres(f"{bindir}/pg_ctl", "-D", f"{data}/db", "-w", "-l", f"{data}/log", "-o",
-                                f"-k {data} -p {port} -c listen_addresses=''", "start"), check=True,
-                   capture_output=True)
-    try:
-        yield f"postgresql://postgres@/postgres?host={data}&port={port}"
-    finally:
-        subprocess.run(_as_postgres(f"{bindir}/pg_ctl", "-D", f"{data}/db", "-m", "immediate", "stop"),
-                       capture_output=True)
-        shutil.rmtree(data, ignore_errors=True)
 
 
 def test_conversations_persist_in_postgres_across_agents(settings, postgres_url):

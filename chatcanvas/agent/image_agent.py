@@ -70,10 +70,11 @@ class ImageAgent:
         self.settings = settings or engine.settings
         self.engine = engine
         self.store = engine.store
-        self.conversations = ConversationStore(self.settings.resolved_data_dir)
+        self.conversations = ConversationStore(self.settings.resolved_data_dir, database=self.store.database)
         self._resources = ExitStack()
         self._capabilities = list(capabilities or default_capabilities())
-        self.subjects = SubjectService(engine, self.store, SubjectStore(self.settings.resolved_data_dir))
+        self.subjects = SubjectService(engine, self.store, SubjectStore(
+            self.settings.resolved_data_dir, database=self.store.database, blobs=self.store.blobs))
         self.images = ImageService(engine, self.store, self.subjects.adapter_by_id)
         services = Services(engine, self.store, self.settings, self.subjects)
         tools = [tool for capability in self._capabilities for tool in capability.tools(services)]

@@ -250,6 +250,7 @@ def demo(
     """
     agent = open_demo_agent(model, llm, data_dir or out / "data")
     turns: list[tuple[str, Reply]] = []
+    saved: list[Path] = []
     try:
         conversation = start_afresh(agent)
         for number, message in enumerate(DEMO_SCRIPT):
@@ -257,7 +258,8 @@ def demo(
             shown = message + (f" [{len(attached)} pictures attached]" if attached else "")
             typer.echo(f"you> {shown}")
             reply = run_turn(agent, message, attached, DEMO_USER, conversation)
-            paths = save_images(reply.images, out / "images")
+            paths = save_images(agent.store, reply.images, out / "images")
+            saved.extend(paths)
             typer.echo(f"chatcanvas> {reply.text}")
             for path in paths:
                 typer.echo(f"  image: {path}")
@@ -269,7 +271,7 @@ def demo(
     transcript = out / "transcript.html"
     transcript.write_text(render_transcript(turns, model_name))
     typer.echo(f"transcript: {transcript}")
-    strip = contact_strip([record.path for _, reply in turns for record in reply.images], out / "strip.png")
+    strip = contact_strip(saved, out / "strip.png")
     if strip is not None:
         typer.echo(f"all pictures: {strip}")
 

@@ -4,7 +4,6 @@ one line on stderr."""
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from chatcanvas.errors import ChatCanvasError, NotFound
 if TYPE_CHECKING:
     from chatcanvas.services.conversations import ConversationService
     from chatcanvas.services.images import ImageService
-    from chatcanvas.store import ImageRecord
+    from chatcanvas.store import ImageRecord, ImageStore
 
 DEFAULT_CONVERSATION = "default"
 PROMPT_CHARS = 60
@@ -37,16 +36,16 @@ class ChatSession:
     pending: list[bytes] = field(default_factory=list)
 
     def save(self, records: list[ImageRecord]) -> list[Path]:
-        return save_images(records, self.out_dir)
+        return save_images(self.images.store, records, self.out_dir)
 
 
-def save_images(records: list[ImageRecord], folder: Path) -> list[Path]:
-    """The pictures copied into `folder` as `<id>.png` (the stored PNG, its parameters chunk and all)."""
+def save_images(store: ImageStore, records: list[ImageRecord], folder: Path) -> list[Path]:
+    """The pictures written into `folder` as `<id>.png` (the stored PNG, its parameters chunk and all)."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for record in records:
         target = folder / f"{record.id}.png"
-        shutil.copyfile(record.path, target)
+        target.write_bytes(store.read(record))
         paths.append(target)
     return paths
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import queue
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -16,7 +15,7 @@ from chatcanvas.errors import ChatCanvasError
 
 if TYPE_CHECKING:
     from chatcanvas.engine import Engine, Job
-    from chatcanvas.store import ImageRecord
+    from chatcanvas.store import ImageRecord, ImageStore
 
 SeedOpt = Annotated[Optional[int], typer.Option(help="Seed for reproducible pixels; n>1 uses seed, seed+1, ...")]
 StepsOpt = Annotated[Optional[int], typer.Option(help="Denoising steps (default: the model's).")]
@@ -77,8 +76,8 @@ def wait_with_progress(engine: Engine, job: Job, label: str) -> list[ImageRecord
     return job.wait()
 
 
-def write_outputs(records: list[ImageRecord], output: Path | None) -> list[Path]:
-    """Copy the stored PNGs to `output` (out.png, out-2.png, ...) or to ./chatcanvas-<id>.png."""
+def write_outputs(store: ImageStore, records: list[ImageRecord], output: Path | None) -> list[Path]:
+    """Write the stored PNGs to `output` (out.png, out-2.png, ...) or to ./chatcanvas-<id>.png."""
     paths = []
     for index, record in enumerate(records):
         if output is None:
@@ -88,7 +87,7 @@ def write_outputs(records: list[ImageRecord], output: Path | None) -> list[Path]
         else:
             target = output.with_name(f"{output.stem}-{index + 1}{output.suffix or '.png'}")
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(record.path, target)
+        target.write_bytes(store.read(record))
         paths.append(target)
     return paths
 
@@ -133,7 +132,7 @@ def generate(
     try:
         job = ImageService(engine).generate(request, "local", "cli")
         records = wait_with_progress(engine, job, "drawing")
-        _report(records, write_outputs(records, output))
+        _report(records, write_outputs(engine.store, records, output))
     finally:
         engine.close()
 
@@ -144,7 +143,8 @@ def edit(
     prompt: Annotated[str, typer.Argument(help="The picture as it should look after the change.")],
     model: ModelOpt = None,
     seed: SeedOpt = None,
-    strength: Annotated[Optional[float], typer.Option(help="How much to change, (0, 1]; default: the model's (0.6; 0.8 on shapes).")] = None,
+    strength: Annotated[Optional[float], typer.Option(
+        help="How much to change, (0, 1]; default: the model's (0.6; 0.8 on shapes).")] = None,
     mask: Annotated[Optional[Path], typer.Option(help="Area to repaint: white (or transparent) pixels.")] = None,
     steps: StepsOpt = None,
     width: WidthOpt = None,
@@ -183,7 +183,7 @@ def edit(
             width=width, height=height, steps=steps, guidance_scale=guidance, seed=seed, n=n, scheduler=scheduler,
             method=method, add=tuple(add or ()), remove=tuple(remove or ())))
         records = wait_with_progress(engine, job, "editing")
-        _report(records, write_outputs(records, output))
+        _report(records, write_outputs(engine.store, records, output))
     finally:
         engine.close()
 

@@ -136,13 +136,13 @@ class Journal:
 
         return record
 
-    def unfinished_jobs(self) -> list[Job]:
+    def unfinished_jobs(self) -> list[Job] | None:
         """The jobs an earlier process acknowledged but did not finish, to queue again (an interrupted one from its
         first step: the same seeds give the same pixels); one that cannot run again fails with the reason. None
         when another live process already runs them."""
         if not self.store.claim():
-            log.info("another process runs this data folder's unfinished jobs; not resuming them here")
-            return []
+            log.info("another process runs this data folder's (or database's) unfinished jobs; not resuming them here")
+            return None
         self.store.prune()
         jobs = []
         for record in self.store.unfinished():

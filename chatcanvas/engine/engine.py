@@ -73,7 +73,7 @@ class Engine:
         self.registry = registry or PipelineRegistry(self.settings)
         self.queue = FairQueue(self.settings.queue_size)
         self.describer = ImageDescriber(self.settings, device=self.registry.device)
-        self.job_store = JobStore(self.store.root, self.settings.database_url) if self.settings.durable_jobs else None
+        self.job_store = JobStore(self.store.root, self.store.database) if self.settings.durable_jobs else None
         self._journal = Journal(self.job_store, self.store) if self.job_store is not None else None
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._jobs_lock = threading.Lock()
@@ -82,6 +82,9 @@ class Engine:
         self._parked_lock = threading.Lock()
         self._listeners: list[Callable[[JobEvent], None]] = []
         self.worker_restarts = 0
+        self.resumes_jobs = True
+        """Whether this engine runs the jobs earlier processes left unfinished: False when another live process on
+        the same data folder (or database) does, having resumed them when it started."""
         self.resumed = self._resume() if self._journal is not None else 0
         """How many jobs acknowledged by an earlier process were queued again at start-up."""
         self._worker = self._start_worker()
@@ -104,7 +107,8 @@ class Engine:
         return self.settings.model
 
     # --- intake -------------------------------------------------------------------------------------
-    def submit(self, request: GenerateRequest | EnrollRequest | TrainLoraRequest, owner: str = "local", conversation: str | None = None) -> Job:
+    def submit(self, request: GenerateRequest | EnrollRequest | TrainLoraRequest, owner: str = "local",
+               conversation: str | None = None) -> Job:
         """Check `request` and queue it. Raises `InvalidInput` (nothing queued) or `QueueFull` at once."""
         self.check(request)
         model = request.model or self.default_model
@@ -136,6 +140,9 @@ class Engine:
         """Queue again the jobs an earlier process acknowledged but did not finish."""
         assert self._journal is not None
         jobs = self._journal.unfinished_jobs()
+        if jobs is None:
+            self.resumes_jobs = False
+            return 0
         for job in jobs:
             self.queue.put(job, resumed=True)
             self._track(job)
@@ -350,7 +357,8 @@ class Engine:
             results = run_batch(jobs, params, model, self._call_pipeline, self.settings.preview_every)
         except torch.OutOfMemoryError:
             half = len(jobs) // 2
-            log.warning("out of memory with a batch of %d images; retrying as halves", sum(len(p.seeds) for p in params))
+            log.warning("out of memory with a batch of %d images; retrying as halves",
+                        sum(len(p.seeds) for p in params))
             for part in (jobs[:half], jobs[half:]):
                 if len(part) > 1:
                     self._run_batch(part, model)
@@ -430,7 +438,8 @@ class Engine:
                 prompt=params.prompt, negative_prompt=params.negative_prompt, seed=seed, steps=params.steps,
                 guidance_scale=params.guidance_scale, scheduler=params.scheduler, width=image.width,
                 height=image.height, model=job.spec.model, parent_id=parent, strength=params.strength,
-                subject_ids=(subject.subject_id,) if subject else (), subject_method=subject.method if subject else None,
+                subject_ids=(subject.subject_id,) if subject else (),
+                subject_method=subject.method if subject else None,
                 edit_method=params.kind if isinstance(request, EditRequest) else None,
                 control=request.control, control_image_id=request.control_image_id,
                 style_image_id=request.style_image_id,

@@ -39,6 +39,9 @@ class EngineHealth:
 class EngineClient(Protocol):
     settings: Settings
     store: ImageStore
+    resumes_jobs: bool
+    """Whether this engine runs the jobs earlier processes left unfinished (False on a replica when another live
+    process on the same database does)."""
 
     @property
     def default_model(self) -> str: ...

@@ -93,9 +93,9 @@ def _images(engine, requests) -> list[Image.Image]:
     jobs, pictures = [], []
     for request in requests:
         if len(jobs) == window:
-            pictures.append(Image.open(jobs.pop(0).wait()[0].path).convert("RGB"))
+            pictures.append(engine.store.open(jobs.pop(0).wait()[0]))
         jobs.append(engine.submit(request))
-    pictures.extend(Image.open(job.wait()[0].path).convert("RGB") for job in jobs)
+    pictures.extend(engine.store.open(job.wait()[0]) for job in jobs)
     return pictures
 
 

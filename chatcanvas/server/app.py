@@ -45,6 +45,7 @@ from chatcanvas.server.routes import (
     web,
 )
 from chatcanvas.server.schemas import ERROR_RESPONSES
+from chatcanvas.store.blobs import open_storage
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
     """The chatcanvas HTTP app. Models load in the lifespan; `/readyz` says when they are in."""
     settings = settings or get_settings()
     auth = Authenticator(settings)  # bad key configuration fails here, before serving
+    open_storage(settings.resolved_data_dir, settings.storage_url, settings.storage_options)  # so does bad storage
 
     mounted_mcp = LateMount()
 

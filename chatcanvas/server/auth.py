@@ -19,6 +19,7 @@ from pathlib import Path
 
 from chatcanvas.config import Settings
 from chatcanvas.errors import InvalidInput
+from chatcanvas.store.db import open_database
 from chatcanvas.store.sessions import SessionStore
 
 LOCAL_USER = "local"
@@ -106,7 +107,8 @@ class Authenticator:
     def __init__(self, settings: Settings):
         self.keys = load_keys(settings)
         self._secret = url_secret(settings)
-        self.sessions = SessionStore(settings.resolved_data_dir)
+        self.sessions = SessionStore(settings.resolved_data_dir,
+                                     database=open_database(settings.resolved_data_dir, settings.database_url))
         self.throttle = LoginThrottle()
 
     @property

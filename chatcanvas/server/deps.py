@@ -64,7 +64,7 @@ class ServerState:
 
     @functools.cached_property
     def options(self) -> OptionStore:
-        return OptionStore(self.settings.resolved_data_dir)
+        return OptionStore(self.settings.resolved_data_dir, database=self.store.database)
 
     @functools.cached_property
     def batches(self) -> BatchService:

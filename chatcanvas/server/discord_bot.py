@@ -8,6 +8,7 @@ conversation. Image work goes through the same tools and agent as every other en
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from typing import Any
@@ -95,7 +96,7 @@ class ChatcanvasBot(discord.Client):
                   for image in artifact.get("images", [])]
         await interaction.edit_original_response(content=text[:2000])
         if images:
-            await interaction.followup.send(files=[as_file(r) for r in images], view=ResultButtons(images[-1].id))
+            await interaction.followup.send(files=await self.attachments(images), view=ResultButtons(images[-1].id))
 
     async def converse(self, interaction: discord.Interaction, text: str, images: list[bytes] = (),
                        image_ids: list[str] = ()) -> None:
@@ -117,8 +118,12 @@ class ChatcanvasBot(discord.Client):
             return
         await interaction.edit_original_response(content=(reply.text or "Done.")[:2000])
         if reply.images:
-            await interaction.followup.send(files=[as_file(r) for r in reply.images],
+            await interaction.followup.send(files=await self.attachments(reply.images),
                                             view=ResultButtons(reply.images[-1].id))
+
+    async def attachments(self, records: list[ImageRecord]) -> list[discord.File]:
+        """The pictures as Discord attachments, their bytes read from the store (any storage) off the event loop."""
+        return await asyncio.to_thread(lambda: [as_file(record, self.agent.store.read(record)) for record in records])
 
     def _turn(self, text: str, images: list[bytes], image_ids: list[str], user: str, conversation: str,
               show: Any) -> Reply | str:
@@ -234,7 +239,8 @@ class ChatcanvasBot(discord.Client):
             return
         await placeholder.edit(content=(reply.text or "Done.")[:2000])
         if reply.images:
-            await message.channel.send(files=[as_file(r) for r in reply.images], view=ResultButtons(reply.images[-1].id))
+            await message.channel.send(files=await self.attachments(reply.images),
+                                       view=ResultButtons(reply.images[-1].id))
 
     def _chat(self, text: str, images: list[bytes], message: discord.Message, placeholder: discord.Message,
               loop: asyncio.AbstractEventLoop) -> Reply | str:
@@ -250,8 +256,8 @@ class ChatcanvasBot(discord.Client):
         return self._turn(text, images, [], discord_user(message.author), conversation_of(message.channel.id), show)
 
 
-def as_file(record: ImageRecord) -> discord.File:
-    return discord.File(record.path, filename=f"{record.id}.png", description=(record.prompt or "")[:1000])
+def as_file(record: ImageRecord, png: bytes) -> discord.File:
+    return discord.File(io.BytesIO(png), filename=f"{record.id}.png", description=(record.prompt or "")[:1000])
 
 
 def _modal_value(data: dict | None, custom_id: str) -> str:

@@ -63,7 +63,8 @@ class SlackBridge:
         client.chat_update(channel=channel, ts=ts, text=reply.text or "Done.")
         if reply.images:
             client.files_upload_v2(channel=channel, thread_ts=thread, file_uploads=[
-                {"file": str(record.path), "filename": f"{record.id}.png", "title": record.prompt or record.id}
+                {"file": self.agent.store.read(record), "filename": f"{record.id}.png",
+                 "title": record.prompt or record.id}
                 for record in reply.images
             ])
 

@@ -41,7 +41,10 @@ class SubjectService:
 
     def _reattach(self) -> None:
         """Subjects still learning when the last process stopped: follow the job the engine resumed for each;
-        one with no job left (the engine keeps no jobs, or gave up on it) fails with the reason."""
+        one with no job left (the engine keeps no jobs, or gave up on it) fails with the reason. Left alone when
+        another live process runs the unfinished jobs (a replica on the same database): that one follows them."""
+        if not self.engine.resumes_jobs:
+            return
         for subject in self.subjects.in_training():
             outputs = (subject.folder, subject.lora_folder)
             job = next((job for job in self.engine.active_jobs(subject.owner)
@@ -87,6 +90,11 @@ class SubjectService:
         def record(event: JobEvent) -> None:
             now = time.monotonic()
             if event.status is JobStatus.SUCCEEDED:
+                try:
+                    self.subjects.publish(subject_id)  # its weights are in storage before it reads as ready
+                except ChatCanvasError as exc:
+                    self.subjects.update(subject_id, status="failed", error=str(exc))
+                    return
                 self.subjects.update(subject_id, status="ready", progress=1.0)
             elif event.status.finished:
                 job = self._jobs.get(subject_id)
@@ -161,6 +169,7 @@ class SubjectService:
         if subject.method == "lora" and subject.model != self.engine.default_model:
             raise UserError(f"{subject.name} was trained for model {subject.model!r}, "
                             f"not {self.engine.default_model!r}")
+        subject = self.subjects.fetch(subject)  # its files on this machine (copied once from object storage)
         if subject.method == "ip_adapter":
             adapter = SubjectAdapter(subject.id, "ip_adapter", subject.folder, self.engine.settings.ip_adapter_scale,
                                      subject.references)

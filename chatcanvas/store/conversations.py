@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from chatcanvas.errors import NotFound
-from chatcanvas.store.db import connect
+from chatcanvas.store.db import Database, open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -35,17 +35,15 @@ class Conversation:
 
 
 class ConversationStore:
-    def __init__(self, root: Path | str):
-        self.db_path = Path(root).expanduser() / "chatcanvas.db"
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        with connect(self.db_path) as db:
-            db.executescript(_SCHEMA)
+    def __init__(self, root: Path | str, *, database: Database | None = None):
+        self.database = database or open_database(root)
+        self.database.create(_SCHEMA)
 
     def touch(self, owner: str, conversation: str, first_message: str = "") -> None:
         """Record that the conversation had a turn (created on its first, titled by its first message)."""
         now = time.time()
         title = " ".join(first_message.split())[:80] or conversation
-        with connect(self.db_path) as db:
+        with self.database.connect() as db:
             db.execute(
                 "INSERT INTO conversations (owner, id, title, created, updated) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (owner, id) DO UPDATE SET updated = excluded.updated",
@@ -53,7 +51,7 @@ class ConversationStore:
             )
 
     def get(self, owner: str, conversation: str) -> Conversation:
-        with connect(self.db_path) as db:
+        with self.database.connect() as db:
             row = db.execute("SELECT id, owner, title, created, updated FROM conversations WHERE owner = ? AND id = ?",
                              [owner, conversation]).fetchone()
         if row is None:
@@ -61,14 +59,14 @@ class ConversationStore:
         return Conversation(*row)
 
     def list_conversations(self, owner: str, limit: int = 100) -> list[Conversation]:
-        with connect(self.db_path) as db:
+        with self.database.connect() as db:
             rows = db.execute("SELECT id, owner, title, created, updated FROM conversations WHERE owner = ? "
                               "ORDER BY updated DESC LIMIT ?", [owner, limit]).fetchall()
         return [Conversation(*row) for row in rows]
 
     def delete(self, owner: str, conversation: str) -> None:
         """Drop the conversation from the owner's index (`NotFound` for an unknown or another user's one)."""
-        with connect(self.db_path) as db:
+        with self.database.connect() as db:
             gone = db.execute("DELETE FROM conversations WHERE owner = ? AND id = ?", [owner, conversation]).rowcount
         if not gone:
             raise NotFound(f"no conversation {conversation!r}")

@@ -1,7 +1,8 @@
-"""The image store: content-addressed PNG files plus SQLite metadata and lineage, one folder for everything.
+"""The image store: content-addressed PNG files (through the blob layer) plus metadata and lineage (in the database).
 
-A file is written atomically (temp file, fsync, rename) before its record is committed, so a record never
-points at a missing file. Each PNG carries its parameters as JSON in a text chunk named `parameters`.
+A file is written whole before its record is committed, so a record never points at a missing file. Each PNG carries
+its parameters as JSON in a text chunk named `parameters`. By default both live in the data folder:
+`images/ab/abcdef....png` and `chatcanvas.db`; PostgreSQL and an fsspec URL (s3://...) when configured.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ import dataclasses
 import hashlib
 import io
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,8 @@ from typing import Any, Literal
 from PIL import Image, PngImagePlugin
 
 from chatcanvas.errors import NotFound
-from chatcanvas.store.db import connect
+from chatcanvas.store.blobs import TEMPORARY_PREFIX, BlobStore, open_storage
+from chatcanvas.store.db import Database, open_database
 from chatcanvas.store.uploads import decode_image
 
 Operation = Literal["generate", "edit", "upload", "personalize"]
@@ -93,7 +93,9 @@ class ImageMeta:
 class ImageRecord(ImageMeta):
     id: str
     created: float
-    path: Path
+    path: Path | None
+    """Where the PNG lies on this machine when the storage is a local folder; None on an object store (read the
+    bytes with `ImageStore.read`, which works on both)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {name: _to_json(value) for name, value in dataclasses.asdict(self).items()}
@@ -104,31 +106,27 @@ _COLUMNS = ["id", *_META_FIELDS, "created"]
 
 
 class ImageStore:
-    """Images of every user in one folder: `images/ab/abcdef....png` and `chatcanvas.db`."""
+    """Images of every user: PNG files in `blobs` (the data folder by default), records in `database` (its
+    `chatcanvas.db` by default)."""
 
-    def __init__(self, root: Path | str, *, max_upload_bytes: int = 20 * 1024 * 1024,
-                 max_upload_pixels: int = 4096 * 4096):
+    def __init__(self, root: Path | str, *, database: Database | None = None, blobs: BlobStore | None = None,
+                 max_upload_bytes: int = 20 * 1024 * 1024, max_upload_pixels: int = 4096 * 4096):
         self.root = Path(root).expanduser()
-        self.files = self.root / "images"
-        self.files.mkdir(parents=True, exist_ok=True)
-        _remove_stale_temporaries(self.files)
-        self.db_path = self.root / "chatcanvas.db"
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.database = database or open_database(self.root)
+        self.blobs = blobs or open_storage(self.root)
+        if self.blobs.local_root is not None:
+            _remove_stale_temporaries(self.blobs.local_root / "images")
         self.max_upload_bytes = max_upload_bytes
         self.max_upload_pixels = max_upload_pixels
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-            present = {row[1] for row in db.execute("PRAGMA table_info(images)")}
-            for name, kind in _ADDED_COLUMNS:
-                if name not in present:
-                    db.execute(f"ALTER TABLE images ADD COLUMN {name} {kind}")
+        self.database.create(_SCHEMA, {"images": _ADDED_COLUMNS})
 
     @classmethod
     def from_settings(cls, settings: Any) -> ImageStore:
-        return cls(settings.resolved_data_dir, max_upload_bytes=settings.max_upload_bytes,
-                   max_upload_pixels=settings.max_upload_pixels)
-
-    def _connect(self):
-        return connect(self.db_path)
+        data_dir = settings.resolved_data_dir
+        return cls(data_dir, database=open_database(data_dir, settings.database_url),
+                   blobs=open_storage(data_dir, settings.storage_url, settings.storage_options),
+                   max_upload_bytes=settings.max_upload_bytes, max_upload_pixels=settings.max_upload_pixels)
 
     # --- writing ------------------------------------------------------------------------------------
     def save(self, image: Image.Image, meta: ImageMeta) -> ImageRecord:
@@ -137,19 +135,16 @@ class ImageStore:
         existing = self._find(image_id)
         if existing is not None:
             return existing
-        path = self.path_for(image_id)
-        _write_atomic(path, _png_bytes(image, meta))
-        record = ImageRecord(id=image_id, created=time.time(), path=path, **_meta_values(meta))
+        self.blobs.write(self.key_for(image_id), _png_bytes(image, meta))  # the file first, then its record
+        record = ImageRecord(id=image_id, created=time.time(), path=self.path_for(image_id), **_meta_values(meta))
         self._insert(record)
         return record
 
     def _insert(self, record: ImageRecord) -> None:
         values = [_to_sql(name, getattr(record, name)) for name in _COLUMNS]
-        with self._connect() as db:
-            db.execute(
-                f"INSERT OR IGNORE INTO images ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-                values,
-            )
+        with self.database.connect() as db:
+            db.execute(f"INSERT INTO images ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))}) "
+                       "ON CONFLICT (id) DO NOTHING", values)
 
     def decode(self, data: bytes, field: str = "image") -> Image.Image:
         """Check and decode uploaded bytes under this store's limits, without storing them."""
@@ -180,14 +175,19 @@ class ImageStore:
     def delete(self, image_id: str, owner: str) -> None:
         """Erase one of the owner's images: the record first, then the file (nothing points at a missing file)."""
         record = self.get(image_id, owner)
-        with self._connect() as db:
+        with self.database.connect() as db:
             db.execute("DELETE FROM images WHERE id = ? AND owner = ?", [record.id, owner])
-        with contextlib.suppress(FileNotFoundError):
-            record.path.unlink()
+        self.blobs.delete(self.key_for(record.id))
 
     # --- reading ------------------------------------------------------------------------------------
-    def path_for(self, image_id: str) -> Path:
-        return self.files / image_id[:2] / f"{image_id}.png"
+    @staticmethod
+    def key_for(image_id: str) -> str:
+        """The image's file in the blob layer: `images/ab/abcdef....png`."""
+        return f"images/{image_id[:2]}/{image_id}.png"
+
+    def path_for(self, image_id: str) -> Path | None:
+        """The image's file on this machine's disk when the storage is a local folder, else None."""
+        return self.blobs.path(self.key_for(image_id))
 
     def get(self, image_id: str, owner: str) -> ImageRecord:
         """The record, only for its owner: another user's image reads as absent."""
@@ -201,17 +201,12 @@ class ImageStore:
         record = self._find(image_id) if image_id else None
         return record if record is not None and record.owner == owner else None
 
-    def file(self, record: ImageRecord) -> Path:
-        """The record's PNG on disk; `NotFound` (naming the image, never the path) when the file is gone."""
-        if not record.path.is_file():
-            raise NotFound(f"the picture of image {record.id!r} is missing from storage")
-        return record.path
-
     def read(self, record: ImageRecord) -> bytes:
-        """The record's PNG bytes; `NotFound` when its file is gone."""
+        """The record's PNG bytes, from wherever the storage is; `NotFound` (naming the image, never where its
+        file was) when the file is gone."""
         try:
-            return self.file(record).read_bytes()
-        except FileNotFoundError:  # removed between the check and the read
+            return self.blobs.read(self.key_for(record.id))
+        except (FileNotFoundError, IsADirectoryError):
             raise NotFound(f"the picture of image {record.id!r} is missing from storage") from None
 
     def open(self, record: ImageRecord, mode: str | None = "RGB") -> Image.Image:
@@ -226,8 +221,8 @@ class ImageStore:
         if conversation is not None:
             sql += " AND conversation = ?"
             args.append(conversation)
-        sql += " ORDER BY created DESC, rowid DESC LIMIT ?"
-        with self._connect() as db:
+        sql += " ORDER BY created DESC, id DESC LIMIT ?"
+        with self.database.connect() as db:
             return [self._record(row) for row in db.execute(sql, [*args, limit])]
 
     def latest(self, owner: str, conversation: str | None) -> ImageRecord | None:
@@ -235,7 +230,7 @@ class ImageStore:
         return found[0] if found else None
 
     def _find(self, image_id: str) -> ImageRecord | None:
-        with self._connect() as db:
+        with self.database.connect() as db:
             row = db.execute(f"SELECT {', '.join(_COLUMNS)} FROM images WHERE id = ?", [image_id]).fetchone()
         return self._record(row) if row else None
 
@@ -245,9 +240,9 @@ class ImageStore:
         return ImageRecord(path=self.path_for(values["id"]), **values)
 
 
-def read_parameters(path: Path | str) -> dict[str, Any]:
-    """The parameters a chatcanvas PNG carries (its `parameters` text chunk)."""
-    with Image.open(path) as image:
+def read_parameters(png: Path | str | bytes) -> dict[str, Any]:
+    """The parameters a chatcanvas PNG carries (its `parameters` text chunk), from a file path or the PNG's bytes."""
+    with Image.open(io.BytesIO(png) if isinstance(png, bytes) else png) as image:
         return json.loads(image.text["parameters"])
 
 
@@ -287,27 +282,7 @@ STALE_TEMPORARY_SECONDS = 10.0
 def _remove_stale_temporaries(folder: Path) -> None:
     """Half-written files a killed process left behind (a live writer's file is seconds old at most)."""
     cutoff = time.time() - STALE_TEMPORARY_SECONDS
-    for leftover in folder.glob("*/.tmp-*"):
+    for leftover in folder.glob(f"*/{TEMPORARY_PREFIX}*"):
         with contextlib.suppress(FileNotFoundError):
             if leftover.stat().st_mtime < cutoff:
                 leftover.unlink()
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".png")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)

@@ -2,23 +2,23 @@
 
 A job's request is kept as JSON plus its input pictures as PNG files (lossless, so a job run again after a restart
 sees the same pixels); the record follows the job's status, and its result ids once the images are stored.
+The input pictures are working data, not blobs: kept beside the record (files next to the data folder's SQLite, or a
+table of the PostgreSQL database) and dropped when the job ends, so whichever process resumes the job reads them
+from where it reads the record.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import shutil
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
 
-from chatcanvas.errors import InvalidInput
-from chatcanvas.store.db import connect
+from chatcanvas.store.db import Database, open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS {jobs} (
@@ -36,14 +36,14 @@ CREATE TABLE IF NOT EXISTS {jobs} (
     output TEXT,
     error TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
-    created {real} NOT NULL,
-    updated {real} NOT NULL
+    created REAL NOT NULL,
+    updated REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS {jobs}_by_status ON {jobs} (status, created);
 CREATE TABLE IF NOT EXISTS {jobs}_blobs (
     job_id TEXT NOT NULL,
     name TEXT NOT NULL,
-    data BYTEA NOT NULL,
+    data BLOB NOT NULL,
     PRIMARY KEY (job_id, name)
 )
 """
@@ -83,67 +83,27 @@ def _record(row: tuple) -> JobRecord:
     return JobRecord(*values)
 
 
-def _psycopg() -> Any:
-    try:
-        import psycopg
-    except ImportError as exc:
-        raise InvalidInput("database_url", "Postgres needs pip install 'chatcanvas[postgres]'") from exc
-    return psycopg
-
-
-class _Postgres:
-    """A psycopg connection that takes the store's `?` placeholders; committed when the block ends cleanly."""
-
-    def __init__(self, connection: Any):
-        self.connection = connection
-
-    def execute(self, sql: str, params: Any = ()) -> Any:
-        return self.connection.execute(sql.replace("?", "%s"), params)
-
-
 class JobStore:
-    """Job records in the data folder's SQLite (input pictures as files beside it), or in PostgreSQL when
-    `database_url` is set (input pictures in a table too, so any process that reaches the database can run them)."""
+    """Job records in the data folder's SQLite (input pictures as files beside it), or in PostgreSQL when the
+    database is (input pictures in a table too, so any process that reaches the database can run them)."""
 
-    def __init__(self, root: Path | str, database_url: str | None = None):
+    def __init__(self, root: Path | str, database: Database | None = None):
         root = Path(root).expanduser()
-        self.db_path = root / "chatcanvas.db"
+        self.database = database or open_database(root)
         self.blobs = root / "jobs"
-        if database_url and not database_url.startswith(("postgres://", "postgresql://")):
-            raise InvalidInput("database_url", "only postgresql:// URLs are supported (SQLite is the default)")
-        self.database_url = database_url or None
-        self.table = "chatcanvas_jobs" if database_url else "jobs"
+        self.table = "chatcanvas_jobs" if self.database.postgres else "jobs"
         self._claim = FileLock(root / "jobs.lock", thread_local=False)  # taken at start, let go by the worker
         self._claim_connection: Any = None
-        if database_url is None:
+        if not self.database.postgres:
             self.blobs.mkdir(parents=True, exist_ok=True)
-            schema = _SCHEMA.format(jobs=self.table, real="REAL").replace("BYTEA", "BLOB")
-            with connect(self.db_path) as db:
-                db.executescript(schema)
-        else:
-            with self._db() as db:
-                for statement in _SCHEMA.format(jobs=self.table, real="DOUBLE PRECISION").split(";"):
-                    db.execute(statement)
-
-    @contextlib.contextmanager
-    def _db(self) -> Iterator[Any]:
-        if self.database_url is None:
-            with connect(self.db_path) as db:
-                yield db
-        else:
-            with _psycopg().connect(self.database_url) as connection:  # one transaction, committed on success
-                yield _Postgres(connection)
+        self.database.create(_SCHEMA.format(jobs=self.table))
 
     def claim(self) -> bool:
         """Become the process that runs the unfinished jobs again (held until `release`); False when another live
         process already is (it resumed them when it started). Per data folder, or per database with PostgreSQL."""
-        if self.database_url is not None:
-            connection = _psycopg().connect(self.database_url, autocommit=True)
-            if connection.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [self.table]).fetchone()[0]:
-                self._claim_connection = connection  # the lock lives as long as this session
-                return True
-            connection.close()
-            return False
+        if self.database.postgres:
+            self._claim_connection = self.database.try_lock(self.table)  # the lock lives as long as its session
+            return self._claim_connection is not None
         try:
             self._claim.acquire(timeout=0)
         except Timeout:
@@ -160,13 +120,13 @@ class JobStore:
     def add(self, *, id: str, owner: str, conversation: str | None, kind: str, model: str, seeds: tuple[int, ...],
             request: dict[str, Any], blobs: dict[str, bytes], created: float) -> None:
         """Record a queued job: its input pictures first, then the row (a row never names a missing picture)."""
-        if self.database_url is None and blobs:
+        if not self.database.postgres and blobs:
             folder = self.blobs / id
             folder.mkdir(parents=True, exist_ok=True)
             for name, data in blobs.items():
                 (folder / name).write_bytes(data)
-        with self._db() as db:
-            if self.database_url is not None:
+        with self.database.connect() as db:
+            if self.database.postgres:
                 for name, data in blobs.items():
                     db.execute(f"INSERT INTO {self.table}_blobs (job_id, name, data) VALUES (?, ?, ?)",
                                [id, name, data])
@@ -176,9 +136,9 @@ class JobStore:
 
     def blob(self, job_id: str, name: str) -> bytes:
         """One input picture of an unfinished job, as PNG bytes."""
-        if self.database_url is None:
+        if not self.database.postgres:
             return (self.blobs / job_id / name).read_bytes()
-        with self._db() as db:
+        with self.database.connect() as db:
             row = db.execute(f"SELECT data FROM {self.table}_blobs WHERE job_id = ? AND name = ?",
                              [job_id, name]).fetchone()
         if row is None:
@@ -186,26 +146,26 @@ class JobStore:
         return bytes(row[0])
 
     def _drop_blobs(self, db: Any, job_id: str) -> None:
-        if self.database_url is None:
+        if not self.database.postgres:
             shutil.rmtree(self.blobs / job_id, ignore_errors=True)
         else:
             db.execute(f"DELETE FROM {self.table}_blobs WHERE job_id = ?", [job_id])
 
     def remove(self, job_id: str) -> None:
         """Forget a job that was never acknowledged (the queue refused it)."""
-        with self._db() as db:
+        with self.database.connect() as db:
             db.execute(f"DELETE FROM {self.table} WHERE id = ?", [job_id])
             self._drop_blobs(db, job_id)
 
     def started(self, job_id: str, total: int) -> None:
-        with self._db() as db:
+        with self.database.connect() as db:
             db.execute(f"UPDATE {self.table} SET status = 'running', total = ?, attempts = attempts + 1, "
                        "updated = ? WHERE id = ?", [total, time.time(), job_id])
 
     def finished(self, job_id: str, status: str, *, step: int, total: int, image_ids: tuple[str, ...] = (),
                  output: str | None = None, error: str | None = None) -> None:
         """The job's end: its images are stored by now; its input pictures are no longer needed."""
-        with self._db() as db:
+        with self.database.connect() as db:
             db.execute(f"UPDATE {self.table} SET status = ?, step = ?, total = ?, image_ids = ?, output = ?, "
                        "error = ?, updated = ? WHERE id = ?",
                        [status, step, total, json.dumps(list(image_ids)), output, error, time.time(), job_id])
@@ -213,14 +173,14 @@ class JobStore:
 
     def get(self, job_id: str, owner: str) -> JobRecord | None:
         """The owner's job record; None for an unknown id or another user's job."""
-        with self._db() as db:
+        with self.database.connect() as db:
             row = db.execute(f"SELECT {_COLUMNS} FROM {self.table} WHERE id = ? AND owner = ?",
                              [job_id, owner]).fetchone()
         return _record(row) if row else None
 
     def unfinished(self) -> list[JobRecord]:
         """Jobs that were queued or running when the last process stopped, oldest first."""
-        with self._db() as db:
+        with self.database.connect() as db:
             rows = db.execute(f"SELECT {_COLUMNS} FROM {self.table} WHERE status IN (?, ?) ORDER BY created",
                               list(UNFINISHED)).fetchall()
         return [_record(row) for row in rows]
@@ -228,16 +188,16 @@ class JobStore:
     def prune(self, older_than: float = KEEP_FINISHED_SECONDS) -> int:
         """Forget finished jobs older than `older_than` seconds, and input pictures no unfinished job needs (a
         process killed between writing them and its record); how many records went."""
-        with self._db() as db:
+        with self.database.connect() as db:
             cursor = db.execute(f"DELETE FROM {self.table} WHERE status NOT IN (?, ?) AND updated < ?",
                                 [*UNFINISHED, time.time() - older_than])
             pruned = cursor.rowcount
             live = {row[0] for row in db.execute(f"SELECT id FROM {self.table} WHERE status IN (?, ?)",
                                                  list(UNFINISHED)).fetchall()}
-            if self.database_url is not None:
+            if self.database.postgres:
                 db.execute(f"DELETE FROM {self.table}_blobs WHERE job_id NOT IN "
                            f"(SELECT id FROM {self.table} WHERE status IN (?, ?))", list(UNFINISHED))
-        if self.database_url is None:
+        if not self.database.postgres:
             for folder in self.blobs.iterdir():
                 if folder.name not in live:
                     shutil.rmtree(folder, ignore_errors=True)

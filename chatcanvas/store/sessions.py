@@ -7,12 +7,12 @@ import secrets
 import time
 from pathlib import Path
 
-from chatcanvas.store.db import connect
+from chatcanvas.store.db import Database, open_database
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
     token_hash TEXT PRIMARY KEY,
-    user TEXT NOT NULL,
+    "user" TEXT NOT NULL,
     created REAL NOT NULL,
     expires REAL NOT NULL
 );
@@ -24,18 +24,18 @@ def _hash(token: str) -> str:
 
 
 class SessionStore:
-    def __init__(self, root: Path | str):
-        self.db_path = Path(root).expanduser() / "chatcanvas.db"
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        with connect(self.db_path) as db:
-            db.executescript(_SCHEMA)
+    """One row per live session; the column `user` is quoted (a reserved word in PostgreSQL)."""
+
+    def __init__(self, root: Path | str, *, database: Database | None = None):
+        self.database = database or open_database(root)
+        self.database.create(_SCHEMA)
 
     def create(self, user: str, ttl: float) -> str:
         """A new session for `user`, valid `ttl` seconds; the token goes to the browser, its hash stays here."""
         token, now = secrets.token_urlsafe(32), time.time()
-        with connect(self.db_path) as db:
+        with self.database.connect() as db:
             db.execute("DELETE FROM sessions WHERE expires < ?", [now])
-            db.execute("INSERT INTO sessions (token_hash, user, created, expires) VALUES (?, ?, ?, ?)",
+            db.execute('INSERT INTO sessions (token_hash, "user", created, expires) VALUES (?, ?, ?, ?)',
                        [_hash(token), user, now, now + ttl])
         return token
 
@@ -43,12 +43,12 @@ class SessionStore:
         """The user of a live session; None for an unknown, revoked or expired token."""
         if not token or len(token) > 200:
             return None
-        with connect(self.db_path) as db:
-            row = db.execute("SELECT user FROM sessions WHERE token_hash = ? AND expires >= ?",
+        with self.database.connect() as db:
+            row = db.execute('SELECT "user" FROM sessions WHERE token_hash = ? AND expires >= ?',
                              [_hash(token), time.time()]).fetchone()
         return row[0] if row else None
 
     def revoke(self, token: str | None) -> None:
         if token:
-            with connect(self.db_path) as db:
+            with self.database.connect() as db:
                 db.execute("DELETE FROM sessions WHERE token_hash = ?", [_hash(token)])

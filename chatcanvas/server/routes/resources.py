@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 from fastapi.sse import EventSourceResponse
 from pydantic import BaseModel, Field
 
@@ -33,7 +33,7 @@ async def list_images(user: UserDep, state: StateDep, request: Request,
     return {"data": [image_json(request, state, record) for record in records]}
 
 
-@router.get("/v1/images/{image_id}", response_class=FileResponse,
+@router.get("/v1/images/{image_id}", response_class=Response,
             responses={200: {"content": {"image/png": {}}, "description": "The PNG, parameters in its text chunk."}})
 def get_image(image_id: str, request: Request, state: StateDep,
                     token: Annotated[str | None, Query(description="A signed-URL token instead of a key.")] = None):
@@ -41,8 +41,8 @@ def get_image(image_id: str, request: Request, state: StateDep,
     if user is None:
         raise unauthorized()
     record = state.images.get(image_id, user.name)
-    return FileResponse(state.store.file(record), media_type="image/png",
-                        headers={"Cache-Control": "private, max-age=86400"})
+    return Response(state.store.read(record), media_type="image/png",  # from the storage, local or not
+                    headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.delete("/v1/images/{image_id}", status_code=204)
