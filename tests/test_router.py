@@ -703,9 +703,22 @@ def test_a_picture_of_a_subject_is_found_by_what_the_user_calls_them():
     subjects = [{"name": "Rosa", "aliases": ["grandma", "nana"]}, {"name": "Luis", "aliases": ["pops"]}]
     images = [{"id": "r1", "prompt": "a subject as a superhero with a cape", "operation": "personalize",
                "subjects": ["Rosa"], "subject_aliases": ["grandma", "nana"]},
-              {"id": "r2", "prompt": "a subject as a superhero with a gold cape", "operation": "edit", "parent_id": "r1"},
+              {"id": "r2", "prompt": "a subject as a superhero with a gold cape", "operation": "edit",
+               "parent_id": "r1"},
               {"id": "l1", "prompt": "a subject as her sidekick", "operation": "personalize", "subjects": ["Luis"],
                "subject_aliases": ["pops"]},
               {"id": "l2", "prompt": "a subject as her sidekick, with a mustache", "operation": "edit",
                "parent_id": "l1"}]
     assert _after("ok go back to grandmas", images, subjects) == [("select_image", {"image_id": "r2"})]
+
+
+@pytest.mark.parametrize(("instruction", "current", "must", "must_not"), [
+    ("it would be nice if the circle was bigger", "a red circle on a blue background", ["big red circle"], ["was"]),
+    ("the students were wearing white", "students in a classroom", ["students wearing white"], ["white students"]),
+    ("the students wearing white", "students in a classroom", ["students wearing white"], ["white students"]),
+])
+def test_wishes_and_clothes_change_the_picture_as_meant(instruction, current, must, must_not):
+    from chatcanvas.agent import rewrite
+
+    prompt = rewrite.edit_prompt(current, instruction)
+    assert all(word in prompt for word in must) and not any(word in prompt for word in must_not), prompt

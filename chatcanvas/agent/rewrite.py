@@ -86,6 +86,8 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     instruction = re.sub(rf"(?<=\w)\s*{lang.EMOJI}+\s*(?=\w)", ". ", instruction)  # "orange 🙄 kids": two sentences
     instruction, kept = _kept_part(instruction)
     instruction = _SAME_BUT.sub(_what_differs, instruction)
+    instruction = _WISHED.sub(_as_a_change, instruction)
+    instruction = _WEARING.sub(r"with \g<who> \g<how>", instruction)
     base = current.strip().rstrip(".") if current else (kept or UNDESCRIBED)
     instruction = _spelled_as_in(instruction, base)
     instruction = re.sub(r"\s*\([^()]{0,60}\)", "", instruction)  # "(long story lol)", "(don't ask)": asides
@@ -106,8 +108,8 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     return restore_case(_fix_articles(re.sub(r"\s+", " ", base).strip(" ,")), instruction)
 
 
-_SAME_BUT = re.compile(r"^\W*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?(?:(?:do|make|draw|try)\s+)?(?:it|that|"
-                       r"this|the\s+same|same)(?:\s+(?:thing|one|picture|image|again))?\s*,?\s+but\s+(?P<rest>.+)$",
+_SAME_BUT = re.compile(r"^\W*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?(?:(?:do|make|draw|try)\s+)?"
+                       r"(?:it|that|this|the\s+same|same)(?:\s+(?:thing|one|picture|image|again))?\s*,?\s+but\s+(?P<rest>.+)$",
                        re.I)
 
 
@@ -118,6 +120,24 @@ def _what_differs(found: re.Match) -> str:
     if 1 <= len(words) <= 2 and "ADJ" in lang.pos_of(words[-1]) and not re.match(r"(?i)with\b", rest):
         return f"make it {rest}"
     return rest
+
+
+_WISHED = re.compile(r"^\W*it\s+(?:would|'d)\s+be\s+\w+\s+if\s+(?P<thing>(?:the|his|her|its|their)\s+[\w\s-]+?)"
+                     r"\s+(?:was|were)\s+(?P<how>[\w\s-]+?)\W*$", re.I)
+
+
+def _as_a_change(found: re.Match) -> str:
+    """What a wish for the picture asks ("it would be nice if the circle was bigger", the frame already read):
+    "make the circle bigger"; "the students were wearing white" -> "the students wearing white"."""
+    how = found.group("how")
+    if re.match(r"\w+ing\b", how):
+        return f"with {found.group('thing')} {how}"
+    return f"make {found.group('thing')} {how}"
+
+
+_WEARING = re.compile(r"^\W*(?P<who>(?:the|his|her|their)\s+[\w-]+(?:\s+(?!(?:are|were|is|was)\b)[\w-]+)?)\s+"
+                      r"(?:(?:are|were|is|was)\s+)?(?P<how>(?:wearing|dressed\s+in)\s+[\w\s-]+?)\W*$", re.I)
+"""Clothes for someone in the picture ("the students wearing white"): what they wear, not a colour for them."""
 
 
 _WHO = (r"(?:(?:my|our|the|his|her|their)\s+)?(?:boss|client|clients|editor|legal|manager|team|customer|customers|"
