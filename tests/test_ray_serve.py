@@ -21,13 +21,12 @@ serve = pytest.importorskip("ray.serve")
 from ray.serve.schema import ServeDeploySchema  # noqa: E402
 
 from chatcanvas.config import Settings  # noqa: E402
-from chatcanvas.deploy.ray import INGRESS, WORKER, DeployArgs, build_app  # noqa: E402
+from chatcanvas.deploy.ray import APP_NAME, INGRESS, WORKER, DeployArgs, build_app  # noqa: E402
 from chatcanvas.deploy.ray_engine import WORKER_LOST  # noqa: E402
 from tests.conftest import CACHE_DIR  # noqa: E402
 
 pytestmark = pytest.mark.ray
 
-APP = "chatcanvas"
 KEYS = "key-alice:alice,key-bob:bob,key-carol:carol,key-dave:dave"
 LONG = 1000  # steps: seconds of drawing on one CPU thread at 64x64 (the most tiny's scheduler takes)
 GUARD_S = 120  # hang guard of one wait: ten times what the slowest wait here takes on a busy two-core machine
@@ -62,7 +61,7 @@ class Cluster:
         self.acknowledged.setdefault(user, []).extend(image["id"] for image in images)
 
     def workers(self) -> list[dict]:
-        handle = serve.get_deployment_handle(WORKER, app_name=APP)
+        handle = serve.get_deployment_handle(WORKER, app_name=APP_NAME)
         return [answer for answer in handle.broadcast("health").results(timeout_s=GUARD_S, return_exceptions=True)
                 if isinstance(answer, dict)]
 
@@ -81,7 +80,7 @@ def cluster():
         # the ingress: the overload test's burst goes past that
         options = DeployArgs(workers=2, num_cpus=0.5, torch_threads=1, max_ongoing_requests=4, max_queued_requests=8,
                              graceful_shutdown_timeout_s=10)
-        serve.run(build_app(settings, options), name=APP, route_prefix="/")
+        serve.run(build_app(settings, options), name=APP_NAME, route_prefix="/")
         cluster = Cluster(f"http://127.0.0.1:{port}")
         wait_for(lambda: httpx.get(f"{cluster.url}/readyz").status_code == 200, "readiness")
         yield cluster
@@ -226,6 +225,7 @@ def test_the_serve_config_and_the_rayservice_name_what_the_code_deploys():
     for serve_config in (config, inline):
         ServeDeploySchema.model_validate(serve_config)  # what `serve deploy` and KubeRay check
         (application,) = serve_config["applications"]
+        assert application["name"] == APP_NAME
         assert application["import_path"] == "chatcanvas.deploy.ray:app_builder"
         assert {d["name"] for d in application["deployments"]} == {INGRESS, WORKER}
         DeployArgs.model_validate(application["args"])  # every argument is one the builder takes
@@ -233,3 +233,16 @@ def test_the_serve_config_and_the_rayservice_name_what_the_code_deploys():
                                       *service["spec"]["rayClusterConfig"]["workerGroupSpecs"]]
            for container in group["template"]["spec"]["containers"] for item in container.get("env", [])}
     assert {"CHATCANVAS_DATABASE_URL", "CHATCANVAS_STORAGE_URL"} <= env
+
+
+def test_app_builder_arguments_are_checked_with_one_clear_line():
+    from chatcanvas.deploy.ray import parse_args
+    from chatcanvas.errors import InvalidInput
+
+    assert parse_args({"model": "tiny", "workers": "2", "num_cpus": "0.5"}).workers == 2
+    with pytest.raises(InvalidInput, match=r"^workers: Input should be a valid integer.*got 'two'"):
+        parse_args({"workers": "two"})
+    with pytest.raises(InvalidInput, match=r"^wrokers: unknown argument"):
+        parse_args({"wrokers": "2"})
+    with pytest.raises(InvalidInput, match=r"^min_workers: Input should be greater than or equal to 1"):
+        parse_args({"min_workers": "0"})

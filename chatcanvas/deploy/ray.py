@@ -29,6 +29,8 @@ from chatcanvas.errors import ChatCanvasError, InvalidInput
 
 log = logging.getLogger(__name__)
 
+APP_NAME = "chatcanvas"
+"""The Serve application's name where chatcanvas deploys it (the CLI, deploy/*.yaml, the tests)."""
 INGRESS = "Ingress"
 WORKER = "ImageWorker"
 
