@@ -87,3 +87,29 @@ def test_only_the_deploy_package_and_the_cli_import_ray():
             if re.match(r"\s*(from|import)\s+ray\b", line):
                 importers.add(path.relative_to(root).parts[0])
     assert importers == {"deploy", "cli"}
+
+
+def test_a_worker_sends_every_status_but_steps_and_previews_at_most_every_tenth_of_a_second():
+    from chatcanvas.deploy.wire import ProgressFilter
+    from chatcanvas.engine.jobs import JobEvent, JobStatus
+
+    now = [0.0]
+    progress = ProgressFilter(every=0.1, clock=lambda: now[0])
+
+    def step(n: int, preview: bytes | None = None) -> JobEvent:
+        return JobEvent("j", JobStatus.RUNNING, n, 100, preview=preview)
+
+    queued, running = JobEvent("j", JobStatus.QUEUED, 0, 100), JobEvent("j", JobStatus.RUNNING, 0, 100)
+    assert progress.pick([queued]) == [queued]
+    now[0] = 0.01
+    assert progress.pick([running, step(1), step(2)]) == [running]  # the start; steps wait their turn
+    now[0] = 0.05
+    assert progress.pick([step(3)]) == []
+    assert progress.pick([step(4, preview=b"png4")]) == []
+    now[0] = 0.2
+    # the latest step, carrying the newest preview made since the last one sent
+    assert progress.pick([step(5), step(6), step(7)]) == [step(7, preview=b"png4")]
+    now[0] = 0.4
+    assert progress.pick([step(8)]) == [step(8)]  # a preview goes once
+    done = JobEvent("j", JobStatus.SUCCEEDED, 100, 100, images=1)
+    assert progress.pick([step(9), done]) == [done]  # the end is never held back

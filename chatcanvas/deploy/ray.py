@@ -24,7 +24,7 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from chatcanvas.config import Settings, get_settings
-from chatcanvas.deploy.wire import done_event, error_fields, payload_request, progress_event
+from chatcanvas.deploy.wire import ProgressFilter, done_event, error_fields, payload_request, progress_event
 from chatcanvas.errors import ChatCanvasError, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -62,9 +62,9 @@ class ImageWorker:
         self.served = 0
 
     async def run(self, payload: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
-        """Draw one job: `accepted`, `progress` events (status, step, total, preview PNG when any), then `done` with
-        the stored images' ids or the error. Cancelling the call (the ingress's `response.cancel()`) cancels the
-        local job within a step."""
+        """Draw one job: `accepted`, `progress` events (status, step, total, preview PNG when any; steps at most every
+        `PROGRESS_EVERY_S`), then `done` with the stored images' ids or the error. Cancelling the call (the ingress's
+        `response.cancel()`) cancels the local job within a step."""
         yield {"kind": "accepted", "replica": self.replica}
         loop = asyncio.get_running_loop()
         events: asyncio.Queue = asyncio.Queue()
@@ -76,13 +76,18 @@ class ImageWorker:
                    "error": error_fields(exc)}
             return
         self.running[payload["id"]] = job
+        progress = ProgressFilter()
         try:
             job.subscribe(lambda event: loop.call_soon_threadsafe(events.put_nowait, event))
             while True:
-                event = await events.get()
-                if event.status.finished:
+                arrived = [await events.get()]
+                while not events.empty():
+                    arrived.append(events.get_nowait())
+                for event in progress.pick(arrived):
+                    if not event.status.finished:
+                        yield progress_event(event)
+                if arrived[-1].status.finished:
                     break
-                yield progress_event(event)
             self.served += 1
             yield done_event(job)  # its images are in the shared store by now
         finally:  # cancelled (asyncio.CancelledError) or abandoned: the local job stops too

@@ -8,10 +8,13 @@ event carrying the stored images' ids or a typed error. Nothing here imports Ray
 from __future__ import annotations
 
 import dataclasses
+import math
+import time
+from collections.abc import Callable
 from typing import Any
 
 from chatcanvas.engine.durable import Request, decode, encode
-from chatcanvas.engine.jobs import GenerateRequest, Job, JobEvent
+from chatcanvas.engine.jobs import GenerateRequest, Job, JobEvent, JobStatus
 from chatcanvas.errors import (
     Busy,
     ChatCanvasError,
@@ -43,6 +46,42 @@ def payload_request(payload: dict[str, Any]) -> Request:
     if isinstance(request, GenerateRequest) and payload["seeds"]:
         request = dataclasses.replace(request, seed=payload["seeds"][0])
     return request
+
+
+PROGRESS_EVERY_S = 0.1
+"""At most this often a worker sends a job's step (the latest): a small model's hundreds of steps a second would
+cost more to send between processes than to draw."""
+
+
+class ProgressFilter:
+    """Which of one job's events a worker sends on: every change of status, and otherwise, once `every` seconds have
+    passed since the last one sent, the latest step with the latest preview made since then (a preview decoded every
+    few steps of a small model would otherwise cross between processes several times a second per job)."""
+
+    def __init__(self, every: float = PROGRESS_EVERY_S, clock: Callable[[], float] = time.monotonic):
+        self.every, self.clock = every, clock
+        self.status: JobStatus | None = None
+        self.sent = -math.inf
+        self.preview: bytes | None = None  # the newest preview not sent yet
+
+    def pick(self, events: list[JobEvent]) -> list[JobEvent]:
+        """The events to send of those that arrived since the last call (oldest first)."""
+        picked = []
+        for event in events:
+            if event.preview is not None:
+                self.preview = event.preview
+            if event.status is not self.status:
+                picked.append(event)
+                self.status = event.status
+        now, latest = self.clock(), events[-1]
+        if now - self.sent >= self.every and not latest.status.finished:
+            if picked and picked[-1] is latest:
+                picked.pop()
+            picked.append(dataclasses.replace(latest, preview=self.preview))
+            self.preview = None
+        if picked:
+            self.sent = now
+        return picked
 
 
 def progress_event(event: JobEvent) -> dict[str, Any]:
