@@ -50,8 +50,8 @@ def wait_for(condition, what: str, guard: float = GUARD_S):
 
 
 class Cluster:
-    def __init__(self, url: str):
-        self.url = url
+    def __init__(self, url: str, settings: Settings):
+        self.url, self.settings = url, settings
         self.acknowledged: dict[str, list[str]] = {}  # user -> image ids answered to them
 
     def client(self, user: str) -> httpx.Client:
@@ -81,8 +81,8 @@ def cluster():
         options = DeployArgs(workers=2, num_cpus=0.5, torch_threads=1, max_ongoing_requests=4, max_queued_requests=8,
                              graceful_shutdown_timeout_s=10)
         serve.run(build_app(settings, options), name=APP_NAME, route_prefix="/")
-        cluster = Cluster(f"http://127.0.0.1:{port}")
-        wait_for(lambda: httpx.get(f"{cluster.url}/readyz").status_code == 200, "readiness")
+        cluster = Cluster(f"http://127.0.0.1:{port}", settings)
+        wait_for(lambda: httpx.get(f"{cluster.url}/readyz").json().get("workers") == 2, "both workers ready")
         yield cluster
     finally:
         serve.shutdown()
@@ -92,6 +92,8 @@ def cluster():
 def test_eight_concurrent_turns_and_images_land_on_both_replicas(cluster):
     before = {worker["replica"]: worker["served"] for worker in cluster.workers()}
     assert len(before) == 2
+    ready = httpx.get(f"{cluster.url}/readyz").json()
+    assert ready["status"] == "ready" and ready["workers"] == 2
 
     def chat(user: str, index: int) -> tuple[str, dict]:
         response = cluster.client(user).post("/v1/chat", json={"message": f"draw a red fox number {index}"})
@@ -145,6 +147,29 @@ def test_one_user_never_sees_another_users_images_or_jobs(cluster):
     finished = wait_for(lambda: (body := alice.get(f"/v1/jobs/{job_id}").json())["status"] == "succeeded" and body,
                         "alice's job")
     cluster.acknowledge("alice", finished["images"])
+
+
+def test_the_ray_engine_is_an_engine_client_in_any_process(cluster):
+    from chatcanvas.deploy.ray_engine import RayEngine
+    from chatcanvas.engine import EngineClient, GenerateRequest, JobStatus
+
+    # this test process is a client of the cluster too: an engine here draws on the same worker replicas
+    settings = cluster.settings.model_copy(update={"durable_jobs": False})
+    with RayEngine(settings, serve.get_deployment_handle(WORKER, app_name=APP_NAME)) as engine:
+        assert isinstance(engine, EngineClient)
+        health = wait_for(lambda: (h := engine.health()).workers == 2 and h, "both replicas heard")
+        assert health.alive and health.loaded_models == ("tiny",) and health.queue_depth == 0
+        request = GenerateRequest(prompt="a red fox", width=64, height=64, steps=3, seed=5)
+        job = engine.submit(request, owner="erin")
+        statuses = []
+        job.subscribe(lambda event: statuses.append(event.status))
+        (image,) = job.wait(GUARD_S)
+        assert (image.owner, image.seed, image.steps) == ("erin", 5, 3) and image.path.exists()
+        assert statuses[-1] is JobStatus.SUCCEEDED and engine.job(job.id, "erin") is job
+        # the ingress fixes the seeds: the same job drawn again, on either replica, is the same picture
+        assert engine.submit(request, owner="erin").wait(GUARD_S)[0].id == image.id
+        with pytest.raises(Exception, match="steps"):
+            engine.submit(GenerateRequest(prompt="x", steps=LONG + 1), owner="erin")  # checked here, nothing sent
 
 
 def test_a_burst_past_the_caps_is_refused_with_429_never_500(cluster):

@@ -84,6 +84,7 @@ class RayEngine:
         self._jobs_lock = threading.Lock()
         self._tasks: dict[str, asyncio.Task] = {}  # the stream of each job in flight, on the engine's loop
         self._finishing: set[str] = set()  # jobs whose end arrived: no longer cancellable
+        self._drives: set[concurrent.futures.Future] = set()  # every job's `_drive`, until it has returned
         self._listeners: list[Callable[[JobEvent], None]] = []
         self._stopping = threading.Event()
         self._health = EngineHealth(alive=False, queue_depth=0, loaded_models=(), default_model=settings.model,
@@ -133,7 +134,7 @@ class RayEngine:
             for listener in self._listeners:
                 job.subscribe(listener)
             self._track(job)
-            self._spawn(self._drive(job, routed))
+            self._start(job, routed)
             try:
                 routed.result(ROUTING_WAIT_S)
             except concurrent.futures.TimeoutError:
@@ -174,21 +175,30 @@ class RayEngine:
         for job in jobs:
             self._admit(job, None)
             self._track(job)
-            self._spawn(self._drive(job, concurrent.futures.Future()))
+            self._start(job, concurrent.futures.Future())
         log.info("resumed %d job(s) acknowledged before the restart", len(jobs))
         return len(jobs)
 
     # --- one job's stream -----------------------------------------------------------------------------
+    def _start(self, job: Job, routed: concurrent.futures.Future[None]) -> None:
+        drive = self._spawn(self._drive(job, routed))
+        self._drives.add(drive)
+        drive.add_done_callback(self._drives.discard)
+
     async def _drive(self, job: Job, routed: concurrent.futures.Future[None]) -> None:
         """Follow the job on a worker replica until it ends; retried once on another replica if its replica dies."""
         self._tasks[job.id] = asyncio.current_task()
         payload = job_payload(job)
         try:
+            if job.cancel_requested:  # cancelled before its stream could start
+                raise asyncio.CancelledError
             for attempt in (1, 2):
                 try:
                     await self._follow(job, payload, routed)
                     return
-                except (*_LOST, _WorkerLost) as exc:
+                except Exception as exc:
+                    if not self._worker_lost(exc, job):
+                        raise
                     self.replicas_lost += 1
                     if attempt == 2 or self._stopping.is_set():
                         log.warning("job %s lost its worker again (%s); failing it", job.id, type(exc).__name__)
@@ -222,6 +232,12 @@ class RayEngine:
             if not routed.done():
                 routed.set_result(None)
             self._admission.release.remote(self._ingress, job.id)
+
+    def _worker_lost(self, exc: Exception, job: Job) -> bool:
+        """Whether `exc` says the job's replica went away (died, or cancelled the call itself while stopping)."""
+        if isinstance(exc, (*_LOST, _WorkerLost)):
+            return True
+        return isinstance(exc, TaskCancelledError) and not job.cancel_requested and not self._stopping.is_set()
 
     async def _follow(self, job: Job, payload: dict[str, Any], routed: concurrent.futures.Future[None]) -> None:
         response = self._stream.run.remote(payload)
@@ -340,7 +356,11 @@ class RayEngine:
         async def ask() -> str | None:
             return await self._worker.describe.remote(buffer.getvalue())
 
-        return self._spawn(ask()).result(CALL_TIMEOUT_S)
+        try:
+            return self._spawn(ask()).result(CALL_TIMEOUT_S)
+        except Exception as exc:  # an upload is stored without a description rather than refused
+            log.warning("no worker replica described the upload: %s: %s", type(exc).__name__, exc)
+            return None
 
     def preload(self, model: str | None = None) -> None:
         """Every worker replica loads the default model as it starts; another model is loaded on each one now."""
@@ -370,6 +390,7 @@ class RayEngine:
         for job in left:
             with contextlib.suppress(ChatCanvasError):
                 job.wait(CLOSE_GRACE_S)
+        concurrent.futures.wait(list(self._drives), CLOSE_GRACE_S)  # each stream's last words (the ledger's release)
         self._watcher.cancel()
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
