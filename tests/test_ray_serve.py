@@ -6,6 +6,7 @@ Serve's proxy to the ingress replica and on to the worker replicas, which share 
 
 from __future__ import annotations
 
+import shutil
 import socket
 import tempfile
 import time
@@ -50,8 +51,8 @@ def wait_for(condition, what: str, guard: float = GUARD_S):
 
 
 class Cluster:
-    def __init__(self, url: str, settings: Settings):
-        self.url, self.settings = url, settings
+    def __init__(self, url: str, settings: Settings, options: DeployArgs):
+        self.url, self.settings, self.options = url, settings, options
         self.acknowledged: dict[str, list[str]] = {}  # user -> image ids answered to them
 
     def client(self, user: str) -> httpx.Client:
@@ -69,8 +70,8 @@ class Cluster:
 @pytest.fixture(scope="module")
 def cluster():
     data = Path(tempfile.mkdtemp(prefix="chatcanvas-ray-data-"))
-    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False,
-             _temp_dir=tempfile.mkdtemp(prefix="ray-", dir="/tmp"))
+    session = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths live under it
+    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, _temp_dir=session)
     try:
         port = free_port()
         serve.start(http_options={"host": "127.0.0.1", "port": port})
@@ -79,14 +80,16 @@ def cluster():
         # two workers on half a CPU each, one torch thread; four jobs in a replica at once and eight waiting at
         # the ingress: the overload test's burst goes past that
         options = DeployArgs(workers=2, num_cpus=0.5, torch_threads=1, max_ongoing_requests=4, max_queued_requests=8,
-                             graceful_shutdown_timeout_s=10)
+                             graceful_shutdown_timeout_s=GUARD_S)
         serve.run(build_app(settings, options), name=APP_NAME, route_prefix="/")
-        cluster = Cluster(f"http://127.0.0.1:{port}", settings)
+        cluster = Cluster(f"http://127.0.0.1:{port}", settings, options)
         wait_for(lambda: httpx.get(f"{cluster.url}/readyz").json().get("workers") == 2, "both workers ready")
         yield cluster
     finally:
         serve.shutdown()
         ray.shutdown()
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(session, ignore_errors=True)
 
 
 def test_eight_concurrent_turns_and_images_land_on_both_replicas(cluster):
@@ -240,6 +243,29 @@ def test_a_replica_killed_mid_job_costs_a_retry_and_no_acknowledged_image(cluste
             assert response.status_code == 200 and response.content.startswith(b"\x89PNG")
     ready = httpx.get(f"{cluster.url}/readyz")
     assert ready.status_code in (200, 503) and ready.json()["workers"] >= 1
+
+
+def test_replicas_stopping_let_their_running_jobs_finish(cluster):
+    from chatcanvas.deploy.ray_engine import RayEngine
+    from chatcanvas.engine import GenerateRequest
+
+    wait_for(lambda: len(cluster.workers()) == 2, "two workers again")
+    settings = cluster.settings.model_copy(update={"durable_jobs": False})
+    with RayEngine(settings, serve.get_deployment_handle(WORKER, app_name=APP_NAME)) as engine:
+        jobs = [engine.submit(GenerateRequest(prompt=f"drawn on {i}", width=64, height=64, steps=LONG, seed=i),
+                              owner=user) for i, user in enumerate(("bob", "carol"))]
+        holders = wait_for(lambda: {w["replica"] for w in cluster.workers() for job in jobs if job.id in w["running"]}
+                           if all(job.step > 0 for job in jobs) else None, "both jobs to run")
+        # deploying again with one worker replaces both replicas (a new code version) and drops one: each old
+        # replica stops only once its running job has ended (graceful_shutdown_timeout_s)
+        assert not any(job.done for job in jobs)
+        serve.run(build_app(cluster.settings, cluster.options.model_copy(update={"workers": 1})), name=APP_NAME,
+                  route_prefix="/")
+        for job in jobs:
+            assert len(job.wait(GUARD_S)) == 1
+        assert engine.replicas_lost == 0  # each finished on the replica it started on: none was retried
+    remaining = wait_for(lambda: (workers := cluster.workers()) and len(workers) == 1 and workers, "one replica left")
+    assert remaining[0]["replica"] not in holders
 
 
 def test_the_serve_config_and_the_rayservice_name_what_the_code_deploys():
