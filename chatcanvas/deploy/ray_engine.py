@@ -96,7 +96,7 @@ class RayEngine:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="chatcanvas-ray-engine", daemon=True)
         self._thread.start()
-        self._watcher = self._spawn(self._watch())
+        self._spawn(self._watch())
         self._checked.wait(CALL_TIMEOUT_S)
         self.resumed = self._resume() if self._journal is not None else 0
 
@@ -223,6 +223,8 @@ class RayEngine:
                 await self._end(job, refused)
         except DeploymentUnavailableError as exc:
             await self._end(job, NoLiveWorker(f"the image workers are unavailable: {exc.message}"))
+        except ChatCanvasError as exc:  # e.g. the images it reported are not in the shared store
+            await self._end(job, exc)
         except Exception as exc:  # whatever happens to one stream, its job ends and the engine goes on
             log.exception("following job %s failed", job.id)
             await self._end(job, EngineError(f"image generation failed: {type(exc).__name__}: {exc}"))
@@ -391,11 +393,19 @@ class RayEngine:
             with contextlib.suppress(ChatCanvasError):
                 job.wait(CLOSE_GRACE_S)
         concurrent.futures.wait(list(self._drives), CLOSE_GRACE_S)  # each stream's last words (the ledger's release)
-        self._watcher.cancel()
+        with contextlib.suppress(concurrent.futures.TimeoutError):
+            self._spawn(self._quiet()).result(CLOSE_GRACE_S)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
         if self.job_store is not None:
             self.job_store.release()
+
+    async def _quiet(self) -> None:
+        """Cancel what still runs on the engine's loop (the health watch) and let it end."""
+        tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     def __enter__(self) -> RayEngine:
         return self
