@@ -93,6 +93,8 @@ class RayEngine:
         self.replicas: dict[str, dict[str, Any]] = {}
         """The live worker replicas' last health reports, by replica id."""
         self.replicas_lost = 0
+        """How often a job's worker replica went away under it (each such job counts once per loss); `/metrics`
+        exports it as the worker restarts."""
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="chatcanvas-ray-engine", daemon=True)
         self._thread.start()
