@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +27,7 @@ from chatcanvas.agent.checkpoint import open_checkpointer, thread_id
 from chatcanvas.agent.llm import load_llm
 from chatcanvas.agent.middleware import ImageStateMiddleware
 from chatcanvas.config import Settings, get_settings
-from chatcanvas.engine import Engine
+from chatcanvas.engine import Engine, EngineClient
 from chatcanvas.errors import ChatCanvasError, EngineError, InvalidInput, check_text
 from chatcanvas.services.images import ImageService
 from chatcanvas.services.subjects import SubjectService
@@ -65,8 +65,8 @@ class Progress:
 class ImageAgent:
     """An image-making chat agent over one engine: LangChain `create_agent`, image tools, persistent threads."""
 
-    def __init__(self, engine: Engine, chat_model: BaseChatModel, *, capabilities: Sequence[Capability] | None = None,
-                 settings: Settings | None = None):
+    def __init__(self, engine: EngineClient, chat_model: BaseChatModel, *,
+                 capabilities: Sequence[Capability] | None = None, settings: Settings | None = None):
         self.settings = settings or engine.settings
         self.engine = engine
         self.store = engine.store
@@ -93,8 +93,12 @@ class ImageAgent:
     @classmethod
     def create(cls, model: str | None = None, llm: str | BaseChatModel | None = None,
                data_dir: str | Path | None = None, *, settings: Settings | None = None,
-               capabilities: Sequence[Capability] | None = None) -> ImageAgent:
-        """An agent with its own engine; every argument is optional and defaults to the settings."""
+               capabilities: Sequence[Capability] | None = None,
+               engine: Callable[[Settings], EngineClient] | None = None) -> ImageAgent:
+        """An agent with its own engine; every argument is optional and defaults to the settings.
+
+        `engine` builds the engine from the agent's settings (the Ray deployment's ingress passes one that draws on
+        its image workers); by default it is the local `Engine` on this machine's device."""
         updates: dict[str, Any] = {}
         if model:
             updates["model"] = model
@@ -107,7 +111,7 @@ class ImageAgent:
         rules = [rule for capability in capabilities for rule in capability.rules]
         chat_model = load_llm(llm if isinstance(llm, BaseChatModel) else settings.llm, rules=rules,
                               base_url=settings.llm_base_url, api_key=settings.llm_api_key)
-        engine = Engine(settings)
+        engine = (engine or Engine)(settings)
         try:
             return cls(engine, chat_model, capabilities=capabilities, settings=settings)
         except BaseException:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import signal
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
 from chatcanvas.cli.common import DataDirOpt, ModelOpt, app, quiet_libraries, settings_with
+from chatcanvas.config import Settings
 from chatcanvas.errors import InvalidInput
 
 
@@ -29,8 +31,15 @@ def serve(
     llm: Annotated[Optional[str], typer.Option("--llm", help="router, provider:model, or hf:org/model.")] = None,
     api_keys_file: Annotated[Optional[Path], typer.Option(help="A file of KEY:user lines.")] = None,
     data_dir: DataDirOpt = None,
+    ray: Annotated[bool, typer.Option("--ray", help="Deploy on Ray Serve: an ingress and image worker replicas "
+                                                    "(pip install 'chatcanvas[ray]').")] = False,
+    ray_address: Annotated[Optional[str], typer.Option(help="With --ray: the cluster to join (ray://... or "
+                                                            "HOST:PORT); else a local one is started.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="With --ray: image worker replicas (one per GPU).")] = 1,
 ) -> None:
     """Serve chatcanvas over HTTP (Ctrl-C or SIGTERM: stop taking requests, finish the running ones)."""
+    if ray:
+        check_ray_installed()
     settings = settings_with(model, data_dir)
     if llm:
         settings = settings.model_copy(update={"llm": llm})
@@ -48,5 +57,44 @@ def serve(
     users = sorted(set(load_keys(settings).values()))
     typer.echo(f"chatcanvas: model {settings.model}, llm {settings.llm}, "
                f"{'users ' + ', '.join(users) if users else 'one local user (no keys)'}; "
-               f"http://{host}:{port}/  (OpenAI base_url http://{host}:{port}/v1)")
+               f"http://{host}:{port}/  (OpenAI base_url http://{host}:{port}/v1)"
+               + (f"; Ray Serve, {workers} image worker(s)" if ray else ""))
+    if ray:
+        serve_on_ray(settings, host, port, ray_address, workers)
+        return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=120)
+
+
+def check_ray_installed() -> None:
+    """`InvalidInput` (one line) when Ray Serve is missing."""
+    try:
+        import ray.serve  # noqa: F401
+    except ImportError as exc:
+        if (exc.name or "ray").split(".")[0] != "ray":
+            raise
+        raise InvalidInput("--ray", "Ray Serve is not installed: pip install 'chatcanvas[ray]'") from None
+
+
+def serve_on_ray(settings: Settings, host: str, port: int, address: str | None, workers: int) -> None:
+    """Start a local Ray cluster or join `address`, then deploy the chatcanvas application on it (until Ctrl-C)."""
+    import ray
+    from ray import serve
+
+    from chatcanvas.deploy.ray import APP_NAME, DeployArgs, build_app
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    ray.init(address=address or None)
+    signal.signal(signal.SIGTERM, interrupt)  # SIGTERM stops it as Ctrl-C does (set after Ray sets its own)
+    options = DeployArgs(workers=workers)
+    if address is None:  # a cluster of this machine alone: the replicas share its cores
+        cpus = ray.cluster_resources().get("CPU", 1.0)
+        options = DeployArgs(workers=workers, num_cpus=min(1.0, max(0.1, (cpus - options.ingress_cpus) / workers)),
+                             torch_threads=max(1, int(cpus // workers)))
+    serve.start(http_options={"host": host, "port": port})
+    try:
+        serve.run(build_app(settings, options), name=APP_NAME, route_prefix="/", blocking=True)
+    except KeyboardInterrupt:
+        typer.echo("chatcanvas: stopping; the workers finish their running jobs first")
+        serve.delete(APP_NAME)  # on a cluster that was joined, the application goes too

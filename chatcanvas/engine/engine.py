@@ -57,18 +57,38 @@ log = logging.getLogger(__name__)
 _FINISHED_JOBS_KEPT = 1000
 
 
+def check_settings(settings: Settings) -> None:
+    """Refuse, at start, settings no job could run with (`InvalidInput` naming the setting)."""
+    check_scheduler(settings.scheduler)
+    check_cache(settings.cache)
+    configured(settings.control_models)
+    if settings.steps is not None and settings.steps > settings.max_steps:
+        raise InvalidInput("steps", f"the default steps ({settings.steps}) exceed max_steps ({settings.max_steps})")
+
+
+def check_job(request: GenerateRequest | EnrollRequest | TrainLoraRequest, settings: Settings,
+              registry: PipelineRegistry) -> None:
+    """Every check a job passes before it is queued, raising `InvalidInput` naming the first bad field. Nothing
+    loads: `registry` only names models and reads the families of those in memory or on disk (an engine whose
+    device is elsewhere, such as the Ray ingress, checks with a registry that never loads a model)."""
+    check_request(request, settings)
+    model = request.model or settings.model
+    registry.check(model)
+    if is_remote(model) and not isinstance(request, GenerateRequest):
+        raise InvalidInput("model", f"subjects are learned on a local model; {model} draws remotely")
+    if isinstance(request, GenerateRequest):
+        family = registry.family(model)
+        if family is not None:  # else it is checked when the model has loaded, before the job runs
+            check_request_options(model, family, request, settings.scheduler, settings.control_models)
+
+
 class Engine:
     """Submit image jobs; one worker runs them one at a time on the device, users served in turn."""
 
     def __init__(self, settings: Settings | None = None, store: ImageStore | None = None,
                  registry: PipelineRegistry | None = None):
         self.settings = settings or get_settings()
-        check_scheduler(self.settings.scheduler)
-        check_cache(self.settings.cache)
-        configured(self.settings.control_models)  # a malformed setting is refused at start
-        if self.settings.steps is not None and self.settings.steps > self.settings.max_steps:
-            raise InvalidInput("steps", f"the default steps ({self.settings.steps}) exceed max_steps "
-                                        f"({self.settings.max_steps})")
+        check_settings(self.settings)
         self.store = store or ImageStore.from_settings(self.settings)
         self.registry = registry or PipelineRegistry(self.settings)
         self.queue = FairQueue(self.settings.queue_size)
@@ -152,15 +172,7 @@ class Engine:
 
     def check(self, request: GenerateRequest | EnrollRequest | TrainLoraRequest) -> None:
         """Raise `InvalidInput` naming the first bad field; queue nothing."""
-        check_request(request, self.settings)
-        model = request.model or self.default_model
-        self.registry.check(model)
-        if is_remote(model) and not isinstance(request, GenerateRequest):
-            raise InvalidInput("model", f"subjects are learned on a local model; {model} draws remotely")
-        if isinstance(request, GenerateRequest):
-            family = self.registry.family(model)
-            if family is not None:  # else it is checked when the model has loaded, before the job runs
-                check_request_options(model, family, request, self.settings.scheduler, self.settings.control_models)
+        check_job(request, self.settings, self.registry)
 
     def describe(self, image: Image.Image) -> str | None:
         """What `image` shows in the default model's words (an upload's prompt); None when the model cannot say."""

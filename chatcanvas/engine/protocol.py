@@ -29,6 +29,7 @@ class EngineHealth:
     default_model: str
     last_switch_s: float  # how long the last model load took (0 before any)
     worker_restarts: int  # how often a dead worker was replaced
+    workers: int | None = None  # live image worker replicas behind a remote engine; None for the local worker
 
     @property
     def default_loaded(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from chatcanvas.agent import ImageAgent
 from chatcanvas.config import Settings, get_settings
+from chatcanvas.engine import EngineClient
 from chatcanvas.errors import (
     Busy,
     ChatCanvasError,
@@ -68,8 +69,11 @@ def _error(request: Request, status: int, message: str, kind: str, param: str | 
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-def create_app(settings: Settings | None = None, agent: ImageAgent | None = None) -> FastAPI:
-    """The chatcanvas HTTP app. Models load in the lifespan; `/readyz` says when they are in."""
+def create_app(settings: Settings | None = None, agent: ImageAgent | None = None, *,
+               engine: Callable[[Settings], EngineClient] | None = None) -> FastAPI:
+    """The chatcanvas HTTP app. Models load in the lifespan; `/readyz` says when they are in.
+
+    Without `agent`, the lifespan builds one on `engine(settings)` (default: the local device engine)."""
     settings = settings or get_settings()
     auth = Authenticator(settings)  # bad key configuration fails here, before serving
     open_storage(settings.resolved_data_dir, settings.storage_url, settings.storage_options)  # so does bad storage
@@ -79,7 +83,7 @@ def create_app(settings: Settings | None = None, agent: ImageAgent | None = None
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = agent is None
-        running = agent or ImageAgent.create(settings=settings)
+        running = agent or ImageAgent.create(settings=settings, engine=engine)
         state = ServerState(settings, running, auth, Metrics(running.engine))
         app.state.chatcanvas = state
         threading.Thread(target=_preload, args=(running,), name="chatcanvas-preload", daemon=True).start()

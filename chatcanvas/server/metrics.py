@@ -27,7 +27,7 @@ class Metrics:
         self.restarts = Gauge("chatcanvas_worker_restarts", "Device workers replaced after dying",
                               registry=self.registry)
         self.restarts.set_function(lambda: engine.health().worker_restarts)
-        self._last_step: dict[str, float] = {}
+        self._last_step: dict[str, tuple[float, int]] = {}  # job -> (when, step) of its last event
         self._lock = threading.Lock()
         engine.add_listener(self.on_event)
 
@@ -36,11 +36,14 @@ class Metrics:
         with self._lock:
             if event.status is JobStatus.RUNNING:
                 previous = self._last_step.get(event.job_id)
-                if event.step and previous is not None:
-                    self.steps.observe(now - previous)
+                if previous is not None and event.step > previous[1]:
+                    # a remote engine may report every few steps: each of them took the average
+                    steps = event.step - previous[1]
+                    for _ in range(steps):
+                        self.steps.observe((now - previous[0]) / steps)
                 if event.step == 0 and event.job_id not in self._last_step:
                     self.jobs.labels("running").inc()
-                self._last_step[event.job_id] = now
+                self._last_step[event.job_id] = (now, event.step)
             elif event.status is JobStatus.QUEUED:
                 self.jobs.labels("queued").inc()
             elif event.status.finished:

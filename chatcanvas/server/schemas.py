@@ -247,3 +247,5 @@ class Readiness(BaseModel):
     model_loaded: bool
     worker_alive: bool
     accepting: bool
+    workers: int | None = Field(default=None, description="Live image workers (a Ray Serve deployment's replicas); "
+                                "absent for the server's own device worker.")

@@ -20,7 +20,8 @@ async def healthz() -> dict:
 @router.get("/readyz", response_model=schemas.Readiness,
             responses={503: {"model": schemas.Readiness, "description": "Loading, or shutting down."}})
 async def readyz(state: StateDep) -> JSONResponse:
-    """200 once the default model is loaded and the worker runs; 503 while loading or shutting down."""
+    """200 once the default model is loaded and the worker runs; 503 while loading or shutting down (or, on a Ray
+    deployment, while no image worker replica is live)."""
     model = state.settings.model
     health = state.engine.health()
     checks = {
@@ -29,8 +30,10 @@ async def readyz(state: StateDep) -> JSONResponse:
         "accepting": not state.stopping.is_set(),
     }
     ready = all(checks.values())
-    return JSONResponse({"status": "ready" if ready else "not ready", "model": model, **checks},
-                        status_code=200 if ready else 503)
+    body = {"status": "ready" if ready else "not ready", "model": model, **checks}
+    if health.workers is not None:
+        body["workers"] = health.workers
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 @router.get("/metrics", response_class=Response,
