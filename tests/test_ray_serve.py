@@ -10,6 +10,7 @@ import shutil
 import socket
 import tempfile
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -68,7 +69,20 @@ class Cluster:
 
 
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(postgres_server, s3_server):
+    """Two worker replicas and an ingress on a local Ray cluster, sharing a store as replicas on different nodes
+    would: records in PostgreSQL, files in an S3 bucket (moto), so every image is read from where another replica
+    wrote it."""
+    import boto3
+    import psycopg
+
+    from chatcanvas.store.db import close_databases
+
+    database, bucket = f"ray_{uuid.uuid4().hex[:12]}", f"ray-{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server.format(database="postgres"), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {database}")
+    boto3.client("s3", endpoint_url=s3_server["endpoint_url"], aws_access_key_id=s3_server["key"],
+                 aws_secret_access_key=s3_server["secret"], region_name="us-east-1").create_bucket(Bucket=bucket)
     data = Path(tempfile.mkdtemp(prefix="chatcanvas-ray-data-"))
     session = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths live under it
     ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, _temp_dir=session)
@@ -76,7 +90,8 @@ def cluster():
         port = free_port()
         serve.start(http_options={"host": "127.0.0.1", "port": port})
         settings = Settings(data_dir=data, cache_dir=CACHE_DIR, model="tiny", api_keys=KEYS, max_steps=LONG,
-                            shutdown_wait_s=10)
+                            shutdown_wait_s=10, database_url=postgres_server.format(database=database),
+                            storage_url=f"s3://{bucket}/chatcanvas", storage_options=s3_server)
         # two workers on half a CPU each, one torch thread; four jobs in a replica at once and eight waiting at
         # the ingress: the overload test's burst goes past that
         options = DeployArgs(workers=2, num_cpus=0.5, torch_threads=1, max_ongoing_requests=4, max_queued_requests=8,
@@ -88,6 +103,9 @@ def cluster():
     finally:
         serve.shutdown()
         ray.shutdown()
+        close_databases()
+        with psycopg.connect(postgres_server.format(database="postgres"), autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
         shutil.rmtree(data, ignore_errors=True)
         shutil.rmtree(session, ignore_errors=True)
 
@@ -167,7 +185,8 @@ def test_the_ray_engine_is_an_engine_client_in_any_process(cluster):
         statuses = []
         job.subscribe(lambda event: statuses.append(event.status))
         (image,) = job.wait(GUARD_S)
-        assert (image.owner, image.seed, image.steps) == ("erin", 5, 3) and image.path.exists()
+        assert (image.owner, image.seed, image.steps) == ("erin", 5, 3)
+        assert engine.store.open(image).size == (64, 64)  # read from the bucket a worker replica wrote it to
         assert statuses[-1] is JobStatus.SUCCEEDED and engine.job(job.id, "erin") is job
         # the ingress fixes the seeds: the same job drawn again, on either replica, is the same picture
         assert engine.submit(request, owner="erin").wait(GUARD_S)[0].id == image.id
