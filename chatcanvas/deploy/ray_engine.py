@@ -13,11 +13,9 @@ import concurrent.futures
 import contextlib
 import io
 import logging
-import secrets
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +30,17 @@ from chatcanvas.deploy.admission import admission_actor
 from chatcanvas.deploy.wire import error_from, job_payload
 from chatcanvas.engine.durable import Journal
 from chatcanvas.engine.engine import check_job, check_settings
-from chatcanvas.engine.jobs import EnrollRequest, GenerateRequest, Job, JobEvent, JobSpec, JobStatus, TrainLoraRequest
+from chatcanvas.engine.jobs import (
+    EnrollRequest,
+    GenerateRequest,
+    Job,
+    JobBook,
+    JobEvent,
+    JobSpec,
+    JobStatus,
+    TrainLoraRequest,
+    job_seeds,
+)
 from chatcanvas.engine.protocol import EngineHealth
 from chatcanvas.engine.registry import PipelineRegistry
 from chatcanvas.errors import ChatCanvasError, EngineError, JobCancelled, JobInterrupted, NotFound, QueueFull
@@ -80,8 +88,7 @@ class RayEngine:
         self._stream = worker.options(stream=True)
         self._admission = admission if admission is not None else admission_actor()
         self._ingress = _ingress_id()
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._jobs_lock = threading.Lock()
+        self._jobs = JobBook(self._journal, _FINISHED_JOBS_KEPT)
         self._tasks: dict[str, asyncio.Task] = {}  # the stream of each job in flight, on the engine's loop
         self._finishing: set[str] = set()  # jobs whose end arrived: no longer cancellable
         self._drives: set[concurrent.futures.Future] = set()  # every job's `_drive`, until it has returned
@@ -125,11 +132,7 @@ class RayEngine:
         if self._health.workers == 0:
             raise NoLiveWorker("no image worker is running right now; try again in a minute")
         model = request.model or self.default_model
-        seeds: tuple[int, ...] = ()
-        if isinstance(request, GenerateRequest):
-            first = request.seed if request.seed is not None else secrets.randbelow(2**32)
-            seeds = tuple(first + i for i in range(request.n))
-        job = Job(JobSpec(request, model, seeds), owner, conversation)
+        job = Job(JobSpec(request, model, job_seeds(request)), owner, conversation)
         if self._journal is not None:  # recorded before it is acknowledged
             self._journal.accept(job)
         try:
@@ -137,7 +140,7 @@ class RayEngine:
             routed: concurrent.futures.Future[None] = concurrent.futures.Future()
             for listener in self._listeners:
                 job.subscribe(listener)
-            self._track(job)
+            self._jobs.add(job)
             self._start(job, routed)
             try:
                 routed.result(ROUTING_WAIT_S)
@@ -146,8 +149,7 @@ class RayEngine:
         except BaseException:
             if self._journal is not None:
                 self._journal.refuse(job)  # never acknowledged
-            with self._jobs_lock:
-                self._jobs.pop(job.id, None)
+            self._jobs.drop(job.id)
             self._admission.release.remote(self._ingress, job.id)
             raise
         return job
@@ -161,12 +163,6 @@ class RayEngine:
         if not admitted:
             raise QueueFull(cap or 0, retry_after=2.0, mine=True)
 
-    def _track(self, job: Job) -> None:
-        with self._jobs_lock:
-            self._jobs[job.id] = job
-            while len(self._jobs) > _FINISHED_JOBS_KEPT and next(iter(self._jobs.values())).done:
-                self._jobs.popitem(last=False)
-
     def _resume(self) -> int:
         """Send again the jobs an earlier ingress acknowledged but did not see end (from their first step), except
         those another live ingress replica runs now."""
@@ -178,7 +174,7 @@ class RayEngine:
         jobs = [job for job in jobs if job.id not in running]
         for job in jobs:
             self._admit(job, None)
-            self._track(job)
+            self._jobs.add(job)
             self._start(job, concurrent.futures.Future())
         log.info("resumed %d job(s) acknowledged before the restart", len(jobs))
         return len(jobs)
@@ -291,19 +287,10 @@ class RayEngine:
 
     # --- finding, following, cancelling -----------------------------------------------------------------
     def job(self, job_id: str, owner: str) -> Job:
-        with self._jobs_lock:
-            job = self._jobs.get(job_id)
-        if job is None and self._journal is not None:
-            job = self._journal.finished_job(job_id, owner)
-        if job is None or job.owner != owner:
-            raise NotFound(f"no job {job_id!r}")
-        return job
+        return self._jobs.find(job_id, owner)
 
     def active_jobs(self, owner: str, conversation: str | None = None) -> list[Job]:
-        with self._jobs_lock:
-            jobs = list(self._jobs.values())
-        return [job for job in jobs if job.owner == owner and not job.done
-                and (conversation is None or job.conversation == conversation)]
+        return self._jobs.active(owner, conversation)
 
     def cancel(self, job: Job) -> None:
         """Cancel the job's stream: Serve cancels the call on its replica (or before it reaches one), and the
@@ -321,8 +308,7 @@ class RayEngine:
     def health(self) -> EngineHealth:
         """The workers' state as last heard (at most `HEALTH_EVERY_S` old): alive while a replica answers."""
         health = self._health
-        with self._jobs_lock:
-            in_flight = sum(1 for job in self._jobs.values() if not job.done)
+        in_flight = len(self._jobs.unfinished())
         return EngineHealth(alive=health.alive and not self._stopping.is_set(), queue_depth=in_flight,
                             loaded_models=health.loaded_models, default_model=health.default_model,
                             last_switch_s=health.last_switch_s, worker_restarts=self.replicas_lost,
@@ -349,8 +335,7 @@ class RayEngine:
             now = self._loop.time()
             if now - synced >= SYNC_EVERY_S:
                 synced = now
-                with self._jobs_lock:
-                    mine = {job.id: job.owner for job in self._jobs.values() if not job.done}
+                mine = {job.id: job.owner for job in self._jobs.unfinished()}
                 self._admission.sync.remote(self._ingress, mine)
             await asyncio.sleep(HEALTH_EVERY_S)
 
@@ -385,8 +370,7 @@ class RayEngine:
         """Take no more jobs; let the ones in flight end (up to `timeout`, default `shutdown_wait_s`). Those still
         running then are cancelled on their workers, and with durable jobs the next ingress runs them again."""
         self._stopping.set()
-        with self._jobs_lock:
-            left = [job for job in self._jobs.values() if not job.done]
+        left = self._jobs.unfinished()
         deadline = time.monotonic() + (self.settings.shutdown_wait_s if timeout is None else timeout)
         for job in left:
             with contextlib.suppress(ChatCanvasError):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
-import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -23,9 +21,11 @@ from chatcanvas.engine.jobs import (
     EnrollRequest,
     GenerateRequest,
     Job,
+    JobBook,
     JobEvent,
     JobSpec,
     TrainLoraRequest,
+    job_seeds,
 )
 from chatcanvas.engine.lora import train_lora
 from chatcanvas.engine.memory import check_cache
@@ -43,7 +43,6 @@ from chatcanvas.errors import (
     InvalidInput,
     JobCancelled,
     JobInterrupted,
-    NotFound,
     QueueFull,
 )
 from chatcanvas.store.images import ImageMeta, ImageRecord, ImageStore
@@ -95,8 +94,7 @@ class Engine:
         self.describer = ImageDescriber(self.settings, device=self.registry.device)
         self.job_store = JobStore(self.store.root, self.store.database) if self.settings.durable_jobs else None
         self._journal = Journal(self.job_store, self.store) if self.job_store is not None else None
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._jobs_lock = threading.Lock()
+        self._jobs = JobBook(self._journal, _FINISHED_JOBS_KEPT)
         self._stopping = threading.Event()
         self._parked: dict[str, list[Job]] = {}  # jobs off the queue while their model loads, by model
         self._parked_lock = threading.Lock()
@@ -132,11 +130,7 @@ class Engine:
         """Check `request` and queue it. Raises `InvalidInput` (nothing queued) or `QueueFull` at once."""
         self.check(request)
         model = request.model or self.default_model
-        seeds: tuple[int, ...] = ()
-        if isinstance(request, GenerateRequest):
-            first = request.seed if request.seed is not None else secrets.randbelow(2**32)
-            seeds = tuple(first + i for i in range(request.n))
-        job = Job(JobSpec(request, model, seeds), owner, conversation)
+        job = Job(JobSpec(request, model, job_seeds(request)), owner, conversation)
         if self._journal is not None:  # recorded before it is acknowledged
             self._journal.accept(job)
         for listener in self._listeners:
@@ -147,14 +141,8 @@ class Engine:
             if self._journal is not None:
                 self._journal.refuse(job)  # never acknowledged
             raise
-        self._track(job)
+        self._jobs.add(job)
         return job
-
-    def _track(self, job: Job) -> None:
-        with self._jobs_lock:
-            self._jobs[job.id] = job
-            while len(self._jobs) > _FINISHED_JOBS_KEPT and next(iter(self._jobs.values())).done:
-                self._jobs.popitem(last=False)
 
     def _resume(self) -> int:
         """Queue again the jobs an earlier process acknowledged but did not finish."""
@@ -165,7 +153,7 @@ class Engine:
             return 0
         for job in jobs:
             self.queue.put(job, resumed=True)
-            self._track(job)
+            self._jobs.add(job)
         if jobs:
             log.info("resumed %d job(s) acknowledged before the restart", len(jobs))
         return len(jobs)
@@ -185,20 +173,11 @@ class Engine:
 
     def job(self, job_id: str, owner: str) -> Job:
         """A job by id, only for its owner (one an earlier process finished too, from its record)."""
-        with self._jobs_lock:
-            job = self._jobs.get(job_id)
-        if job is None and self._journal is not None:
-            job = self._journal.finished_job(job_id, owner)
-        if job is None or job.owner != owner:
-            raise NotFound(f"no job {job_id!r}")
-        return job
+        return self._jobs.find(job_id, owner)
 
     def active_jobs(self, owner: str, conversation: str | None = None) -> list[Job]:
         """The owner's queued and running jobs (in one conversation when given)."""
-        with self._jobs_lock:
-            jobs = list(self._jobs.values())
-        return [job for job in jobs if job.owner == owner and not job.done
-                and (conversation is None or job.conversation == conversation)]
+        return self._jobs.active(owner, conversation)
 
     def cancel(self, job: Job) -> None:
         """Cancel a queued job (it never runs) or a running one (it stops after the current step)."""

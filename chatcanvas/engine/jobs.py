@@ -5,19 +5,22 @@ from __future__ import annotations
 import asyncio
 import enum
 import itertools
+import secrets
 import threading
 import time
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from chatcanvas.errors import ChatCanvasError, EngineError, JobCancelled
+from chatcanvas.errors import ChatCanvasError, EngineError, JobCancelled, NotFound
 
 if TYPE_CHECKING:
     from PIL.Image import Image
 
+    from chatcanvas.engine.durable import Journal
     from chatcanvas.store.images import ImageRecord
 
 Operation = Literal["generate", "edit", "personalize", "enroll", "train"]
@@ -276,3 +279,53 @@ class Job:
     async def wait_async(self) -> list[ImageRecord]:
         await asyncio.to_thread(self._done.wait)
         return self.wait(0)
+
+
+def job_seeds(request: object) -> tuple[int, ...]:
+    """The seeds of a job's pictures, fixed when it is accepted: the request's seed (else a random one) and the
+    ones after it, one per picture; none for a job that draws no picture."""
+    if not isinstance(request, GenerateRequest):
+        return ()
+    first = request.seed if request.seed is not None else secrets.randbelow(2**32)
+    return tuple(first + i for i in range(request.n))
+
+
+class JobBook:
+    """The jobs an engine knows by id: those accepted in this process (the newest `kept` finished ones with them)
+    and, through the journal, ones an earlier process finished. Thread-safe."""
+
+    def __init__(self, journal: Journal | None = None, kept: int = 1000):
+        self._journal = journal
+        self._kept = kept
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, job: Job) -> None:
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > self._kept and next(iter(self._jobs.values())).done:
+                self._jobs.popitem(last=False)
+
+    def drop(self, job_id: str) -> None:
+        with self._lock:
+            self._jobs.pop(job_id, None)
+
+    def find(self, job_id: str, owner: str) -> Job:
+        """A job by id, only for its owner (one an earlier process finished too, from its record)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None and self._journal is not None:
+            job = self._journal.finished_job(job_id, owner)
+        if job is None or job.owner != owner:
+            raise NotFound(f"no job {job_id!r}")
+        return job
+
+    def unfinished(self) -> list[Job]:
+        """The queued and running jobs, oldest first."""
+        with self._lock:
+            return [job for job in self._jobs.values() if not job.done]
+
+    def active(self, owner: str, conversation: str | None = None) -> list[Job]:
+        """The owner's queued and running jobs (in one conversation when given)."""
+        return [job for job in self.unfinished() if job.owner == owner
+                and (conversation is None or job.conversation == conversation)]
