@@ -169,11 +169,16 @@ def _short_alias(alias: str) -> str | None:
     return f"{words[0]} {words[-1]}"
 
 
+_REMEMBER_SLIP = re.compile(r"\b(?:" + "|".join(slip for slip, word in lang.SHORTHAND.items() if word == "remember")
+                            + r")\b", re.I)
+"""The slips of "remember" the language module spells out, for the names read from the text as typed."""
+
+
 def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """ "this is my dog Rex" -> ("Rex", ["my dog"]); "this is me" -> ("me", []); "meet Rex, my dog" -> same;
     "here are shots of our new sneaker. Let's call it Volt" -> ("Volt", ["our new sneaker"])."""
     text = _HOW_MANY.sub("", text)  # "here are 3 of my guy Dot": the count is not part of a name
-    text = re.sub(r"\b(?:rember|remeber|rmember|remembr|remmeber|rememeber)\b", "remember", text, flags=re.I)
+    text = _REMEMBER_SLIP.sub("remember", text)  # "can u rember it as Speckle Mug"
     named = max(_NAMED.finditer(text), key=_naming_weight, default=None)
     if named:
         name = named.group("name") or named.group("other") or named.group("calls") or named.group("called") or \
