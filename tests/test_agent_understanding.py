@@ -112,7 +112,7 @@ def test_on_shapes_adding_a_shape_keeps_the_first_and_the_picture_shows_both(sha
     import itertools
 
     seeds = itertools.count(11)  # the chat picks seeds at random; fixed here so the picture read back is the same
-    monkeypatch.setattr("chatcanvas.engine.engine.secrets.randbelow", lambda bound: next(seeds))
+    monkeypatch.setattr("chatcanvas.engine.jobs.secrets.randbelow", lambda bound: next(seeds))
     chat = dict(user="u", conversation="two")
     shapes_agent.chat("my 4yo is learning shapes, can you draw a big red circle on a white background", **chat)
     added = shapes_agent.chat("now add a small blue square in the top left", **chat)
