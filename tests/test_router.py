@@ -198,6 +198,41 @@ def test_a_name_said_as_a_name_is_the_one_enrolled(text, name, aliases):
         ("register_subject", name, aliases)]
 
 
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("Biscuit!! she's 2 now, here are some pics of her, can you lern her", "Biscuit", []),  # the name, then the rest
+    ("I want a silly birthday card for Dana, my wife. These are a few photos of her. Can you learn what she looks "
+     "like?", "Dana", ["my wife"]),  # named in apposition; "Can" opens a sentence, it is no name
+    ("oh and remember my cat as well, here's Mango.", "Mango", []),
+    ("please also save my work van, Bertha, 4 photos", "Bertha", ["my work van", "my van"]),
+    ("this is my hamster peanut remember him pls", "Peanut", ["my hamster"]),  # the ask after who is not the name
+    ("And this is my brother Tomas, please remember too", "Tomas", ["my brother"]),
+])
+def test_a_name_with_the_ask_and_the_count_around_it(text, name, aliases):
+    calls = _with_subjects(text, attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases", [])) for c in calls] == [
+        ("register_subject", name, aliases)]
+
+
+@pytest.mark.parametrize(("text", "subject"), [
+    ("zippy and rex having a picnic", "Zippy"),
+    ("Rex and Zippy at the fair, cartoon style", "Rex"),
+    ("a poster with our brand mascot and my dog", "Zippy"),
+])
+def test_two_subjects_named_the_first_is_drawn(text, subject):
+    calls = _with_subjects(text).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", subject)]
+
+
+@pytest.mark.parametrize("text", [
+    "could you remember my daughter Mia? i'll upload photos later",
+    "hey can you learn my grandad's face",
+    "I'll send some pics of my parrot in a minute",
+])
+def test_asking_to_learn_someone_before_the_photos_is_talk(text):
+    message = _with_subjects(text)
+    assert message.tool_calls == [] and "photo" in message.content.lower()
+
+
 @pytest.mark.parametrize("text", [
     "rex would hate this lol he's jealous of every dog he sees",
     "Rex is turning 3 tomorrow!",
@@ -622,7 +657,8 @@ def test_a_common_word_is_not_taken_for_a_slipped_name(text):
 
 
 @pytest.mark.parametrize("text", ["Duke is fourteen now, you know. Still the best dog on the whole lake.",
-                                  "aww waffles is such a drama queen irl too"])
+                                  "aww waffles is such a drama queen irl too",
+                                  "Duke's done twelve summers on that lake, can you believe it"])
 def test_news_of_a_subject_is_answered_in_words(text):
     reply = _with(FAMILY + [{"name": "Waffles", "aliases": []}], text, current="a dog asleep by a fireplace",
                   shows=["Duke"])

@@ -163,6 +163,8 @@ def decide(text: str, facts: Any) -> Intent:
         return _reply(chat_reply(text, facts))
     if FORGET_MINE.search(message.text):  # "ok please delete my photos now, i'm done": talk, however it reads
         return _reply(chat_reply(text, facts))
+    if not facts.attached_image_ids and ENROL_WITHOUT_PHOTOS.search(message.text):
+        return _reply(chat_reply(text, facts))  # "can you remember my son Leo? I'll send pics in a sec"
     remark = _remark_about_subject(text, facts)
     if remark is not None:  # "rex would hate this lol", "Nugget is turning 3 tomorrow!"
         return _reply(chat_reply(remark, facts))
@@ -577,6 +579,11 @@ SERVICE_TOPIC = re.compile(r"\b(?:removed\s+from\s+(?:your|the)\s+(?:memory|syst
                            r"train\s+(?:you|u)|enroll(?:ed)?|register(?:ed)?|as\s+an?\s+(?:new\s+|second\s+)?subject|"
                            r"at\s+once|how\s+many\s+(?:photos|pics|pictures|subjects|products)|"
                            r"use\s+(?:this|these|them|it|the|my)\s+(?:\w+\s+)?for)\b|" + _OTHERS.pattern)
+# asking to have someone learned, before the photos are attached: talk about enrolling, not a picture
+ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so)\W+)*(?:can|could|will|would)\s+you\s+(?:please\s+)?"
+                                  r"(?:remember|learn|memori[sz]e)\s+(?:my|our|what|how)\b|"
+                                  r"\b(?:i'll|i\s+will|i'm\s+going\s+to|let\s+me)\s+(?:send|upload|attach|share)\s+"
+                                  r"(?:the\s+|some\s+|a\s+few\s+)?(?:pictures?|photos?|pics?|images?|selfies?)\b")
 # asking for one's own photos or data to be deleted, not a change of the picture
 FORGET_MINE = re.compile(r"\b(?:delete|remove|erase|wipe|purge|forget)\s+(?:all\s+(?:of\s+)?)?(?:my|our)\s+(?:\w+\s+)?"
                          r"(?:photos?|pics?|pictures?|selfies?|uploads?|data|account|likeness|subjects?)\b(?!\s+(?:on|in"
@@ -589,6 +596,7 @@ def _remark_about_subject(text: str, facts: Any) -> str | None:
     that reading (for the reply), or None."""
     names = [label for subject in facts.extras.get("subjects") or [] for label in (subject["name"], *subject["aliases"])
              if label.lower() not in ("me", "myself", "i", "us")]
+    text = _RHETORICAL.sub("", text)  # "Betsy's done 300,000 miles, can you believe it": nothing is asked
     if not names or ASKS_US.search(lang.normalize(text)):
         return None
     labels = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
@@ -597,7 +605,7 @@ def _remark_about_subject(text: str, facts: Any) -> str | None:
             rf"\b(?:{labels})\s+(?:is|are|'s)\s+(?!going\b|getting\b|turning\b)\w+ing\b", text, re.I):
         return None  # "Rex is surfing a big wave": a scene
     said = re.sub(rf"\b(?:{labels})'s\s+(?=(?:gonna|going|so|been|not|never|always|getting|turning|such|a|an|really|"
-                  r"very|only|just|actually|literally|\d+)\b)", "he's ",
+                  r"very|only|just|actually|literally|done|had|got|seen|won|made|lived|driven|travell?ed|\d+)\b)", "he's ",
                   text, flags=re.I)
     said = re.sub(rf"\b(?:{labels})'s\b", "his", said, flags=re.I)
     said = re.sub(rf"\b(?:{labels})\b", "he", said, flags=re.I)
@@ -606,6 +614,8 @@ def _remark_about_subject(text: str, facts: Any) -> str | None:
     return said
 
 
+_RHETORICAL = re.compile(r"[,\s]*\b(?:can|could|would)\s+(?:you|u|ya)\s+(?:believe|imagine)(?:\s+(?:it|that|this))?\b"
+                         r"\W*$", re.I)
 ASKS_US = re.compile(r"\b(?:can|could|would|will|should|shall)\s+(?:we|you|u|ya|i)\b|\bplease\b|\blet'?s\b|"
                      r"\b(?:draw|paint|sketch|render|make|show|put|give)\s+(?:me|us|him|her|them)\b")
 

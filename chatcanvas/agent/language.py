@@ -43,7 +43,7 @@ SHORTHAND = {
     "ngl": "not going to lie", "tbh": "to be honest", "imo": "in my opinion", "srs": "seriously", "rn": "right now",
     "v1": "version 1", "v2": "version 2", "v3": "version 3", "v4": "version 4", "hes": "he's", "shes": "she's",
     "theyre": "they're", "youre": "you're", "isnt": "isn't", "doesnt": "doesn't", "didnt": "didn't",
-    "wont": "won't", "havent": "haven't", "rember": "remember", "remeber": "remember",
+    "wont": "won't", "havent": "haven't", "rember": "remember", "remeber": "remember", "lern": "learn", "lrn": "learn",
 }
 # words a slip is checked against: the ones whose meaning the decisions and rewrites depend on
 KEY_WORDS = (

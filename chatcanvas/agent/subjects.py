@@ -63,7 +63,8 @@ _NAMED = re.compile(
 _AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|a\s+couple(?:\s+of)?)\s+(?:more\s+)?"
                      r"(?:pics?|photos?|photographs?|pictures?|images?|shots?|snaps?|selfies?)\s+(?:attached|included|"
                      r"here|"
-                     r"below|above|incoming)\)?|[^\x00-\u2fff]+)", re.I)
+                     r"below|above|incoming)\)?|[^\x00-\u2fff]+|,\s*(?:\d+|one|two|three|four|five|six|a\s+few)\s+"
+                     r"(?:pics?|photos?|pictures?|images?|shots?|selfies?)\W*$)", re.I)
 _NOT_A_NAME = re.compile(r"\b(?:make|change|turn|add|remove|draw|paint|put|give|swap|replace|edit)\b", re.I)
 
 
@@ -109,6 +110,9 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     # "this is me, Ana, so you can make me too": what the photos are for is no part of who they show
     text = re.sub(r",?\s+so\s+(?:that\s+)?(?:you|u|we|i|it)\s+(?:can|could|will|'ll|are\s+able\s+to)\b[^.!?]*", "",
                   text, flags=re.I)
+    text = _REMEMBER_SLIP.sub("remember", text)
+    # "this is my cat luna remember her pls", "this is my wife Ania, please remember also": the ask after who
+    text = _ASKED_AFTER.sub("", text)
     the_name = _THE_NAME.search(text)  # "aight sending 5. pixel is the name"
     found = _parse_introduction(text) if the_name is None else (the_name.group("name")[:1].upper() +
                                                                  the_name.group("name")[1:], [])
@@ -153,6 +157,9 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     return name, aliases + [short for short in map(_short_alias, aliases) if short and short not in aliases]
 
 
+_ASKED_AFTER = re.compile(r"(?<=\w)[,.!\s]+(?:(?:please|pls|plz|can\s+you|could\s+you|pls\s+can\s+you)\s+)?"
+                          r"(?:remember|save|learn|keep)(?:\s+(?:her|him|them|it|this|these|those))?"
+                          r"(?:\s+(?:also|too|as\s+well|please|pls|plz|for\s+me|thanks|thx|ty))*[\s.!?]*$", re.I)
 _TELLING_APART = frozenset("other second third first older younger oldest youngest eldest elder middle twin "
                            "1st 2nd 3rd".split())
 _THE_NAME = re.compile(r"(?:^|[.!?,;:]\s*)(?:and\s+|so\s+)?(?P<name>[A-Za-z][\w-]*)\s+(?:is|will\s+be|'ll\s+be)\s+"
@@ -207,6 +214,12 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
         if not about and name and _SELF.search(text) and not re.search(r"\bcalls?\s+(?:him|her|it|them)\b", text, re.I):
             return name, ["me"]  # "4 pics of me. name's Kit."
         return name, [alias] if about and name.lower() not in about.group(1).lower() else []
+    appositive = _APPOSITIVE.search(text)
+    if appositive:  # "something funny for Marco, my husband. These are some photos of him."
+        return appositive.group("name"), [appositive.group("alias").lower()]
+    presented = _SAID_WITH.search(text)
+    if presented and presented.start() > 0 and _name_slot(presented.group("name").lower()):
+        return presented.group("name"), []  # "remember my dog too, here's Pepper."
     # "my cat Mochi 🐱 got 3 pics of her": an emoji between two clauses ends the first
     text = re.sub(rf"(?<=\w)\s*{lang._EMOJI}+\s*(?=\w)(?!(?:my|our|his|her|their|the|a|an)\b)", ". ", text)
     text = _AROUND.sub(" ", text).strip()
@@ -334,6 +347,13 @@ _SELF = re.compile(r"\b(?:me|myself|my\s+face|my\s+selfies?|i'm|i\s+am|of\s+me)\
 _KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z]+\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|\s+[A-Z]|\s+(?:named|called|is|'s)\b))")
 
 
+_APPOSITIVE = re.compile(r"(?<![.!?]\s)(?<!^)\b(?P<name>[A-Z][\w-]*),\s+(?P<alias>(?:my|our)\s+(?:[a-z]+\s+)?(?:"
+                         + "|".join(sorted(_ANIMATE)) + r"))\b")
+"""Someone named with who they are to the user in apposition, anywhere in the message: "for Marco, my husband"."""
+_SAID_WITH = re.compile(r"\b(?:here's|here\s+is|this\s+is|meet)\s+(?P<name>[A-Z][\w-]*)(?=\s*(?:[.!,;]|$))")
+"""A name presented after another clause: "remember my dog too, here's Pepper."."""
+
+
 def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     """Photos with a name somewhere in the words: "my corgi biscuit", "Luna (my cat)", "remember him, he's Rocky"."""
     said = intents.clean(text)
@@ -344,7 +364,8 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
     names = [w for i, w in enumerate(tokens) if w[0].isupper() and w not in ("I", "I'm", "I'd", "OK", "Ok")
              and not (w.isupper() and len(w) <= 3)  # "D&D", "DM", "RPG": not names
-             and (i > 0 or len(tokens) > 1 and w.lower() not in _OPENERS)]
+             and (i > 0 or w.lower() not in _OPENERS and _name_slot(w.lower()) and (
+                 len(tokens) > 1 or not lang.pos_of(w.lower()) - {"NOUN", "PROPN"}))]  # "Olivia!!", not "Can"
     after = re.search(r"\b(?:he's|she's|it's|named|called|name's|this\s+is|that's)\s+([A-Za-z][\w-]*)\s*$", said, re.I)
     kin = _KIN.search(said)
     if names:
@@ -432,16 +453,19 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
             if kind and re.match(_LEAD + rf"{re.escape(kind.group(1))}\b(?!\s+(?:is|was|has|'s|are)\b)", text,
                                  re.IGNORECASE):
                 return subject["name"]
+    first: tuple[int, str] | None = None  # "ziggy and betsy together": the one named first
     for subject in subjects:
         for label in sorted([fold(x) for x in [subject["name"], *subject["aliases"], *_short_names(subject["name"]),
                                                *_kind_of_name(subject["name"])]], key=len, reverse=True):
             if label.lower() == "me":
-                if re.search(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE):
-                    return subject["name"]
-            elif any(not _in_style_name(text, found) and not _common_noun(text, found) for found in
-                     re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)):
-                return subject["name"]
-    return None
+                found = re.search(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE)
+                at = found.start() if found else None
+            else:
+                at = next((found.start() for found in re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)
+                           if not _in_style_name(text, found) and not _common_noun(text, found)), None)
+            if at is not None and (first is None or at < first[0]):
+                first = (at, subject["name"])
+    return first[1] if first else None
 
 
 def _common_noun(text: str, found: re.Match) -> bool:
