@@ -217,8 +217,9 @@ def test_a_name_with_the_ask_and_the_count_around_it(text, name, aliases):
     ("zippy and rex having a picnic", "Zippy"),
     ("Rex and Zippy at the fair, cartoon style", "Rex"),
     ("a poster with our brand mascot and my dog", "Zippy"),
+    ("my dog found a new friend: Zippy! draw them napping together", "Zippy"),
 ])
-def test_two_subjects_named_the_first_is_drawn(text, subject):
+def test_two_subjects_named_the_first_is_drawn(text, subject):  # a name before an alias
     calls = _with_subjects(text).tool_calls
     assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", subject)]
 
@@ -658,7 +659,8 @@ def test_a_common_word_is_not_taken_for_a_slipped_name(text):
 
 @pytest.mark.parametrize("text", ["Duke is fourteen now, you know. Still the best dog on the whole lake.",
                                   "aww waffles is such a drama queen irl too",
-                                  "Duke's done twelve summers on that lake, can you believe it"])
+                                  "Duke's done twelve summers on that lake, can you believe it",
+                                  "Thanks so much! The grandkids adore Duke, he's been with us for years."])
 def test_news_of_a_subject_is_answered_in_words(text):
     reply = _with(FAMILY + [{"name": "Waffles", "aliases": []}], text, current="a dog asleep by a fireplace",
                   shows=["Duke"])

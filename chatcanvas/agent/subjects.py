@@ -453,7 +453,8 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
             if kind and re.match(_LEAD + rf"{re.escape(kind.group(1))}\b(?!\s+(?:is|was|has|'s|are)\b)", text,
                                  re.IGNORECASE):
                 return subject["name"]
-    first: tuple[int, str] | None = None  # "ziggy and betsy together": the one named first
+    first: tuple[tuple[bool, int], str] | None = None  # "ziggy and betsy together": the one named first
+    names = {fold(x) for subject in subjects for x in [subject["name"], *_short_names(subject["name"])]}
     for subject in subjects:
         for label in sorted([fold(x) for x in [subject["name"], *subject["aliases"], *_short_names(subject["name"]),
                                                *_kind_of_name(subject["name"])]], key=len, reverse=True):
@@ -463,8 +464,10 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
             else:
                 at = next((found.start() for found in re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)
                            if not _in_style_name(text, found) and not _common_noun(text, found)), None)
-            if at is not None and (first is None or at < first[0]):
-                first = (at, subject["name"])
+            # a name before an alias: "my son has this old bunny, Mr Buttons" is about Mr Buttons
+            rank = (label not in names, at if at is not None else 0)
+            if at is not None and (first is None or rank < first[0]):
+                first = (rank, subject["name"])
     return first[1] if first else None
 
 
@@ -702,9 +705,13 @@ def _subject_drawn(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
 def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
     """ "Duke is fourteen now, you know", "aww waffles is such a drama queen irl too": news of them, no request."""
     labels = _labels(subject, facts)
+    text = intents._RHETORICAL.sub("", text)  # "..., can you believe it": nothing is asked
     said = re.match(rf"^\W*(?:(?:aww+|lol|haha+|omg|oh|ah|yes|yeah|fun\s+fact|btw|honestly|ha)\W+)*(?:{labels})"
                     rf"(?:'s)?\s+(?:is|was|has|had|turns|turned|looks|loves|loved|hates|hated|really|still|would|will|"
-                    rf"just|always|never|can't|cannot|gets|got|used\s+to)\b", fold(text), re.I)
+                    rf"just|always|never|can't|cannot|gets|got|used\s+to|done)\b", fold(text), re.I)
+    # "Thank you! The children adore Nibbles": thanks, then what people feel about them
+    said = said or re.match(rf"^\W*(?:thank\s+you|thanks|thank\s+u|ty|cheers)\b[^.!?]*[.!?]+\s*[^.!?]*\b(?:adore|adores|"
+                            rf"love|loves|miss|misses|adored|loved|missed)\s+(?:{labels})\b", fold(text), re.I)
     return bool(said) and not re.search(r"\b(?:draw|paint|sketch|make|show|picture|pic|image|render|can\s+(?:you|u)|"
                                         r"too\s+\w|more|less|bigger|smaller|should|needs?|wrong|off|weird|odd|"
                                         r"could\s+(?:you|u)|let's|lets|how\s+about|i\s+want|i'd\s+like)\b", text, re.I)
