@@ -52,8 +52,8 @@ def wait_for(condition, what: str, guard: float = GUARD_S):
 
 
 class Cluster:
-    def __init__(self, url: str, settings: Settings, options: DeployArgs):
-        self.url, self.settings, self.options = url, settings, options
+    def __init__(self, url: str, settings: Settings, options: DeployArgs, worker_settings: Settings):
+        self.url, self.settings, self.options, self.worker_settings = url, settings, options, worker_settings
         self.acknowledged: dict[str, list[str]] = {}  # user -> image ids answered to them
 
     def client(self, user: str) -> httpx.Client:
@@ -84,6 +84,7 @@ def cluster(postgres_server, s3_server):
     boto3.client("s3", endpoint_url=s3_server["endpoint_url"], aws_access_key_id=s3_server["key"],
                  aws_secret_access_key=s3_server["secret"], region_name="us-east-1").create_bucket(Bucket=bucket)
     data = Path(tempfile.mkdtemp(prefix="chatcanvas-ray-data-"))
+    worker_data = Path(tempfile.mkdtemp(prefix="chatcanvas-ray-worker-data-"))  # no disk shared with the ingress
     session = tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths live under it
     ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False, _temp_dir=session)
     try:
@@ -96,8 +97,9 @@ def cluster(postgres_server, s3_server):
         # the ingress: the overload test's burst goes past that
         options = DeployArgs(workers=2, num_cpus=0.5, torch_threads=1, max_ongoing_requests=4, max_queued_requests=8,
                              graceful_shutdown_timeout_s=GUARD_S)
-        serve.run(build_app(settings, options), name=APP_NAME, route_prefix="/")
-        cluster = Cluster(f"http://127.0.0.1:{port}", settings, options)
+        worker_settings = settings.model_copy(update={"data_dir": worker_data})
+        serve.run(build_app(settings, options, worker_settings), name=APP_NAME, route_prefix="/")
+        cluster = Cluster(f"http://127.0.0.1:{port}", settings, options, worker_settings)
         wait_for(lambda: httpx.get(f"{cluster.url}/readyz").json().get("workers") == 2, "both workers ready")
         yield cluster
     finally:
@@ -107,6 +109,7 @@ def cluster(postgres_server, s3_server):
         with psycopg.connect(postgres_server.format(database="postgres"), autocommit=True) as admin:
             admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
         shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(worker_data, ignore_errors=True)
         shutil.rmtree(session, ignore_errors=True)
 
 
@@ -168,6 +171,60 @@ def test_one_user_never_sees_another_users_images_or_jobs(cluster):
     finished = wait_for(lambda: (body := alice.get(f"/v1/jobs/{job_id}").json())["status"] == "succeeded" and body,
                         "alice's job")
     cluster.acknowledge("alice", finished["images"])
+
+
+def _photos(color: str, count: int = 2) -> list[tuple[str, tuple[str, bytes, str]]]:
+    import io
+
+    from PIL import Image
+
+    files = []
+    for index in range(count):
+        picture = Image.new("RGB", (64, 64), color)
+        picture.paste("white", (8 + index * 4, 8, 40, 40))
+        buffer = io.BytesIO()
+        picture.save(buffer, format="PNG")
+        files.append(("images[]", (f"{color}{index}.png", buffer.getvalue(), "image/png")))
+    return files
+
+
+def test_subjects_are_learned_and_drawn_by_workers_that_share_no_disk_with_the_ingress(cluster):
+    import fsspec
+
+    alice = cluster.client("alice")
+    created = alice.post("/v1/subjects", data={"name": "Rex", "aliases": "my dog", "method": "lora"},
+                         files=_photos("brown"))
+    assert created.status_code == 202, created.text
+    subject_id = created.json()["id"]
+    subject = wait_for(lambda: (body := alice.get(f"/v1/subjects/{subject_id}").json())["status"] != "training"
+                       and body, "Rex learned")
+    assert subject["status"] == "ready", subject
+    # the worker that trained the LoRA put its weights in the bucket itself: the ingress's disk never held them
+    bucket = cluster.settings.storage_url.removeprefix("s3://")
+    stored = fsspec.filesystem("s3", **cluster.settings.storage_options).find(f"{bucket}/subjects/{subject_id}")
+    assert any(name.endswith(".safetensors") and "/lora/" in name for name in stored), stored
+    ingress_copy = cluster.settings.resolved_data_dir / "cache" / "subjects" / subject_id
+    assert not list(ingress_copy.rglob("*.safetensors"))
+    # a worker without a copy of Rex (as on a node that did not train him) fetches it from the bucket to draw him
+    shutil.rmtree(cluster.worker_settings.resolved_data_dir / "cache" / "subjects" / subject_id)
+    for message in ("draw my dog on the moon", "now Rex at the beach"):
+        reply = alice.post("/v1/chat", json={"message": message})
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        assert body["tool_calls"][0]["name"] == "generate_with_subject", body
+        meta = alice.get(f"/v1/images/{body['images'][0]['id']}/meta").json()
+        assert meta["subject_ids"] == [subject_id] and meta["subject_method"] == "lora"
+        cluster.acknowledge("alice", body["images"])
+    assert cluster.client("bob").get(f"/v1/subjects/{subject_id}").status_code == 404
+    # an IP-Adapter subject's embeddings, computed on a worker, reach the bucket the same way
+    mia = alice.post("/v1/subjects", data={"name": "Mia", "method": "ip_adapter"}, files=_photos("gray"))
+    assert mia.status_code in (201, 202), mia.text
+    mia_id = mia.json()["id"]
+    assert wait_for(lambda: alice.get(f"/v1/subjects/{mia_id}").json()["status"] != "training",
+                    "Mia learned") and alice.get(f"/v1/subjects/{mia_id}").json()["status"] == "ready"
+    drawn = alice.post("/v1/chat", json={"message": "Mia in a garden"}).json()
+    assert alice.get(f"/v1/images/{drawn['images'][0]['id']}/meta").json()["subject_ids"] == [mia_id]
+    cluster.acknowledge("alice", drawn["images"])
 
 
 def test_the_ray_engine_is_an_engine_client_in_any_process(cluster):
@@ -278,8 +335,8 @@ def test_replicas_stopping_let_their_running_jobs_finish(cluster):
         # deploying again with one worker replaces both replicas (a new code version) and drops one: each old
         # replica stops only once its running job has ended (graceful_shutdown_timeout_s)
         assert not any(job.done for job in jobs)
-        serve.run(build_app(cluster.settings, cluster.options.model_copy(update={"workers": 1})), name=APP_NAME,
-                  route_prefix="/")
+        serve.run(build_app(cluster.settings, cluster.options.model_copy(update={"workers": 1}),
+                            cluster.worker_settings), name=APP_NAME, route_prefix="/")
         for job in jobs:
             assert len(job.wait(GUARD_S)) == 1
         assert engine.replicas_lost == 0  # each finished on the replica it started on: none was retried

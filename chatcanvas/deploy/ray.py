@@ -24,8 +24,17 @@ from ray import serve
 from ray.serve.handle import DeploymentHandle
 
 from chatcanvas.config import Settings, get_settings
-from chatcanvas.deploy.wire import ProgressFilter, done_event, error_fields, payload_request, progress_event
+from chatcanvas.deploy.wire import (
+    ProgressFilter,
+    done_event,
+    error_fields,
+    on_this_node,
+    payload_request,
+    progress_event,
+)
+from chatcanvas.engine.jobs import JobStatus
 from chatcanvas.errors import ChatCanvasError, InvalidInput
+from chatcanvas.store.subjects import SubjectStore
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +65,8 @@ class ImageWorker:
         # the ingress records jobs; the worker only draws and stores
         self.engine = Engine(settings.model_copy(update={"durable_jobs": False}))
         self.engine.preload()
+        self.subjects = SubjectStore.from_settings(settings)
+        """Subjects' records and files: this node's own copies of them (see `on_this_node`)."""
         self.replica = serve.get_replica_context().replica_id.to_full_id_str()
         """The replica's id, which is also its actor's name in the `serve` namespace."""
         self.running: dict[str, Any] = {}  # the ingress's job id -> the local job
@@ -68,9 +79,10 @@ class ImageWorker:
         yield {"kind": "accepted", "replica": self.replica}
         loop = asyncio.get_running_loop()
         events: asyncio.Queue = asyncio.Queue()
+        asked = payload_request(payload)
         try:
-            job = await asyncio.to_thread(self.engine.submit, payload_request(payload), payload["owner"],
-                                          payload["conversation"])
+            request, publish = await asyncio.to_thread(on_this_node, asked, payload["owner"], self.subjects)
+            job = await asyncio.to_thread(self.engine.submit, request, payload["owner"], payload["conversation"])
         except ChatCanvasError as exc:
             yield {"kind": "done", "status": "failed", "step": 0, "total": 0, "image_ids": [], "output": None,
                    "error": error_fields(exc)}
@@ -89,7 +101,15 @@ class ImageWorker:
                 if arrived[-1].status.finished:
                     break
             self.served += 1
-            yield done_event(job)  # its images are in the shared store by now
+            event = done_event(job)  # its images are in the shared store by now
+            if publish is not None and job.status is JobStatus.SUCCEEDED:
+                try:  # a subject's weights are in storage before the ingress reads it as ready
+                    await asyncio.to_thread(self.subjects.publish, publish)
+                except ChatCanvasError as exc:
+                    event.update(status=JobStatus.FAILED.value, error=error_fields(exc))
+            if getattr(asked, "output", None) is not None:
+                event["output"] = str(asked.output)  # the path the ingress named, not this node's copy
+            yield event
         finally:  # cancelled (asyncio.CancelledError) or abandoned: the local job stops too
             self.running.pop(payload["id"], None)
             if not job.done:
@@ -187,8 +207,9 @@ def app_builder(args: dict[str, Any]) -> Any:
     return build_app(get_settings().model_copy(update=updates), options)
 
 
-def build_app(settings: Settings, options: DeployArgs | None = None) -> Any:
-    """The Serve application: `Ingress` bound to an `ImageWorker` deployment, both given `settings`."""
+def build_app(settings: Settings, options: DeployArgs | None = None, worker_settings: Settings | None = None) -> Any:
+    """The Serve application: `Ingress` bound to an `ImageWorker` deployment, both given `settings` (the workers
+    `worker_settings` where they differ: e.g. a data folder of their own, as on a node that shares no disk)."""
     options = options or DeployArgs()
     if options.min_workers and options.max_workers and options.min_workers > options.max_workers:
         raise InvalidInput("min_workers", f"{options.min_workers} is more than max_workers ({options.max_workers})")
@@ -208,7 +229,7 @@ def build_app(settings: Settings, options: DeployArgs | None = None) -> Any:
         graceful_shutdown_timeout_s=(settings.shutdown_wait_s if options.graceful_shutdown_timeout_s is None
                                      else options.graceful_shutdown_timeout_s),
         ray_actor_options={"num_cpus": options.num_cpus, "num_gpus": num_gpus},
-    ).bind(settings, options.torch_threads)
+    ).bind(worker_settings or settings, options.torch_threads)
     ingress = Ingress.options(num_replicas=options.ingress_replicas,
                               ray_actor_options={"num_cpus": options.ingress_cpus})
     return ingress.bind(worker, settings)

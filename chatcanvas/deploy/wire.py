@@ -11,10 +11,10 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chatcanvas.engine.durable import Request, decode, encode
-from chatcanvas.engine.jobs import GenerateRequest, Job, JobEvent, JobStatus
+from chatcanvas.engine.jobs import EnrollRequest, GenerateRequest, Job, JobEvent, JobStatus, TrainLoraRequest
 from chatcanvas.errors import (
     Busy,
     ChatCanvasError,
@@ -26,6 +26,9 @@ from chatcanvas.errors import (
     QueueFull,
     UserError,
 )
+
+if TYPE_CHECKING:
+    from chatcanvas.store.subjects import SubjectStore
 
 # most specific first: an error travels as the first of these it is an instance of
 _ERRORS: tuple[type[ChatCanvasError], ...] = (QueueFull, InvalidInput, NotFound, Busy, JobCancelled, UserError,
@@ -46,6 +49,32 @@ def payload_request(payload: dict[str, Any]) -> Request:
     if isinstance(request, GenerateRequest) and payload["seeds"]:
         request = dataclasses.replace(request, seed=payload["seeds"][0])
     return request
+
+
+def on_this_node(request: Request, owner: str, subjects: SubjectStore) -> tuple[Request, str | None]:
+    """The request with its subject's files where this worker keeps them, and the subject whose files the worker
+    must publish once the job succeeds (None: nothing to publish).
+
+    The ingress names a subject's files by its own paths; on another node without a shared disk those are not there.
+    With object storage, a worker therefore keeps its own copy of each subject by id: an enrollment or a LoRA
+    writes into it (then the worker puts the result in storage, before the job's end is sent), and a generation
+    with a subject reads from it (copied from storage on first use). With a local storage folder the paths are the
+    stored files themselves, the same for every process, and nothing changes."""
+    if not subjects.copies:
+        return request, None
+    if isinstance(request, (EnrollRequest, TrainLoraRequest)) and request.subject_id:
+        subject = subjects.get(owner, request.subject_id)
+        output = subject.lora_folder if isinstance(request, TrainLoraRequest) else subject.folder
+        return dataclasses.replace(request, output=output), subject.id
+    adapter = getattr(request, "subject", None)
+    if adapter is None:
+        return request, None
+    subject = subjects.fetch(subjects.get(owner, adapter.subject_id))
+    if adapter.method == "lora":
+        return dataclasses.replace(request, subject=dataclasses.replace(adapter, weights=subject.lora_folder)), None
+    # IP-Adapter embeddings this model's adapter lacks are computed from the references and kept: publish them too
+    here = dataclasses.replace(adapter, weights=subject.folder, references=subject.references)
+    return dataclasses.replace(request, subject=here), subject.id
 
 
 PROGRESS_EVERY_S = 0.1

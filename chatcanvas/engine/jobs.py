@@ -82,6 +82,9 @@ class EnrollRequest:
     images: tuple[Image, ...]
     output: Path
     model: str | None = None
+    subject_id: str | None = None
+    """The subject it is for, where there is one: a worker on another node writes `output` into its own copy of
+    that subject's folder and publishes it to the shared storage itself."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,6 +106,8 @@ class TrainLoraRequest:
     resolution: int | None = None
     seed: int = 0
     model: str | None = None
+    subject_id: str | None = None
+    """As `EnrollRequest.subject_id`."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -69,12 +69,13 @@ class SubjectService:
                                        model=self.engine.default_model, images=pictures)
         try:
             if method == "ip_adapter":
-                request: Any = EnrollRequest(images=tuple(pictures), output=subject.folder)
+                request: Any = EnrollRequest(images=tuple(pictures), output=subject.folder, subject_id=subject.id)
             else:
                 request = TrainLoraRequest(images=tuple(pictures),
                                            instance_prompt=instance_prompt(subject.model, subject.trigger),
                                            output=subject.lora_folder,
-                                           captions=None if captions is None else tuple(captions))
+                                           captions=None if captions is None else tuple(captions),
+                                           subject_id=subject.id)
             job = self.engine.submit(request, owner=owner)
         except ChatCanvasError:
             self.subjects.delete(owner, subject.id)  # nothing half-stored
