@@ -45,7 +45,9 @@ WORKER = "ImageWorker"
 
 
 @serve.deployment(name=WORKER, max_ongoing_requests=16, graceful_shutdown_wait_loop_s=2,
-                  graceful_shutdown_timeout_s=600)
+                  graceful_shutdown_timeout_s=600,
+                  # each ingress asks every worker for its health every 2 s: one access-log line per call is noise
+                  logging_config={"enable_access_log": False})
 class ImageWorker:
     """One device's worker: a local `Engine` (its fair queue and batching) with the default model loaded.
 
