@@ -43,6 +43,7 @@ class Side:
     elapsed: float = 0.0
     latencies: list[float] = field(default_factory=list)
     rates: list[float] = field(default_factory=list)  # images/s of each repeat
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds of the ingress, the proxy, the workers
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -73,6 +74,26 @@ def machine_parallelism(iterations: int = 1500) -> float:
         pool.map(_spin, [iterations, iterations])
         two = time.perf_counter() - started
     return 2 * one / two
+
+
+def process_cpu(name: str) -> dict[str, float]:
+    """CPU seconds so far of the Serve processes that matter to application `name` (its ingress and worker replicas,
+    and the proxy every request passes), by their process titles."""
+    import psutil
+
+    roles = {"ingress": f"ServeReplica:{name}:Ingress", "workers": f"ServeReplica:{name}:ImageWorker",
+             "proxy": "ProxyActor"}
+    seconds = dict.fromkeys(roles, 0.0)
+    for process in psutil.process_iter(["cmdline"]):
+        title = " ".join(process.info["cmdline"] or ())
+        for role, needle in roles.items():
+            if needle in title:
+                try:
+                    times = process.cpu_times()
+                except psutil.Error:
+                    continue
+                seconds[role] += times.user + times.system
+    return seconds
 
 
 def free_port() -> int:
@@ -146,9 +167,12 @@ def main() -> None:
         if repeat == 0:  # every replica has run the pipeline before timing
             for warm in range(2 * side.replicas):
                 list(pool.map(lambda i, w=warm: one(i, 10_000_000 + 100 * w + i), range(args.users)))
+        cpu_before = process_cpu(SIDES[side.replicas])
         started = time.perf_counter()
         latencies = [latency for each in pool.map(user, range(args.users)) for latency in each]
         elapsed = time.perf_counter() - started
+        for role, seconds in process_cpu(SIDES[side.replicas]).items():
+            side.cpu[role] = side.cpu.get(role, 0.0) + seconds - cpu_before[role]
         side.images += len(latencies)
         side.elapsed += elapsed
         side.latencies += latencies
@@ -175,10 +199,13 @@ def main() -> None:
     print(f"model={args.model} {args.size}x{args.size} steps={args.steps} users={args.users} rounds={args.rounds} "
           f"repeats={args.repeats} max_batch={args.max_batch} gpus={gpus} "
           f"({'side by side' if side_by_side else 'one side after the other'})")
-    print(f"  {'replicas':>8} {'images':>7} {'images/s':>9} {'p50 ms':>8} {'p95 ms':>8}")
+    print(f"  {'replicas':>8} {'images':>7} {'images/s':>9} {'p50 ms':>8} {'p95 ms':>8}   CPU ms per image: "
+          f"{'workers':>8} {'ingress':>8} {'proxy':>6}")
     for side in sides:
+        per_image = {role: 1000 * seconds / side.images for role, seconds in side.cpu.items()}
         print(f"  {side.replicas:>8} {side.images:>7} {side.images / side.elapsed:>9.2f} "
-              f"{statistics.median(side.latencies) * 1000:>8.1f} {percentile(side.latencies, 0.95) * 1000:>8.1f}")
+              f"{statistics.median(side.latencies) * 1000:>8.1f} {percentile(side.latencies, 0.95) * 1000:>8.1f}"
+              f"   {'':>17} {per_image['workers']:>8.1f} {per_image['ingress']:>8.1f} {per_image['proxy']:>6.1f}")
     if len(sides) == 2:
         one, two = sides
         ratios = [b / a for a, b in zip(one.rates, two.rates, strict=True)]

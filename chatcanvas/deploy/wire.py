@@ -77,7 +77,7 @@ def on_this_node(request: Request, owner: str, subjects: SubjectStore) -> tuple[
     return dataclasses.replace(request, subject=here), subject.id
 
 
-PROGRESS_EVERY_S = 0.1
+PROGRESS_EVERY_S = 0.25
 """At most this often a worker sends a job's step (the latest): a small model's hundreds of steps a second would
 cost more to send between processes than to draw."""
 

@@ -47,18 +47,25 @@ async def last_of(items: Iterator[T]) -> T:
     return last
 
 
-async def unless_disconnected(request: Request, work: Awaitable[T], on_disconnect: Callable[[], object],
-                              poll: float = 0.25) -> T:
-    """Await `work`; if the client disconnects first, call `on_disconnect` (cancel its jobs) and still finish."""
+async def unless_disconnected(request: Request, work: Awaitable[T], on_disconnect: Callable[[], object]) -> T:
+    """Await `work`; if the client disconnects first, call `on_disconnect` (cancel its jobs) and still finish.
+
+    The disconnect is heard as it arrives (the request's next ASGI message, once its body has been read), not
+    polled for: under Ray Serve each poll is a round trip through the proxy."""
     task = asyncio.ensure_future(work)
-    cancelled = False
-    while True:
-        done, _ = await asyncio.wait({task}, timeout=poll)
-        if done:
-            return task.result()
-        if not cancelled and await request.is_disconnected():
-            cancelled = True
+    gone = asyncio.ensure_future(_disconnected(request))
+    try:
+        done, _ = await asyncio.wait({task, gone}, return_when=asyncio.FIRST_COMPLETED)
+        if task not in done:
             on_disconnect()
+        return await task
+    finally:
+        gone.cancel()
+
+
+async def _disconnected(request: Request) -> None:
+    while (await request.receive())["type"] != "http.disconnect":
+        pass  # the rest of a body nobody read
 
 
 async def follow(request: Request, state: Any, job: Any) -> list[Any]:

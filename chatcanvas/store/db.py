@@ -13,6 +13,7 @@ import contextlib
 import re
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -31,13 +32,19 @@ AddedColumns = Mapping[str, Sequence[tuple[str, str]]]
 """Columns added to tables after their first schema: {table: [(name, SQL type), ...]}."""
 
 
+def _open(path: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(path, timeout=30, check_same_thread=False)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=FULL")
+    return db
+
+
 @contextlib.contextmanager
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
-    """One SQLite transaction on the file at `path` (WAL, synchronous=FULL: a commit is on disk when it returns)."""
-    db = sqlite3.connect(path, timeout=30)
+    """One SQLite transaction on the file at `path` (WAL, synchronous=FULL: a commit is on disk when it returns), on
+    a connection of its own."""
+    db = _open(path)
     try:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=FULL")
         with db:  # committed on success, rolled back on error
             yield db
     finally:
@@ -93,6 +100,7 @@ class Database:
             self.url, self.path = None, Path(target).expanduser()
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._pool: Any = None
+        self._local = threading.local()  # SQLite: each thread's open connection, kept between transactions
         self._lock = threading.Lock()
         self._created: set[str] = set()
 
@@ -107,12 +115,35 @@ class Database:
     def connect(self) -> Iterator[Any]:
         """One transaction; `db.execute(sql, params)` and `db.executemany(sql, rows)` take `?` placeholders."""
         if self.path is not None:
-            with connect(self.path) as db:
-                yield db
+            yield from self._sqlite()
             return
         pool = self._open_pool()
         with pool.connection() if pool is not None else _psycopg().connect(self.url) as connection:
             yield _PostgresConnection(connection)
+
+    def _sqlite(self) -> Iterator[sqlite3.Connection]:
+        """A transaction on this thread's connection to the file, opened once and kept (opening one per transaction
+        reads the schema again, and closing the last one checkpoints the WAL: several times the cost of a small
+        commit). A block inside another block of the same thread gets a connection of its own, as before."""
+        local = self._local
+        db = getattr(local, "db", None)
+        if getattr(local, "busy", False):
+            with connect(self.path) as nested:
+                yield nested
+            return
+        if db is None:
+            db = local.db = _open(self.path)
+        local.busy = True
+        try:
+            with db:  # committed on success, rolled back on error
+                yield db
+        except sqlite3.DatabaseError:
+            local.db = None  # a connection that failed is not trusted again
+            with contextlib.suppress(sqlite3.Error):
+                db.close()
+            raise
+        finally:
+            local.busy = False
 
     def _open_pool(self) -> Any:
         with self._lock:
@@ -168,6 +199,7 @@ class Database:
 
 
 _shared: dict[str, Database] = {}
+_files: weakref.WeakValueDictionary[Path, Database] = weakref.WeakValueDictionary()
 _shared_lock = threading.Lock()
 
 
@@ -175,7 +207,12 @@ def open_database(data_dir: Path | str, database_url: str | None = None) -> Data
     """The stores' database: PostgreSQL at `database_url` (one `Database`, so one pool, per URL in a process), else
     the data folder's `chatcanvas.db`."""
     if not database_url:
-        return Database(Path(data_dir).expanduser() / "chatcanvas.db")
+        path = (Path(data_dir).expanduser() / "chatcanvas.db").resolve()
+        with _shared_lock:  # one per file while it is in use: its threads' connections serve every store
+            database = _files.get(path)
+            if database is None:
+                database = _files[path] = Database(path)
+            return database
     with _shared_lock:
         if database_url not in _shared:
             _shared[database_url] = Database(database_url)
