@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     preview_vae: str | None = Field(default=None, description="AutoencoderTiny (e.g. madebyollin/taesd) for previews; "
                                     "None: the built-in models preview through their own VAE, others show none.")
     preview_every: int = Field(default=5, ge=1, description="Steps between preview images while a job runs.")
+    preview_interval_s: float = Field(default=0.0, ge=0, description="Seconds at least between two previews of "
+                                      "one job (0: every `preview_every` steps). A Ray worker uses the rate its "
+                                      "progress crosses to the ingress.")
     max_models: int = Field(default=2, ge=1, description="Models kept loaded at once (least recently used goes).")
     model_memory_gb: float | None = Field(default=None, gt=0, description="Weight memory budget for loaded models.")
     max_batch: int = Field(default=8, ge=1, description="Images in one batched pipeline call (1: no batching).")

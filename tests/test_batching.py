@@ -229,3 +229,26 @@ def test_a_builtin_model_previews_through_its_own_vae(tmp_path):
     preview = pixels(Image.open(io.BytesIO(previews[0][1])))
     assert preview.shape == pixels(record.path).shape
     assert np.abs(preview - pixels(record.path)).mean() < 20  # one step before the end, it is the picture already
+
+
+def test_previews_of_a_batch_are_one_decode_and_a_clock_can_space_them():
+    import io
+
+    from diffusers import AutoencoderTiny
+    from PIL import Image
+
+    from chatcanvas.engine.runner import PreviewClock, preview_png, preview_pngs
+
+    torch.manual_seed(0)
+    decoder = AutoencoderTiny(encoder_block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8),
+                              num_encoder_blocks=(1, 1, 1, 1), num_decoder_blocks=(1, 1, 1, 1)).eval()
+    latents = torch.randn(3, 4, 8, 8)
+    together = preview_pngs(decoder, latents)
+    assert len(together) == 3 and len(set(together)) == 3  # each latent its own picture
+    for index in range(3):
+        alone = preview_png(decoder, latents[index:index + 1])
+        assert np.abs(pixels(Image.open(io.BytesIO(together[index]))) - pixels(Image.open(io.BytesIO(alone)))).max() <= 1
+    every_two = PreviewClock(2)
+    assert [step + 1 for step in range(10) if every_two.due(step, 10)] == [2, 4, 6, 8]  # never the last step
+    spaced = PreviewClock(2, interval_s=3600)
+    assert [step + 1 for step in range(10) if spaced.due(step, 10)] == [2]  # the next one would be an hour later

@@ -25,6 +25,7 @@ from ray.serve.handle import DeploymentHandle
 
 from chatcanvas.config import Settings, get_settings
 from chatcanvas.deploy.wire import (
+    PROGRESS_EVERY_S,
     ProgressFilter,
     done_event,
     error_fields,
@@ -64,8 +65,9 @@ class ImageWorker:
         quiet_libraries()
         if torch_threads:
             torch.set_num_threads(torch_threads)
-        # the ingress records jobs; the worker only draws and stores
-        self.engine = Engine(settings.model_copy(update={"durable_jobs": False}))
+        # the ingress records jobs; the worker only draws and stores, and decodes no previews it would not send
+        interval = max(settings.preview_interval_s, PROGRESS_EVERY_S)
+        self.engine = Engine(settings.model_copy(update={"durable_jobs": False, "preview_interval_s": interval}))
         self.engine.preload()
         self.subjects = SubjectStore.from_settings(settings)
         """Subjects' records and files: this node's own copies of them (see `on_this_node`)."""

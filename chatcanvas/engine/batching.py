@@ -13,7 +13,15 @@ from chatcanvas.engine.families import call_options
 from chatcanvas.engine.jobs import EditRequest, GenerateRequest, Job
 from chatcanvas.engine.registry import LoadedModel
 from chatcanvas.engine.remote import is_remote
-from chatcanvas.engine.runner import PipelineCall, RunParams, call_pipeline, job_pipeline, preview_png, step_callback
+from chatcanvas.engine.runner import (
+    PipelineCall,
+    PreviewClock,
+    RunParams,
+    call_pipeline,
+    job_pipeline,
+    preview_pngs,
+    step_callback,
+)
 
 
 def batchable(job: Job) -> bool:
@@ -30,7 +38,7 @@ def batch_key(params: RunParams, model: str) -> tuple:
 
 
 def run_batch(jobs: list[Job], params: list[RunParams], model: LoadedModel, call: PipelineCall = call_pipeline,
-              preview_every: int = 5) -> list[list[Image.Image] | None]:
+              preview_every: int = 5, preview_interval_s: float = 0.0) -> list[list[Image.Image] | None]:
     """One call for all `jobs`; per job its images, or None when that job was cancelled meanwhile."""
     shared = params[0]
     pipe = job_pipeline(model.pipeline("text2img"), shared.scheduler)
@@ -39,12 +47,15 @@ def run_batch(jobs: list[Job], params: list[RunParams], model: LoadedModel, call
     seeds = [seed for p in params for seed in p.seeds]
     firsts = [sum(len(p.seeds) for p in params[:index]) for index in range(len(params))]
 
+    clock = PreviewClock(preview_every, preview_interval_s)
+
     def on_step_end(p: DiffusionPipeline, step: int, timestep: Any, callback_kwargs: dict) -> dict:
         total = getattr(p, "num_timesteps", None) or shared.steps
-        show = model.preview_vae is not None and (step + 1) % preview_every == 0 and step + 1 < total
-        for job, first in zip(jobs, firsts, strict=True):
-            latents = callback_kwargs["latents"][first:first + 1]
-            job.report_step(step + 1, total, preview_png(model.preview_vae, latents) if show else None)
+        previews: list[bytes | None] = [None] * len(jobs)
+        if model.preview_vae is not None and clock.due(step, total):  # every job's first image, in one decode
+            previews = preview_pngs(model.preview_vae, callback_kwargs["latents"][firsts])
+        for job, preview in zip(jobs, previews, strict=True):
+            job.report_step(step + 1, total, preview)
         if all(job.cancel_requested for job in jobs):
             p._interrupt = True
         return callback_kwargs

@@ -345,7 +345,8 @@ class Engine:
         try:
             model = model or self.registry.get(jobs[0].spec.model)
             params = [resolve(job, model, self.settings) for job in jobs]
-            results = run_batch(jobs, params, model, self._call_pipeline, self.settings.preview_every)
+            results = run_batch(jobs, params, model, self._call_pipeline, self.settings.preview_every,
+                                self.settings.preview_interval_s)
         except torch.OutOfMemoryError:
             half = len(jobs) // 2
             log.warning("out of memory with a batch of %d images; retrying as halves",

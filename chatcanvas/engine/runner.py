@@ -8,6 +8,7 @@ import dataclasses
 import inspect
 import io
 import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -146,10 +147,12 @@ def run_job(job: Job, model: LoadedModel, params: RunParams, settings: Settings,
     else:
         pipe = job_pipeline(model.pipeline(params.kind), params.scheduler)
 
+    clock = PreviewClock(settings.preview_every, settings.preview_interval_s)
+
     def on_step_end(p: DiffusionPipeline, step: int, timestep: Any, callback_kwargs: dict) -> dict:
         total = getattr(p, "num_timesteps", None) or params.steps
         preview = None
-        if model.preview_vae is not None and (step + 1) % settings.preview_every == 0 and step + 1 < total:
+        if model.preview_vae is not None and clock.due(step, total):
             preview = preview_png(model.preview_vae, callback_kwargs["latents"])
         job.report_step(step + 1, total, preview)
         if job.cancel_requested:
@@ -286,16 +289,44 @@ def refuse_unaccepted(pipeline: str, kwargs: dict[str, Any], accepted: Any, requ
 
 
 def preview_png(decoder: torch.nn.Module, latents: torch.Tensor) -> bytes:
-    """The first image of the batch so far, through a preview decoder: a tiny one (TAESD, whose scaling factor is 1),
-    or a built-in model's own VAE (latents unscaled by its factor, as its pipeline decodes them)."""
+    """The first image of the batch so far, through a preview decoder (see `preview_pngs`)."""
+    return preview_pngs(decoder, latents[:1])[0]
+
+
+def preview_pngs(decoder: torch.nn.Module, latents: torch.Tensor) -> list[bytes]:
+    """Each latent's image so far, as PNG, through a preview decoder in one call: a tiny one (TAESD, whose scaling
+    factor is 1), or a built-in model's own VAE (latents unscaled by its factor, as its pipeline decodes them)."""
     config = decoder.config
-    latents = latents[:1] / getattr(config, "scaling_factor", 1.0) + (getattr(config, "shift_factor", None) or 0.0)
+    latents = latents / getattr(config, "scaling_factor", 1.0) + (getattr(config, "shift_factor", None) or 0.0)
+    dtype = next(decoder.parameters()).dtype  # `decoder.dtype` walks every module to find it
     with torch.inference_mode():
-        pixels = decoder.decode(latents.to(decoder.dtype)).sample[0]
-    array = ((pixels.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(1, 2, 0).cpu().numpy()
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="PNG")
-    return buffer.getvalue()
+        pixels = decoder.decode(latents.to(dtype)).sample
+    arrays = ((pixels.float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+    pngs = []
+    for array in arrays:
+        buffer = io.BytesIO()
+        Image.fromarray(array).save(buffer, format="PNG")
+        pngs.append(buffer.getvalue())
+    return pngs
+
+
+class PreviewClock:
+    """Whether a step shows a preview: every `every` steps (never the last), and at least `interval_s` seconds
+    after the previous one (0: no wait). A replica whose progress crosses to another process only now and then
+    decodes no previews that would be dropped."""
+
+    def __init__(self, every: int, interval_s: float = 0.0):
+        self.every, self.interval_s = every, interval_s
+        self.last = -math.inf
+
+    def due(self, step: int, total: int) -> bool:
+        if (step + 1) % self.every or step + 1 >= total:
+            return False
+        now = time.monotonic()
+        if now - self.last < self.interval_s:
+            return False
+        self.last = now
+        return True
 
 
 def _expected_steps(params: RunParams) -> int:
