@@ -760,3 +760,58 @@ def test_wishes_and_clothes_change_the_picture_as_meant(instruction, current, mu
 
     prompt = rewrite.edit_prompt(current, instruction)
     assert all(word in prompt for word in must) and not any(word in prompt for word in must_not), prompt
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("Attaching our bakery's logo... well, our shop logo (Crumbly), 4 files", "Crumbly", ["our shop logo", "our logo"]),
+    ("Nugget!!! that's my grandma's old parrot, 3 pics attached", "Nugget", ["my grandma's old parrot"]),
+    ("Hey! this is my dog Bolt", "Bolt", ["my dog"]),  # a greeting first is no name
+])
+def test_a_name_in_brackets_or_said_first_then_who_it_is(text, name, aliases):
+    calls = _with_subjects(text, attached=3).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases", [])[:1]) for c in calls] == [
+        ("register_subject", name, aliases[:1])]
+
+
+def test_more_photos_of_someone_enrolled_are_for_them():
+    calls = _with_subjects("ok here are a few more pics of my dog, the light was better today", attached=2).tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", "Rex")]
+
+
+@pytest.mark.parametrize("text", [
+    "my dad retires next month and I want something for his farewell, any ideas?",
+    "need a poster for the bake sale... what would you suggest?",
+    "Rex's birthday is coming up, got any fun ideas?",
+])
+def test_asking_for_ideas_is_talk(text):
+    message = _with_subjects(text)
+    assert message.tool_calls == [] and message.content
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("blue scarf on him", "a snowman in a park", ["snowman", "scarf", "blue"], []),
+    ("I'd like a green bow on her head", "a girl on a swing", ["girl", "bow", "green"], []),
+    ("stone instead of wood", "a cabin with a wooden door", ["stone", "door", "cabin"], ["wooden"]),
+    ("blue on the car", "a red car on a road", ["blue", "car"], ["red"]),  # a colour alone still recolours
+])
+def test_a_coloured_thing_put_on_someone_and_a_material_for_another(text, current, must, must_not):
+    _edits_to(text, current, must, must_not)
+
+
+@pytest.mark.parametrize(("text", "current", "must"), [
+    ("same picture but with my dog instead", "a beagle digging in a flower bed", ["digging", "flower"]),
+    ("now swap it for Rex", "a poodle wearing a crown", ["crown"]),
+])
+def test_a_subject_cast_into_the_scene_on_screen(text, current, must):
+    from chatcanvas.agent.router import IMAGE_RULES
+    from chatcanvas.agent.subjects import SUBJECT_RULES
+
+    subjects = [{"name": "Rex", "aliases": ["my dog"]}]
+    images = [{"id": "img1", "prompt": current, "operation": "generate", "subjects": []}]
+    turn = {"current_image_id": "img1", "current_prompt": current, "extras": {"images": images, "subjects": subjects}}
+    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
+    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
+    calls = router.invoke([HumanMessage(text)]).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Rex")]
+    prompt = calls[0]["args"]["prompt"]
+    assert prompt.startswith("Rex") and all(_has(prompt, word) for word in must), prompt

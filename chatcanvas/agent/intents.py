@@ -407,11 +407,17 @@ _MORE_PHOTOS = re.compile(r"\b(?:add|upload|send|attach|give\s+you|share)\s+(?:s
 
 
 def _asks_how(text: str) -> bool:
-    """A question about how to do something ("might I ask how you would suggest I print this?"): advice, not a
-    picture, whatever it mentions ("before I go" is no "before the hat")."""
+    """A question about how to do something ("might I ask how you would suggest I print this?") or for ideas
+    ("i want to make her a card, any ideas?"): advice, not a picture, whatever it mentions ("before I go" is no
+    "before the hat")."""
     parts = [lang.normalize(s) for s in lang.sentences(text)]
-    return any(p.endswith("?") and _HOW.search(p) and not ASKS_AT_PICTURE.search(p) for p in parts) and not any(
-        lang.ASKS_AT.match(p) and not p.endswith("?") for p in parts)
+    return any(p.endswith("?") and (_HOW.search(p) or _IDEAS.search(p)) and not ASKS_AT_PICTURE.search(p)
+               for p in parts) and not any(lang.ASKS_AT.match(p) and not p.endswith("?") for p in parts)
+
+
+_IDEAS = re.compile(r"\b(?:(?:any|got\s+any|have\s+(?:you\s+)?(?:got\s+)?any)\s+(?:good\s+|fun\s+|cool\s+)?(?:ideas|"
+                    r"suggestions|thoughts|inspo|inspiration)|what\s+(?:do|would)\s+(?:you|u)\s+(?:suggest|recommend)|"
+                    r"what\s+should\s+(?:i|we)\s+(?:draw|make|do|put|go\s+for))\W*$")
 
 
 _DISLIKED = re.compile(r"\bthe\s+(?P<noun>[\w-]+)(?:'s|\s+is|\s+are|\s+looks?|\s+seems?)\s+(?:a\s+bit\s+|way\s+|too\s+"

@@ -88,6 +88,7 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     instruction = _SAME_BUT.sub(_what_differs, instruction)
     instruction = _WISHED.sub(_as_a_change, instruction)
     instruction = _WEARING.sub(r"with \g<who> \g<how>", instruction)
+    instruction = _WORN_ON.sub(_put_on, instruction)
     base = current.strip().rstrip(".") if current else (kept or UNDESCRIBED)
     instruction = _spelled_as_in(instruction, base)
     instruction = re.sub(r"\s*\([^()]{0,60}\)", "", instruction)  # "(long story lol)", "(don't ask)": asides
@@ -138,6 +139,25 @@ def _as_a_change(found: re.Match) -> str:
 _WEARING = re.compile(r"^\W*(?P<who>(?:the|his|her|their)\s+[\w-]+(?:\s+(?!(?:are|were|is|was)\b)[\w-]+)?)\s+"
                       r"(?:(?:are|were|is|was)\s+)?(?P<how>(?:wearing|dressed\s+in)\s+[\w\s-]+?)\W*$", re.I)
 """Clothes for someone in the picture ("the students wearing white"): what they wear, not a colour for them."""
+
+
+_WORN_ON = re.compile(rf"^\W*(?:(?:i\s+(?:want|would\s+like|'d\s+like)|(?:and\s+)?(?:maybe|also|plus))\s+)?(?P<thing>"
+                      rf"(?:(?:an?|some)\s+)?(?:(?:{_TONE})[\s-]+)*(?:{_COLOR})(?:\s+(?:and|&)\s+(?:{_COLOR}))?\s+[a-z][\w-]*"
+                      rf"(?:\s+[a-z][\w-]*)?)\s+"
+                      rf"(?:on|for)\s+(?P<where>him|her|it|them|(?:the|his|her|its|their)\s+[\w-]+)\W*$", re.I)
+"""Something coloured put on someone ("red scarf on him", "I want a red beret on the head"): a thing to add, not a
+colour for them."""
+
+
+def _put_on(found: re.Match) -> str:
+    thing = found.group("thing")
+    last = thing.split()[-1].lower()
+    kinds = lang.pos_of(last)  # a word the tagger does not know ("beret") is taken for a thing
+    if kinds and "NOUN" not in kinds or COLOR_PHRASE.fullmatch(last):
+        return found.group(0)  # "blue on the car", "dark red on the roof": a colour, read as before
+    plural = last.endswith("s") and not last.endswith("ss")
+    article = "" if re.match(r"(?i)(?:an?|some)\s", thing) or plural else "a "
+    return f"add {article}{thing} on {found.group('where')}"
 
 
 _WHO = (r"(?:(?:my|our|the|his|her|their)\s+)?(?:boss|client|clients|editor|legal|manager|team|customer|customers|"
@@ -809,6 +829,11 @@ def _reshape(base: str, change: str) -> str | None:
     return base[:old.start()] + new + base[old.end():]
 
 
+_MADE_OF = {"wood": "wooden", "gold": "golden", "wool": "wool(?:l)?en", "silk": "silken", "oak": "oaken",
+            "clay": "clayey", "earth": "earthen", "lead": "leaden", "flax": "flaxen"}
+"""A material and the adjective a description may use for it."""
+
+
 def _swap(base: str, change: str) -> str | None:
     patterns = (
         r"^(?:swap|switch|exchange|replace|substitute|trade|change|turn|make)\s+(?:out\s+)?(?:the\s+|a\s+|an\s+|"
@@ -839,7 +864,13 @@ def _swap(base: str, change: str) -> str | None:
         if spot:  # "on a basketball court instead of the white background"
             return base[:spot.start()] + new + base[spot.end():]
         new = re.sub(r"\s+ones?$", " " + old.split()[-1], new) if len(new.split()) > 1 else new  # "a square marble one"
+        made = re.match(r"^(?:make|turn|paint|have|do)\s+(?:the\s+[\w-]+|it|them)\s+(?P<what>[\w-]+)$", new, re.I)
+        if made and match.re.pattern == patterns[2]:
+            new = made.group("what")  # "make the table marble instead of wood": marble for wood
         found = _find_phrase(base, old) if old not in ("it", "this", "that") else None
+        if found is None and old.lower() in _MADE_OF:  # "instead of wood" where it says "a wooden table"
+            made_of = re.search(rf"\b{_MADE_OF[old.lower()]}\b", base, re.I)
+            found = (made_of.start(), made_of.end()) if made_of else None
         if _COLOR_ONLY.match(old) and _COLOR_ONLY.match(new) and re.search(rf"\b{re.escape(old)}\b", base):
             return re.sub(rf"\b{re.escape(old)}\b", new, base, count=1)  # "change the brown to blue"
         a_thing = re.search(rf"\b(?:with|for|to|into|by)\s+(?:a|an|some)\s+{re.escape(new)}$", change)  # "with a rose"

@@ -113,6 +113,11 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     text = _REMEMBER_SLIP.sub("remember", text)
     # "this is my cat luna remember her pls", "this is my wife Ania, please remember also": the ask after who
     text = _ASKED_AFTER.sub("", text)
+    shown_as = _NAME_IN_BRACKETS.search(text) or _NAME_THEN_WHO.search(text)
+    if shown_as and _name_slot(shown_as.group("name").lower()) and not lang.pos_of(shown_as.group("name").lower()) & {
+            "INTJ", "ADJ", "ADV", "VERB"}:  # "our company logo (Brightleaf)", "Peanut!! that's our class hamster"
+        alias = shown_as.group("alias").lower()
+        return shown_as.group("name"), [alias] + [short for short in [_short_alias(alias)] if short and short != alias]
     the_name = _THE_NAME.search(text)  # "aight sending 5. pixel is the name"
     found = _parse_introduction(text) if the_name is None else (the_name.group("name")[:1].upper() +
                                                                  the_name.group("name")[1:], [])
@@ -157,6 +162,13 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     return name, aliases + [short for short in map(_short_alias, aliases) if short and short not in aliases]
 
 
+_NAME_IN_BRACKETS = re.compile(r"\b(?P<alias>(?:my|our)\s+(?:[a-z]+\s+){0,2}[a-z]+)\s*\((?:called\s+|named\s+)?"
+                               r"(?P<name>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\)")
+"""A name in brackets after what it is to the user: "our company logo (Brightleaf)"."""
+_NAME_THEN_WHO = re.compile(r"^\W*(?P<name>[A-Z][\w-]*)\s*(?:!+|\.|,|\s[-\u2014\u2013])\s*(?:that's|thats|this\s+is|"
+                            r"he's|hes|she's|shes|it's|its|they're)\s+(?P<alias>(?:my|our)\s+(?:[a-z][a-z']*\s+){0,2}?"
+                            r"[a-z]+)(?=\s*(?:[.!?,;:]|$)|\s+(?:and|here|these|with|in|lol)\b|\s+[^\w\s])")
+"""A name said first, then who it is: "Peanut!! that's our class hamster 🐹 here's 3 pics of him"."""
 _ASKED_AFTER = re.compile(r"(?<=\w)[,.!\s]+(?:(?:please|pls|plz|can\s+you|could\s+you|pls\s+can\s+you)\s+)?"
                           r"(?:remember|save|learn|keep)(?:\s+(?:her|him|them|it|this|these|those))?"
                           r"(?:\s+(?:also|too|as\s+well|please|pls|plz|for\s+me|thanks|thx|ty))*[\s.!?]*$", re.I)
@@ -535,6 +547,10 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None
     if len(facts.attached_image_ids) == 1 and _NOT_A_NAME.search(text) and not _NAMED.search(text):
         return None  # "Icon test. Ring → make it blue": one picture to change, no one named
+    known = facts.extras.get("subjects", [])
+    again = mentioned_subject(text, known) if _MORE_OF.search(text) else None
+    if again is not None:  # "here are 3 more of me then", "more pics of Rex": photos of someone enrolled already
+        return "register_subject", {"name": again}
     introduced = parse_introduction(text)
     if introduced is None:
         return None
@@ -543,6 +559,10 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if aliases:
         args["aliases"] = aliases
     return "register_subject", args
+
+
+_MORE_OF = re.compile(r"\b(?:more|extra|additional|newer|better)\s+(?:(?:photos?|pics?|pictures?|shots?|selfies?|"
+                      r"images?|snaps?)\s+)?of\b", re.I)
 
 
 def _shown(facts: TurnFacts) -> tuple[str, ...]:
@@ -578,6 +598,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return _subject_drawn(text, facts)
     if facts.prefer is not None and facts.prefer != "edit":
         return None
+    if intents._asks_how(text):
+        return None  # "mum's birthday is saturday and i want to make her a card, any ideas?": advice first
     current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
     given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
     if given and current and _shown(facts) and facts.current_prompt and \
@@ -597,7 +619,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         r"with|doing|eating|reading)\b|"
         r"^\W*(?:(?:ok|okay|now|and|then|so|let's|lets|let\s+us)[,.!:\s]+)*(?:start|begin|open|kick\s+off)\s+with\s+"
         r"(him|her|them)\s+\w+ing\b|"  # "let's start with her standing on a cliff"
-        r"^\W*(?:(?:ok|okay|now|and|then|so)[,.!:\s]+)*(?:put|place|drop|set)\s+(him|her|them)\s+(?:in|on|at|into|"
+        r"^\W*(?:(?:ok|okay|now|and|then|so)[,.!:\s]+)*(?:put|place|drop|set)\s+(him|her|them|she|he)\s+(?:in|on|at|into|"
         r"inside)\s+(?:an?|some)\s+\w+", text, re.I)
     pointed = _pointed_at(facts)
     if drawn and (drawn.group(5) and shown or not shown and not (drawn.group(2) or drawn.group(4) or drawn.group(5))
@@ -639,6 +661,14 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if subject is None or _denied(text, subject, facts) or _told_of(text, subject, facts):
         return None
     labels = _labels(subject, facts)
+    cast = re.search(rf"\bsame\s+(?:scene|thing|picture|image|pic|idea|setting|one)\b.*\b(?:{labels})\b|"
+                     rf"\b(?:make|turn)\s+(?:it|that|this|him|her|them)\s+(?:into\s+)?(?:{labels})\b(?!\s+\w+ing\b)|"
+                     rf"\b(?:with|use|put)\s+(?:{labels})\s+(?:instead|in\s+(?:its|his|her|their)\s+place)\b|"
+                     rf"\b(?:swap|replace)\s+(?:it|him|her|them|the\s+[\w-]+)\s+(?:for|with)\s+(?:{labels})\b", text, re.I)
+    if cast and facts.current_prompt and subject not in shown:
+        # "now the same scene, but with our cat instead", "make it kiwi instead of some random parrot": the
+        # picture on screen again, with the subject in it
+        return "generate_with_subject", {"subject": subject, "prompt": _cast_in(facts.current_prompt, subject)}
     back = re.search(rf"\b(?:back\s+to|again\s+with)\s+(?:{labels}|me)\b\s*[-\u2014\u2013:.,;!]+\s*(?P<rest>.+)$|"
                      rf"^\W*(?:(?:ok|okay|now|and|then|so)[,\s]+)*(?:{labels})\s+again\b[,.\s]+(?:(?:but|this\s+time|"
                      rf"now)[,\s]+)*(?P<again>.+)$", text, re.I)
@@ -669,6 +699,17 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
     return None
+
+
+def _cast_in(prompt: str, name: str) -> str:
+    """A scene's description with `name` as the one it shows: "an ordinary ginger cat chasing a ball of yarn" ->
+    "Whiskers chasing a ball of yarn"; a description that does not open with who it shows gets the name first."""
+    lead = re.match(r"^(?:(?:an?|the|some|one)\s+)?(?:[\w-]+\s+){0,3}?[\w-]+(?=\s+(?:\w+ing|in|on|at|with|wearing|"
+                    r"under|by|near|as|from|and)\b|\s*,|\s*$)", prompt)
+    if lead and len(lead.group(0).split()) <= 5 and "NOUN" in lang.pos_of(lead.group(0).split()[-1].lower()) and \
+            not re.search(r"\b(?:of|in|on|at|with|for|by)\b", lead.group(0), re.I):  # "watercolor of a lighthouse"
+        return name + prompt[lead.end():]
+    return f"{name}, {prompt}"
 
 
 def subject_entry(name: str | None, facts: TurnFacts) -> dict[str, Any] | None:
