@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from chatcanvas.agent import ImageAgent
 from chatcanvas.config import Settings
@@ -71,7 +72,8 @@ class ServerState:
         return BatchService(self.images, self.settings.resolved_data_dir)
 
 
-def get_state(request: Request) -> ServerState:
+async def get_state(request: Request) -> ServerState:
+    # async: FastAPI runs a plain `def` dependency on its thread pool, a hop per request for an attribute read
     return request.app.state.chatcanvas
 
 
@@ -107,10 +109,14 @@ def caller(request: Request, auth: Authenticator) -> User | None:
     return auth.user_for_session(request.cookies.get(COOKIE))
 
 
-def current_user(request: Request, state: StateDep,
-                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
-    # `credentials` declares the bearer scheme in the OpenAPI schema; the key itself is read the one way below
-    user = caller(request, state.auth)
+async def current_user(request: Request, state: StateDep,
+                       credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> User:
+    # `credentials` declares the bearer scheme in the OpenAPI schema; the key itself is read the one way below. A
+    # key is checked in memory, here; a session cookie is looked up in the store, on a thread
+    if presented_key(request) is not None or state.auth.open:
+        user = caller(request, state.auth)
+    else:
+        user = await run_in_threadpool(caller, request, state.auth)
     if user is None:
         raise unauthorized()
     return user
