@@ -214,6 +214,45 @@ def test_more_takes_of_a_subject_picture_draw_the_subject_again(agent):
     assert picked.tool_calls[0]["name"] == "select_image" and picked.current_image_id == three.images[0].id
 
 
+def test_more_photos_of_a_subject_learn_it_again_from_all_of_them(agent):
+    first = agent.chat("this is my dog Rex", images=[png_bytes(p) for p in photos()], user="alice", conversation="c")
+    [rex] = agent.subjects.subjects.list_subjects("alice")
+    more = agent.chat("here are a couple more pics of rex, the light was better", images=[
+        png_bytes(p) for p in photos("white")], user="alice", conversation="c")
+    assert more.tool_calls == [{"name": "register_subject", "args": {"name": "Rex"}}], (first.text, more.text)
+    assert "Learned Rex again from 4 photo(s), 2 of them new" in more.text
+    [again] = agent.subjects.subjects.list_subjects("alice")  # one Rex: the older one is gone
+    assert again.id != rex.id and (again.name, again.aliases, again.status, again.photos) == (
+        "Rex", rex.aliases, "ready", 4)
+    assert len(again.references) == 4 and not rex.folder.exists()
+    drawn = agent.chat("draw my dog on the moon", user="alice", conversation="c")
+    assert drawn.images[0].subject_ids == (again.id,)
+    # bob's photos of his own Rex are his: alice's stays as it is
+    assert "Registered Rex" in agent.chat("this is my dog Rex", images=[png_bytes(photos("black")[0])],
+                                          user="bob", conversation="c").text
+    assert [s.id for s in agent.subjects.subjects.list_subjects("alice")] == [again.id]
+
+
+def test_learning_a_subject_again_that_fails_keeps_the_one_they_had(agent):
+    agent.chat("this is my dog Rex", images=[png_bytes(photos()[0])], user="alice", conversation="c")
+    photo = agent.store.save_upload(photos("white")[0], owner="alice")
+    subject, job = agent.subjects.learn_again("alice", "my dog", [photo.id])
+    job.wait(60)
+    assert subject.name == "Rex" and subject.status == "ready"
+    [kept] = agent.subjects.subjects.list_subjects("alice")
+    assert kept.id == subject.id  # learned again: the new one replaced it
+    # a learning that fails (cancelled here) leaves the subject they had, and no second Rex
+    started = agent.subjects.enroll("alice", "Rex", [photos("gray")[0]], ["my dog"], "lora", replaces=kept)[1]
+    agent.engine.cancel(started)
+    with pytest.raises(Exception):
+        started.wait(60)
+    deadline = time.monotonic() + 60
+    while len(agent.subjects.subjects.list_subjects("alice")) != 1:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert [s.id for s in agent.subjects.subjects.list_subjects("alice")] == [kept.id]
+
+
 def test_register_without_photos_is_a_clear_tool_error(agent):
     from tests.scripted import ScriptedChatModel, tool_call
 

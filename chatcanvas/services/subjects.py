@@ -7,6 +7,7 @@ status "training"); a drawing of a subject still learning waits for it, within a
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -28,6 +29,7 @@ from chatcanvas.engine.jobs import (
 from chatcanvas.engine.protocol import EngineClient
 from chatcanvas.errors import ChatCanvasError, InvalidInput, UserError
 from chatcanvas.store import ImageStore, Subject, SubjectStore
+from chatcanvas.store.subjects import MAX_REFERENCES
 
 
 class SubjectService:
@@ -59,14 +61,16 @@ class SubjectService:
 
     def enroll(self, owner: str, name: str, pictures: list[Image.Image], aliases: list[str] | tuple[str, ...] = (),
                method: str | None = None, kind: str | None = None,
-               captions: list[str] | None = None) -> tuple[Subject, Job]:
+               captions: list[str] | None = None, replaces: Subject | None = None) -> tuple[Subject, Job]:
         """Create the subject from its photos (checked images); start its enrollment job. `captions` (LoRA only, one
-        per photo) say what else each photo shows, so the subject is learned apart from it."""
+        per photo) say what else each photo shows, so the subject is learned apart from it. `replaces`: the subject
+        this one learns again, deleted once this one is ready (and kept if this one fails)."""
         method = method or self.engine.settings.subject_method or default_subject_method(self.engine.default_model)
         if captions is not None and method != "lora":
             raise InvalidInput("captions", f"captions train a LoRA subject; {method} subjects take none")
         subject = self.subjects.create(owner=owner, name=name, aliases=aliases, method=method, kind=kind,
-                                       model=self.engine.default_model, images=pictures)
+                                       model=self.engine.default_model, images=pictures,
+                                       replaces=replaces.id if replaces is not None else None)
         try:
             if method == "ip_adapter":
                 request: Any = EnrollRequest(images=tuple(pictures), output=subject.folder, subject_id=subject.id)
@@ -82,10 +86,10 @@ class SubjectService:
             raise
         with self._lock:
             self._jobs[subject.id] = job
-        job.subscribe(self._recorder(subject.id))
+        job.subscribe(self._recorder(subject.id, owner, replaces.id if replaces is not None else None))
         return subject, job
 
-    def _recorder(self, subject_id: str):
+    def _recorder(self, subject_id: str, owner: str | None = None, replaces: str | None = None):
         last = [0.0]
 
         def record(event: JobEvent) -> None:
@@ -97,6 +101,12 @@ class SubjectService:
                     self.subjects.update(subject_id, status="failed", error=str(exc))
                     return
                 self.subjects.update(subject_id, status="ready", progress=1.0)
+                if replaces is not None and owner is not None:  # learned again: the older one goes
+                    with contextlib.suppress(ChatCanvasError):
+                        self.subjects.delete(owner, replaces)
+            elif event.status.finished and replaces is not None and owner is not None:
+                with contextlib.suppress(ChatCanvasError):  # learning it again failed: the one they had stays
+                    self.subjects.delete(owner, subject_id)
             elif event.status.finished:
                 job = self._jobs.get(subject_id)
                 self.subjects.update(subject_id, status="failed", error=str(job.error if job else event.status.value))
@@ -113,6 +123,27 @@ class SubjectService:
             raise InvalidInput("images", "at least one photo of the subject is needed")
         pictures = [self.images.open(self.images.get(image_id, owner)) for image_id in image_ids]
         return self.enroll(owner, name, pictures, aliases, method)
+
+    def learn_again(self, owner: str, label: str, image_ids: list[str]) -> tuple[Subject, Job]:
+        """More photos of a subject the owner has: it is learned again from its photos and these (the newest kept
+        when there are more than a subject takes), under the same name, aliases and method; the one they had stays
+        drawable until the new one is ready, and stays if learning it again fails."""
+        if not image_ids:
+            raise InvalidInput("images", "at least one photo of the subject is needed")
+        old = self.subjects.fetch(self.subjects.find(owner, label))
+        if old.status == "training":
+            raise UserError(f"{old.name} is still being learned; send the new photos once that is done")
+        added = [self.images.open(self.images.get(image_id, owner)) for image_id in image_ids]
+        earlier = []
+        for path in old.references:
+            with Image.open(path) as picture:
+                earlier.append(picture.convert("RGB"))
+        pictures = (earlier + added)[-MAX_REFERENCES:]
+        subject, job = self.enroll(owner, old.name, pictures, old.aliases, old.method, old.kind, replaces=old)
+        if subject.method == "ip_adapter":
+            job.wait(self.engine.settings.job_timeout_s)
+            subject = self.subjects.get(owner, subject.id)
+        return subject, job
 
     def register(self, owner: str, name: str, pictures: list[Image.Image] | None = None,
                  image_ids: list[str] | None = None, aliases: list[str] | tuple[str, ...] = (),

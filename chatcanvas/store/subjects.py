@@ -154,8 +154,10 @@ class SubjectStore:
                    blobs=open_storage(data_dir, settings.storage_url, settings.storage_options))
 
     def create(self, *, owner: str, name: str, aliases: list[str] | tuple[str, ...] = (), method: str,
-               model: str, images: list[Image.Image], kind: str | None = None) -> Subject:
-        """Check everything, write the reference images, then commit the record (status `training`)."""
+               model: str, images: list[Image.Image], kind: str | None = None, replaces: str | None = None) -> Subject:
+        """Check everything, write the reference images, then commit the record (status `training`). `replaces`: the
+        id of the owner's subject this one learns again (its names are not taken; the caller deletes it once this
+        one is ready; until then `find` gives the older one)."""
         name = _clean_name(name, "name")
         aliases = tuple(dict.fromkeys(_clean_name(a, "aliases") for a in aliases if str(a).strip()))
         if len(aliases) > 8:
@@ -166,7 +168,8 @@ class SubjectStore:
             raise InvalidInput("images", "at least one photo of the subject is needed")
         if len(images) > MAX_REFERENCES:
             raise InvalidInput("images", f"at most {MAX_REFERENCES} photos")
-        taken = {label.lower(): subject.name for subject in self.list_subjects(owner) for label in subject.names}
+        taken = {label.lower(): subject.name for subject in self.list_subjects(owner) for label in subject.names
+                 if subject.id != replaces}
         for label in (name, *aliases):
             if label.lower() in taken:
                 raise InvalidInput("name", f"you already have a subject called {label!r} ({taken[label.lower()]})")

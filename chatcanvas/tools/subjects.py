@@ -30,7 +30,9 @@ def create_subject_tools(service: SubjectService, *, user: str = "local", conver
                          method: str | None = None, runtime: ToolRuntime[Any, Any] = None) -> tuple[str, dict]:
         """Remember a person, pet or object from photos, so it can be drawn later by name.
 
-        Use it when the user attaches photos and says who or what it is ("this is my dog Rex", "this is me").
+        Use it when the user attaches photos and says who or what it is ("this is my dog Rex", "this is me"), and
+        when they send more photos of a subject they have ("more pics of Rex"): give its name, and it is learned again
+        from its photos and the new ones.
 
         Args:
             name: What to call the subject, e.g. "Rex" (or "me" for the user).
@@ -42,11 +44,22 @@ def create_subject_tools(service: SubjectService, *, user: str = "local", conver
         ids = image_ids or list((getattr(runtime, "state", None) or {}).get("attached_image_ids") or [])
         if not ids:
             raise ToolException("images: attach one or more photos of the subject to register it")
+        known = next((s for s in service.subjects.list_subjects(who.user)
+                      if name.strip().lower() in (label.lower() for label in s.names)), None)
         try:
-            subject, _ = service.register(who.user, name, image_ids=ids, aliases=aliases or (), method=method)
+            if known is not None:  # more photos of someone they have: learned again from all of them
+                subject, _ = service.learn_again(who.user, known.id, ids)
+            else:
+                subject, _ = service.register(who.user, name, image_ids=ids, aliases=aliases or (), method=method)
         except ChatCanvasError as exc:
             raise ToolException(str(exc)) from exc
-        if subject.method == "ip_adapter":
+        if known is not None:
+            count = subject.photos or len(ids)
+            text = (f"Learned {subject.name} again from {count} photo(s), {len(ids)} of them new; it is ready to draw."
+                    if subject.status == "ready" else
+                    f"Learning {subject.name} again from {count} photo(s), {len(ids)} of them new, in the background; "
+                    f"until then pictures of {subject.name} use what was learned before.")
+        elif subject.method == "ip_adapter":
             text = f"Registered {subject.name} ({subject.id}); it is ready to draw."
         else:
             text = (f"Learning {subject.name} ({subject.id}) from {len(ids)} photo(s) in the background; "
