@@ -815,3 +815,41 @@ def test_a_subject_cast_into_the_scene_on_screen(text, current, must):
     assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Rex")]
     prompt = calls[0]["args"]["prompt"]
     assert prompt.startswith("Rex") and all(_has(prompt, word) for word in must), prompt
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("Same look please: a hot air balloon over a canyon", "a sailboat at sea, flat vector illustration, pastel colors",
+     ["balloon", "canyon", "vector", "pastel"], ["sailboat"]),
+    ("and a fox in the woods, same watercolor style", "a heron by a pond, watercolor",
+     ["fox", "woods", "watercolor"], ["heron"]),
+    ("Now the kitchen, same vibe", "a cozy living room, scandinavian style, a dog asleep on the rug",
+     ["kitchen", "scandinavian"], ["dog", "rug"]),  # how it looks goes along, not what else it shows
+])
+def test_a_new_subject_in_the_same_look_is_a_new_picture_in_that_look(text, current, must, must_not):
+    message = route(text, current)
+    assert [call["name"] for call in message.tool_calls] == ["generate_image"], message.tool_calls
+    prompt = message.tool_calls[0]["args"]["prompt"]
+    assert [w for w in must if not _has(prompt, w)] == [], prompt
+    assert [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("can it look like a chalk drawing on a sidewalk?", "a dragon flying over a castle", ["chalk", "dragon"], []),
+    ("make the curtains a pale yellow", "a bedroom with blue curtains and a bed", ["curtains", "pale", "yellow"],
+     ["blue"]),
+])
+def test_a_medium_keeps_what_it_is_made_with_and_a_colour_for_a_named_thing(text, current, must, must_not):
+    _edits_to(text, current, must, must_not)
+
+
+@pytest.mark.parametrize("text", ["New idea: a robot watering tomatoes", "ok different idea - a robot watering tomatoes"])
+def test_a_new_idea_said_first_is_not_part_of_the_picture(text):
+    message = route(text, "a harbor at dusk")
+    assert [call["name"] for call in message.tool_calls] == ["generate_image"]
+    assert message.tool_calls[0]["args"]["prompt"].lower().startswith("a robot watering tomatoes")
+
+
+def test_my_name_said_with_the_photos_is_the_user():
+    calls = _with_subjects("Sending 4 selfies. My name is Dev.", attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases")) for c in calls] == [
+        ("register_subject", "Dev", ["me"])]

@@ -25,6 +25,10 @@ def draw_prompt(text: str) -> str | None:
                      r"scene)\s*,\s*(?P<look>[^:,]{1,40}?)(?:\s+again)?\s*:\s*(?=\w)", text)
     if again:  # "and one more picture, watercolor again: a school bus in the rain"
         text = f"{text[again.end():]}, {again.group('look')}"
+    text = re.sub(r"^(?:(?:ok|okay|and|so|now|right)[,\s]+)*(?:(?:an?|the|my)\s+)?(?:new|another|different|next|fresh|"
+                  r"other)\s+(?:idea|brief|concept|prompt|request|thing|project|one)\s*(?:[:\u2013\u2014-]|,|(?=(?:an?|some|"
+                  r"two|three)\s))\s*(?=\w)", "",
+                  text)  # "new idea: a lighthouse on a cliff", "ok new brief - a reading nook"
     text = re.sub(r"^(?:(?:an?|the|my)\s+)?(?:second|third|fourth|fifth|separate|fresh|different|new|another|next)\s+"
                   r"(?:picture|image|pic|drawing|piece|scene|painting|design|one)\s*(?:please\s*)?(?:[:,-]|of|with)\s*|"
                   r"^(?:another|next)\s*[:,-]\s*", "", text)
@@ -52,7 +56,8 @@ def draw_prompt(text: str) -> str | None:
 
 
 SAME_LOOK = re.compile(
-    r"[,;]?\s*(?:(?:in|with|using|keep(?:ing)?)\s+)?(?:the\s+)?same\s+(?:vibe|style|look|feel|mood|aesthetic|palette|"
+    r"[,;]?\s*(?:(?:in|with|using|keep(?:ing)?)\s+)?(?:the\s+)?same\s+(?P<kind>[\w-]+\s+)?(?:vibe|style|look|feel|mood|"
+    r"aesthetic|palette|"
     r"colou?rs?|colou?r\s+scheme|lighting|theme|energy|treatment|art\s+style)s?(?:\s+as\s+(?:before|that|this|it|the\s+"
     r"(?:last|previous|other|first)(?:\s+one)?))?|[,;]?\s*(?:to\s+match|matching\s+(?:it|this|that|the\s+(?:last|"
     r"previous|other)\s+one))\b", re.I)
@@ -63,10 +68,15 @@ def matching_draw(text: str, current: str) -> str | None:
     scandinavian style" -> "the cozy bedroom, scandinavian style"; None when `text` asks for no same look."""
     if not SAME_LOOK.search(text):
         return None
-    drawn = draw_prompt(re.sub(r"^[\s,;:-]*(?:(?:but|and|only|just|now)\s+)*", "", SAME_LOOK.sub("", text)))
+    # "in the same watercolor style": the style it names stays in the words
+    said = SAME_LOOK.sub(lambda m: f", {m.group('kind').strip()} style" if m.group("kind") else "", text)
+    drawn = draw_prompt(re.sub(r"^[\s,;:-]*(?:(?:but|and|only|just|now)\s+)*", "", said))
     if not drawn:
         return None
     head, *rest = [part.strip() for part in current.split(",") if part.strip()]
+    if ":" in head:  # "a hero image: flat vector illustration": what follows the colon is one more part
+        head, _, after = head.partition(":")
+        rest = [after.strip(), *rest] if after.strip() else rest
     medium = re.match(rf"^(?:an?\s+)?(?:[\w-]+\s+)?{_STYLE_NOUN}s?\s+of\s+", head, re.I)  # "a watercolor of ..."
     styled = bool(re.match(rf"^(?:an?\s+)?(?:[\w-]+\s+)?{_STYLE_NOUN}", drawn, re.I)) or any(
         re.search(rf"\b{re.escape(style)}\b", drawn.lower()) for style in STYLES)  # its own medium wins
@@ -83,10 +93,22 @@ def matching_draw(text: str, current: str) -> str | None:
     if looks:
         drawn = (f"{first} {' '.join(looks)} {remainder}" if first.lower() in lang.DETERMINERS and remainder
                  else f"{' '.join(looks)} {drawn}")
-    extra = [part for part in rest if part.lower() not in drawn.lower()]
+    extra = [part for part in rest if part.lower() not in drawn.lower() and _a_look(part)]
     return _fix_articles(", ".join([lead + drawn, *extra]))
 
 
+def _a_look(part: str) -> bool:
+    """Whether a part of a description says how the picture looks ("flat vector illustration", "brand colors teal and
+    orange", "soft light", "moody") rather than what else it shows ("team of people around a phone")."""
+    words = part.lower().split()
+    return any(re.search(rf"\b{re.escape(style)}\b", part.lower()) for style in STYLES) or bool(
+        set(words) & _LOOK_WORDS) or bool(re.search(r"\b(?:style|styled|palette|lighting|lit|toned?|mood)\b", part.lower())) or (
+        len(words) <= 3 and all(lang.pos_of(word) & {"ADJ", "ADV"} for word in words))
+
+
+_LOOK_WORDS = frozenset("colors colours color colour palette light lighting shadows mood vibe aesthetic look tones "
+                        "hues pastel neon monochrome minimalist minimal flat vector isometric retro vintage "
+                        "photorealistic cinematic dreamy moody".split())
 _NOT_A_LOOK = frozenset("big small large tiny little huge giant old young new tall short long wide narrow fat thin "
                         "baby adult first last other same".split())
 """What a subject is, not how the picture looks: not carried over to the next subject of a series."""

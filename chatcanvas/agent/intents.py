@@ -730,6 +730,11 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
                   lang.strip_politeness(said))
     if facts.has_image and _SERIES_PART.match(body):
         return "draw"  # "now the enemy: a slime monster", "and now the ending, where the hedgehog meets an owl"
+    if facts.has_image and draws.SAME_LOOK.search(body):
+        other = re.sub(r"^[\s,;:.-]*(?:(?:also|and|now|then|next|ok|okay|plus|last\s+one|one\s+more)[\s,;:.!-]+)*", "",
+                       draws.SAME_LOOK.sub("", body).strip(" ,;:.-"))
+        if re.match(r"(?:an?|the|my|our|some|one|two|three)\s+\w", other) and not _edit_of_current(other, facts):
+            return "draw"  # "Same style: a rocket launching out of a laptop", "also a cupcake mascot, same cartoon style"
     subjects = facts.extras.get("subjects") or []
     if facts.has_image and subjects and _SOMETHING_ELSE.search(body) or _NOT_THEM.search(body) and any(
             re.search(rf"\bnot\s+(?:my\s+|our\s+)?{re.escape(subject['name'].lower())}\b", body)

@@ -19,7 +19,7 @@ COLORS = (
 )
 COMPARATIVE_COLORS = {"redder": "red", "bluer": "blue", "greener": "green", "pinker": "pink", "yellower": "yellow",
                       "whiter": "white", "blacker": "black", "browner": "brown", "purpler": "purple"}
-TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "hot", "baby", "royal",
+TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "hot", "baby", "royal", "golden",
          "navy", "forest", "lime", "muted", "soft", "rich", "dusty", "blush", "warm", "cool", "icy", "dusky", "sage",
          "mint", "olive", "powder", "electric", "burnt", "hunter", "bottle", "emerald")
 _COLOR = "|".join(COLORS)
@@ -864,10 +864,15 @@ def _swap(base: str, change: str) -> str | None:
         if spot:  # "on a basketball court instead of the white background"
             return base[:spot.start()] + new + base[spot.end():]
         new = re.sub(r"\s+ones?$", " " + old.split()[-1], new) if len(new.split()) > 1 else new  # "a square marble one"
-        made = re.match(r"^(?:make|turn|paint|have|do)\s+(?:the\s+[\w-]+|it|them)\s+(?P<what>[\w-]+)$", new, re.I)
+        made = re.match(r"^(?:make|turn|paint|have|do)\s+(?:the\s+(?P<noun>[\w-]+)|it|them)\s+(?:an?\s+)?"
+                        r"(?P<what>[\w-]+(?:\s+[\w-]+)?)$", new, re.I)
         if made and match.re.pattern == patterns[2]:
             new = made.group("what")  # "make the table marble instead of wood": marble for wood
+            if made.group("noun") and _COLOR_ONLY.match(new) and _find_phrase(base, made.group("noun")):
+                return recolor(base, made.group("noun"), new)  # "make the walls a warm beige instead of white"
         found = _find_phrase(base, old) if old not in ("it", "this", "that") else None
+        if found is not None and match.re.pattern == patterns[1] and _COLOR_ONLY.match(new):
+            return recolor(base, old.split()[-1], new)  # "make the walls a warm beige": the walls, beige
         if found is None and old.lower() in _MADE_OF:  # "instead of wood" where it says "a wooden table"
             made_of = re.search(rf"\b{_MADE_OF[old.lower()]}\b", base, re.I)
             found = (made_of.start(), made_of.end()) if made_of else None
@@ -1236,6 +1241,11 @@ _MEDIUM_NOUNS = frozenset(
 
 def _style_change(base: str, change: str) -> str | None:
     said = next((s for s in STYLES if re.search(rf"\b{re.escape(s)}\b", change)), None)
+    material = re.search(rf"\b([a-z][\w-]*)\s+{re.escape(said)}\b", change) if said else None
+    kinds = lang.pos_of(material.group(1)) if material else frozenset()
+    if material and material.group(1) not in _NOT_A_MEDIUM and (not kinds or kinds & {"NOUN", "ADJ"}) and not kinds & {
+            "DET", "ADP", "PRON", "AUX", "PART", "CCONJ"}:
+        said = f"{material.group(1)} {said}"  # "a crayon drawing", "a chalk sketch": what it is drawn with too
     style_of = re.search(r"\bin\s+the\s+style\s+of\s+(.+)$", change)
     styled = re.match(r"^(?:make|turn|change|convert|transform|redo|do|render)\s+(?:it|this|that|everything)\s+"
                       r"(?:into|as|in(?:to)?|to)\s+(?:an?\s+)?(?P<new>[\w\s'-]+?\s+style(?:\s+[\w-]+)?)$", change)
@@ -1262,6 +1272,11 @@ def _style_change(base: str, change: str) -> str | None:
                 return base[:found.start()] + f"{_article(new)} {new} of" + base[found.end():]
             return (base[:found.start()] + f", {new} style" + base[found.end():]).strip(" ,")
     return f"{base}, {new} style" if not style_of else f"{base}, {new}"
+
+
+_NOT_A_MEDIUM = frozenset("a an the like look looks it this that more less as into in of my your our kid's kids "
+                          "realistic proper real nice good simple original same whole entire other new old first "
+                          "second last actual".split())
 
 
 def _article(word: str) -> str:

@@ -216,6 +216,8 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if named:
         if named.group("iam") or named.group("igo") or named.group("lowiam"):
             return name, ["me"]  # "Now some photos of me. I am Margaret.", "I go by Ravenwing", "i'm jay"
+        if re.search(r"(?:^|[.!?,;]\s*|\band\s+)my\s+name(?:'s|\s+is)\b", text, re.I):
+            return name, ["me"]  # "Here are 5 photos. My name is Priya.": the user
         whose = re.search(r"\b([a-z]+?)(?:'s|s'|s)?\s+name(?:'s|\s+is)\b", text, re.I)
         if whose and whose.group(1).lower() in _ANIMATE | {"dad", "mom", "mum", "grandma", "grandpa", "husband", "wife"}:
             return name, [f"my {whose.group(1).lower()}"]  # "Dad's name is Gerald", "my cats name is pancake"
