@@ -853,3 +853,14 @@ def test_my_name_said_with_the_photos_is_the_user():
     calls = _with_subjects("Sending 4 selfies. My name is Dev.", attached=4).tool_calls
     assert [(c["name"], c["args"]["name"], c["args"].get("aliases")) for c in calls] == [
         ("register_subject", "Dev", ["me"])]
+
+
+@pytest.mark.parametrize("text", ["how do I save a picture?", "save it as a png please", "perfect, download it",
+                                  "where are my pictures stored?"])
+def test_asking_for_the_picture_as_a_file_is_answered_in_words(text):
+    message = route(text, "a cat on a sofa")
+    assert message.tool_calls == [] and "/save" in message.content and "download" in message.content
+
+
+def test_a_change_then_the_file_changes_only_the_picture():
+    _edits_to("make it blue and save it", "a cat on a sofa", ["blue", "cat"], ["save"])

@@ -185,6 +185,9 @@ def decide(text: str, facts: Any) -> Intent:
     if lang.is_question(lang.words(said_all)) and (_EITHER_OR.search(said_whole) or _MORE_PHOTOS.search(said_whole)):
         # "is it possible to get all three in one or only one at a time?": talk, surely
         return _reply(chat_reply(said_all, facts))
+    if not facts.attached_image_ids and _SAVE_IT.match(lang.normalize(said_all)) and may("reply") and not re.search(
+            r"\b(?:save|keep)\s+(?:it|him|her|them|this)\s+as\s+['\"]?[A-Z]", said_all):  # "save it as Rex": a name
+        return _reply(chat_reply(said_all, facts))  # "save it as a png please": a file, not a change
     if _asks_if_lost(said_all) and may("reply"):
         return _reply("Nothing is lost: every picture stays in this conversation. Say which one to bring back "
                       "(\"go back to the first one\", \"the stormy one\") and it is the current picture again.")
@@ -462,6 +465,11 @@ def _asks_only(text: str) -> bool:
     return bool(info) and all(p in info or lang.is_aside(p) or _WANTS_WORDS.search(p) for p in parts)
 
 
+_SAVE_IT = re.compile(r"^\W*(?:(?:ok|okay|great|perfect|nice|cool|thanks|now)[,.!\s]+)*(?:(?:pls|please|can\s+(?:you|u|i)|"
+                      r"could\s+(?:you|u|i)|how\s+(?:do|can)\s+i)\s+)?(?:save|download|export)\s+(?:it|this|that|them|"
+                      r"these|the\s+(?:picture|image|pic|last\s+one|final\s+one|file))\b(?!\s+(?:as|in)\s+(?:a\s+)?"
+                      r"(?:subject|[A-Z]))")
+"""Asking for the picture as a file ("save it as a png please", "can I download this?"): no picture to change."""
 _WANTS_WORDS = re.compile(r"\b(?:wants?|needs?|would\s+like|'d\s+like|asks?\s+for)\s+(?:some\s+|more\s+)?(?:ideas|"
                           r"suggestions|advice|tips|help|to\s+know)\b")
 ASKS_AT_PICTURE = re.compile(r"\bhow\s+(?:would|might|could)\s+(?:it|this|that|they|he|she)\s+look\b")
@@ -922,6 +930,12 @@ def chat_reply(text: str, facts: Any) -> str:
     message = lang.words(text)
     if message.tokens and message.tokens[0] in lang.GREETING or message.text.startswith("good "):
         return "Hi! " + help_text(facts)
+    if re.search(r"\b(?:save|download|export)\b.*\b(?:pictures?|images?|pics?|it|them|this|that|file|"
+                 r"png)\b|\bwhere\s+(?:are|is|do)\b.*\b(?:pictures?|images?|pics?|files?|saved|stored|kept)\b",
+                 message.text) and (message.text.rstrip().endswith("?") or _SAVE_IT.match(message.text)):
+        return ("Every picture stays in this conversation. In the terminal chat each one is written to a file as it "
+                "is made (its path is shown under it) and /save N PATH copies one; on the web page each picture has a "
+                "download button; over HTTP, every reply gives each picture's url (GET /v1/images/{id}).")
     if message.has("thanks", "thank", "great", "awesome", "perfect", "love", "lovely", "nice", "cool", "beautiful",
                    "amazing") and not message.text.endswith("?"):
         return "You're welcome! Ask for another picture, a change, or \"undo\" any time."
@@ -946,7 +960,8 @@ def chat_reply(text: str, facts: Any) -> str:
             message.text):
         return ("A subject is learned from the photos sent with its introduction: 4 to 8 clear photos from different "
                 "angles, each in a different place, give the best likeness (3 is enough to start). To learn from more, "
-                "delete the subject (DELETE /v1/subjects/{id}) and introduce it again with all the photos.")
+                "send them saying who they show (\"more pics of Rex\"): it is learned again from all of them.")
+
     if FORGET_MINE.search(message.text) or _OTHERS.search(message.text) or re.search(
             r"\b(?:private|privacy|who\s+(?:can|else)\s+(?:see|sees|use))\b", message.text):
         return ("Your pictures and subjects are yours alone: no other user can see, draw or use them. To delete a "

@@ -85,6 +85,9 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     """The whole picture after the change. With no earlier description, the change itself describes it."""
     instruction = re.sub(rf"(?<=\w)\s*{lang.EMOJI}+\s*(?=\w)", ". ", instruction)  # "orange 🙄 kids": two sentences
     instruction, kept = _kept_part(instruction)
+    # "make it blue and save it": the file is asked for besides, it is no part of the picture
+    instruction = re.sub(r"(?:\s*,\s*|\s+)(?:and\s+|then\s+)?(?:save|download|export)\s+(?:it|this|that|them)\b[^.!?]*",
+                         "", instruction, flags=re.I)
     instruction = _SAME_BUT.sub(_what_differs, instruction)
     instruction = _WISHED.sub(_as_a_change, instruction)
     instruction = _WEARING.sub(r"with \g<who> \g<how>", instruction)
