@@ -173,12 +173,14 @@ def test_merged_edit_prompts_keep_the_context(current, instruction, merged):
     assert merged_edit_prompt(current, instruction) == merged
 
 
-def _with_subjects(text: str, current: str | None = None, attached: int = 0):
+def _with_subjects(text: str, current: str | None = None, attached: int = 0, shows: tuple[str, ...] = ("Rex",)):
+    """The router with Rex and Zippy enrolled; `current`, when given, is a picture showing the subjects `shows`."""
     from chatcanvas.agent.router import IMAGE_RULES
     from chatcanvas.agent.subjects import SUBJECT_RULES
 
     subjects = [{"name": "Rex", "aliases": ["my dog"]}, {"name": "Zippy", "aliases": ["our brand mascot"]}]
-    images = [{"id": "img1", "prompt": current, "operation": "personalize", "subjects": ["Rex"]}] if current else []
+    operation = "personalize" if shows else "generate"
+    images = [{"id": "img1", "prompt": current, "operation": operation, "subjects": list(shows)}] if current else []
     turn = {"current_image_id": "img1", "current_prompt": current} if current else {}
     turn.update(attached_image_ids=[f"up{i}" for i in range(attached)], extras={"images": images, "subjects": subjects})
     tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
@@ -803,15 +805,7 @@ def test_a_coloured_thing_put_on_someone_and_a_material_for_another(text, curren
     ("now swap it for Rex", "a poodle wearing a crown", ["crown"]),
 ])
 def test_a_subject_cast_into_the_scene_on_screen(text, current, must):
-    from chatcanvas.agent.router import IMAGE_RULES
-    from chatcanvas.agent.subjects import SUBJECT_RULES
-
-    subjects = [{"name": "Rex", "aliases": ["my dog"]}]
-    images = [{"id": "img1", "prompt": current, "operation": "generate", "subjects": []}]
-    turn = {"current_image_id": "img1", "current_prompt": current, "extras": {"images": images, "subjects": subjects}}
-    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
-    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
-    calls = router.invoke([HumanMessage(text)]).tool_calls
+    calls = _with_subjects(text, current, shows=()).tool_calls
     assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Rex")]
     prompt = calls[0]["args"]["prompt"]
     assert prompt.startswith("Rex") and all(_has(prompt, word) for word in must), prompt

@@ -64,16 +64,15 @@ def on_this_node(request: Request, owner: str, subjects: SubjectStore) -> tuple[
         return request, None
     if isinstance(request, (EnrollRequest, TrainLoraRequest)) and request.subject_id:
         subject = subjects.get(owner, request.subject_id)
-        output = subject.lora_folder if isinstance(request, TrainLoraRequest) else subject.folder
-        return dataclasses.replace(request, output=output), subject.id
+        return dataclasses.replace(request, output=subject.weights), subject.id
     adapter = getattr(request, "subject", None)
     if adapter is None:
         return request, None
     subject = subjects.fetch(subjects.get(owner, adapter.subject_id))
     if adapter.method == "lora":
-        return dataclasses.replace(request, subject=dataclasses.replace(adapter, weights=subject.lora_folder)), None
+        return dataclasses.replace(request, subject=dataclasses.replace(adapter, weights=subject.weights)), None
     # IP-Adapter embeddings this model's adapter lacks are computed from the references and kept: publish them too
-    here = dataclasses.replace(adapter, weights=subject.folder, references=subject.references)
+    here = dataclasses.replace(adapter, weights=subject.weights, references=subject.references)
     return dataclasses.replace(request, subject=here), subject.id
 
 

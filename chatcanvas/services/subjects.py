@@ -73,11 +73,11 @@ class SubjectService:
                                        replaces=replaces.id if replaces is not None else None)
         try:
             if method == "ip_adapter":
-                request: Any = EnrollRequest(images=tuple(pictures), output=subject.folder, subject_id=subject.id)
+                request: Any = EnrollRequest(images=tuple(pictures), output=subject.weights, subject_id=subject.id)
             else:
                 request = TrainLoraRequest(images=tuple(pictures),
                                            instance_prompt=instance_prompt(subject.model, subject.trigger),
-                                           output=subject.lora_folder,
+                                           output=subject.weights,
                                            captions=None if captions is None else tuple(captions),
                                            subject_id=subject.id)
             job = self.engine.submit(request, owner=owner)
@@ -139,11 +139,8 @@ class SubjectService:
             with Image.open(path) as picture:
                 earlier.append(picture.convert("RGB"))
         pictures = (earlier + added)[-MAX_REFERENCES:]
-        subject, job = self.enroll(owner, old.name, pictures, old.aliases, old.method, old.kind, replaces=old)
-        if subject.method == "ip_adapter":
-            job.wait(self.engine.settings.job_timeout_s)
-            subject = self.subjects.get(owner, subject.id)
-        return subject, job
+        return self._ready_if_instant(owner, *self.enroll(owner, old.name, pictures, old.aliases, old.method,
+                                                          old.kind, replaces=old))
 
     def register(self, owner: str, name: str, pictures: list[Image.Image] | None = None,
                  image_ids: list[str] | None = None, aliases: list[str] | tuple[str, ...] = (),
@@ -155,6 +152,10 @@ class SubjectService:
             subject, job = self.enroll_stored(owner, name, list(image_ids or ()), aliases, method)
         else:
             subject, job = self.enroll(owner, name, pictures, aliases, method, kind, captions)
+        return self._ready_if_instant(owner, subject, job)
+
+    def _ready_if_instant(self, owner: str, subject: Subject, job: Job) -> tuple[Subject, Job]:
+        """An IP-Adapter subject once its job has ended (within `job_timeout_s`); a LoRA subject as it is, training."""
         if subject.method == "ip_adapter":
             job.wait(self.engine.settings.job_timeout_s)
             subject = self.subjects.get(owner, subject.id)
@@ -203,10 +204,10 @@ class SubjectService:
                             f"not {self.engine.default_model!r}")
         subject = self.subjects.fetch(subject)  # its files on this machine (copied once from object storage)
         if subject.method == "ip_adapter":
-            adapter = SubjectAdapter(subject.id, "ip_adapter", subject.folder, self.engine.settings.ip_adapter_scale,
+            adapter = SubjectAdapter(subject.id, "ip_adapter", subject.weights, self.engine.settings.ip_adapter_scale,
                                      subject.references)
         else:
-            adapter = SubjectAdapter(subject.id, "lora", subject.lora_folder, 1.0)
+            adapter = SubjectAdapter(subject.id, "lora", subject.weights, 1.0)
         return subject, adapter
 
     def adapter_by_id(self, owner: str, subject_id: str) -> SubjectAdapter:

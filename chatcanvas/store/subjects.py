@@ -86,6 +86,11 @@ class Subject:
         return self.folder / "lora"
 
     @property
+    def weights(self) -> Path:
+        """Where its method's learned files are: the IP-Adapter embeddings in its folder, or its LoRA folder."""
+        return self.lora_folder if self.method == "lora" else self.folder
+
+    @property
     def trigger(self) -> str:
         """The rare-token phrase a LoRA subject is trained and prompted with (DreamBooth's "sks dog")."""
         return f"sks {self.kind}"

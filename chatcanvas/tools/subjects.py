@@ -9,7 +9,7 @@ from langchain.tools import ToolRuntime
 from langchain_core.tools import BaseTool, ToolException, tool
 
 from chatcanvas.engine import Job, JobEvent
-from chatcanvas.errors import ChatCanvasError
+from chatcanvas.errors import ChatCanvasError, NotFound
 from chatcanvas.services.images import ImageService
 from chatcanvas.services.subjects import SubjectService, personalized_prompt
 from chatcanvas.store import Subject
@@ -44,8 +44,10 @@ def create_subject_tools(service: SubjectService, *, user: str = "local", conver
         ids = image_ids or list((getattr(runtime, "state", None) or {}).get("attached_image_ids") or [])
         if not ids:
             raise ToolException("images: attach one or more photos of the subject to register it")
-        known = next((s for s in service.subjects.list_subjects(who.user)
-                      if name.strip().lower() in (label.lower() for label in s.names)), None)
+        try:
+            known: Subject | None = service.subjects.find(who.user, name)
+        except NotFound:
+            known = None
         try:
             if known is not None:  # more photos of someone they have: learned again from all of them
                 subject, _ = service.learn_again(who.user, known.id, ids)
