@@ -77,13 +77,17 @@ def machine_parallelism(iterations: int = 1500) -> float:
 
 
 def process_cpu(name: str) -> dict[str, float]:
-    """CPU seconds so far of the Serve processes that matter to application `name` (its ingress and worker replicas,
-    and the proxy every request passes), by their process titles."""
+    """CPU seconds so far of the processes that share the machine's cores with application `name`'s workers: its
+    ingress and worker replicas, the proxy every request passes, this process (the users' HTTP clients), Ray's raylet
+    and GCS, the admission ledger actor and the Serve controller; found by their process titles."""
     import psutil
 
     roles = {"ingress": f"ServeReplica:{name}:Ingress", "workers": f"ServeReplica:{name}:ImageWorker",
-             "proxy": "ProxyActor"}
+             "proxy": "ProxyActor", "ray": "raylet", "gcs": "gcs_server",
+             "admission": "Admission", "controller": "ServeController"}
     seconds = dict.fromkeys(roles, 0.0)
+    own = psutil.Process().cpu_times()
+    seconds["clients"] = own.user + own.system  # this process: the users' HTTP clients
     for process in psutil.process_iter(["cmdline"]):
         title = " ".join(process.info["cmdline"] or ())
         for role, needle in roles.items():
@@ -200,12 +204,15 @@ def main() -> None:
           f"repeats={args.repeats} max_batch={args.max_batch} gpus={gpus} "
           f"({'side by side' if side_by_side else 'one side after the other'})")
     print(f"  {'replicas':>8} {'images':>7} {'images/s':>9} {'p50 ms':>8} {'p95 ms':>8}   CPU ms per image: "
-          f"{'workers':>8} {'ingress':>8} {'proxy':>6}")
+          f"{'workers':>8} {'ingress':>8} {'proxy':>6} {'clients':>8} "
+          f"{'raylet+gcs':>10} {'admission':>9} {'controller':>10}")
     for side in sides:
         per_image = {role: 1000 * seconds / side.images for role, seconds in side.cpu.items()}
         print(f"  {side.replicas:>8} {side.images:>7} {side.images / side.elapsed:>9.2f} "
               f"{statistics.median(side.latencies) * 1000:>8.1f} {percentile(side.latencies, 0.95) * 1000:>8.1f}"
-              f"   {'':>17} {per_image['workers']:>8.1f} {per_image['ingress']:>8.1f} {per_image['proxy']:>6.1f}")
+              f"   {'':>17} {per_image['workers']:>8.1f} {per_image['ingress']:>8.1f} {per_image['proxy']:>6.1f}"
+              f" {per_image['clients']:>8.1f} {per_image['ray'] + per_image['gcs']:>10.1f}"
+              f" {per_image['admission']:>9.1f} {per_image['controller']:>10.1f}")
     if len(sides) == 2:
         one, two = sides
         ratios = [b / a for a, b in zip(one.rates, two.rates, strict=True)]
