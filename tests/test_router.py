@@ -499,6 +499,23 @@ def test_pictures_picked_by_number_kind_and_what_they_lack(text, selected):
     assert [(c["name"], c["args"].get("image_id")) for c in calls] == [("select_image", selected)], text
 
 
+LINE = [{"id": "a", "prompt": "a kite over a beach", "operation": "generate"},
+        {"id": "b", "prompt": "a kite over a beach, with a dog", "operation": "edit", "parent_id": "a"},
+        {"id": "c", "prompt": "a kite over a beach, with a dog and a sandcastle", "operation": "edit", "parent_id": "b"},
+        {"id": "d", "prompt": "a kite over a beach, with a dog and a sandcastle", "operation": "generate", "seed": 9},
+        {"id": "e", "prompt": "a kite over a stormy beach, with a dog and a sandcastle", "operation": "edit",
+         "parent_id": "d"}]
+
+
+@pytest.mark.parametrize(("text", "selected"), [
+    ("the version with only the dog was the best", "b"),  # not the later ones that show the dog and more
+    ("can we return to the sandcastle one", "c"),  # re-rolled as d: the one it was drawn again from
+])
+def test_a_description_several_pictures_fit_picks_the_one_meant(text, selected):
+    calls = route(text, LINE[-1]["prompt"], LINE).tool_calls
+    assert [(c["name"], c["args"].get("image_id")) for c in calls] == [("select_image", selected)], text
+
+
 def test_a_pick_then_a_change_of_it_edits_the_picked_one():
     calls = route("The second one's my favourite! could you add a red umbrella to that one", BATCH[-1]["prompt"],
                   BATCH).tool_calls

@@ -640,10 +640,22 @@ def _by_description(description: str, images: list[LedgerImage], current: Ledger
         found = _before_feature(negated.group(1) or negated.group(2), images, current)
         if found:
             return found
-    for image in reversed(images):
-        if image.id != current.id and all(re.search(rf"\b{re.escape(w)}", image.words) for w in wanted):
-            return image.id
+    only = [w for w in wanted if w not in ("just", "only")]
+    fits = [image for image in images if image.id != current.id and only and all(
+        re.search(rf"\b{re.escape(w)}", image.words) or _shows(image, w) for w in only)]
+    if fits:
+        return _likeliest(fits, images, minimal=len(only) < len(wanted)).id
     return _best_described(wanted, images, current)
+
+
+def _likeliest(fits: list[LedgerImage], images: list[LedgerImage], minimal: bool) -> LedgerImage:
+    """Of the earlier pictures a description fits, the one meant: the latest, or with "just"/"only" ("the one with
+    just the briefcase") the one that shows least besides; a picture re-rolled from another with the same prompt
+    stands for the one it was drawn again from ("back to the massive goose" after "reroll that x2")."""
+    chosen = min(fits, key=lambda image: (len((image.prompt or "").split()), -image.ordinal)) if minimal else fits[-1]
+    same = [image for image in images if image.ordinal <= chosen.ordinal and image.prompt == chosen.prompt
+            and image.subjects == chosen.subjects]
+    return same[0]
 
 
 _NAMED_ONE = re.compile(r"\bthe\s+(?P<desc>[\w-]+(?:\s+[\w-]+)?)\s+(?:one|picture|pic|image|version|drawing)\b")
