@@ -579,7 +579,9 @@ TALK_VERB = re.compile(r"^(?:ignore|disregard|forget|print|tell|explain|list|wri
 _OTHERS = re.compile(r"\b(?:other\s+(?:users|people|accounts|members)|anyone\s+else|anybody\s+else|someone\s+else|"
                      r"somebody\s+else|everyone\s+else|strangers|the\s+public|other\s+people's)\b")
 # questions about the service, not the picture: "will you keep these photos private?", "do you export svg?"
-SERVICE_TOPIC = re.compile(r"\b(?:removed\s+from\s+(?:your|the)\s+(?:memory|system|server|database|records)|from\s+you"
+SERVICE_TOPIC = re.compile(r"\b(?:(?:can|may|could)\s+(?:i|we)\s+(?:show|share|send|print|post|upload|use|keep|sell|"
+                           r"frame|email|text|forward)\s+(?:these|them|it|this|that|those|the\s+(?:pictures?|images?|pics?|"
+                           r"photos?|drawings?))|removed\s+from\s+(?:your|the)\s+(?:memory|system|server|database|records)|from\s+you"
                            r"r\s+"
                            r"memory|saved\s+forever|forever|delete\s+(?:him|her|them|it|[A-Z]?\w+\s+after)|photos?\s+("
                            r"?:of\s+\w+\s+)?"
@@ -597,7 +599,13 @@ SERVICE_TOPIC = re.compile(r"\b(?:removed\s+from\s+(?:your|the)\s+(?:memory|syst
 ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so)\W+)*(?:can|could|will|would)\s+you\s+(?:please\s+)?"
                                   r"(?:remember|learn|memori[sz]e)\s+(?:my|our|what|how)\b|"
                                   r"\b(?:i'll|i\s+will|i'm\s+going\s+to|let\s+me)\s+(?:send|upload|attach|share)\s+"
-                                  r"(?:the\s+|some\s+|a\s+few\s+)?(?:pictures?|photos?|pics?|images?|selfies?)\b")
+                                  r"(?:the\s+|some\s+|a\s+few\s+)?(?:pictures?|photos?|pics?|images?|selfies?)\b|"
+                                  r"\b(?:i|we)(?:\s+(?:want|wanna|would\s+like|need)|'d\s+like)\s+(?:to\s+)?(?:add|enroll|enrol|"
+                                  r"register|save|teach\s+you)\s+(?:me|myself|(?:my|our)\s+(?:\w+\s+)?\w+)(?=\s*(?:$|[,.!?]|\s+so\b|\s+(?:as\s+a|to\s+"
+                                  r"(?:you|your)|for\s+you|here)\b))|"
+                                  r"\bcan\s+(?:i|we|you)\s+(?:put|add|include|use|have)\s+(?:it|him|her|them|me|myself|"
+                                  r"(?:my|our)\s+\w+)\s+(?:in|into)\s+(?:the\s+|your\s+|some\s+)?(?:pictures?|images?|"
+                                  r"drawings?|pics?)\W*$")
 # asking for one's own photos or data to be deleted, not a change of the picture
 FORGET_MINE = re.compile(r"\b(?:delete|remove|erase|wipe|purge|forget)\s+(?:all\s+(?:of\s+)?)?(?:my|our)\s+(?:\w+\s+)?"
                          r"(?:photos?|pics?|pictures?|selfies?|uploads?|data|account|likeness|subjects?)\b(?!\s+(?:on|in"
@@ -618,6 +626,8 @@ def _remark_about_subject(text: str, facts: Any) -> str | None:
     if not re.search(rf"\b(?:{labels})\b", re.sub(denied, "", text, flags=re.I), re.I) or re.search(
             rf"\b(?:{labels})\s+(?:is|are|'s)\s+(?!going\b|getting\b|turning\b)\w+ing\b", text, re.I):
         return None  # "Rex is surfing a big wave": a scene
+    if re.match(rf"^\W*(?:{labels})'s\s+[\w-]+(?:\s+[\w-]+)?\s*(?:,|\b(?:with|in|on|at|under|by|near|for)\b)", text, re.I):
+        return None  # "Rex's birthday party, with a bone-shaped cake": a scene described
     said = re.sub(rf"\b(?:{labels})'s\s+(?=(?:gonna|going|so|been|not|never|always|getting|turning|such|a|an|really|"
                   r"very|only|just|actually|literally|done|had|got|seen|won|made|lived|driven|travell?ed|\d+)\b)", "he's ",
                   text, flags=re.I)
@@ -732,6 +742,10 @@ _SOMETHING_ELSE = re.compile(
 _NOT_THEM = re.compile(r"\b(?:other|another|different|some)\s+[\w\s]{1,24}?,?\s+not\s+(?:my\s+|our\s+)?\w+")
 
 
+_NOT_DOING = frozenset("painting drawing sketching rendering building wedding morning evening ceiling clothing pudding "
+                       "frosting icing landing ring king spring string thing wing swing sing bring".split())
+
+
 def _draw_or_edit(said: str, facts: Any) -> str | None:
     """"draw", "edit" or None (nothing to act on) for a message that is no question and no reference."""
     body = re.sub(r"^(?:(?:ok|okay|so|well|hmm+|oh|um+|alright|right|lol|haha+|yo|ooh|aha)[,!.\s]+)+", "",
@@ -756,6 +770,11 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         if not _another_scene(body, facts):
             return "edit"  # "and a raven on a branch": more of the same picture
         return "draw"  # "also pizza margherita top view on a black slate": the next picture of a series
+    doing = re.match(r"^(?:now\s+|and\s+)?([a-z]+ing)\s+(?:on|in|over|through|across|under|with|at|by|into|around|"
+                     r"along|up|down|past|toward|towards|from|near|beside|inside|out|off)\b", body)
+    if facts.has_image and doing and doing.group(1) not in _NOT_DOING and \
+            lang.can_be_verb(lang.lemma(doing.group(1), "VERB")) and lang.lemma(doing.group(1), "VERB") != doing.group(1):
+        return "edit"  # "flying over a city", "now sitting on a throne": what the one on screen is doing now
     body = LEADING_CONDITION.sub("", body)
     if facts.has_image and NEW_PICTURE.search(body) and re.search(r"\b(?:next|slide|page|post|panel|card|scene|unrelat"
                                                                   r"ed|"
@@ -936,6 +955,10 @@ def chat_reply(text: str, facts: Any) -> str:
         return ("Every picture stays in this conversation. In the terminal chat each one is written to a file as it "
                 "is made (its path is shown under it) and /save N PATH copies one; on the web page each picture has a "
                 "download button; over HTTP, every reply gives each picture's url (GET /v1/images/{id}).")
+    if re.search(r"\b(?:can|may|could)\s+(?:i|we)\s+(?:show|share|send|print|post|upload|email|text|forward|frame)\b",
+                 message.text):
+        return ("Yes: the pictures are yours to share. Save one (each has a download button on the web page, a file "
+                "path in the terminal chat, a url over HTTP) and send or print it like any photo.")
     if message.has("thanks", "thank", "great", "awesome", "perfect", "love", "lovely", "nice", "cool", "beautiful",
                    "amazing") and not message.text.endswith("?"):
         return "You're welcome! Ask for another picture, a change, or \"undo\" any time."
@@ -954,6 +977,9 @@ def chat_reply(text: str, facts: Any) -> str:
     if term:
         word = re.sub(r"s$", "", term.group("t").split()[0])
         return _TERMS.get({"cfg": "guidance"}.get(word, word), help_text(facts))
+    if ENROL_WITHOUT_PHOTOS.search(message.text) and not facts.attached_image_ids:
+        return ("Yes: attach 3 to 8 clear photos of them in one message and say who they are (\"this is my cat "
+                "Mango\"). Once they are learned, ask for them by name in any scene (\"Mango on a pirate ship\").")
     if re.search(r"\b(?:photos?|pictures?|pics?|selfies?|shots?)\b", message.text) and re.search(
             r"\b(?:how\s+many|enough|more|need|help|better|best|likeness)\b", message.text) or re.search(
             r"\b(?:doesn't|does\s+not|don't|do\s+not|didn't)\s+look\s+(?:\w+\s+){0,3}like\s+(?:me|him|her|them|us)\b",

@@ -376,6 +376,9 @@ def is_aside(sentence: str) -> bool:
         return True  # "Oh my.", "we like it just as it is"
     if _TRYING_OUT.match(said) or _TOLD.search(said):
         return True  # "ok let's see if this thing actually works.", "a mod told me to save the seed"
+    if re.match(r"^(?:it|this\s+one|that\s+one)?\s*(?:does\s+not|doesn't|doesnt|do\s+not|don't|dont|need\s+not|needn't)\s+"
+                r"(?:need|have)\s+to\s+be\s+(?:\w+\s*){1,3}\W*$", said):
+        return True  # "doesn't need to be Otis": what the request is not, said beside it
     if ASKS_SOMEWHERE.search(said) or ASKS_AT.match(said) or _WISH.match(said):
         return False  # "I should be most grateful if you could draw ...", "I should like a picture of": requests
     laughed = re.match(r"^(?:(?:ha){2,}h?|(?:ja){2,}|(?:je){2,}|lol|lmf?ao|rofl|omg|"
@@ -550,12 +553,18 @@ def request_part(text: str) -> str:
             kept.append(" ".join(parts).rstrip(",;:"))
     explicit = [i for i, sentence in enumerate(kept) if re.match(
         r"^(?:so\s+|now\s+)?(?:can|could|would|will)\s+(?:you|u)\b", normalize(sentence))]
-    if explicit and explicit[0] and all(_PLAN.match(normalize(sentence)) or is_aside(sentence)
-                                        for sentence in kept[:explicit[0]]):
+    if explicit and explicit[0] and all(_PLAN.match(normalize(sentence)) or is_aside(sentence) or
+                                        _NARRATES.search(normalize(sentence)) for sentence in kept[:explicit[0]]):
         kept = kept[explicit[0]:]  # "I would like to make her a wedding invitation. Could you draw ...?"
     if dropped and len(kept) == 1 and _lone_adjective(kept[0]):
         return ""  # "epic. my wife is going to laugh": a word of praise beside a comment
     return " ".join(kept)
+
+
+_NARRATES = re.compile(r"\b(?:i|we|he|she|they)(?:'m|'re|'ve|'d|'ll|\s+(?:am|are|is|was|were|have|had|will|\w+ed|"
+                       r"thought|told|said|got|went|came|know|knew|think|love|hate))\b")
+"""Someone telling what happened or is happening ("we're doing this whole thing at the golf club", "I thought of
+you"): the story around a request, not a picture's description."""
 
 
 _SECOND_THOUGHT = re.compile(r"^(?:oh\s+|no\s+|hmm+\s+|um+\s+)?(?:wait|actually|scratch\s+that|never\s*mind|nvm|on\s+"

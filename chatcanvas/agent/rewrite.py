@@ -386,6 +386,8 @@ def edit_instruction(text: str) -> str:
                   r"upload)\b",
                   "", text)  # "add a vegetable patch along the fence in this photo": the photo is what is edited
     _, text = lang.strip_frame(text)
+    text = re.sub(r"^(?:(?:i|we)\s+(?:want|wanna|need|would\s+like|'d\s+like|would\s+love|'d\s+love)\s+to\s+|to\s+)(?=(?:add|"
+                  r"put|make|change|turn|remove|swap|replace|give|move|take)\b)", "", text)  # "i want to add a hat"
     gerund = re.match(r"^(\w+ing)\b", text)  # "would you mind making it black and white"
     if gerund and lang.lemma(gerund.group(1), "VERB") in _EDIT_VERB_LEMMAS:
         text = lang.lemma(gerund.group(1), "VERB") + text[gerund.end():]

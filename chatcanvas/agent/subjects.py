@@ -197,6 +197,8 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """ "this is my dog Rex" -> ("Rex", ["my dog"]); "this is me" -> ("me", []); "meet Rex, my dog" -> same;
     "here are shots of our new sneaker. Let's call it Volt" -> ("Volt", ["our new sneaker"])."""
     text = _HOW_MANY.sub("", text)  # "here are 3 of my guy Dot": the count is not part of a name
+    text = re.sub(r"^(\W*(?:(?:ok|okay|so|and)[,\s]+)?(?:here's|heres|here\s+(?:is|are)|these\s+are)\s+)(?:\d+|two|three|"
+                  r"four|five|six|seven|eight|a\s+few|some)\s+(?:more\s+)?of\s+", r"\1", text, flags=re.I)  # "here's 8 of Sunny"
     text = _REMEMBER_SLIP.sub("remember", text)  # "can u rember it as Speckle Mug"
     named = max(_NAMED.finditer(text), key=_naming_weight, default=None)
     if named:
@@ -225,6 +227,9 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
                           r"$)", text, re.I)
         alias = re.sub(r"\s+(?:lol|lmao|haha\w*|tbh|ngl|obviously)$", "", about.group(1).lower()) if about else ""
         alias = re.sub(r"\s+(?:at|in|on|from|with|during|today|yesterday|last|this|when|for|because|so)\b.*$", "", alias)
+        has = re.fullmatch(r"(?:my|our)\s+\w+\s+(?:has|have|had|got|owns)\s+(?:an?\s+)?(?:[\w-]+\s+)?(?P<noun>[a-z]+)", alias)
+        if has:
+            alias = f"the {has.group('noun')}"  # "my son has a teddy called Mr Buttons": the teddy
         if not about and name and _SELF.search(text) and not re.search(r"\bcalls?\s+(?:him|her|it|them)\b", text, re.I):
             return name, ["me"]  # "4 pics of me. name's Kit."
         return name, [alias] if about and name.lower() not in about.group(1).lower() else []
@@ -489,7 +494,8 @@ def _common_noun(text: str, found: re.Match) -> bool:
     """ "a biscuit tin", "some pickles": a name that is also a word, said as the word (with an article)."""
     said = found.group(0)
     return " " not in said and "NOUN" in lang.pos_of(said.lower()) and bool(re.search(
-        r"\b(?:a|an|some|any|another|two|three|few|many|random|plain|regular|generic)\s+$", text[:found.start()], re.I))
+        r"\b(?:a|an|some|any|another|two|three|few|many|random|plain|regular|generic)\s+(?:(?:actual|real|ordinary|"
+        r"normal|regular|random|plain|generic|whole|fresh|ripe)\s+)?$", text[:found.start()], re.I))
 
 
 def _in_style_name(text: str, found: re.Match) -> bool:
@@ -554,7 +560,11 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if again is not None:  # "here are 3 more of me then", "more pics of Rex": photos of someone enrolled already
         return "register_subject", {"name": again}
     introduced = parse_introduction(text)
-    if introduced is None:
+    if (introduced is None or introduced[0].lower() in ("him", "her", "them", "it")) and facts.previous_text and \
+            facts.previous_answered_in_words and re.search(r"\b(?:him|her|them|it|these|this)\b", text, re.I):
+        # "my son has a teddy called Mr Buttons, can i put it in pictures?" answered, then "here are 4 pics of him"
+        introduced = parse_introduction(facts.previous_text) or introduced
+    if introduced is None or introduced[0].lower() in ("him", "her", "them", "it"):
         return None
     name, aliases = introduced
     args: dict[str, Any] = {"name": name}
@@ -637,6 +647,10 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         text = text[:drawn.start(said)] + pointed[0] + text[drawn.end(said):]
     else:
         another = False
+    myself = re.search(r"\b(?:one|a\s+picture|a\s+pic|an\s+image|a\s+version|a\s+photo|another(?:\s+one)?)\s+(?:where|in\s+"
+                       r"which|with)\s+(?:i'm|i\s+am|im|i'm\s+just|me)\s+(?=\w+ing\b)", text, re.I)
+    if myself and any(label.lower() in ("me", "myself") for s in known for label in s.get("aliases", [])):
+        text = text[:myself.start()] + "me " + text[myself.end():]  # "now one where I'm holding a loaf": me
     asking = lang.request_part(text)
     if asking and asking != text and mentioned_subject(asking, known) is None:
         named = mentioned_subject(text, known)
@@ -645,6 +659,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             return None  # "Walter and I will have been married fifty years ... Please draw a bouquet": not of Walter
         # "my daughter turns 6 on saturday, can you make a picture of her as a princess": her is the daughter
         text = asking[:pointed.start(1)] + named + asking[pointed.end(1):]
+    elif asking and asking != text:
+        text = asking  # "... my sister had the idea of a poster - could you do one of Dad as a golfer?": the ask
     subject = mentioned_subject(text, known)
     where = re.search(r"\b(?:one|a\s+picture|a\s+pic|a\s+version|another(?:\s+one)?)\s+(?:where|in\s+which)\s+"
                       r"(?:she|he|they)(?:'s|s|'re|re|\s+is|\s+are)\s+(?P<as>(?:a|an)\s)?", text, re.I)
@@ -664,13 +680,19 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None
     labels = _labels(subject, facts)
     cast = re.search(rf"\bsame\s+(?:scene|thing|picture|image|pic|idea|setting|one)\b.*\b(?:{labels})\b|"
+                     rf"\bsame\s+(?:again\s+)?(?:but\s+)?(?:for|with|of)\s+(?:{labels})\b|"
                      rf"\b(?:make|turn)\s+(?:it|that|this|him|her|them)\s+(?:into\s+)?(?:{labels})\b(?!\s+\w+ing\b)|"
                      rf"\b(?:with|use|put)\s+(?:{labels})\s+(?:instead|in\s+(?:its|his|her|their)\s+place)\b|"
                      rf"\b(?:swap|replace)\s+(?:it|him|her|them|the\s+[\w-]+)\s+(?:for|with)\s+(?:{labels})\b", text, re.I)
     if cast and facts.current_prompt and subject not in shown:
         # "now the same scene, but with our cat instead", "make it kiwi instead of some random parrot": the
         # picture on screen again, with the subject in it
-        return "generate_with_subject", {"subject": subject, "prompt": _cast_in(facts.current_prompt, subject)}
+        prompt = facts.current_prompt
+        for other in shown:  # "Sam in a spacesuit near Saturn", then "and the same for my daughter": Mia in it
+            prompt = re.sub(rf"\b{re.escape(other)}\b", subject, prompt)
+        if prompt == facts.current_prompt:
+            prompt = _cast_in(prompt, subject)
+        return "generate_with_subject", {"subject": subject, "prompt": prompt}
     back = re.search(rf"\b(?:back\s+to|again\s+with)\s+(?:{labels}|me)\b\s*[-\u2014\u2013:.,;!]+\s*(?P<rest>.+)$|"
                      rf"^\W*(?:(?:ok|okay|now|and|then|so)[,\s]+)*(?:{labels})\s+again\b[,.\s]+(?:(?:but|this\s+time|"
                      rf"now)[,\s]+)*(?P<again>.+)$", text, re.I)
