@@ -138,8 +138,14 @@ merged_edit_prompt = rewrite.edit_prompt
 draw_prompt = draws.draw_prompt
 
 
+# "ok last one (it is never the last one) - a dinosaur wearing a tutu": the request that is the last, not the last picture
+_LAST_ONE = re.compile(r"^\W*(?:(?:ok|okay|alright|right|and|so)[,.!\s]+)*(?:one\s+)?(?:last|final)\s+(?:one|request|thing|"
+                       r"idea)(?:\s+i\s+promise)?\s*(?:\([^)]*\)\s*)?(?:[:\-\u2014\u2013]+|,|!)\s*(?=\w)", re.I)
+
+
 def decide(text: str, facts: Any) -> Intent:
     """The decision for one message; `facts` is the router's TurnFacts."""
+    text = _LAST_ONE.sub("", text)
     message = lang.words(text)
     images = references.ledger(facts.extras.get("images") or [])
     current = facts.current_image_id
@@ -178,6 +184,10 @@ def decide(text: str, facts: Any) -> Intent:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
     if _QUESTION_FIRST.match(said_all) and said_all.rstrip().endswith("?") and may("reply"):
         # "Quick question before we start: can I have two products enrolled at once?": a question, said so
+        return _reply(chat_reply(said_all, facts))
+    can_it = _CAN_IT.match(lang.normalize(said_all))
+    if can_it and may("reply") and not (facts.has_image and can_it.group("what").startswith("style")):
+        # not "can u do anime style?" with a picture on screen: that asks for it
         return _reply(chat_reply(said_all, facts))
     if (_asks_how(said_all) or _asks_only(said_all)) and may("reply"):  # "Might I ask, ..., how you would suggest ..."
         return _reply(chat_reply(said_all, facts))
@@ -455,6 +465,14 @@ def _it_named_before(text: str, said_all: str, facts: Any) -> str:
     return text
 
 
+# "can you do text in pictures?", "Can you copy a famous painting style, like Van Gogh?": what the drawing can do
+_CAN_IT = re.compile(r"^(?:and\s+|so\s+|also\s+)?(?:can|could|do|does|will)\s+(?:you|u|it|this|the\s+(?:bot|app|model))\s+"
+                     r"(?:also\s+|even\s+|actually\s+)?(?:do|make|copy|imitate|mimic|handle|draw|write|render|put|add|"
+                     r"support|manage)\s+(?:a\s+|an\s+|any\s+|other\s+|different\s+)?(?:[\w'-]+\s+){0,2}?(?P<what>text|words|"
+                     r"letters|lettering|writing|fonts?|styles?|faces|hands|people|humans|celebrities|animations?|videos?|"
+                     r"gifs?|3d|transparen\w+|artists?)\b[^?]*\?\s*$")
+
+
 def _asks_only(text: str) -> bool:
     """A question for information among talk ("phew. what other stuff could she ask you for? she wants ideas")."""
     parts = [re.sub(r"^(?:(?:phew|whew|wow|ugh|ok|okay|so|and|hmm+|oh|well|lol)[,.!\s]+)+", "", lang.normalize(s))
@@ -533,7 +551,17 @@ def _edited_part(text: str) -> str:
         return first in EDIT_VERBS | {"think", "zoom"} or bool(lang.ASKS_AT.match(said) or lang.ASKS_SOMEWHERE.search(said) or
                                            MODAL_CHANGE.search(said))
 
-    acting = [re.sub(r"^(?:(?:but|and|so|also|plus)[,\s]+)+", "", part, flags=re.I) for part in parts if acts(part)]
+    acting: list[str] = []
+    for part in parts:
+        said = lang.normalize(part)
+        fixed = re.fullmatch(rf"(?:(?:no|nope|nah|actually|i\s+mean|wait|sorry|or\s+rather|rather|make\s+that)[,!.\s]+)*"
+                             rf"(?P<new>{rewrite.COLOR_PHRASE.pattern})\W*", said)
+        colours = list(rewrite.COLOR_PHRASE.finditer(acting[-1])) if acting and fixed else []
+        if colours:  # "make the mushroom blue. no pink. pink": the colour said last
+            last = colours[-1]
+            acting[-1] = acting[-1][:last.start()] + fixed.group("new") + acting[-1][last.end():]
+        elif acts(part):
+            acting.append(re.sub(r"^(?:(?:but|and|so|also|plus)[,\s]+)+", "", part, flags=re.I))
     if all(re.match(r"^(?:keep|leave)\b", lang.normalize(part)) for part in acting):
         return text  # "they want it in frosted pink. keep the bamboo lid tho": what stays is not the change
     return " ".join(acting)
@@ -770,6 +798,13 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
         if not _another_scene(body, facts):
             return "edit"  # "and a raven on a branch": more of the same picture
         return "draw"  # "also pizza margherita top view on a black slate": the next picture of a series
+    if facts.has_image and not NEW_PICTURE.search(body) and (re.match(
+            r"^(?:and\s+|now\s+)?(?:he|she|it|they)\s+(?:is|are|'s|'re)\s+(?:also\s+|now\s+)?[a-z]+ing\s+(?:a|an|some|the|"
+            r"his|her|its|their|on|in|with|at|by)\b.*\b(?:also|too|as\s+well|now)\W*$", body) or re.match(
+            r"^(?:perhaps|maybe|possibly|how\s+about|what\s+about)\s+(?:a|an|some|two|three)\s+[\w\s-]+?\b(?:nearby|next\s+to\s+"
+            r"(?:it|him|her|them)|beside\s+(?:it|him|her|them)|in\s+the\s+(?:background|foreground|corner|sky|distance)|"
+            r"too|as\s+well|also)\W*$", body)):
+        return "edit"  # "he is holding a fish also", "Perhaps a deer standing nearby?": more in the picture on screen
     doing = re.match(r"^(?:now\s+|and\s+)?([a-z]+ing)\s+(?:on|in|over|through|across|under|with|at|by|into|around|"
                      r"along|up|down|past|toward|towards|from|near|beside|inside|out|off)\b", body)
     if facts.has_image and doing and doing.group(1) not in _NOT_DOING and \
@@ -977,6 +1012,19 @@ def chat_reply(text: str, facts: Any) -> str:
     if term:
         word = re.sub(r"s$", "", term.group("t").split()[0])
         return _TERMS.get({"cfg": "guidance"}.get(word, word), help_text(facts))
+    can = _CAN_IT.match(message.text)
+    if can:
+        what = can.group("what")
+        if what.startswith(("text", "word", "letter", "writing", "font")):
+            return ("Short words sometimes come out right: FLUX, SD 3.5 and Qwen-Image write text best; small models "
+                    "and `shapes` do not write at all. Put the words in quotes (a sign that says \"OPEN\").")
+        if what.startswith(("style", "artist")):
+            return ("Yes: name the style in the request (\"a fox reading a newspaper in the style of Van Gogh\", "
+                    "\"as a watercolor\", \"pixel art\"), or ask to change the style of the picture on screen.")
+        if what.startswith(("animation", "video", "gif")):
+            return "No: I make still pictures. Ask for several (\"3 variations\") to get a set."
+        return ("Ask and see: describe it and I'll draw it. Every picture can be changed afterwards (\"make the hands "
+                "smaller\") or drawn again (\"try again\").")
     if ENROL_WITHOUT_PHOTOS.search(message.text) and not facts.attached_image_ids:
         return ("Yes: attach 3 to 8 clear photos of them in one message and say who they are (\"this is my cat "
                 "Mango\"). Once they are learned, ask for them by name in any scene (\"Mango on a pirate ship\").")

@@ -313,7 +313,8 @@ _PRAISE = re.compile(r"^(?:(?:(?:oh\s+)?(?:that's\s+|thats\s+|it's\s+|its\s+)?(?
                      r"just\s+(?:testing|trying\s+(?:it|this)\s+out|looking|browsing|checking\s+(?:it|this)\s+out))\b")
 _FRAMED_SELF = re.compile(r"^(?:i|we)\s+(?:was|were|am|are)\s+hoping|^(?:i'm|we're)\s+hoping|"
                           r"^(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+)?(?:like|love|want|need|prefer|wish|"
-                          r"meant|mean|rather)\b|^i'm\s+(?:looking|after|thinking)|^(?:i|we)\s+(?:think|guess|feel)\b")
+                          r"meant|mean|rather)\b(?!\s+(?:it|this|that|them|these|those)(?:\s+(?:too|also|as\s+well|so\s+"
+                          r"much|a\s+lot|lots|very\s+much))*\W*$)|^i'm\s+(?:looking|after|thinking)|^(?:i|we)\s+(?:think|guess|feel)\b")
 
 
 # a request made inside a longer sentence: "... if you could draw", "..., can you draw", "... and i'd love"
@@ -326,7 +327,8 @@ ASKS_SOMEWHERE = re.compile(r"\b(?:and\s+(?:would|'d)\s+(?:really\s+)?(?:like|lo
 ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|will|might)\s+(?:you|u|ya)\b|"
                       r"(?:i'd|i\s+would|we'd|we\s+would|i'll|i|(?:i|we)\s+should)\s+(?:really\s+|"
                       r"very\s+much\s+|now\s+|also\s+|next\s+|then\s+)?(?:like|love|want|"
-                      r"need)\b(?!\s+to\s+(?!see\b|have\b|get\b|try\b|make\b)\w)|"
+                      r"need)\b(?!\s+to\s+(?!see\b|have\b|get\b|try\b|make\b)\w)(?!\s+(?:it|this|that|them|these|those)(?:\s+"
+                      r"(?:too|also|as\s+well|so\s+much|a\s+lot|lots|very\s+much))*\W*$)|"
                       r"please\s+(?!don't)\w+|(?:maybe|perhaps)\s+(?:also\s+)?(?:a|an|some|one)\b|"
                       r"(?:draw|make|create|paint|render|design|sketch|show|give|generate|"
                       r"illustrate)\s+(?:me|us|an?|the|some|my|our)\b)")
@@ -374,6 +376,9 @@ def is_aside(sentence: str) -> bool:
                 r"he\s+way\s+it\s+is)|"
                 r"(?:it's|that's|that\s+is|it\s+is)\s+quite\s+something|but\s+whatever)\W*$", said):
         return True  # "Oh my.", "we like it just as it is"
+    if re.match(r"^(?:and\s+)?(?:he|she|it|they)\s+(?:is|are|'s|'re)\s+(?:also\s+)?[a-z]+ing\s+(?:a|an|some|the)\b.*\b(?:also|too|"
+                r"as\s+well)\W*$", said):
+        return False  # "he is holding a fish also": more for the picture
     if _TRYING_OUT.match(said) or _TOLD.search(said):
         return True  # "ok let's see if this thing actually works.", "a mod told me to save the seed"
     if re.match(r"^(?:it|this\s+one|that\s+one)?\s*(?:does\s+not|doesn't|doesnt|do\s+not|don't|dont|need\s+not|needn't)\s+"
@@ -434,7 +439,7 @@ _REACTION_VERBS = frozenset("love like hate adore enjoy say think know laugh cry
                             "share use frame hang send remember believe agree approve sound seem want need".split())
 # what makes a statement a request all the same: "it should be green", "she wants it pink", "the sky is too dark"
 _CHANGE_CUE = re.compile(r"\b(?!'d\s+love\s+(?:this|it|that)(?:\s+(?:fr|so\s+much|lol))*$)"
-                         r"(?:too|should|shouldn't|must|needs?|has\s+to|have\s+to|ought|could\s+use|would\s+look|"
+                         r"(?:too(?!\W*$)|should|shouldn't|must|needs?|has\s+to|have\s+to|ought|could\s+use|would\s+look|"
                          r"would\s+be\s+(?:better|nicer|cooler)|wants?|'d\s+(?:like|love|prefer)|would\s+(?:like|love|"
                          r"prefer)|prefer|(?:'d|would|i|we)\s+rather|rather\s+(?:than|have|see|get|go|be|a|an|the)|"
                          r"instead|enough|more|less|bigger|smaller|missing|wrong)\b")
@@ -581,7 +586,10 @@ def _after_second_thoughts(kept: list[str]) -> list[str]:
     rest = _SECOND_THOUGHT.sub("", kept[last].strip(), count=1)
     if ASKS_AT.match(normalize(rest)) or ACTION.match(normalize(rest)) or rest and not is_aside(rest) and not re.search(
             r"\b(?:is|isn't|isnt|are|aren't|was|wasn't|can't|cant|won't|doesn't|don't|do|does)\b", rest):
-        return [rest, *kept[last + 1:]]  # "wait no, just him asleep on a sofa"
+        later = kept[last + 1:]
+        if later and rest.strip(" .!,").lower() in later[0].lower():
+            return later  # "no wait a treehouse. a treehouse inside a giant mushroom": said again, in full
+        return [rest, *later]  # "wait no, just him asleep on a sofa"
     return kept[last + 1:] or kept
 
 

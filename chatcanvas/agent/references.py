@@ -709,6 +709,10 @@ def variation_count(text: str) -> tuple[int, str] | None:
     _, body = lang.strip_frame(said)
     framed = body.rstrip("?.! ")
     body = re.sub(r"^(?:make|draw|generate|create|render|do|try|produce|show|give)\s+(?:me\s+|us\s+)?", "", body)
+    twice = re.match(r"^(?:re-?roll|redo|retry|regen(?:erate)?|again|another|more|(?:do|try)\s+(?:it|that|this)\s+again)"
+                     r"(?:\s+(?:that|this|it|one))?\s*(?:x\s*(\d+)|(\d+)\s*(?:x|times))\W*$", framed)
+    if twice:
+        return int(twice.group(1) or twice.group(2)), ""  # "reroll that x2"
     if any(AGAIN.match(form) or AGAIN.match(_JUST_BECAUSE.sub("", form)) for form in (body, said, framed)):
         return 1, ""  # "try again, for science"
     if re.search(r"\b(?:show|give|make)\s+(?:me\s+|us\s+)?(?:some|a\s+few)\s+others?\b|\bsome\s+other\s+(?:ones|versio"

@@ -36,7 +36,7 @@ GROUPS: dict[str, dict[str, str]] = {
     "season": {"spring": "in spring", "summer": "in summer", "autumn": "in autumn", "winter": "in winter",
                "springtime": "in springtime", "summertime": "in summertime", "wintertime": "in wintertime"},
     "weather": {"sunny": "sunny", "rainy": "rainy", "snowy": "snowy", "cloudy": "cloudy", "foggy": "foggy",
-                "misty": "misty", "stormy": "stormy", "overcast": "overcast"},
+                "misty": "misty", "stormy": "stormy", "overcast": "overcast", "calm": "calm", "windy": "windy"},
     "size": {"small": "small", "little": "little", "tiny": "tiny", "medium": "medium", "big": "big", "large": "large",
              "huge": "huge", "giant": "giant"},
     "position": {"top left": "in the top left corner", "top right": "in the top right corner",
@@ -382,10 +382,21 @@ def edit_instruction(text: str) -> str:
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     text = re.sub(r"(?<!\w)w/(?=\s)", "with", text)  # "a mage w/ a staff"
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
+    text = re.sub(r"^(?:he|she|it|they)\s+(?:is|are|'s|'re)\s+(?:also\s+|now\s+)?(?=[a-z]+ing\s+(?:a|an|some|the|his|her|"
+                  r"its|their)\b)", "", text)  # "he is holding a fish also": holding a fish
+    text = re.sub(r"^(?:(?:lmf?a+o+|lo+l+|(?:ha){2,}h?|rofl|omg|xd|bruh|ok+)\b[,.!\s]+)+", "", text)  # "LMAO give it a hat"
     text = re.sub(r"\s+(?:in|on|to|into|of)\s+(?:this|the|my|that)\s+(?:photo|photograph|picture|image|pic|shot|"
                   r"upload)\b",
                   "", text)  # "add a vegetable patch along the fence in this photo": the photo is what is edited
     _, text = lang.strip_frame(text)
+    too = re.match(rf"^(?:hmm+\s+|actually\s+|ok\s+)*(?:the\s+)?(?P<old>{COLOR_PHRASE.pattern})\s+(?:is|are|looks?|feels?|'s)\s+"
+                   r"(?:(?:way\s+|a\s+bit\s+|a\s+little\s+)?too\s+\w+|a\s+bit\s+much|wrong|off|not\s+(?:it|right|great))[,.;!\s-]+"
+                   r"(?:(?:try|go\s+with|use|do|make\s+it|maybe|how\s+about|let's\s+(?:try|do))\s+)?"
+                   rf"(?P<new>{COLOR_PHRASE.pattern})(?:\s+instead)?\W*$", text)
+    if too:  # "the green is too much, try navy blue"
+        text = f"replace {too.group('old')} with {too.group('new')}"
+    text = re.sub(rf"^(?:let's\s+)?(?:try|go\s+with|how\s+about|maybe)\s+(?=(?:{COLOR_PHRASE.pattern})(?:\s+instead)?\W*$)",
+                  "make it ", text)  # "try navy blue"
     text = re.sub(r"^(?:(?:i|we)\s+(?:want|wanna|need|would\s+like|'d\s+like|would\s+love|'d\s+love)\s+to\s+|to\s+)(?=(?:add|"
                   r"put|make|change|turn|remove|swap|replace|give|move|take)\b)", "", text)  # "i want to add a hat"
     gerund = re.match(r"^(\w+ing)\b", text)  # "would you mind making it black and white"
@@ -1204,17 +1215,54 @@ def _group_change(base: str, change: str) -> str | None:
             if old is not None:
                 return re.sub(rf"\b{old}\b", said, base, count=1)
             return recolor_like_insert(base, said)
-        phrase = group[said]
-        if old is not None and re.search(rf"\b{old}\s+(?:{_GROUP_ALT})\b", base):
-            return re.sub(rf"\b{old}\b", said, base, count=1)  # "a summer afternoon" -> "a winter afternoon"
-        if old is not None:
-            spoken = re.compile(rf"(?:\b(?:in|at|on|during)\s+(?:the\s+|a\s+)?(?:(?!(?:{_GROUP_ALT})\b)\w+\s+)?)?"
-                                rf"\b{old}\b(?:\s+corner)?")
-            return spoken.sub(phrase if name in ("time", "season", "position") else said, base, count=1)
-        if name == "weather":
-            return f"{base}, {said}"
-        return f"{base}, {phrase}" if name != "position" else _place(base, phrase)
+        if name == "position":
+            return _in_group(base, name, said, old)
+        # "make it a calm sunny day": the time and the weather both change
+        result = base
+        for other in ("weather", "time", "season"):
+            word = _group_word(change, GROUPS[other])
+            if word is not None:
+                result = _in_group(result, other, _weather_words(change, word) if other == "weather" else word,
+                                   _group_word(result, GROUPS[other]))
+        return result
     return None
+
+
+_WEATHER_NOUN = re.compile(r"\b(?:in|during|under|through|amid)\s+(?:a|an|the)?\s*(?:(?:heavy|light|raging|big|fierce|wild|"
+                           r"violent|thick|dense|driving|pouring|summer|winter|thunder)\s+)?(?:storm|thunderstorm|rain|"
+                           r"rainstorm|downpour|snow|snowstorm|blizzard|fog|mist|drizzle|hail)\b")
+
+
+def _weather_words(change: str, word: str) -> str:
+    """The weather words said together ("calm sunny"), in the order said."""
+    run = re.search(rf"\b(?:(?:{'|'.join(GROUPS['weather'])})\s+(?:and\s+)?)*{word}\b(?:\s+(?:and\s+)?(?:"
+                    rf"{'|'.join(GROUPS['weather'])})\b)*", change)
+    return re.sub(r"\s+and\s+", " ", run.group(0)) if run else word
+
+
+def _in_group(base: str, name: str, said: str, old: str | None) -> str:
+    """`base` with the one word of a group (a time, a season, a weather, a place in the frame) now `said`."""
+    group = GROUPS[name]
+    phrase = group.get(said, said)
+    if name == "weather":
+        if old is not None:  # "a red car on a rainy street" -> "a red car on a sunny street"
+            return re.sub(rf"\b{old}\b", said, base, count=1)
+        storm = _WEATHER_NOUN.search(base)  # "a lighthouse in a storm" -> "a lighthouse on a calm sunny day"
+        if storm:
+            return base[:storm.start()] + f"on a {said} day" + base[storm.end():]
+        return f"{base}, {said}"
+    day = re.search(rf"\bon\s+an?\s+(?:(?:{'|'.join(GROUPS['weather'])})\s+)+day\b", base)
+    if day and said in ("day", "daytime", "daylight"):
+        return base  # "on a calm sunny day" says the time already
+    if day and name == "time":
+        return base[:day.start()] + phrase + base[day.end():]  # "a meadow on a sunny day" -> "a meadow at night"
+    if old is not None and re.search(rf"\b{old}\s+(?:{_GROUP_ALT})\b", base):
+        return re.sub(rf"\b{old}\b", said, base, count=1)  # "a summer afternoon" -> "a winter afternoon"
+    if old is not None:
+        spoken = re.compile(rf"(?:\b(?:in|at|on|during)\s+(?:the\s+|a\s+)?(?:(?!(?:{_GROUP_ALT})\b)\w+\s+)?)?"
+                            rf"\b{old}\b(?:\s+corner)?")
+        return spoken.sub(phrase, base, count=1)
+    return f"{base}, {phrase}" if name != "position" else _place(base, phrase)
 
 
 def _group_word(text: str, group: dict[str, str]) -> str | None:
