@@ -805,6 +805,9 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
             r"(?:it|him|her|them)|beside\s+(?:it|him|her|them)|in\s+the\s+(?:background|foreground|corner|sky|distance)|"
             r"too|as\s+well|also)\W*$", body)):
         return "edit"  # "he is holding a fish also", "Perhaps a deer standing nearby?": more in the picture on screen
+    first = re.match(r"^(?:now\s+|and\s+|a\s+bit\s+|a\s+little\s+|much\s+|way\s+|even\s+)?([a-z]+)\b", body)
+    if facts.has_image and first and lang.is_comparative(first.group(1)) and not NEW_PICTURE.search(body):
+        return "edit"  # "brighter, like sun pouring in the windows"
     doing = re.match(r"^(?:now\s+|and\s+)?([a-z]+ing)\s+(?:on|in|over|through|across|under|with|at|by|into|around|"
                      r"along|up|down|past|toward|towards|from|near|beside|inside|out|off)\b", body)
     if facts.has_image and doing and doing.group(1) not in _NOT_DOING and \

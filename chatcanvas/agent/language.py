@@ -391,7 +391,8 @@ def is_aside(sentence: str) -> bool:
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True
-    if len(message.tokens) == 1 and said.rstrip().endswith("!") and not pos_of(message.tokens[0]):
+    if len(message.tokens) == 1 and said.rstrip().endswith(("!", ".")) and not pos_of(message.tokens[0]) and \
+            re.fullmatch(r"[a-z]+(?:issim[oa]|ique|ico|ica|oso|osa|ant|ante|ich|lich|ig)", message.tokens[0]):
         return True  # "Bellissima!!", "Magnifique!": a word of praise in the user's own language
     if laughed and not _CHANGE_CUE.search(said) and not ACTION.search(said) and not any(
             can_be_verb(t) and not pos_of(t) & {"NOUN", "ADJ"} for t in message.tokens):
@@ -561,6 +562,8 @@ def request_part(text: str) -> str:
     if explicit and explicit[0] and all(_PLAN.match(normalize(sentence)) or is_aside(sentence) or
                                         _NARRATES.search(normalize(sentence)) for sentence in kept[:explicit[0]]):
         kept = kept[explicit[0]:]  # "I would like to make her a wedding invitation. Could you draw ...?"
+    if len(kept) > 1 and _NEEDS_PICTURES.match(normalize(kept[0])):
+        kept, dropped = kept[1:], True
     if dropped and len(kept) == 1 and _lone_adjective(kept[0]):
         return ""  # "epic. my wife is going to laugh": a word of praise beside a comment
     return " ".join(kept)
@@ -593,6 +596,10 @@ def _after_second_thoughts(kept: list[str]) -> list[str]:
     return kept[last + 1:] or kept
 
 
+_NEEDS_PICTURES = re.compile(r"^(?:(?:hi|hey|hello|ok|so)[,!.\s]+)*(?:(?:i|we)\s+)?(?:need|want|am\s+after|'m\s+after)\s+(?:some\s+|a\s+few\s+|"
+                            r"new\s+|\d+\s+)?(?:[\w-]+\s+)?(?:photos|pictures|pics|images|shots|visuals|art|graphics)\s+"
+                            r"for\s+(?:my|our|the|a)\s+[\w\s'-]+[.!]?$")
+"""The job the pictures are for ("need listing photos for my shop."), said before what they show."""
 _PLAN = re.compile(r"^(?:i|we)\s*(?:would|'d|want|need|am\s+trying|'m\s+trying|hope|plan|am\s+going|'m\s+going)\s*(?:l"
                    r"ike\s+)?"
                    r"to\s+(?:make|create|do|design|put\s+together|prepare|send|print|build|get)\b")

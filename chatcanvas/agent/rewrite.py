@@ -384,6 +384,8 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
     text = re.sub(r"^(?:he|she|it|they)\s+(?:is|are|'s|'re)\s+(?:also\s+|now\s+)?(?=[a-z]+ing\s+(?:a|an|some|the|his|her|"
                   r"its|their)\b)", "", text)  # "he is holding a fish also": holding a fish
+    text = re.sub(rf",\s*(?:(?:because|since|cause|cuz|coz)\s+.*|(?:the\s+)?(?:{_COLOR})\s+(?:is|was|'s)\s+(?:the|a|an|our|"
+                  rf"my|their|his|her|too|so|kind\s+of|kinda)\b.*)$", "", text)  # "..., green is the other faction's color"
     text = re.sub(r"^(?:(?:lmf?a+o+|lo+l+|(?:ha){2,}h?|rofl|omg|xd|bruh|ok+)\b[,.!\s]+)+", "", text)  # "LMAO give it a hat"
     text = re.sub(r"\s+(?:in|on|to|into|of)\s+(?:this|the|my|that)\s+(?:photo|photograph|picture|image|pic|shot|"
                   r"upload)\b",
@@ -1221,9 +1223,15 @@ def _group_change(base: str, change: str) -> str | None:
         result = base
         for other in ("weather", "time", "season"):
             word = _group_word(change, GROUPS[other])
+            if other == "time" and word == "day" and re.search(rf"\b(?:{'|'.join(GROUPS['weather'])})\s+day\b", change):
+                continue  # "like a rainy day": the weather, not a time of day
             if word is not None:
                 result = _in_group(result, other, _weather_words(change, word) if other == "weather" else word,
                                    _group_word(result, GROUPS[other]))
+        more = re.search(r"\b(?:with|and)\s+(?:(?:the|some|a|an|lots\s+of|little)\s+)?(?P<what>[\w\s'-]+)$", change)
+        if more and not re.search(rf"\b(?:{_GROUP_ALT})\b", more.group("what")) and not _find_phrase(result, more.group(
+                "what")):
+            result = f"{result}, with {more.group(0).split(None, 1)[1]}"  # "in the evening with candles on tables"
         return result
     return None
 
