@@ -875,3 +875,103 @@ def test_asking_for_the_picture_as_a_file_is_answered_in_words(text):
 
 def test_a_change_then_the_file_changes_only_the_picture():
     _edits_to("make it blue and save it", "a cat on a sofa", ["blue", "cat"], ["save"])
+
+
+def _turn(text: str, subjects: tuple = (), current: str | None = None, shows: tuple[str, ...] = (), attached: int = 0,
+          previous: str | None = None):
+    """The router with `subjects` ((name, aliases) pairs) enrolled, `current` on screen showing `shows`, and the
+    user's `previous` message answered in words."""
+    from langchain_core.messages import AIMessage
+
+    from chatcanvas.agent.router import IMAGE_RULES
+    from chatcanvas.agent.subjects import SUBJECT_RULES
+
+    images = [{"id": "img1", "prompt": current, "operation": "personalize" if shows else "generate",
+               "subjects": list(shows)}] if current else []
+    turn = {"current_image_id": "img1", "current_prompt": current} if current else {}
+    turn.update(attached_image_ids=[f"up{i}" for i in range(attached)], extras={
+        "images": images, "subjects": [{"name": name, "aliases": list(aliases)} for name, aliases in subjects]})
+    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
+    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
+    said = [HumanMessage(previous), AIMessage("ok")] if previous else []
+    return router.invoke([*said, HumanMessage(text)])
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("sunny now", "a bus stop on a rainy street", ["sunny", "bus", "street"], ["rainy"]),
+    ("make it a calm bright day", "a ship in a storm at night", ["calm", "ship", "day"], ["storm", "night"]),
+    ("turn the kite orange. no, yellow", "a kite over a hill", ["yellow", "kite"], ["orange"]),
+    ("the red feels too loud, go with teal", "a red door on a white house", ["teal", "door"], ["red"]),
+    ("make the flag purple, red is the rival team's colour", "a red flag on a castle", ["purple", "flag"],
+     ["red", "rival"]),
+    ("she's carrying an umbrella too", "a girl walking in a park", ["umbrella", "girl"], []),
+    ("Maybe a heron in the background?", "a pond with lilies", ["heron", "pond"], []),
+    ("skating across a frozen lake", "a penguin in a scarf", ["skating", "penguin"], []),
+    ("warmer, like late afternoon sun", "a kitchen with white tiles", ["warmer", "kitchen"], []),
+    ("the same at dusk with lanterns in the trees", "a garden party", ["dusk", "lanterns", "garden"], []),
+])
+def test_weather_corrections_reasons_and_fragments_change_the_picture(text, current, must, must_not):
+    _edits_to(text, current, must, must_not)
+
+
+@pytest.mark.parametrize(("text", "current", "n"), [("regen that x3", "a fox", 3), ("again 2x", "a fox", 2)])
+def test_a_count_after_a_re_roll(text, current, n):
+    calls = route(text, current).tool_calls
+    assert [(c["name"], c["args"]["prompt"], c["args"].get("n")) for c in calls] == [("generate_image", current, n)]
+
+
+@pytest.mark.parametrize(("text", "current"), [
+    ("we like it too", "a fox"), ("can you draw hands?", None), ("could it do lettering on a sign?", None),
+    ("can we show these to the class?", "a volcano"), ("Fantastico.", "a fox"),
+])
+def test_praise_and_questions_about_what_it_can_do_are_talk(text, current):
+    message = route(text, current)
+    assert message.tool_calls == [] and message.content
+
+
+@pytest.mark.parametrize(("text", "starts"), [
+    ("one last one: a snail racing a turtle", "a snail racing"), ("@drawbot a llama on a skateboard", "a llama"),
+    ("need product shots for our store. a candle on a wooden shelf", "a candle on"),
+    ("a lake at dawn. no wait, a canoe. a canoe on a lake at dawn", "a canoe on a lake"),
+])
+def test_what_is_around_a_new_picture_is_no_part_of_it(text, starts):
+    calls = route(text, "a frog").tool_calls
+    assert [c["name"] for c in calls] == ["generate_image"]
+    assert calls[0]["args"]["prompt"].lower().startswith(starts), calls[0]["args"]["prompt"]
+
+
+def test_photos_of_someone_named_in_the_message_before():
+    calls = _turn("sending 5 photos of him", attached=5,
+                  previous="we have a parrot called Captain Jack, can he be in your pictures?").tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", "Captain Jack")]
+    calls = _turn("here are 6 of Biscuit", attached=6).tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", "Biscuit")]
+
+
+@pytest.mark.parametrize("text", ["we have a parrot called Captain Jack, can he be in your pictures?",
+                                  "i'd like to add my grandma so you can draw her"])
+def test_wanting_someone_drawn_before_any_photos_is_told_how(text):
+    message = _turn(text)
+    assert message.tool_calls == [] and "photos" in message.content
+
+
+@pytest.mark.parametrize(("text", "subjects", "current", "shows", "subject", "must", "must_not"), [
+    ("a picture where I'm riding a camel", (("Ana", ("me", "myself")),), None, (), "Ana", ["camel"], []),
+    ("same for my son", (("Ana", ("me",)), ("Leo", ("my son",))), "Ana riding a camel in the desert", ("Ana",), "Leo",
+     ["camel", "desert"], ["Ana"]),
+    ("Biscuit's first day at school, with a tiny backpack", (("Biscuit", ("my dog",)),), None, (), "Biscuit",
+     ["school", "backpack"], []),
+    ("My brother is turning 30 and he's obsessed with surfing, honestly it's all he talks about, so I had this idea - "
+     "could you do one of my brother riding a huge wave?", (("Tom", ("my brother",)),), None, (), "Tom", ["wave"],
+     ["30", "idea"]),
+])
+def test_subjects_drawn_the_way_people_ask(text, subjects, current, shows, subject, must, must_not):
+    calls = _turn(text, subjects, current, shows).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", subject)]
+    prompt = calls[0]["args"]["prompt"]
+    assert [w for w in must if not _has(prompt, w)] == [] and [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+def test_a_thing_that_shares_a_name_with_a_subject_said_as_the_thing():
+    calls = _turn("an actual pepper on a chopping board", (("Pepper", ("my dog",)),)).tool_calls
+    assert [c["name"] for c in calls] == ["generate_image"]

@@ -177,8 +177,11 @@ def decide(text: str, facts: Any) -> Intent:
     said_all = text
     if facts.attached_image_ids:  # what is said about the photo goes; the sentences that ask decide
         parts = [s for s in lang.sentences(text) if not ANNOUNCE.match(lang.normalize(s))]
-        asking = [s for s in parts if lang.ASKS_SOMEWHERE.search(lang.normalize(s)) or lang.ASKS_AT.match(
-            lang.normalize(s))]
+        asking = []
+        for s in parts:  # "Can you virtually stage it - add a grey sofa, a rug": the ask and the change it names
+            if lang.ASKS_SOMEWHERE.search(lang.normalize(s)) or lang.ASKS_AT.match(lang.normalize(s)) or (
+                    asking and lang.ACTION.match(lang.normalize(s))):
+                asking.append(s)
         text = " ".join(s if s[-1] in ".!?" else f"{s}." for s in asking or parts)
         if not text:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
@@ -633,7 +636,9 @@ ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so)\W+)*(?:ca
                                   r"(?:you|your)|for\s+you|here)\b))|"
                                   r"\bcan\s+(?:i|we|you)\s+(?:put|add|include|use|have)\s+(?:it|him|her|them|me|myself|"
                                   r"(?:my|our)\s+\w+)\s+(?:in|into)\s+(?:the\s+|your\s+|some\s+)?(?:pictures?|images?|"
-                                  r"drawings?|pics?)\W*$")
+                                  r"drawings?|pics?)\W*$|"
+                                  r"\bcan\s+(?:he|she|they|it|i|we)\s+(?:be|go|appear|feature)\s+in\s+(?:your\s+|the\s+|some\s+)?"
+                                  r"(?:pictures?|images?|drawings?|pics?)\W*$")
 # asking for one's own photos or data to be deleted, not a change of the picture
 FORGET_MINE = re.compile(r"\b(?:delete|remove|erase|wipe|purge|forget)\s+(?:all\s+(?:of\s+)?)?(?:my|our)\s+(?:\w+\s+)?"
                          r"(?:photos?|pics?|pictures?|selfies?|uploads?|data|account|likeness|subjects?)\b(?!\s+(?:on|in"
@@ -799,7 +804,7 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
             return "edit"  # "and a raven on a branch": more of the same picture
         return "draw"  # "also pizza margherita top view on a black slate": the next picture of a series
     if facts.has_image and not NEW_PICTURE.search(body) and (re.match(
-            r"^(?:and\s+|now\s+)?(?:he|she|it|they)\s+(?:is|are|'s|'re)\s+(?:also\s+|now\s+)?[a-z]+ing\s+(?:a|an|some|the|"
+            r"^(?:and\s+|now\s+)?(?:he|she|it|they)(?:\s+(?:is|are)|'s|'re)\s+(?:also\s+|now\s+)?[a-z]+ing\s+(?:a|an|some|the|"
             r"his|her|its|their|on|in|with|at|by)\b.*\b(?:also|too|as\s+well|now)\W*$", body) or re.match(
             r"^(?:perhaps|maybe|possibly|how\s+about|what\s+about)\s+(?:a|an|some|two|three)\s+[\w\s-]+?\b(?:nearby|next\s+to\s+"
             r"(?:it|him|her|them)|beside\s+(?:it|him|her|them)|in\s+the\s+(?:background|foreground|corner|sky|distance)|"

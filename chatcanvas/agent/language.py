@@ -376,7 +376,7 @@ def is_aside(sentence: str) -> bool:
                 r"he\s+way\s+it\s+is)|"
                 r"(?:it's|that's|that\s+is|it\s+is)\s+quite\s+something|but\s+whatever)\W*$", said):
         return True  # "Oh my.", "we like it just as it is"
-    if re.match(r"^(?:and\s+)?(?:he|she|it|they)\s+(?:is|are|'s|'re)\s+(?:also\s+)?[a-z]+ing\s+(?:a|an|some|the)\b.*\b(?:also|too|"
+    if re.match(r"^(?:and\s+)?(?:he|she|it|they)(?:\s+(?:is|are)|'s|'re)\s+(?:also\s+)?[a-z]+ing\s+(?:a|an|some|the)\b.*\b(?:also|too|"
                 r"as\s+well)\W*$", said):
         return False  # "he is holding a fish also": more for the picture
     if _TRYING_OUT.match(said) or _TOLD.search(said):

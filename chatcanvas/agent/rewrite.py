@@ -109,6 +109,9 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     for change in changes:
         if change:
             base = apply_change(base, change)
+    warm = r"\b(?:summer|spring|summertime|springtime|heatwave|tropical)\b"
+    if current and re.search(warm, base) and not re.search(warm, current):
+        base = re.sub(r"\b(?:snowy|snow-covered|frosty|icy)\s+", "", base)  # "a snowy forest", then summer: a forest
     return restore_case(_fix_articles(re.sub(r"\s+", " ", base).strip(" ,")), instruction)
 
 
@@ -382,10 +385,12 @@ def edit_instruction(text: str) -> str:
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     text = re.sub(r"(?<!\w)w/(?=\s)", "with", text)  # "a mage w/ a staff"
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
-    text = re.sub(r"^(?:he|she|it|they)\s+(?:is|are|'s|'re)\s+(?:also\s+|now\s+)?(?=[a-z]+ing\s+(?:a|an|some|the|his|her|"
+    text = re.sub(r"^(?:he|she|it|they)(?:\s+(?:is|are)|'s|'re)\s+(?:also\s+|now\s+)?(?=[a-z]+ing\s+(?:a|an|some|the|his|her|"
                   r"its|their)\b)", "", text)  # "he is holding a fish also": holding a fish
     text = re.sub(rf",\s*(?:(?:because|since|cause|cuz|coz)\s+.*|(?:the\s+)?(?:{_COLOR})\s+(?:is|was|'s)\s+(?:the|a|an|our|"
                   rf"my|their|his|her|too|so|kind\s+of|kinda)\b.*)$", "", text)  # "..., green is the other faction's color"
+    text = re.sub(r"^(?:show|have|draw|render|set|put)\s+(?:it|this|that|them|everything)\s+(?=(?:in|at|on|during)\s+\w+\s+"
+                  r"(?:instead\s+of|rather\s+than)\b)", "", text)  # "show it in summer instead of winter"
     text = re.sub(r"^(?:(?:lmf?a+o+|lo+l+|(?:ha){2,}h?|rofl|omg|xd|bruh|ok+)\b[,.!\s]+)+", "", text)  # "LMAO give it a hat"
     text = re.sub(r"\s+(?:in|on|to|into|of)\s+(?:this|the|my|that)\s+(?:photo|photograph|picture|image|pic|shot|"
                   r"upload)\b",
@@ -1261,6 +1266,8 @@ def _in_group(base: str, name: str, said: str, old: str | None) -> str:
         return f"{base}, {said}"
     day = re.search(rf"\bon\s+an?\s+(?:(?:{'|'.join(GROUPS['weather'])})\s+)+day\b", base)
     if day and said in ("day", "daytime", "daylight"):
+        if old is not None and old not in ("day", "daytime", "daylight"):  # "... on a calm day at night": day it is
+            base = re.sub(rf"\s*\b(?:in|at|on|during)\s+(?:the\s+|a\s+)?{old}\b", "", base, count=1)
         return base  # "on a calm sunny day" says the time already
     if day and name == "time":
         return base[:day.start()] + phrase + base[day.end():]  # "a meadow on a sunny day" -> "a meadow at night"

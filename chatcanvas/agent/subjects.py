@@ -493,7 +493,8 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
 def _common_noun(text: str, found: re.Match) -> bool:
     """ "a biscuit tin", "some pickles": a name that is also a word, said as the word (with an article)."""
     said = found.group(0)
-    return " " not in said and "NOUN" in lang.pos_of(said.lower()) and bool(re.search(
+    kinds = lang.pos_of(said.lower())
+    return " " not in said and ("NOUN" in kinds or "ADJ" in kinds and said.islower()) and bool(re.search(
         r"\b(?:a|an|some|any|another|two|three|few|many|random|plain|regular|generic)\s+(?:(?:actual|real|ordinary|"
         r"normal|regular|random|plain|generic|whole|fresh|ripe)\s+)?$", text[:found.start()], re.I))
 
