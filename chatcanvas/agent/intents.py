@@ -74,6 +74,9 @@ def asks_about(text: str) -> bool:
     asked = [i for i, part in enumerate(parts) if part.rstrip().endswith("?")]
     if not asked:
         return False
+    if len(parts) == 1 and _CAN_IT.match(lang.normalize(text)) and not _CAN_IT.match(lang.normalize(text)).group(
+            "what").startswith("style"):
+        return True  # "could it do lettering on a sign?": what it can do
     question = re.sub(r"^(?:(?:ooh+|oh|hm+|hmm+|ok|okay|so|and|but|also|random\s+q|quick\s+q)\W+)+", "",
                       lang.normalize(parts[asked[-1]]))
     tail = parts[asked[-1] + 1:]
