@@ -909,6 +909,9 @@ def _turn(text: str, subjects: tuple = (), current: str | None = None, shows: tu
     ("skating across a frozen lake", "a penguin in a scarf", ["skating", "penguin"], []),
     ("warmer, like late afternoon sun", "a kitchen with white tiles", ["warmer", "kitchen"], []),
     ("the same at dusk with lanterns in the trees", "a garden party", ["dusk", "lanterns", "garden"], []),
+    ("hmm it's a bit too dark", "a tent in a forest", ["brighter", "tent"], ["dark"]),
+    ("the tent is way too big", "a tent in a forest", ["small", "tent"], ["big"]),
+    ("can you make it look spookier", "a tent in a forest", ["spookier", "tent"], ["look"]),
 ])
 def test_weather_corrections_reasons_and_fragments_change_the_picture(text, current, must, must_not):
     _edits_to(text, current, must, must_not)

@@ -380,6 +380,16 @@ _PLAIN_WORDS = frozenset("a an the i and on in of with to at can could please dr
                          "would will let's lets what how".split())
 
 
+_TOO = {"dark": "brighter", "bright": "darker", "light": "darker", "busy": "simpler", "cluttered": "tidier",
+        "crowded": "emptier", "big": "smaller", "large": "smaller", "huge": "smaller", "small": "bigger",
+        "tiny": "bigger", "long": "shorter", "short": "longer", "plain": "more detailed", "simple": "more detailed",
+        "dull": "more vivid", "boring": "more lively", "saturated": "more muted", "colorful": "more muted",
+        "cold": "warmer", "warm": "cooler", "sad": "happier", "gloomy": "brighter", "wide": "narrower",
+        "narrow": "wider", "thin": "thicker", "thick": "thinner", "high": "lower", "low": "higher", "old": "newer",
+        "modern": "more vintage", "messy": "tidier", "blurry": "sharper", "flat": "more three-dimensional"}
+"""What "too X" asks for instead."""
+
+
 def edit_instruction(text: str) -> str:
     """The change itself: "could you make it blue please" -> "make it blue"; "she wants it pink" -> "make it pink"."""
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
@@ -389,6 +399,18 @@ def edit_instruction(text: str) -> str:
                   r"its|their)\b)", "", text)  # "he is holding a fish also": holding a fish
     text = re.sub(rf",\s*(?:(?:because|since|cause|cuz|coz)\s+.*|(?:the\s+)?(?:{_COLOR})\s+(?:is|was|'s)\s+(?:the|a|an|our|"
                   rf"my|their|his|her|too|so|kind\s+of|kinda)\b.*)$", "", text)  # "..., green is the other faction's color"
+    text = re.sub(r"^(make|get)\s+(it|this|that|everything|the\s+[\w-]+)\s+(?:look|feel|seem)\s+(?:a\s+(?:bit|little|lot)\s+|"
+                  r"slightly\s+|much\s+|way\s+)?(?=(?:more\s+|less\s+)?[\w-]+(?:\s*,|\s*$|\s+(?:and|like)\b))", r"make \2 ", text)  # "make it look moodier"
+    too = re.match(r"^(?:(?:it's|it\s+is|its|it\s+looks|this\s+is|that's)\s+|(?P<thing>the\s+[\w-]+)\s+(?:is|are|looks?|'s)\s+)?"
+                   r"(?:way\s+|a\s+bit\s+|a\s+little\s+|kinda\s+|slightly\s+|just\s+)?too\s+(?P<how>[a-z]+)\W*$", text)
+    much = re.match(r"^(?:there's\s+|there\s+is\s+|it\s+has\s+)?(?:way\s+|a\s+bit\s+|just\s+)?too\s+much\s+(?P<what>[\w\s-]+?)\W*$", text)
+    if much:  # "too much red", "there's too much going on"
+        text = "make it simpler" if re.match(r"going\s+on|stuff|detail", much.group("what")) else \
+            f"less {much.group('what')}"
+    if too and too.group("how") in _TOO:  # "too dark" -> "make it brighter", "the mug is too big" -> "make the mug smaller"
+        text = f"make {too.group('thing') or 'it'} {_TOO[too.group('how')]}"
+    elif too:
+        text = f"make {too.group('thing') or 'it'} less {too.group('how')}"
     text = re.sub(r"^(?:show|have|draw|render|set|put)\s+(?:it|this|that|them|everything)\s+(?=(?:in|at|on|during)\s+\w+\s+"
                   r"(?:instead\s+of|rather\s+than)\b)", "", text)  # "show it in summer instead of winter"
     text = re.sub(r"^(?:(?:lmf?a+o+|lo+l+|(?:ha){2,}h?|rofl|omg|xd|bruh|ok+)\b[,.!\s]+)+", "", text)  # "LMAO give it a hat"
