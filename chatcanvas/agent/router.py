@@ -103,7 +103,8 @@ class IntentRouter(BaseChatModel):
             asked = messages[-len(results) - 1] if len(messages) > len(results) else None
             prompts = [call["args"]["prompt"] for call in getattr(asked, "tool_calls", None) or []
                        if isinstance(call.get("args", {}).get("prompt"), str)]
-            note = _range_note(" ".join(prompts), facts) + _count_note(text, results, facts)
+            said_before = " ".join(str(m.content) for m in messages[:-len(results) - 1] if isinstance(m, AIMessage))
+            note = _range_note(" ".join(prompts), facts, said_before) + _count_note(text, results, facts)
             return AIMessage(content=_summarise(results, note))
         decision = self._decide(text, facts)
         if decision is not None:
@@ -258,14 +259,20 @@ def _tool_results(messages: list[BaseMessage]) -> list[ToolMessage]:
     return list(reversed(results))
 
 
-def _range_note(text: str, facts: TurnFacts) -> str:
-    """What the model could not draw of the prompts it was given (`text`), said after the picture."""
+def _range_note(text: str, facts: TurnFacts, said_before: str = "") -> str:
+    """What the model could not draw of the prompts it was given (`text`), said after the picture; once said in this
+    conversation (`said_before`: the assistant's earlier replies), only the words it has not said yet, without the
+    model's whole range again."""
     names = {w.lower() for subject in facts.extras.get("subjects", [])
              for label in (subject["name"], *subject["aliases"]) for w in label.split()}
     unknown = [w for w in intents.unknown_words(text, facts) if w.lower() not in names]
     model = facts.extras.get("model_range") or {}
     if not unknown:
         return ""
+    if "model does not know" in said_before:
+        fresh = [w for w in unknown if repr(w) not in said_before]
+        return f" ({', '.join(repr(w) for w in fresh)}: not known to the {model.get('name', 'current')} model.)" \
+            if fresh else ""
     return (f" The {model.get('name', 'current')} model does not know {', '.join(repr(w) for w in unknown)}, "
             f"so it drew the rest; it draws {model.get('summary', 'a limited range')}.")
 

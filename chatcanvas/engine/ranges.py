@@ -22,7 +22,7 @@ FUNCTION_WORDS = frozenset("""
     can could would will should shall may might must do does did done doing have has had
     i'd i'm i'll i've you're we're they're it'll that's there's what's let's don't doesn't can't won't isn't
     make made making draw drew drawn drawing paint painting create creating generate render rendering show give
-    put place get got want wanted need like love let try see keep turn change
+    put place get got want wanted need like love let try see keep turn change add include insert swap replace remove
     please pls kindly thanks thank cheers hi hello hey ok okay yes now again
     hmm hm um uh oh ah well actually maybe bit little lot slightly instead
     picture pictures image images drawing drawings photo photos photograph pic pics illustration painting
