@@ -100,6 +100,10 @@ def test_on_shapes_a_size_change_is_an_edit_and_picking_an_image_notes_no_unknow
     assert picked.current_image_id == takes.images[1].id and "does not know" not in picked.text
     cat = shapes_agent.chat("draw a cat on a green background", **chat)
     assert "does not know 'cat'" in cat.text  # the note names what the prompt asked that the model lacks
+    again = shapes_agent.chat("make the background purple", **chat)  # the prompt still says "cat": said already
+    assert len(again.images) == 1 and "cat" not in again.text and "circle" not in again.text
+    dog = shapes_agent.chat("add a pink dog", **chat)  # a new word: named alone, the whole range is not said again
+    assert len(dog.images) == 1 and "'dog'" in dog.text and "'add'" not in dog.text and "circle" not in dog.text
 
 
 def test_edit_prompts_of_a_photo_without_description_use_the_change(tiny_agent):
