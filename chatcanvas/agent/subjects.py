@@ -472,7 +472,7 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
             if kind and re.match(_LEAD + rf"{re.escape(kind.group(1))}\b(?!\s+(?:is|was|has|'s|are)\b)", text,
                                  re.IGNORECASE):
                 return subject["name"]
-    first: tuple[tuple[bool, int], str] | None = None  # "ziggy and betsy together": the one named first
+    first: tuple[tuple[bool, bool, int], str] | None = None  # "ziggy and betsy together": the one named first
     names = {fold(x) for subject in subjects for x in [subject["name"], *_short_names(subject["name"])]}
     for subject in subjects:
         for label in sorted([fold(x) for x in [subject["name"], *subject["aliases"], *_short_names(subject["name"]),
@@ -483,8 +483,11 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
             else:
                 at = next((found.start() for found in re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)
                            if not _in_style_name(text, found) and not _common_noun(text, found)), None)
+            # "my boy has been begging me for a picture of the horse": the one the picture is of
+            pictured = at is not None and bool(re.search(r"\b(?:picture|pic|image|drawing|portrait|painting|photo|one)\s+of"
+                                                         r"\s+$", text[:at], re.IGNORECASE))
             # a name before an alias: "my son has this old bunny, Mr Buttons" is about Mr Buttons
-            rank = (label not in names, at if at is not None else 0)
+            rank = (not pictured, label not in names, at if at is not None else 0)
             if at is not None and (first is None or rank < first[0]):
                 first = (rank, subject["name"])
     return first[1] if first else None
@@ -660,8 +663,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             return None  # "Walter and I will have been married fifty years ... Please draw a bouquet": not of Walter
         # "my daughter turns 6 on saturday, can you make a picture of her as a princess": her is the daughter
         text = asking[:pointed.start(1)] + named + asking[pointed.end(1):]
-    elif asking and asking != text:
+    elif asking and asking != text and lang.normalize(text).find(lang.normalize(asking)[:30]) > 0:
         text = asking  # "... my sister had the idea of a poster - could you do one of Dad as a golfer?": the ask
+        # after the story (not "Could you do one of the kid too? ... maybe him in armor", where the ask comes first)
     subject = mentioned_subject(text, known)
     where = re.search(r"\b(?:one|a\s+picture|a\s+pic|a\s+version|another(?:\s+one)?)\s+(?:where|in\s+which)\s+"
                       r"(?:she|he|they)(?:'s|s|'re|re|\s+is|\s+are)\s+(?P<as>(?:a|an)\s)?", text, re.I)
