@@ -8,8 +8,8 @@ from chatcanvas.eval.agent import format_report, load_conversations, run_suite
 # A few points under the router's measured scores on this half (95% decisions, 90% fidelity, the weakest category,
 # subject, 81%; the README has the table), so a change that makes it worse for people fails. The target of
 # 90% in every category is not met yet (subject): raise these as the router gets there.
-OVERALL_FLOOR = {"decision": 93.0, "fidelity": 87.0}
-CATEGORY_FLOOR = 76.0
+OVERALL_FLOOR = {"decision": 94.0, "fidelity": 89.0}
+CATEGORY_FLOOR = 80.0
 
 
 def test_the_router_on_the_held_out_conversations(settings, one_torch_thread):
