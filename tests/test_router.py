@@ -978,3 +978,11 @@ def test_subjects_drawn_the_way_people_ask(text, subjects, current, shows, subje
 def test_a_thing_that_shares_a_name_with_a_subject_said_as_the_thing():
     calls = _turn("an actual pepper on a chopping board", (("Pepper", ("my dog",)),)).tool_calls
     assert [c["name"] for c in calls] == ["generate_image"]
+
+
+def test_a_request_in_another_language_s_word_order():
+    _edits_to("please you can give her a crown of queen?", "a dog on a sofa", ["queen", "crown", "dog"], ["you", "can"])
+    from chatcanvas.agent.rewrite import described_in
+
+    assert described_in("good morning, this is my horse Lucky. you can make the sky pink?") == "a horse"
+

@@ -354,6 +354,9 @@ def described_in(said: str) -> str | None:
         kept = _kept_part(sentence)[1]
         if kept:
             return kept
+    owned = re.search(r"\b(?:this\s+is|here's|here\s+is|meet|it's|these\s+are)\s+(?:my|our)\s+(?P<noun>[a-z]+)\b", said, re.I)
+    if owned and "NOUN" in lang.pos_of(owned.group("noun").lower()):
+        return _article(owned.group("noun").lower()) + " " + owned.group("noun").lower()  # "this is my cat Mochi": a cat
     return None
 
 
@@ -418,6 +421,10 @@ def edit_instruction(text: str) -> str:
                   r"upload)\b",
                   "", text)  # "add a vegetable patch along the fence in this photo": the photo is what is edited
     _, text = lang.strip_frame(text)
+    text = re.sub(r"^(?:please\s+)?(?:you|u)\s+can\s+(?=[a-z]+\s)", "", text)  # "please you can put him a hat"
+    text = re.sub(r"^(?:put|give)\s+(?:him|her|it|them)\s+(?=(?:an?|some|the)\s)", "add ", text)  # "put him a hat"
+    text = re.sub(r"\b(an?)\s+([\w-]+)\s+of\s+(chef|pirate|cowboy|wizard|king|queen|princess|prince|witch|sailor|police|"
+                  r"doctor|party|birthday|santa|clown|detective|knight|viking)\b", r"\1 \3 \2", text)  # "a hat of chef"
     too = re.match(rf"^(?:hmm+\s+|actually\s+|ok\s+)*(?:the\s+)?(?P<old>{COLOR_PHRASE.pattern})\s+(?:is|are|looks?|feels?|'s)\s+"
                    r"(?:(?:way\s+|a\s+bit\s+|a\s+little\s+)?too\s+\w+|a\s+bit\s+much|wrong|off|not\s+(?:it|right|great))[,.;!\s-]+"
                    r"(?:(?:try|go\s+with|use|do|make\s+it|maybe|how\s+about|let's\s+(?:try|do))\s+)?"
