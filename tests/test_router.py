@@ -912,6 +912,8 @@ def _turn(text: str, subjects: tuple = (), current: str | None = None, shows: tu
     ("hmm it's a bit too dark", "a tent in a forest", ["brighter", "tent"], ["dark"]),
     ("the tent is way too big", "a tent in a forest", ["small", "tent"], ["big"]),
     ("can you make it look spookier", "a tent in a forest", ["spookier", "tent"], ["look"]),
+    ("the roof is way more orange than that, can you fix it", "a cottage with a brown roof", ["orange", "roof"],
+     ["brown", "fix"]),
 ])
 def test_weather_corrections_reasons_and_fragments_change_the_picture(text, current, must, must_not):
     _edits_to(text, current, must, must_not)

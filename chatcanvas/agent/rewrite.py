@@ -421,6 +421,12 @@ def edit_instruction(text: str) -> str:
                   r"upload)\b",
                   "", text)  # "add a vegetable patch along the fence in this photo": the photo is what is edited
     _, text = lang.strip_frame(text)
+    text = re.sub(r"[,.;\s]+(?:can|could)\s+(?:you|u)\s+fix(?:\s+(?:it|that|this))?(?:\s+(?:pls|please|plz))?\W*$", "", text)
+    more = re.match(r"^(?:[\w-]+'s\s+|the\s+|his\s+|her\s+|its\s+|their\s+)?(?P<thing>[\w-]+)\s+(?:is|are)\s+(?:actually\s+|really\s+)?"
+                    r"(?:more|much\s+more|way\s+more)\s+(?P<how>[\w\s-]+?)\s+than\s+(?:that|this|shown|in\s+the\s+(?:picture|pic|"
+                    r"image))\W*$", text)
+    if more:  # "kiwi's feathers are more lime green than that": make the feathers lime green
+        text = f"make the {more.group('thing')} {more.group('how')}"
     text = re.sub(r"^(?:please\s+)?(?:you|u)\s+can\s+(?=[a-z]+\s)", "", text)  # "please you can put him a hat"
     text = re.sub(r"^(?:put|give)\s+(?:him|her|it|them)\s+(?=(?:an?|some|the)\s)", "add ", text)  # "put him a hat"
     text = re.sub(r"\b(an?)\s+([\w-]+)\s+of\s+(chef|pirate|cowboy|wizard|king|queen|princess|prince|witch|sailor|police|"
