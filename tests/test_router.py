@@ -988,3 +988,17 @@ def test_a_request_in_another_language_s_word_order():
 
     assert described_in("good morning, this is my horse Lucky. you can make the sky pink?") == "a horse"
 
+
+def test_more_ways_subjects_are_named_and_asked_for():
+    calls = _turn("right, pictures of her attached, fingers crossed they work", attached=4,
+                  previous="can you learn my niece? her name is Ada").tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", "Ada")]
+    calls = _turn("this is my grandad bernard, he turns 90 next week", attached=3).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases")) for c in calls] == [
+        ("register_subject", "Bernard", ["my grandad"])]
+    calls = _turn("could grandpa be a cowboy on a horse", (("Walt", ("my grandpa",)),)).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Walt")]
+    calls = _turn("the twins start school monday and he's obsessed with dinosaurs, so could you draw Sam riding one?",
+                  (("Sam", ("my son",)),)).tool_calls
+    assert [c["name"] for c in calls] == ["generate_with_subject"] and "a dinosaur" in calls[0]["args"]["prompt"]
+

@@ -1383,7 +1383,10 @@ _NOT_A_MEDIUM = frozenset("a an the like look looks it this that more less as in
 
 
 def _article(word: str) -> str:
-    return "an" if word[:1] in "aeiou" else "a"
+    """ "an owl", "a unicorn", "a euro", "an hour"."""
+    if re.match(r"(?:uni|use|usu|ute|eu|one|once|ur[aeiou])", word.lower()):
+        return "a"
+    return "an" if word[:1].lower() in "aeiou" or re.match(r"(?:hour|honest|honou?r|heir)", word.lower()) else "a"
 
 
 def _add(base: str, change: str) -> str | None:
@@ -1475,5 +1478,6 @@ UNDESCRIBED = "a picture"
 
 def _fix_articles(text: str) -> str:
     """ "a orange" -> "an orange", "an red" -> "a red" after a rewrite put a new word behind an article."""
-    text = re.sub(r"\b([Aa])\s+(?=[aeiou]\w)", r"\1n ", text)
-    return re.sub(r"\b([Aa])n\s+(?=[b-df-hj-np-tv-z]\w)", r"\1 ", text)
+    text = re.sub(r"\b([Aa])\s+(?=[aeiou]\w)(?!(?:uni|use|usu|ute|eu|one\b|once|ur[aeiou]))", r"\1n ", text)
+    text = re.sub(r"\b([Aa])n\s+(?=(?:uni|use|usu|ute|eu|one\b|once|ur[aeiou]))", r"\1 ", text)
+    return re.sub(r"\b([Aa])n\s+(?=[b-df-hj-np-tv-z]\w)(?!(?:hour|honest|honou?r|heir))", r"\1 ", text)

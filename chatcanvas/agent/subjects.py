@@ -153,6 +153,16 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
         if noun and "NOUN" in lang.pos_of(noun) and noun != name.lower():
             aliases = [f"my {noun}"]
     name = re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", name)
+    kin_then_name = next((re.fullmatch(r"(?P<alias>(?:my|our)\s+(?:[a-z]+\s+)?(?P<noun>[a-z]+))\s+(?P<name>[a-z][\w-]+)", a,
+                                       re.I) for a in [name, *aliases] if re.fullmatch(
+        r"(?:my|our)\s+(?:[a-z]+\s+)?[a-z]+\s+[a-z][\w-]+", a, re.I)), None)
+    if kin_then_name and (len(name.split()) >= 3 or re.match(r"(?:my|our)\s", name, re.I)) and (
+            kin_then_name.group("noun").lower() in _ANIMATE or any(
+            kin_then_name.group("noun") in group for group in _KIN_WORDS)) and _name_slot(kin_then_name.group("name")) \
+            and not lang.pos_of(kin_then_name.group("name")) & {"ADJ", "ADV"} and \
+            not kin_then_name.group("name").endswith(("ing", "ed")):
+        # "this is my dad hector, retiring next month": Hector, "my dad" (not "Retiring next month")
+        name, aliases = kin_then_name.group("name").capitalize(), [kin_then_name.group("alias").lower()]
     kind = re.search(r"\b(?:he|she|it)(?:'s|s|\s+is)\s+(?:a\s+|an\s+|(?=[a-z]+\W*$|[a-z]+\s*[,.;!]))(?:(?:[a-z-]+)\s+){0,3}?(?P<noun>[a-z]+)\b"
                      r"(?=\s*(?:$|[,.;!]|\s+(?:with|who|that|and|from|of)\b))", text, re.I)
     noun = kind.group("noun").lower() if kind else ""
@@ -223,7 +233,7 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
         whose = re.search(r"\b([a-z]+?)(?:'s|s'|s)?\s+name(?:'s|\s+is)\b", text, re.I)
         if whose and whose.group(1).lower() in _ANIMATE | {"dad", "mom", "mum", "grandma", "grandpa", "husband", "wife"}:
             return name, [f"my {whose.group(1).lower()}"]  # "Dad's name is Gerald", "my cats name is pancake"
-        about = re.search(r"(?:^|\b(?:of|is|are)\s+|'s\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;!?]|\s+(?:named|called)\b|"
+        about = re.search(r"(?:^|\b(?:of|is|are|save|add|remember|enroll|enrol|learn|draw)\s+|'s\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;!?]|\s+(?:named|called)\b|"
                           r"$)", text, re.I)
         alias = re.sub(r"\s+(?:lol|lmao|haha\w*|tbh|ngl|obviously)$", "", about.group(1).lower()) if about else ""
         alias = re.sub(r"\s+(?:at|in|on|from|with|during|today|yesterday|last|this|when|for|because|so)\b.*$", "", alias)
@@ -519,6 +529,8 @@ def _label_pattern(label: str) -> str:
         *lead, last = owned.group(1).lower().split()
         kin = next((group for group in _KIN_WORDS if last in group), (last,))
         said = "|".join(re.escape(" ".join([*lead, word])) for word in sorted(kin, key=len, reverse=True))
+        if not lead and kin in _KIN_WORDS[:4]:  # "make grandma young again", "dad on a golf course": a name in itself
+            return rf"(?:(?:my|our|the)\s+(?:same\s+)?)?(?<!\ba\s)(?<!\ban\s)(?:{said})"
         return rf"(?:my|our|the)\s+(?:same\s+)?(?:{said})"
     return re.sub(r"\\\.(?=\\ )", r"\\.?", re.escape(label))  # "Mr. Nibbles" is "Mr Nibbles" too
 
@@ -564,8 +576,10 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if again is not None:  # "here are 3 more of me then", "more pics of Rex": photos of someone enrolled already
         return "register_subject", {"name": again}
     introduced = parse_introduction(text)
-    if (introduced is None or introduced[0].lower() in ("him", "her", "them", "it")) and facts.previous_text and \
-            facts.previous_answered_in_words and re.search(r"\b(?:him|her|them|it|these|this)\b", text, re.I):
+    unnamed = introduced is None or introduced[0].lower() in ("him", "her", "them", "it") or (
+        re.search(r"\b(?:of|it's|its|that's)\s+(?:him|her|them)\b", text, re.I) and not _said_as_name(introduced[0], text))
+    if unnamed and facts.previous_text and facts.previous_answered_in_words and \
+            re.search(r"\b(?:him|her|them|it|these|this)\b", text, re.I):
         # "my son has a teddy called Mr Buttons, can i put it in pictures?" answered, then "here are 4 pics of him"
         introduced = parse_introduction(facts.previous_text) or introduced
     if introduced is None or introduced[0].lower() in ("him", "her", "them", "it"):
@@ -664,8 +678,10 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # "my daughter turns 6 on saturday, can you make a picture of her as a princess": her is the daughter
         text = asking[:pointed.start(1)] + named + asking[pointed.end(1):]
     elif asking and asking != text and lang.normalize(text).find(lang.normalize(asking)[:30]) > 0:
-        text = asking  # "... my sister had the idea of a poster - could you do one of Dad as a golfer?": the ask
+        text = _one_of_the_story(asking, text)  # "... my sister had the idea of a poster - could you do one of Dad as
+        # a golfer?": the ask
         # after the story (not "Could you do one of the kid too? ... maybe him in armor", where the ask comes first)
+    text = _one_of_the_story(text, text)  # "he's obsessed with dinosaurs, so could you draw Sam riding one?"
     subject = mentioned_subject(text, known)
     where = re.search(r"\b(?:one|a\s+picture|a\s+pic|a\s+version|another(?:\s+one)?)\s+(?:where|in\s+which)\s+"
                       r"(?:she|he|they)(?:'s|s|'re|re|\s+is|\s+are)\s+(?P<as>(?:a|an)\s)?", text, re.I)
@@ -728,6 +744,20 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
     return None
+
+
+def _one_of_the_story(asking: str, text: str) -> str:
+    """The ask, with "one" that stands for what the story said they love: "she loves unicorns, so can you show Lila
+    riding one?" -> "can you show Lila riding a unicorn?"."""
+    one = re.search(r"\b(riding|on|with|holding|hugging|feeding|petting|inside|driving|beside|next\s+to)\s+one\b", asking, re.I)
+    said = text[:text.find(asking[:20])] if asking != text else text[:one.start()] if one else ""
+    loved = re.search(r"\b(?:loves?|likes?|adores?|into|obsessed\s+with|crazy\s+about|mad\s+about)\s+(?P<things>[a-z]+s)\b",
+                      said, re.I)
+    if not loved or not one:
+        return asking
+    things = loved.group("things").lower()
+    thing = things[:-3] + "y" if things.endswith("ies") else things[:-1]
+    return asking[:one.start()] + f"{one.group(1)} {intents.rewrite._article(thing)} {thing}" + asking[one.end():]
 
 
 def _cast_in(prompt: str, name: str) -> str:
