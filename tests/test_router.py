@@ -914,6 +914,9 @@ def _turn(text: str, subjects: tuple = (), current: str | None = None, shows: tu
     ("can you make it look spookier", "a tent in a forest", ["spookier", "tent"], ["look"]),
     ("the roof is way more orange than that, can you fix it", "a cottage with a brown roof", ["orange", "roof"],
      ["brown", "fix"]),
+    ("turn him into a walrus", "a seal on an ice floe", ["walrus", "ice"], ["seal"]),
+    ("she wants it to be a hot air balloon now", "a pig flying a paper balloon over town", ["hot", "air", "balloon",
+                                                                                            "pig"], ["paper"]),
 ])
 def test_weather_corrections_reasons_and_fragments_change_the_picture(text, current, must, must_not):
     _edits_to(text, current, must, must_not)
@@ -938,6 +941,7 @@ def test_praise_and_questions_about_what_it_can_do_are_talk(text, current):
     ("one last one: a snail racing a turtle", "a snail racing"), ("@drawbot a llama on a skateboard", "a llama"),
     ("need product shots for our store. a candle on a wooden shelf", "a candle on"),
     ("a lake at dawn. no wait, a canoe. a canoe on a lake at dawn", "a canoe on a lake"),
+    ("(my daughter is typing) she says: a mermaid reading a comic", "a mermaid reading"),
 ])
 def test_what_is_around_a_new_picture_is_no_part_of_it(text, starts):
     calls = route(text, "a frog").tool_calls

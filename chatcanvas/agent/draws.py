@@ -17,6 +17,8 @@ def draw_prompt(text: str) -> str | None:
     """
     original = text
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
+    text = re.sub(r"^\s*\([^()]{0,60}\)\s*", "", text)  # "(typing for my son) ...": an aside
+    text = re.sub(r"^(?:he|she|they|my\s+\w+|the\s+\w+)\s+(?:says|said|wants|asks\s+for)\s*:\s*", "", text)  # "he says: ..."
     _, text = lang.strip_frame(text)
     text, medium = _strip_making_verb(text)
     text = re.sub(rf"^(?:(?:an?|the|some|one|me)\s+)?(?:new\s+|quick\s+|nice\s+)?{_GENERIC_PICTURE}s?(?:\s*:|\s+"

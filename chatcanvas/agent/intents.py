@@ -640,6 +640,8 @@ ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so)\W+)*(?:ca
                                   r"\bcan\s+(?:i|we|you)\s+(?:put|add|include|use|have)\s+(?:it|him|her|them|me|myself|"
                                   r"(?:my|our)\s+\w+)\s+(?:in|into)\s+(?:the\s+|your\s+|some\s+)?(?:pictures?|images?|"
                                   r"drawings?|pics?)\W*$|"
+                                  r"\bcan\s+(?:i|we|you)\s+(?:add|enrol|enroll|register|save|upload|learn)\s+(?:me|myself|us|"
+                                  r"ourselves)\W*(?:$|\?|\s+i'd|\s+so\b)|"
                                   r"\bcan\s+(?:he|she|they|it|i|we)\s+(?:be|go|appear|feature)\s+in\s+(?:your\s+|the\s+|some\s+)?"
                                   r"(?:pictures?|images?|drawings?|pics?)\W*$")
 # asking for one's own photos or data to be deleted, not a change of the picture

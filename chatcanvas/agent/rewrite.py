@@ -689,9 +689,39 @@ def _not_old(base: str, change: str) -> str | None:
     return apply_change(head + base[found[0]:], match.group("head"))
 
 
+def _same_kind(base: str, change: str) -> str | None:
+    """ "make it a monster truck" on "a bunny driving a fire truck": the truck is now a monster truck."""
+    said = re.fullmatch(r"(?:make|turn)\s+(?:it|this|that)\s+(?:into\s+)?(?:an?\s+)(?P<new>(?:[\w-]+\s+){1,2}(?P<noun>[\w-]+))",
+                        change)
+    if not said or said.group("noun") in GROUP_WORDS or COLOR_PHRASE.fullmatch(said.group("new").rsplit(" ", 1)[0]):
+        return None
+    found = re.search(rf"\b(?:(?:an?|the)\s+)?(?:[\w-]+\s+)?{re.escape(said.group('noun'))}\b", base)
+    if not found or found.group(0).strip() == said.group("noun"):
+        return None
+    return base[:found.start()] + f"{_article(said.group('new'))} {said.group('new')}" + base[found.end():]
+
+
+def _turned_into(base: str, change: str) -> str | None:
+    """ "make it a wolf", "turn it into a wolf" on "a red fox in the snow": what the picture shows is now a wolf."""
+    said = re.fullmatch(r"(?:make|turn)\s+(?:it|him|her)\s+(?:into\s+)?(?:an?\s+)(?P<new>(?:[\w-]+\s+){0,2}(?P<noun>[\w-]+))",
+                        change)
+    if not said or "NOUN" not in lang.pos_of(said.group("noun")) or said.group("noun") in _MEDIUM_NOUNS | _NOT_A_THING \
+            or any(style in said.group("new") for style in STYLES) or COLOR_PHRASE.search(said.group("new")):
+        return None
+    lead = re.match(r"^(?:(?:an?|the|some|one)\s+)?(?:[\w-]+\s+){0,3}?(?P<head>[\w-]+)(?=\s+(?:\w+ing|in|on|at|with|"
+                    r"wearing|under|by|near|from|and)\b|\s*,|\s*$)", base)
+    if not lead or "NOUN" not in lang.pos_of(lead.group("head")) or re.search(r"\b(?:of|in|on|at|with)\b", lead.group(0)):
+        return None
+    return f"{_article(said.group('new'))} {said.group('new')}" + base[lead.end():]
+
+
+_NOT_A_THING = frozenset("scene version style look vibe mood picture image pic thing bit lot one background setting "
+                         "night day morning evening theme color colour shade tone".split())
+
+
 def apply_change(base: str, change: str) -> str:
-    for step in (_unsaid, _count_change, _not_old, _from_to, _background_scene, _reshape, _modifier_change, _swap,
-                 _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _add, _degree):
+    for step in (_unsaid, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
+                 _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _turned_into, _add, _degree):
         result = step(base, change)
         if result is not None:
             return result
