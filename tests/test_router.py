@@ -930,7 +930,8 @@ def test_a_count_after_a_re_roll(text, current, n):
 
 @pytest.mark.parametrize(("text", "current"), [
     ("we like it too", "a fox"), ("can you draw hands?", None), ("could it do lettering on a sign?", None),
-    ("can we show these to the class?", "a volcano"), ("Fantastico.", "a fox"),
+    ("can we show these to the class?", "a volcano"), ("Fantastico.", "a fox"), ("battery's dying, bye", "a fox"),
+    ("cheers, back to work", "a fox"),
 ])
 def test_praise_and_questions_about_what_it_can_do_are_talk(text, current):
     message = route(text, current)
@@ -942,9 +943,22 @@ def test_praise_and_questions_about_what_it_can_do_are_talk(text, current):
     ("need product shots for our store. a candle on a wooden shelf", "a candle on"),
     ("a lake at dawn. no wait, a canoe. a canoe on a lake at dawn", "a canoe on a lake"),
     ("(my daughter is typing) she says: a mermaid reading a comic", "a mermaid reading"),
+    ("my niece wants ideas for her costume. picture this: a jellyfish with fairy lights", "a jellyfish with"),
+    ("ok and one for the closing page - what would a moon base look like in 2100", "a moon base in 2100"),
+
 ])
 def test_what_is_around_a_new_picture_is_no_part_of_it(text, starts):
     calls = route(text, "a frog").tool_calls
+    assert [c["name"] for c in calls] == ["generate_image"]
+    assert calls[0]["args"]["prompt"].lower().startswith(starts), calls[0]["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("text", "starts"), [
+    ("we're off to Lisbon in May. could we see what the trams look like at night", "the trams at night"),
+    ("I was wondering whether you could possibly show me a lighthouse made of books. Many thanks.", "a lighthouse made"),
+])
+def test_a_first_picture_asked_for_among_plans_and_courtesies(text, starts):
+    calls = route(text, None).tool_calls
     assert [c["name"] for c in calls] == ["generate_image"]
     assert calls[0]["args"]["prompt"].lower().startswith(starts), calls[0]["args"]["prompt"]
 

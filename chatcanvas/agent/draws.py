@@ -19,6 +19,18 @@ def draw_prompt(text: str) -> str | None:
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     text = re.sub(r"^\s*\([^()]{0,60}\)\s*", "", text)  # "(typing for my son) ...": an aside
     text = re.sub(r"^(?:he|she|they|my\s+\w+|the\s+\w+)\s+(?:says|said|wants|asks\s+for)\s*:\s*", "", text)  # "he says: ..."
+    pictured = re.search(r"\b(?:picture|imagine|envision)\s+this\s*[:,\u2014\u2013-]\s*(?=\w)", text)
+    if pictured:  # "... and want inspo. picture this: a three tier cake"
+        text = text[pictured.end():]
+    text = re.sub(r"^.*?\b(?:whether|if)\s+(?:you|u)\s+(?:might|could|would|can)\s+(?:possibly\s+)?(?:be\s+able\s+to\s+)?"
+                  r"(?=(?:show|draw|make|paint|create|do|render|sketch|illustrate)\b)", "", text)  # "whether you might be able to show me"
+    text = re.sub(r"^.+?[,.;]\s*(?=(?:can|could|may)\s+(?:i|we)\s+see\s+what\b)", "", text)
+    text = re.sub(r"^(?:(?:ok|okay|and|now|so)[,\s]+)*(?:one|another)\s+(?:more\s+)?for\s+(?:the|my|our|a|an)\s+[\w\s-]+?(?:slide|page|post|cover|card|poster|banner|"
+                  r"section|chapter|flyer|story)\s*[,.:;\u2014\u2013-]*\s+(?=\w)", "", text)  # "one for the conclusion slide. ..."  # "planning a trip. could I see what"
+    looks = re.match(r"^(?:(?:can|could|may)\s+(?:i|we)\s+see\s+|show\s+(?:me|us)\s+)?what\s+(?:would\s+|will\s+|might\s+)?"
+                     r"(?P<thing>.+?)\s+(?:would\s+|will\s+|might\s+)?(?:looks?|look)\s+like\b\s*(?P<rest>.*)$", text)
+    if looks:  # "could I see what the temples look like in autumn", "what would a city ... look like in 2050"
+        text = f"{looks.group('thing')} {looks.group('rest')}".strip()
     _, text = lang.strip_frame(text)
     text, medium = _strip_making_verb(text)
     text = re.sub(rf"^(?:(?:an?|the|some|one|me)\s+)?(?:new\s+|quick\s+|nice\s+)?{_GENERIC_PICTURE}s?(?:\s*:|\s+"

@@ -18,7 +18,7 @@ EDIT_VERBS = frozenset(
     "fix adjust tweak brighten darken lighten zoom crop rotate flip shift shrink enlarge resize increase decrease "
     "lower raise update edit modify alter convert transform take get keep set place include insert stick drop lose "
     "ditch hide cut trade substitute exchange bump boost tone reduce double widen narrow lengthen shorten thicken "
-    "redo recolor center centre throw toss slap chuck".split())
+    "redo recolor center centre throw toss slap chuck tuck sprinkle scatter drape hang".split())
 NEW_PICTURE = re.compile(
     r"\b(?:new\s+(?:picture|image|pic|one|drawing|scene)\s*(?:of|with|:|-|,)|something\s+(?:else|different)|"
     r"start\s+over|"
@@ -166,6 +166,8 @@ def decide(text: str, facts: Any) -> Intent:
         return _reply("OK. Ask me for a picture whenever you like.")
     if lang.is_small_talk(message) and may("reply"):
         return _reply(chat_reply(text, facts))
+    if lang.LEAVING.match(lang.normalize(text)) and may("reply"):  # "signal's going, bye", "k thx back to the ward"
+        return _reply("Bye! Your pictures stay in this conversation for when you come back.")
     if (_follows_question(message, facts) or (lang.is_question(message) and SERVICE_TOPIC.search(message.text) and
                                               SERVICE_TOPIC.search(lang.normalize(lang.request_part(text) or text)))) \
             and may("reply"):  # not "can you bring back the apple poster, I forgot to download it": that asks for it
@@ -801,6 +803,13 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
             for subject in subjects):
         return "draw"  # "now just a random orange cat on pancakes" while Mochi is on screen, "other boxer dog, not
         # Bruno": another picture, not of the subject
+    looks = re.search(r"\bwhat\s+(?:would\s+|will\s+|might\s+)?(?:an?|the|some|my|our)\s+(?:[\w-]+\s+){0,4}?(?P<head>[\w-]+)\s+(?:would\s+"
+                      r"|will\s+|might\s+)?looks?\s+like\b", body)
+    if facts.has_image and looks and not re.search(rf"\b{re.escape(looks.group('head')[:4])}", facts.current_prompt or ""):
+        return "draw"  # "could we see what the trams look like at night" with a frog on screen: the trams
+    if re.match(r"^(?:ok\s+|okay\s+|and\s+|now\s+)*(?:one|another)\s+(?:more\s+)?for\s+(?:the|my|our|a|an)\s+"
+                                    r"[\w\s-]+?(?:slide|page|post|cover|card|poster|banner|section|chapter|flyer|story)\b", body):
+        return "draw"  # "ok and one for the conclusion slide. what would a city ... look like": the next picture
     if facts.has_image and re.match(r"^(?:and|plus|also|with)\s+(?:(?:maybe|perhaps|then|now)\s+)?\w",
                                     body) and not NEW_PICTURE.search(body) and not re.search(
                                         r"\b(?:photo|picture|image|drawing)\s+of\b|"
@@ -815,6 +824,10 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
             r"(?:it|him|her|them)|beside\s+(?:it|him|her|them)|in\s+the\s+(?:background|foreground|corner|sky|distance)|"
             r"too|as\s+well|also)\W*$", body)):
         return "edit"  # "he is holding a fish also", "Perhaps a deer standing nearby?": more in the picture on screen
+    if facts.has_image and re.match(r"^(?:now\s+|and\s+|ok\s+)*(?:some|more|a\s+bit\s+of|a\s+little|lots\s+of|a\s+lot\s+of)\s+"
+                                    r"(?:rain|snow|fog|mist|sun|sunshine|sunlight|clouds?|wind|stars|fireflies|lightning|"
+                                    r"smoke|steam|sparkles?|glitter|leaves|petals|bubbles)\b", body):
+        return "edit"  # "Now some rain please. A proper downpour": on the picture on screen
     first = re.match(r"^(?:now\s+|and\s+|a\s+bit\s+|a\s+little\s+|much\s+|way\s+|even\s+)?([a-z]+)\b", body)
     if facts.has_image and first and lang.is_comparative(first.group(1)) and not NEW_PICTURE.search(body):
         return "edit"  # "brighter, like sun pouring in the windows"

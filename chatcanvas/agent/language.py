@@ -123,6 +123,9 @@ SMALL_TALK = frozenset(
 LEAVING = re.compile(
     r"^(?:(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)\s+(?:go|run|head\s+(?:off|out)|get\s+back\s+to\s+"
     r"(?:the\s+|my\s+)?(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio))|good\s*day|good\s*night|"
+    r"(?:(?:ok|k|kk|thx|thanks|ty|cheers)\W+)*(?:back\s+to\s+(?:the\s+|my\s+)?(?:ward|work|office|shift|class|desk|"
+    r"grind|meeting|job|lab|studio|homework|studying|lecture)|(?!.*\b(?:make|say|says|write|add|put|text|sign|reads?|draw|paint|wave|waving)\b)(?:[\w']+[\s,.!]+){0,3}(?:bye|goodbye|cya|"
+    r"ttyl|gotta\s+go)\W*$)|"
     r"have\s+a\s+(?:good|nice|great|lovely|wonderful)\s+(?:day|one|evening|night|weekend))\b")
 """Leaving the chat: "gotta get back to the ward", "have a nice day"."""
 FAREWELL_OR_STOP = re.compile(
@@ -320,7 +323,7 @@ _FRAMED_SELF = re.compile(r"^(?:i|we)\s+(?:was|were|am|are)\s+hoping|^(?:i'm|we'
 # a request made inside a longer sentence: "... if you could draw", "..., can you draw", "... and i'd love"
 ASKS_SOMEWHERE = re.compile(r"\b(?:and\s+(?:would|'d)\s+(?:really\s+)?(?:like|love)\s+(?:an?|some|to\s+(?:see|have|get"
                             r"))\s|"
-                            r"if\s+you\s+(?:could|would|can|might)|(?:can|could|would|will|might)\s+(?:you|u|"
+                            r"(?:if|whether)\s+you\s+(?:could|would|can|might)|(?:can|could|would|will|might)\s+(?:you|u|"
                             r"ya)\s+"
                             r"(?:please\s+|kindly\s+|maybe\s+|possibly\s+)*(?:draw|make|create|paint|render|"
                             r"design|sketch|do|show|give|generate|illustrate|add|change|turn|put)\b)")
