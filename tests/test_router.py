@@ -915,6 +915,9 @@ def _turn(text: str, subjects: tuple = (), current: str | None = None, shows: tu
     ("the roof is way more orange than that, can you fix it", "a cottage with a brown roof", ["orange", "roof"],
      ["brown", "fix"]),
     ("turn him into a walrus", "a seal on an ice floe", ["walrus", "ice"], ["seal"]),
+    ("paint the door red... actually yellow", "a cottage with a green door", ["yellow", "door"], ["red", "green"]),
+    ("make it four storeys, six is too many for the street", "a six storey house on a street", ["four", "house"],
+     ["six", "many"]),
     ("she wants it to be a hot air balloon now", "a pig flying a paper balloon over town", ["hot", "air", "balloon",
                                                                                             "pig"], ["paper"]),
 ])

@@ -149,6 +149,11 @@ _LAST_ONE = re.compile(r"^\W*(?:(?:ok|okay|alright|right|and|so)[,.!\s]+)*(?:one
 def decide(text: str, facts: Any) -> Intent:
     """The decision for one message; `facts` is the router's TurnFacts."""
     text = _LAST_ONE.sub("", text)
+    changed = re.match(rf"^(?P<change>.*\b(?:{rewrite._COLOR})\b[^.!?,]*?)[.!,]+\s*(?:(?:no|nope|nah|wait|actually|sorry|i\s+mean|"
+                       rf"or\s+rather|hmm+)[,.!\s]+)+(?P<new>{rewrite.COLOR_PHRASE.pattern})\W*$", text, re.I)
+    if changed:  # "make the sky purple. no wait, orange": the colour said last
+        last = list(rewrite.COLOR_PHRASE.finditer(changed.group("change")))[-1]
+        text = changed.group("change")[:last.start()] + changed.group("new") + changed.group("change")[last.end():]
     message = lang.words(text)
     images = references.ledger(facts.extras.get("images") or [])
     current = facts.current_image_id

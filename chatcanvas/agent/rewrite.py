@@ -299,10 +299,14 @@ def _count_change(base: str, change: str) -> str | None:
     if not said:
         return None
     noun = said.group("noun")
-    had = re.search(rf"\b(?:\d+|{'|'.join(_COUNT_WORDS)}|an?)\s+(?P<between>(?:[\w-]+\s+)?)(?:{'|'.join(map(re.escape, _forms(noun.rstrip('s'))))})\b", base)
+    forms = '|'.join(map(re.escape, _forms(noun.rstrip('s'))))
+    counted = re.search(rf"\b(?:\d+|{'|'.join(_COUNT_WORDS)})\s+(?P<between>(?:[\w-]+\s+)?)(?P<form>{forms})\b", base)
+    had = counted or re.search(rf"\b(?:an?)\s+(?P<between>(?:[\w-]+\s+)?)(?P<form>{forms})\b", base)
     if not had:
         return None
-    return base[:had.start()] + f"{said.group('n')} {had.group('between')}{noun}" + base[had.end():]
+    # "a three tier cake" -> "a two tier cake": a count said as the number before the noun keeps its form
+    form = had.group("form") if counted else noun
+    return base[:had.start()] + f"{said.group('n')} {had.group('between')}{form}" + base[had.end():]
 
 
 def _spelled_as_in(instruction: str, base: str) -> str:
@@ -400,6 +404,8 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
     text = re.sub(r"^(?:he|she|it|they)(?:\s+(?:is|are)|'s|'re)\s+(?:also\s+|now\s+)?(?=[a-z]+ing\s+(?:a|an|some|the|his|her|"
                   r"its|their)\b)", "", text)  # "he is holding a fish also": holding a fish
+    text = re.sub(r"(?<=\w),\s*(?:the\s+)?[\w-]+\s+(?:is|was|'s|are|were)\s+(?:way\s+|a\s+bit\s+|just\s+)?too\s+[\w-]+(?:\s+for\s+"
+                  r"(?:me|us|them|him|her))?(?:\s+(?:honestly|tbh|lol|really))?\W*$", "", text)  # "..., three is too ambitious"
     text = re.sub(rf",\s*(?:(?:because|since|cause|cuz|coz)\s+.*|(?:the\s+)?(?:{_COLOR})\s+(?:is|was|'s)\s+(?:the|a|an|our|"
                   rf"my|their|his|her|too|so|kind\s+of|kinda)\b.*)$", "", text)  # "..., green is the other faction's color"
     text = re.sub(r"^(make|get)\s+(it|this|that|everything|the\s+[\w-]+)\s+(?:look|feel|seem)\s+(?:a\s+(?:bit|little|lot)\s+|"
