@@ -140,12 +140,18 @@ class IntentRouter(BaseChatModel):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
             return decision
-        if first in ("draw_subject", "register_subject") and guess.confidence < self.leaving_a_subject:
-            return decision  # the rules found a subject's name or alias ("our lamp"): names are theirs to read
+        if first in ("draw_subject", "register_subject") and (guess.confidence < self.leaving_a_subject or _MYSELF.search(
+                text)):
+            return decision  # the rules found a subject's name or alias ("our lamp"): names are theirs to read, and
+            # "a picture where I'm riding a camel" is of the user who enrolled as "me"
         if guess.kind == "reply":  # "can we do a sunset over the ocean" with nothing drawn yet is still a request
             return None if facts.has_image and not _plainly_asks(text) else decision
         again = self._rules(text, dataclasses.replace(facts, prefer=guess.kind))
         return again if again is not None else decision
+
+
+_MYSELF = re.compile(r"\b(?:one|picture|pic|image|version|photo)\s+(?:where|in\s+which|with)\s+(?:i'm|i\s+am|im|me)\s+\w+ing\b",
+                     re.I)
 
 
 def _photo_concepts(decision: tuple[str, dict], text: str, facts: TurnFacts) -> tuple[str, dict]:
