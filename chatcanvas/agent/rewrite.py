@@ -718,7 +718,9 @@ def _turned_into(base: str, change: str) -> str | None:
                     r"wearing|under|by|near|from|and)\b|\s*,|\s*$)", base)
     if not lead or "NOUN" not in lang.pos_of(lead.group("head")) or re.search(r"\b(?:of|in|on|at|with)\b", lead.group(0)):
         return None
-    return f"{_article(said.group('new'))} {said.group('new')}" + base[lead.end():]
+    colour = COLOR_PHRASE.search(lead.group(0))
+    new = f"{colour.group(0)} {said.group('new')}" if colour else said.group("new")  # "a red sports car" -> "a red convertible"
+    return f"{_article(new)} {new}" + base[lead.end():]
 
 
 _NOT_A_THING = frozenset("scene version style look vibe mood picture image pic thing bit lot one background setting "
