@@ -19,6 +19,7 @@ gain (on `tiny` a batch of 8 costs about 1.6 batches of 4, 2.8 single images) is
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import statistics
 import tempfile
@@ -106,6 +107,23 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def direct_url(name: str, guard: float = 600) -> str:
+    """The URL of application `name`'s ingress replica under direct ingress: the port Serve gave it, found by asking
+    each port of Serve's range which application it serves."""
+    deadline = time.monotonic() + guard
+    while time.monotonic() < deadline:
+        for port in range(30000, 30016):
+            try:
+                routes = httpx.get(f"http://127.0.0.1:{port}/-/routes", timeout=2).json()
+            except (httpx.HTTPError, ValueError):
+                continue
+            for prefix, app in routes.items():
+                if app == name:
+                    return f"http://127.0.0.1:{port}{prefix}"
+        time.sleep(0.5)
+    raise SystemExit(f"application {name}'s ingress did not open a port within {guard} s")
+
+
 def wait_ready(url: str, workers: int, guard: float = 600) -> None:
     deadline = time.monotonic() + guard
     while True:
@@ -129,7 +147,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--max-batch", type=int, default=8)
+    parser.add_argument("--direct-ingress", action="store_true",
+                        help="Serve's direct ingress (RAY_SERVE_ENABLE_DIRECT_INGRESS=1): each ingress replica serves "
+                             "HTTP on its own port, no proxy in between")
     args = parser.parse_args()
+    if args.direct_ingress:
+        os.environ["RAY_SERVE_ENABLE_DIRECT_INGRESS"] = "1"  # read by the Serve processes this run starts
 
     ray.init(include_dashboard=False, log_to_driver=False, _temp_dir=tempfile.mkdtemp(prefix="ray-", dir="/tmp"),
              num_cpus=8)  # logical CPUs: both sides deployed at once; the machine's cores are what they are
@@ -149,7 +172,7 @@ def main() -> None:
                              torch_threads=None if gpus else 1, max_ongoing_requests=args.users,
                              max_queued_requests=args.users * 4)
         serve.run(build_app(settings, options), name=name, route_prefix=f"/{name}")
-        url = f"{base}/{name}"
+        url = direct_url(name) if args.direct_ingress else f"{base}/{name}"
         wait_ready(url, side.replicas)
         return url
 

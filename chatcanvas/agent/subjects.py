@@ -118,6 +118,13 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
             "INTJ", "ADJ", "ADV", "VERB"}:  # "our company logo (Brightleaf)", "Peanut!! that's our class hamster"
         alias = shown_as.group("alias").lower()
         return shown_as.group("name"), [alias] + [short for short in [_short_alias(alias)] if short and short != alias]
+    tail = _NAME_AT_END.search(text)  # "here are 4 of him, he's Leo", "heres pics of him, hes nugget"
+    if tail and _name_slot(tail.group("name").lower()) and not tail.group("name").lower().endswith(("ing", "ed")) and \
+            not lang.pos_of(tail.group("name").lower()) & {"ADJ", "ADV", "VERB", "INTJ", "NUM"}:
+        said = tail.group("name")
+        kin = _KIN.search(text[:tail.start()])
+        return said[:1].upper() + said[1:], [kin.group(0).lower()] if kin and kin.group(1).split()[-1].lower() in \
+            _ANIMATE else []
     the_name = _THE_NAME.search(text)  # "aight sending 5. pixel is the name"
     found = _parse_introduction(text) if the_name is None else (the_name.group("name")[:1].upper() +
                                                                  the_name.group("name")[1:], [])
@@ -184,6 +191,9 @@ _ASKED_AFTER = re.compile(r"(?<=\w)[,.!\s]+(?:(?:please|pls|plz|can\s+you|could\
                           r"(?:\s+(?:also|too|as\s+well|please|pls|plz|for\s+me|thanks|thx|ty))*[\s.!?]*$", re.I)
 _TELLING_APART = frozenset("other second third first older younger oldest youngest eldest elder middle twin "
                            "1st 2nd 3rd".split())
+_NAME_AT_END = re.compile(r"\b(?:of|pics?|photos?|pictures?)\s+(?:him|her|it)\W*\s*(?:he's|hes|she's|shes|he\s+is|she\s+is|"
+                          r"it's|its)\s+(?:called\s+|named\s+)?(?P<name>[A-Za-z][\w-]*)[\s.!]*$", re.I)
+"""Photos of someone, then their name: "here are 4 of him, he's Leo"."""
 _THE_NAME = re.compile(r"(?:^|[.!?,;:]\s*)(?:and\s+|so\s+)?(?P<name>[A-Za-z][\w-]*)\s+(?:is|will\s+be|'ll\s+be)\s+"
                        r"(?:the|his|her|its|their)\s+name\b", re.I)
 
@@ -207,8 +217,9 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """ "this is my dog Rex" -> ("Rex", ["my dog"]); "this is me" -> ("me", []); "meet Rex, my dog" -> same;
     "here are shots of our new sneaker. Let's call it Volt" -> ("Volt", ["our new sneaker"])."""
     text = _HOW_MANY.sub("", text)  # "here are 3 of my guy Dot": the count is not part of a name
-    text = re.sub(r"^(\W*(?:(?:ok|okay|so|and)[,\s]+)?(?:here's|heres|here\s+(?:is|are)|these\s+are)\s+)(?:\d+|two|three|"
-                  r"four|five|six|seven|eight|a\s+few|some)\s+(?:more\s+)?of\s+", r"\1", text, flags=re.I)  # "here's 8 of Sunny"
+    text = re.sub(r"((?:^|[.!?]\s+)\W*(?:(?:ok|okay|so|and|cool|right)[,\s]+)?(?:here's|heres|here\s+(?:is|are)|these\s+are)\s+)(?:\d+|two|three|"
+                  r"four|five|six|seven|eight|a\s+few|some)\s+(?:more\s+)?(?:(?:different\s+)?(?:angles|views|shots|pics|photos|"
+                  r"pictures|images|snaps)\s+)?of\s+", r"\1", text, flags=re.I)  # "here's 8 of Sunny", "5 angles of"
     text = _REMEMBER_SLIP.sub("remember", text)  # "can u rember it as Speckle Mug"
     named = max(_NAMED.finditer(text), key=_naming_weight, default=None)
     if named:
@@ -341,7 +352,8 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
     elif comma:
         if name.lower() in ("me", "myself") and re.fullmatch(r"[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?", alias):
             return alias, ["me"]  # "this is me, Ana"
-        if name.lower() in ("him", "her", "them", "it", "this", "these") or re.match(r"^(?:my|our)\b", name, re.I):
+        if name.lower() in ("him", "her", "them", "it", "this", "these") or re.match(r"^(?:my|our|his|her|their)\s",
+                                                                                           name, re.I):
             name, alias = re.sub(r"^(?:he's|she's|it's|they're|this\s+is)\s+", "", alias, flags=re.I), name
             alias = "" if alias.lower() in ("him", "her", "them", "it", "this", "these") else alias.lower()
         if re.match(r"^(?:he|she|it|they)(?:'s|s|'re|\s+is|\s+are)\s", alias, re.I):
@@ -386,6 +398,8 @@ _SAID_WITH = re.compile(r"\b(?:here's|here\s+is|this\s+is|meet)\s+(?P<name>[A-Z]
 def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     """Photos with a name somewhere in the words: "my corgi biscuit", "Luna (my cat)", "remember him, he's Rocky"."""
     said = intents.clean(text)
+    if re.match(r"\W*(?:how|what|why|when|where|do|does|did)\b", said, re.I):
+        return None  # "How do I save it to my phone?": a question, no one introduced
     pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+)?([a-z]+))\s+([a-z][\w-]*)(?=\s*(?:,|$)|\s+(?:passed|died|is|was|has|"
                     r"had|who|loves|loved)\b)", said, re.I)  # "my cat smokey passed away last month"
     if pet and pet.group(3).lower() in _ANIMATE and pet.group(4).lower() not in _ANIMATE:
@@ -393,6 +407,7 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
     names = [w for i, w in enumerate(tokens) if w[0].isupper() and w not in ("I", "I'm", "I'd", "OK", "Ok")
              and not (w.isupper() and len(w) <= 3)  # "D&D", "DM", "RPG": not names
+             and w.lower() not in ("how", "what", "why", "when", "where", "who", "which", "whats", "hows")
              and (i > 0 or w.lower() not in _OPENERS and _name_slot(w.lower()) and (
                  len(tokens) > 1 or not lang.pos_of(w.lower()) - {"NOUN", "PROPN"}))]  # "Olivia!!", not "Can"
     after = re.search(r"\b(?:he's|she's|it's|named|called|name's|this\s+is|that's)\s+([A-Za-z][\w-]*)\s*$", said, re.I)
@@ -489,18 +504,25 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
                                                *_kind_of_name(subject["name"])]], key=len, reverse=True):
             if label.lower() == "me":
                 found = re.search(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE)
-                at = found.start() if found else None
             else:
-                at = next((found.start() for found in re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)
-                           if not _in_style_name(text, found) and not _common_noun(text, found)), None)
+                found = next((found for found in re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)
+                              if not _in_style_name(text, found) and not _common_noun(text, found)), None)
+            at = found.start() if found else None
+            # "my son has this old bunny, Mr Buttons": the one who tells of it is not the one it is about
+            telling = found is not None and bool(re.match(_TELLING, text[found.end():], re.IGNORECASE))
             # "my boy has been begging me for a picture of the horse": the one the picture is of
             pictured = at is not None and bool(re.search(r"\b(?:picture|pic|image|drawing|portrait|painting|photo|one)\s+of"
                                                          r"\s+$", text[:at], re.IGNORECASE))
             # a name before an alias: "my son has this old bunny, Mr Buttons" is about Mr Buttons
-            rank = (not pictured, label not in names, at if at is not None else 0)
+            rank = (not pictured, telling, label not in names and telling, at if at is not None else 0)
             if at is not None and (first is None or rank < first[0]):
                 first = (rank, subject["name"])
     return first[1] if first else None
+
+
+_TELLING = (r"\s+(?:has|had|have|is|was|wants|wanted|loves|loved|asked|says|said|keeps|got|gets|needs|thinks|"
+            r"would|will|'s\s+(?:got|been|always|never))\b")
+"""A subject's label followed by one of these tells of someone, not whom the picture shows."""
 
 
 def _common_noun(text: str, found: re.Match) -> bool:
@@ -579,7 +601,7 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     unnamed = introduced is None or introduced[0].lower() in ("him", "her", "them", "it") or (
         re.search(r"\b(?:of|it's|its|that's)\s+(?:him|her|them)\b", text, re.I) and not _said_as_name(introduced[0], text))
     if unnamed and facts.previous_text and facts.previous_answered_in_words and \
-            re.search(r"\b(?:him|her|them|it|these|this)\b", text, re.I):
+            re.search(r"\b(?:him|her|them|it|these|this|they|those|photos?|pics?|pictures?|selfies?)\b", text, re.I):
         # "my son has a teddy called Mr Buttons, can i put it in pictures?" answered, then "here are 4 pics of him"
         introduced = parse_introduction(facts.previous_text) or introduced
     if introduced is None or introduced[0].lower() in ("him", "her", "them", "it"):
