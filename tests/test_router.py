@@ -1023,3 +1023,56 @@ def test_more_ways_subjects_are_named_and_asked_for():
                   (("Sam", ("my son",)),)).tool_calls
     assert [c["name"] for c in calls] == ["generate_with_subject"] and "a dinosaur" in calls[0]["args"]["prompt"]
 
+
+
+@pytest.mark.parametrize(("text", "subjects", "expected"), [
+    ("me walking otis along the river", (("Sam", ("me",)), ("Otis", ("my dog",))), "Sam"),
+    ("grandpa and rex fishing on a lake", (("Walter", ("grandpa",)), ("Rex", ("my dog",))), "Walter"),
+    ("draw me and pico on a rooftop at night", (("Ana", ("me",)), ("Pico", ("our robot",))), "Ana"),
+    ("the groom in a grey suit by a lake", (("Daniel", ("my husband",)), ("Priya", ("my wife", "me"))), "Daniel"),
+    ("feed the kids' rabbit a carrot in a garden", (("Clover", ("the kids' rabbit",)),), "Clover"),
+])
+def test_the_subject_named_first_or_by_role_is_drawn(text, subjects, expected):
+    calls = _turn(text, subjects).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", expected)]
+
+
+@pytest.mark.parametrize(("text", "previous", "name", "alias"), [
+    ("sending 6 views of Pico, my robot", None, "Pico", None),
+    ("ok. here's 4 different angles of Juniper", None, "Juniper", None),
+    ("and this is his pony, Clover. she's 19", None, "Clover", "his pony"),
+    ("here are 3 of her, she's Maple", None, "Maple", None),
+    ("heres pics of him, hes biscuit", None, "Biscuit", None),
+    ("here the pics", "next i'm sending my nephew. his name is Tomás.", "Tomás", None),
+])
+def test_names_said_around_the_photos(text, previous, name, alias):
+    calls = _turn(text, attached=4, previous=previous).tool_calls
+    assert [c["name"] for c in calls] == ["register_subject"]
+    assert calls[0]["args"]["name"] == name
+    if alias:
+        assert alias in calls[0]["args"]["aliases"]
+
+
+def test_a_question_before_the_photos_names_no_one():
+    calls = _turn("here are 5 of her, she's Wren", attached=5, previous="How do I download these to my laptop?").tool_calls
+    assert calls[0]["args"]["name"] == "Wren"
+
+
+@pytest.mark.parametrize("text", [
+    "a cake for Rex's birthday, shaped like a bone",
+    "something rex would love, maybe a rope ball",
+    "a chew toy that Rex would like",
+])
+def test_made_for_a_subject_is_not_a_picture_of_them(text):
+    calls = _turn(text, (("Rex", ("my dog",)),)).tool_calls
+    assert [c["name"] for c in calls] != ["generate_with_subject"]
+
+
+@pytest.mark.parametrize("text", [
+    "can you really do pictures of my nephews?",
+    "Could You Paint My Cat If I Send You Some Photos?",
+    "can u learn what my car looks like",
+])
+def test_asking_whether_ones_own_can_be_drawn_is_answered(text):
+    answer = _turn(text)
+    assert not answer.tool_calls and "photos" in answer.content

@@ -179,7 +179,8 @@ def decide(text: str, facts: Any) -> Intent:
         return _reply(chat_reply(text, facts))
     if FORGET_MINE.search(message.text):  # "ok please delete my photos now, i'm done": talk, however it reads
         return _reply(chat_reply(text, facts))
-    if not facts.attached_image_ids and ENROL_WITHOUT_PHOTOS.search(message.text):
+    if not facts.attached_image_ids and (ENROL_WITHOUT_PHOTOS.search(message.text) or MINE_ASKED.search(
+            message.text) and not _names_enrolled(message.text, facts)):
         return _reply(chat_reply(text, facts))  # "can you remember my son Leo? I'll send pics in a sec"
     remark = _remark_about_subject(text, facts)
     if remark is not None:  # "rex would hate this lol", "Nugget is turning 3 tomorrow!"
@@ -637,8 +638,12 @@ SERVICE_TOPIC = re.compile(r"\b(?:(?:can|may|could)\s+(?:i|we)\s+(?:show|share|s
                            r"at\s+once|how\s+many\s+(?:photos|pics|pictures|subjects|products)|"
                            r"use\s+(?:this|these|them|it|the|my)\s+(?:\w+\s+)?for)\b|" + _OTHERS.pattern)
 # asking to have someone learned, before the photos are attached: talk about enrolling, not a picture
-ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so)\W+)*(?:can|could|will|would)\s+you\s+(?:please\s+)?"
+ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so|yo|wait|um+|hmm+|btw|cool)\W+)*(?:can|could|will|"
+                                  r"would)\s+(?:you|u|ya)\s+(?:please\s+)?(?:also\s+|actually\s+)?"
                                   r"(?:remember|learn|memori[sz]e)\s+(?:my|our|what|how)\b|"
+                                  # "Can You Draw My Parrot If I Send You Pictures Of Him?"
+                                  r"\b(?:can|could|will|would)\s+(?:you|u|ya)\s+(?:\w+\s+)?(?:draw|make|do|paint|picture)\s+"
+                                  r"(?:my|our)\s+(?:\w+\s+)?\w+\s+if\s+(?:i|we)\s+(?:send|give|upload|share|attach|show)|"
                                   r"\b(?:i'll|i\s+will|i'm\s+going\s+to|let\s+me)\s+(?:send|upload|attach|share)\s+"
                                   r"(?:the\s+|some\s+|a\s+few\s+)?(?:pictures?|photos?|pics?|images?|selfies?)\b|"
                                   r"\b(?:i|we)(?:\s+(?:want|wanna|would\s+like|need)|'d\s+like)\s+(?:to\s+)?(?:add|enroll|enrol|"
@@ -651,6 +656,20 @@ ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so)\W+)*(?:ca
                                   r"ourselves)\W*(?:$|\?|\s+i'd|\s+so\b)|"
                                   r"\bcan\s+(?:he|she|they|it|i|we)\s+(?:be|go|appear|feature)\s+in\s+(?:your\s+|the\s+|some\s+)?"
                                   r"(?:pictures?|images?|drawings?|pics?)\W*$")
+MINE_ASKED = re.compile(r"\b(?:can|could|will|would)\s+(?:you|u|ya)\s+(?:really\s+|also\s+|actually\s+|even\s+)?(?:make|do|"
+                        r"draw|create|paint)\s+(?:pictures?|pics?|images?|drawings?|portraits?)\s+(?:of|with)\s+(?:my|our)\s+"
+                        r"(?:\w+\s+)?\w+\W*$", re.I)
+"""Whether pictures of one's own can be made, nothing else asked ("can you really make pictures of my grandchildren?"):
+how to enrol them, unless they are enrolled."""
+
+
+def _names_enrolled(text: str, facts: Any) -> bool:
+    said = text.lower()
+    return any(re.search(rf"\b{re.escape(label.lower())}\b", said) or re.search(
+        rf"\b(?:my|our)\s+{re.escape(label.lower().split()[-1])}\b", said) for subject in facts.extras.get("subjects", [])
+        for label in [subject["name"], *subject.get("aliases", [])] if label.lower() not in ("me", "myself", "i", "us"))
+
+
 # asking for one's own photos or data to be deleted, not a change of the picture
 FORGET_MINE = re.compile(r"\b(?:delete|remove|erase|wipe|purge|forget)\s+(?:all\s+(?:of\s+)?)?(?:my|our)\s+(?:\w+\s+)?"
                          r"(?:photos?|pics?|pictures?|selfies?|uploads?|data|account|likeness|subjects?)\b(?!\s+(?:on|in"
@@ -1056,7 +1075,7 @@ def chat_reply(text: str, facts: Any) -> str:
             return "No: I make still pictures. Ask for several (\"3 variations\") to get a set."
         return ("Ask and see: describe it and I'll draw it. Every picture can be changed afterwards (\"make the hands "
                 "smaller\") or drawn again (\"try again\").")
-    if ENROL_WITHOUT_PHOTOS.search(message.text) and not facts.attached_image_ids:
+    if (ENROL_WITHOUT_PHOTOS.search(message.text) or MINE_ASKED.search(message.text)) and not facts.attached_image_ids:
         return ("Yes: attach 3 to 8 clear photos of them in one message and say who they are (\"this is my cat "
                 "Mango\"). Once they are learned, ask for them by name in any scene (\"Mango on a pirate ship\").")
     if re.search(r"\b(?:photos?|pictures?|pics?|selfies?|shots?)\b", message.text) and re.search(

@@ -191,6 +191,8 @@ def _plainly_asks(text: str) -> bool:
                   lang.strip_politeness(lang.normalize(text)))
     return bool(re.match(r"^(?:make|add|remove|change|turn|put|give|swap|replace|move|paint|recolou?r|lose|drop|"
                          r"ditch|take)\s+(?:it|this|that|the|a|an|some|him|her|them|more|less)\b", said) or re.match(
+        r"^(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?)?(?:draw|sketch|paint|render|illustrate|"
+        r"generate|create)\s+(?:me\s+|us\s+)?(?:a|an|some|two|three|four|\d+)\s+\w", said) or re.match(
         r"^(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:make|add|remove|change|turn|put|give|swap|"
         r"replace|move|do)\s+(?:it|this|that|the|him|her|them)\b", said) or re.match(
         r"^(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?)?(?:write|print|spell\s+out)\s+(?!(?:a|an|me|us|"

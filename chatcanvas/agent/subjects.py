@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -385,7 +386,7 @@ _KINDS = _ANIMATE - frozenset("boy girl son daughter husband wife partner boyfri
                                "sister mom mum dad mother father grandma grandpa granny nan friend buddy".split())
 """What an animal or a thing is ("a grey bunny"): a name for it that nothing else in a picture is likely to share."""
 _SELF = re.compile(r"\b(?:me|myself|my\s+face|my\s+selfies?|i'm|i\s+am|of\s+me)\b", re.I)
-_KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z]+\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|\s+[A-Z]|\s+(?:named|called|is|'s)\b))")
+_KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z][a-z-]*\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|\s+[A-Z]|\s+(?:named|called|is|'s)\b))")
 
 
 _APPOSITIVE = re.compile(r"(?<![.!?]\s)(?<!^)\b(?P<name>[A-Z][\w-]*),\s+(?P<alias>(?:my|our)\s+(?:[a-z]+\s+)?(?:"
@@ -551,6 +552,7 @@ def _label_pattern(label: str) -> str:
         *lead, last = owned.group(1).lower().split()
         kin = next((group for group in _KIN_WORDS if last in group), (last,))
         said = "|".join(re.escape(" ".join([*lead, word])) for word in sorted(kin, key=len, reverse=True))
+        said = said.replace("'", r"\s?'?")  # "the kids' hamster", however its apostrophe is spaced or left out
         if not lead and kin in _KIN_WORDS[:4]:  # "make grandma young again", "dad on a golf course": a name in itself
             return rf"(?:(?:my|our|the)\s+(?:same\s+)?)?(?<!\ba\s)(?<!\ban\s)(?:{said})"
         return rf"(?:my|our|the)\s+(?:same\s+)?(?:{said})"
@@ -562,7 +564,7 @@ _KIN_WORDS = (frozenset("grandma grandmother granny gran nan nana nanna nonna ab
               frozenset("mom mum mother mama mommy mummy".split()), frozenset("dad father papa daddy".split()),
               frozenset("dog doggo doggy pup puppy".split()), frozenset("cat kitty kitten".split()),
               frozenset("bunny rabbit".split()), frozenset("son boy".split()), frozenset("daughter girl".split()),
-              frozenset("husband hubby".split()), frozenset("wife wifey".split()))
+              frozenset("husband hubby groom".split()), frozenset("wife wifey bride".split()))
 """Words for the same one: an alias said one way answers to the others."""
 _TITLES = frozenset("old young little lil big sir lady lord dame captain capt mr mrs ms miss dr doctor professor prof "
                     "king queen prince princess uncle aunt auntie nonna nonno grandma grandpa granny nana papa mama "
@@ -719,7 +721,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         subject = shown[0]
         text = text[:told.start()] + subject + text[told.end(1) + len(re.match(r"\s+(?:is|are|'s|'re)", text[
             told.end(1):]).group(0)):]
-    if subject is None or _denied(text, subject, facts) or _told_of(text, subject, facts):
+    if subject is None or _denied(text, subject, facts) or _told_of(text, subject, facts) or \
+            _only_for_them(text, subject, facts):
         return None
     labels = _labels(subject, facts)
     cast = re.search(rf"\bsame\s+(?:scene|thing|picture|image|pic|idea|setting|one)\b.*\b(?:{labels})\b|"
@@ -812,15 +815,36 @@ def _denied(text: str, subject: str, facts: TurnFacts) -> bool:
                           rf"(?:have\s+to\s+|need\s+to\s+)?be)\s+(?:my\s+|our\s+)?(?:{labels})\b", text, re.I))
 
 
+def _only_for_them(text: str, subject: str, facts: TurnFacts) -> bool:
+    """ "a birthday cake for Milo's party", "something Ava would like, maybe a cartoon alien": made for them, not of
+    them (every time they are named, it is as whom the picture is for)."""
+    labels = _labels(subject, facts)
+    said = list(re.finditer(rf"\b(?:{labels})\b", fold(text), re.I))
+    if not said or re.search(r"\b(?:same|one|version|too|also)\s+for\s+\S+\s*$|\b(?:with|of)\s+(?:him|her|them)\b|"
+                             r"\b(?:he|she|they)(?:'s|\s+is|\s+are)\s+\w+ing\b", text, re.I):
+        return False
+    folded = fold(text)
+    return all(re.search(r"\bfor\s+(?:my\s+|our\s+)?$", folded[:found.start()], re.I) and not re.search(
+        r"\b(?:same|one|version|too)\s+for\s+(?:my\s+|our\s+)?$|\b(?:swap|switch|replace|trade|exchange|change|sub)\b"
+        r"(?:\s+[\w']+){0,4}\s+for\s+(?:my\s+|our\s+)?$", folded[:found.start()], re.I) or re.match(
+        r"(?:'s)?\s+(?:would|'d|might|will|could)\s+(?:really\s+|totally\s+)?(?:like|love|enjoy|want|wanna|eat|chase|play"
+        r"|adore)\b", folded[found.end():], re.I) or re.search(r"\b(?:that|which|what)\s+$", folded[:found.start()], re.I)
+        and re.match(r"\s+(?:would|'d|might|will|could|likes|loves|wants)\b", folded[found.end():], re.I)
+        for found in said)
+
+
 def _subject_drawn(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     """A new picture of the subject the message names, or of the one on screen it points at ("now draw him again
     but way older"), when a second look says the message asks for one."""
+    plain = _draw_subject_rule(text, dataclasses.replace(facts, prefer=None))
+    if plain is not None and plain[0] == "generate_with_subject":
+        return plain  # "do that with Luna instead": the picture on screen, with her in it
     subject = mentioned_subject(text, facts.extras.get("subjects", []))
     shown = _shown(facts)
     if subject is None and shown and re.search(r"\b(?:him|her|them|he|she|they|his|hers)\b", text, re.I):
         subject = shown[0]
     prompt = intents.draw_prompt(_without_need(text, _labels(subject, facts))) if subject is not None and not _denied(
-        text, subject, facts) else None
+        text, subject, facts) and not _only_for_them(text, subject, facts) else None
     return ("generate_with_subject", {"subject": subject, "prompt": prompt}) if prompt else None
 
 
