@@ -190,7 +190,7 @@ def _with_subjects(text: str, current: str | None = None, attached: int = 0, sho
 
 @pytest.mark.parametrize(("text", "name", "aliases"), [
     ("Meet Zippy 🤖 our brand mascot! Attaching 3 product shots of the plush.", "Zippy",
-     ["our brand mascot", "our mascot"]),
+     ["our brand mascot", "our mascot", "the plush"]),
     ("ok so these are my twins. first up, this is Leo", "Leo", []),
     ("Attaching 6 angles of our new shoe. Please save it as Volt Runner", "Volt Runner", ["our new shoe", "our shoe"]),
 ])
@@ -204,7 +204,7 @@ def test_a_name_said_as_a_name_is_the_one_enrolled(text, name, aliases):
     ("Biscuit!! she's 2 now, here are some pics of her, can you lern her", "Biscuit", []),  # the name, then the rest
     ("I want a silly birthday card for Dana, my wife. These are a few photos of her. Can you learn what she looks "
      "like?", "Dana", ["my wife"]),  # named in apposition; "Can" opens a sentence, it is no name
-    ("oh and remember my cat as well, here's Mango.", "Mango", []),
+    ("oh and remember my cat as well, here's Mango.", "Mango", ["the cat"]),
     ("please also save my work van, Bertha, 4 photos", "Bertha", ["my work van", "my van"]),
     ("this is my hamster peanut remember him pls", "Peanut", ["my hamster"]),  # the ask after who is not the name
     ("And this is my brother Tomas, please remember too", "Tomas", ["my brother"]),
@@ -1076,3 +1076,16 @@ def test_made_for_a_subject_is_not_a_picture_of_them(text):
 def test_asking_whether_ones_own_can_be_drawn_is_answered(text):
     answer = _turn(text)
     assert not answer.tool_calls and "photos" in answer.content
+
+
+@pytest.mark.parametrize(("text", "kind", "drawn"), [
+    ("Launching our new floor lamp, the Beam, in spring. 5 studio photos", "the lamp", "the lamp by a reading chair"),
+    ("product name is Tidewell, insulated steel bottle. pics attached", "the bottle", "the bottle on a mountain trail"),
+    ("my son and I knitted this little doll! it's called Pim", "the doll", "the doll on a bookshelf"),
+])
+def test_what_an_enrolled_thing_is_names_it_too(text, kind, drawn):
+    calls = _turn(text, attached=5).tool_calls
+    assert calls[0]["name"] == "register_subject" and kind in calls[0]["args"]["aliases"]
+    name = calls[0]["args"]["name"]
+    calls = _turn(drawn, ((name, tuple(calls[0]["args"]["aliases"])),)).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", name)]

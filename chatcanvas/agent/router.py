@@ -136,7 +136,7 @@ class IntentRouter(BaseChatModel):
         first = kind_of(decision, facts)
         if first == "draw" and intents.next_in_series(text):
             return decision  # "now the enemy: a slime monster, also pixel art": the next picture
-        if first == "reply" and intents.asks_about(text):
+        if first == "reply" and (intents.asks_about(text) or intents._asks_how(text)):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
             return decision

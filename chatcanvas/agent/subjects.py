@@ -609,10 +609,38 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if introduced is None or introduced[0].lower() in ("him", "her", "them", "it"):
         return None
     name, aliases = introduced
+    aliases = [*aliases, *(kind for kind in _kinds_said(text, facts.previous_text if facts.previous_answered_in_words
+                                                         else None, name)
+                           if not any(kind.split()[-1] in alias.split() for alias in aliases))]
     args: dict[str, Any] = {"name": name}
     if aliases:
         args["aliases"] = aliases
     return "register_subject", args
+
+
+_THINGS = frozenset(
+    "mug cup lamp bottle doll mascot plush plushie bowl vase mini miniature figure figurine statue sculpture guitar "
+    "sneaker sneakers shoe shoes boot boots backpack bag handbag candle necklace ring bracelet watch hat cake cookie "
+    "car truck van bike motorbike scooter boat teddy toy puppet robot lamp chair sofa table clock kettle teapot jar "
+    "soap perfume jacket dress sweater scarf quilt blanket poster logo sign pendant earrings keyboard camera "
+    "puppy kitten pony hamster rabbit bunny parrot tortoise turtle horse dog cat".split())
+"""What an enrolled thing or animal is, said when it is enrolled: "our new desk lamp, the Halo" is also "the lamp"."""
+
+
+def _kinds_said(text: str, before: str | None, name: str) -> list[str]:
+    """ "the lamp" for "Launching our new desk lamp, the Halo": what the photos show, said as a kind, in the message
+    or in the one before it that named them."""
+    for said in (text, before or ""):
+        for found in re.finditer(r"\b(?:my|our|this|the|a|an|his|her|their|new|little|\d+ml|steel|grey|gray|round)\s+"
+                                 r"(?:[\w-]+\s+){0,3}?(?P<kind>[a-z]+)\b", said, re.I):
+            kind = found.group("kind").lower()
+            if kind in _THINGS and kind not in name.lower().split():
+                return [f"the {kind}"]
+        for found in re.finditer(r"\b(?P<kind>[a-z]+)\b", said, re.I):  # "Driftline, insulated steel bottle"
+            kind = found.group("kind").lower()
+            if kind in _THINGS and kind not in name.lower().split():
+                return [f"the {kind}"]
+    return []
 
 
 _MORE_OF = re.compile(r"\b(?:more|extra|additional|newer|better)\s+(?:(?:photos?|pics?|pictures?|shots?|selfies?|"
