@@ -1089,3 +1089,23 @@ def test_what_an_enrolled_thing_is_names_it_too(text, kind, drawn):
     name = calls[0]["args"]["name"]
     calls = _turn(drawn, ((name, tuple(calls[0]["args"]["aliases"])),)).tool_calls
     assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", name)]
+
+
+@pytest.mark.parametrize(("text", "previous", "expected"), [
+    ("could you draw her as a pilot in an old biplane", "my aunt finally got her pilot licence, so proud", "June"),
+    ("maybe him on a sailboat, finally on holiday", "Dad's retiring in june after 40 years at the bank", "Geoff"),
+])
+def test_him_or_her_after_talk_about_them_is_them(text, previous, expected):
+    subjects = (("June", ("my aunt",)), ("Geoff", ("dad", "my dad")))
+    calls = _turn(text, subjects, previous=previous).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", expected)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Grandpa wants one as well - grandpa teaching the boys to fish off a pier", "Walter"),
+    ("Rex is our old beagle, you know him already. Could he be chasing leaves in an autumn park?", "Rex"),
+])
+def test_the_one_in_the_scene_not_the_one_who_asks(text, expected):
+    subjects = (("Walter", ("grandpa",)), ("Boys", ("the boys",)), ("Rex", ("my dog",)))
+    calls = _turn(text, subjects, current="the boys at a football match", shows=("Boys",)).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", expected)]

@@ -506,8 +506,11 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
             if label.lower() == "me":
                 found = re.search(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE)
             else:
-                found = next((found for found in re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)
-                              if not _in_style_name(text, found) and not _common_noun(text, found)), None)
+                said = [found for found in re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)
+                        if not _in_style_name(text, found) and not _common_noun(text, found)]
+                # "Granny wants one too - granny reading a story": where she is in the picture, not where she asks
+                found = next((found for found in said if not re.match(_TELLING, text[found.end():], re.I)),
+                             said[0] if said else None)
             at = found.start() if found else None
             # "my son has this old bunny, Mr Buttons": the one who tells of it is not the one it is about
             telling = found is not None and bool(re.match(_TELLING, text[found.end():], re.IGNORECASE))
@@ -691,6 +694,12 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return "edit_image", {"prompt": prompt}
     known = facts.extras.get("subjects", [])
     shown = _shown(facts)
+    told = mentioned_subject(facts.previous_text, known) if facts.previous_text and \
+        facts.previous_answered_in_words else None
+    meant = re.search(r"\b(him|her|them)\b", text, re.I) if told and mentioned_subject(text, known) is None else None
+    if meant and not re.search(r"\b(?:for|to|about)\s+(?:him|her|them)\b", text, re.I):
+        # "my roommate dev just passed the bar exam" answered, then "can you make him a superhero": him is Dev
+        text = text[:meant.start()] + told + text[meant.end():]
     drawn = re.search(
         r"\b(?:draw|paint|sketch|show|render|do|make)\s+(him|her|them)\b(?!\s+(?:a|an|some)\b)|"
         r"\b(?:one|another|picture|pic|image|photo|version|shot)\s+(?:more\s+)?(?:with|of)\s+(him|her|them)\b|"
@@ -888,7 +897,8 @@ def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
                             rf"love|loves|miss|misses|adored|loved|missed)\s+(?:{labels})\b", fold(text), re.I)
     return bool(said) and not re.search(r"\b(?:draw|paint|sketch|make|show|picture|pic|image|render|can\s+(?:you|u)|"
                                         r"too\s+\w|more|less|bigger|smaller|should|needs?|wrong|off|weird|odd|"
-                                        r"could\s+(?:you|u)|let's|lets|how\s+about|i\s+want|i'd\s+like)\b", text, re.I)
+                                        r"could\s+(?:you|u)|(?:can|could|would)\s+(?:he|she|they|it)\s+be|let's|lets|"
+                                        r"how\s+about|i\s+want|i'd\s+like)\b", text, re.I)
 
 
 def _without_need(text: str, labels: str) -> str:
