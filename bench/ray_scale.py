@@ -11,6 +11,9 @@ the other). Prints replicas, images, images/s, p50 and p95 latency and the 2-vs-
 and highest of the repeats); on a CPU machine also how much two plain one-thread processes gain over one there,
 before and after: the ratio's ceiling while other work shares the cores.
 
+`--direct-ingress` runs it with Ray Serve's direct ingress (`RAY_SERVE_ENABLE_DIRECT_INGRESS=1`): each application's
+ingress replica serves HTTP on a port of its own and no proxy sits between the users and it.
+
 Users are many more than one batch (`--users` 32, `--max-batch` 8) so that each replica always has a full batch
 waiting: with fewer, a replica that finishes a batch starts the next request that arrives alone, and batching's own
 gain (on `tiny` a batch of 8 costs about 1.6 batches of 4, 2.8 single images) is what a second replica competes with.
