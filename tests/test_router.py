@@ -1109,3 +1109,12 @@ def test_the_one_in_the_scene_not_the_one_who_asks(text, expected):
     subjects = (("Walter", ("grandpa",)), ("Boys", ("the boys",)), ("Rex", ("my dog",)))
     calls = _turn(text, subjects, current="the boys at a football match", shows=("Boys",)).tool_calls
     assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", expected)]
+
+
+@pytest.mark.parametrize("text", [
+    "Pepper won a blue ribbon at the county fair!! so proud",
+    "mia lost her first tooth today lol",
+])
+def test_news_of_an_enrolled_one_is_talk(text):
+    answer = _turn(text, (("Pepper", ("my dog",)), ("Mia", ("my daughter",))))
+    assert answer.tool_calls == [] and answer.content

@@ -891,7 +891,8 @@ def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
     text = intents._RHETORICAL.sub("", text)  # "..., can you believe it": nothing is asked
     said = re.match(rf"^\W*(?:(?:aww+|lol|haha+|omg|oh|ah|yes|yeah|fun\s+fact|btw|honestly|ha)\W+)*(?:{labels})"
                     rf"(?:'s)?\s+(?:is|was|has|had|turns|turned|looks|loves|loved|hates|hated|really|still|would|will|"
-                    rf"just|always|never|can't|cannot|gets|got|used\s+to|done)\b", fold(text), re.I)
+                    rf"just|always|never|can't|cannot|gets|got|used\s+to|done|won|graduated|passed|started|learned|learnt|lost|"
+                    rf"scored|finished)\b", fold(text), re.I)
     # "Thank you! The children adore Nibbles": thanks, then what people feel about them
     said = said or re.match(rf"^\W*(?:thank\s+you|thanks|thank\s+u|ty|cheers)\b[^.!?]*[.!?]+\s*[^.!?]*\b(?:adore|adores|"
                             rf"love|loves|miss|misses|adored|loved|missed)\s+(?:{labels})\b", fold(text), re.I)
