@@ -612,9 +612,10 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if introduced is None or introduced[0].lower() in ("him", "her", "them", "it"):
         return None
     name, aliases = introduced
-    aliases = [*aliases, *(kind for kind in _kinds_said(text, facts.previous_text if facts.previous_answered_in_words
-                                                         else None, name)
-                           if not any(kind.split()[-1] in alias.split() for alias in aliases))]
+    if name.lower() not in ("me", "myself", "us"):  # what it is, when no alias says so
+        aliases = [*aliases, *(kind for kind in _kinds_said(text, facts.previous_text if facts.previous_answered_in_words
+                                                             else None, name)
+                               if not any(kind.split()[-1] in alias.split() for alias in aliases))]
     args: dict[str, Any] = {"name": name}
     if aliases:
         args["aliases"] = aliases
@@ -630,19 +631,24 @@ _THINGS = frozenset(
 """What an enrolled thing or animal is, said when it is enrolled: "our new desk lamp, the Halo" is also "the lamp"."""
 
 
+_THEIRS = frozenset("he she it they his her its their who that which loves likes has with".split())
+"""Where what is said of them stops being what they are: "Leo, he loves his bike"."""
+
+
 def _kinds_said(text: str, before: str | None, name: str) -> list[str]:
     """ "the lamp" for "Launching our new desk lamp, the Halo": what the photos show, said as a kind, in the message
-    or in the one before it that named them."""
+    or in the one before it that named them; not a thing of theirs ("Leo, he loves his bike" is not "the bike")."""
+    if _SELF.search(f"{text} {before or ''}"):
+        return []
+    anchors = (r"\b(?:my|our|this|the|a|an)\s+", rf"\b{re.escape(name)}\s*,\s+")  # "Driftline, insulated steel bottle"
     for said in (text, before or ""):
-        for found in re.finditer(r"\b(?:my|our|this|the|a|an|his|her|their|new|little|\d+ml|steel|grey|gray|round)\s+"
-                                 r"(?:[\w-]+\s+){0,3}?(?P<kind>[a-z]+)\b", said, re.I):
-            kind = found.group("kind").lower()
-            if kind in _THINGS and kind not in name.lower().split():
-                return [f"the {kind}"]
-        for found in re.finditer(r"\b(?P<kind>[a-z]+)\b", said, re.I):  # "Driftline, insulated steel bottle"
-            kind = found.group("kind").lower()
-            if kind in _THINGS and kind not in name.lower().split():
-                return [f"the {kind}"]
+        for anchor in anchors:
+            for found in re.finditer(anchor, said, re.I):
+                words = re.match(r"[\w\s-]*", said[found.end():]).group(0).lower().split()[:5]
+                words = words[:next((i for i, word in enumerate(words) if word in _THEIRS), len(words))]
+                kind = next((word for word in reversed(words) if word in _THINGS), None)  # "grey cat plush": a plush
+                if kind and kind not in name.lower().split():
+                    return [f"the {kind}"]
     return []
 
 
