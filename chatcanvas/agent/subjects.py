@@ -504,16 +504,17 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
         for label in sorted([fold(x) for x in [subject["name"], *subject["aliases"], *_short_names(subject["name"]),
                                                *_kind_of_name(subject["name"])]], key=len, reverse=True):
             if label.lower() == "me":
-                found = re.search(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE)
+                said = list(re.finditer(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE))[:1]
             else:
                 said = [found for found in re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)
                         if not _in_style_name(text, found) and not _common_noun(text, found)]
-                # "Granny wants one too - granny reading a story": where she is in the picture, not where she asks
-                found = next((found for found in said if not re.match(_TELLING, text[found.end():], re.I)),
-                             said[0] if said else None)
+            # "my son has this old bunny, Mr Buttons": the one who tells of it is not the one it is about; "Granny
+            # wants one too - granny reading a story": where she is in the picture, not where she asks
+            tells = [bool(re.match(_TELLING, text[found.end():], re.IGNORECASE)) for found in said]
+            pick = tells.index(False) if False in tells else 0
+            found = said[pick] if said else None
             at = found.start() if found else None
-            # "my son has this old bunny, Mr Buttons": the one who tells of it is not the one it is about
-            telling = found is not None and bool(re.match(_TELLING, text[found.end():], re.IGNORECASE))
+            telling = found is not None and tells[pick]
             # "my boy has been begging me for a picture of the horse": the one the picture is of
             pictured = at is not None and bool(re.search(r"\b(?:picture|pic|image|drawing|portrait|painting|photo|one)\s+of"
                                                          r"\s+$", text[:at], re.IGNORECASE))
@@ -625,7 +626,7 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
 _THINGS = frozenset(
     "mug cup lamp bottle doll mascot plush plushie bowl vase mini miniature figure figurine statue sculpture guitar "
     "sneaker sneakers shoe shoes boot boots backpack bag handbag candle necklace ring bracelet watch hat cake cookie "
-    "car truck van bike motorbike scooter boat teddy toy puppet robot lamp chair sofa table clock kettle teapot jar "
+    "car truck van bike motorbike scooter boat teddy toy puppet robot chair sofa table clock kettle teapot jar "
     "soap perfume jacket dress sweater scarf quilt blanket poster logo sign pendant earrings keyboard camera "
     "puppy kitten pony hamster rabbit bunny parrot tortoise turtle horse dog cat".split())
 """What an enrolled thing or animal is, said when it is enrolled: "our new desk lamp, the Halo" is also "the lamp"."""
@@ -862,11 +863,11 @@ def _only_for_them(text: str, subject: str, facts: TurnFacts) -> bool:
     """ "a birthday cake for Milo's party", "something Ava would like, maybe a cartoon alien": made for them, not of
     them (every time they are named, it is as whom the picture is for)."""
     labels = _labels(subject, facts)
-    said = list(re.finditer(rf"\b(?:{labels})\b", fold(text), re.I))
+    folded = fold(text)
+    said = list(re.finditer(rf"\b(?:{labels})\b", folded, re.I))
     if not said or re.search(r"\b(?:same|one|version|too|also)\s+for\s+\S+\s*$|\b(?:with|of)\s+(?:him|her|them)\b|"
                              r"\b(?:he|she|they)(?:'s|\s+is|\s+are)\s+\w+ing\b", text, re.I):
         return False
-    folded = fold(text)
     return all(re.search(r"\bfor\s+(?:my\s+|our\s+)?$", folded[:found.start()], re.I) and not re.search(
         r"\b(?:same|one|version|too)\s+for\s+(?:my\s+|our\s+)?$|\b(?:swap|switch|replace|trade|exchange|change|sub)\b"
         r"(?:\s+[\w']+){0,4}\s+for\s+(?:my\s+|our\s+)?$", folded[:found.start()], re.I) or re.match(
