@@ -84,6 +84,10 @@ PHRASINGS = [
     ("hello", None, None, [], []),
     ("thanks, that's perfect", FOX, None, [], []),
     ("what can you do?", None, None, [], []),
+    ("hey what can u do", None, None, [], []),  # a greeting run into a question, no mark between
+    ("hello there who are you", FOX, None, [], []),
+    ("hiya how about a fox in a tiny hat", None, "generate_image", ["fox", "hat"], ["hiya", "how"]),
+    ("hey there a blue tram in the snow please", None, "generate_image", ["blue", "tram", "snow"], ["hey", "there"]),
     ("what is the capital of France?", None, None, [], []),
     ("make it blue", None, None, [], []),  # nothing to edit yet: a helpful answer instead
 ]

@@ -276,8 +276,8 @@ def decide(text: str, facts: Any) -> Intent:
         text = said = f"add {what}"
         message = lang.words(text)
     asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh\s+my|oh\s+dear|oh|wait|um+|uh+|honestly|phew|whew|wo"
-                   r"w|"
-                   r"ugh|aha|lol|haha+)[,.!\s]+)+", "", said)
+                   r"w|ugh|aha|lol|haha+|(?:hi|hey|hello|heya|hiya|howdy|hola)(?:\s+(?:there|again|all|everyone))?)"
+                   r"[,.!\s]+)+", "", said)  # "hi what can you do": a greeting, then the question
     asked = LEADING_CONDITION.sub("", asked)
     framed = lang.strip_frame(asked)
     requested = any(REQUEST_QUESTION.match(re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|oh|now)[,\s]+)+", "", part))

@@ -279,8 +279,10 @@ def is_question(message: Words) -> bool:
     tokens = list(message.tokens)
     if tokens[:2] in (["quick", "question"], ["random", "question"], ["real", "quick"]):
         tokens = tokens[2:]  # "quick question, where do the photos go?"
-    while len(tokens) > 1 and tokens[0] in _FILLERS | {","}:
-        tokens.pop(0)  # "wait how does it work"
+    while len(tokens) > 1 and tokens[0] in _FILLERS | GREETING | {",", "!"}:
+        tokens.pop(0)  # "wait how does it work", "hi what can you do"
+        if len(tokens) > 1 and tokens[0] in ("there", "again", "all", "everyone", "guys", "folks"):
+            tokens.pop(0)  # "hello there who are you"
     if len(tokens) > 1 and tokens[0] in ("do", "make", "have") and \
             tokens[1] in ("a", "an", "some", "another", "me", "us"):
         return False  # "do a shark doing homework": an imperative, not "do you ...?"
@@ -642,4 +644,5 @@ def leading_small_talk(text: str) -> str:
     if len(parts) == 2 and (is_small_talk(words(parts[0])) or re.fullmatch(
             r"(?i)(?:hi|hey|hello|morning)\s+(?:again|there)[!.,;:]*", parts[0])):
         return parts[1]
-    return text
+    greeted = re.match(r"(?i)(?:hi|hey|hello|heya|hiya|howdy)(?:\s+(?:there|again|all|everyone))?\s+(?!kitty\b)(?=\w)", text)
+    return text[greeted.end():] if greeted else text  # "hey there a blue car please"
