@@ -1133,3 +1133,94 @@ def test_people_are_not_named_for_their_things(text):
     calls = _turn(text, attached=4).tool_calls
     assert calls[0]["name"] == "register_subject"
     assert not any(alias in ("the bike", "the hat") for alias in calls[0]["args"].get("aliases", []))
+
+
+def _chat(history: list[tuple[str, str | None]], text: str, subjects: tuple = ()):
+    """The router after `history`: each (message, tool) pair is a user's message and the tool its turn called (None:
+    answered in words)."""
+    from langchain_core.messages import ToolMessage
+
+    from chatcanvas.agent.router import IMAGE_RULES
+    from chatcanvas.agent.subjects import SUBJECT_RULES
+
+    turn = {"extras": {"images": [], "subjects": [{"name": name, "aliases": list(aliases)}
+                                                  for name, aliases in subjects]}}
+    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
+    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
+    messages = []
+    for i, (said, tool) in enumerate(history):
+        messages.append(HumanMessage(said))
+        if tool is None:
+            messages.append(AIMessage("ok"))
+        else:
+            messages += [AIMessage("", tool_calls=[{"name": tool, "args": {"name": "x"}, "id": f"c{i}",
+                                                     "type": "tool_call"}]),
+                         ToolMessage("done", tool_call_id=f"c{i}"), AIMessage("done")]
+    return router.invoke([*messages, HumanMessage(text)])
+
+
+@pytest.mark.parametrize(("history", "text", "subjects", "subject"), [
+    ([("these are of my niece, her name is Ana", "register_subject"), ("r u keeping these private?", None)],
+     "can you draw her as a knight on a horse", (("Ana", ("my niece",)),), "Ana"),
+    ([("my sons birthday is next week", None), ("he's turning 5 and loves trains", None)],
+     "could u draw him driving a steam train", (("Tom", ("my son",)), ("Rex", ("the dog",))), "Tom"),
+])
+def test_her_after_talk_is_the_one_the_talk_was_about(history, text, subjects, subject):
+    (call,) = _chat(history, text, subjects).tool_calls
+    assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", subject)
+
+
+def test_her_after_talk_of_no_one_enrolled_is_no_subject():
+    message = _chat([("my neighbour just had a baby girl", None)], "draw her in a flower crown",
+                    (("Rex", ("the dog",)),))
+    assert all(call["name"] != "generate_with_subject" for call in message.tool_calls)
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("Now my wife. These are pictures of Marta from our holiday in Crete.", "Marta", []),
+    ("And these are of her brother, Tomas, he is 9.", "Tomas", ["her brother"]),
+    ("ok so we adopted a kitten!! meet her, her names bean", "Bean", ["my kitten"]),
+    ("this is Ziggy, our grey tabby, she's 2", "Ziggy", ["our grey tabby", "our tabby"]),
+])
+def test_a_name_ends_where_what_is_said_of_them_begins(text, name, aliases):
+    (call,) = _with_subjects(text, attached=3).tool_calls
+    assert (call["name"], call["args"]["name"], call["args"].get("aliases", [])) == ("register_subject", name, aliases)
+
+
+@pytest.mark.parametrize("text", ["Here they are.", "here u go", "ok sent"])
+def test_photos_sent_after_naming_them_in_words_enrol_the_one_named(text):
+    (call,) = _turn(text, attached=4, previous="I have some photos of my granddaughter Rosa, she is 5. "
+                                               "I will send them now.").tool_calls
+    assert (call["name"], call["args"]["name"]) == ("register_subject", "Rosa")
+
+
+@pytest.mark.parametrize(("text", "subjects", "subject"), [
+    ("ok now the cat curled up in a laundry basket", (("Ziggy", ("the tabby",)),), "Ziggy"),
+    ("just the horse this time, rolling in the mud", (("Storm", ("my mare",)),), "Storm"),
+    ("my girl on a skateboard at the park", (("Ines", ("my daugther",)),), "Ines"),
+])
+def test_a_kind_said_another_way_is_the_one_enrolled(text, subjects, subject):
+    (call,) = _turn(text, subjects=subjects).tool_calls
+    assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", subject)
+
+
+@pytest.mark.parametrize(("text", "current", "subjects"), [
+    ("we just adopted a rescue greyhound!!! shes so shy", None, ()),
+    ("our bunny chewed through the laptop charger last night lol", None, ()),
+    ("Pip stole a whole croissant off the counter this morning", None, (("Pip", ("our dog",)),)),
+    ("she actually came first in her spelling bee today!!", "a girl holding a trophy", ()),
+    ("guess what, my little brother finally passed his driving test", "a red car on a road", ()),
+])
+def test_something_that_happened_told_is_talk(text, current, subjects):
+    message = _turn(text, subjects=subjects, current=current)
+    assert not message.tool_calls and message.content
+
+
+@pytest.mark.parametrize(("text", "tool"), [
+    ("a dragon ate the moon", "generate_image"),
+    ("my dog chased a butterfly, can you draw that", "generate_image"),
+    ("a knight lost in a dark forest", "generate_image"),
+])
+def test_a_scene_in_the_past_tense_or_asked_for_is_drawn(text, tool):
+    (call,) = _turn(text).tool_calls
+    assert call["name"] == tool

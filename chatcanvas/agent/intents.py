@@ -185,6 +185,8 @@ def decide(text: str, facts: Any) -> Intent:
     remark = _remark_about_subject(text, facts)
     if remark is not None:  # "rex would hate this lol", "Nugget is turning 3 tomorrow!"
         return _reply(chat_reply(remark, facts))
+    if not facts.attached_image_ids and is_news(text) and may("reply"):  # "Rex ate my sock again lol"
+        return _reply(chat_reply(text, facts))
     said_all = text
     if facts.attached_image_ids:  # what is said about the photo goes; the sentences that ask decide
         parts = [s for s in lang.sentences(text) if not ANNOUNCE.match(lang.normalize(s))]
@@ -700,6 +702,41 @@ def _remark_about_subject(text: str, facts: Any) -> str | None:
     if said == text or not all(lang.is_aside(sentence) for sentence in lang.sentences(said)):
         return None
     return said
+
+
+_PAST = (r"(?:(?!(?:dressed|named|called|curled|tucked|wrapped|painted|styled|colou?red|shaped|themed|inspired|based|"
+         r"surrounded|covered|framed|seated|perched|armed|crowned|stuffed|chained|tied|trapped|stranded|red|bed|shed|"
+         r"sled|need|feed|seed|weed|speed|breed|bleed|steed|embed|used|tired|scared|bored|excited|obsessed|interested|"
+         r"lined|striped|spotted|winged|horned|haired|eyed|legged|sized|faced|aged|blessed)\b)[a-z]{2,}ed|ate|ran|broke|"
+         r"threw|stole|won|lost|got|took|fell|bit|found|drank|slept|hid|caught|went|came|swam|dug|tore|did|left|sold|"
+         r"bought|brought|grew|spent|wrote|said|told|saw|met|made\s+(?:it|the|his|her|their)|had|became|began|"
+         r"learnt|felt|gave|flew|drove|rode|sang|shook|spilled|spilt)")
+_NEWS = re.compile(
+    r"^\W*(?:(?:omg|lol|haha+|so|well|ok|okay|guess\s+what|fun\s+fact|btw|update|news|aww+|yay|wow|ugh|oh|and|also|"
+    r"welp|lmao)\W+)*(?:he|she|they|we|i|it|(?:my|our|his|her|their|the)\s+(?:[\w'-]+\s+){0,2}?[\w'-]+|(?!(?:the|a|an|this|that|these|those|ok|okay|so|now|"
+    r"and|then|also|just|one|un\w+)\b)[a-z][\w'-]*)"
+    r"(?:\s+and\s+(?:i|me|my\s+[\w'-]+|[a-z][\w'-]*))?\s+(?:(?:actually|just|finally|already|totally|literally|"
+    r"really|also|even|officially|somehow|once\s+again)\s+)*" + _PAST + r"\b", re.I)
+_NEWS_MARK = re.compile(r"\b(?:my|me|i|i'm|im|we|our|us|again|today|yesterday|tonight|last\s+(?:night|week|weekend|"
+                        r"month|year|time)|this\s+(?:morning|afternoon|week|weekend|year)|on\s+(?:mon|tues|wednes|"
+                        r"thurs|fri|satur|sun)day|ago|finally|already|first\s+time|lol|omg|haha+|lmao)\b|!!|\?\?", re.I)
+_NOT_NEWS = re.compile(r"\b(?:draw|paint|sketch|make|show\s+(?:me|us|him|her|them|it|what|how|a|an|some)|picture|pic|image|render|illustrate|generate|create|"
+                       r"can\s+(?:you|u)|could\s+(?:you|u)|would\s+(?:you|u)|(?:can|could|would)\s+(?:he|she|they|it)\s+"
+                       r"be|let's|lets|how\s+about|what\s+about|i\s+want|i'd\s+like|we'd\s+like|need|want|wanna|"
+                       r"please|pls|plz|wants?|wanted|(?:can|could|may)\s+(?:i|we)|instead|should|more|less|bigger|smaller|add|remove|change|swap|replace|"
+                       r"undo|back\s+to|go\s+back|another|again\s+but|version|variations?|options?|like\s+this|"
+                       r"it\s+(?:looks?|is)|this\s+one|that\s+one|(?:first|second|third|last|previous|earlier|other|"
+                       r"original|older|\w+est)\s+(?:one|picture|version|image|drawing)(?!\s+(?:this|today|in\s+a\s+row)\b))\b", re.I)
+
+
+def is_news(text: str) -> bool:
+    """Something that happened, told ("biscuit knocked my phone off the table AGAIN", "he actually scored on
+    sunday!!!", "the hamster escaped last night"): no request in it, so it is answered in words."""
+    said = lang.normalize(text)
+    first = lang.sentences(said)[0] if said else ""
+    if not _NEWS.match(first) or _NOT_NEWS.search(said):
+        return False
+    return bool(_NEWS_MARK.search(text)) or len(lang.sentences(said)) > 1
 
 
 _RHETORICAL = re.compile(r"[,\s]*\b(?:can|could|would)\s+(?:you|u|ya)\s+(?:believe|imagine)(?:\s+(?:it|that|this))?\b"

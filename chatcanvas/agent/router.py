@@ -37,6 +37,8 @@ class TurnFacts:
     previous_answered_in_words: bool = False  # it got a reply with no tool call
     previous_action: str = "start"  # what the last turn did: start, reply, draw, edit, select, register
     prefer: str | None = None  # the kind of turn a second look asks the rules for (intent_model.KINDS)
+    talk: tuple[str, ...] = ()  # the user's messages answered in words since the last tool call, latest last (<= 3)
+    last_action: str = "start"  # what the last turn with a tool call did (register, select, edit, draw)
 
     @property
     def has_image(self) -> bool:
@@ -241,6 +243,16 @@ def _facts(turn: dict[str, Any], messages: Sequence[BaseMessage] = ()) -> TurnFa
         in_words = not calls
         done = {intent_model.PREVIOUS_OF[kind_of((call["name"], call["args"]), TurnFacts())] for call in calls}
         action = next((kind for kind in ("register", "select", "edit", "draw") if kind in done), "reply")
+    talk: list[str] = []
+    last_action = "start"
+    for start, end in reversed(list(zip(humans, humans[1:]))):
+        calls = [call for m in messages[start + 1:end] if isinstance(m, AIMessage) for call in m.tool_calls or []]
+        if calls:
+            done = {intent_model.PREVIOUS_OF[kind_of((call["name"], call["args"]), TurnFacts())] for call in calls}
+            last_action = next((kind for kind in ("register", "select", "edit", "draw") if kind in done), "draw")
+            break
+        if len(talk) < 3:
+            talk.insert(0, _text_of(messages[start]))
     return TurnFacts(
         current_image_id=turn.get("current_image_id"),
         current_prompt=turn.get("current_prompt"),
@@ -249,6 +261,8 @@ def _facts(turn: dict[str, Any], messages: Sequence[BaseMessage] = ()) -> TurnFa
         previous_text=previous,
         previous_answered_in_words=in_words,
         previous_action=action,
+        talk=tuple(talk),
+        last_action=last_action,
     )
 
 

@@ -50,7 +50,7 @@ _NAMED = re.compile(
     r"\b(?:it's|its|it\s+is)\s+(?:our|my)\s+(?:[a-z]+\s+){0,2}(?P<ours>" + _CAPITALIZED + r")\b|"
     r"\b(?:[Ii]\s+am|[Ii]'m|[Ii]m)\s+(?P<iam>(?!Sorry\b|So\b|Not\b|Just\b|Really\b)[A-Z][\w-]*)\b|\bgoes\s+by\s+[\"']?"
     r"(?P<goes>[A-Za-z][\w-]*)|\b[Ii]\s+go\s+by\s+[\"']?(?P<igo>[A-Za-z][\w-]*)|"
-    r"\bname(?:'s|\s+is)\s+[\"']?(?P<lownamed>[a-z][\w-]*)\b(?=\s*(?:[,.!;\u2014-]|$|[^\w\s]|\s+(?:and|btw|lol|hes|he's|"
+    r"\bname(?:'s|\s+is|s)\s+[\"']?(?P<lownamed>[a-z][\w-]*)\b(?=\s*(?:[,.!;\u2014-]|$|[^\w\s]|\s+(?:and|btw|lol|hes|he's|"
     r"shes|she's|its|it's)\b))|"
     r"\b(?:i\s+am|i'm|im)\s+(?P<lowiam>[a-z][\w-]*)(?=\s*[,.!;]|$)|"
     r"\b(?:this|that)\s+(?:[a-z]+\s+){1,2}(?:is|'s)\s+(?P<is>[A-Z][\w-]*)\b|"
@@ -105,6 +105,33 @@ _HOW_MANY = re.compile(r"\b(?:\d+|two|three|four|five|six|seven|eight|a\s+few|so
 
 
 def parse_introduction(text: str) -> tuple[str, list[str]] | None:
+    """Who the photos show and what else the user calls them; a name ends where what is said of them begins ("Harold
+    from our trip last summer", "Mia, she is 4")."""
+    kin = _PHOTOS_OF_KIN.search(text)
+    if kin and _name_slot(kin.group("name").lower()) and not _NAMED.search(text):
+        # "I have some photographs of my grandson Leo who is 6": Leo, "my grandson"
+        alias = kin.group("alias").lower()
+        return kin.group("name"), [alias] + [short for short in [_short_alias(alias)] if short and short != alias]
+    found = _introduced(text)
+    if found is None:
+        return None
+    name, aliases = found
+    aliases = [re.split(r"\s*[,;]\s*", alias)[0] for alias in aliases]  # "our grey tabby, she's 2"
+    aliases = list(dict.fromkeys([*aliases, *(short for short in map(_short_alias, aliases) if short)]))
+    said = re.match(r"^((?:(?:Mr|Mrs|Ms|Mx|Dr)\.?\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)(?:\s*,\s*\S.*|\s+(?:from|at|in|on|"
+                    r"during|when|who|with|by|last|taken|here|there|and\s+(?:he|she|they|it))\b.*)$", name)
+    return (said.group(1) if said else name), aliases
+
+
+_PHOTOS_OF_KIN = re.compile(r"\b(?:photos?|photographs?|pictures?|pics?|shots?|snaps?|images?)\s+of\s+(?P<alias>(?:my|our)"
+                            r"\s+(?:[a-z]+\s+)?(?:grandson|granddaughter|grandchild|grandkid|niece|nephew|son|daughter|"
+                            r"husband|wife|partner|boyfriend|girlfriend|brother|sister|cousin|mom|mum|dad|mother|father|"
+                            r"grandma|grandpa|dog|cat|puppy|kitten|horse|pony|parrot|rabbit|bunny|hamster))\s*,?\s+"
+                            r"(?P<name>[A-Z][\w-]*)\b")
+"""Photos of someone said with who they are, then their name: "photographs of my grandson Leo who is 6"."""
+
+
+def _introduced(text: str) -> tuple[str, list[str]] | None:
     """Who the photos show and what else the user calls them (see `_parse_introduction`); an article is not part of
     a name ("our new candle, the Luna Jar" is Luna Jar), and a kind said of them is one more way to call them ("his
     name is Mr Wiggles, hes a grey bunny": "the bunny")."""
@@ -557,22 +584,31 @@ def _label_pattern(label: str) -> str:
         kin = next((group for group in _KIN_WORDS if last in group), (last,))
         said = "|".join(re.escape(" ".join([*lead, word])) for word in sorted(kin, key=len, reverse=True))
         said = said.replace("'", r"\s?'?")  # "the kids' hamster", however its apostrophe is spaced or left out
+        said = rf"(?:{said})(?:s(?=\s+(?:birthday|bday|b-day|party|first|new|favou?rite|school|wedding|anniversary|"\
+               rf"graduation|name|room|class|team)\b))?"  # "my sons birthday": the apostrophe left out
         if not lead and kin in _KIN_WORDS[:4]:  # "make grandma young again", "dad on a golf course": a name in itself
-            return rf"(?:(?:my|our|the)\s+(?:same\s+)?)?(?<!\ba\s)(?<!\ban\s)(?:{said})"
-        return rf"(?:my|our|the)\s+(?:same\s+)?(?:{said})"
+            return rf"(?:(?:my|our|the)\s+(?:same\s+)?)?(?<!\ba\s)(?<!\ban\s){said}"
+        return rf"(?:my|our|the)\s+(?:same\s+)?{said}"
     return re.sub(r"\\\.(?=\\ )", r"\\.?", re.escape(label))  # "Mr. Nibbles" is "Mr Nibbles" too
 
 
 _KIN_WORDS = (frozenset("grandma grandmother granny gran nan nana nanna nonna abuela oma".split()),
               frozenset("grandpa grandfather granddad grandad gramps nonno abuelo opa".split()),
               frozenset("mom mum mother mama mommy mummy".split()), frozenset("dad father papa daddy".split()),
-              frozenset("dog doggo doggy pup puppy".split()), frozenset("cat kitty kitten".split()),
-              frozenset("bunny rabbit".split()), frozenset("son boy".split()), frozenset("daughter girl".split()),
+              frozenset("dog doggo doggy pup puppy".split()), frozenset("cat kitty kitten tabby calico".split()),
+              frozenset("horse mare stallion gelding filly colt foal".split()),
+              frozenset("bunny rabbit".split()), frozenset("son boy".split()),
+              frozenset("daughter daugther duaghter dauther girl".split()),
               frozenset("husband hubby groom".split()), frozenset("wife wifey bride".split()))
 """Words for the same one: an alias said one way answers to the others."""
 _TITLES = frozenset("old young little lil big sir lady lord dame captain capt mr mrs ms miss dr doctor professor prof "
                     "king queen prince princess uncle aunt auntie nonna nonno grandma grandpa granny nana papa mama "
                     "baby saint st general major".split())
+
+
+def _same_kind(word: str, other: str) -> bool:
+    """ "tabby" and "cat", "mare" and "horse": one kind, said two ways."""
+    return word == other or any(word in group and other in group for group in _KIN_WORDS)
 
 
 def _kind_of_name(name: str) -> list[str]:
@@ -607,7 +643,8 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     unnamed = introduced is None or introduced[0].lower() in ("him", "her", "them", "it") or (
         re.search(r"\b(?:of|it's|its|that's)\s+(?:him|her|them)\b", text, re.I) and not _said_as_name(introduced[0], text))
     if unnamed and facts.previous_text and facts.previous_answered_in_words and \
-            re.search(r"\b(?:him|her|them|it|these|this|they|those|photos?|pics?|pictures?|selfies?)\b", text, re.I):
+            re.search(r"\b(?:him|her|them|it|these|this|they|those|photos?|pics?|pictures?|selfies?|here\s+(?:you|ya|u)\s+go|"
+                      r"there\s+(?:you|ya|u)\s+go|sent|attached|uploaded|done)\b", text, re.I):
         # "my son has a teddy called Mr Buttons, can i put it in pictures?" answered, then "here are 4 pics of him"
         introduced = parse_introduction(facts.previous_text) or introduced
     if introduced is None or introduced[0].lower() in ("him", "her", "them", "it"):
@@ -616,7 +653,8 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if name.lower() not in ("me", "myself", "us"):  # what it is, when no alias says so
         aliases = [*aliases, *(kind for kind in _kinds_said(text, facts.previous_text if facts.previous_answered_in_words
                                                              else None, name)
-                               if not any(kind.split()[-1] in alias.split() for alias in aliases))]
+                               if not any(_same_kind(kind.split()[-1], word) for alias in aliases
+                                          for word in alias.split()))]
     args: dict[str, Any] = {"name": name}
     if aliases:
         args["aliases"] = aliases
@@ -628,7 +666,8 @@ _THINGS = frozenset(
     "sneaker sneakers shoe shoes boot boots backpack bag handbag candle necklace ring bracelet watch hat cake cookie "
     "car truck van bike motorbike scooter boat teddy toy puppet robot chair sofa table clock kettle teapot jar "
     "soap perfume jacket dress sweater scarf quilt blanket poster logo sign pendant earrings keyboard camera "
-    "puppy kitten pony hamster rabbit bunny parrot tortoise turtle horse dog cat".split())
+    "puppy kitten pony hamster rabbit bunny parrot tortoise turtle horse dog cat tabby calico mare stallion gelding "
+    "foal filly colt".split())
 """What an enrolled thing or animal is, said when it is enrolled: "our new desk lamp, the Halo" is also "the lamp"."""
 
 
@@ -668,6 +707,13 @@ _ALIVE = frozenset("person people man men woman women girl boy child children ki
                    "portrait face selfie".split())
 
 
+def _just_enrolled(facts: TurnFacts) -> bool:
+    """Photos were enrolled last, with nothing but talk since ("is it safe?" answered, then "draw her as a
+    princess")."""
+    return facts.previous_action == "register" or (facts.previous_action == "reply" and facts.last_action == "register"
+                                                   and not facts.has_image)
+
+
 def _pointed_at(facts: TurnFacts) -> tuple[str, ...]:
     """Who "her" or "him" can mean: the subjects the current picture shows; right after photos were enrolled, the
     one just enrolled; while a picture of no one is on screen, the subject drawn last in the conversation."""
@@ -675,7 +721,7 @@ def _pointed_at(facts: TurnFacts) -> tuple[str, ...]:
     known = facts.extras.get("subjects", [])
     if shown or not known:
         return shown
-    if facts.previous_action == "register":
+    if _just_enrolled(facts):
         return (known[-1]["name"],)
     described = re.sub(r"\b(?:no|without)\s+\w+", "", facts.current_prompt or "", flags=re.I)  # "no character"
     if set(re.findall(r"[a-z]+", described.lower())) & (_ALIVE | _ANIMATE):
@@ -703,6 +749,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     shown = _shown(facts)
     told = mentioned_subject(facts.previous_text, known) if facts.previous_text and \
         facts.previous_answered_in_words else None
+    if told is None and not facts.has_image:  # "my daughter's birthday is friday", "shes turning 7 and obsessed with
+        # mermaids", then "so can you draw her as a mermaid": the one the talk was about
+        told = next((found for said in reversed(facts.talk[:-1]) if (found := mentioned_subject(said, known))), None)
     meant = re.search(r"\b(him|her|them)\b", text, re.I) if told and mentioned_subject(text, known) is None else None
     if meant and not re.search(r"\b(?:for|to|about)\s+(?:him|her|them)\b", text, re.I):
         # "my roommate dev just passed the bar exam" answered, then "can you make him a superhero": him is Dev
@@ -721,7 +770,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         r"inside)\s+(?:an?|some)\s+\w+", text, re.I)
     pointed = _pointed_at(facts)
     if drawn and (drawn.group(5) and shown or not shown and not (drawn.group(2) or drawn.group(4) or drawn.group(5))
-                  and facts.previous_action != "register"):
+                  and not _just_enrolled(facts)):
         drawn = None  # with no one on screen only a new scene reaches back for her (right after her photos were
         # enrolled, "draw her at the beach" does too); with her on screen, "put her in a red dress" changes this one
     if mentioned_subject(text, known) is None and drawn and pointed and \
@@ -940,8 +989,12 @@ def named_again(prompt: str, subject: dict[str, Any]) -> str:
 
 def _news_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     """ "Duke is fourteen now, you know": news of an enrolled subject is answered in words."""
+    if facts.attached_image_ids:
+        return None
+    if intents.is_news(text):  # "Rex ate my sock again lol", "she actually won her first ribbon yesterday!!"
+        return IN_WORDS, {}
     subject = mentioned_subject(text, facts.extras.get("subjects", []))
-    if subject is None or facts.attached_image_ids or not _told_of(text, subject, facts):
+    if subject is None or not _told_of(text, subject, facts):
         return None
     return IN_WORDS, {}
 
