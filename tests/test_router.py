@@ -1224,3 +1224,30 @@ def test_something_that_happened_told_is_talk(text, current, subjects):
 def test_a_scene_in_the_past_tense_or_asked_for_is_drawn(text, tool):
     (call,) = _turn(text).tool_calls
     assert call["name"] == tool
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("she is black with white foots", "a cat on a sofa", ["black", "cat", "white"], ["she"]),
+    ("he's got a white blaze on his face tho", "a horse jumping a fence", ["blaze", "horse", "fence"], ["tho"]),
+    ("he looks kinda grumpy lol make him happy", "a dog in a garden", ["happy", "dog", "garden"], ["grumpy", "lol"]),
+])
+def test_what_they_really_look_like_or_a_remark_then_an_ask_changes_the_picture(text, current, must, must_not):
+    (call,) = _turn(text, current=current).tool_calls
+    assert call["name"] == "edit_image"
+    assert all(_has(call["args"]["prompt"], word) for word in must), call["args"]["prompt"]
+    assert not any(_has(call["args"]["prompt"], word) for word in must_not), call["args"]["prompt"]
+
+
+@pytest.mark.parametrize("text", ["he looks so proud", "she's so pink lol", "my kids are gonna lose it"])
+def test_a_remark_on_the_picture_is_still_talk(text):
+    message = _turn(text, current="a dog on a beach")
+    assert not message.tool_calls
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Name's Marcus. Attaching six selfies, I'm after a new work headshot", "Marcus"),
+    ("I'm tired of my old profile pic lol. Name is Priya, 5 selfies", "Priya"),
+])
+def test_a_name_given_with_selfies_is_the_user(text, name):
+    (call,) = _with_subjects(text, attached=5).tool_calls
+    assert (call["args"]["name"], call["args"].get("aliases")) == (name, ["me"])

@@ -217,6 +217,9 @@ def decide(text: str, facts: Any) -> Intent:
     if _asks_if_lost(said_all) and may("reply"):
         return _reply("Nothing is lost: every picture stays in this conversation. Say which one to bring back "
                       "(\"go back to the first one\", \"the stormy one\") and it is the current picture again.")
+    then = lang.THEN_ASKS.search(lang.normalize(text))
+    if then and facts.has_image and lang.is_aside(lang.normalize(text)[:then.start()]):
+        text = then.group("ask")  # "she looks kinda mad lol make her happy": the ask after the remark
     text = lang.request_part(text)
     picked = _PICK_THEN_CHANGE.match(lang.normalize(text)) or _BACK_THEN_CHANGE.match(lang.normalize(text))
     if picked and may("edit") and len(images) > 1 and _draw_or_edit(picked.group("change"), facts) == "edit" and \
@@ -278,7 +281,7 @@ def decide(text: str, facts: Any) -> Intent:
         text = said = f"add {what}"
         message = lang.words(text)
     asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh\s+my|oh\s+dear|oh|wait|um+|uh+|honestly|phew|whew|wo"
-                   r"w|ugh|aha|lol|haha+|(?:hi|hey|hello|heya|hiya|howdy|hola)(?:\s+(?:there|again|all|everyone))?)"
+                   r"w|ugh|aha|lol|haha+|(?:hi|hey|hello|heya|hiya|howdy|hola)(?:\s+(?:there|again|all|everyone|dear|friend|friends|folks|guys|team))?)"
                    r"[,.!\s]+)+", "", said)  # "hi what can you do": a greeting, then the question
     asked = LEADING_CONDITION.sub("", asked)
     framed = lang.strip_frame(asked)

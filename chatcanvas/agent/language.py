@@ -281,7 +281,7 @@ def is_question(message: Words) -> bool:
         tokens = tokens[2:]  # "quick question, where do the photos go?"
     while len(tokens) > 1 and tokens[0] in _FILLERS | GREETING | {",", "!"}:
         tokens.pop(0)  # "wait how does it work", "hi what can you do"
-        if len(tokens) > 1 and tokens[0] in ("there", "again", "all", "everyone", "guys", "folks"):
+        if len(tokens) > 1 and tokens[0] in ("there", "again", "all", "everyone", "guys", "folks", "dear", "friend", "team"):
             tokens.pop(0)  # "hello there who are you"
     if len(tokens) > 1 and tokens[0] in ("do", "make", "have") and \
             tokens[1] in ("a", "an", "some", "another", "me", "us"):
@@ -452,6 +452,18 @@ _CHANGE_CUE = re.compile(r"\b(?!'d\s+love\s+(?:this|it|that)(?:\s+(?:fr|so\s+muc
                          r"instead|enough|more|less|bigger|smaller|missing|wrong)\b")
 
 
+_LOOKS_OTHERWISE = re.compile(
+    r"^(?:(?:but|actually|well|oh|um+|also|and|no|wait)\s+)*(?:he|she|they|it)(?:\s+(?:is|are|has|have)|'s|'re|\s+got|"
+    r"'s\s+got)\s+(?:actually\s+|really\s+|all\s+|mostly\s+|got\s+)?(?:(?:a|an|no)\s+)?(?:(?:light|dark|pale|bright)\s+)?"
+    r"(?:red|orange|yellow|green|blue|purple|pink|brown|black|white|gr[ae]y|golden|ginger|blond|blonde|tabby|spotted|"
+    r"striped|curly|fluffy)\b")
+"""What they really look like, said of the picture on screen: "she is black with white feet", "he has a white blaze
+on his face tho" (a correction, not a comment)."""
+THEN_ASKS = re.compile(r"(?:\b(?:lol|haha+|lmao|tho|though|but|so)\s+|,\s*)(?P<ask>(?:pls\s+|please\s+|just\s+|now\s+)?"
+                        r"(?:make|add|give|put|turn|change|remove|fix)\s+(?:it|him|her|them|the|a|an|some|his|its)\b.*)$")
+"""A remark, then what to do about it: "she looks kinda mad lol make her happy"."""
+
+
 def is_comment(tokens: tuple[str, ...]) -> bool:
     """A statement about the picture or the people around it, not a request: "he looks so proud", "my kids are
     gonna lose it", "the client will love this", "that is genuinely beautiful", "printing it now".
@@ -464,7 +476,7 @@ def is_comment(tokens: tuple[str, ...]) -> bool:
     if re.match(r"^(?:that|this|it)(?:'s|\s+is|\s+looks?|\s+feels?)\b", text) and re.search(
             r"\b(?:nice|great|perfect|lovely|cool|amazing|awesome|love\s+it|wow|gorgeous|beautiful)\W*$", text):
         return True  # "that looks way more premium, nice": praise of a change already made
-    if _CHANGE_CUE.search(text):
+    if _CHANGE_CUE.search(text) or _LOOKS_OTHERWISE.match(text) or THEN_ASKS.search(text):
         return False
     first = tokens[0]
     joined = next((i for i in range(1, min(len(tokens) - 1, 4)) if tokens[i] == "and" and tokens[i + 1] in
@@ -644,5 +656,5 @@ def leading_small_talk(text: str) -> str:
     if len(parts) == 2 and (is_small_talk(words(parts[0])) or re.fullmatch(
             r"(?i)(?:hi|hey|hello|morning)\s+(?:again|there)[!.,;:]*", parts[0])):
         return parts[1]
-    greeted = re.match(r"(?i)(?:hi|hey|hello|heya|hiya|howdy)(?:\s+(?:there|again|all|everyone))?\s+(?!kitty\b)(?=\w)", text)
+    greeted = re.match(r"(?i)(?:hi|hey|hello|heya|hiya|howdy)(?:\s+(?:there|again|all|everyone|dear|friend|friends|folks|guys|team))?\s+(?!kitty\b)(?=\w)", text)
     return text[greeted.end():] if greeted else text  # "hey there a blue car please"

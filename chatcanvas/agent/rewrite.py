@@ -404,6 +404,15 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
     text = re.sub(r"^(?:he|she|it|they)(?:\s+(?:is|are)|'s|'re)\s+(?:also\s+|now\s+)?(?=[a-z]+ing\s+(?:a|an|some|the|his|her|"
                   r"its|their)\b)", "", text)  # "he is holding a fish also": holding a fish
+    # "she is black with white feet", "he has a white blaze on his face tho": what they look like
+    text = re.sub(r"^(?:(?:but|actually|well|oh|also|no|wait)\s+)*(?:he|she|it|they)(?:\s+(?:is|are)|'s|'re)\s+(?:actually\s+|"
+                  r"really\s+|all\s+|mostly\s+)?(?=[a-z]+\s+(?:with|and)\b|[a-z]+\W*$)", "", text)
+    text = re.sub(r"^(?:(?:but|actually|well|oh|also|no|wait)\s+)*(?:he|she|it|they)(?:\s+(?:has|have)|'s\s+got|\s+got)\s+"
+                  r"(?:actually\s+)?(?=(?:a|an|no|[a-z]+)\s)", "with ", text)
+    text = re.sub(r"\s+(?:tho|though|lol|haha+)\W*$", "", text)
+    said = re.match(r"^make\s+(?:him|her|them)\s+(?P<how>[a-z]+)\W*$", text)
+    if said and "ADJ" in lang.pos_of(said.group("how")) and "VERB" not in lang.pos_of(said.group("how")):
+        text = f"make it {said.group('how')}"  # "make her happy": happy
     text = re.sub(r"(?<=\w),\s*(?:the\s+)?[\w-]+\s+(?:is|was|'s|are|were)\s+(?:way\s+|a\s+bit\s+|just\s+)?too\s+[\w-]+(?:\s+for\s+"
                   r"(?:me|us|them|him|her))?(?:\s+(?:honestly|tbh|lol|really))?\W*$", "", text)  # "..., three is too ambitious"
     text = re.sub(rf",\s*(?:(?:because|since|cause|cuz|coz)\s+.*|(?:the\s+)?(?:{_COLOR})\s+(?:is|was|'s)\s+(?:the|a|an|our|"

@@ -40,7 +40,7 @@ _CAPITALIZED = r"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Capt|Sgt|Sir)\.?\s+)?[A-Z][\w-]*(?:\
 
 _NAMED = re.compile(
     r"\b(?:call|name|save|remember|enroll|register|store|keep|label)\s+(?:it|him|her|them|this|these|that|those|"
-    r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>" + _CAPITALIZED + r")|\bname(?:d|:|'s|s)?\s*(?:(?:him|her|it|them)\s+)?(?:is\s+)"
+    r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>" + _CAPITALIZED + r")|\b[Nn]ame(?:d|:|'s|s)?\s*(?:(?:him|her|it|them)\s+)?(?:is\s+)"
     r"?[\"']?"
     r"(?P<other>" + _CAPITALIZED + r")|"
     r"\b(?:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody|we\s+all|they\s+all)\s+calls?\s+"
@@ -50,7 +50,7 @@ _NAMED = re.compile(
     r"\b(?:it's|its|it\s+is)\s+(?:our|my)\s+(?:[a-z]+\s+){0,2}(?P<ours>" + _CAPITALIZED + r")\b|"
     r"\b(?:[Ii]\s+am|[Ii]'m|[Ii]m)\s+(?P<iam>(?!Sorry\b|So\b|Not\b|Just\b|Really\b)[A-Z][\w-]*)\b|\bgoes\s+by\s+[\"']?"
     r"(?P<goes>[A-Za-z][\w-]*)|\b[Ii]\s+go\s+by\s+[\"']?(?P<igo>[A-Za-z][\w-]*)|"
-    r"\bname(?:'s|\s+is|s)\s+[\"']?(?P<lownamed>[a-z][\w-]*)\b(?=\s*(?:[,.!;\u2014-]|$|[^\w\s]|\s+(?:and|btw|lol|hes|he's|"
+    r"\b[Nn]ame(?:'s|\s+is|s)\s+[\"']?(?P<lownamed>[a-z][\w-]*)\b(?=\s*(?:[,.!;\u2014-]|$|[^\w\s]|\s+(?:and|btw|lol|hes|he's|"
     r"shes|she's|its|it's)\b))|"
     r"\b(?:i\s+am|i'm|im)\s+(?P<lowiam>[a-z][\w-]*)(?=\s*[,.!;]|$)|"
     r"\b(?:this|that)\s+(?:[a-z]+\s+){1,2}(?:is|'s)\s+(?P<is>[A-Z][\w-]*)\b|"
@@ -274,6 +274,9 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
             return name, [f"my {whose.group(1).lower()}"]  # "Dad's name is Gerald", "my cats name is pancake"
         about = re.search(r"(?:^|\b(?:of|is|are|save|add|remember|enroll|enrol|learn|draw)\s+|'s\s+)((?:my|our)\s+[\w\s-]+?)(?=[,.;!?]|\s+(?:named|called)\b|"
                           r"$)", text, re.I)
+        if about and re.search(r"\b(?:pics?|photos?|pictures?|selfies?|headshots?|profile|avatar|pfp)$",
+                               re.sub(r"\s+(?:lol|lmao|haha\w*|tbh|ngl)$", "", about.group(1).lower())):
+            about = None  # "I'm tired of my old profile pic lol. Name is Priya": a picture of theirs, not who
         alias = re.sub(r"\s+(?:lol|lmao|haha\w*|tbh|ngl|obviously)$", "", about.group(1).lower()) if about else ""
         alias = re.sub(r"\s+(?:at|in|on|from|with|during|today|yesterday|last|this|when|for|because|so)\b.*$", "", alias)
         has = re.fullmatch(r"(?:my|our)\s+\w+\s+(?:has|have|had|got|owns)\s+(?:an?\s+)?(?:[\w-]+\s+)?(?P<noun>[a-z]+)", alias)
@@ -710,8 +713,10 @@ _ALIVE = frozenset("person people man men woman women girl boy child children ki
 def _just_enrolled(facts: TurnFacts) -> bool:
     """Photos were enrolled last, with nothing but talk since ("is it safe?" answered, then "draw her as a
     princess")."""
+    on_screen = next((image for image in facts.extras.get("images") or [] if image.get("id") == facts.current_image_id),
+                     None)
     return facts.previous_action == "register" or (facts.previous_action == "reply" and facts.last_action == "register"
-                                                   and not facts.has_image)
+                                                   and (on_screen is None or on_screen.get("operation") == "upload"))
 
 
 def _pointed_at(facts: TurnFacts) -> tuple[str, ...]:
