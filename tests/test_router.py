@@ -1251,3 +1251,30 @@ def test_a_remark_on_the_picture_is_still_talk(text):
 def test_a_name_given_with_selfies_is_the_user(text, name):
     (call,) = _with_subjects(text, attached=5).tool_calls
     assert (call["args"]["name"], call["args"].get("aliases")) == (name, ["me"])
+
+
+@pytest.mark.parametrize(("text", "subject", "must"), [
+    ("zoes turn she wants to be an astronaut", "Zoe", ["zoe", "astronaut"]),
+    ("ok ivys turn, riding a unicorn over a rainbow", "Ivy", ["ivy", "unicorn"]),
+])
+def test_whose_turn_it_is_draws_them(text, subject, must):
+    (call,) = _turn(text, subjects=(("Zoe", ("my daughter",)), ("Ivy", ("my niece",))), current="Zoe in a garden",
+                    shows=("Zoe",)).tool_calls
+    assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", subject)
+    assert all(_has(call["args"]["prompt"], word) for word in must), call["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("text", "subjects"), [
+    ("leos bday is next saturday", ()),
+    ("My daughter Ana have 5 years, party is on sunday", (("Ana", ("my daughter",)),)),
+    ("grandmas and grandpas anniversary is in june. any ideas what else i could make them?", (("Rosa", ("grandma",)),)),
+    ("could u draw 3 ppl in one pic?? like me my mum and my sister", ()),
+])
+def test_occasions_told_and_questions_asked_are_talk(text, subjects):
+    assert not _turn(text, subjects=subjects).tool_calls
+
+
+def test_no_him_in_it_draws_without_him():
+    (call,) = _turn("my son wants a shark too, just a big shark swimming, no him in it",
+                    subjects=(("Leo", ("my son",)),)).tool_calls
+    assert call["name"] == "generate_image" and _has(call["args"]["prompt"], "shark")

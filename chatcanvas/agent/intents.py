@@ -448,7 +448,7 @@ def _asks_how(text: str) -> bool:
 
 
 _IDEAS = re.compile(r"\b(?:(?:any|got\s+any|have\s+(?:you\s+)?(?:got\s+)?any)\s+(?:good\s+|fun\s+|cool\s+)?(?:ideas|"
-                    r"suggestions|thoughts|inspo|inspiration)|what\s+(?:do|would)\s+(?:you|u)\s+(?:suggest|recommend)|"
+                    r"suggestions|thoughts|inspo|inspiration)(?:\s+(?:what|for|on|how|about)\b.*)?|what\s+(?:do|would)\s+(?:you|u)\s+(?:suggest|recommend)|"
                     r"what\s+should\s+(?:i|we)\s+(?:draw|make|do|put|go\s+for))\W*$")
 
 
@@ -489,7 +489,7 @@ _CAN_IT = re.compile(r"^(?:and\s+|so\s+|also\s+)?(?:can|could|do|does|will)\s+(?
                      r"(?:also\s+|even\s+|actually\s+)?(?:do|make|copy|imitate|mimic|handle|draw|write|render|put|add|"
                      r"support|manage)\s+(?:a\s+|an\s+|any\s+|other\s+|different\s+)?(?:[\w'-]+\s+){0,2}?(?P<what>text|words|"
                      r"letters|lettering|writing|fonts?|styles?|faces|hands|people|humans|celebrities|animations?|videos?|"
-                     r"gifs?|3d|transparen\w+|artists?)\b[^?]*\?\s*$")
+                     r"gifs?|3d|transparen\w+|artists?)\b[^?]*\?+(?:\s*(?:like|e\.?g\.?|say)\s+[^?]*)?\s*$")
 
 
 def _asks_only(text: str) -> bool:
@@ -728,8 +728,14 @@ _NOT_NEWS = re.compile(r"\b(?:draw|paint|sketch|make|show\s+(?:me|us|him|her|the
                        r"be|let's|lets|how\s+about|what\s+about|i\s+want|i'd\s+like|we'd\s+like|need|want|wanna|"
                        r"please|pls|plz|wants?|wanted|(?:can|could|may)\s+(?:i|we)|instead|should|more|less|bigger|smaller|add|remove|change|swap|replace|"
                        r"undo|back\s+to|go\s+back|another|again\s+but|version|variations?|options?|like\s+this|"
-                       r"it\s+(?:looks?|is)|this\s+one|that\s+one|(?:first|second|third|last|previous|earlier|other|"
+                       r"it\s+(?:looks?|is)|this\s+one|that\s+one|one\s+(?:of|with|where)\s+(?:him|her|them|us|me|the|"
+                       r"my|our)|(?:first|second|third|last|previous|earlier|other|"
                        r"original|older|\w+est)\s+(?:one|picture|version|image|drawing)(?!\s+(?:this|today|in\s+a\s+row)\b))\b", re.I)
+
+
+_OCCASION = re.compile(r"\b(?:birthday|bday|b-day|anniversary|wedding|party|graduation|recital|christening|"
+                       r"baptism|funeral)\s+(?:is|was|'s)\s+(?:on|this|next|in|tomorrow|today|tonight|coming|soon|friday|"
+                       r"saturday|sunday|monday|tuesday|wednesday|thursday|\d)", re.I)
 
 
 def is_news(text: str) -> bool:
@@ -737,7 +743,11 @@ def is_news(text: str) -> bool:
     sunday!!!", "the hamster escaped last night"): no request in it, so it is answered in words."""
     said = lang.normalize(text)
     first = lang.sentences(said)[0] if said else ""
-    if not _NEWS.match(first) or _NOT_NEWS.search(said):
+    if _NOT_NEWS.search(said):
+        return False
+    if _OCCASION.search(said):
+        return True  # "leos bday is friday", "My son Kenji have 6 years, birthday is on sunday"
+    if not _NEWS.match(first):
         return False
     return bool(_NEWS_MARK.search(text)) or len(lang.sentences(said)) > 1
 
@@ -1084,6 +1094,10 @@ def chat_reply(text: str, facts: Any) -> str:
                  message.text):
         return ("Yes: the pictures are yours to share. Save one (each has a download button on the web page, a file "
                 "path in the terminal chat, a url over HTTP) and send or print it like any photo.")
+    if is_news(text) and not facts.has_image:
+        enrol = "" if facts.extras.get("subjects") else (" To draw a pet or a person of your own, attach 3 to 8 photos "
+                                                          "of them and say who they are.")
+        return "Thanks for telling me! When you'd like a picture, just describe it." + enrol
     if message.has("thanks", "thank", "great", "awesome", "perfect", "love", "lovely", "nice", "cool", "beautiful",
                    "amazing") and not message.text.endswith("?"):
         return "You're welcome! Ask for another picture, a change, or \"undo\" any time."

@@ -25,7 +25,7 @@ PARTICLES = frozenset("up out together down off".split())
 
 # chat shorthand and common slips, read as the words they stand for
 SHORTHAND = {
-    "em": "them", "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
+    "ppl": "people", "pirat": "pirate", "sunglases": "sunglasses", "em": "them", "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
     "thx": "thanks", "thnx": "thanks", "ty": "thanks", "tks": "thanks", "img": "image", "pic": "picture",
     "pics": "pictures", "pix": "pictures", "bg": "background", "b4": "before", "beter": "better", "bettr": "better",
     "wanna": "want to", "gimme": "give me", "veggies": "vegetables", "veggie": "vegetable",

@@ -495,6 +495,11 @@ def spelled(text: str, subjects: list[dict[str, Any]]) -> str:
     English word of their own are read as a slip."""
     words = {fold(w): w for subject in subjects for label in [subject["name"], *subject["aliases"]]
              for w in re.findall(r"[^\W\d_]{4,}", label)}
+    names = {fold(subject["name"]).lower(): subject["name"] for subject in subjects
+             if re.fullmatch(r"[^\W\d_]{3}", subject["name"])}
+    # "mias turn", "leos bday": a short name's possessive, its apostrophe left out
+    text = re.sub(r"\b([^\W\d_]{3})s\b", lambda found: names[found.group(1).lower()] + "'s"
+                  if found.group(1).lower() in names else found.group(0), text) if names else text
     if not words:
         return text
 
@@ -804,6 +809,11 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # a golfer?": the ask
         # after the story (not "Could you do one of the kid too? ... maybe him in armor", where the ask comes first)
     text = _one_of_the_story(text, text)  # "he's obsessed with dinosaurs, so could you draw Sam riding one?"
+    turn = re.match(r"^\W*(?:(?:ok|okay|now|and|so)[,\s]+)*(?P<who>[\w-]+(?:\s+[\w-]+)?)(?:'s|s)\s+turn\W*\s*(?:(?:she|he|"
+                    r"they)\s+wants?\s+to\s+be\s+(?P<be>.+)|(?P<rest>.+))$", spelled(text, known), re.I)
+    if turn and mentioned_subject(turn.group("who"), known):  # "mias turn she wants to be a mermaid": Mia as one
+        text = f"{turn.group('who')} as {turn.group('be')}" if turn.group("be") else \
+            f"{turn.group('who')} {turn.group('rest')}"
     subject = mentioned_subject(text, known)
     where = re.search(r"\b(?:one|a\s+picture|a\s+pic|a\s+version|another(?:\s+one)?)\s+(?:where|in\s+which)\s+"
                       r"(?:she|he|they)(?:'s|s|'re|re|\s+is|\s+are)\s+(?P<as>(?:a|an)\s)?", text, re.I)
@@ -908,6 +918,8 @@ def _labels(subject: str, facts: TurnFacts) -> str:
 def _denied(text: str, subject: str, facts: TurnFacts) -> bool:
     """ "a random golden retriever puppy in the snow, not rex", "not me, just some guy": someone else."""
     labels = _labels(subject, facts)
+    if re.search(r"\b(?:no|not|without)\s+(?:him|her|them)(?:\s+in\s+(?:it|this|that|the\s+picture))?\W*$", text, re.I):
+        return True  # "my son wants a dinosaur too, just a t rex roaring, no him in it"
     return bool(re.search(rf"\b(?:not|no|without|except|isn't|instead\s+of|nothing\s+to\s+do\s+with|unrelated\s+to|"
                           rf"(?:doesn'?t|does\s+not|don'?t|needn'?t)\s+"
                           rf"(?:have\s+to\s+|need\s+to\s+)?be)\s+(?:my\s+|our\s+)?(?:{labels})\b", text, re.I))
