@@ -1278,3 +1278,39 @@ def test_no_him_in_it_draws_without_him():
     (call,) = _turn("my son wants a shark too, just a big shark swimming, no him in it",
                     subjects=(("Leo", ("my son",)),)).tool_calls
     assert call["name"] == "generate_image" and _has(call["args"]["prompt"], "shark")
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("now a knight fighting it", "a dragon breathing ice", ["dragon", "knight"], []),
+    ("a kid climbing it", "an old oak tree in a field", ["oak", "kid", "climbing"], []),
+    ("make the background tokyo at night", "an anime girl with pink hair", ["anime", "tokyo", "night"], []),
+    ("could she be knitting a really long scarf", "a grandmother in a rocking chair", ["grandmother", "knitting",
+                                                                                       "scarf"], ["could", "she"]),
+    ("the bear looks way too big make him tiny", "a bear and a fox by a fire", ["tiny", "bear", "fox"], ["big"]),
+])
+def test_changes_said_around_the_picture_on_screen(text, current, must, must_not):
+    (call,) = _turn(text, current=current).tool_calls
+    assert call["name"] == "edit_image"
+    assert all(_has(call["args"]["prompt"], word) for word in must), call["args"]["prompt"]
+    assert not any(_has(call["args"]["prompt"], word) for word in must_not), call["args"]["prompt"]
+
+
+def test_what_they_were_thinking_of_is_the_picture():
+    (call,) = _turn("I was thinking something like a watercolour of a teapot and two cups, soft light").tool_calls
+    assert call["name"] == "generate_image"
+    assert all(_has(call["args"]["prompt"], word) for word in ("watercolour", "teapot", "cups", "soft"))
+
+
+def test_back_to_the_subject_with_something_picks_that_picture():
+    from chatcanvas.agent.router import IMAGE_RULES
+    from chatcanvas.agent.subjects import SUBJECT_RULES
+
+    images = [{"id": "a", "prompt": "Juno on a hill", "operation": "personalize", "subjects": ["Juno"]},
+              {"id": "b", "prompt": "Juno on a hill, with balloons", "operation": "edit", "subjects": ["Juno"]},
+              {"id": "c", "prompt": "a red kite", "operation": "generate", "subjects": []}]
+    turn = {"current_image_id": "c", "current_prompt": "a red kite",
+            "extras": {"images": images, "subjects": [{"name": "Juno", "aliases": ["my dog"]}]}}
+    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
+    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
+    (call,) = router.invoke([HumanMessage("nice. ok back to juno with the balloons")]).tool_calls
+    assert call == {**call, "name": "select_image", "args": {"image_id": "b"}}

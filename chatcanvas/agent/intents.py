@@ -318,7 +318,14 @@ def decide(text: str, facts: Any) -> Intent:
                                                              lang.normalize(said_all)) and may("reply"):
         return _reply("I only make still pictures, no videos or animations. I can make a few stills to cut together, "
                       "e.g. \"3 variations\".")
-    kind = prefer if prefer in ("draw", "edit") else _draw_or_edit(said, facts)
+    judged = _COMPLAINT_THEN_CHANGE.match(lang.normalize(text))
+    kind = prefer if prefer in ("draw", "edit") else "edit" if facts.has_image and judged and (
+        judged.group("the") or judged.group("noun") not in ("it", "this", "that", "he", "she", "they")) else \
+        _draw_or_edit(said, facts)  # "pip looks way too big make her tiny": the picture on screen, changed
+    if kind == "draw" and prefer is None and facts.has_image and re.match(
+            r"^(?:(?:now|and|ok|okay|then|also|plus)[,\s]+)*(?:an?|some|two|three)\s+[\w\s-]{1,30}?\b(?:\w+ing|next\s+to|"
+            r"beside|behind|under|near|against|around|on\s+top\s+of)\s+(?:it|him|her|them)\W*$", said):
+        kind = "edit"  # "now a knight fighting it": someone joins the picture on screen
     if kind == "edit":
         if re.fullmatch(r"(?:make|change|edit|turn|do)\s+(?:it|this|that)",
                         lang.strip_frame(lang.strip_politeness(said))[1]):
@@ -365,7 +372,8 @@ def decide(text: str, facts: Any) -> Intent:
         complaint = _COMPLAINT_THEN_CHANGE.match(lang.normalize(text))
         if complaint:  # "but the mountains are kinda tiny lol make them huge": them is the mountains
             change = complaint.group("change")
-            text = re.sub(r"\b(?:them|it)\b", f"the {complaint.group('noun')}", change, count=1)
+            text = re.sub(r"\b(?:them|it|him|her)\b", f"{complaint.group('the') or ''}{complaint.group('noun')}", change,
+                          count=1)
         described = None if facts.current_prompt else rewrite.described_in(said_all)  # "it's just a red circle"
         prompt = rewrite.edit_prompt(facts.current_prompt or described, _edited_part(text))
         return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
@@ -457,11 +465,11 @@ _DISLIKED = re.compile(r"\bthe\s+(?P<noun>[\w-]+)(?:'s|\s+is|\s+are|\s+looks?|\s
                        r"so\s+|really\s+|a\s+little\s+)*(?:much|busy|distracting|ugly|weird|wrong|boring|loud|odd|off|"
                        r"tacky|cheesy|dumb|bad|awful)\b")
 _COMPLAINT_THEN_CHANGE = re.compile(
-    r"^(?:.*?\b(?:but|tho|though|and|ok|so|nah|hmm+|ugh)\s+)?the\s+(?P<noun>[\w-]+)\s+(?:is|are|looks?|seems?)\s+(?:kinda\s+|kind\s"
+    r"^(?:.*?\b(?:but|tho|though|and|ok|so|nah|hmm+|ugh)\s+)?(?P<the>the\s+)?(?P<noun>[\w-]+)\s+(?:is|are|looks?|seems?)\s+(?:kinda\s+|kind\s"
     r"+of\s+|"
     r"a\s+bit\s+|too\s+|so\s+|way\s+|really\s+|a\s+little\s+|rather\s+)*[\w-]+(?:\s+(?:lol|lmao|haha+|tbh|ngl|tho))*"
     r"[,.;!\s]+(?P<change>(?:make|turn|get|put|move|paint|change|get\s+rid\s+of|remove|delete|lose|ditch|drop|take\s+out)\s+"
-    r"(?:them|it)\b.*)$")
+    r"(?:them|it|him|her)\b.*)$")
 
 
 def _it_named_before(text: str, said_all: str, facts: Any) -> str:

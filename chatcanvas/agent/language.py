@@ -87,7 +87,8 @@ _REQUEST = (
     r"\s+"
     r"(?:you\s+to\s+|to\s+(?:see|have|get|try)\s+|for\s+you\s+to\s+)?"
     r"|(?:i|we)\s+(?:want|need|wish\s+for|am\s+looking\s+for|'m\s+looking\s+for|meant|mean)\s+"
-    r"|(?:i'm|im|i\s+am)\s+(?:looking\s+for|after|thinking|imagining|picturing)\s+(?:of\s+)?"
+    r"|(?:i'm|im|i\s+am)\s+(?:looking\s+for|after|thinking|imagining|picturing)\s+(?:of\s+)?(?:something\s+like\s+)?"
+    r"|(?:i|we)\s+(?:was|were)\s+(?:thinking|imagining|picturing)\s+(?:of\s+|about\s+)?(?:something\s+like\s+|maybe\s+)?"
     r"|looking\s+for\s+|need\s+(?=an?\b|\d|some\b|two\b|three\b|four\b)"
     r"|(?:can|could|may)\s+(?:i|we)\s+(?:please\s+)?(?:get|have|see|grab)\s+"
     r"|(?:can|could|shall|should)\s+(?:we|i)\s+(?:please\s+|maybe\s+|also\s+|now\s+)?(?:do|try)\s+"
@@ -368,6 +369,11 @@ _WISH = re.compile(r"^it\s+(?:would|'d)\s+be\s+(?:great|nice|cool|good|better|lo
 """A wish for the picture: "it would be nice if the students were wearing white" (not "... if I could save it")."""
 
 
+_THINKING_OF = re.compile(r"^(?:(?:i|we)\s+(?:was|were)|i'm|im|i\s+am|we're|we\s+are)\s+(?:thinking|imagining|picturing)\s+"
+                          r"(?:of\s+|about\s+)?(?:something\s+like\s+|maybe\s+)?(?:an?|some|two|three)\s+\w")
+"""What they have in mind: "I was thinking something like a cozy illustration of a croissant"."""
+
+
 def is_aside(sentence: str) -> bool:
     """Talk around a request, not the request: thanks, praise, "I have a restaurant", "hope you're well"."""
     said = normalize(sentence)
@@ -390,7 +396,7 @@ def is_aside(sentence: str) -> bool:
     if re.match(r"^(?:it|this\s+one|that\s+one)?\s*(?:does\s+not|doesn't|doesnt|do\s+not|don't|dont|need\s+not|needn't)\s+"
                 r"(?:need|have)\s+to\s+be\s+(?:\w+\s*){1,3}\W*$", said):
         return True  # "doesn't need to be Otis": what the request is not, said beside it
-    if ASKS_SOMEWHERE.search(said) or ASKS_AT.match(said) or _WISH.match(said):
+    if ASKS_SOMEWHERE.search(said) or ASKS_AT.match(said) or _WISH.match(said) or _THINKING_OF.match(said):
         return False  # "I should be most grateful if you could draw ...", "I should like a picture of": requests
     laughed = re.match(r"^(?:(?:ha){2,}h?|(?:ja){2,}|(?:je){2,}|lol|lmf?ao|rofl|omg|"
                        r"aw+)\b[,!.\s]*", normalize(sentence))

@@ -404,6 +404,8 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
     text = re.sub(r"^(?:he|she|it|they)(?:\s+(?:is|are)|'s|'re)\s+(?:also\s+|now\s+)?(?=[a-z]+ing\s+(?:a|an|some|the|his|her|"
                   r"its|their)\b)", "", text)  # "he is holding a fish also": holding a fish
+    text = re.sub(r"^(?:could|can|would|will|should)\s+(?:he|she|they|it)\s+(?:also\s+)?be\s+(?=[a-z]+ing\b)", "",
+                  text)  # "could she be knitting a long scarf": knitting a long scarf
     # "she is black with white feet", "he has a white blaze on his face tho": what they look like
     text = re.sub(r"^(?:(?:but|actually|well|oh|also|no|wait)\s+)*(?:he|she|it|they)(?:\s+(?:is|are)|'s|'re)\s+(?:actually\s+|"
                   r"really\s+|all\s+|mostly\s+)?(?=[a-z]+\s+(?:with|and)\b|[a-z]+\W*$)", "", text)
@@ -899,9 +901,13 @@ def _background_scene(base: str, change: str) -> str | None:
         return recolor(base, "background", pattern.group("mods"))
     match = re.match(r"^(?:make|change|set|turn|switch|replace)\s+(?:the\s+)?(?:background|backdrop|bg)\s+(?:to\s+|"
                      r"into\s+|"
-                     r"with\s+|as\s+)?(?P<new>(?:an?|the|some)\s+.+)$", change)
+                     r"with\s+|as\s+)?(?P<new>(?P<article>(?:an?|the|some)\s+)?.+)$", change)
     if not match or COLOR_PHRASE.fullmatch(re.sub(r"^(?:an?|the)\s+", "", match.group("new"))):
         return None
+    first = match.group("new").split()[0]
+    if not match.group("article") and (lang.pos_of(first) & {"ADJ", "ADV", "VERB", "DET", "PRON"} or
+                                       COLOR_PHRASE.match(match.group("new")) or lang.is_comparative(first)):
+        return None  # "make the background blurry", "make the background darker": how it looks, not what it is
     kind = re.fullmatch(r"(?:an?|the)\s+(?P<mods>[\w\s-]+?)\s+(?:one|background|backdrop)", match.group("new"))
     if kind:  # "replace the background with a striped one"
         return recolor(base, "background", kind.group("mods"))

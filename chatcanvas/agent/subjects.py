@@ -859,11 +859,15 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         another = True
     intent = intents.decide(text, facts)
     if intent.kind == "select" and re.search(rf"(?:{labels})\s+(?:\w+ing|in|on|at|with|as|wearing)\b", text, re.I) \
+            and not re.search(rf"\b(?:back\s+to|go\s+with|keep)\s+(?:the\s+)?(?:{labels})\s+(?:one\s+)?(?:with|in|on|at|"
+                              rf"wearing)\s+(?:the|a|an|her|his|their)\b", text, re.I) \
             and not re.search(rf"\b(?:picture|pic|image|one|version|photo|shot)\s+(?:of|with)\s+(?:{labels})\b", text,
                               re.I):
         intent = intents.Intent("generate_image", {}, "draw")  # "now the familiar leaping over a stream, back to
         # watercolor": a new scene of them, in the style of before
-    leads = re.match(rf"^\W*(?:now\s+|and\s+)?(?:{labels})\b", text, re.I) and len(text.split()) > 3 or re.match(
+    judged = re.match(rf"^\W*(?:{labels})(?:\s+(?:looks?|is|seems?)|'s)\s+(?:\w+\s+){{0,2}}?(?:too|so|kinda|a\s+bit|way)\b",
+                      text, re.I)  # "pip looks way too big make her tiny": the picture on screen judged
+    leads = not judged and re.match(rf"^\W*(?:now\s+|and\s+)?(?:{labels})\b", text, re.I) and len(text.split()) > 3 or re.match(
         rf"^\W*(?:(?:ok|okay|so|now|and|then)[,\s]+)*(?:put|place|show|draw)\s+(?:{labels}|me)\s+(?:in|on|at|into|insi"
         rf"de)\s+"
         r"(?:an?|some)\b", text, re.I) or re.match(
