@@ -1314,3 +1314,18 @@ def test_back_to_the_subject_with_something_picks_that_picture():
     router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
     (call,) = router.invoke([HumanMessage("nice. ok back to juno with the balloons")]).tool_calls
     assert call == {**call, "name": "select_image", "args": {"image_id": "b"}}
+
+
+def test_back_to_my_guy_is_the_subject_drawn_last():
+    from chatcanvas.agent.router import IMAGE_RULES
+    from chatcanvas.agent.subjects import SUBJECT_RULES
+
+    images = [{"id": "a", "prompt": "Zorg on a bridge", "operation": "personalize", "subjects": ["Zorg"]},
+              {"id": "b", "prompt": "a castle map", "operation": "generate", "subjects": []}]
+    turn = {"current_image_id": "b", "current_prompt": "a castle map",
+            "extras": {"images": images, "subjects": [{"name": "Zorg", "aliases": ["my goblin"]}]}}
+    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
+    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
+    (call,) = router.invoke([HumanMessage("ok back to my guy - him fishing off a pier at dawn")]).tool_calls
+    assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", "Zorg")
+    assert _has(call["args"]["prompt"], "fishing") and _has(call["args"]["prompt"], "pier")

@@ -741,6 +741,19 @@ def _pointed_at(facts: TurnFacts) -> tuple[str, ...]:
     return tuple(name for name in drawn if subject_entry(name, facts))
 
 
+_MY_ONE = r"(?:my|our)\s+(?:guy|girl|boy|man|lady|dude|buddy|character|oc|hero|heroine|little\s+(?:guy|one|man|lady))"
+"""What someone calls their own enrolled one without its name: "back to my guy. him at a tavern"."""
+
+
+def _my_one(text: str, facts: TurnFacts) -> str | None:
+    """The subject "back to my guy" means: the one drawn last in this conversation."""
+    if not re.search(rf"\bback\s+to\s+{_MY_ONE}\b\s*[-\u2014\u2013:.,;!]+\s*\S", text, re.I):
+        return None
+    drawn = next((image.subjects for image in reversed(references.ledger(facts.extras.get("images", [])))
+                  if image.subjects), ())
+    return next((name for name in drawn if subject_entry(name, facts)), None)
+
+
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if facts.prefer == "draw_subject":
         return _subject_drawn(text, facts)
@@ -814,7 +827,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if turn and mentioned_subject(turn.group("who"), known):  # "mias turn she wants to be a mermaid": Mia as one
         text = f"{turn.group('who')} as {turn.group('be')}" if turn.group("be") else \
             f"{turn.group('who')} {turn.group('rest')}"
-    subject = mentioned_subject(text, known)
+    subject = mentioned_subject(text, known) or _my_one(text, facts)
     where = re.search(r"\b(?:one|a\s+picture|a\s+pic|a\s+version|another(?:\s+one)?)\s+(?:where|in\s+which)\s+"
                       r"(?:she|he|they)(?:'s|s|'re|re|\s+is|\s+are)\s+(?P<as>(?:a|an)\s)?", text, re.I)
     if subject is None and where and shown:
@@ -847,7 +860,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         if prompt == facts.current_prompt:
             prompt = _cast_in(prompt, subject)
         return "generate_with_subject", {"subject": subject, "prompt": prompt}
-    back = re.search(rf"\b(?:back\s+to|again\s+with)\s+(?:{labels}|me)\b\s*[-\u2014\u2013:.,;!]+\s*(?P<rest>.+)$|"
+    back = re.search(rf"\b(?:back\s+to|again\s+with)\s+(?:{labels}|me|{_MY_ONE})\b\s*[-\u2014\u2013:.,;!]+\s*(?P<rest>.+)$|"
                      rf"^\W*(?:(?:ok|okay|now|and|then|so)[,\s]+)*(?:{labels})\s+again\b[,.\s]+(?:(?:but|this\s+time|"
                      rf"now)[,\s]+)*(?P<again>.+)$", text, re.I)
     rest = back and (back.group("rest") or back.group("again"))
