@@ -769,6 +769,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         prompt = intents.rewrite.edit_prompt(facts.current_prompt, f"add {given.group('what')}")
         return "edit_image", {"prompt": prompt}
     known = facts.extras.get("subjects", [])
+    mine = _my_one(text, facts)
+    if mine is not None:  # "back to my guy. him at a tavern": the one drawn last, by name
+        text = re.sub(rf"\b{_MY_ONE}\b", mine, text, count=1, flags=re.I)
     shown = _shown(facts)
     told = mentioned_subject(facts.previous_text, known) if facts.previous_text and \
         facts.previous_answered_in_words else None
@@ -827,7 +830,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if turn and mentioned_subject(turn.group("who"), known):  # "mias turn she wants to be a mermaid": Mia as one
         text = f"{turn.group('who')} as {turn.group('be')}" if turn.group("be") else \
             f"{turn.group('who')} {turn.group('rest')}"
-    subject = mentioned_subject(text, known) or _my_one(text, facts)
+    subject = mentioned_subject(text, known)
     where = re.search(r"\b(?:one|a\s+picture|a\s+pic|a\s+version|another(?:\s+one)?)\s+(?:where|in\s+which)\s+"
                       r"(?:she|he|they)(?:'s|s|'re|re|\s+is|\s+are)\s+(?P<as>(?:a|an)\s)?", text, re.I)
     if subject is None and where and shown:
