@@ -1329,3 +1329,33 @@ def test_back_to_my_guy_is_the_subject_drawn_last():
     (call,) = router.invoke([HumanMessage("ok back to my guy - him fishing off a pier at dawn")]).tool_calls
     assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", "Zorg")
     assert _has(call["args"]["prompt"], "fishing") and _has(call["args"]["prompt"], "pier")
+
+
+def test_photos_of_him_enrol_the_one_named_a_few_messages_back():
+    history = [("we just brought home our puppy!!!", None),
+               ("hes a beagle named Waffles, 9 weeks old and already chewed my shoe lol", None),
+               ("can you make a cute drawing of a beagle puppy in a basket", "generate_image"),
+               ("aww. can it look like him exactly if i send pics?", None)]
+    from langchain_core.messages import ToolMessage
+
+    from chatcanvas.agent.router import IMAGE_RULES
+    from chatcanvas.agent.subjects import SUBJECT_RULES
+
+    turn = {"attached_image_ids": ["p1", "p2", "p3"], "extras": {"images": [], "subjects": []}}
+    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
+    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
+    messages = []
+    for i, (said, tool) in enumerate(history):
+        messages.append(HumanMessage(said))
+        messages += [AIMessage("", tool_calls=[{"name": tool, "args": {"prompt": said}, "id": f"c{i}",
+                                                 "type": "tool_call"}]), ToolMessage("done", tool_call_id=f"c{i}"),
+                     AIMessage("done")] if tool else [AIMessage("ok")]
+    (call,) = router.invoke([*messages, HumanMessage("ok here are some pics of him")]).tool_calls
+    assert (call["name"], call["args"]["name"]) == ("register_subject", "Waffles")
+
+
+def test_a_picture_of_something_asked_for_plainly_is_drawn_whatever_else_is_said():
+    message = _turn("could you do a pic of a cat too, we dont have one but my son wants one lol",
+                    current="a hamster dressed as a pirate")
+    (call,) = message.tool_calls
+    assert call["name"] == "generate_image" and _has(call["args"]["prompt"], "cat")

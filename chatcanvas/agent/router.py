@@ -39,6 +39,7 @@ class TurnFacts:
     prefer: str | None = None  # the kind of turn a second look asks the rules for (intent_model.KINDS)
     talk: tuple[str, ...] = ()  # the user's messages answered in words since the last tool call, latest last (<= 3)
     last_action: str = "start"  # what the last turn with a tool call did (register, select, edit, draw)
+    history: tuple[str, ...] = ()  # the user's earlier messages, latest last (<= 6)
 
     @property
     def has_image(self) -> bool:
@@ -195,6 +196,8 @@ def _plainly_asks(text: str) -> bool:
                          r"ditch|take)\s+(?:it|this|that|the|a|an|some|him|her|them|more|less)\b", said) or re.match(
         r"^(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?)?(?:draw|sketch|paint|render|illustrate|"
         r"generate|create)\s+(?:me\s+|us\s+)?(?:a|an|some|two|three|four|\d+)\s+\w", said) or re.match(
+        r"^(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:do|make|draw|give)\s+(?:me\s+|us\s+)?(?:a|an|one)\s+"
+        r"(?:pic|picture|image|drawing|painting|sketch|photo|version)\s+of\s+(?:a|an|some|the|my|our)\s+\w", said) or re.match(
         r"^(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:make|add|remove|change|turn|put|give|swap|"
         r"replace|move|do)\s+(?:it|this|that|the|him|her|them)\b", said) or re.match(
         r"^(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?)?(?:write|print|spell\s+out)\s+(?!(?:a|an|me|us|"
@@ -264,6 +267,7 @@ def _facts(turn: dict[str, Any], messages: Sequence[BaseMessage] = ()) -> TurnFa
         previous_action=action,
         talk=tuple(talk),
         last_action=last_action,
+        history=tuple(_text_of(messages[i]) for i in humans[-7:-1]),
     )
 
 

@@ -655,6 +655,14 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
                       r"there\s+(?:you|ya|u)\s+go|sent|attached|uploaded|done)\b", text, re.I):
         # "my son has a teddy called Mr Buttons, can i put it in pictures?" answered, then "here are 4 pics of him"
         introduced = parse_introduction(facts.previous_text) or introduced
+    if unnamed and re.search(r"\b(?:him|her|them)\b", text, re.I) and (
+            introduced is None or introduced[0].lower() in ("him", "her", "them", "it")):
+        # "hes a golden retriever named Waffles" a few messages back, then "ok here are some pics of him"
+        enrolled = {fold(subject["name"]).lower() for subject in known}
+        introduced = next((found for said in reversed(facts.history)
+                           if (found := parse_introduction(said)) and found[0].lower() not in (
+                               "me", "myself", "us", "him", "her", "them", "it") and _said_as_name(found[0], said) and
+                           fold(found[0]).lower() not in enrolled), introduced)
     if introduced is None or introduced[0].lower() in ("him", "her", "them", "it"):
         return None
     name, aliases = introduced
