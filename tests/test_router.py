@@ -1359,3 +1359,17 @@ def test_a_picture_of_something_asked_for_plainly_is_drawn_whatever_else_is_said
                     current="a hamster dressed as a pirate")
     (call,) = message.tool_calls
     assert call["name"] == "generate_image" and _has(call["args"]["prompt"], "cat")
+
+
+@pytest.mark.parametrize("text", ["dhanyavad 🙏", "ang cute!!! salamat po", "super vielen dank", "ok shukran habibi 🙏",
+                                  "dziękuję bardzo its perfect for the party invitation", "oi",
+                                  "teşekkürler 🌹 my daughter very happy", "grazie mille you are very kind",
+                                  "terima kasih kak 🙏", "merci beaucoup c'est trop beau"])
+def test_thanks_and_greetings_in_other_languages_are_talk(text):
+    message = _turn(text, current="a girl dressed as an angel in the clouds")
+    assert not message.tool_calls and message.content
+
+
+def test_accented_words_stay_as_written_in_the_prompt():
+    (call,) = _turn("crème brûlée on a plate with a café au lait").tool_calls
+    assert call["args"]["prompt"] == "crème brûlée on a plate with a café au lait"

@@ -1107,7 +1107,10 @@ def chat_reply(text: str, facts: Any) -> str:
                                                           "of them and say who they are.")
         return "Thanks for telling me! When you'd like a picture, just describe it." + enrol
     if message.has("thanks", "thank", "great", "awesome", "perfect", "love", "lovely", "nice", "cool", "beautiful",
-                   "amazing") and not message.text.endswith("?"):
+                   "amazing", "grazie", "merci", "danke", "dank", "gracias", "obrigado", "obrigada", "arigato",
+                   "arigatou", "dziekuje", "spasibo", "shukran", "tesekkurler", "dhanyavad", "dhanyawad", "shukriya",
+                   "salamat", "terima", "makasih", "tack", "takk", "kiitos", "efharisto", "toda", "mahalo",
+                   "asante") and not message.text.endswith("?"):
         return "You're welcome! Ask for another picture, a change, or \"undo\" any time."
     current = next((i for i in facts.extras.get("images") or [] if i["id"] == facts.current_image_id), None)
     asked = re.search(r"\b(seed|prompt|model)\b", message.text)

@@ -8,6 +8,7 @@ verb nobody listed here ("depict", "mock up", "whip up") still reads as a verb. 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -109,7 +110,8 @@ _REQUEST = (
 )
 REQUEST_FRAME = re.compile(rf"^(?:{_REQUEST})+", re.IGNORECASE)
 
-GREETING = frozenset("hi hello hey heya hiya yo howdy sup hola greetings morning evening afternoon".split())
+GREETING = frozenset("hi hello hey heya hiya yo howdy sup hola greetings morning evening afternoon oi ola hallo hej "
+                     "bonjour salaam salam namaste merhaba konnichiwa privet aloha".split())
 SMALL_TALK = frozenset(
     "hi hello hey heya hiya yo howdy sup hola greetings good morning evening afternoon thanks thank you thx ty "
     "cheers great awesome nice cool perfect love it lovely beautiful wow ok okay k kk lol haha hahaha good job "
@@ -121,7 +123,20 @@ SMALL_TALK = frozenset(
     "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks worries problem dear "
     "lmao lmfao rofl marvellous marvelous superb bravo grazie merci danke gracias obrigado arigato muchas mil w gg "
     "whatever merhaba namaste ciao salut "
+    # thanks, greetings and praise in the languages people mix in
+    "oi ola hallo hej bonjour salaam salam konnichiwa privet aloha vielen dank dankje dankjewel dankeschon bitte "
+    "mille molto muito muchas beaucoup tres trop beau belle bello bella bellissimo bellissima bonito bonita linda "
+    "lindo precioso preciosa obrigada dziekuje dzieki bardzo spasibo arigatou gozaimasu xie xiexie gamsahamnida "
+    "kamsahamnida shukran habibi habibti tesekkurler tesekkur ederim dhanyavad dhanyawad shukriya bahut accha "
+    "achha salamat po ang terima kasih makasih kak wah lucu bgt banget cam tack takk kiitos efharisto toda mahalo "
+    "asante sana smh c'est cest est es muy que sehr schon sono hermoso hermosa magnifique genial super "
     "jaja jajaja jajajaja jeje jejeje kkk kkkk rsrs xd xD fr frfr ngl tbh ugh meh argh sigh".split())
+_THANKS = frozenset(
+    "thanks thank thx ty cheers tysm grazie merci danke gracias obrigado obrigada arigato arigatou mille vielen "
+    "dank dankje dankjewel dankeschon muchas beaucoup dziekuje dzieki bardzo spasibo xiexie gamsahamnida kamsahamnida "
+    "shukran habibi tesekkurler tesekkur ederim dhanyavad dhanyawad shukriya salamat po terima kasih makasih kak tack "
+    "takk kiitos efharisto toda mahalo asante sana wow omg aww awww yay wah ang bahut accha achha".split())
+"""Words of thanks, in the languages people mix in, said before a remark."""
 LEAVING = re.compile(
     r"^(?:(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)\s+(?:go|run|head\s+(?:off|out)|get\s+back\s+to\s+"
     r"(?:the\s+|my\s+)?(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio))|good\s*day|good\s*night|"
@@ -156,7 +171,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"([!?.])\1+", r"\1", text.lower())
     text = re.sub(r"\(\s*(?:age\s+)?\d{1,2}\s*(?:yo|y/o|years?\s+old|yrs?)?\s*\)", " ", text)  # "my daughter (6)"
     words = []
-    found = re.findall(r"w/o|w/|->|=>|[a-z0-9]+(?:['-][a-z0-9]+)*|[^\sa-z0-9]", text)
+    found = re.findall(r"w/o|w/|->|=>|[^\W_]+(?:['-][^\W_]+)*|[^\s\w]|_", text)  # "café", "dziękuję": one word each
     for at, word in enumerate(found):
         if word in ("w", "l") and (at + 1 == len(found) or not found[at + 1][0].isalnum()):
             words.append(word)  # "W." (a win), not "with"
@@ -172,7 +187,8 @@ def normalize(text: str) -> str:
 
 
 def words(text: str) -> Words:
-    normalized = normalize(text)
+    normalized = "".join(c for c in unicodedata.normalize("NFKD", normalize(text)) if not unicodedata.combining(c))
+    # "dziękuję", "teşekkürler": read without their marks
     return Words(normalized, tuple(re.findall(r"[a-z0-9]+(?:['-][a-z0-9]+)*", normalized)))
 
 
@@ -403,6 +419,12 @@ def is_aside(sentence: str) -> bool:
     message = words(said)
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True
+    thanked = 0
+    while thanked < len(message.tokens) - 1 and (message.tokens[thanked] in _THANKS or message.tokens[thanked] in (
+            "you", "u") and thanked and message.tokens[thanked - 1] == "thank"):
+        thanked += 1
+    if thanked and is_comment(message.tokens[thanked:]):
+        return True  # "grazie mille you are very kind", "tesekkurler my daughter is very happy"
     if len(message.tokens) == 1 and said.rstrip().endswith(("!", ".")) and not pos_of(message.tokens[0]) and \
             re.fullmatch(r"[a-z]+(?:issim[oa]|ique|ico|ica|oso|osa|ant|ante|ich|lich|ig)", message.tokens[0]):
         return True  # "Bellissima!!", "Magnifique!": a word of praise in the user's own language
@@ -484,6 +506,10 @@ def is_comment(tokens: tuple[str, ...]) -> bool:
         return True  # "that looks way more premium, nice": praise of a change already made
     if _CHANGE_CUE.search(text) or _LOOKS_OTHERWISE.match(text) or THEN_ASKS.search(text):
         return False
+    if re.match(r"^(?:my|our|his|her|the)\s+[\w'-]+(?:\s+[\w'-]+)?\s+(?:is\s+|are\s+|was\s+|were\s+)?(?:very|so|really|super|"
+                r"soo+|too|veri)\s+(?:happy|glad|pleased|excited|thrilled|proud|surprised|delighted|touched|moved|"
+                r"emotional|sad)\b", text):
+        return True  # "my daughter very happy": how they took it
     first = tokens[0]
     joined = next((i for i in range(1, min(len(tokens) - 1, 4)) if tokens[i] == "and" and tokens[i + 1] in
                    ("i", "we", "me")), None)
