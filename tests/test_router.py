@@ -1373,3 +1373,23 @@ def test_thanks_and_greetings_in_other_languages_are_talk(text):
 def test_accented_words_stay_as_written_in_the_prompt():
     (call,) = _turn("crème brûlée on a plate with a café au lait").tool_calls
     assert call["args"]["prompt"] == "crème brûlée on a plate with a café au lait"
+
+
+@pytest.mark.parametrize(("text", "current", "shows", "subject", "must"), [
+    ("put pickles in it", "a cozy ramen shop at night in the rain", (), "Pickles", ["ramen", "pickles"]),
+    ("same poster but put Pickles on it in a tiny crown", "a poster of a castle with fireworks", (), "Pickles",
+     ["castle", "fireworks", "crown"]),
+    ("put the kids in the boat with him", "Grandpa fishing in a rowing boat", ("Grandpa",), "Kids",
+     ["fishing", "boat", "kids"]),
+])
+def test_putting_a_subject_into_the_picture_on_screen_keeps_the_scene(text, current, shows, subject, must):
+    subjects = (("Pickles", ("our hamster",)), ("Kids", ("the kids",)), ("Grandpa", ("grandpa",)))
+    (call,) = _turn(text, subjects=subjects, current=current, shows=shows).tool_calls
+    assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", subject)
+    assert all(_has(call["args"]["prompt"], word) for word in must), call["args"]["prompt"]
+
+
+def test_putting_a_subject_somewhere_new_is_a_new_scene():
+    (call,) = _turn("put pickles in the garden chasing a ball", subjects=(("Pickles", ("our hamster",)),),
+                    current="a bakery storefront").tool_calls
+    assert call["args"]["prompt"].lower().startswith("pickles in the garden")

@@ -857,7 +857,21 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             _only_for_them(text, subject, facts):
         return None
     labels = _labels(subject, facts)
-    cast = re.search(rf"\bsame\s+(?:scene|thing|picture|image|pic|idea|setting|one)\b.*\b(?:{labels})\b|"
+    described = re.sub(r"\W+", " ", (facts.current_prompt or "").lower())
+    placed = re.search(rf"\b(?:put|add|stick|place|pop|drop)\s+(?:{labels})\s+(?:(?:in|on|into|onto)\s+(?:it|this|that|"
+                       rf"there|the\s+(?:picture|scene|image|pic|card|poster|photo|one))\b|(?P<at>(?:in|on|into|onto|at|by|"
+                       rf"next\s+to|beside|under)\s+the\s+(?P<thing>[\w-]+)))", text, re.I)
+    if placed and placed.group("thing") and not re.search(rf"\b{re.escape(placed.group('thing').lower())}\b", described):
+        placed = None  # "put Rex in the garden": a new scene, not the garden on screen
+    if placed and facts.current_prompt and subject not in shown:
+        # "put mochi in it", "Put my two monkeys in the boat with him": the picture on screen, with them in it
+        extra = re.sub(r"^\W+|[\s.!?]+$", "", text[placed.end():])
+        extra = "" if re.fullmatch(r"(?:with|next\s+to|beside|and)\s+(?:him|her|them|it)|(?:too|as\s+well|please|pls)",
+                                   extra, re.I) else extra
+        where = f" {placed.group('at')}" if placed.group("at") else ""
+        prompt = f"{facts.current_prompt}, with {subject}{where}" + (f" {extra}" if len(extra.split()) >= 2 else "")
+        return "generate_with_subject", {"subject": subject, "prompt": prompt}
+    cast = re.search(rf"\bsame\s+(?:[\w-]+)\b.*\b(?:{labels})\b|"
                      rf"\bsame\s+(?:again\s+)?(?:but\s+)?(?:for|with|of)\s+(?:{labels})\b|"
                      rf"\b(?:make|turn)\s+(?:it|that|this|him|her|them)\s+(?:into\s+)?(?:{labels})\b(?!\s+\w+ing\b)|"
                      rf"\b(?:with|use|put)\s+(?:{labels})\s+(?:instead|in\s+(?:its|his|her|their)\s+place)\b|"
