@@ -1393,3 +1393,24 @@ def test_putting_a_subject_somewhere_new_is_a_new_scene():
     (call,) = _turn("put pickles in the garden chasing a ball", subjects=(("Pickles", ("our hamster",)),),
                     current="a bakery storefront").tool_calls
     assert call["args"]["prompt"].lower().startswith("pickles in the garden")
+
+
+@pytest.mark.parametrize(("text", "subjects"), [
+    ("Good morning!! ☀️ the twins start school tomorrow 😭😭 where did the time go", (("Twins", ("the twins",)),)),
+    ("competitor just launched a bag basically identical to ours smh", ()),
+    ("nonna is 90 next month 🎂", (("Pina", ("nonna",)),)),
+])
+def test_what_is_about_to_happen_or_an_age_told_is_talk(text, subjects):
+    assert not _turn(text, subjects=subjects, current="a leather bag on a shelf").tool_calls
+
+
+@pytest.mark.parametrize(("text", "tool"), [
+    ("theo want a picture of a dinosaur for his room can u make a t rex", "generate_image"),
+    ("my sister graduate next week make a poster for her with a cap and confetti", "generate_image"),
+    ("my niece wedding is next month make something nice for her with white roses", "generate_image"),
+    ("lol grandpa looks so serious. give him a big smile", "edit_image"),
+])
+def test_the_ask_after_what_they_told(text, tool):
+    subjects = (("Theo", ("my son",)), ("Walt", ("grandpa",)))
+    (call,) = _turn(text, subjects=subjects, current="Walt on a park bench", shows=("Walt",)).tool_calls
+    assert call["name"] == tool

@@ -728,7 +728,7 @@ _NEWS = re.compile(
     r"and|then|also|just|one|un\w+)\b)[a-z][\w'-]*)"
     r"(?:\s+and\s+(?:i|me|my\s+[\w'-]+|[a-z][\w'-]*))?\s+(?:(?:actually|just|finally|already|totally|literally|"
     r"really|also|even|officially|somehow|once\s+again)\s+)*" + _PAST + r"\b", re.I)
-_NEWS_MARK = re.compile(r"\b(?:my|me|i|i'm|im|we|our|us|again|today|yesterday|tonight|last\s+(?:night|week|weekend|"
+_NEWS_MARK = re.compile(r"\b(?:my|me|i|i'm|im|we|our|us|ours|mine|smh|again|today|yesterday|tonight|last\s+(?:night|week|weekend|"
                         r"month|year|time)|this\s+(?:morning|afternoon|week|weekend|year)|on\s+(?:mon|tues|wednes|"
                         r"thurs|fri|satur|sun)day|ago|finally|already|first\s+time|lol|omg|haha+|lmao)\b|!!|\?\?", re.I)
 _NOT_NEWS = re.compile(r"\b(?:draw|paint|sketch|make|show\s+(?:me|us|him|her|them|it|what|how|a|an|some)|picture|pic|image|render|illustrate|generate|create|"
@@ -746,14 +746,29 @@ _OCCASION = re.compile(r"\b(?:birthday|bday|b-day|anniversary|wedding|party|grad
                        r"saturday|sunday|monday|tuesday|wednesday|thursday|\d)", re.I)
 
 
+_TELLER = (r"^\W*(?:(?:omg|lol|haha+|so|well|ok|okay|guess\s+what|fun\s+fact|btw|update|news|aww+|yay|wow|ugh|oh|and|"
+           r"also)\W+)*(?:he|she|they|we|i|(?:my|our|his|her|their|the)\s+(?:[\w'-]+\s+){0,2}?[\w'-]+|(?!(?:the|a|an|this|"
+           r"that|these|those|ok|okay|so|now|and|then|also|just|one|make|draw|put|add)\b)[a-z][\w'-]*)")
+_NEWS_SOON = re.compile(_TELLER + r"\s+(?:(?:finally|officially|actually|both|all)\s+)?(?:start|starts|begin|begins|"
+                        r"turn|turns|leave|leaves|go|goes|graduate|graduates|move|moves|come|comes|arrive|arrives|retire|"
+                        r"retires|fly|flies|get\s+married|gets\s+married)\b.*\b(?:tomorrow|today|tonight|next\s+\w+|this\s+"
+                        r"(?:week|weekend|month|year|morning|afternoon|evening)|on\s+\w+day|soon|in\s+\w+\s+(?:days|weeks))\b",
+                        re.I)
+"""Something about to happen, told: "the twins start school tomorrow", "my brother graduate next week"."""
+_AGE_TOLD = re.compile(_TELLER + r"\s+(?:is|turns|will\s+be|'s|be)\s+(?:turning\s+)?\d{1,3}\b(?:\s+(?:years?|yrs?|months?))?"
+                       r"(?:\s+old)?\s*(?:next|this|on|in|tomorrow|today|soon|now|already|\W*$)", re.I)
+"""An age told: "dadi is 85 next month", "Kenji turns 6 on sunday"."""
+
+
 def is_news(text: str) -> bool:
     """Something that happened, told ("biscuit knocked my phone off the table AGAIN", "he actually scored on
     sunday!!!", "the hamster escaped last night"): no request in it, so it is answered in words."""
     said = lang.normalize(text)
-    first = lang.sentences(said)[0] if said else ""
+    parts = lang.sentences(said)
+    first = next((part for part in parts if not lang.is_small_talk(lang.words(part))), "")  # "Good morning!! ..."
     if _NOT_NEWS.search(said):
         return False
-    if _OCCASION.search(said):
+    if _OCCASION.search(said) or _NEWS_SOON.match(first) or _AGE_TOLD.match(first):
         return True  # "leos bday is friday", "My son Kenji have 6 years, birthday is on sunday"
     if not _NEWS.match(first):
         return False
@@ -874,6 +889,10 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
                   lang.strip_politeness(said))
     if facts.has_image and _SERIES_PART.match(body):
         return "draw"  # "now the enemy: a slime monster", "and now the ending, where the hedgehog meets an owl"
+    if facts.has_image and re.match(r"^(?:now\s+|also\s+)?(?:make|draw|create|paint|design|do)\s+(?:me\s+|us\s+)?"
+                                    r"(?:something|anything)\s+(?:nice|special|pretty|cute|fun|beautiful|lovely)?\s*"
+                                    r"(?:for|with)\b", body):
+        return "draw"  # "make something nice for her with white flowers": a new picture, for someone
     if facts.has_image and draws.SAME_LOOK.search(body):
         other = re.sub(r"^[\s,;:.-]*(?:(?:also|and|now|then|next|ok|okay|plus|last\s+one|one\s+more)[\s,;:.!-]+)*", "",
                        draws.SAME_LOOK.sub("", body).strip(" ,;:.-"))
@@ -1102,7 +1121,7 @@ def chat_reply(text: str, facts: Any) -> str:
                  message.text):
         return ("Yes: the pictures are yours to share. Save one (each has a download button on the web page, a file "
                 "path in the terminal chat, a url over HTTP) and send or print it like any photo.")
-    if is_news(text) and not facts.has_image:
+    if is_news(text):
         enrol = "" if facts.extras.get("subjects") else (" To draw a pet or a person of your own, attach 3 to 8 photos "
                                                           "of them and say who they are.")
         return "Thanks for telling me! When you'd like a picture, just describe it." + enrol

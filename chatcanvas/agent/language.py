@@ -487,8 +487,10 @@ _LOOKS_OTHERWISE = re.compile(
     r"striped|curly|fluffy)\b")
 """What they really look like, said of the picture on screen: "she is black with white feet", "he has a white blaze
 on his face tho" (a correction, not a comment)."""
-THEN_ASKS = re.compile(r"(?:\b(?:lol|haha+|lmao|tho|though|but|so)\s+|,\s*)(?P<ask>(?:pls\s+|please\s+|just\s+|now\s+)?"
-                        r"(?:make|add|give|put|turn|change|remove|fix)\s+(?:it|him|her|them|the|a|an|some|his|its)\b.*)$")
+THEN_ASKS = re.compile(r"(?:\b(?:lol|haha+|lmao|tho|though|but|so|week|month|year|tomorrow|today|tonight|soon|weekend)\s+|"
+                       r",\s*)(?P<ask>(?:pls\s+|please\s+|just\s+|now\s+)?"
+                        r"(?:make|add|give|put|turn|change|remove|fix)\s+(?:it|him|her|them|the|a|an|some|his|its|"
+                        r"something)\b.*)$")
 """A remark, then what to do about it: "she looks kinda mad lol make her happy"."""
 
 

@@ -560,7 +560,7 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
     return first[1] if first else None
 
 
-_TELLING = (r"\s+(?:has|had|have|is|was|wants|wanted|loves|loved|asked|says|said|keeps|got|gets|needs|thinks|"
+_TELLING = (r"\s+(?:has|had|have|is|was|wants|want|wanted|loves|loved|asked|says|said|keeps|got|gets|needs|thinks|"
             r"would|will|'s\s+(?:got|been|always|never))\b")
 """A subject's label followed by one of these tells of someone, not whom the picture shows."""
 
@@ -898,7 +898,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     intent = intents.decide(text, facts)
     if intent.kind == "select" and re.search(rf"(?:{labels})\s+(?:\w+ing|in|on|at|with|as|wearing)\b", text, re.I) \
             and not re.search(rf"\b(?:back\s+to|go\s+with|keep)\s+(?:the\s+)?(?:{labels})\s+(?:one\s+)?(?:with|in|on|at|"
-                              rf"wearing)\s+(?:the|a|an|her|his|their)\b", text, re.I) \
+                              rf"wearing)\s+(?:(?:the|a|an|her|his|their)\s+)?\w", text, re.I) \
             and not re.search(rf"\b(?:picture|pic|image|one|version|photo|shot)\s+(?:of|with)\s+(?:{labels})\b", text,
                               re.I):
         intent = intents.Intent("generate_image", {}, "draw")  # "now the familiar leaping over a stream, back to
@@ -980,7 +980,11 @@ def _only_for_them(text: str, subject: str, facts: TurnFacts) -> bool:
         r"\b(?:same|one|version|too)\s+for\s+(?:my\s+|our\s+)?$|\b(?:swap|switch|replace|trade|exchange|change|sub)\b"
         r"(?:\s+[\w']+){0,4}\s+for\s+(?:my\s+|our\s+)?$", folded[:found.start()], re.I) or re.match(
         r"(?:'s)?\s+(?:would|'d|might|will|could)\s+(?:really\s+|totally\s+)?(?:like|love|enjoy|want|wanna|eat|chase|play"
-        r"|adore)\b", folded[found.end():], re.I) or re.search(r"\b(?:that|which|what)\s+$", folded[:found.start()], re.I)
+        r"|adore)\b", folded[found.end():], re.I) or re.match(
+        r"\s+(?:wants?|wanted|would\s+like|asked\s+for|asks\s+for)\s+(?:a|an|some)\s+(?:(?:picture|pic|drawing|poster|card|"
+        r"image)\s+(?:of|with)\s+)?(?!(?:him|her|them|himself|herself|themselves)\b)(?:an?\s+)?(?:[\w-]+)",
+        folded[found.end():], re.I) and not re.search(r"\b(?:of|with)\s+(?:him|her|them|himself|herself)\b", text, re.I)
+        or re.search(r"\b(?:that|which|what)\s+$", folded[:found.start()], re.I)
         and re.match(r"\s+(?:would|'d|might|will|could|likes|loves|wants)\b", folded[found.end():], re.I)
         for found in said)
 
@@ -1012,6 +1016,7 @@ def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
     said = said or re.match(rf"^\W*(?:thank\s+you|thanks|thank\s+u|ty|cheers)\b[^.!?]*[.!?]+\s*[^.!?]*\b(?:adore|adores|"
                             rf"love|loves|miss|misses|adored|loved|missed)\s+(?:{labels})\b", fold(text), re.I)
     return bool(said) and not re.search(r"\b(?:draw|paint|sketch|make|show|picture|pic|image|render|can\s+(?:you|u)|"
+                                        r"(?:give|add|put|turn|change|remove|fix)\s+(?:him|her|them|it|the)|"
                                         r"too\s+\w|more|less|bigger|smaller|should|needs?|wrong|off|weird|odd|"
                                         r"could\s+(?:you|u)|(?:can|could|would)\s+(?:he|she|they|it)\s+be|let's|lets|"
                                         r"how\s+about|i\s+want|i'd\s+like)\b", text, re.I)
