@@ -1414,3 +1414,15 @@ def test_the_ask_after_what_they_told(text, tool):
     subjects = (("Theo", ("my son",)), ("Walt", ("grandpa",)))
     (call,) = _turn(text, subjects=subjects, current="Walt on a park bench", shows=("Walt",)).tool_calls
     assert call["name"] == tool
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("rexs collar is red not blue", "Rex asleep by the fire", ["rex", "red", "collar"], ["blue"]),
+    ("the scarf green not yellow", "a snowman in a yellow scarf", ["snowman", "green", "scarf"], ["yellow"]),
+    ("so cute 😆 make her wear a flower crown", "a bunny in a carrot field", ["bunny", "wearing", "crown"], ["make"]),
+])
+def test_a_colour_put_right_or_a_thing_to_wear(text, current, must, must_not):
+    (call,) = _turn(text, current=current).tool_calls
+    assert call["name"] == "edit_image"
+    assert all(_has(call["args"]["prompt"], word) for word in must), call["args"]["prompt"]
+    assert not any(_has(call["args"]["prompt"], word) for word in must_not), call["args"]["prompt"]

@@ -406,6 +406,12 @@ def edit_instruction(text: str) -> str:
                   r"its|their)\b)", "", text)  # "he is holding a fish also": holding a fish
     text = re.sub(r"^(?:could|can|would|will|should)\s+(?:he|she|they|it)\s+(?:also\s+)?be\s+(?=[a-z]+ing\b)", "",
                   text)  # "could she be knitting a long scarf": knitting a long scarf
+    text = re.sub(rf"^(?:[\w-]+(?:'s|s)?\s+|(?:his|her|its|their)\s+)?(?:the\s+)?(?P<thing>[\w-]+)\s+(?:(?:is|are|should\s+be|"
+                  rf"must\s+be)\s+)?(?P<new>(?:{_COLOR}))\s+(?=(?:not|instead\s+of)\s+(?:{_COLOR})\b)",
+                  lambda found: f"make the {found.group('thing')} {found.group('new')} ", text)
+    # "lunas collar is red not blue", "the dress blue not pink": that colour, not the other
+    text = re.sub(r"^(?:make|let|have)\s+(?:her|him|she|he|them|it)\s+(?:to\s+)?(?:wear|wears|wearing|put\s+on)\s+",
+                  "wearing ", text)  # "make she wear flower crown": wearing a flower crown
     # "she is black with white feet", "he has a white blaze on his face tho": what they look like
     text = re.sub(r"^(?:(?:but|actually|well|oh|also|no|wait)\s+)*(?:he|she|it|they)(?:\s+(?:is|are)|'s|'re)\s+(?:actually\s+|"
                   r"really\s+|all\s+|mostly\s+)?(?=[a-z]+\s+(?:with|and)\b|[a-z]+\W*$)", "", text)
