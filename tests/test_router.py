@@ -1426,3 +1426,25 @@ def test_a_colour_put_right_or_a_thing_to_wear(text, current, must, must_not):
     assert call["name"] == "edit_image"
     assert all(_has(call["args"]["prompt"], word) for word in must), call["args"]["prompt"]
     assert not any(_has(call["args"]["prompt"], word) for word in must_not), call["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("text", "subjects", "current", "expect"), [
+    ("make dadi cutting a big cake for her birthday", (("Kamla", ("my dadi",)),), "a diwali card", "Kamla"),
+    ("hallo so i have a question before i start, the photos of blitz i uploaded, are they private",
+     (("Blitz", ("my horse",)),), None, None),
+    ("make one for my bff birthday, a cake with strawberries and 'joyeux anniversaire'", (), "a girl in paris",
+     "generate_image"),
+    ("can i add more foto later to make it more similar", (("Coco", ("the bunny",)),), "Coco in a field", None),
+])
+def test_newcomers_in_their_own_words(text, subjects, current, expect):
+    message = _turn(text, subjects=subjects, current=current)
+    if expect is None:
+        assert not message.tool_calls and message.content
+    else:
+        (call,) = message.tool_calls
+        assert call["args"].get("subject", call["name"]) == expect
+
+
+def test_their_own_drawing_sent_to_change_is_an_edit():
+    message = _turn("zeynep drew this can u make it colorful", subjects=(("Zeynep", ("my daughter",)),), attached=1)
+    assert all(call["name"] != "generate_with_subject" for call in message.tool_calls)

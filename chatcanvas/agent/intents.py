@@ -198,6 +198,10 @@ def decide(text: str, facts: Any) -> Intent:
         text = " ".join(s if s[-1] in ".!?" else f"{s}." for s in asking or parts)
         if not text:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
+    if re.match(r"^\W*(?:(?:hi|hey|hello|hallo|hola|oi|ok|okay|so|um+|hmm+)[,!.\s]+)*(?:i\s+have|i've\s+got|i\s+got|got)\s+a\s+"
+                r"(?:quick\s+|small\s+|little\s+|silly\s+)?question\b", lang.normalize(said_all)) and may("reply") and \
+            not facts.attached_image_ids:  # "hallo so i have a question before i start, the photos ... are they private"
+        return _reply(chat_reply(said_all, facts))
     if _QUESTION_FIRST.match(said_all) and said_all.rstrip().endswith("?") and may("reply"):
         # "Quick question before we start: can I have two products enrolled at once?": a question, said so
         return _reply(chat_reply(said_all, facts))
@@ -890,8 +894,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     if facts.has_image and _SERIES_PART.match(body):
         return "draw"  # "now the enemy: a slime monster", "and now the ending, where the hedgehog meets an owl"
     if facts.has_image and re.match(r"^(?:now\s+|also\s+)?(?:make|draw|create|paint|design|do)\s+(?:me\s+|us\s+)?"
-                                    r"(?:something|anything)\s+(?:nice|special|pretty|cute|fun|beautiful|lovely)?\s*"
-                                    r"(?:for|with)\b", body):
+                                    r"(?:something|anything|one)\s+(?:nice|special|pretty|cute|fun|beautiful|lovely)?\s*"
+                                    r"(?:for\s+|with\s+(?!(?:it|this|that|him|her|them)\b))", body):
         return "draw"  # "make something nice for her with white flowers": a new picture, for someone
     if facts.has_image and draws.SAME_LOOK.search(body):
         other = re.sub(r"^[\s,;:.-]*(?:(?:also|and|now|then|next|ok|okay|plus|last\s+one|one\s+more)[\s,;:.!-]+)*", "",
@@ -1110,6 +1114,11 @@ def chat_reply(text: str, facts: Any) -> str:
     """A short answer for a message that asks for no picture."""
     message = lang.words(text)
     if message.tokens and message.tokens[0] in lang.GREETING or message.text.startswith("good "):
+        rest = re.sub(r"^\W*(?:(?:good\s+)?[\w']+(?:\s+(?:there|again|all|everyone|dear|friend|friends|folks|guys|team))?"
+                      r"[,!.\s]+)", "", text, count=1, flags=re.I)
+        if len(lang.words(rest).tokens) > 3 and not lang.is_small_talk(lang.words(rest)):
+            answer = chat_reply(rest, facts)  # "hallo so i have a question ... are they private": that answer
+            return answer if answer.startswith("Hi!") else "Hi! " + answer
         return "Hi! " + help_text(facts)
     if re.search(r"\b(?:save|download|export)\b.*\b(?:pictures?|images?|pics?|it|them|this|that|file|"
                  r"png)\b|\bwhere\s+(?:are|is|do)\b.*\b(?:pictures?|images?|pics?|files?|saved|stored|kept)\b",

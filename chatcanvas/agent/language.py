@@ -26,7 +26,7 @@ PARTICLES = frozenset("up out together down off".split())
 
 # chat shorthand and common slips, read as the words they stand for
 SHORTHAND = {
-    "ppl": "people", "pirat": "pirate", "sunglases": "sunglasses", "em": "them", "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
+    "foto": "photo", "fotos": "photos", "ppl": "people", "pirat": "pirate", "sunglases": "sunglasses", "em": "them", "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
     "thx": "thanks", "thnx": "thanks", "ty": "thanks", "tks": "thanks", "img": "image", "pic": "picture",
     "pics": "pictures", "pix": "pictures", "bg": "background", "b4": "before", "beter": "better", "bettr": "better",
     "wanna": "want to", "gimme": "give me", "veggies": "vegetables", "veggie": "vegetable",
@@ -180,6 +180,7 @@ def normalize(text: str) -> str:
     out = " ".join(words)
     out = re.sub(r"\s+(?:na|yaar|no|ne|hai|eh|innit)(?=\s*[,.!?;]|$)", "", out) if len(words) > 2 else out  # tags
     out = re.sub(r"\s+([,.!?;:])", r"\1", out)
+    out = re.sub(r"(?<![\w'])(['\"])\s+([^'\"]{1,60}?)\s+\1(?!\w)", r"\1\2\1", out)  # "' joyeux anniversaire '": quoted
     # "do like a generic shoe", "can you do just a dragon": a filler between the verb and what it makes
     out = re.sub(r"\b(do|make|draw|paint|show\s+me|give\s+me)\s+(?:like|just|maybe|kinda|kind\s+of|sort\s+of)\s+"
                  r"(?=(?:a|an|some|one)\b)", r"\1 ", out)

@@ -600,8 +600,10 @@ def _label_pattern(label: str) -> str:
     return re.sub(r"\\\.(?=\\ )", r"\\.?", re.escape(label))  # "Mr. Nibbles" is "Mr Nibbles" too
 
 
-_KIN_WORDS = (frozenset("grandma grandmother granny gran nan nana nanna nonna abuela oma".split()),
-              frozenset("grandpa grandfather granddad grandad gramps nonno abuelo opa".split()),
+_KIN_WORDS = (frozenset("grandma grandmother granny gran nan nana nanna nonna abuela abuelita oma dadi nani babcia "
+                        "babushka yiayia yaya lola halmoni".split()),
+              frozenset("grandpa grandfather granddad grandad gramps nonno abuelo abuelito opa dada dadaji nanaji "
+                        "dziadek dedushka papou lolo".split()),
               frozenset("mom mum mother mama mommy mummy".split()), frozenset("dad father papa daddy".split()),
               frozenset("dog doggo doggy pup puppy".split()), frozenset("cat kitty kitten tabby calico".split()),
               frozenset("horse mare stallion gelding filly colt foal".split()),
@@ -763,6 +765,9 @@ def _my_one(text: str, facts: TurnFacts) -> str | None:
 
 
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    if len(facts.attached_image_ids) == 1 and re.search(r"\b(?:drew|made|painted|sketched|did|took|coloured|colored)\s+"
+                                                         r"(?:this|it|that)\b", text, re.I):
+        return None  # "zeynep drew this can u make it colorful": their picture, to change
     if facts.prefer == "draw_subject":
         return _subject_drawn(text, facts)
     if facts.prefer is not None and facts.prefer != "edit":
