@@ -198,8 +198,8 @@ def decide(text: str, facts: Any) -> Intent:
         text = " ".join(s if s[-1] in ".!?" else f"{s}." for s in asking or parts)
         if not text:
             return _reply("Got your picture. Tell me what to change (\"make the background green\").")
-    if re.match(r"^\W*(?:(?:hi|hey|hello|hallo|hola|oi|ok|okay|so|um+|hmm+)[,!.\s]+)*(?:i\s+have|i've\s+got|i\s+got|got)\s+a\s+"
-                r"(?:quick\s+|small\s+|little\s+|silly\s+)?question\b", lang.normalize(said_all)) and may("reply") and \
+    if re.match(r"^\W*(?:(?:hi|hey|hello|hallo|hola|oi|ok|okay|so|um+|hmm+)[,!.\s]+)*(?:i\s+have|i've\s+got|i\s+got|"
+                r"got)\s+a\s+(?:quick\s+|small\s+|little\s+|silly\s+)?question\b", lang.normalize(said_all)) and may("reply") and \
             not facts.attached_image_ids:  # "hallo so i have a question before i start, the photos ... are they private"
         return _reply(chat_reply(said_all, facts))
     if _QUESTION_FIRST.match(said_all) and said_all.rstrip().endswith("?") and may("reply"):
@@ -732,17 +732,19 @@ _NEWS = re.compile(
     r"and|then|also|just|one|un\w+)\b)[a-z][\w'-]*)"
     r"(?:\s+and\s+(?:i|me|my\s+[\w'-]+|[a-z][\w'-]*))?\s+(?:(?:actually|just|finally|already|totally|literally|"
     r"really|also|even|officially|somehow|once\s+again)\s+)*" + _PAST + r"\b", re.I)
-_NEWS_MARK = re.compile(r"\b(?:my|me|i|i'm|im|we|our|us|ours|mine|smh|again|today|yesterday|tonight|last\s+(?:night|week|weekend|"
-                        r"month|year|time)|this\s+(?:morning|afternoon|week|weekend|year)|on\s+(?:mon|tues|wednes|"
+_NEWS_MARK = re.compile(r"\b(?:my|me|i|i'm|im|we|our|us|ours|mine|smh|again|today|yesterday|tonight|last\s+(?:"
+                        r"night|week|weekend|month|year|time)|this\s+(?:morning|afternoon|week|weekend|year)|on\s+(?:mon|tues|wednes|"
                         r"thurs|fri|satur|sun)day|ago|finally|already|first\s+time|lol|omg|haha+|lmao)\b|!!|\?\?", re.I)
-_NOT_NEWS = re.compile(r"\b(?:draw|paint|sketch|make|show\s+(?:me|us|him|her|them|it|what|how|a|an|some)|picture|pic|image|render|illustrate|generate|create|"
+_NOT_NEWS = re.compile(r"\b(?:draw|paint|sketch|make|show\s+(?:me|us|him|her|them|it|what|how|a|an|some)|picture|pic|"
+                       r"image|render|illustrate|generate|create|"
                        r"can\s+(?:you|u)|could\s+(?:you|u)|would\s+(?:you|u)|(?:can|could|would)\s+(?:he|she|they|it)\s+"
                        r"be|let's|lets|how\s+about|what\s+about|i\s+want|i'd\s+like|we'd\s+like|need|want|wanna|"
                        r"please|pls|plz|wants?|wanted|(?:can|could|may)\s+(?:i|we)|instead|should|more|less|bigger|smaller|add|remove|change|swap|replace|"
                        r"undo|back\s+to|go\s+back|another|again\s+but|version|variations?|options?|like\s+this|"
                        r"it\s+(?:looks?|is)|this\s+one|that\s+one|one\s+(?:of|with|where)\s+(?:him|her|them|us|me|the|"
                        r"my|our)|(?:first|second|third|last|previous|earlier|other|"
-                       r"original|older|\w+est)\s+(?:one|picture|version|image|drawing)(?!\s+(?:this|today|in\s+a\s+row)\b))\b", re.I)
+                       r"original|older|\w+est)\s+(?:one|picture|version|image|drawing)(?!\s+(?:this|today|in\s+a\s+"
+                       r"row)\b))\b", re.I)
 
 
 _OCCASION = re.compile(r"\b(?:birthday|bday|b-day|anniversary|wedding|party|graduation|recital|christening|"

@@ -26,7 +26,8 @@ PARTICLES = frozenset("up out together down off".split())
 
 # chat shorthand and common slips, read as the words they stand for
 SHORTHAND = {
-    "foto": "photo", "fotos": "photos", "ppl": "people", "pirat": "pirate", "sunglases": "sunglasses", "em": "them", "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
+    "foto": "photo", "fotos": "photos", "ppl": "people", "pirat": "pirate", "sunglases": "sunglasses",
+    "em": "them", "pls": "please", "plz": "please", "plse": "please", "pleas": "please", "u": "you", "ur": "your", "r": "are",
     "thx": "thanks", "thnx": "thanks", "ty": "thanks", "tks": "thanks", "img": "image", "pic": "picture",
     "pics": "pictures", "pix": "pictures", "bg": "background", "b4": "before", "beter": "better", "bettr": "better",
     "wanna": "want to", "gimme": "give me", "veggies": "vegetables", "veggie": "vegetable",
@@ -691,5 +692,6 @@ def leading_small_talk(text: str) -> str:
     if len(parts) == 2 and (is_small_talk(words(parts[0])) or re.fullmatch(
             r"(?i)(?:hi|hey|hello|morning)\s+(?:again|there)[!.,;:]*", parts[0])):
         return parts[1]
-    greeted = re.match(r"(?i)(?:hi|hey|hello|heya|hiya|howdy)(?:\s+(?:there|again|all|everyone|dear|friend|friends|folks|guys|team))?\s+(?!kitty\b)(?=\w)", text)
+    greeted = re.match(r"(?i)(?:hi|hey|hello|heya|hiya|howdy)(?:\s+(?:there|again|all|everyone|dear|friend|friends|folks|"
+                       r"guys|team))?\s+(?!kitty\b)(?=\w)", text)
     return text[greeted.end():] if greeted else text  # "hey there a blue car please"

@@ -139,6 +139,8 @@ class IntentRouter(BaseChatModel):
         first = kind_of(decision, facts)
         if first == "draw" and intents.next_in_series(text):
             return decision  # "now the enemy: a slime monster, also pixel art": the next picture
+        if first == "draw" and _NEW_ONE_ASKED.match(lang.normalize(text)):
+            return decision  # "let's see a wine bottle label too": a new picture asked for in so many words
         if first == "reply" and (intents.asks_about(text) or intents._asks_how(text)):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
@@ -185,6 +187,11 @@ def _moved(name: str, args: dict, text: str) -> tuple[str, dict]:
             not args.get("add") and not args.get("remove") and _MOVE.search(text):
         return name, {**args, "strength": MOVE_STRENGTH}
     return name, args
+
+
+_NEW_ONE_ASKED = re.compile(r"^(?:(?:ok|okay|now|and|so|also)[,\s]+)*(?:let'?s\s+see|let\s+me\s+see|show\s+me|can\s+i\s+"
+                            r"(?:get|have|see)|could\s+i\s+(?:get|have|see))\s+(?:a|an|some)\s+(?![\w-]+\s+(?:on|in|to|for|"
+                            r"next\s+to|behind)\s+(?:it|him|her|them|his|her|its|the\s+picture)\b)\w")
 
 
 def _plainly_asks(text: str) -> bool:
