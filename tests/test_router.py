@@ -1448,3 +1448,8 @@ def test_newcomers_in_their_own_words(text, subjects, current, expect):
 def test_their_own_drawing_sent_to_change_is_an_edit():
     message = _turn("zeynep drew this can u make it colorful", subjects=(("Zeynep", ("my daughter",)),), attached=1)
     assert all(call["name"] != "generate_with_subject" for call in message.tool_calls)
+
+
+def test_quoted_words_written_somewhere_are_lettering():
+    (call,) = _turn("add 'happy birthday' written at the top", current="a mom holding yellow tulips").tool_calls
+    assert call["args"]["prompt"] == 'a mom holding yellow tulips, with the text "happy birthday" at the top'

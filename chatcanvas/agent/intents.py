@@ -623,7 +623,7 @@ def _drawn_part(text: str, said_all: str) -> str:
 # lettering on the picture: "write 'Happy Birthday Mia' across the top", "put the words "SALE" at the bottom"
 _LETTERING = re.compile(r"^(?:write|print|put|add|letter|spell\s+out)\s+(?:the\s+(?:words?|text|title)\s+)?"
                         r"(?P<words>[\"'\u201c\u2018][^\"'\u201d\u2019]{1,60}[\"'\u201d\u2019])\s*"
-                        r"(?P<where>(?:across|on|at|along|over|in|under|below|above)\b.*)?$|"
+                        r"(?:(?:written|printed|lettered|spelled\s+out)\s+)?(?P<where>(?:across|on|at|along|over|in|under|below|above)\b.*)?$|"
                         r"^(?:write|print|letter|spell\s+out)\s+(?:the\s+(?:words?|text|title)\s+)?"
                         r"(?P<plain>(?!(?:a|an|me|us|some|my|your|the|something|anything)\b)[^\"',.?!]{1,40}?)\s+"
                         r"(?P<spot>(?:across|on|along|over|under|below|above|at)\s+(?:it|this|that|(?:the|his|her|its|"
