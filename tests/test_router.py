@@ -1135,16 +1135,20 @@ def test_people_are_not_named_for_their_things(text):
     assert not any(alias in ("the bike", "the hat") for alias in calls[0]["args"].get("aliases", []))
 
 
-def _chat(history: list[tuple[str, str | None]], text: str, subjects: tuple = ()):
+def _chat(history: list[tuple[str, str | None]], text: str, subjects: tuple = (), images: tuple[dict, ...] = (),
+          attached: int = 0):
     """The router after `history`: each (message, tool) pair is a user's message and the tool its turn called (None:
-    answered in words)."""
+    answered in words); the conversation's `images` (the last is current) and `attached` photos with `text`."""
     from langchain_core.messages import ToolMessage
 
     from chatcanvas.agent.router import IMAGE_RULES
     from chatcanvas.agent.subjects import SUBJECT_RULES
 
-    turn = {"extras": {"images": [], "subjects": [{"name": name, "aliases": list(aliases)}
-                                                  for name, aliases in subjects]}}
+    turn = {"attached_image_ids": [f"p{i}" for i in range(attached)],
+            "extras": {"images": list(images), "subjects": [{"name": name, "aliases": list(aliases)}
+                                                            for name, aliases in subjects]}}
+    if images:
+        turn.update(current_image_id=images[-1]["id"], current_prompt=images[-1]["prompt"])
     tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
     router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
     messages = []
@@ -1153,7 +1157,7 @@ def _chat(history: list[tuple[str, str | None]], text: str, subjects: tuple = ()
         if tool is None:
             messages.append(AIMessage("ok"))
         else:
-            messages += [AIMessage("", tool_calls=[{"name": tool, "args": {"name": "x"}, "id": f"c{i}",
+            messages += [AIMessage("", tool_calls=[{"name": tool, "args": {"name": "x", "prompt": said}, "id": f"c{i}",
                                                      "type": "tool_call"}]),
                          ToolMessage("done", tool_call_id=f"c{i}"), AIMessage("done")]
     return router.invoke([*messages, HumanMessage(text)])
@@ -1302,31 +1306,18 @@ def test_what_they_were_thinking_of_is_the_picture():
 
 
 def test_back_to_the_subject_with_something_picks_that_picture():
-    from chatcanvas.agent.router import IMAGE_RULES
-    from chatcanvas.agent.subjects import SUBJECT_RULES
-
-    images = [{"id": "a", "prompt": "Juno on a hill", "operation": "personalize", "subjects": ["Juno"]},
+    images = ({"id": "a", "prompt": "Juno on a hill", "operation": "personalize", "subjects": ["Juno"]},
               {"id": "b", "prompt": "Juno on a hill, with balloons", "operation": "edit", "subjects": ["Juno"]},
-              {"id": "c", "prompt": "a red kite", "operation": "generate", "subjects": []}]
-    turn = {"current_image_id": "c", "current_prompt": "a red kite",
-            "extras": {"images": images, "subjects": [{"name": "Juno", "aliases": ["my dog"]}]}}
-    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
-    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
-    (call,) = router.invoke([HumanMessage("nice. ok back to juno with the balloons")]).tool_calls
+              {"id": "c", "prompt": "a red kite", "operation": "generate", "subjects": []})
+    (call,) = _chat([], "nice. ok back to juno with the balloons", (("Juno", ("my dog",)),), images).tool_calls
     assert call == {**call, "name": "select_image", "args": {"image_id": "b"}}
 
 
 def test_back_to_my_guy_is_the_subject_drawn_last():
-    from chatcanvas.agent.router import IMAGE_RULES
-    from chatcanvas.agent.subjects import SUBJECT_RULES
-
-    images = [{"id": "a", "prompt": "Zorg on a bridge", "operation": "personalize", "subjects": ["Zorg"]},
-              {"id": "b", "prompt": "a castle map", "operation": "generate", "subjects": []}]
-    turn = {"current_image_id": "b", "current_prompt": "a castle map",
-            "extras": {"images": images, "subjects": [{"name": "Zorg", "aliases": ["my goblin"]}]}}
-    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
-    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
-    (call,) = router.invoke([HumanMessage("ok back to my guy - him fishing off a pier at dawn")]).tool_calls
+    images = ({"id": "a", "prompt": "Zorg on a bridge", "operation": "personalize", "subjects": ["Zorg"]},
+              {"id": "b", "prompt": "a castle map", "operation": "generate", "subjects": []})
+    (call,) = _chat([], "ok back to my guy - him fishing off a pier at dawn", (("Zorg", ("my goblin",)),),
+                    images).tool_calls
     assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", "Zorg")
     assert _has(call["args"]["prompt"], "fishing") and _has(call["args"]["prompt"], "pier")
 
@@ -1336,21 +1327,7 @@ def test_photos_of_him_enrol_the_one_named_a_few_messages_back():
                ("hes a beagle named Waffles, 9 weeks old and already chewed my shoe lol", None),
                ("can you make a cute drawing of a beagle puppy in a basket", "generate_image"),
                ("aww. can it look like him exactly if i send pics?", None)]
-    from langchain_core.messages import ToolMessage
-
-    from chatcanvas.agent.router import IMAGE_RULES
-    from chatcanvas.agent.subjects import SUBJECT_RULES
-
-    turn = {"attached_image_ids": ["p1", "p2", "p3"], "extras": {"images": [], "subjects": []}}
-    tools = [*TOOLS, {"name": "generate_with_subject"}, {"name": "register_subject"}]
-    router = IntentRouter(rules=[*SUBJECT_RULES, *IMAGE_RULES]).bind_tools(tools, turn=turn)
-    messages = []
-    for i, (said, tool) in enumerate(history):
-        messages.append(HumanMessage(said))
-        messages += [AIMessage("", tool_calls=[{"name": tool, "args": {"prompt": said}, "id": f"c{i}",
-                                                 "type": "tool_call"}]), ToolMessage("done", tool_call_id=f"c{i}"),
-                     AIMessage("done")] if tool else [AIMessage("ok")]
-    (call,) = router.invoke([*messages, HumanMessage("ok here are some pics of him")]).tool_calls
+    (call,) = _chat(history, "ok here are some pics of him", attached=3).tool_calls
     assert (call["name"], call["args"]["name"]) == ("register_subject", "Waffles")
 
 

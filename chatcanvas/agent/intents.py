@@ -285,7 +285,7 @@ def decide(text: str, facts: Any) -> Intent:
         text = said = f"add {what}"
         message = lang.words(text)
     asked = re.sub(r"^(?:(?:and|so|ok|okay|then|also|well|hmm+|oh\s+my|oh\s+dear|oh|wait|um+|uh+|honestly|phew|whew|wo"
-                   r"w|ugh|aha|lol|haha+|(?:hi|hey|hello|heya|hiya|howdy|hola)(?:\s+(?:there|again|all|everyone|dear|friend|friends|folks|guys|team))?)"
+                   r"w|ugh|aha|lol|haha+|(?:hi|hey|hello|heya|hiya|howdy|hola)(?:\s+(?:" + lang.GREETED_PATTERN + r"))?)"
                    r"[,.!\s]+)+", "", said)  # "hi what can you do": a greeting, then the question
     asked = LEADING_CONDITION.sub("", asked)
     framed = lang.strip_frame(asked)
@@ -726,12 +726,14 @@ _PAST = (r"(?:(?!(?:dressed|named|called|curled|tucked|wrapped|painted|styled|co
          r"threw|stole|won|lost|got|took|fell|bit|found|drank|slept|hid|caught|went|came|swam|dug|tore|did|left|sold|"
          r"bought|brought|grew|spent|wrote|said|told|saw|met|made\s+(?:it|the|his|her|their)|had|became|began|"
          r"learnt|felt|gave|flew|drove|rode|sang|shook|spilled|spilt)")
+_LEAD_IN = (r"^\W*(?:(?:omg|lol|haha+|so|well|ok|okay|guess\s+what|fun\s+fact|btw|update|news|aww+|yay|wow|ugh|oh|and|"
+            r"also|welp|lmao)\W+)*")
+_SOMEONE = (r"(?:my|our|his|her|their|the)\s+(?:[\w'-]+\s+){0,2}?[\w'-]+|(?!(?:the|a|an|this|that|these|those|ok|okay|so|"
+            r"now|and|then|also|just|one|un\w+|make|draw|put|add)\b)[a-z][\w'-]*")
+"""Who a piece of news is about: "my grandson", "the hamster", "biscuit" (not "the", "make", "ok")."""
 _NEWS = re.compile(
-    r"^\W*(?:(?:omg|lol|haha+|so|well|ok|okay|guess\s+what|fun\s+fact|btw|update|news|aww+|yay|wow|ugh|oh|and|also|"
-    r"welp|lmao)\W+)*(?:he|she|they|we|i|it|(?:my|our|his|her|their|the)\s+(?:[\w'-]+\s+){0,2}?[\w'-]+|(?!(?:the|a|an|this|that|these|those|ok|okay|so|now|"
-    r"and|then|also|just|one|un\w+)\b)[a-z][\w'-]*)"
-    r"(?:\s+and\s+(?:i|me|my\s+[\w'-]+|[a-z][\w'-]*))?\s+(?:(?:actually|just|finally|already|totally|literally|"
-    r"really|also|even|officially|somehow|once\s+again)\s+)*" + _PAST + r"\b", re.I)
+    _LEAD_IN + r"(?:he|she|they|we|i|it|" + _SOMEONE + r")(?:\s+and\s+(?:i|me|my\s+[\w'-]+|[a-z][\w'-]*))?\s+(?:(?:actually|"
+    r"just|finally|already|totally|literally|really|also|even|officially|somehow|once\s+again)\s+)*" + _PAST + r"\b", re.I)
 _NEWS_MARK = re.compile(r"\b(?:my|me|i|i'm|im|we|our|us|ours|mine|smh|again|today|yesterday|tonight|last\s+(?:"
                         r"night|week|weekend|month|year|time)|this\s+(?:morning|afternoon|week|weekend|year)|on\s+(?:mon|tues|wednes|"
                         r"thurs|fri|satur|sun)day|ago|finally|already|first\s+time|lol|omg|haha+|lmao)\b|!!|\?\?", re.I)
@@ -752,9 +754,7 @@ _OCCASION = re.compile(r"\b(?:birthday|bday|b-day|anniversary|wedding|party|grad
                        r"saturday|sunday|monday|tuesday|wednesday|thursday|\d)", re.I)
 
 
-_TELLER = (r"^\W*(?:(?:omg|lol|haha+|so|well|ok|okay|guess\s+what|fun\s+fact|btw|update|news|aww+|yay|wow|ugh|oh|and|"
-           r"also)\W+)*(?:he|she|they|we|i|(?:my|our|his|her|their|the)\s+(?:[\w'-]+\s+){0,2}?[\w'-]+|(?!(?:the|a|an|this|"
-           r"that|these|those|ok|okay|so|now|and|then|also|just|one|make|draw|put|add)\b)[a-z][\w'-]*)")
+_TELLER = _LEAD_IN + r"(?:he|she|they|we|i|" + _SOMEONE + r")"
 _NEWS_SOON = re.compile(_TELLER + r"\s+(?:(?:finally|officially|actually|both|all)\s+)?(?:start|starts|begin|begins|"
                         r"turn|turns|leave|leaves|go|goes|graduate|graduates|move|moves|come|comes|arrive|arrives|retire|"
                         r"retires|fly|flies|get\s+married|gets\s+married)\b.*\b(?:tomorrow|today|tonight|next\s+\w+|this\s+"
@@ -1116,8 +1116,8 @@ def chat_reply(text: str, facts: Any) -> str:
     """A short answer for a message that asks for no picture."""
     message = lang.words(text)
     if message.tokens and message.tokens[0] in lang.GREETING or message.text.startswith("good "):
-        rest = re.sub(r"^\W*(?:(?:good\s+)?[\w']+(?:\s+(?:there|again|all|everyone|dear|friend|friends|folks|guys|team))?"
-                      r"[,!.\s]+)", "", text, count=1, flags=re.I)
+        rest = re.sub(rf"^\W*(?:(?:good\s+)?[\w']+(?:\s+(?:{lang.GREETED_PATTERN}))?[,!.\s]+)", "", text, count=1,
+                      flags=re.I)
         if len(lang.words(rest).tokens) > 3 and not lang.is_small_talk(lang.words(rest)):
             answer = chat_reply(rest, facts)  # "hallo so i have a question ... are they private": that answer
             return answer if answer.startswith("Hi!") else "Hi! " + answer
@@ -1136,11 +1136,8 @@ def chat_reply(text: str, facts: Any) -> str:
         enrol = "" if facts.extras.get("subjects") else (" To draw a pet or a person of your own, attach 3 to 8 photos "
                                                           "of them and say who they are.")
         return "Thanks for telling me! When you'd like a picture, just describe it." + enrol
-    if message.has("thanks", "thank", "great", "awesome", "perfect", "love", "lovely", "nice", "cool", "beautiful",
-                   "amazing", "grazie", "merci", "danke", "dank", "gracias", "obrigado", "obrigada", "arigato",
-                   "arigatou", "dziekuje", "spasibo", "shukran", "tesekkurler", "dhanyavad", "dhanyawad", "shukriya",
-                   "salamat", "terima", "makasih", "tack", "takk", "kiitos", "efharisto", "toda", "mahalo",
-                   "asante") and not message.text.endswith("?"):
+    if (message.has("great", "awesome", "perfect", "love", "lovely", "nice", "cool", "beautiful", "amazing") or
+            lang.THANKS & set(message.tokens)) and not message.text.endswith("?"):
         return "You're welcome! Ask for another picture, a change, or \"undo\" any time."
     current = next((i for i in facts.extras.get("images") or [] if i["id"] == facts.current_image_id), None)
     asked = re.search(r"\b(seed|prompt|model)\b", message.text)

@@ -111,33 +111,38 @@ _REQUEST = (
 )
 REQUEST_FRAME = re.compile(rf"^(?:{_REQUEST})+", re.IGNORECASE)
 
+GREETED = frozenset("there again all everyone dear friend friends folks guys team".split())
+"""Who a greeting is said to, right after it: "hello there", "hi all", "hello dear"."""
+GREETED_PATTERN = "|".join(sorted(GREETED))
 GREETING = frozenset("hi hello hey heya hiya yo howdy sup hola greetings morning evening afternoon oi ola hallo hej "
                      "bonjour salaam salam namaste merhaba konnichiwa privet aloha".split())
-SMALL_TALK = frozenset(
-    "hi hello hey heya hiya yo howdy sup hola greetings good morning evening afternoon thanks thank you thx ty "
-    "cheers great awesome nice cool perfect love it lovely beautiful wow ok okay k kk lol haha hahaha good job "
+THANKS = frozenset(
+    "thanks thank thx ty cheers tysm grazie merci danke dank dankje dankjewel dankeschon gracias obrigado obrigada "
+    "arigato arigatou dziekuje dzieki spasibo xiexie gamsahamnida kamsahamnida shukran tesekkurler dhanyavad "
+    "dhanyawad shukriya salamat terima makasih tack takk kiitos efharisto toda mahalo asante".split())
+"""Thanks, in English and in the languages people mix in."""
+SMALL_TALK = THANKS | frozenset(
+    "hi hello hey heya hiya yo howdy sup hola greetings good morning evening afternoon you "
+    "great awesome nice cool perfect love it lovely beautiful wow ok okay k kk lol haha hahaha good job "
     "amazing excellent sweet neat fantastic brilliant super that's thats is looks this so very really much bye "
     "goodbye see ya later yes yeah yep yup sure no nope nah hmm oh ah fine gorgeous wonderful stunning incredible "
     "exactly indeed alright right got great work done well much appreciated appreciate thank's a lot lots bunch "
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
     "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
-    "hehe heh yay whoa woah haha ha thanx thnx tysm many thanks worries problem dear "
-    "lmao lmfao rofl marvellous marvelous superb bravo grazie merci danke gracias obrigado arigato muchas mil w gg "
+    "hehe heh yay whoa woah haha ha thanx thnx many worries problem dear "
+    "lmao lmfao rofl marvellous marvelous superb bravo muchas mil w gg "
     "whatever merhaba namaste ciao salut "
-    # thanks, greetings and praise in the languages people mix in
-    "oi ola hallo hej bonjour salaam salam konnichiwa privet aloha vielen dank dankje dankjewel dankeschon bitte "
-    "mille molto muito muchas beaucoup tres trop beau belle bello bella bellissimo bellissima bonito bonita linda "
-    "lindo precioso preciosa obrigada dziekuje dzieki bardzo spasibo arigatou gozaimasu xie xiexie gamsahamnida "
-    "kamsahamnida shukran habibi habibti tesekkurler tesekkur ederim dhanyavad dhanyawad shukriya bahut accha "
-    "achha salamat po ang terima kasih makasih kak wah lucu bgt banget cam tack takk kiitos efharisto toda mahalo "
-    "asante sana smh c'est cest est es muy que sehr schon sono hermoso hermosa magnifique genial super "
+    # greetings and praise in the languages people mix in
+    "oi ola hallo hej bonjour salaam salam konnichiwa privet aloha vielen bitte "
+    "mille molto muito beaucoup tres trop beau belle bello bella bellissimo bellissima bonito bonita linda "
+    "lindo precioso preciosa bardzo gozaimasu xie habibi habibti tesekkur ederim bahut accha "
+    "achha po ang kasih kak wah lucu bgt banget cam "
+    "sana smh c'est cest est es muy que sehr schon sono hermoso hermosa magnifique genial "
     "jaja jajaja jajajaja jeje jejeje kkk kkkk rsrs xd xD fr frfr ngl tbh ugh meh argh sigh".split())
-_THANKS = frozenset(
-    "thanks thank thx ty cheers tysm grazie merci danke gracias obrigado obrigada arigato arigatou mille vielen "
-    "dank dankje dankjewel dankeschon muchas beaucoup dziekuje dzieki bardzo spasibo xiexie gamsahamnida kamsahamnida "
-    "shukran habibi tesekkurler tesekkur ederim dhanyavad dhanyawad shukriya salamat po terima kasih makasih kak tack "
-    "takk kiitos efharisto toda mahalo asante sana wow omg aww awww yay wah ang bahut accha achha".split())
-"""Words of thanks, in the languages people mix in, said before a remark."""
+_THANKED = THANKS | frozenset(
+    "mille vielen muchas beaucoup bardzo habibi tesekkur ederim po kasih kak sana wow omg aww awww yay wah ang bahut "
+    "accha achha".split())
+"""Thanks and what goes with them, said before a remark ("grazie mille you are very kind")."""
 LEAVING = re.compile(
     r"^(?:(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)\s+(?:go|run|head\s+(?:off|out)|get\s+back\s+to\s+"
     r"(?:the\s+|my\s+)?(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio))|good\s*day|good\s*night|"
@@ -300,7 +305,7 @@ def is_question(message: Words) -> bool:
         tokens = tokens[2:]  # "quick question, where do the photos go?"
     while len(tokens) > 1 and tokens[0] in _FILLERS | GREETING | {",", "!"}:
         tokens.pop(0)  # "wait how does it work", "hi what can you do"
-        if len(tokens) > 1 and tokens[0] in ("there", "again", "all", "everyone", "guys", "folks", "dear", "friend", "team"):
+        if len(tokens) > 1 and tokens[0] in GREETED:
             tokens.pop(0)  # "hello there who are you"
     if len(tokens) > 1 and tokens[0] in ("do", "make", "have") and \
             tokens[1] in ("a", "an", "some", "another", "me", "us"):
@@ -422,7 +427,7 @@ def is_aside(sentence: str) -> bool:
     if not message.tokens or is_small_talk(message) or _PRAISE.match(said):
         return True
     thanked = 0
-    while thanked < len(message.tokens) - 1 and (message.tokens[thanked] in _THANKS or message.tokens[thanked] in (
+    while thanked < len(message.tokens) - 1 and (message.tokens[thanked] in _THANKED or message.tokens[thanked] in (
             "you", "u") and thanked and message.tokens[thanked - 1] == "thank"):
         thanked += 1
     if thanked and is_comment(message.tokens[thanked:]):
@@ -692,6 +697,5 @@ def leading_small_talk(text: str) -> str:
     if len(parts) == 2 and (is_small_talk(words(parts[0])) or re.fullmatch(
             r"(?i)(?:hi|hey|hello|morning)\s+(?:again|there)[!.,;:]*", parts[0])):
         return parts[1]
-    greeted = re.match(r"(?i)(?:hi|hey|hello|heya|hiya|howdy)(?:\s+(?:there|again|all|everyone|dear|friend|friends|folks|"
-                       r"guys|team))?\s+(?!kitty\b)(?=\w)", text)
+    greeted = re.match(rf"(?i)(?:hi|hey|hello|heya|hiya|howdy)(?:\s+(?:{GREETED_PATTERN}))?\s+(?!kitty\b)(?=\w)", text)
     return text[greeted.end():] if greeted else text  # "hey there a blue car please"

@@ -244,23 +244,25 @@ def model_context(facts: TurnFacts, text: str) -> intent_model.Context:
         named_subject=bool(known) and mentioned_subject(text, known) is not None, has_subjects=bool(known))
 
 
+def _acted(messages: Sequence[BaseMessage], start: int, end: int) -> tuple[bool, str | None]:
+    """Whether the turn between two user messages called a tool, and what the first of register, select, edit, draw
+    it did."""
+    calls = [call for m in messages[start + 1:end] if isinstance(m, AIMessage) for call in m.tool_calls or []]
+    done = {intent_model.PREVIOUS_OF[kind_of((call["name"], call["args"]), TurnFacts())] for call in calls}
+    return bool(calls), next((kind for kind in ("register", "select", "edit", "draw") if kind in done), None)
+
+
 def _facts(turn: dict[str, Any], messages: Sequence[BaseMessage] = ()) -> TurnFacts:
     humans = [i for i, m in enumerate(messages) if isinstance(m, HumanMessage)]
     previous, in_words, action = None, False, "start"
-    if len(humans) >= 2:
-        start, end = humans[-2], humans[-1]
-        previous = _text_of(messages[start])
-        calls = [call for m in messages[start + 1:end] if isinstance(m, AIMessage) for call in m.tool_calls or []]
-        in_words = not calls
-        done = {intent_model.PREVIOUS_OF[kind_of((call["name"], call["args"]), TurnFacts())] for call in calls}
-        action = next((kind for kind in ("register", "select", "edit", "draw") if kind in done), "reply")
     talk: list[str] = []
     last_action = "start"
-    for start, end in reversed(list(zip(humans, humans[1:]))):
-        calls = [call for m in messages[start + 1:end] if isinstance(m, AIMessage) for call in m.tool_calls or []]
-        if calls:
-            done = {intent_model.PREVIOUS_OF[kind_of((call["name"], call["args"]), TurnFacts())] for call in calls}
-            last_action = next((kind for kind in ("register", "select", "edit", "draw") if kind in done), "draw")
+    for start, end in reversed(list(zip(humans, humans[1:]))):  # the turns before this one, latest first
+        called, kind = _acted(messages, start, end)
+        if previous is None:
+            previous, in_words, action = _text_of(messages[start]), not called, kind or "reply"
+        if called:
+            last_action = kind or "draw"
             break
         if len(talk) < 3:
             talk.insert(0, _text_of(messages[start]))

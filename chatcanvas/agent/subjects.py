@@ -725,6 +725,12 @@ _ALIVE = frozenset("person people man men woman women girl boy child children ki
                    "portrait face selfie".split())
 
 
+def _drawn_last(facts: TurnFacts) -> tuple[str, ...]:
+    """The subjects of the conversation's latest picture of any subject."""
+    return next((image.subjects for image in reversed(references.ledger(facts.extras.get("images", [])))
+                 if image.subjects), ())
+
+
 def _just_enrolled(facts: TurnFacts) -> bool:
     """Photos were enrolled last, with nothing but talk since ("is it safe?" answered, then "draw her as a
     princess")."""
@@ -746,8 +752,7 @@ def _pointed_at(facts: TurnFacts) -> tuple[str, ...]:
     described = re.sub(r"\b(?:no|without)\s+\w+", "", facts.current_prompt or "", flags=re.I)  # "no character"
     if set(re.findall(r"[a-z]+", described.lower())) & (_ALIVE | _ANIMATE):
         return ()  # "put her in a market" on a picture of a witch: the witch
-    drawn = next((image.subjects for image in reversed(references.ledger(facts.extras.get("images", [])))
-                  if image.subjects), ())
+    drawn = _drawn_last(facts)
     return tuple(name for name in drawn if subject_entry(name, facts))
 
 
@@ -759,8 +764,7 @@ def _my_one(text: str, facts: TurnFacts) -> str | None:
     """The subject "back to my guy" means: the one drawn last in this conversation."""
     if not re.search(rf"\bback\s+to\s+{_MY_ONE}\b\s*[-\u2014\u2013:.,;!]+\s*\S", text, re.I):
         return None
-    drawn = next((image.subjects for image in reversed(references.ledger(facts.extras.get("images", [])))
-                  if image.subjects), ())
+    drawn = _drawn_last(facts)
     return next((name for name in drawn if subject_entry(name, facts)), None)
 
 
