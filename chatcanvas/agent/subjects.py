@@ -346,7 +346,8 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
     owner = re.match(r"^(?P<name>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)\s+(?P<alias>(?:my|our)\s+[a-z][a-z\s-]*?)\W*$", who)
     if owner:  # "Meet Zippy 🤖 our brand mascot!"
         return owner.group("name"), [owner.group("alias")]
-    owner = re.match(r"^(?P<name>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?P<alias>(?:my|our)\s+[a-z][a-z\s-]*?)\W*$", who)
+    owner = re.match(r"^(?P<name>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+(?P<alias>(?:my|our)\s+[a-z][a-z\s-]*?)(?:\s+(?:from|"
+                     r"since|that|who|which)\b.*)?\W*$", who)
     if owner and all(word in _TITLES or _name_slot(word) for word in owner.group("name").split()):
         # "mr waffles my bunny plushie": a name typed in lower case, then what it is to them
         return " ".join(word.capitalize() for word in owner.group("name").split()), [owner.group("alias")]
@@ -650,6 +651,15 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if again is not None:  # "here are 3 more of me then", "more pics of Rex": photos of someone enrolled already
         return "register_subject", {"name": again}
     introduced = parse_introduction(text)
+    if introduced is None and _SENT_TAIL.search(text):  # "this is my husband Marco, i put 4 photo"
+        text = _SENT_TAIL.sub("", text) or text
+        introduced = parse_introduction(text)
+    fixed = _named_in(text, corrections_only=True)
+    if fixed is not None and introduced is not None and fixed[0] != introduced[0] and _said_as_name(fixed[0], text):
+        introduced = fixed[0], introduced[1]  # "He's Kiwi. Wait no, Kiki."
+    quoted = re.search(r"['\"\u2018\u201c](?P<name>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})['\"\u2019\u201d]", text)
+    if quoted and introduced is not None and introduced[0] in quoted.group("name").split():
+        introduced = quoted.group("name"), introduced[1]  # "our signature one, the 'Moss Mug'"
     unnamed = introduced is None or introduced[0].lower() in ("him", "her", "them", "it") or (
         re.search(r"\b(?:of|it's|its|that's)\s+(?:him|her|them)\b", text, re.I) and not _said_as_name(introduced[0], text))
     if unnamed and facts.previous_text and facts.previous_answered_in_words and \
@@ -665,7 +675,15 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
                            if (found := parse_introduction(said)) and found[0].lower() not in (
                                "me", "myself", "us", "him", "her", "them", "it") and _said_as_name(found[0], said) and
                            fold(found[0]).lower() not in enrolled), introduced)
-    if introduced is None or introduced[0].lower() in ("him", "her", "them", "it"):
+    if (introduced is None or introduced[0].lower() in ("him", "her", "them", "it", "he", "she", "they")) and \
+            len(facts.attached_image_ids) >= 2:
+        # several photos: whoever was named as the one to enrol ("my daughter Ava ... Can I upload her photos here?",
+        # then "ok sending now, these are the best ones I have")
+        enrolled = {fold(subject["name"]).lower() for subject in known}
+        introduced = _named_in(text) or next((found for said in reversed(facts.history)
+                                              if (found := _named_in(said)) and fold(found[0]).lower() not in enrolled),
+                                             None)
+    if introduced is None or introduced[0].lower() in ("him", "her", "them", "it", "he", "she", "they"):
         return None
     name, aliases = introduced
     if name.lower() not in ("me", "myself", "us"):  # what it is, when no alias says so
@@ -677,6 +695,48 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if aliases:
         args["aliases"] = aliases
     return "register_subject", args
+
+
+_SENT_TAIL = re.compile(r"[,.;!\s]+(?:(?:and|so)\s+)?(?:i|we)\s*(?:'ve|\s+have)?\s+(?:put|attached|added|sent|uploaded|send|"
+                        r"attach|upload|include|included)\s+(?:\d+|two|three|four|five|six|seven|eight|a\s+few|some|them|these|"
+                        r"the)\b[^.!?,]*[.!?]*\s*$", re.I)
+"""What a message with photos says of the photos themselves, after who they show: ", i put 4 photo"."""
+_NAME_SAID = (
+    re.compile(r"\b(?:his|her|their|its|it's|my|the|our)\s+name(?:'s|s|\s+is)\s+(?P<name>[A-Za-z][\w-]*(?:\s+[A-Z][\w-]*)?)"),
+    re.compile(r"\b(?:named|called)\s+(?P<name>[A-Za-z][\w-]*(?:\s+[A-Z][\w-]*)?)"),
+    re.compile(r"\b(?:my|our)\s+(?:[a-z]+\s+)?(?:" + "|".join(sorted(_ANIMATE)) + r"|product|mascot|character|plush|"
+               r"plushie|mini|figure|figurine|oc)\s+(?P<name>[A-Z][\w-]*)\b"),
+    re.compile(r"\b(?:this\s+is|meet|he's|hes|she's|shes|it's|its)\s+(?P<name>[A-Z][\w-]*)\b"),
+    re.compile(r"^\W*(?P<name>[A-Za-z][\w-]*)\W+(?:\d+|a\s+few|some|two|three|four|five|six|seven|eight)\s+(?:pics?|photos?|"
+               r"pictures?|shots?)\W*$", re.I),  # "duchess. 8 pics"
+)
+_CORRECTED = (
+    re.compile(r"\b(?:wait|oops|sorry|actually)?[,\s]*\bno[,.!\s]+(?:(?:it's|its|he's|she's|hes|shes)\s+)?(?P<name>[A-Z][\w-]*)\b"),
+    re.compile(r"\b(?:it's|its|he's|she's|hes|shes)\s+(?P<name>[A-Z][\w-]*)\s+with\s+an?\s+[A-Za-z]\b"),
+)
+_SELFIES_BY = re.compile(r"\b(?:selfies?|pics?\s+of\s+me|photos?\s+of\s+me)\b.*\b(?:i'm|im|i\s+am)\s+(?P<name>[A-Za-z][\w-]*)\W*$",
+                         re.I)
+
+
+def _named_in(text: str, corrections_only: bool = False) -> tuple[str, list[str]] | None:
+    """The name a message gives someone to enrol, wherever in it: "her name is Kaitlin", "its called Wildflower Honey",
+    "my daughter Ava"; a correction wins ("wait its Caitlin with a C", "He's Kiwi. Wait no, Kiki")."""
+    for pattern in _CORRECTED:
+        found = [m for m in pattern.finditer(text) if _name_slot(m.group("name").lower())]
+        if found:
+            return found[-1].group("name"), []
+    if corrections_only:
+        return None
+    selfies = _SELFIES_BY.search(text)
+    if selfies and _plain_name(selfies.group("name")):
+        return selfies.group("name").capitalize(), ["me"]
+    for pattern in _NAME_SAID:
+        found = [m for m in pattern.finditer(text) if m.group("name").lower() not in _NOT_NAMES and
+                 _name_slot(m.group("name").split()[0].lower())]
+        if found:
+            name = found[-1].group("name")
+            return (name if name[0].isupper() else name.capitalize()), []
+    return None
 
 
 _THINGS = frozenset(
@@ -755,6 +815,19 @@ def _pointed_at(facts: TurnFacts) -> tuple[str, ...]:
     drawn = _drawn_last(facts)
     return tuple(name for name in drawn if subject_entry(name, facts))
 
+
+_ON_SCREEN = re.compile(
+    r"\b(?:in|on|into|onto|at|by|beside|behind|under|over|near|against|toward|towards|next\s+to|in\s+front\s+of|"
+    r"on\s+top\s+of|up\s+at|out\s+of)\s+(?:it|this\s+one|that\s+one|the\s+same\s+(?:picture|pic|one|image|scene|card|"
+    r"photo))\b(?!\s*(?:is|was|'s)\b)|"
+    r"\bin\s+(?:there|here)\b|"
+    r"\b(?:at|on|in|by|around|between)\s+(?P<who>his|her|their)\s+(?:feet|lap|shoulders?|side|arms?|knees?|head|back|"
+    r"hands?|paws?|legs)\b|"
+    r"\b(?:against|beside|next\s+to|behind)\s+(?P<whom>him|her|them)\b", re.I)
+"""Where a subject is put into the picture on screen: "in front of it", "at her feet in that one", "in there"."""
+_ON_SCREEN_TAIL = re.compile(r"[,\s]*\b(?:in|into)\s+(?:it|this\s+one|that\s+one|there|here|the\s+same\s+(?:picture|"
+                             r"pic|one|image|scene|card|photo))\b(?:\s*(?:too|as\s+well))?|\s+(?:wants?|wanna|would\s+like|'d\s+"
+                             r"like)\s+to\s+be\b|(?<=\w)\W+$", re.I)
 
 _MY_ONE = r"(?:my|our)\s+(?:guy|girl|boy|man|lady|dude|buddy|character|oc|hero|heroine|little\s+(?:guy|one|man|lady))"
 """What someone calls their own enrolled one without its name: "back to my guy. him at a tavern"."""
@@ -880,7 +953,23 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         where = f" {placed.group('at')}" if placed.group("at") else ""
         prompt = f"{facts.current_prompt}, with {subject}{where}" + (f" {extra}" if len(extra.split()) >= 2 else "")
         return "generate_with_subject", {"subject": subject, "prompt": prompt}
+    into = _ON_SCREEN.search(text) if facts.current_prompt and subject not in shown and not placed else None
+    if into and intents.decide(text, facts).kind in ("draw", "edit"):
+        # "put my paladin in front of it", "Would it be possible to have Biscuit sitting at her feet in that one?":
+        # the picture on screen, with them in it
+        said = _ON_SCREEN_TAIL.sub("", text)
+        said = re.sub(rf"\b(?:{labels})\b", subject, said, count=1, flags=re.I)
+        said = intents.draw_prompt(_without_need(said, labels)) or subject
+        said = re.sub(r"^(?:(?:ok|okay|now|and|so|haha|lol)[,\s]+)*(?:put|add|stick|place|pop|drop|have|get|"
+                      r"(?:(?:wants?|wanna|would\s+like)\s+to\s+)?be)\s+", "", said, flags=re.I)
+        if not re.search(rf"\b{re.escape(subject)}\b", said, re.I):
+            said = f"{subject} {said}"
+        return "generate_with_subject", {"subject": subject, "prompt": f"{facts.current_prompt}, with {said}"}
     cast = re.search(rf"\bsame\s+(?:[\w-]+)\b.*\b(?:{labels})\b|"
+                     rf"\b(?:{labels})\b.*\b(?:the\s+)?same\s+(?:way|setup|set-up|scene|setting|thing|pose|idea|look|"
+                     rf"treatment|style|again)\b|"
+                     rf"^\W*(?:(?:ok|okay|now|and|haha+|lol|cute|nice|so)[!,.\s]+)*(?:do|draw|make)\s+(?:{labels})\s+"
+                     rf"(?:too|as\s+well|also)\W*$|"
                      rf"\bsame\s+(?:again\s+)?(?:but\s+)?(?:for|with|of)\s+(?:{labels})\b|"
                      rf"\b(?:make|turn)\s+(?:it|that|this|him|her|them)\s+(?:into\s+)?(?:{labels})\b(?!\s+\w+ing\b)|"
                      rf"\b(?:with|use|put)\s+(?:{labels})\s+(?:instead|in\s+(?:its|his|her|their)\s+place)\b|"
