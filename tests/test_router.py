@@ -1430,3 +1430,98 @@ def test_their_own_drawing_sent_to_change_is_an_edit():
 def test_quoted_words_written_somewhere_are_lettering():
     (call,) = _turn("add 'happy birthday' written at the top", current="a mom holding yellow tulips").tool_calls
     assert call["args"]["prompt"] == 'a mom holding yellow tulips, with the text "happy birthday" at the top'
+
+
+_DRAGON = {"id": "d1", "prompt": "a red dragon coiled on a pile of gold", "operation": "generate", "subjects": []}
+
+
+@pytest.mark.parametrize(("text", "subjects", "images", "subject", "must"), [
+    ("ok stick my ranger right in front of it", (("Wren", ("my ranger",)),), (_DRAGON,), "Wren", ["dragon", "gold"]),
+    ("could Biscuit curl up at her feet in that one?", (("Biscuit", ("the old dog",)), ("June", ("my wife",))), (
+        {"id": "j1", "prompt": "June reading under an apple tree", "operation": "personalize", "subjects": ["June"]},),
+     "Biscuit", ["apple", "tree", "feet"]),
+    ("lovely, now Biscuit the same way", (("Biscuit", ("the old dog",)), ("June", ("my wife",))), (
+        {"id": "j1", "prompt": "June reading under an apple tree", "operation": "personalize", "subjects": ["June"]},),
+     "Biscuit", ["reading", "apple"]),
+    ("lol do me too", (("Rex", ("my dog",)), ("Sam", ("me",))), (
+        {"id": "r1", "prompt": "Rex as a cowboy in the desert", "operation": "personalize", "subjects": ["Rex"]},),
+     "Sam", ["cowboy", "desert"]),
+])
+def test_a_subject_put_into_the_picture_on_screen_keeps_its_scene(text, subjects, images, subject, must):
+    (call,) = _chat([], text, subjects, images).tool_calls
+    assert call["name"] == "generate_with_subject" and call["args"]["subject"] == subject
+    assert all(_has(call["args"]["prompt"], word) for word in must), call["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("history", "text", "name"), [
+    ([("my son Theo is mad about trains, I'll find some photos of him later", None),
+      ("do they have to be face on?", None)], "found a few, here you go", "Theo"),
+    ([("want to add my girlfriend so i can make her an anniversary thing, her name is Kaitlyn", None),
+      ("oops its Caitlyn with a C", None)], "ok here she is", "Caitlyn"),
+    ([], "this is our parrot Kiwi. no wait, Kiki, Kiwi was the old one", "Kiki"),
+    ([], "Saving our bestseller, the 'Blue Heron Vase', 6 shots attached", "Blue Heron Vase"),
+    ([("how do i add my horse", None)], "biscuit. 5 pics", "Biscuit"),
+    ([], "hola this is my wife Ana, i send 3 photo", "Ana"),
+    ([], "omg so my cat Pickles is a menace and I want to make her famous, here are some pics", "Pickles"),
+])
+def test_photos_enrol_the_one_named_for_them(history, text, name):
+    (call,) = _chat(history, text, attached=4).tool_calls
+    assert (call["name"], call["args"]["name"]) == ("register_subject", name)
+
+
+@pytest.mark.parametrize("text", [
+    "So I'd love some pictures of my daughter Ava for her party, could I send you her photos first?",
+    "I'll grab a couple of good photos of him tonight, my phone is a mess",
+    "How many photographs would you need of my father?",
+    "can i set my nan up so i can make pictures of her?",
+    "can i make profile pics of myself here",
+    "i want to add my husband to this so i can surprise him",
+])
+def test_talk_about_enrolling_before_the_photos_is_answered(text):
+    message = _chat([], text)
+    assert not message.tool_calls and message.content
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("yo make me a viking", "Sam"),
+    ("can you make me an astronaut waving from the moon", "Sam"),
+    ("make me a birthday card with balloons", "generate_image"),
+    ("make me a logo for my bakery", "generate_image"),
+])
+def test_made_into_someone_is_the_user_enrolled_as_me(text, expect):
+    (call,) = _chat([], text, (("Sam", ("me",)), ("Rex", ("my dog",)))).tool_calls
+    assert call["args"].get("subject", call["name"]) == expect
+
+
+def test_both_of_them_together_draws_the_last_two_subjects():
+    subjects = (("Mochi", ("the cat",)), ("Pepper", ("the dog",)))
+    images = ({"id": "m", "prompt": "Mochi in a scarf by a window", "operation": "personalize", "subjects": ["Mochi"]},
+              {"id": "p", "prompt": "Pepper in a scarf by a window", "operation": "personalize", "subjects": ["Pepper"]})
+    (call,) = _chat([], "now the two of them together", subjects, images).tool_calls
+    assert call["args"]["subject"] == "Mochi"
+    assert all(_has(call["args"]["prompt"], w) for w in ("mochi", "pepper", "scarf", "window")), call["args"]["prompt"]
+    (call,) = _chat([], "can we get both of them on a sofa by the fire?", subjects, images).tool_calls
+    assert call["args"]["subject"] == "Mochi"
+    assert all(_has(call["args"]["prompt"], w) for w in ("pepper", "sofa", "fire")), call["args"]["prompt"]
+    assert not _has(call["args"]["prompt"], "window")
+
+
+@pytest.mark.parametrize(("current", "text", "must", "must_not"), [
+    ("an old black and white photo of a sailor", "could you colorize it", ["sailor", "color"], ["black", "white"]),
+    ("a picture", "this is my nan in 1952, can u make it colour", ["color"], []),
+    ("a garden with a fence", "make the sky blue instead of cloudy", ["garden", "blue", "sky"], []),
+    ("an elf with silver hair", "hair more green tho", ["elf", "green", "hair"], ["silver"]),
+])
+def test_colour_changes_said_loosely(current, text, must, must_not):
+    prompt = merged_edit_prompt(current, text)
+    assert all(_has(prompt, word) for word in must), prompt
+    assert not any(_has(prompt, word) for word in must_not), prompt
+
+
+@pytest.mark.parametrize("text", [
+    "biscuit's turning 4 on sunday lol",
+    "mochi is not impressed by the kitten, she hisses at her all day",
+])
+def test_news_of_one_subject_with_another_named_is_talk(text):
+    message = _chat([], text, (("Biscuit", ("the dog",)), ("Mochi", ("my cat",)), ("Tofu", ("the kitten",))))
+    assert not message.tool_calls and message.content

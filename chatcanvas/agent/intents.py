@@ -672,7 +672,25 @@ ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so|yo|wait|um
                                   r"\bcan\s+(?:i|we|you)\s+(?:add|enrol|enroll|register|save|upload|learn)\s+(?:me|myself|us|"
                                   r"ourselves)\W*(?:$|\?|\s+i'd|\s+so\b)|"
                                   r"\bcan\s+(?:he|she|they|it|i|we)\s+(?:be|go|appear|feature)\s+in\s+(?:your\s+|the\s+|some\s+)?"
-                                  r"(?:pictures?|images?|drawings?|pics?)\W*$")
+                                  r"(?:pictures?|images?|drawings?|pics?)\W*$|"
+                                  # "Can I upload her photos here?", "I'll dig out some decent photos of him in a sec"
+                                  r"\b(?:can|could|may|should)\s+(?:i|we)\s+(?:just\s+)?(?:upload|send|attach|share|add)\s+(?:you\s+)?(?:"
+                                  r"his|her|their|my|our|some|a\s+few|the)\s+(?:\w+\s+)?(?:photos?|pics?|pictures?|photographs?|"
+                                  r"selfies?)\b|"
+                                  r"\b(?:i'll|i\s+will|let\s+me|gonna|i'm\s+going\s+to)\s+(?:dig\s+out|find|grab|look\s+for|"
+                                  r"get|take|pick\s+out)\s+(?:some|a\s+few|the|a\s+couple(?:\s+of)?)\s+(?:\w+\s+){0,2}(?:photos?|"
+                                  r"pics?|pictures?|photographs?|selfies?)\b|"
+                                  r"\bhow\s+many\s+(?:\w+\s+)?(?:photos?|photographs?|pics?|pictures?|selfies?|shots?)\b|"
+                                  # "want to add my girlfriend to this so i can make a surprise anniversary thing"
+                                  r"\b(?:want|wanna|would\s+like|'d\s+like|need)\s+(?:to\s+)?(?:add|enrol+|register|save|set\s+"
+                                  r"up|upload)\s+(?:my|our)\s+(?:\w+\s+)?\w+\s+(?:to\s+(?:this|the\s+app|here)|so\s+(?:i|we)\s+"
+                                  r"can)\b|"
+                                  r"\bcan\s+(?:i|we)\s+(?:set|sign)\s+(?:him|her|them|me|myself|it|(?:my|our)\s+\w+)\s+up\b|"
+                                  r"\bcan\s+(?:i|we)\s+(?:make|get|do)\s+(?:pfps?|profile\s+(?:pics?|pictures?|photos?)|avatars?|"
+                                  r"pictures?|pics?|portraits?)\s+of\s+(?:myself|me|us|ourselves)(?:\s+(?:here|on\s+here|with\s+"
+                                  r"this))?\W*$|"
+                                  # "wait its Caitlin with a C lol autocorrect": the name put right
+                                  r"\b(?:it's|its|he's|she's|hes|shes|name\s+is)\s+[A-Z][\w-]*\s+with\s+an?\s+[A-Za-z]\b")
 MINE_ASKED = re.compile(r"\b(?:can|could|will|would)\s+(?:you|u|ya)\s+(?:really\s+|also\s+|actually\s+|even\s+)?(?:make|do|"
                         r"draw|create|paint)\s+(?:pictures?|pics?|images?|drawings?|portraits?)\s+(?:of|with)\s+(?:my|our)\s+"
                         r"(?:\w+\s+)?\w+\W*$", re.I)

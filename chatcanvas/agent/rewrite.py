@@ -81,6 +81,13 @@ _EDIT_LEAD = re.compile(r"^(?:make|turn|change|set|get|have|keep|color|colour|re
 
 # ------------------------------------------------------------------------------------------------- edits
 
+_COLORIZE = re.compile(r"\b(?:make|turn|put|have|get|bring)\s+(?:it|this|that|them|these|him|her|the\s+(?:old\s+)?(?:photo|"
+                       r"picture|image|pic|photograph)s?)\s+(?:back\s+)?(?:in(?:to)?\s+)?(?:full\s+)?colou?r(?:ed)?(?!\w)|"
+                       r"\bcolou?ri[sz](?:e|ed|ing)\b|\badd\s+colou?rs?\s+to\s+(?:it|this|that|the\s+(?:old\s+)?(?:photo|"
+                       r"picture|image|pic|photograph))\b|\bin\s+colou?r\s+instead\s+of\s+black\s+and\s+white\b", re.I)
+"""A black-and-white photo to be coloured: "can you make it color", "colorize this"."""
+
+
 def edit_prompt(current: str | None, instruction: str) -> str:
     """The whole picture after the change. With no earlier description, the change itself describes it."""
     instruction = re.sub(rf"(?<=\w)\s*{lang.EMOJI}+\s*(?=\w)", ". ", instruction)  # "orange 🙄 kids": two sentences
@@ -93,6 +100,9 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     instruction = _WEARING.sub(r"with \g<who> \g<how>", instruction)
     instruction = _WORN_ON.sub(_put_on, instruction)
     base = current.strip().rstrip(".") if current else (kept or UNDESCRIBED)
+    if _COLORIZE.search(instruction):  # "heres an old photo of my grandpa from the 60s can you make it color"
+        return re.sub(r",?\s*\b(?:black[\s-]+and[\s-]+white|b&w|monochrome|monochromatic|gr[ae]yscale|sepia)\b", "",
+                      base).strip(" ,") + ", in full color"
     instruction = _spelled_as_in(instruction, base)
     instruction = re.sub(r"\s*\([^()]{0,60}\)", "", instruction)  # "(long story lol)", "(don't ask)": asides
     instruction = re.sub(r"\bback\s+ground\b", "background", instruction, flags=re.I)
@@ -273,9 +283,11 @@ def _plain_changes(changes: list[str], judged: str | None = None) -> list[str]:
             plain.append(f"remove the {judged}")
             judged = None
             continue
-        rather = re.match(r"^(?:make|turn|change)\s+(?:the\s+)?[\w-]+\s+(?:into\s+|to\s+)?(?P<new>.+?)\s+(?:rather\s+than|"
-                          r"instead\s+of)\s+(?P<old>.+)$", change)
-        if rather:  # "make the flowers white roses rather than peonies"
+        rather = re.match(r"^(?:make|turn|change)\s+(?:the\s+)?(?P<thing>[\w-]+)\s+(?:into\s+|to\s+)?(?P<new>.+?)\s+(?:rather\s+"
+                          r"than|instead\s+of)\s+(?P<old>.+)$", change)
+        if rather and re.fullmatch(r"[a-z]+y", rather.group("old")) and "ADJ" in lang.pos_of(rather.group("old")):
+            change = f"make the {rather.group('thing')} {rather.group('new')}"  # "make the sky blue instead of cloudy"
+        elif rather:  # "make the flowers white roses rather than peonies"
             change = f"{rather.group('new')} instead of {rather.group('old')}"
         ground = re.match(r"^(?P<thing>[\w-]+)\s+not\s+(?P<old>[\w\s-]+?)\s*,?\s+(?:more\s+like|but|rather|instead)\s+"
                           r"(?P<new>.+)$", change)
@@ -450,6 +462,9 @@ def edit_instruction(text: str) -> str:
                     r"image))\W*$", text)
     if more:  # "kiwi's feathers are more lime green than that": make the feathers lime green
         text = f"make the {more.group('thing')} {more.group('how')}"
+    text = re.sub(rf"^(?:the\s+|his\s+|her\s+|its\s+|their\s+)?(?P<thing>(?!it\b|this\b|that\b)[a-z][\w-]*)\s+(?:a\s+bit\s+|"
+                  rf"way\s+|much\s+|a\s+little\s+)?more\s+(?P<color>{_COLOR})\W*$", r"make the \g<thing> \g<color>", text)
+    # "hair more blue": the hair blue
     text = re.sub(r"^(?:please\s+)?(?:you|u)\s+can\s+(?=[a-z]+\s)", "", text)  # "please you can put him a hat"
     text = re.sub(r"^(?:put|give)\s+(?:him|her|it|them)\s+(?=(?:an?|some|the)\s)", "add ", text)  # "put him a hat"
     text = re.sub(r"\b(an?)\s+([\w-]+)\s+of\s+(chef|pirate|cowboy|wizard|king|queen|princess|prince|witch|sailor|police|"
@@ -1192,6 +1207,7 @@ def _recolor_change(base: str, change: str) -> str | None:
         return f"{recolored}, with {tail}" if recolored is not None else None
     for word, color in COMPARATIVE_COLORS.items():
         change = re.sub(rf"\b{word}\b", color, change)
+    change = re.sub(r"\b((?:the|its|their|a)\s+sky)\s+(?=blue\b)", r"\1 a ", change)  # "make the sky blue": the sky, blue
     if re.match(r"^(?:the|a|an|his|her|its|their)\s+[\w-]+\s+(?:[\w-]+ed|fell|broke|ate|ran|lost|got|has|had)\b", change):
         return None  # "the unicorn dropped its ice cream": what happened, not a colour
     colors = [c for c in COLOR_PHRASE.finditer(change) if not re.search(r"\bice\s+$", change[:c.start()])]
@@ -1214,7 +1230,8 @@ def _recolor_change(base: str, change: str) -> str | None:
     if ground:  # "make it a plain grey backdrop": the user's own words for it
         phrase = re.sub(r"^(?:a|an|the|it|make|with|to|into|on)\s+", "", ground.group("phrase"))
         return recolor(base, "background", phrase)
-    rest = COLOR_PHRASE.sub(" ", change)
+    rest = COLOR_PHRASE.sub(" ", re.sub(r"\b(?:instead\s+of|rather\s+than)\s+(?:the\s+|a\s+|an\s+)?[\w-]+\W*$", "", change))
+    # "make the sky blue instead of cloudy": the sky
     # "the cherries on top more red", "the sky a bit more purple": the thing, not where it is or how much
     rest = re.sub(r"\b(?:on|at|in|along|across)\s+(?:the\s+)?(?:top|bottom|left|right|sides?|front|back|edges?|"
                   r"middle|center|centre)\b|\b(?:more|less|much|bit|lot|way|even|slightly|little|tad|touch|far|"

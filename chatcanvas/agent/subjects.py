@@ -19,7 +19,7 @@ from chatcanvas.agent.router import IN_WORDS, RouterRule, TurnFacts
 from chatcanvas.tools import create_subject_tools
 
 _INTRO = re.compile(
-    r"^(?:(?:hey|hi|ok|okay|so|and|also|now)[,!]?\s+){0,3}(?:(?:this|these|that|those|it|here|they)\s*(?:is|are|'s|'re)\s+"
+    r"^(?:(?:hey|hi|ok|okay|k|kk|so|and|also|now|alright|right)[,!]?\s+){0,3}(?:(?:this|these|that|those|it|here|they)\s*(?:is|are|'s|'re)\s+"
     r"(?:(?:a\s+|some\s+|a\s+few\s+|\w+\s+)?(?:photos?|photographs?|pictures?|pics?|shots?|images?|snaps?|scans?|selfi"
     r"es?)"
     r"\s+of\s+)?|"
@@ -711,7 +711,8 @@ _NAME_SAID = (
                r"pictures?|shots?)\W*$", re.I),  # "duchess. 8 pics"
 )
 _CORRECTED = (
-    re.compile(r"\b(?:wait|oops|sorry|actually)?[,\s]*\bno[,.!\s]+(?:(?:it's|its|he's|she's|hes|shes)\s+)?(?P<name>[A-Z][\w-]*)\b"),
+    re.compile(r"\bno[,.!\s]+(?:(?:wait|sorry|oops|i\s+mean)[,.!\s]+)?(?:(?:it's|its|he's|she's|hes|shes)\s+)?"
+               r"(?P<name>[A-Z][\w-]*)\b"),
     re.compile(r"\b(?:it's|its|he's|she's|hes|shes)\s+(?P<name>[A-Z][\w-]*)\s+with\s+an?\s+[A-Za-z]\b"),
 )
 _SELFIES_BY = re.compile(r"\b(?:selfies?|pics?\s+of\s+me|photos?\s+of\s+me)\b.*\b(?:i'm|im|i\s+am)\s+(?P<name>[A-Za-z][\w-]*)\W*$",
@@ -829,6 +830,17 @@ _ON_SCREEN_TAIL = re.compile(r"[,\s]*\b(?:in|into)\s+(?:it|this\s+one|that\s+one
                              r"pic|one|image|scene|card|photo))\b(?:\s*(?:too|as\s+well))?|\s+(?:wants?|wanna|would\s+like|'d\s+"
                              r"like)\s+to\s+be\b|(?<=\w)\W+$", re.I)
 
+_ROLES = ("jedi sith wizard witch warlock sorcerer sorceress mage knight paladin superhero superheroine hero heroine villain "
+          "pirate astronaut viking ninja samurai cowboy cowgirl elf dwarf vampire zombie werewolf mermaid merman fairy "
+          "princess prince queen king emperor empress warrior soldier gladiator spartan pharaoh chef detective firefighter "
+          "pilot racer rockstar popstar ghost cyborg alien monk ranger rogue barbarian druid bard cleric explorer "
+          "adventurer spy gangster mobster sheriff president god goddess angel demon santa elf clown mummy caveman "
+          "cavewoman robot android superman supergirl batman spiderman anime character cartoon muppet figurine "
+          "footballer athlete boxer wrestler surfer skater dj rapper").split()
+_MADE_INTO = re.compile(r"\b(?:make|turn|draw|paint|do|render)\s+me\s+(?:into\s+|as\s+)?(?P<as>(?:a|an)\s+(?:[\w-]+\s+){0,2}?"
+                        r"(?:" + "|".join(_ROLES) + r")s?)\b", re.I)
+"""Someone enrolled as "me" asking to be made into someone: "yo make me a jedi", "make me a dnd wizard"."""
+
 _MY_ONE = r"(?:my|our)\s+(?:guy|girl|boy|man|lady|dude|buddy|character|oc|hero|heroine|little\s+(?:guy|one|man|lady))"
 """What someone calls their own enrolled one without its name: "back to my guy. him at a tavern"."""
 
@@ -859,6 +871,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         prompt = intents.rewrite.edit_prompt(facts.current_prompt, f"add {given.group('what')}")
         return "edit_image", {"prompt": prompt}
     known = facts.extras.get("subjects", [])
+    together = _together(text, facts)
+    if together is not None:
+        return together
     mine = _my_one(text, facts)
     if mine is not None:  # "back to my guy. him at a tavern": the one drawn last, by name
         text = re.sub(rf"\b{_MY_ONE}\b", mine, text, count=1, flags=re.I)
@@ -898,6 +913,10 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         text = text[:drawn.start(said)] + pointed[0] + text[drawn.end(said):]
     else:
         another = False
+    role = _MADE_INTO.search(text)
+    me = next((s["name"] for s in known if any(label.lower() in ("me", "myself") for label in s.get("aliases", []))), None)
+    if role and me:  # "yo make me a jedi": me, as one
+        text = f"{text[:role.start()]}draw {me} as {role.group('as')}{text[role.end():]}"
     myself = re.search(r"\b(?:one|a\s+picture|a\s+pic|an\s+image|a\s+version|a\s+photo|another(?:\s+one)?)\s+(?:where|in\s+"
                        r"which|with)\s+(?:i'm|i\s+am|im|i'm\s+just|me)\s+(?=\w+ing\b)", text, re.I)
     if myself and any(label.lower() in ("me", "myself") for s in known for label in s.get("aliases", [])):
@@ -935,7 +954,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         subject = shown[0]
         text = text[:told.start()] + subject + text[told.end(1) + len(re.match(r"\s+(?:is|are|'s|'re)", text[
             told.end(1):]).group(0)):]
-    if subject is None or _denied(text, subject, facts) or _told_of(text, subject, facts) or \
+    if subject is None or _denied(text, subject, facts) or any(_told_of(text, s["name"], facts) for s in known) or \
             _only_for_them(text, subject, facts):
         return None
     labels = _labels(subject, facts)
@@ -954,7 +973,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         prompt = f"{facts.current_prompt}, with {subject}{where}" + (f" {extra}" if len(extra.split()) >= 2 else "")
         return "generate_with_subject", {"subject": subject, "prompt": prompt}
     into = _ON_SCREEN.search(text) if facts.current_prompt and subject not in shown and not placed else None
-    if into and intents.decide(text, facts).kind in ("draw", "edit"):
+    if into and (intents.decide(text, facts).kind in ("draw", "edit") or re.match(
+            r"^\W*(?:(?:ok|okay|so|and|now|oh|aw+)\W+)*(?:could|can|would|will|may|might)\s+(?!(?:he|she|they|it)\b)", text,
+            re.I)):
         # "put my paladin in front of it", "Would it be possible to have Biscuit sitting at her feet in that one?":
         # the picture on screen, with them in it
         said = _ON_SCREEN_TAIL.sub("", text)
@@ -1017,6 +1038,53 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
     return None
+
+
+_TOGETHER = re.compile(r"^\W*(?:(?:ok|okay|now|and|so|then|can\s+(?:we|i|you)\s+(?:get|have|do|see)|could\s+(?:we|i|you)\s+"
+                       r"(?:get|have|do|see)|(?:let's\s+)?(?:do|draw|make|show|put)|maybe|how\s+about)[,\s]+)*(?:(?:just\s+)?(?:"
+                       r"both\s+of\s+(?:them|us|em)|the\s+two\s+of\s+(?:them|us)|both|the\s+(?:two|three|four)\s+of\s+us|all\s+"
+                       r"(?:three|four)\s+of\s+us)|(?:them|us)\s+(?:both|all|two|three))\b(?P<rest>.*)$", re.I)
+"""The subjects drawn last, together: "now both of us together", "Can we get both of them together on a rug by the
+tree?", "now the three of us at a table in there"."""
+
+
+def _together(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    """The subjects of the last pictures of subjects, in one picture: where the message says, or in the scene on
+    screen. The tool draws one subject (the first of them drawn) and the prompt names the others."""
+    said = _TOGETHER.match(intents.clean(text))
+    if not said:
+        return None
+    seen: list[str] = []
+    for image in reversed(references.ledger(facts.extras.get("images", []))):
+        seen += [name for name in image.subjects if name not in seen and subject_entry(name, facts)]
+    named = mentioned_subject(said.group("rest"), facts.extras.get("subjects", []))
+    us = re.search(r"\b(?:us|we)\b", said.group(0), re.I)
+    me = next((s["name"] for s in facts.extras.get("subjects", []) if "me" in [a.lower() for a in s["aliases"]]), None)
+    count = {"three": 3, "four": 4}.get(next(iter(re.findall(r"\b(three|four)\b", said.group(0).lower())), ""), 2)
+    cast = [name for name in (me if us else None, named) if name] + seen
+    cast = list(dict.fromkeys(cast))[:count]
+    if len(cast) < 2:
+        return None
+    order = [*reversed(seen), *(name for name in cast if name not in seen)]
+    names = sorted(cast, key=order.index)  # the first of them drawn first: the one the tool draws
+    first = names[0]
+    together = " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 2 else " and ".join(names)
+    rest = re.sub(r"^\s*together\b", "", said.group("rest"), flags=re.I)
+    there = re.search(r"[,\s]*\b(?:in|into)\s+(?:it|there|here|this\s+one|that\s+one)\b", rest, re.I)
+    rest = re.sub(r"[,\s]*\b(?:in|into)\s+(?:it|there|here|this\s+one|that\s+one)\b", "", rest, flags=re.I)
+    place = re.search(r"\b(?:on|in|at|by|under|inside|near|beside|around|over)\s+(?:an?|the|some|our|my)\s+\w", rest, re.I)
+    if there and facts.current_prompt:  # "now the three of us at a table in there": the scene on screen, with them
+        return "generate_with_subject", {"subject": first, "prompt": f"{facts.current_prompt}, with {together}"
+                                                                     f"{' ' + rest.strip(' ,') if rest.strip(' ,') else ''}"}
+    if place or not facts.current_prompt:
+        prompt = intents.draw_prompt(f"{together} together{rest}") or f"{together} together"
+    else:
+        prompt = facts.current_prompt
+        for name in _shown(facts):
+            prompt = re.sub(rf"\b{re.escape(name)}\b", together, prompt, count=1)
+        if prompt == facts.current_prompt:
+            prompt = f"{together} together, {prompt}"
+    return "generate_with_subject", {"subject": first, "prompt": prompt}
 
 
 def _one_of_the_story(asking: str, text: str) -> str:
@@ -1107,9 +1175,9 @@ def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
     labels = _labels(subject, facts)
     text = intents._RHETORICAL.sub("", text)  # "..., can you believe it": nothing is asked
     said = re.match(rf"^\W*(?:(?:aww+|lol|haha+|omg|oh|ah|yes|yeah|fun\s+fact|btw|honestly|ha)\W+)*(?:{labels})"
-                    rf"(?:'s)?\s+(?:is|was|has|had|turns|turned|looks|loves|loved|hates|hated|really|still|would|will|"
+                    rf"(?:'s\s+(?:turning|getting|going|gonna|not)\b|(?:'s)?\s+(?:is|was|has|had|turns|turned|hisses|saw|said|says|looks|loves|loved|hates|hated|really|still|would|will|"
                     rf"just|always|never|can't|cannot|gets|got|used\s+to|done|won|graduated|passed|started|learned|learnt|lost|"
-                    rf"scored|finished)\b", fold(text), re.I)
+                    rf"scored|finished)\b)", fold(text), re.I)
     # "Thank you! The children adore Nibbles": thanks, then what people feel about them
     said = said or re.match(rf"^\W*(?:thank\s+you|thanks|thank\s+u|ty|cheers)\b[^.!?]*[.!?]+\s*[^.!?]*\b(?:adore|adores|"
                             rf"love|loves|miss|misses|adored|loved|missed)\s+(?:{labels})\b", fold(text), re.I)
