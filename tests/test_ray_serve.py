@@ -373,3 +373,17 @@ def test_app_builder_arguments_are_checked_with_one_clear_line():
         parse_args({"wrokers": "2"})
     with pytest.raises(InvalidInput, match=r"^min_workers: Input should be greater than or equal to 1"):
         parse_args({"min_workers": "0"})
+
+
+def test_the_ledger_lets_go_of_ended_jobs_with_the_next_admission():
+    """An ingress tells the ledger the jobs that ended along with its next admission (one call, not one per job):
+    they no longer count against their owner's cap."""
+    from chatcanvas.deploy.admission import Admission
+
+    ledger = Admission()
+    assert ledger.admit("in1", "ana", "j1", 2) and ledger.admit("in1", "ana", "j2", 2)
+    assert not ledger.admit("in1", "ana", "j3", 2)  # two in flight: the cap
+    assert ledger.admit("in1", "ana", "j3", 2, released=("j1",))  # j1 ended: let go first, then j3 fits
+    assert ledger.in_flight() == {"ana": 2}
+    ledger.release_many("in1", ["j2", "j3", "unknown"])
+    assert ledger.in_flight() == {}

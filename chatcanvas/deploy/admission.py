@@ -26,9 +26,11 @@ class Admission:
         self._jobs: dict[str, dict[str, str]] = {}  # ingress replica -> {job id: owner}
         self._heard: dict[str, float] = {}
 
-    def admit(self, ingress: str, owner: str, job_id: str, cap: int | None) -> bool:
+    def admit(self, ingress: str, owner: str, job_id: str, cap: int | None, released: tuple[str, ...] = ()) -> bool:
         """Count the job for its owner; False (nothing counted) when the owner already has `cap` jobs in flight
-        anywhere in the cluster. `cap` None: counted, never refused (a job resumed after a restart)."""
+        anywhere in the cluster. `cap` None: counted, never refused (a job resumed after a restart). `released`: the
+        jobs of `ingress` that ended since it last told the ledger, let go first (one call instead of one per job)."""
+        self.release_many(ingress, released)
         self._expire()
         if cap is not None and self.count(owner) >= cap:
             return False
@@ -39,6 +41,12 @@ class Admission:
     def release(self, ingress: str, job_id: str) -> None:
         """The job ended (or was never acknowledged)."""
         self._jobs.get(ingress, {}).pop(job_id, None)
+
+    def release_many(self, ingress: str, job_ids: tuple[str, ...] | list[str]) -> None:
+        """These jobs ended (or were never acknowledged)."""
+        jobs = self._jobs.get(ingress, {})
+        for job_id in job_ids:
+            jobs.pop(job_id, None)
 
     def sync(self, ingress: str, jobs: dict[str, str]) -> None:
         """Everything `ingress` has in flight now, {job id: owner}: replaces what it sent before."""

@@ -61,6 +61,8 @@ HEALTH_EVERY_S = 2.0
 SYNC_EVERY_S = 10.0
 WORKER_LOST = "the image worker stopped while drawing; please try again"
 CLOSE_GRACE_S = 5.0
+RELEASE_EVERY_S = 0.1
+"""Jobs that ended are let go in the ledger with the next admission, or within this long when none comes."""
 _FINISHED_JOBS_KEPT = 1000
 _LOST = (RayActorError, ReplicaUnavailableError)
 
@@ -88,6 +90,9 @@ class RayEngine:
         self._stream = worker.options(stream=True)
         self._admission = admission if admission is not None else admission_actor()
         self._ingress = _ingress_id()
+        self._released: list[str] = []  # jobs that ended, not yet let go in the ledger
+        self._releasing = threading.Lock()
+        self._release_due = False  # a flush of `_released` is scheduled on the engine's loop
         self._jobs = JobBook(self._journal, _FINISHED_JOBS_KEPT)
         self._tasks: dict[str, asyncio.Task] = {}  # the stream of each job in flight, on the engine's loop
         self._finishing: set[str] = set()  # jobs whose end arrived: no longer cancellable
@@ -150,18 +155,36 @@ class RayEngine:
             if self._journal is not None:
                 self._journal.refuse(job)  # never acknowledged
             self._jobs.drop(job.id)
-            self._admission.release.remote(self._ingress, job.id)
+            self._release(job.id)
             raise
         return job
 
     def _admit(self, job: Job, cap: int | None) -> None:
+        with self._releasing:
+            released, self._released = tuple(self._released), []
         try:
-            admitted = ray.get(self._admission.admit.remote(self._ingress, job.owner, job.id, cap),
+            admitted = ray.get(self._admission.admit.remote(self._ingress, job.owner, job.id, cap, released),
                                timeout=CALL_TIMEOUT_S)
         except (GetTimeoutError, RayActorError) as exc:
             raise NoLiveWorker(f"the job ledger did not answer ({type(exc).__name__}); try again shortly") from exc
         if not admitted:
             raise QueueFull(cap or 0, retry_after=2.0, mine=True)
+
+    def _release(self, job_id: str) -> None:
+        """Let the job go in the ledger: with the next admission, or within `RELEASE_EVERY_S` (one call for many)."""
+        with self._releasing:
+            self._released.append(job_id)
+            due, self._release_due = self._release_due, True
+        if not due and not self._stopping.is_set():
+            self._loop.call_soon_threadsafe(self._loop.call_later, RELEASE_EVERY_S, self._flush_released)
+        elif self._stopping.is_set():
+            self._flush_released()
+
+    def _flush_released(self) -> None:
+        with self._releasing:
+            released, self._released, self._release_due = tuple(self._released), [], False
+        if released:
+            self._admission.release_many.remote(self._ingress, released)
 
     def _resume(self) -> int:
         """Send again the jobs an earlier ingress acknowledged but did not see end (from their first step), except
@@ -233,7 +256,7 @@ class RayEngine:
             self._finishing.discard(job.id)
             if not routed.done():
                 routed.set_result(None)
-            self._admission.release.remote(self._ingress, job.id)
+            self._release(job.id)
 
     def _worker_lost(self, exc: Exception, job: Job) -> bool:
         """Whether `exc` says the job's replica went away (died, or cancelled the call itself while stopping)."""
@@ -381,6 +404,7 @@ class RayEngine:
             with contextlib.suppress(ChatCanvasError):
                 job.wait(CLOSE_GRACE_S)
         concurrent.futures.wait(list(self._drives), CLOSE_GRACE_S)  # each stream's last words (the ledger's release)
+        self._flush_released()
         with contextlib.suppress(concurrent.futures.TimeoutError):
             self._spawn(self._quiet()).result(CLOSE_GRACE_S)
         self._loop.call_soon_threadsafe(self._loop.stop)
