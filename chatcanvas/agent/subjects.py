@@ -922,6 +922,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if myself and any(label.lower() in ("me", "myself") for s in known for label in s.get("aliases", [])):
         text = text[:myself.start()] + "me " + text[myself.end():]  # "now one where I'm holding a loaf": me
     asking = lang.request_part(text)
+    if asking and asking != text and re.search(r"\bsame\s+(?:[\w-]+\s+)?(?:for|with|of)\b", text, re.I):
+        asking = text  # "do the same treatment for me, sitting at an easel": the same picture, of me, and more
     if asking and asking != text and mentioned_subject(asking, known) is None:
         named = mentioned_subject(text, known)
         pointed = re.search(r"\b(?:of\s+)?(him|her|them)\b", asking, re.I)
@@ -1003,6 +1005,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             prompt = re.sub(rf"\b{re.escape(other)}\b", subject, prompt)
         if prompt == facts.current_prompt:
             prompt = _cast_in(prompt, subject)
+        more = re.match(r"^\s*[,;:-]\s*(?P<more>(?:\w+ing|in|on|at|with|holding|wearing)\b[^.!?]*)", text[cast.end():])
+        if more and len(more.group("more").split()) >= 2:  # "..., sitting at an easel"
+            prompt = f"{prompt}, {more.group('more').strip()}"
         return "generate_with_subject", {"subject": subject, "prompt": prompt}
     back = re.search(rf"\b(?:back\s+to|again\s+with)\s+(?:{labels}|me|{_MY_ONE})\b\s*[-\u2014\u2013:.,;!]+\s*(?P<rest>.+)$|"
                      rf"^\W*(?:(?:ok|okay|now|and|then|so)[,\s]+)*(?:{labels})\s+again\b[,.\s]+(?:(?:but|this\s+time|"
@@ -1031,6 +1036,10 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         rf"^\W*(?:(?:ok|okay|so|now|and|then|next)[,:\s]+)*(?:make|draw|show|paint|do)\s+(?:{labels})\s+\w+ing\b.*?\b"
         r"(?:in|at|on|near|by|under|inside|beside|through|across)\s+", text, re.I)
     # "ok now put me in a library", "Now make Pepper sleeping near fireplace in winter house": a new scene of them
+    if intent.kind == "reply" and re.match(rf"^\W*(?:(?:ok|okay|so|now|and|then|next)[,:\s]+)*(?:make|draw|show|paint|do)\s+"
+                                           rf"(?:just\s+)?(?:{labels})\s+(?:\w+ing|in|at|on|as|with|wearing|under|by)\b",
+                                           re.sub(rf"\s*{lang.EMOJI}+\s*", " ", intents.clean(text)), re.I):
+        intent = intents.Intent("generate_image", {}, "draw")  # "ok do just him at the gym lifting", him told of before
     if intent.kind == "reply" and not facts.has_image and intents._draw_or_edit(lang.normalize(text), facts) == "edit":
         intent = intents.Intent("generate_image", {}, "draw")  # "put my lil bro in a dinosaur costume": nothing to edit
     if intent.kind == "draw" or (intent.kind == "edit" and (subject not in shown or leads or another)):
@@ -1128,7 +1137,7 @@ def _denied(text: str, subject: str, facts: TurnFacts) -> bool:
     labels = _labels(subject, facts)
     if re.search(r"\b(?:no|not|without)\s+(?:him|her|them)(?:\s+in\s+(?:it|this|that|the\s+picture))?\W*$", text, re.I):
         return True  # "my son wants a dinosaur too, just a t rex roaring, no him in it"
-    return bool(re.search(rf"\b(?:not|no|without|except|isn't|instead\s+of|nothing\s+to\s+do\s+with|unrelated\s+to|"
+    return bool(re.search(rf"\b(?:not|no|none\s+of|without|except|isn't|instead\s+of|nothing\s+to\s+do\s+with|unrelated\s+to|"
                           rf"(?:doesn'?t|does\s+not|don'?t|needn'?t)\s+"
                           rf"(?:have\s+to\s+|need\s+to\s+)?be)\s+(?:my\s+|our\s+)?(?:{labels})\b", text, re.I))
 
@@ -1139,7 +1148,7 @@ def _only_for_them(text: str, subject: str, facts: TurnFacts) -> bool:
     labels = _labels(subject, facts)
     folded = fold(text)
     said = list(re.finditer(rf"\b(?:{labels})\b", folded, re.I))
-    if not said or re.search(r"\b(?:same|one|version|too|also)\s+for\s+\S+\s*$|\b(?:with|of)\s+(?:him|her|them)\b|"
+    if not said or re.search(r"\b(?:same|one|version|too|also)\s+for\s+\S+\s*$|\bsame\s+[\w-]+\s+for\s+\S+|\b(?:with|of)\s+(?:him|her|them)\b|"
                              r"\b(?:he|she|they)(?:'s|\s+is|\s+are)\s+\w+ing\b", text, re.I):
         return False
     return all(re.search(r"\bfor\s+(?:my\s+|our\s+)?$", folded[:found.start()], re.I) and not re.search(
