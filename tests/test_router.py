@@ -1525,3 +1525,28 @@ def test_colour_changes_said_loosely(current, text, must, must_not):
 def test_news_of_one_subject_with_another_named_is_talk(text):
     message = _chat([], text, (("Biscuit", ("the dog",)), ("Mochi", ("my cat",)), ("Tofu", ("the kitten",))))
     assert not message.tool_calls and message.content
+
+
+def test_the_same_picture_for_another_subject_with_more_said():
+    subjects = (("Hugo", ("my greyhound",)), ("Clara", ("me",)))
+    images = ({"id": "h", "prompt": "a pencil portrait of Hugo, soft shading", "operation": "personalize",
+               "subjects": ["Hugo"]},)
+    (call,) = _chat([], "same treatment for me, reading a book on a bench", subjects, images).tool_calls
+    assert call["args"]["subject"] == "Clara"
+    assert all(_has(call["args"]["prompt"], w) for w in ("pencil", "reading", "bench")), call["args"]["prompt"]
+
+
+def test_none_of_a_subject_leaves_them_out():
+    (call,) = _chat([], "a flyer for the village dog show, paw prints and bunting, none of my dog",
+                    (("Rex", ("my dog",)),)).tool_calls
+    assert call["name"] == "generate_image"
+
+
+def test_him_after_talk_about_him_is_him_among_two_on_screen():
+    subjects = (("Bella", ("me",)), ("Marco", ("my boyfriend", "bf")))
+    images = ({"id": "a", "prompt": "Bella and my bf on a ferris wheel", "operation": "personalize",
+               "subjects": ["Bella"]},)
+    history = [("draw me and my bf on a ferris wheel", "generate_with_subject"),
+               ("marco saw it and says he looks tiny lol", None)]
+    (call,) = _chat(history, "ok now do just him 🏋️ at the climbing wall", subjects, images).tool_calls
+    assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", "Marco")
