@@ -1550,3 +1550,44 @@ def test_him_after_talk_about_him_is_him_among_two_on_screen():
                ("marco saw it and says he looks tiny lol", None)]
     (call,) = _chat(history, "ok now do just him 🏋️ at the climbing wall", subjects, images).tool_calls
     assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", "Marco")
+
+
+@pytest.mark.parametrize(("text", "subject"), [
+    ("new mug. on a windowsill. rain outside.", "Moss"),
+    ("could you show Joanie at the seaside with an ice cream", "Joan"),
+])
+def test_an_alias_said_without_its_owner(text, subject):
+    subjects = (("Moss", ("the new mug", "our mug")), ("Joan", ("my Joanie", "my late wife")))
+    (call,) = _chat([], text, subjects).tool_calls
+    assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", subject)
+
+
+def test_a_subject_put_beside_the_picture_on_screen():
+    images = ({"id": "b", "prompt": "a wide banner of a desert at dusk", "operation": "generate", "subjects": []},)
+    (call,) = _chat([], "drop kit on the right side of it", (("Kit", ("my oc",)),), images).tool_calls
+    assert call["args"]["subject"] == "Kit" and _has(call["args"]["prompt"], "desert"), call
+
+
+@pytest.mark.parametrize("text", [
+    "kit rolled a nat 20 last game and saved the whole party lmaooo",
+    "fyi sam off sick all week, poor thing",
+    "My sister Kit used to drag me to the fair every summer... she always won the goldfish...",
+])
+def test_news_of_a_subject_is_talk(text):
+    message = _chat([], text, (("Kit", ("my oc", "my sister")), ("Sam", ("the barber",))))
+    assert not message.tool_calls and message.content
+
+
+def test_the_sentence_that_names_them_asks_for_them():
+    images = ({"id": "h", "prompt": "a headshot of Lee in a grey suit", "operation": "personalize", "subjects": ["Lee"]},)
+    (call,) = _chat([], "For the brochure (it goes to every client, so it matters) I'd like me sitting on the steps of a "
+                        "brick townhouse with keys in hand. The printer adds the logo later.",
+                    (("Lee", ("me",)),), images).tool_calls
+    assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", "Lee")
+    assert _has(call["args"]["prompt"], "townhouse")
+
+
+def test_enrolled_with_who_they_are_said_before_the_photos():
+    history = [("I'd like to add my late husband Tomas, is that possible? I have old scans", None)]
+    (call,) = _chat(history, "Here are five photos of Tomas, some from the seventies", attached=5).tool_calls
+    assert call["args"]["name"] == "Tomas" and "my late husband" in call["args"].get("aliases", [])

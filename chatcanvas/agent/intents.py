@@ -743,17 +743,21 @@ _PAST = (r"(?:(?!(?:dressed|named|called|curled|tucked|wrapped|painted|styled|co
          r"lined|striped|spotted|winged|horned|haired|eyed|legged|sized|faced|aged|blessed)\b)[a-z]{2,}ed|ate|ran|broke|"
          r"threw|stole|won|lost|got|took|fell|bit|found|drank|slept|hid|caught|went|came|swam|dug|tore|did|left|sold|"
          r"bought|brought|grew|spent|wrote|said|told|saw|met|made\s+(?:it|the|his|her|their)|had|became|began|"
-         r"learnt|felt|gave|flew|drove|rode|sang|shook|spilled|spilt)")
-_LEAD_IN = (r"^\W*(?:(?:omg|lol|haha+|so|well|ok|okay|guess\s+what|fun\s+fact|btw|update|news|aww+|yay|wow|ugh|oh|and|"
-            r"also|welp|lmao)\W+)*")
+         r"learnt|felt|gave|flew|drove|rode|sang|shook|spilled|spilt|used\s+to\s+[a-z]+)")
+_LEAD_IN = (r"^\W*(?:(?:omg|lol|haha+|so|well|ok|okay|guess\s+what|fun\s+fact|btw|fyi|update|news|aww+|yay|wow|ugh|oh|and|"
+            r"also|welp|lmao|hello|hi|hey|good\s+(?:morning|afternoon|evening))\W+)*")
 _SOMEONE = (r"(?:my|our|his|her|their|the)\s+(?:[\w'-]+\s+){0,2}?[\w'-]+|(?!(?:the|a|an|this|that|these|those|ok|okay|so|"
             r"now|and|then|also|just|one|un\w+|make|draw|put|add)\b)[a-z][\w'-]*")
 """Who a piece of news is about: "my grandson", "the hamster", "biscuit" (not "the", "make", "ok")."""
 _NEWS = re.compile(
     _LEAD_IN + r"(?:he|she|they|we|i|it|" + _SOMEONE + r")(?:\s+and\s+(?:i|me|my\s+[\w'-]+|[a-z][\w'-]*))?\s+(?:(?:actually|"
     r"just|finally|already|totally|literally|really|also|even|officially|somehow|once\s+again)\s+)*" + _PAST + r"\b", re.I)
+_AWAY = re.compile(_LEAD_IN + r"(?:" + _SOMEONE + r")\s+(?:is\s+|'s\s+|are\s+|was\s+)?(?:off|out|home|away)\s+(?:sick|ill|poorly|"
+                   r"today|this\s+week|all\s+week|on\s+(?:holiday|vacation|leave))\b", re.I)
+"""Who is away, told: "fyi tomek off sick all week"."""
 _NEWS_MARK = re.compile(r"\b(?:my|me|i|i'm|im|we|our|us|ours|mine|smh|again|today|yesterday|tonight|last\s+(?:"
-                        r"night|week|weekend|month|year|time)|this\s+(?:morning|afternoon|week|weekend|year)|on\s+(?:mon|tues|wednes|"
+                        r"night|week|weekend|month|year|time|session|season|game|match|summer|spring|winter|autumn|fall|"
+                        r"christmas|easter)|all\s+week|wtf|lmao+|this\s+(?:morning|afternoon|week|weekend|year)|on\s+(?:mon|tues|wednes|"
                         r"thurs|fri|satur|sun)day|ago|finally|already|first\s+time|lol|omg|haha+|lmao)\b|!!|\?\?", re.I)
 _NOT_NEWS = re.compile(r"\b(?:draw|paint|sketch|make|show\s+(?:me|us|him|her|them|it|what|how|a|an|some)|picture|pic|"
                        r"image|render|illustrate|generate|create|"
@@ -792,7 +796,7 @@ def is_news(text: str) -> bool:
     first = next((part for part in parts if not lang.is_small_talk(lang.words(part))), "")  # "Good morning!! ..."
     if _NOT_NEWS.search(said):
         return False
-    if _OCCASION.search(said) or _NEWS_SOON.match(first) or _AGE_TOLD.match(first):
+    if _OCCASION.search(said) or _NEWS_SOON.match(first) or _AGE_TOLD.match(first) or _AWAY.match(first):
         return True  # "leos bday is friday", "My son Kenji have 6 years, birthday is on sunday"
     if not _NEWS.match(first):
         return False

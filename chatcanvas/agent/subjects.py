@@ -584,6 +584,10 @@ def _in_style_name(text: str, found: re.Match) -> bool:
         (before is not None and f"{before.group(1).lower()} {said}" in intents.rewrite.STYLES)
 
 
+_NOT_OWNED = r"(?<!\ba\s)(?<!\ban\s)(?<!\bsome\s)(?<!\bhis\s)(?<!\bher\s)(?<!\btheir\s)(?<!\byour\s)(?<!\bits\s)"
+"""Where an alias said without its "my" or "the" still names the subject: not after another owner or an article."""
+
+
 def _label_pattern(label: str) -> str:
     """ "my cat" also answers to "our cat" and "the cat", "my grandmother" to "my grandma": the owner's words vary,
     the one they mean is the same."""
@@ -597,6 +601,8 @@ def _label_pattern(label: str) -> str:
                rf"graduation|name|room|class|team)\b))?"  # "my sons birthday": the apostrophe left out
         if not lead and kin in _KIN_WORDS[:4]:  # "make grandma young again", "dad on a golf course": a name in itself
             return rf"(?:(?:my|our|the)\s+(?:same\s+)?)?(?<!\ba\s)(?<!\ban\s){said}"
+        if owned.group(1)[:1].isupper() or lead:  # "my Joanie" is Joanie; "the new can" is "new can. on a pier"
+            return rf"(?:(?:my|our|the)\s+(?:same\s+)?|{_NOT_OWNED}){said}"
         return rf"(?:my|our|the)\s+(?:same\s+)?{said}"
     return re.sub(r"\\\.(?=\\ )", r"\\.?", re.escape(label))  # "Mr. Nibbles" is "Mr Nibbles" too
 
@@ -691,6 +697,12 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
                                                              else None, name)
                                if not any(_same_kind(kind.split()[-1], word) for alias in aliases
                                           for word in alias.split()))]
+    if name.lower() not in ("me", "myself", "us") and not any(alias.lower().startswith(("my ", "our ")) for alias in aliases):
+        kin = next((found.group(1).lower() for said in (text, *reversed(facts.history)) for found in [re.search(
+            rf"\b((?:my|our)\s+(?:late\s+|little\s+|baby\s+|big\s+)?(?:{'|'.join(sorted(_ANIMATE))}))\s*,?\s+"
+            rf"{re.escape(name)}\b", said, re.I)] if found), None)
+        if kin:  # "I want to add my wife Greta", then "Here are six photos of Greta": she is "my wife" too
+            aliases = [*aliases, kin]
     args: dict[str, Any] = {"name": name}
     if aliases:
         args["aliases"] = aliases
@@ -822,6 +834,8 @@ _ON_SCREEN = re.compile(
     r"on\s+top\s+of|up\s+at|out\s+of)\s+(?:it|this\s+one|that\s+one|the\s+same\s+(?:picture|pic|one|image|scene|card|"
     r"photo))\b(?!\s*(?:is|was|'s)\b)|"
     r"\bin\s+(?:there|here)\b|"
+    r"\b(?:(?:left|right|other|far)\s+(?:hand\s+)?(?:side|corner|edge)|front|top|middle|edge|corner|bottom|side)\s+of\s+"
+    r"(?:it|this|that|the\s+(?:picture|pic|image|banner|poster|card|scene))\b|"
     r"\b(?:at|on|in|by|around|between)\s+(?P<who>his|her|their)\s+(?:feet|lap|shoulders?|side|arms?|knees?|head|back|"
     r"hands?|paws?|legs)\b|"
     r"\b(?:against|beside|next\s+to|behind)\s+(?P<whom>him|her|them)\b", re.I)
@@ -924,6 +938,15 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     asking = lang.request_part(text)
     if asking and asking != text and re.search(r"\bsame\s+(?:[\w-]+\s+)?(?:for|with|of)\b", text, re.I):
         asking = text  # "do the same treatment for me, sitting at an easel": the same picture, of me, and more
+    if asking and asking != text and mentioned_subject(asking, known) is None:
+        # "For the flyers (...) I'd like me standing on the porch ... My designer will add the logo": the sentence
+        # that names them asks for them
+        asks = [said for said in lang.sentences(re.sub(r"\s*\([^()]{0,80}\)", "", text)) if mentioned_subject(said, known)
+                and re.search(r"\b(?:i'd\s+like|i\s+would\s+like|i\s+want|i\s+need|can\s+(?:you|u)|could\s+(?:you|u)|"
+                              r"would\s+(?:you|u)|please|draw|paint|sketch|show\s+(?:me|us)|make\s+(?:me|us|a|an|one))\b",
+                              said, re.I)]
+        if len(asks) == 1:
+            asking = asks[0]
     if asking and asking != text and mentioned_subject(asking, known) is None:
         named = mentioned_subject(text, known)
         pointed = re.search(r"\b(?:of\s+)?(him|her|them)\b", asking, re.I)
@@ -1034,7 +1057,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         rf"de)\s+"
         r"(?:an?|some)\b", text, re.I) or re.match(
         rf"^\W*(?:(?:ok|okay|so|now|and|then|next)[,:\s]+)*(?:make|draw|show|paint|do)\s+(?:{labels})\s+\w+ing\b.*?\b"
-        r"(?:in|at|on|near|by|under|inside|beside|through|across)\s+", text, re.I)
+        r"(?:in|at|on|near|by|under|inside|beside|through|across)\s+", text, re.I) or re.search(
+        rf"\b(?:i'd\s+like|i\s+would\s+like|i\s+want|i\s+need|can\s+i\s+(?:get|have))\s+(?:{labels})\s+\w+ing\b.*?\b"
+        r"(?:in|at|on|near|by|under|inside|beside|through|across)\s+(?:an?|the|some)\b", text, re.I)
     # "ok now put me in a library", "Now make Pepper sleeping near fireplace in winter house": a new scene of them
     if intent.kind == "reply" and re.match(rf"^\W*(?:(?:ok|okay|so|now|and|then|next)[,:\s]+)*(?:make|draw|show|paint|do)\s+"
                                            rf"(?:just\s+)?(?:{labels})\s+(?:\w+ing|in|at|on|as|with|wearing|under|by)\b",
@@ -1188,6 +1213,8 @@ def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
                     rf"just|always|never|can't|cannot|gets|got|used\s+to|done|won|graduated|passed|started|learned|learnt|lost|"
                     rf"scored|finished)\b)", fold(text), re.I)
     # "Thank you! The children adore Nibbles": thanks, then what people feel about them
+    said = said or re.match(rf"^\W*(?:(?:fyi|btw|so|omg|lol)\W+)*(?:(?:my|our)\s+(?:[\w'-]+\s+){{0,2}}?)?(?:{labels})\b",
+                            fold(text), re.I) and intents.is_news(text)  # "theo rolled a nat 1 last session lmao"
     said = said or re.match(rf"^\W*(?:thank\s+you|thanks|thank\s+u|ty|cheers)\b[^.!?]*[.!?]+\s*[^.!?]*\b(?:adore|adores|"
                             rf"love|loves|miss|misses|adored|loved|missed)\s+(?:{labels})\b", fold(text), re.I)
     return bool(said) and not re.search(r"\b(?:draw|paint|sketch|make|show|picture|pic|image|render|can\s+(?:you|u)|"
