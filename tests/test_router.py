@@ -1591,3 +1591,35 @@ def test_enrolled_with_who_they_are_said_before_the_photos():
     history = [("I'd like to add my late husband Tomas, is that possible? I have old scans", None)]
     (call,) = _chat(history, "Here are five photos of Tomas, some from the seventies", attached=5).tool_calls
     assert call["args"]["name"] == "Tomas" and "my late husband" in call["args"].get("aliases", [])
+
+
+def test_can_the_subject_on_screen_have_something_is_a_change():
+    images = ({"id": "b", "prompt": "Ada riding a unicorn", "operation": "personalize", "subjects": ["Ada"]},)
+    (call,) = _chat([], "hmm can Ada bug have green hair in it like her costume", (("Ada", ("Ada bug",)),),
+                    images).tool_calls
+    assert call["name"] == "edit_image" and _has(call["args"]["prompt"], "unicorn"), call
+
+
+def test_the_one_named_in_a_ramble_is_drawn_where_the_ask_puts_them():
+    (call,) = _chat([], "my son set this up for me and says i can do pictures of pepper so lets try her asleep in a "
+                        "laundry basket she loves the warm towels", (("Pepper", ("the cat",)), ("Al", ("me",)))).tool_calls
+    assert call["args"]["subject"] == "Pepper" and _has(call["args"]["prompt"], "basket"), call
+
+
+@pytest.mark.parametrize(("text", "must"), [
+    ("Finally, I should be grateful for a watercolour of a lighthouse in a storm, with no boats at all.",
+     ["lighthouse", "storm"]),
+    ("Some context: we are relaunching the shop in May. What I need right now is a poster of a bicycle against a "
+     "yellow wall. It goes in the window next week.", ["bicycle", "wall"]),
+])
+def test_the_picture_asked_for_inside_a_long_formal_message(text, must):
+    (call,) = _chat([], text).tool_calls
+    assert call["name"] == "generate_image"
+    assert all(_has(call["args"]["prompt"], w) for w in must), call["args"]["prompt"]
+
+
+@pytest.mark.parametrize("text", ["yo quick q do u keep the pics i upload or nah",
+                                  "hii can i make a pfp of myslef here?? how does it work"])
+def test_questions_about_ones_own_photos_are_answered(text):
+    message = _chat([], text)
+    assert not message.tool_calls and message.content

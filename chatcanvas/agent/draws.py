@@ -19,6 +19,10 @@ def draw_prompt(text: str) -> str | None:
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     text = re.sub(r"^\s*\([^()]{0,60}\)\s*", "", text)  # "(typing for my son) ...": an aside
     text = re.sub(r"^(?:he|she|they|my\s+\w+|the\s+\w+)\s+(?:says|said|wants|asks\s+for)\s*:\s*", "", text)  # "he says: ..."
+    text = re.sub(r"^(?:so\s+|and\s+)?(?:what|all)\s+(?:i|we)\s+(?:really\s+)?(?:need|want|would\s+like|'d\s+like)\s+(?:right\s+"
+                  r"now\s+|now\s+|today\s+|first\s+)?is\s+", "", text)  # "what I need right now is a headshot of me"
+    text = re.sub(r"^(?:first|firstly|first\s+up|to\s+start|next|then|lastly|finally)[,:]?\s+(?=(?:i'd|i\s+would|i\s+want|we'd|"
+                  r"can|could|please|i\s+need)\b)", "", text)  # "First I'd love a shot of ..."
     pictured = re.search(r"\b(?:picture|imagine|envision)\s+this\s*[:,\u2014\u2013-]\s*(?=\w)", text)
     if pictured:  # "... and want inspo. picture this: a three tier cake"
         text = text[pictured.end():]

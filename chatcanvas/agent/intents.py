@@ -686,9 +686,11 @@ ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so|yo|wait|um
                                   r"up|upload)\s+(?:my|our)\s+(?:\w+\s+)?\w+\s+(?:to\s+(?:this|the\s+app|here)|so\s+(?:i|we)\s+"
                                   r"can)\b|"
                                   r"\bcan\s+(?:i|we)\s+(?:set|sign)\s+(?:him|her|them|me|myself|it|(?:my|our)\s+\w+)\s+up\b|"
-                                  r"\bcan\s+(?:i|we)\s+(?:make|get|do)\s+(?:pfps?|profile\s+(?:pics?|pictures?|photos?)|avatars?|"
+                                  r"\b(?:do|will|would)\s+(?:you|u)\s+(?:keep|store|save|delete|share|look\s+at|see)\s+(?:the\s+|"
+                                  r"my\s+|our\s+|these\s+|those\s+)?(?:pics?|photos?|pictures?|images?|uploads?|selfies?)\b|"
+                                  r"\bcan\s+(?:i|we)\s+(?:make|get|do)\s+(?:an?\s+)?(?:pfps?|profile\s+(?:pics?|pictures?|photos?)|avatars?|"
                                   r"pictures?|pics?|portraits?)\s+of\s+(?:myself|me|us|ourselves)(?:\s+(?:here|on\s+here|with\s+"
-                                  r"this))?\W*$|"
+                                  r"this))?(?:\W*$|\W+how\b)|"
                                   # "wait its Caitlin with a C lol autocorrect": the name put right
                                   r"\b(?:it's|its|he's|she's|hes|shes|name\s+is)\s+[A-Z][\w-]*\s+with\s+an?\s+[A-Za-z]\b")
 MINE_ASKED = re.compile(r"\b(?:can|could|will|would)\s+(?:you|u|ya)\s+(?:really\s+|also\s+|actually\s+|even\s+)?(?:make|do|"

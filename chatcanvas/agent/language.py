@@ -37,7 +37,7 @@ SHORTHAND = {
     "grey": "gray", "centre": "center", "centred": "centered", "favourite": "favorite", "w/": "with",
     "w/o": "without", "wat": "what", "wut": "what", "kinda": "kind of", "sorta": "sort of", "cud": "could",
     "wud": "would", "shud": "should", "abt": "about", "pleaseee": "please", "pleasee": "please", "nite": "night",
-    "tho": "though", "thru": "through", "bigg": "big", "teh": "the", "adn": "and", "whta": "what", "waht": "what",
+    "tho": "though", "myslef": "myself", "mysefl": "myself", "myelf": "myself", "thru": "through", "bigg": "big", "teh": "the", "adn": "and", "whta": "what", "waht": "what",
     "helo": "hello", "hellp": "hello", "cna": "can", "yuo": "you",
     "rmember": "remember", "remembr": "remember", "remmeber": "remember",
     "rememeber": "remember", "nd": "and", "n": "and",
@@ -64,7 +64,8 @@ POLITE_END = re.compile(
 
 _REQUEST = (
     r"(?:(?:ok(?:ay)?|so|and|then|now|next|also|hey|hi|hello|yo|um+|uh+|hmm+|well|alright|right|cool|great|nice|"
-    r"please|kindly|just|maybe|perhaps|actually|oh|ah|wait|lol|thanks|sure|yes|yeah|yep|ooh|go ahead and)"
+    r"please|kindly|just|maybe|perhaps|actually|oh|ah|wait|lol|thanks|sure|yes|yeah|yep|ooh|go ahead and|lastly|finally|"
+    r"firstly)"
     r"[\s,!.:;-]+|(?:no|nah)(?:\s*[,!.:;-]+\s*|\s+(?=(?:make|change|turn|add|remove|put|go|undo|the|it|i|we|let's|do|"
     r"draw|try|give|show|back|wait|not|just|actually|revert|keep|use|that|this|get|delete|drop|lose|ditch|swap|replace|"
     r"move|take|bring|switch|less|bigger|smaller|darker|lighter|can|could|please|let|maybe|instead)\b)|(?<=nah)\s+(?=more\b))"
@@ -82,6 +83,8 @@ _REQUEST = (
     r"|(?:i|we)\s+should\s+(?:very\s+much\s+|so\s+)?(?:like|love)\s+(?:to\s+(?:see|have|get)\s+)?"
     r"|(?:i|we)\s+(?:should|would|'d)\s+be\s+(?:most\s+|very\s+|so\s+|really\s+|ever\s+so\s+)?(?:grateful|"
     r"obliged|thankful|delighted|happy)\s+if\s+you\s+(?:could|would|might|can)\s+(?:please\s+|kindly\s+)?"
+    r"|(?:i|we)\s+(?:should|would|'d)\s+be\s+(?:most\s+|very\s+|so\s+|really\s+|ever\s+so\s+)?(?:grateful|obliged|thankful)\s+"
+    r"for\s+"
     r"|(?:can|could|would|will|won't|can't|may|might)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+|"
     r"possibly\s+)*"
     r"|would\s+you\s+mind\s+|do\s+you\s+mind\s+|mind\s+|"
@@ -388,7 +391,9 @@ NOT_A_TITLE = "".join(rf"(?<!\b{title}\.)" for title in ("Mr", "mr", "Mrs", "mrs
 EMOJI = _EMOJI = "[\U0001F300-\U0001FAFF\u2600-\u27BF\u2B50\u2B55\u2728\u2764\uFE0F\u200D]"
 
 
-_WISH = re.compile(r"^it\s+(?:would|'d)\s+be\s+(?:great|nice|cool|good|better|lovely|awesome)\s+if\s+(?!(?:i|we)\b)")
+_WISH = re.compile(r"^it\s+(?:would|'d)\s+be\s+(?:great|nice|cool|good|better|lovely|awesome)\s+if\s+(?!(?:i|we)\b)|"
+                   r"^(?:(?:lastly|finally|firstly|next|now|then|also)[,\s]+)?(?:i|we)\s+(?:should|would|'d)\s+be\s+(?:most\s+|very\s+|"
+                   r"so\s+|ever\s+so\s+)?(?:grateful|obliged|thankful)\s+for\s+(?:an?|some|one|two|three)\s+\w")
 """A wish for the picture: "it would be nice if the students were wearing white" (not "... if I could save it")."""
 
 

@@ -552,7 +552,7 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
             at = found.start() if found else None
             telling = found is not None and tells[pick]
             # "my boy has been begging me for a picture of the horse": the one the picture is of
-            pictured = at is not None and bool(re.search(r"\b(?:picture|pic|image|drawing|portrait|painting|photo|one)\s+of"
+            pictured = at is not None and bool(re.search(r"\b(?:picture|pic|image|drawing|portrait|painting|photo|one)s?\s+of"
                                                          r"\s+$", text[:at], re.IGNORECASE))
             # a name before an alias: "my son has this old bunny, Mr Buttons" is about Mr Buttons
             rank = (not pictured, telling, label not in names and telling, at if at is not None else 0)
@@ -941,10 +941,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if asking and asking != text and mentioned_subject(asking, known) is None:
         # "For the flyers (...) I'd like me standing on the porch ... My designer will add the logo": the sentence
         # that names them asks for them
-        asks = [said for said in lang.sentences(re.sub(r"\s*\([^()]{0,80}\)", "", text)) if mentioned_subject(said, known)
-                and re.search(r"\b(?:i'd\s+like|i\s+would\s+like|i\s+want|i\s+need|can\s+(?:you|u)|could\s+(?:you|u)|"
-                              r"would\s+(?:you|u)|please|draw|paint|sketch|show\s+(?:me|us)|make\s+(?:me|us|a|an|one))\b",
-                              said, re.I)]
+        asks = _asking_sentences(text, known)
         if len(asks) == 1:
             asking = asks[0]
     if asking and asking != text and mentioned_subject(asking, known) is None:
@@ -1061,13 +1058,27 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         rf"\b(?:i'd\s+like|i\s+would\s+like|i\s+want|i\s+need|can\s+i\s+(?:get|have))\s+(?:{labels})\s+\w+ing\b.*?\b"
         r"(?:in|at|on|near|by|under|inside|beside|through|across)\s+(?:an?|the|some)\b", text, re.I)
     # "ok now put me in a library", "Now make Pepper sleeping near fireplace in winter house": a new scene of them
+    tried = re.search(rf"\b(?:let'?s|lets|let\s+us|let\s+me)\s+(?:try|do|see|have|make|get|draw)\s+(?:(?:him|her|them)\b|"
+                      rf"(?:{labels})\b)\s*(?=(?:\w+ing|in|on|at|as|with|wearing|dressed)\b)", text, re.I)
+    if tried and intent.kind in ("reply", "draw"):  # "... i can make pictures of biscuit so lets try him sitting in a
+        # pumpkin patch": the one named, in the scene the ask gives
+        text, intent = f"{subject} {text[tried.end():]}", intents.Intent("generate_image", {}, "draw")
     if intent.kind == "reply" and re.match(rf"^\W*(?:(?:ok|okay|so|now|and|then|next)[,:\s]+)*(?:make|draw|show|paint|do)\s+"
                                            rf"(?:just\s+)?(?:{labels})\s+(?:\w+ing|in|at|on|as|with|wearing|under|by)\b",
                                            re.sub(rf"\s*{lang.EMOJI}+\s*", " ", intents.clean(text)), re.I):
         intent = intents.Intent("generate_image", {}, "draw")  # "ok do just him at the gym lifting", him told of before
     if intent.kind == "reply" and not facts.has_image and intents._draw_or_edit(lang.normalize(text), facts) == "edit":
         intent = intents.Intent("generate_image", {}, "draw")  # "put my lil bro in a dinosaur costume": nothing to edit
+    if subject in shown and facts.current_prompt and re.match(
+            rf"^\W*(?:(?:hmm+|ok|okay|so|and|oh|now)[,!.\s]+)*(?:can|could|would|may)\s+(?:{labels})\s+(?:have|get|wear|hold|"
+            rf"be\s+wearing|be\s+holding)\b", text, re.I) and not another:
+        # "hmm can Ellie bean have purple hair in it" with her on screen: this picture, changed
+        return "edit_image", {"prompt": intents.merged_edit_prompt(facts.current_prompt, text)}
     if intent.kind == "draw" or (intent.kind == "edit" and (subject not in shown or leads or another)):
+        asks = _asking_sentences(text, known)
+        if len(asks) == 1 and len(lang.sentences(text)) > 2:
+            text = asks[0]  # "Bit of context: ... What I need right now is a headshot of me in a navy blazer ... It'll
+            # go on the website": the picture is the sentence that asks for them
         prompt = intents.draw_prompt(_without_need(text, labels))
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
@@ -1119,6 +1130,14 @@ def _together(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         if prompt == facts.current_prompt:
             prompt = f"{together} together, {prompt}"
     return "generate_with_subject", {"subject": first, "prompt": prompt}
+
+
+def _asking_sentences(text: str, known: list[dict[str, Any]]) -> list[str]:
+    """The sentences that name a subject and ask for a picture ("I'd like me standing on the porch ...")."""
+    return [said for said in lang.sentences(re.sub(r"\s*\([^()]{0,80}\)", "", text)) if mentioned_subject(said, known)
+            and re.search(r"\b(?:i'd\s+(?:like|love)|i\s+would\s+(?:like|love)|i\s+want|i\s+need|can\s+(?:you|u)|could\s+"
+                          r"(?:you|u)|would\s+(?:you|u)|might\s+you|please|draw|paint|sketch|show\s+(?:me|us)|make\s+(?:me|us|"
+                          r"a|an|one))\b", said, re.I)]
 
 
 def _one_of_the_story(asking: str, text: str) -> str:
