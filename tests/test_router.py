@@ -1623,3 +1623,11 @@ def test_the_picture_asked_for_inside_a_long_formal_message(text, must):
 def test_questions_about_ones_own_photos_are_answered(text):
     message = _chat([], text)
     assert not message.tool_calls and message.content
+
+
+def test_while_im_at_it_is_not_the_picture_on_screen():
+    images = ({"id": "a", "prompt": "Rosie as a film star on a red carpet", "operation": "personalize",
+               "subjects": ["Rosie"]},)
+    (call,) = _chat([], "While I'm at it, my son wants a picture of the pony wearing a crown in the barn",
+                    (("Rosie", ("my wife",)), ("Juniper", ("the pony",))), images).tool_calls
+    assert call["args"]["subject"] == "Juniper" and not _has(call["args"]["prompt"], "carpet"), call

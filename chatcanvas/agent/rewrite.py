@@ -285,7 +285,8 @@ def _plain_changes(changes: list[str], judged: str | None = None) -> list[str]:
             continue
         rather = re.match(r"^(?:make|turn|change)\s+(?:the\s+)?(?P<thing>[\w-]+)\s+(?:into\s+|to\s+)?(?P<new>.+?)\s+(?:rather\s+"
                           r"than|instead\s+of)\s+(?P<old>.+)$", change)
-        if rather and re.fullmatch(r"[a-z]+y", rather.group("old")) and "ADJ" in lang.pos_of(rather.group("old")):
+        if rather and re.fullmatch(r"[a-z]+y", rather.group("old")) and "ADJ" in lang.pos_of(rather.group("old")) and \
+                rather.group("thing") not in ("it", "this", "that", "them", "everything"):
             change = f"make the {rather.group('thing')} {rather.group('new')}"  # "make the sky blue instead of cloudy"
         elif rather:  # "make the flowers white roses rather than peonies"
             change = f"{rather.group('new')} instead of {rather.group('old')}"

@@ -840,6 +840,9 @@ _ON_SCREEN = re.compile(
     r"hands?|paws?|legs)\b|"
     r"\b(?:against|beside|next\s+to|behind)\s+(?P<whom>him|her|them)\b", re.I)
 """Where a subject is put into the picture on screen: "in front of it", "at her feet in that one", "in there"."""
+_IDIOMS = re.compile(r"\b(?:(?:i'm|im|i\s+am|we're|we\s+are|you're|he's|she's|they're)\s+at\s+it|at\s+it\s+again|go\s+for\s+it|"
+                     r"get\s+on\s+with\s+it|make\s+it\s+in\s+time|in\s+it\s+together|(?:i'm|im)\s+on\s+it)\b", re.I)
+"""Words that sound like "it" in the picture and are not: "while I'm at it", "go for it"."""
 _ON_SCREEN_TAIL = re.compile(r"[,\s]*\b(?:in|into)\s+(?:it|this\s+one|that\s+one|there|here|the\s+same\s+(?:picture|"
                              r"pic|one|image|scene|card|photo))\b(?:\s*(?:too|as\s+well))?|\s+(?:wants?|wanna|would\s+like|'d\s+"
                              r"like)\s+to\s+be\b|(?<=\w)\W+$", re.I)
@@ -994,7 +997,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         where = f" {placed.group('at')}" if placed.group("at") else ""
         prompt = f"{facts.current_prompt}, with {subject}{where}" + (f" {extra}" if len(extra.split()) >= 2 else "")
         return "generate_with_subject", {"subject": subject, "prompt": prompt}
-    into = _ON_SCREEN.search(text) if facts.current_prompt and subject not in shown and not placed else None
+    into = _ON_SCREEN.search(_IDIOMS.sub(" ", text)) if facts.current_prompt and subject not in shown and not placed \
+        else None
     if into and (intents.decide(text, facts).kind in ("draw", "edit") or re.match(
             r"^\W*(?:(?:ok|okay|so|and|now|oh|aw+)\W+)*(?:could|can|would|will|may|might)\s+(?!(?:he|she|they|it)\b)", text,
             re.I)):
@@ -1076,7 +1080,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return "edit_image", {"prompt": intents.merged_edit_prompt(facts.current_prompt, text)}
     if intent.kind == "draw" or (intent.kind == "edit" and (subject not in shown or leads or another)):
         asks = _asking_sentences(text, known)
-        if len(asks) == 1 and len(lang.sentences(text)) > 2:
+        if len(asks) == 1 and len(lang.sentences(text)) > 2 and len((intents.draw_prompt(asks[0]) or "").split()) >= 5:
             text = asks[0]  # "Bit of context: ... What I need right now is a headshot of me in a navy blazer ... It'll
             # go on the website": the picture is the sentence that asks for them
         prompt = intents.draw_prompt(_without_need(text, labels))
