@@ -1631,3 +1631,8 @@ def test_while_im_at_it_is_not_the_picture_on_screen():
     (call,) = _chat([], "While I'm at it, my son wants a picture of the pony wearing a crown in the barn",
                     (("Rosie", ("my wife",)), ("Juniper", ("the pony",))), images).tool_calls
     assert call["args"]["subject"] == "Juniper" and not _has(call["args"]["prompt"], "carpet"), call
+
+
+def test_a_colour_two_words_before_its_thing_is_replaced():
+    assert merged_edit_prompt("a dog in a blue wizard hat", "hmm make the hat purple insted of blue") == \
+        "a dog in a purple wizard hat"

@@ -37,7 +37,7 @@ SHORTHAND = {
     "grey": "gray", "centre": "center", "centred": "centered", "favourite": "favorite", "w/": "with",
     "w/o": "without", "wat": "what", "wut": "what", "kinda": "kind of", "sorta": "sort of", "cud": "could",
     "wud": "would", "shud": "should", "abt": "about", "pleaseee": "please", "pleasee": "please", "nite": "night",
-    "tho": "though", "myslef": "myself", "mysefl": "myself", "myelf": "myself", "thru": "through", "bigg": "big", "teh": "the", "adn": "and", "whta": "what", "waht": "what",
+    "tho": "though", "insted": "instead", "instad": "instead", "intead": "instead", "insteed": "instead", "myslef": "myself", "mysefl": "myself", "myelf": "myself", "thru": "through", "bigg": "big", "teh": "the", "adn": "and", "whta": "what", "waht": "what",
     "helo": "hello", "hellp": "hello", "cna": "can", "yuo": "you",
     "rmember": "remember", "remembr": "remember", "remmeber": "remember",
     "rememeber": "remember", "nd": "and", "n": "and",

@@ -1282,7 +1282,9 @@ def recolor(base: str, target: str | None, color: str) -> str:
                 near = list(COLOR_PHRASE.finditer(before))
                 between = before[near[-1].end():].split() if near else []
                 if near and len(between) <= 2 and all(
-                        w not in lang.DETERMINERS and not w.endswith("ing") and (lang.pos_of(w) & {"ADJ", "NOUN", "VERB"} or
+                        w not in lang.DETERMINERS and not w.endswith("ing") and (lang.pos_of(w) & {"ADJ", "NOUN", "VERB",
+                                                                                                   "PROPN"} or
+                                                                                 w.isalpha() and not lang.pos_of(w) or
                                                                                  w in _MATERIALS)
                         for w in between) and not re.search(r"[,;]", before[near[-1].end():]):
                     span = near[-1].span()
