@@ -1636,3 +1636,80 @@ def test_while_im_at_it_is_not_the_picture_on_screen():
 def test_a_colour_two_words_before_its_thing_is_replaced():
     assert merged_edit_prompt("a dog in a blue wizard hat", "hmm make the hat purple insted of blue") == \
         "a dog in a purple wizard hat"
+
+
+@pytest.mark.parametrize(("history", "text", "attached", "name"), [
+    ([("Great, here are the first three of our lavender candle, I call it Dusk", "register_subject")],
+     "and two more from the back, the label shows better", 2, "Dusk"),
+    ([("tengo un perro que se llama Toto, can he be in a picture?", None)], "ok ahí van las fotos 🐶", 4, "Toto"),
+    ([], "i made a backpack and want it in ads. it's called the Trail Fox, here are pics", 5, "Trail Fox"),
+])
+def test_enrolments_in_more_ways(history, text, attached, name):
+    subjects = (("Dusk", ("our lavender candle",)),) if history and history[0][1] else ()
+    (call,) = _chat(history, text, subjects, attached=attached).tool_calls
+    assert (call["name"], call["args"]["name"]) == ("register_subject", name)
+
+
+def test_selfies_named_enrol_the_user_as_me():
+    (call,) = _chat([], "I'd like to be in some of these too, attaching a few selfies. Name me Coach Ray.",
+                    attached=3).tool_calls
+    assert call["args"]["name"] == "Coach Ray" and "me" in call["args"]["aliases"]
+
+
+@pytest.mark.parametrize("text", [
+    "Hello! I sell soap and I'm wondering if I can upload photos of my actual bars and have them in styled scenes?",
+    "hi can i put my daughter in these",
+    "I would like a birthday picture of my granddaughter Mia. How do I go about that?",
+    "aww. wait could it be MY cat instead of a random one",
+])
+def test_asking_how_to_have_ones_own_in_pictures_is_answered(text):
+    message = _chat([], text)
+    assert not message.tool_calls and message.content
+
+
+_HAMSTER = {"id": "h", "prompt": "Nibbles reading a giant book on a beanbag", "operation": "personalize",
+            "subjects": ["Nibbles"]}
+
+
+@pytest.mark.parametrize("text", ["now swap nibbles for pepper, keep everything else",
+                                  "swap her out for the tortoise though, he's the real star"])
+def test_swapping_one_subject_for_another_keeps_the_scene(text):
+    subjects = (("Nibbles", ("the class hamster",)), ("Pepper", ("the tortoise",)))
+    (call,) = _chat([], text, subjects, (_HAMSTER,)).tool_calls
+    assert call["args"]["subject"] == "Pepper" and _has(call["args"]["prompt"], "beanbag"), call
+
+
+def test_a_subject_put_into_a_scene_that_left_them_out():
+    images = ({"id": "f", "prompt": "a bake sale flyer, a table of cupcakes, no mascot this time",
+               "operation": "generate", "subjects": []},)
+    (call,) = _chat([], "actually put waddles behind the table selling cupcakes", (("Waddles", ("our mascot",)),),
+                    images).tool_calls
+    assert call["args"]["subject"] == "Waddles" and "no mascot" not in call["args"]["prompt"], call
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("Will's birthday is saturday so a birthday cake with a dinosaur theme, no people just the cake please",
+     "generate_image"),
+    ("draw sam's dog surfing a big wave", "Waffles"),
+    ("us at a diner at midnight", "Dani"),
+    ("can you make a group one of all three of us in a tavern", "Dani"),
+])
+def test_who_is_meant_among_several(text, expect):
+    subjects = (("Dani", ("me",)), ("Will", ("will",)), ("Sam", ("sam",)), ("Waffles", ("sam's dog", "the dog")))
+    images = ({"id": "s", "prompt": "Sam skating", "operation": "personalize", "subjects": ["Sam"]},
+              {"id": "w", "prompt": "Will in a hat", "operation": "personalize", "subjects": ["Will"]})
+    (call,) = _chat([], text, subjects, images).tool_calls
+    assert call["args"].get("subject", call["name"]) == expect
+
+
+def test_update_news_of_a_subject_is_talk():
+    message = _chat([], "Update: Pumpkin has a home. Paperwork signed this afternoon.", (("Pumpkin", ("the tabby",)),))
+    assert not message.tool_calls and message.content
+
+
+def test_the_article_of_a_name_is_not_the_name():
+    images = ({"id": "r", "prompt": "Gizmo on a podium with confetti", "operation": "personalize",
+               "subjects": ["Gizmo"]},)
+    (call,) = _chat([], "The confetti please in school colours, orange and navy",
+                    (("Gizmo", ("our robot",)), ("The Comet", ("our bus",))), images).tool_calls
+    assert call["name"] == "edit_image"

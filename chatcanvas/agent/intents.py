@@ -667,15 +667,18 @@ ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so|yo|wait|um
                                   r"register|save|teach\s+you)\s+(?:me|myself|(?:my|our)\s+(?:\w+\s+)?\w+)(?=\s*(?:$|[,.!?]|\s+so\b|\s+(?:as\s+a|to\s+"
                                   r"(?:you|your)|for\s+you|here)\b))|"
                                   r"\bcan\s+(?:i|we|you)\s+(?:put|add|include|use|have)\s+(?:it|him|her|them|me|myself|"
-                                  r"(?:my|our)\s+\w+)\s+(?:in|into)\s+(?:the\s+|your\s+|some\s+)?(?:pictures?|images?|"
-                                  r"drawings?|pics?)\W*$|"
+                                  r"(?:my|our)\s+\w+)\s+(?:in|into)\s+(?:(?:the\s+|your\s+|some\s+)?(?:pictures?|images?|"
+                                  r"drawings?|pics?)|these|them|those|here|there)\W*$|"
+                                  r"\bhow\s+(?:do|can|would|should)\s+(?:i|we)\s+(?:go\s+about|do|start|begin|set\s+up)\s+(?:that|"
+                                  r"it|this)\b|"
                                   r"\bcan\s+(?:i|we|you)\s+(?:add|enrol|enroll|register|save|upload|learn)\s+(?:me|myself|us|"
                                   r"ourselves)\W*(?:$|\?|\s+i'd|\s+so\b)|"
                                   r"\bcan\s+(?:he|she|they|it|i|we)\s+(?:be|go|appear|feature)\s+in\s+(?:your\s+|the\s+|some\s+)?"
                                   r"(?:pictures?|images?|drawings?|pics?)\W*$|"
                                   # "Can I upload her photos here?", "I'll dig out some decent photos of him in a sec"
-                                  r"\b(?:can|could|may|should)\s+(?:i|we)\s+(?:just\s+)?(?:upload|send|attach|share|add)\s+(?:you\s+)?(?:"
-                                  r"his|her|their|my|our|some|a\s+few|the)\s+(?:\w+\s+)?(?:photos?|pics?|pictures?|photographs?|"
+                                  r"\b(?:(?:can|could|may|should)\s+(?:i|we)|(?:if|whether)\s+(?:i|we)\s+(?:can|could|may))\s+"
+                                  r"(?:just\s+)?(?:upload|send|attach|share|add)\s+(?:you\s+)?(?:(?:"
+                                  r"his|her|their|my|our|some|a\s+few|the)\s+)?(?:\w+\s+)?(?:photos?|pics?|pictures?|photographs?|"
                                   r"selfies?)\b|"
                                   r"\b(?:i'll|i\s+will|let\s+me|gonna|i'm\s+going\s+to)\s+(?:dig\s+out|find|grab|look\s+for|"
                                   r"get|take|pick\s+out)\s+(?:some|a\s+few|the|a\s+couple(?:\s+of)?)\s+(?:\w+\s+){0,2}(?:photos?|"
@@ -695,7 +698,9 @@ ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so|yo|wait|um
                                   r"\b(?:it's|its|he's|she's|hes|shes|name\s+is)\s+[A-Z][\w-]*\s+with\s+an?\s+[A-Za-z]\b")
 MINE_ASKED = re.compile(r"\b(?:can|could|will|would)\s+(?:you|u|ya)\s+(?:really\s+|also\s+|actually\s+|even\s+)?(?:make|do|"
                         r"draw|create|paint)\s+(?:pictures?|pics?|images?|drawings?|portraits?)\s+(?:of|with)\s+(?:my|our)\s+"
-                        r"(?:\w+\s+)?\w+\W*$", re.I)
+                        r"(?:\w+\s+)?\w+\W*$|"
+                        r"\b(?:could|can|would)\s+(?:it|that|this)\s+be\s+(?:my|our)\s+(?:own\s+|actual\s+|real\s+)?\w+\s+"
+                        r"instead\b", re.I)
 """Whether pictures of one's own can be made, nothing else asked ("can you really make pictures of my grandchildren?"):
 how to enrol them, unless they are enrolled."""
 
@@ -761,7 +766,8 @@ _NEWS_MARK = re.compile(r"\b(?:my|me|i|i'm|im|we|our|us|ours|mine|smh|again|toda
                         r"night|week|weekend|month|year|time|session|season|game|match|summer|spring|winter|autumn|fall|"
                         r"christmas|easter)|all\s+week|wtf|lmao+|this\s+(?:morning|afternoon|week|weekend|year)|on\s+(?:mon|tues|wednes|"
                         r"thurs|fri|satur|sun)day|ago|finally|already|first\s+time|lol|omg|haha+|lmao)\b|!!|\?\?", re.I)
-_NOT_NEWS = re.compile(r"\b(?:draw|paint|sketch|make|show\s+(?:me|us|him|her|them|it|what|how|a|an|some)|picture|pic|"
+_NOT_NEWS = re.compile(r"\bso\s+(?:maybe\s+)?(?:a|an)\s+[\w-]+(?:\s+[\w-]+)?\s+(?:with|of|for|featuring)\b|"
+                       r"\b(?:draw|paint|sketch|make|show\s+(?:me|us|him|her|them|it|what|how|a|an|some)|picture|pic|"
                        r"image|render|illustrate|generate|create|"
                        r"can\s+(?:you|u)|could\s+(?:you|u)|would\s+(?:you|u)|(?:can|could|would)\s+(?:he|she|they|it)\s+"
                        r"be|let's|lets|how\s+about|what\s+about|i\s+want|i'd\s+like|we'd\s+like|need|want|wanna|"

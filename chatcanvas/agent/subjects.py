@@ -335,6 +335,7 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
                  r":the\s+|these\s+)?"
                  r"(?:photos?|pics?|pictures?|shots?))$", "", who, flags=re.I)  # "my husband Raj in all of them"
     who = re.sub(r"^(?:of|about)\s+", "", who, flags=re.I)
+    who = re.sub(r"^(?:called|named)\s+(?:the\s+(?=[A-Z]))?", "", who)  # "it's called the Volt Runner, here are pics"
     # "mr waffles my bunny plushie ive had him since i was 4": a new clause says more about them, not who they are
     who = re.sub(r"\s+(?:i've|ive|i'd|i\s+(?:have|had|got|was|am)|we've|we\s+(?:have|had|got))\b.*$", "", who,
                  flags=re.I)
@@ -555,7 +556,8 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
             pictured = at is not None and bool(re.search(r"\b(?:picture|pic|image|drawing|portrait|painting|photo|one)s?\s+of"
                                                          r"\s+$", text[:at], re.IGNORECASE))
             # a name before an alias: "my son has this old bunny, Mr Buttons" is about Mr Buttons
-            rank = (not pictured, telling, label not in names and telling, at if at is not None else 0)
+            rank = (not pictured, telling, label not in names and telling, at if at is not None else 0, -len(label))
+            # the longest label said there wins: "sam's dog" is the dog
             if at is not None and (first is None or rank < first[0]):
                 first = (rank, subject["name"])
     return first[1] if first else None
@@ -644,7 +646,7 @@ def _short_names(name: str) -> list[str]:
         return []
     short = [words[-1]] if words[0].lower().rstrip(".") in _TITLES else []
     short += [w for w in words if not lang.pos_of(w.lower()) and w not in short and len(w) > 2]
-    return short
+    return [w for w in short if w.lower() not in lang.DETERMINERS and w.lower() not in ("the", "our", "my", "his", "her")]
 
 
 def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
@@ -681,6 +683,10 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
                            if (found := parse_introduction(said)) and found[0].lower() not in (
                                "me", "myself", "us", "him", "her", "them", "it") and _said_as_name(found[0], said) and
                            fold(found[0]).lower() not in enrolled), introduced)
+    if (introduced is None or introduced[0].lower() in ("him", "her", "them", "it", "he", "she", "they")) and known and \
+            _just_enrolled(facts) and not _NOT_A_NAME.search(text):
+        # "and two more from the side, the label is clearer on these", "ek aur": more photos of the one just enrolled
+        return "register_subject", {"name": known[-1]["name"]}
     if (introduced is None or introduced[0].lower() in ("him", "her", "them", "it", "he", "she", "they")) and \
             len(facts.attached_image_ids) >= 2:
         # several photos: whoever was named as the one to enrol ("my daughter Ava ... Can I upload her photos here?",
@@ -703,19 +709,25 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             rf"{re.escape(name)}\b", said, re.I)] if found), None)
         if kin:  # "I want to add my wife Greta", then "Here are six photos of Greta": she is "my wife" too
             aliases = [*aliases, kin]
+    if name.lower() not in ("me", "myself", "us") and "me" not in aliases and _OF_ME.search(text):
+        aliases = [*aliases, "me"]  # "attaching a few selfies. Name me Ms Okafor."
     args: dict[str, Any] = {"name": name}
     if aliases:
         args["aliases"] = aliases
     return "register_subject", args
 
 
+_OF_ME = re.compile(r"\b(?:selfies?|name\s+me|call\s+me|(?:pics?|photos?|pictures?|shots?)\s+of\s+(?:me|myself)|this\s+is\s+me|"
+                    r"that's\s+me|these\s+are\s+(?:all\s+)?me|it's\s+me|save\s+me\s+as)\b", re.I)
+"""Photos of the user: "attaching a few selfies. Name me Ms Okafor" enrols "me" as Ms Okafor."""
 _SENT_TAIL = re.compile(r"[,.;!\s]+(?:(?:and|so)\s+)?(?:i|we)\s*(?:'ve|\s+have)?\s+(?:put|attached|added|sent|uploaded|send|"
                         r"attach|upload|include|included)\s+(?:\d+|two|three|four|five|six|seven|eight|a\s+few|some|them|these|"
                         r"the)\b[^.!?,]*[.!?]*\s*$", re.I)
 """What a message with photos says of the photos themselves, after who they show: ", i put 4 photo"."""
 _NAME_SAID = (
     re.compile(r"\b(?:his|her|their|its|it's|my|the|our)\s+name(?:'s|s|\s+is)\s+(?P<name>[A-Za-z][\w-]*(?:\s+[A-Z][\w-]*)?)"),
-    re.compile(r"\b(?:named|called)\s+(?P<name>[A-Za-z][\w-]*(?:\s+[A-Z][\w-]*)?)"),
+    re.compile(r"\b(?:named|called|se\s+llama|s'appelle|si\s+chiama|hei(?:ß|ss)t|se\s+chama|chama-se|naam)\s+(?:the\s+(?=[A-Z]))?"
+               r"(?P<name>[A-Za-z][\w-]*(?:\s+[A-Z][\w-]*)?)"),
     re.compile(r"\b(?:my|our)\s+(?:[a-z]+\s+)?(?:" + "|".join(sorted(_ANIMATE)) + r"|product|mascot|character|plush|"
                r"plushie|mini|figure|figurine|oc)\s+(?P<name>[A-Z][\w-]*)\b"),
     re.compile(r"\b(?:this\s+is|meet|he's|hes|she's|shes|it's|its)\s+(?P<name>[A-Z][\w-]*)\b"),
@@ -965,6 +977,10 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         text = f"{turn.group('who')} as {turn.group('be')}" if turn.group("be") else \
             f"{turn.group('who')} {turn.group('rest')}"
     subject = mentioned_subject(text, known)
+    swapped = re.search(r"\b(?:swap|switch|replace|trade)\s+(?P<old>[\w' ]+?)\s+(?:out\s+)?(?:for|with)\s+(?P<new>.+)$", text, re.I)
+    wanted = mentioned_subject(swapped.group("new"), known) if swapped else None
+    if wanted is not None and wanted not in shown:  # "now swap nibbles for pepper": Pepper, in the picture on screen
+        subject = wanted
     where = re.search(r"\b(?:one|a\s+picture|a\s+pic|a\s+version|another(?:\s+one)?)\s+(?:where|in\s+which)\s+"
                       r"(?:she|he|they)(?:'s|s|'re|re|\s+is|\s+are)\s+(?P<as>(?:a|an)\s)?", text, re.I)
     if subject is None and where and shown:
@@ -985,7 +1001,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     labels = _labels(subject, facts)
     described = re.sub(r"\W+", " ", (facts.current_prompt or "").lower())
     placed = re.search(rf"\b(?:put|add|stick|place|pop|drop)\s+(?:{labels})\s+(?:(?:in|on|into|onto)\s+(?:it|this|that|"
-                       rf"there|the\s+(?:picture|scene|image|pic|card|poster|photo|one))\b|(?P<at>(?:in|on|into|onto|at|by|"
+                       rf"there|the\s+(?:picture|scene|image|pic|card|poster|photo|one))\b|(?P<at>(?:in|on|into|onto|at|by|behind|in\s+front\s+of|"
                        rf"next\s+to|beside|under)\s+the\s+(?P<thing>[\w-]+)))", text, re.I)
     if placed and placed.group("thing") and not re.search(rf"\b{re.escape(placed.group('thing').lower())}\b", described):
         placed = None  # "put Rex in the garden": a new scene, not the garden on screen
@@ -995,7 +1011,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         extra = "" if re.fullmatch(r"(?:with|next\s+to|beside|and)\s+(?:him|her|them|it)|(?:too|as\s+well|please|pls)",
                                    extra, re.I) else extra
         where = f" {placed.group('at')}" if placed.group("at") else ""
-        prompt = f"{facts.current_prompt}, with {subject}{where}" + (f" {extra}" if len(extra.split()) >= 2 else "")
+        prompt = f"{_room_for(facts.current_prompt, subject, facts)}, with {subject}{where}" + (
+            f" {extra}" if len(extra.split()) >= 2 else "")
         return "generate_with_subject", {"subject": subject, "prompt": prompt}
     into = _ON_SCREEN.search(_IDIOMS.sub(" ", text)) if facts.current_prompt and subject not in shown and not placed \
         else None
@@ -1011,7 +1028,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
                       r"(?:(?:wants?|wanna|would\s+like)\s+to\s+)?be)\s+", "", said, flags=re.I)
         if not re.search(rf"\b{re.escape(subject)}\b", said, re.I):
             said = f"{subject} {said}"
-        return "generate_with_subject", {"subject": subject, "prompt": f"{facts.current_prompt}, with {said}"}
+        return "generate_with_subject", {"subject": subject,
+                                         "prompt": f"{_room_for(facts.current_prompt, subject, facts)}, with {said}"}
     cast = re.search(rf"\bsame\s+(?:[\w-]+)\b.*\b(?:{labels})\b|"
                      rf"\b(?:{labels})\b.*\b(?:the\s+)?same\s+(?:way|setup|set-up|scene|setting|thing|pose|idea|look|"
                      rf"treatment|style|again)\b|"
@@ -1020,7 +1038,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
                      rf"\bsame\s+(?:again\s+)?(?:but\s+)?(?:for|with|of)\s+(?:{labels})\b|"
                      rf"\b(?:make|turn)\s+(?:it|that|this|him|her|them)\s+(?:into\s+)?(?:{labels})\b(?!\s+\w+ing\b)|"
                      rf"\b(?:with|use|put)\s+(?:{labels})\s+(?:instead|in\s+(?:its|his|her|their)\s+place)\b|"
-                     rf"\b(?:swap|replace)\s+(?:it|him|her|them|the\s+[\w-]+)\s+(?:for|with)\s+(?:{labels})\b", text, re.I)
+                     rf"\b(?:swap|replace)\s+(?:it|him|her|them|the\s+[\w-]+)\s+(?:for|with)\s+(?:{labels})\b|"
+                     rf"\b(?:swap|switch|replace|trade)\s+(?:[\w']+\s+){{1,2}}?(?:out\s+)?(?:for|with)\s+(?:{labels})\b", text,
+                     re.I)
     if cast and facts.current_prompt and subject not in shown:
         # "now the same scene, but with our cat instead", "make it kiwi instead of some random parrot": the
         # picture on screen again, with the subject in it
@@ -1060,7 +1080,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         rf"^\W*(?:(?:ok|okay|so|now|and|then|next)[,:\s]+)*(?:make|draw|show|paint|do)\s+(?:{labels})\s+\w+ing\b.*?\b"
         r"(?:in|at|on|near|by|under|inside|beside|through|across)\s+", text, re.I) or re.search(
         rf"\b(?:i'd\s+like|i\s+would\s+like|i\s+want|i\s+need|can\s+i\s+(?:get|have))\s+(?:{labels})\s+\w+ing\b.*?\b"
-        r"(?:in|at|on|near|by|under|inside|beside|through|across)\s+(?:an?|the|some)\b", text, re.I)
+        r"(?:in|at|on|near|by|under|inside|beside|through|across)\s+(?:an?|the|some)\b", text, re.I) or re.search(
+        rf"(?:^|[.!?]\s+)\W*(?:(?:ok|okay|so|now|and|then|next|hmm+)[,:\s]+)*(?:do|draw|show|paint)\s+(?:{labels})\s+(?:with|in|"
+        rf"at|on|as|by|under|\w+ing)\b", text, re.I)
     # "ok now put me in a library", "Now make Pepper sleeping near fireplace in winter house": a new scene of them
     tried = re.search(rf"\b(?:let'?s|lets|let\s+us|let\s+me)\s+(?:try|do|see|have|make|get|draw)\s+(?:(?:him|her|them)\b|"
                       rf"(?:{labels})\b)\s*(?=(?:\w+ing|in|on|at|as|with|wearing|dressed)\b)", text, re.I)
@@ -1097,16 +1119,27 @@ _TOGETHER = re.compile(r"^\W*(?:(?:ok|okay|now|and|so|then|can\s+(?:we|i|you)\s+
 tree?", "now the three of us at a table in there"."""
 
 
+_TOGETHER_ASKED = re.compile(
+    r"\b(?:make|draw|do|paint|show|get|want|like|need|have)\b[^.?!]{0,30}?\b(?:(?:group\s+)?(?:one|picture|pic|image|photo|"
+    r"portrait|drawing|shot)\s+of\s+)?(?:all\s+(?:three|four|of)\s+(?:of\s+)?us|both\s+of\s+us|the\s+(?:two|three|four)\s+of\s+us|"
+    r"us\s+(?:both|all|two|three))\b(?P<rest>.*)$|"
+    r"^\W*(?:(?:ok|okay|now|and|so|then)[,\s]+)*us\b(?=\s+(?:at|in|on|as|by|with|under|riding|\w+ing)\b)(?P<rest2>.*)$", re.I)
+"""The user and the others drawn last, asked for together: "can you make a group one of all three of us in a tavern",
+"us at a diner"."""
+
+
 def _together(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     """The subjects of the last pictures of subjects, in one picture: where the message says, or in the scene on
-    screen. The tool draws one subject (the first of them drawn) and the prompt names the others."""
-    said = _TOGETHER.match(intents.clean(text))
+    screen. The tool draws one subject (the user for "us", else the first of them drawn) and the prompt names the
+    others."""
+    said = _TOGETHER.match(intents.clean(text)) or _TOGETHER_ASKED.search(intents.clean(text))
     if not said:
         return None
     seen: list[str] = []
     for image in reversed(references.ledger(facts.extras.get("images", []))):
         seen += [name for name in image.subjects if name not in seen and subject_entry(name, facts)]
-    named = mentioned_subject(said.group("rest"), facts.extras.get("subjects", []))
+    rest_said = next((said.group(key) for key in ("rest", "rest2") if key in said.re.groupindex and said.group(key)), "")
+    named = mentioned_subject(rest_said, facts.extras.get("subjects", []))
     us = re.search(r"\b(?:us|we)\b", said.group(0), re.I)
     me = next((s["name"] for s in facts.extras.get("subjects", []) if "me" in [a.lower() for a in s["aliases"]]), None)
     count = {"three": 3, "four": 4}.get(next(iter(re.findall(r"\b(three|four)\b", said.group(0).lower())), ""), 2)
@@ -1116,12 +1149,17 @@ def _together(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None
     order = [*reversed(seen), *(name for name in cast if name not in seen)]
     names = sorted(cast, key=order.index)  # the first of them drawn first: the one the tool draws
+    if us and me in names:  # "us": the user first
+        names = [me, *(name for name in names if name != me)]
     first = names[0]
     together = " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 2 else " and ".join(names)
-    rest = re.sub(r"^\s*together\b", "", said.group("rest"), flags=re.I)
+    rest = re.sub(r"^\s*together\b", "", rest_said, flags=re.I)
     there = re.search(r"[,\s]*\b(?:in|into)\s+(?:it|there|here|this\s+one|that\s+one)\b", rest, re.I)
     rest = re.sub(r"[,\s]*\b(?:in|into)\s+(?:it|there|here|this\s+one|that\s+one)\b", "", rest, flags=re.I)
-    place = re.search(r"\b(?:on|in|at|by|under|inside|near|beside|around|over)\s+(?:an?|the|some|our|my)\s+\w", rest, re.I)
+    rest = re.sub(r"^[,\s]*(?:me\s+and\s+(?:him|her|them)|(?:him|her|them)\s+and\s+me)\b[,\s]*", " ", rest, flags=re.I)
+    place = re.search(r"\b(?:on|in|at|by|under|inside|near|beside|around|over)\s+(?:(?:an?|the|some|our|my)\s+)?(?!it\b|"
+                      r"there\b|here\b)[a-z]\w+|\b[a-z]{3,}ing\b", re.sub(r"\bfor\s+(?:an?|the|our|my|his|her|their)\s+[\w-]+"
+                                                                   r"(?:\s+[\w-]+)?", "", rest, flags=re.I), re.I)
     if there and facts.current_prompt:  # "now the three of us at a table in there": the scene on screen, with them
         return "generate_with_subject", {"subject": first, "prompt": f"{facts.current_prompt}, with {together}"
                                                                      f"{' ' + rest.strip(' ,') if rest.strip(' ,') else ''}"}
@@ -1134,6 +1172,16 @@ def _together(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         if prompt == facts.current_prompt:
             prompt = f"{together} together, {prompt}"
     return "generate_with_subject", {"subject": first, "prompt": prompt}
+
+
+def _room_for(prompt: str, subject: str, facts: TurnFacts) -> str:
+    """The scene on screen without what kept its subject out ("..., no mascot this time"), for the subject put in."""
+    entry = subject_entry(subject, facts) or {"aliases": []}
+    kinds = {label.split()[-1].lower() for label in [subject, *entry["aliases"]]} | _ALIVE | _ANIMATE | {
+        "mascot", "mascots", "robot", "product", "products", "persons", "animals", "pets", "dogs", "cats", "humans",
+        "characters", "figures", "faces", "subject"}
+    return re.sub(rf",?\s*\b(?:no|without)\s+(?:(?:the|our|my|any)\s+)?(?:{'|'.join(map(re.escape, sorted(kinds)))})\b"
+                  rf"(?:\s+(?:this\s+time|in\s+it|at\s+all|whatsoever))?", "", prompt, flags=re.I).strip(" ,")
 
 
 def _asking_sentences(text: str, known: list[dict[str, Any]]) -> list[str]:
@@ -1196,7 +1244,8 @@ def _only_for_them(text: str, subject: str, facts: TurnFacts) -> bool:
     labels = _labels(subject, facts)
     folded = fold(text)
     said = list(re.finditer(rf"\b(?:{labels})\b", folded, re.I))
-    if not said or re.search(r"\b(?:same|one|version|too|also)\s+for\s+\S+\s*$|\bsame\s+[\w-]+\s+for\s+\S+|\b(?:with|of)\s+(?:him|her|them)\b|"
+    if not said or re.search(r"\b(?:same|one|version|too|also)\s+for\s+\S+\s*$|\bsame\s+[\w-]+\s+for\s+\S+|"
+                             r"\b(?:draw|paint|show|make)\s+(?:him|her|them)\b|\b(?:with|of)\s+(?:him|her|them)\b|"
                              r"\b(?:he|she|they)(?:'s|\s+is|\s+are)\s+\w+ing\b", text, re.I):
         return False
     return all(re.search(r"\bfor\s+(?:my\s+|our\s+)?$", folded[:found.start()], re.I) and not re.search(
@@ -1204,6 +1253,8 @@ def _only_for_them(text: str, subject: str, facts: TurnFacts) -> bool:
         r"(?:\s+[\w']+){0,4}\s+for\s+(?:my\s+|our\s+)?$", folded[:found.start()], re.I) or re.match(
         r"(?:'s)?\s+(?:would|'d|might|will|could)\s+(?:really\s+|totally\s+)?(?:like|love|enjoy|want|wanna|eat|chase|play"
         r"|adore)\b", folded[found.end():], re.I) or re.match(
+        r"(?:'s|s)\s+(?:\d+\w*\s+)?(?:birthday|bday|b-day|party|wedding|anniversary|graduation|retirement|christening)\b",
+        folded[found.end():], re.I) or re.match(
         r"\s+(?:wants?|wanted|would\s+like|asked\s+for|asks\s+for)\s+(?:a|an|some)\s+(?:(?:picture|pic|drawing|poster|card|"
         r"image)\s+(?:of|with)\s+)?(?!(?:him|her|them|himself|herself|themselves)\b)(?:an?\s+)?(?:[\w-]+)",
         folded[found.end():], re.I) and not re.search(r"\b(?:of|with)\s+(?:him|her|them|himself|herself)\b", text, re.I)
@@ -1222,8 +1273,9 @@ def _subject_drawn(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     shown = _shown(facts)
     if subject is None and shown and re.search(r"\b(?:him|her|them|he|she|they|his|hers)\b", text, re.I):
         subject = shown[0]
+    told = any(_told_of(text, s["name"], facts) for s in facts.extras.get("subjects", []))
     prompt = intents.draw_prompt(_without_need(text, _labels(subject, facts))) if subject is not None and not _denied(
-        text, subject, facts) and not _only_for_them(text, subject, facts) else None
+        text, subject, facts) and not _only_for_them(text, subject, facts) and not told else None
     return ("generate_with_subject", {"subject": subject, "prompt": prompt}) if prompt else None
 
 
@@ -1231,12 +1283,14 @@ def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
     """ "Duke is fourteen now, you know", "aww waffles is such a drama queen irl too": news of them, no request."""
     labels = _labels(subject, facts)
     text = intents._RHETORICAL.sub("", text)  # "..., can you believe it": nothing is asked
-    said = re.match(rf"^\W*(?:(?:aww+|lol|haha+|omg|oh|ah|yes|yeah|fun\s+fact|btw|honestly|ha)\W+)*(?:{labels})"
-                    rf"(?:'s\s+(?:turning|getting|going|gonna|not)\b|(?:'s)?\s+(?:is|was|has|had|turns|turned|hisses|saw|said|says|looks|loves|loved|hates|hated|really|still|would|will|"
+    said = re.match(rf"^\W*(?:(?:aww+|lol|haha+|omg|oh|ah|yes|yeah|fun\s+fact|btw|fyi|honestly|ha|update|news|good\s+news|"
+                    rf"great\s+news|guess\s+what)\W+)*(?:[^.!?:\u2014\u2013]{{0,60}}(?:[:\u2014\u2013]|\s-)\s*)?(?:{labels})"
+                    rf"(?:'s\s+(?:turning|getting|going|gonna|not)\b|(?:'s)?\s+(?:is|was|has|had|turns|turned|hisses|saw|said|says|went|found|left|died|ate|broke|ran|came|looks|loves|loved|hates|hated|really|still|would|will|"
                     rf"just|always|never|can't|cannot|gets|got|used\s+to|done|won|graduated|passed|started|learned|learnt|lost|"
                     rf"scored|finished)\b)", fold(text), re.I)
     # "Thank you! The children adore Nibbles": thanks, then what people feel about them
-    said = said or re.match(rf"^\W*(?:(?:fyi|btw|so|omg|lol)\W+)*(?:(?:my|our)\s+(?:[\w'-]+\s+){{0,2}}?)?(?:{labels})\b",
+    said = said or re.match(rf"^\W*(?:(?:fyi|btw|so|omg|lol|oh|update|news|good\s+news|great\s+news|guess\s+what)\W+)*"
+                            rf"(?:[^.!?:\u2014\u2013]{{0,60}}[:\u2014\u2013]\s*)?(?:(?:my|our)\s+(?:[\w'-]+\s+){{0,2}}?)?(?:{labels})\b",
                             fold(text), re.I) and intents.is_news(text)  # "theo rolled a nat 1 last session lmao"
     said = said or re.match(rf"^\W*(?:thank\s+you|thanks|thank\s+u|ty|cheers)\b[^.!?]*[.!?]+\s*[^.!?]*\b(?:adore|adores|"
                             rf"love|loves|miss|misses|adored|loved|missed)\s+(?:{labels})\b", fold(text), re.I)
@@ -1282,8 +1336,8 @@ def _news_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None
     if intents.is_news(text):  # "Rex ate my sock again lol", "she actually won her first ribbon yesterday!!"
         return IN_WORDS, {}
-    subject = mentioned_subject(text, facts.extras.get("subjects", []))
-    if subject is None or not _told_of(text, subject, facts):
+    known = facts.extras.get("subjects", [])
+    if mentioned_subject(text, known) is None or not any(_told_of(text, s["name"], facts) for s in known):
         return None
     return IN_WORDS, {}
 
