@@ -1713,3 +1713,11 @@ def test_the_article_of_a_name_is_not_the_name():
     (call,) = _chat([], "The confetti please in school colours, orange and navy",
                     (("Gizmo", ("our robot",)), ("The Comet", ("our bus",))), images).tool_calls
     assert call["name"] == "edit_image"
+
+
+@pytest.mark.parametrize("text", ["Dad would hate the pink icing, can it be dark blue",
+                                  "jo thinks the rug should be greener"])
+def test_what_someone_thinks_of_the_picture_changes_it(text):
+    images = ({"id": "c", "prompt": "a cake with pink icing on a rug", "operation": "generate", "subjects": []},)
+    (call,) = _chat([], text, (("Dad", ("my dad",)), ("Jo", ("jo",))), images).tool_calls
+    assert call["name"] == "edit_image", call

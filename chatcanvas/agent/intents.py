@@ -814,6 +814,7 @@ def is_news(text: str) -> bool:
 _RHETORICAL = re.compile(r"[,\s]*\b(?:can|could|would)\s+(?:you|u|ya)\s+(?:believe|imagine)(?:\s+(?:it|that|this))?\b"
                          r"\W*$", re.I)
 ASKS_US = re.compile(r"\b(?:can|could|would|will|should|shall)\s+(?:we|you|u|ya|i)\b|\bplease\b|\blet'?s\b|"
+                     r"\b(?:can|could)\s+(?:it|this|that|the\s+[\w-]+)\s+(?:be|have|get|go)\b|"
                      r"\b(?:draw|paint|sketch|render|make|show|put|give)\s+(?:me|us|him|her|them)\b")
 
 

@@ -900,6 +900,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         prompt = intents.rewrite.edit_prompt(facts.current_prompt, f"add {given.group('what')}")
         return "edit_image", {"prompt": prompt}
     known = facts.extras.get("subjects", [])
+    if facts.has_image and _THINKS.match(text):
+        return None  # "cilla thinks the wallpaper should be greener": a change of the picture on screen, said for her
     together = _together(text, facts)
     if together is not None:
         return together
@@ -1119,6 +1121,11 @@ _TOGETHER = re.compile(r"^\W*(?:(?:ok|okay|now|and|so|then|can\s+(?:we|i|you)\s+
 tree?", "now the three of us at a table in there"."""
 
 
+_THINKS = re.compile(r"^\W*(?:(?:ok|so|and|hmm+|lol)[,\s]+)*(?:[\w'-]+|my\s+[\w-]+)\s+(?:thinks?|says?|said|reckons?|feels?)\s+"
+                     r"(?:that\s+)?(?:(?:the\s+[\w-]+|it|this|that|his|her)\s+(?:should|could|would|needs?\s+to|must|"
+                     r"looks?)\b|[\w-]+\s+not\s+[\w-]+\W*$)", re.I)
+"""Someone's view of the picture on screen, passed on: "marco thinks the shelf should be wood not white", "she says
+yellow not red"."""
 _TOGETHER_ASKED = re.compile(
     r"\b(?:make|draw|do|paint|show|get|want|like|need|have)\b[^.?!]{0,30}?\b(?:(?:group\s+)?(?:one|picture|pic|image|photo|"
     r"portrait|drawing|shot)\s+of\s+)?(?:all\s+(?:three|four|of)\s+(?:of\s+)?us|both\s+of\s+us|the\s+(?:two|three|four)\s+of\s+us|"
