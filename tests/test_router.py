@@ -1721,3 +1721,21 @@ def test_what_someone_thinks_of_the_picture_changes_it(text):
     images = ({"id": "c", "prompt": "a cake with pink icing on a rug", "operation": "generate", "subjects": []},)
     (call,) = _chat([], text, (("Dad", ("my dad",)), ("Jo", ("jo",))), images).tool_calls
     assert call["name"] == "edit_image", call
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("Rex's birthday party in the park with lots of other dogs", "Rex"),
+    ("Rex's birthday is on sunday so a cake shaped like a bone, no dogs, just the cake please", "generate_image"),
+])
+def test_a_subjects_party_is_a_scene_of_them_and_their_birthday_date_is_for_them(text, expect):
+    (call,) = _chat([], text, (("Rex", ("my dog",)),)).tool_calls
+    assert call["args"].get("subject", call["name"]) == expect
+
+
+def test_asking_whether_all_of_us_fit_in_one_picture_is_a_question():
+    images = ({"id": "k", "prompt": "Kofi as an astronaut", "operation": "personalize", "subjects": ["Kofi"]},)
+    subjects = (("Okafors", ("us", "the two of us")), ("Kofi", ("our son",)))
+    message = _chat([], "can you draw all three of us in one picture or only one person at a time?", subjects, images)
+    assert not message.tool_calls and message.content
+    (call,) = _chat([], "ok just the two of us then, picnic in the park", subjects, images).tool_calls
+    assert call["args"]["subject"] == "Okafors"

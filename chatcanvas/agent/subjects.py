@@ -1140,8 +1140,10 @@ def _together(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     screen. The tool draws one subject (the user for "us", else the first of them drawn) and the prompt names the
     others."""
     said = _TOGETHER.match(intents.clean(text)) or _TOGETHER_ASKED.search(intents.clean(text))
-    if not said:
-        return None
+    if not said or re.search(r"\bor\s+(?:only|just)\b|\bat\s+a\s+time\b|\bis\s+(?:it|that)\s+possible\b", text, re.I) or any(
+            alias.lower() in ("us", "we", "the two of us", "both of us", "the three of us", "all of us")
+            for subject in facts.extras.get("subjects", []) for alias in subject.get("aliases", [])):
+        return None  # "can you draw all three of us in one picture or only one at a time?" asks; "us" enrolled as us
     seen: list[str] = []
     for image in reversed(references.ledger(facts.extras.get("images", []))):
         seen += [name for name in image.subjects if name not in seen and subject_entry(name, facts)]
@@ -1260,7 +1262,8 @@ def _only_for_them(text: str, subject: str, facts: TurnFacts) -> bool:
         r"(?:\s+[\w']+){0,4}\s+for\s+(?:my\s+|our\s+)?$", folded[:found.start()], re.I) or re.match(
         r"(?:'s)?\s+(?:would|'d|might|will|could)\s+(?:really\s+|totally\s+)?(?:like|love|enjoy|want|wanna|eat|chase|play"
         r"|adore)\b", folded[found.end():], re.I) or re.match(
-        r"(?:'s|s)\s+(?:\d+\w*\s+)?(?:birthday|bday|b-day|party|wedding|anniversary|graduation|retirement|christening)\b",
+        r"(?:'s|s)\s+(?:\d+\w*\s+)?(?:birthday|bday|b-day|party|wedding|anniversary|graduation|retirement|christening)\s+"
+        r"(?:is|was|'s|on|next|this|coming|tomorrow|today|in\s+\w+\s+(?:days|weeks))\b",
         folded[found.end():], re.I) or re.match(
         r"\s+(?:wants?|wanted|would\s+like|asked\s+for|asks\s+for)\s+(?:a|an|some)\s+(?:(?:picture|pic|drawing|poster|card|"
         r"image)\s+(?:of|with)\s+)?(?!(?:him|her|them|himself|herself|themselves)\b)(?:an?\s+)?(?:[\w-]+)",
