@@ -997,7 +997,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         subject = shown[0]
         text = text[:told.start()] + subject + text[told.end(1) + len(re.match(r"\s+(?:is|are|'s|'re)", text[
             told.end(1):]).group(0)):]
-    if subject is None or _denied(text, subject, facts) or any(_told_of(text, s["name"], facts) for s in known) or \
+    if subject is None or _denied(text, subject, facts) or _told_of_any(text, facts) or \
             _only_for_them(text, subject, facts):
         return None
     labels = _labels(subject, facts)
@@ -1283,7 +1283,7 @@ def _subject_drawn(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     shown = _shown(facts)
     if subject is None and shown and re.search(r"\b(?:him|her|them|he|she|they|his|hers)\b", text, re.I):
         subject = shown[0]
-    told = any(_told_of(text, s["name"], facts) for s in facts.extras.get("subjects", []))
+    told = _told_of_any(text, facts)
     prompt = intents.draw_prompt(_without_need(text, _labels(subject, facts))) if subject is not None and not _denied(
         text, subject, facts) and not _only_for_them(text, subject, facts) and not told else None
     return ("generate_with_subject", {"subject": subject, "prompt": prompt}) if prompt else None
@@ -1309,6 +1309,11 @@ def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
                                         r"too\s+\w|more|less|bigger|smaller|should|needs?|wrong|off|weird|odd|"
                                         r"could\s+(?:you|u)|(?:can|could|would)\s+(?:he|she|they|it)\s+be|let's|lets|"
                                         r"how\s+about|i\s+want|i'd\s+like)\b", text, re.I)
+
+
+def _told_of_any(text: str, facts: TurnFacts) -> bool:
+    """News of any enrolled subject ("mochi is NOT thrilled about tofu" is news of Mochi, whoever else is named)."""
+    return any(_told_of(text, subject["name"], facts) for subject in facts.extras.get("subjects", []))
 
 
 def _without_need(text: str, labels: str) -> str:
@@ -1347,7 +1352,7 @@ def _news_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if intents.is_news(text):  # "Rex ate my sock again lol", "she actually won her first ribbon yesterday!!"
         return IN_WORDS, {}
     known = facts.extras.get("subjects", [])
-    if mentioned_subject(text, known) is None or not any(_told_of(text, s["name"], facts) for s in known):
+    if mentioned_subject(text, known) is None or not _told_of_any(text, facts):
         return None
     return IN_WORDS, {}
 
