@@ -23,6 +23,11 @@ def draw_prompt(text: str) -> str | None:
                   r"now\s+|now\s+|today\s+|first\s+)?is\s+", "", text)  # "what I need right now is a headshot of me"
     text = re.sub(r"^(?:first|firstly|first\s+up|to\s+start|next|then|lastly|finally)[,:]?\s+(?=(?:i'd|i\s+would|i\s+want|we'd|"
                   r"can|could|please|i\s+need)\b)", "", text)  # "First I'd love a shot of ..."
+    wanted = re.match(r"^(?:for\s+[\w'\s-]{1,30}?[,\s]+)?(?:(?:i|we)\s+(?:really\s+)?(?:want|need|would\s+like|'d\s+like)\s+)?"
+                      r"something\s+(?P<how>(?:[\w-]+\s+){0,2}?[\w-]+)?\s*(?:[\u2014\u2013:]|\s-)\s*(?=\w)", text)
+    if wanted:  # "for our anniversary I want something cute — me and my boyfriend as ...": the picture after it
+        how = wanted.group("how") or ""
+        text = text[wanted.end():] + (f", {how}" if how and not re.match(r"(?:for|like|to|that|which)\b", how) else "")
     pictured = re.search(r"\b(?:picture|imagine|envision)\s+this\s*[:,\u2014\u2013-]\s*(?=\w)", text)
     if pictured:  # "... and want inspo. picture this: a three tier cake"
         text = text[pictured.end():]
@@ -49,6 +54,7 @@ def draw_prompt(text: str) -> str | None:
                   text)  # "new idea: a lighthouse on a cliff", "ok new brief - a reading nook"
     text = re.sub(r"^(?:(?:an?|the|my)\s+)?(?:second|third|fourth|fifth|separate|fresh|different|new|another|next)\s+"
                   r"(?:picture|image|pic|drawing|piece|scene|painting|design|one)\s*(?:please\s*)?(?:[:,-]|of|with)\s*|"
+                  r"^(?:separate|different|unrelated|new|other)\s+(?:thing|task|request|job|topic)\s*[:,-]?\s+(?=\w)|"
                   r"^(?:another|next)\s*[:,-]\s*", "", text)
     text = re.sub(r"\s+(?:too|as well|also|again|next|instead)$", "", lang.strip_politeness(text)).strip()
     text = re.sub(r"^(?:(?:ok|okay|and|so|now)[,\s]+)*(?:[\w'\s-]{0,40}\b(?:next|slide|post|page|panel|card|scene|vill"
@@ -111,6 +117,7 @@ def matching_draw(text: str, current: str) -> str | None:
     if looks:
         drawn = (f"{first} {' '.join(looks)} {remainder}" if first.lower() in lang.DETERMINERS and remainder
                  else f"{' '.join(looks)} {drawn}")
+    rest = [bit.strip() for part in rest for bit in part.split(":") if bit.strip()]  # "muted palette: Kiwi perched ..."
     extra = [part for part in rest if part.lower() not in drawn.lower() and _a_look(part)]
     return _fix_articles(", ".join([lead + drawn, *extra]))
 

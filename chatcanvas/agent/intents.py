@@ -493,6 +493,15 @@ def _it_named_before(text: str, said_all: str, facts: Any) -> str:
             parts[index] = said[:it.start()] + re.sub(r"\bit\b", f"the {part.group(1)}", said[:it.end()], count=1) + \
                 said[it.end():]
             return " ".join(p if p[-1:] in ".!?" else f"{p}." for p in parts)
+    names = [subject["name"] for subject in facts.extras.get("subjects") or []]
+    said = lang.normalize(text)
+    him = re.search(r"\b(?:make|turn|draw|paint)\s+(him|her)\s+(?=[a-z]+er\b|more\b|less\b)", said)
+    whole = lang.normalize(said_all)
+    told = [name for name in names if re.search(rf"\b{re.escape(name.lower())}(?:'s|\s+is|\s+looks?|\s+was|\s+has)\b",
+                                                whole[:whole.find(him.group(0))] if him else "")]
+    if him and len(told) == 1:  # "But Gaston is more fat in reality, please make him bigger": him is Gaston
+        return text[:him.start(1)] + told[0] + text[him.end(1):] if text.lower() == said else \
+            said[:him.start(1)] + told[0] + said[him.end(1):]
     return text
 
 
@@ -580,7 +589,9 @@ def _edited_part(text: str) -> str:
                       "", lang.normalize(part))
         first = said.split()[0] if said.split() else ""
         return first in EDIT_VERBS | {"think", "zoom"} or bool(lang.ASKS_AT.match(said) or lang.ASKS_SOMEWHERE.search(said) or
-                                           MODAL_CHANGE.search(said))
+                                           MODAL_CHANGE.search(said) or re.match(
+            r"^(?:is|it\s+is|would\s+it\s+be|will\s+it\s+be)\s+(?:it\s+)?(?:possible|ok|okay)\s+(?:to|that)\s", said))
+        # "Is possible to make the car color red? Now it look grey.": the ask, not how it is now
 
     acting: list[str] = []
     for part in parts:
@@ -796,6 +807,14 @@ _AGE_TOLD = re.compile(_TELLER + r"\s+(?:is|turns|will\s+be|'s|be)\s+(?:turning\
 """An age told: "dadi is 85 next month", "Kenji turns 6 on sunday"."""
 
 
+_FEELING = re.compile(r"^\W*(?:(?:and|but|so|oh|honestly|tbh)[,\s]+)*(?:i\s+am|i'm|im|i\s+feel|i\s+felt|i\s+was|we\s+are|"
+                      r"we're)\s+(?:(?:a\s+)?(?:little|bit|little\s+bit|lil|tiny\s+bit)\s+|so\s+|very\s+|really\s+|kinda\s+|"
+                      r"kind\s+of\s+|quite\s+|a\s+bit\s+|bit\s+|too\s+|pretty\s+)*(?:sad|happy|emotional|nervous|"
+                      r"excited|proud|heartbroken|devastated|upset|gutted|teary|tearful|lonely|stressed|anxious|thrilled|"
+                      r"melancholy|nostalgic)\b", re.I)
+"""A feeling told ("Tomorrow I sell Berta, I am little bit sad."): talk, when nothing is asked."""
+
+
 def is_news(text: str) -> bool:
     """Something that happened, told ("biscuit knocked my phone off the table AGAIN", "he actually scored on
     sunday!!!", "the hamster escaped last night"): no request in it, so it is answered in words."""
@@ -806,6 +825,8 @@ def is_news(text: str) -> bool:
         return False
     if _OCCASION.search(said) or _NEWS_SOON.match(first) or _AGE_TOLD.match(first) or _AWAY.match(first):
         return True  # "leos bday is friday", "My son Kenji have 6 years, birthday is on sunday"
+    if any(_FEELING.match(clause) for part in parts for clause in re.split(r",\s*", part)):
+        return True  # "Tomorrow I sell Berta, I am little bit sad. 20 years together."
     if not _NEWS.match(first):
         return False
     return bool(_NEWS_MARK.search(text)) or len(lang.sentences(said)) > 1
@@ -1070,6 +1091,11 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
             first in rewrite.COLORS and len(tokens) <= 3) or (
             first in rewrite.COMPARATIVE_COLORS) or _edit_of_current(rest, facts):
         return "edit"
+    if first in ("plain", "simple", "basic") and len(tokens) > 2 and "NOUN" in lang.pos_of(tokens[1]) and \
+            tokens[1] not in rewrite.ATTRIBUTE_NOUNS and tokens[1] not in rewrite.GROUP_WORDS and \
+            not any(re.search(rf"\b{re.escape(form)}\b", (facts.current_prompt or "").lower())
+                    for form in rewrite._forms(tokens[1])):
+        return "draw"  # "plain cake 9 candles white bg" with a dog on screen: a thing of its own, not in this picture
     if len(tokens) <= 6 and (any(t in rewrite.ATTRIBUTE_NOUNS or t in rewrite.GROUP_WORDS or t in rewrite.COLORS
                                  for t in tokens)):
         return "edit"

@@ -178,6 +178,7 @@ def normalize(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", " ", text)  # emoji
     text = re.sub(r"([!?.])\1+", r"\1", text.lower())
+    text = re.sub(r"(?<=[a-z])\s+\+\s+(?=[a-z])", " and ", text)  # "make the grass greener + get rid of the trampoline"
     text = re.sub(r"\(\s*(?:age\s+)?\d{1,2}\s*(?:yo|y/o|years?\s+old|yrs?)?\s*\)", " ", text)  # "my daughter (6)"
     words = []
     found = re.findall(r"w/o|w/|->|=>|[^\W_]+(?:['-][^\W_]+)*|[^\s\w]|_", text)  # "café", "dziękuję": one word each
@@ -419,6 +420,9 @@ def is_aside(sentence: str) -> bool:
     if re.match(r"^(?:and\s+)?(?:he|she|it|they)(?:\s+(?:is|are)|'s|'re)\s+(?:also\s+)?[a-z]+ing\s+(?:a|an|some|the)\b.*\b(?:also|too|"
                 r"as\s+well)\W*$", said):
         return False  # "he is holding a fish also": more for the picture
+    if re.match(r"^(?:you\s+know|y'?know|like)\s*,?\s+(?:that|the|those)\s+(?:[\w-]+\s+){1,3}?(?:look|style|vibe|feel|effect|"
+                r"finish|aesthetic|colou?rs?|tones?)\W*$", said):
+        return False  # "..., you know that faded vintage look": what the look is
     if _TRYING_OUT.match(said) or _TOLD.search(said):
         return True  # "ok let's see if this thing actually works.", "a mod told me to save the seed"
     if re.match(r"^(?:it|this\s+one|that\s+one)?\s*(?:does\s+not|doesn't|doesnt|do\s+not|don't|dont|need\s+not|needn't)\s+"

@@ -537,7 +537,8 @@ def _shows(image: LedgerImage, word: str) -> bool:
     for him/her/them ("the first version of him")."""
     if word in ("him", "her", "them"):
         return bool(image.subjects)
-    return bool(re.search(rf"\b{re.escape(_stem(word))}", image.words))
+    return bool(re.search(rf"\b{re.escape(_stem(word))}", image.words)) or (
+        len(word) >= 7 and not lang.pos_of(word) and _stem(word) in image.words.replace(" ", ""))  # "firetruck"
 
 
 def _best_described(wanted: list[str], images: list[LedgerImage], current: LedgerImage) -> str | None:

@@ -21,7 +21,9 @@ COMPARATIVE_COLORS = {"redder": "red", "bluer": "blue", "greener": "green", "pin
                       "whiter": "white", "blacker": "black", "browner": "brown", "purpler": "purple"}
 TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "hot", "baby", "royal", "golden",
          "navy", "forest", "lime", "muted", "soft", "rich", "dusty", "blush", "warm", "cool", "icy", "dusky", "sage",
-         "mint", "olive", "powder", "electric", "burnt", "hunter", "bottle", "emerald")
+         "mint", "olive", "powder", "electric", "burnt", "hunter", "bottle", "emerald", "highland", "racing", "midnight",
+         "army", "kelly", "cherry", "blood", "lemon", "mustard", "brick", "slate", "charcoal", "jet", "pitch", "candy",
+         "jade", "ruby", "sapphire", "cobalt", "seafoam", "bubblegum")
 _COLOR = "|".join(COLORS)
 _TONE = "|".join(TONES)
 COLOR_PHRASE = re.compile(rf"\b(?:(?:{_TONE})[\s-]+)*(?:{_COLOR})(?:[\s-]+(?:and|&)[\s-]+(?:{_COLOR}))?\b")
@@ -415,6 +417,14 @@ def edit_instruction(text: str) -> str:
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     text = re.sub(r"(?<!\w)w/(?=\s)", "with", text)  # "a mage w/ a staff"
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
+    text = re.sub(r"\b(?P<verb>change|turn|make|switch|set)\s+(?P<the>the|his|her|its|their)\s+(?P<thing>[\w-]+(?:\s+[\w-]+)?)\s+"
+                  r"colou?r\s+(?P<to>to|into|from)\b", r"\g<verb> the colour of \g<the> \g<thing> \g<to>", text)
+    # "change the bottle colour to forest green": the bottle's colour
+    text = re.sub(r"^(?:the\s+)?[\w-]+(?:'s|\s+is|\s+are)\s+(?:all\s+|just\s+)?(?:wrong|off|not\s+right)(?:\s+(?:tho|though))?"
+                  r"\s*[,.;:]\s*(?=\w)", "", text)  # "paint's wrong tho, she's highland green not black": the fix
+    text = re.sub(rf"^(?:(?:but|actually|no)[,\s]+)*(?:he|she|it|they|its)(?:'s|\s+is|\s+are|'re)?\s+(?P<new>(?:[\w-]+\s+){{0,2}}?"
+                  rf"(?:{_COLOR}))\s+(?=(?:not|instead\s+of)\s+(?:[\w-]+\s+)?(?:{_COLOR})\b)",
+                  lambda found: f"make it {found.group('new')} ", text)  # "she's highland green not black"
     text = re.sub(r"^(?:he|she|it|they)(?:\s+(?:is|are)|'s|'re)\s+(?:also\s+|now\s+)?(?=[a-z]+ing\s+(?:a|an|some|the|his|her|"
                   r"its|their)\b)", "", text)  # "he is holding a fish also": holding a fish
     text = re.sub(r"^(?:could|can|would|will|should)\s+(?:he|she|they|it)\s+(?:also\s+)?be\s+(?=[a-z]+ing\b)", "",
@@ -431,6 +441,9 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"^(?:(?:but|actually|well|oh|also|no|wait)\s+)*(?:he|she|it|they)(?:\s+(?:has|have)|'s\s+got|\s+got)\s+"
                   r"(?:actually\s+)?(?=(?:a|an|no|[a-z]+)\s)", "with ", text)
     text = re.sub(r"\s+(?:tho|though|lol|haha+)\W*$", "", text)
+    text = re.sub(r"(?:\s+(?:tho|though))?,?\s+(?:you\s+know|y'?know|like)\s*,?\s+(?:that|the|those)\s+(?P<what>(?:[\w-]+\s+){1,3}?"
+                  r"(?:look|style|vibe|feel|effect|finish|aesthetic|colou?rs?|tones?))\b", r", \g<what>", text)
+    # "more like an old postcard though, you know that faded vintage look": that look is the change too
     said = re.match(r"^make\s+(?:him|her|them)\s+(?P<how>[a-z]+)\W*$", text)
     if said and "ADJ" in lang.pos_of(said.group("how")) and "VERB" not in lang.pos_of(said.group("how")):
         text = f"make it {said.group('how')}"  # "make her happy": happy
@@ -893,7 +906,8 @@ def _from_to(base: str, change: str) -> str | None:
 
 
 _GROUND_PHRASE = re.compile(r"(?:,\s*|\s+)(?:on|against|with|in\s+front\s+of)\s+(?:a|an|the)\s+[^,]*?\b(?:background|"
-                            r"backdrop)\b|,\s*[^,]*\bin\s+the\s+background\b")
+                            r"backdrop)\b|,\s*[^,]*\bin\s+the\s+background\b|,\s*(?:[\w-]+\s+){0,3}(?:background|backdrop|bg)"
+                            r"(?=\s*(?:,|$))")
 
 
 _PATTERN_WORDS = frozenset("plain simple striped stripy checkered checked checkerboard solid dotted polka-dot gradient".split())
@@ -902,6 +916,11 @@ _PATTERN_WORDS = frozenset("plain simple striped stripy checkered checked checke
 def _background_scene(base: str, change: str) -> str | None:
     """ "make the background a rainy city street at night": a scene behind, not a colour; "turn the background
     checkered": its pattern."""
+    other = re.fullmatch(r"(?:(?:and|use|with|try|maybe|go\s+with|put)\s+)*(?P<a>an?\s+)?(?P<what>(?!(?:plain|simple|solid|"
+                         r"different|new|other|darker|lighter|brighter)\b)[\w-]+(?:\s+[\w-]+)?)\s+(?:background|backdrop|"
+                         r"bg)(?:\s+(?:instead|behind(?:\s+(?:her|him|them|it))?))?", change)
+    if other and re.search(r"\b(?:background|backdrop|bg)\b", base) and not COLOR_PHRASE.fullmatch(other.group("what")):
+        change = f"make the background {other.group('a') or 'a '}{other.group('what')}"  # "a bookshelf backdrop instead"
     pattern = re.match(r"^(?:make|change|set|turn|switch|do)\s+(?:the\s+)?(?:background|backdrop|bg)\s+(?:to\s+|into\s"
                        r"+)?"
                        r"(?:an?\s+)?(?P<mods>(?:plain|simple|striped|stripy|checkered|checked|checkerboard|solid|dotte"

@@ -306,6 +306,13 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
     # "these are my twins. first up, this is Leo": a name said as a name beats a description of who they are
     found = next((f for f in candidates if _said_as_name(f[0], text)), candidates[0])
     name, aliases = found
+    name = re.sub(r"\s*\([^)]*\)?", "", name).strip() or name  # "me (smiling)": a remark in brackets is no name
+    if name.lower() in ("me", "myself"):
+        own = re.search(r"\b(?:me|myself)\s*(?:\(\s*(?:(?:it'?s|i'?m|aka|name'?s)\s+)?(?P<a>[a-z][\w'-]*)\s*\)|,?\s+aka\s+"
+                        r"(?P<b>[a-z][\w'-]*))", text, re.I)
+        if own and not lang.pos_of((own.group("a") or own.group("b")).lower()):
+            said = own.group("a") or own.group("b")  # "4 selfies of me (jaz)": Jaz, who is "me"
+            return (said[:1].upper() + said[1:] if said.islower() else said), ["me"]
     if name.lower() in ("me", "myself", "us"):
         return name.lower(), aliases
     if name.lower() in ("picture", "pictures", "photo", "photos", "image", "images", "pic", "pics", "drawing", "upload"):
@@ -597,6 +604,8 @@ def _label_pattern(label: str) -> str:
     if owned:
         *lead, last = owned.group(1).lower().split()
         kin = next((group for group in _KIN_WORDS if last in group), (last,))
+        if len(kin) == 1 and len(last) >= 6:  # "the stang" for "the mustang": a name's clipped end, no word itself
+            kin = (last, *(last[i:] for i in range(2, len(last) - 3) if not lang.pos_of(last[i:])))
         said = "|".join(re.escape(" ".join([*lead, word])) for word in sorted(kin, key=len, reverse=True))
         said = said.replace("'", r"\s?'?")  # "the kids' hamster", however its apostrophe is spaced or left out
         said = rf"(?:{said})(?:s(?=\s+(?:birthday|bday|b-day|party|first|new|favou?rite|school|wedding|anniversary|"\
@@ -707,6 +716,12 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         kin = next((found.group(1).lower() for said in (text, *reversed(facts.history)) for found in [re.search(
             rf"\b((?:my|our)\s+(?:late\s+|little\s+|baby\s+|big\s+)?(?:{'|'.join(sorted(_ANIMATE))}))\s*,?\s+"
             rf"{re.escape(name)}\b", said, re.I)] if found), None)
+        if not kin and re.search(r"\b(?:her|his|their|its)\s+name(?:'s|\s+is|\s+was)\b|\b(?:she|he|they)(?:'s|\s+is|'re|"
+                                 r"\s+are)\s+(?:called|named)\b", text, re.I):
+            whose = {found.group(1).lower() for found in re.finditer(
+                rf"\b((?:my|our)\s+(?:late\s+|little\s+|baby\s+|big\s+)?(?:{'|'.join(sorted(_ANIMATE))}))\b", text, re.I)}
+            kin = whose.pop() if len(whose) == 1 else None
+            # "my grandma is turning 90 ... I have 7 photos of her here, her name is Rosa": Rosa is "my grandma"
         if kin:  # "I want to add my wife Greta", then "Here are six photos of Greta": she is "my wife" too
             aliases = [*aliases, kin]
     if name.lower() not in ("me", "myself", "us") and "me" not in aliases and _OF_ME.search(text):
@@ -770,7 +785,11 @@ _THINGS = frozenset(
     "car truck van bike motorbike scooter boat teddy toy puppet robot chair sofa table clock kettle teapot jar "
     "soap perfume jacket dress sweater scarf quilt blanket poster logo sign pendant earrings keyboard camera "
     "puppy kitten pony hamster rabbit bunny parrot tortoise turtle horse dog cat tabby calico mare stallion gelding "
-    "foal filly colt".split())
+    "foal filly colt".split()) | frozenset(
+    "mustang fastback corvette camaro jeep pickup motorcycle convertible coupe sedan hatchback minivan tractor vespa "
+    "harley impala beetle cadillac porsche ferrari bronco charger chevelle miata".split())
+_CARS = frozenset("mustang fastback corvette camaro jeep pickup convertible coupe sedan hatchback minivan impala beetle "
+                  "cadillac porsche ferrari bronco charger chevelle miata".split())
 """What an enrolled thing or animal is, said when it is enrolled: "our new desk lamp, the Halo" is also "the lamp"."""
 
 
@@ -791,7 +810,9 @@ def _kinds_said(text: str, before: str | None, name: str) -> list[str]:
                 words = words[:next((i for i, word in enumerate(words) if word in _THEIRS), len(words))]
                 kind = next((word for word in reversed(words) if word in _THINGS), None)  # "grey cat plush": a plush
                 if kind and kind not in name.lower().split():
-                    return [f"the {kind}"]
+                    # "got a 72 mustang fastback i restored ... call her Eleanor": the mustang, and a car
+                    more = [w for w in words if w in _CARS and w != kind]
+                    return [f"the {kind}", *(f"the {w}" for w in more)] + (["my car"] if kind in _CARS else [])
     return []
 
 
@@ -859,6 +880,11 @@ _ON_SCREEN_TAIL = re.compile(r"[,\s]*\b(?:in|into)\s+(?:it|this\s+one|that\s+one
                              r"pic|one|image|scene|card|photo))\b(?:\s*(?:too|as\s+well))?|\s+(?:wants?|wanna|would\s+like|'d\s+"
                              r"like)\s+to\s+be\b|(?<=\w)\W+$", re.I)
 
+_WORN = frozenset("dress shirt hat cap jacket coat suit outfit costume sweater jumper hoodie scarf uniform gown robe "
+                  "cape armor armour helmet glasses sunglasses crown tutu apron onesie pyjamas pajamas boots shoes "
+                  "jersey kit tux tuxedo bikini swimsuit".split())
+"""What someone is put "in" and still stands where they are: "make her in the red dress"."""
+
 _ROLES = ("jedi sith wizard witch warlock sorcerer sorceress mage knight paladin superhero superheroine hero heroine villain "
           "pirate astronaut viking ninja samurai cowboy cowgirl elf dwarf vampire zombie werewolf mermaid merman fairy "
           "princess prince queen king emperor empress warrior soldier gladiator spartan pharaoh chef detective firefighter "
@@ -919,18 +945,27 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # "my roommate dev just passed the bar exam" answered, then "can you make him a superhero": him is Dev
         text = text[:meant.start()] + told + text[meant.end():]
     drawn = re.search(
-        r"\b(?:draw|paint|sketch|show|render|do|make)\s+(him|her|them)\b(?!\s+(?:a|an|some)\b)|"
+        r"\b(?:draw|paint|sketch|show|render|do|make)\s+(?:just\s+|only\s+)?(him|her|them)\b(?!\s+(?:a|an|some)\b)|"
         r"\b(?:one|another|picture|pic|image|photo|version|shot)\s+(?:more\s+)?(?:with|of)\s+(him|her|them)\b|"
-        r"^\W*(?:(?:ok|okay|now|and|then|perfect|great|so|also|next|another\s+thing|one\s+more\s+(?:concept|idea|"
+        r"(?:^\W*|,\s+)(?:(?:ok|okay|now|and|then|perfect|great|so|also|next|another\s+thing|one\s+more\s+(?:concept|idea|"
         r"thing|one)|another\s+(?:one|idea|concept))[,.!:\s]+)*(?:just\s+)?"
         r"(him|her|them|my\s+(?:boy|girl|baby|buddy|little\s+(?:guy|one|man|lady|girl|boy))|the\s+little\s+"
         r"(?:guy|one|man|lady))\s+(?:like|as|at|in|on|riding|wearing|playing|flying|driving|sitting|dressed|"
         r"with|doing|eating|reading)\b|"
         r"^\W*(?:(?:ok|okay|now|and|then|so|let's|lets|let\s+us)[,.!:\s]+)*(?:start|begin|open|kick\s+off)\s+with\s+"
         r"(him|her|them)\s+\w+ing\b|"  # "let's start with her standing on a cliff"
-        r"^\W*(?:(?:ok|okay|now|and|then|so)[,.!:\s]+)*(?:put|place|drop|set)\s+(him|her|them|she|he)\s+(?:in|on|at|into|"
-        r"inside)\s+(?:an?|some)\s+\w+", text, re.I)
+        r"^\W*(?:(?:ok|okay|now|and|then|so|omg|oh|aww+|yay|cool|nice|great|perfect|wow)[,.!:\s]+)*(?:(?:can|could|would|"
+        r"will)\s+(?:you|u|ya)\s+)?(?:please\s+|pls\s+)?(?:put|place|drop|set)\s+(him|her|them|she|he)\s+(?:in|on|at|into|"
+        r"inside)\s+(?:an?|some)\s+\w+|"
+        r"^\W*(?:(?:ok|okay|now|and|then|so|next)[,.!:\s]+)*(his|her|their)\s+(?:own\s+)?(?:headshot|portrait|picture|pic|"
+        r"photo|one|version|turn|drawing|painting)\b", text, re.I)  # "Her headshot: same style as mine, but ..."
     pointed = _pointed_at(facts)
+    if drawn and re.fullmatch(r"him|her|he|she|his", next(g for g in drawn.groups() if g), re.I) and pointed and all(
+            any(label.lower() in ("me", "myself") for label in (subject_entry(name, facts) or {}).get("aliases", []))
+            for name in pointed):
+        others = [subject["name"] for subject in known if subject["name"] not in pointed and re.search(
+            rf"\b(?:{_labels(subject['name'], facts)})\b", fold(facts.current_prompt or ""), re.I)]
+        pointed = tuple(others) or pointed  # "ok can you do just him now?" after "me and my boyfriend": him
     if drawn and (drawn.group(5) and shown or not shown and not (drawn.group(2) or drawn.group(4) or drawn.group(5))
                   and not _just_enrolled(facts)):
         drawn = None  # with no one on screen only a new scene reaches back for her (right after her photos were
@@ -939,8 +974,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             intents.decide(text, facts).kind in ("draw", "edit"):
         # "ok now draw her floating in space", "lets try one with her on Route 66", "my boy like a pilot over the
         # mountains" while a picture of a subject is on screen: a new picture of that subject
-        said = next(i for i in range(1, 6) if drawn.group(i))
-        another = said == 2 or not shown  # "one more of her at the beach": another picture, not a change
+        said = next(i for i in range(1, 7) if drawn.group(i))
+        another = said in (2, 6) or not shown  # "one more of her at the beach": another picture, not a change
         text = text[:drawn.start(said)] + pointed[0] + text[drawn.end(said):]
     else:
         another = False
@@ -1004,8 +1039,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     described = re.sub(r"\W+", " ", (facts.current_prompt or "").lower())
     placed = re.search(rf"\b(?:put|add|stick|place|pop|drop)\s+(?:{labels})\s+(?:(?:in|on|into|onto)\s+(?:it|this|that|"
                        rf"there|the\s+(?:picture|scene|image|pic|card|poster|photo|one))\b|(?P<at>(?:in|on|into|onto|at|by|behind|in\s+front\s+of|"
-                       rf"next\s+to|beside|under)\s+the\s+(?P<thing>[\w-]+)))", text, re.I)
-    if placed and placed.group("thing") and not re.search(rf"\b{re.escape(placed.group('thing').lower())}\b", described):
+                       rf"next\s+to|beside|under)\s+the\s+(?P<thing>[\w-]+(?:\s+of\s+the\s+[\w-]+)?)))", text, re.I)
+    if placed and placed.group("thing") and not any(re.search(rf"\b{re.escape(word)}\b", described) for word in
+                                                    placed.group("thing").lower().split() if word not in ("of", "the")):
         placed = None  # "put Rex in the garden": a new scene, not the garden on screen
     if placed and facts.current_prompt and subject not in shown:
         # "put mochi in it", "Put my two monkeys in the boat with him": the picture on screen, with them in it
@@ -1026,7 +1062,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         said = _ON_SCREEN_TAIL.sub("", text)
         said = re.sub(rf"\b(?:{labels})\b", subject, said, count=1, flags=re.I)
         said = intents.draw_prompt(_without_need(said, labels)) or subject
-        said = re.sub(r"^(?:(?:ok|okay|now|and|so|haha|lol)[,\s]+)*(?:put|add|stick|place|pop|drop|have|get|"
+        said = re.sub(r"^(?:(?:ok|okay|now|and|so|haha|lol)[,\s]+)*(?:put|add|stick|place|pop|drop|park|sit|stand|have|get|"
                       r"(?:(?:wants?|wanna|would\s+like)\s+to\s+)?be)\s+", "", said, flags=re.I)
         if not re.search(rf"\b{re.escape(subject)}\b", said, re.I):
             said = f"{subject} {said}"
@@ -1085,6 +1121,11 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         r"(?:in|at|on|near|by|under|inside|beside|through|across)\s+(?:an?|the|some)\b", text, re.I) or re.search(
         rf"(?:^|[.!?]\s+)\W*(?:(?:ok|okay|so|now|and|then|next|hmm+)[,:\s]+)*(?:do|draw|show|paint)\s+(?:{labels})\s+(?:with|in|"
         rf"at|on|as|by|under|\w+ing)\b", text, re.I)
+    there = re.search(rf"\b(?:make|draw|show|paint|do)\s+(?:{labels})\s+(?:in|at|inside)\s+the\s+(?:[\w-]+\s+)?(?P<place>[\w-]+)",
+                      text, re.I)
+    if there and not leads and there.group("place").lower() not in _WORN and not re.search(
+            rf"\b{re.escape(there.group('place').lower())}", described):
+        leads = there  # "can u make buttons in the frozen aisle wearing a tiny scarf" with him on screen: a new place
     # "ok now put me in a library", "Now make Pepper sleeping near fireplace in winter house": a new scene of them
     tried = re.search(rf"\b(?:let'?s|lets|let\s+us|let\s+me)\s+(?:try|do|see|have|make|get|draw)\s+(?:(?:him|her|them)\b|"
                       rf"(?:{labels})\b)\s*(?=(?:\w+ing|in|on|at|as|with|wearing|dressed)\b)", text, re.I)
@@ -1107,14 +1148,40 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         if len(asks) == 1 and len(lang.sentences(text)) > 2 and len((intents.draw_prompt(asks[0]) or "").split()) >= 5:
             text = asks[0]  # "Bit of context: ... What I need right now is a headshot of me in a navy blazer ... It'll
             # go on the website": the picture is the sentence that asks for them
-        prompt = intents.draw_prompt(_without_need(text, labels))
+        prompt = _like_mine(text, subject, facts) or intents.draw_prompt(_without_need(text, labels))
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
     return None
 
 
+def _like_mine(text: str, subject: str, facts: TurnFacts) -> str | None:
+    """ "Her headshot: same style as mine, but a green blouse": the last picture of the user (enrolled as "me"), of
+    her, with what differs."""
+    said = re.search(r"\bsame\s+(?:[\w-]+\s+)?(?:style|look|way|thing|setup|pose|vibe)?\s*as\s+(?:mine|me|my\s+(?:one|own|"
+                     r"headshot|portrait|picture|pic|photo))\b(?P<rest>.*)$", text, re.I)
+    me = next((s["name"] for s in facts.extras.get("subjects", []) if "me" in [a.lower() for a in s["aliases"]]), None)
+    if not said or me is None or me == subject:
+        return None
+    mine = [image for image in reversed(references.ledger(facts.extras.get("images", []))) if me in image.subjects
+            and image.prompt]
+    kinds = [word for word in re.findall(r"[a-z]+", text[:said.start()].lower()) if word in (
+        "headshot", "portrait", "picture", "photo", "drawing", "painting", "avatar", "card", "poster", "selfie")]
+    mine = [image for image in mine if any(kind in image.prompt.lower() for kind in kinds)] or mine
+    if not mine:
+        return None
+    prompt = re.sub(rf"\b(?:{_labels(me, facts)})\b", subject, named_again(mine[0].prompt, subject_entry(me, facts)),
+                    count=1, flags=re.I)
+    if subject not in prompt:
+        prompt = _cast_in(prompt, subject)
+    rest = re.sub(r"^[\s,;:.-]*(?:(?:but|and|just|only|with)\s+)*", "", said.group("rest")).strip(" .!")
+    if rest:
+        change = rest if re.match(r"(?:make|add|give|change|put|swap|replace)\b", rest, re.I) else f"with {rest}"
+        prompt = intents.merged_edit_prompt(prompt, change)
+    return prompt
+
+
 _TOGETHER = re.compile(r"^\W*(?:(?:ok|okay|now|and|so|then|can\s+(?:we|i|you)\s+(?:get|have|do|see)|could\s+(?:we|i|you)\s+"
-                       r"(?:get|have|do|see)|(?:let's\s+)?(?:do|draw|make|show|put)|maybe|how\s+about)[,\s]+)*(?:(?:just\s+)?(?:"
+                       r"(?:get|have|do|see)|(?:let's\s+)?(?:do|draw|make|show|put|add)|maybe|how\s+about)[,\s]+)*(?:(?:just\s+)?(?:"
                        r"both\s+of\s+(?:them|us|em)|the\s+two\s+of\s+(?:them|us)|both|the\s+(?:two|three|four)\s+of\s+us|all\s+"
                        r"(?:three|four)\s+of\s+us)|(?:them|us)\s+(?:both|all|two|three))\b(?P<rest>.*)$", re.I)
 """The subjects drawn last, together: "now both of us together", "Can we get both of them together on a rug by the
@@ -1130,7 +1197,9 @@ _TOGETHER_ASKED = re.compile(
     r"\b(?:make|draw|do|paint|show|get|want|like|need|have)\b[^.?!]{0,30}?\b(?:(?:group\s+)?(?:one|picture|pic|image|photo|"
     r"portrait|drawing|shot)\s+of\s+)?(?:all\s+(?:three|four|of)\s+(?:of\s+)?us|both\s+of\s+us|the\s+(?:two|three|four)\s+of\s+us|"
     r"us\s+(?:both|all|two|three))\b(?P<rest>.*)$|"
-    r"^\W*(?:(?:ok|okay|now|and|so|then)[,\s]+)*us\b(?=\s+(?:at|in|on|as|by|with|under|riding|\w+ing)\b)(?P<rest2>.*)$", re.I)
+    r"^\W*(?:(?:ok|okay|now|and|so|then)[,\s]+)*us\b(?=\s+(?:at|in|on|as|by|with|under|riding|\w+ing)\b)(?P<rest2>.*)$|"
+    r"\b(?:group\s+)?(?:one|picture|pic|image|photo|portrait|drawing|painting|shot)\s+of\s+(?:all\s+(?:three|four|of)\s+"
+    r"(?:of\s+)?us|both\s+of\s+us|the\s+(?:two|three|four)\s+of\s+us|us\s+(?:both|all|two|three))\b(?P<rest3>.*)$", re.I)
 """The user and the others drawn last, asked for together: "can you make a group one of all three of us in a tavern",
 "us at a diner"."""
 
@@ -1147,7 +1216,12 @@ def _together(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     seen: list[str] = []
     for image in reversed(references.ledger(facts.extras.get("images", []))):
         seen += [name for name in image.subjects if name not in seen and subject_entry(name, facts)]
-    rest_said = next((said.group(key) for key in ("rest", "rest2") if key in said.re.groupindex and said.group(key)), "")
+        if image.subjects:  # "me and my boyfriend as a pixar-style couple": the one drawn is named beside the other
+            seen += [subject["name"] for subject in facts.extras.get("subjects", []) if subject["name"] not in seen and
+                     re.search(rf"\b(?:{_labels(subject['name'], facts)})\b", fold(image.prompt or ""), re.I) and
+                     subject["name"] not in image.subjects and not any(
+                         label.lower() in ("me", "myself") for label in subject.get("aliases", []))]
+    rest_said = next((said.group(key) for key in ("rest", "rest2", "rest3") if key in said.re.groupindex and said.group(key)), "")
     named = mentioned_subject(rest_said, facts.extras.get("subjects", []))
     us = re.search(r"\b(?:us|we)\b", said.group(0), re.I)
     me = next((s["name"] for s in facts.extras.get("subjects", []) if "me" in [a.lower() for a in s["aliases"]]), None)
@@ -1163,14 +1237,17 @@ def _together(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     first = names[0]
     together = " and ".join([", ".join(names[:-1]), names[-1]]) if len(names) > 2 else " and ".join(names)
     rest = re.sub(r"^\s*together\b", "", rest_said, flags=re.I)
-    there = re.search(r"[,\s]*\b(?:in|into)\s+(?:it|there|here|this\s+one|that\s+one)\b", rest, re.I)
+    there = re.search(r"[,\s]*\b(?:in|into)\s+(?:it|there|here|this\s+one|that\s+one)\b", rest, re.I) or re.match(
+        r"^\W*(?:(?:ok|okay|now|and|so|then)[,\s]+)*(?:add|put|stick|pop)\b", intents.clean(text), re.I)
+    # "now add the two of us sitting on the boxes eating takeout": into the scene on screen
     rest = re.sub(r"[,\s]*\b(?:in|into)\s+(?:it|there|here|this\s+one|that\s+one)\b", "", rest, flags=re.I)
     rest = re.sub(r"^[,\s]*(?:me\s+and\s+(?:him|her|them)|(?:him|her|them)\s+and\s+me)\b[,\s]*", " ", rest, flags=re.I)
     place = re.search(r"\b(?:on|in|at|by|under|inside|near|beside|around|over)\s+(?:(?:an?|the|some|our|my)\s+)?(?!it\b|"
                       r"there\b|here\b)[a-z]\w+|\b[a-z]{3,}ing\b", re.sub(r"\bfor\s+(?:an?|the|our|my|his|her|their)\s+[\w-]+"
                                                                    r"(?:\s+[\w-]+)?", "", rest, flags=re.I), re.I)
     if there and facts.current_prompt:  # "now the three of us at a table in there": the scene on screen, with them
-        return "generate_with_subject", {"subject": first, "prompt": f"{facts.current_prompt}, with {together}"
+        return "generate_with_subject", {"subject": first, "prompt": f"{_room_for(facts.current_prompt, first, facts)}, "
+                                                                     f"with {together}"
                                                                      f"{' ' + rest.strip(' ,') if rest.strip(' ,') else ''}"}
     if place or not facts.current_prompt:
         prompt = intents.draw_prompt(f"{together} together{rest}") or f"{together} together"

@@ -13,6 +13,7 @@ The conversations and their format: `chatcanvas.eval.suite`.
 from __future__ import annotations
 
 import json
+import os
 import re
 import tempfile
 import uuid
@@ -221,8 +222,10 @@ def written_prompt(happened: Happened) -> str | None:
     return next((image.prompt for image in reversed(happened.images) if image.prompt), None)
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    """A value as a failure line shows it: text quoted, anything else as JSON, cut at `limit`."""
+def _short(value: Any, limit: int = 0) -> str:
+    """A value as a failure line shows it: text quoted, anything else as JSON, cut at `limit` (60 characters, or
+    CHATCANVAS_EVAL_WIDTH to read whole prompts)."""
+    limit = limit or int(os.environ.get("CHATCANVAS_EVAL_WIDTH") or 60)
     if not isinstance(value, str):
         text = json.dumps(value)
         return text if len(text) <= limit else text[:limit - 3] + "..."
