@@ -88,8 +88,8 @@ _REQUEST = (
     r"|(?:can|could|would|will|won't|can't|may|might)\s+(?:you|ya)\s+(?:please\s+|kindly\s+|maybe\s+|also\s+|just\s+|"
     r"possibly\s+)*"
     r"|would\s+you\s+mind\s+|do\s+you\s+mind\s+|mind\s+|"
-    r"(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+|kinda\s+|also\s+|now\s+|next\s+)?(?:like|love|want|need|prefer)"
-    r"\s+"
+    r"(?:i|we)\s*(?:'d|would|'ll|will)?\s*(?:really\s+|kinda\s+|also\s+|now\s+|next\s+)?(?:like|love|want|need|prefer|"
+    r"require)\s+"
     r"(?:you\s+to\s+|to\s+(?:see|have|get|try)\s+|for\s+you\s+to\s+)?"
     r"|(?:i|we)\s+(?:want|need|wish\s+for|am\s+looking\s+for|'m\s+looking\s+for|meant|mean)\s+"
     r"|(?:i'm|im|i\s+am)\s+(?:looking\s+for|after|thinking|imagining|picturing)\s+(?:of\s+)?(?:something\s+like\s+)?"
@@ -178,7 +178,11 @@ def normalize(text: str) -> str:
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
     text = re.sub(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]", " ", text)  # emoji
     text = re.sub(r"([!?.])\1+", r"\1", text.lower())
-    text = re.sub(r"(?<=[a-z])\s+\+\s+(?=[a-z])", " and ", text)  # "make the grass greener + get rid of the trampoline"
+    text = re.sub(r"\b(put|add|make|give|draw|include)\s+also\s+", r"also \1 ", text)  # "Can you put also glass of wine"
+    text = re.sub(r"\binstead\s+(?!of\b|and\b|please\b|pls\b|thanks\b|though\b|tho\b|now\b|this\b|that\b|then\b|too\b)"
+                  r"(?=[a-z])", "instead of ", text)  # "pizza instead spaghetti"
+    text = re.sub(r"(?<=[a-z])\s+\+\s+(?=(?:get|make|add|remove|put|change|take|swap|replace|turn|give|lose|drop|ditch|"
+                  r"move)\b)", " and ", text)  # "make the grass greener + get rid of the trampoline"
     text = re.sub(r"\(\s*(?:age\s+)?\d{1,2}\s*(?:yo|y/o|years?\s+old|yrs?)?\s*\)", " ", text)  # "my daughter (6)"
     words = []
     found = re.findall(r"w/o|w/|->|=>|[^\W_]+(?:['-][^\W_]+)*|[^\s\w]|_", text)  # "café", "dziękuję": one word each
@@ -222,7 +226,19 @@ def _fix_slip(word: str) -> str:
     for key in KEY_WORDS:
         if abs(len(key) - len(word)) <= 1 and _one_edit(word, key):
             return word if len(word) > len(key) and _left_out_of_a_word(word) else key
-    return word
+    swapped = {word[:at] + word[at + 1] + word[at] + word[at + 2:] for at in range(1, len(word) - 1)}
+    known = [said for said in swapped if pos_of(said) - {"PROPN", "X", "INTJ"}]
+    return known[0] if len(known) == 1 and len(word) >= 5 and word not in _CLOSED_WORDS else word
+    # "nigth", "ligthhouse": two letters swapped (not "three", which the lexicon of open words does not list)
+
+
+_CLOSED_WORDS = frozenset(
+    "three seven eight eleven twelve fifteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand "
+    "there their theirs these those which where while whilst about above after again below could would should might "
+    "until under other every never since among along still quite maybe whose whom whether though although because "
+    "unless being having doing yours ourselves themselves yourself myself himself herself itself nothing anything "
+    "everything something someone anyone everyone nobody somebody anybody everybody before behind beside between "
+    "beyond during inside outside through toward towards within without upon across around against".split())
 
 
 def _left_out_of_a_word(word: str) -> bool:
@@ -361,7 +377,7 @@ ASKS_SOMEWHERE = re.compile(r"\b(?:and\s+(?:would|'d)\s+(?:really\s+)?(?:like|lo
 ASKS_AT = re.compile(r"^(?:so\s+|and\s+|but\s+|now\s+)?(?:(?:can|could|would|will|might)\s+(?:you|u|ya)\b|"
                       r"(?:i'd|i\s+would|we'd|we\s+would|i'll|i|(?:i|we)\s+should)\s+(?:really\s+|"
                       r"very\s+much\s+|now\s+|also\s+|next\s+|then\s+)?(?:like|love|want|"
-                      r"need)\b(?!\s+to\s+(?!see\b|have\b|get\b|try\b|make\b)\w)(?!\s+(?:it|this|that|them|these|those)(?:\s+"
+                      r"need|require)\b(?!\s+to\s+(?!see\b|have\b|get\b|try\b|make\b)\w)(?!\s+(?:it|this|that|them|these|those)(?:\s+"
                       r"(?:too|also|as\s+well|so\s+much|a\s+lot|lots|very\s+much))*\W*$)|"
                       r"please\s+(?!don't)\w+|(?:maybe|perhaps)\s+(?:also\s+)?(?:a|an|some|one)\b|"
                       r"(?:draw|make|create|paint|render|design|sketch|show|give|generate|"
@@ -686,6 +702,8 @@ def _describes(clause: str) -> bool:
     """A statement that may still describe the picture ("she is standing under a cherry tree"), not talk about it."""
     said = normalize(clause)
     tokens = words(said).tokens
+    if re.fullmatch(r"(?:(?:in\s+the|at|late|early|mid)\s+)?(?:morning|afternoon|evening|night|dusk|dawn|midday|noon)\W*", said):
+        return True  # "..., people at small round tables, afternoon": the time of day in the picture
     if not is_comment(tokens) or _SELF_SUBJECT.match(said):
         return False
     reaction = any(lemma(t, "VERB") in _REACTION_VERBS or t in ("will", "gonna", "going") for t in tokens[1:4])

@@ -99,7 +99,8 @@ _COUNT_WORD = (r"(?P<count>\d+|two|three|four|five|six|seven|eight|a\s+few|a\s+c
                r"several|some)")
 _VARIANT = r"(?:variations?|versions?|options?|alternatives?|alternates?|takes?|variants?|tries|attempts|ideas|" \
            r"choices|" \
-           r"rerolls?|interpretations?|renditions?|renderings?|spins|goes|rolls|looks|designs|picks|" \
+           r"rerolls?|interpretations?|renditions?|renderings?|spins|goes|rolls|looks|designs|picks|compositions|" \
+           r"layouts|arrangements|mockups|mock-ups|shots|" \
            r"different\s+ones|more(?:\s+like\s+(?:this|that|it))?|iterations?|concepts?|drafts?|samples?|pictures?|" \
            r"images?|pics?|ones|vars?|of\s+(?:that|this|it|those|them|these))"
 VARIATIONS = re.compile(rf"\b{_COUNT_WORD}\s+(?:(?:more|new|other|different|alternative|alternate|quick|further|"
@@ -196,6 +197,15 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
                   r"thinking\s+about\s+it|come\s+to\s+think\s+of\s+it|in\s+hindsight|after\s+all|"
                   r"so|i\s+think|i\s+guess|i\s+feel\s+like|i\s+believe|i\s+reckon|personally|imo)[,.!\s]+)+", "", said).strip()
     said = re.sub(r"[,\s]+(?:actually|then|tho|though|honestly|i\s+think|after\s+all|instead)\W*$", "", said)
+    earlier = re.search(r"\s+(?:from\s+)?(?:before|earlier)(?=\s+(?:with|without|where|that\s+had)\b)", said)
+    batch = last_batch(images)
+    if earlier and len(batch) > 1 and current_id in {image.id for image in batch}:
+        images = [image for image in images if image not in batch or image.id == current_id]  # not one of these takes
+    said = re.sub(r"\s+(?:from\s+)?(?:before|earlier)(?=\s+(?:with|without|where|that\s+had)\b)", "", said)
+    said = re.sub(r"\b(was|is|were)\s+still\s+(?=(?:the\s+)?(?:best|better|nicer|my\s+fav))", r"\1 ", said)
+    # "the one from before with the rod and green trees was still best": the one with them
+    said = re.sub(r"(\bbefore\s+(?:the\s+|i\s+added\s+the\s+|adding\s+the\s+)?[\w-]+(?:\s+[\w-]+)?)\s+(?:again|back|please)\W*$",
+                  r"\1", said)  # "can I see the one before the rain again": before the rain
     said = re.sub(r"\b(one|pic|picture|image|version|option|take)'s\b", r"\1 is", said)  # "first one's the winner"
     # "he says the one without the cake was better", "and can you bring back ...": who says it is no part of it
     said = re.sub(r"^(?:(?:omg|lol|haha\w*|and|also|so|but|plus)[,!\s]+)*(?:(?:can|could|would|will)\s+(?:you|u)\s+|"
@@ -541,9 +551,24 @@ def _shows(image: LedgerImage, word: str) -> bool:
         len(word) >= 7 and not lang.pos_of(word) and _stem(word) in image.words.replace(" ", ""))  # "firetruck"
 
 
+_COLOURS = ("red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "grey",
+            "gold", "golden", "silver", "teal", "violet", "navy", "beige", "turquoise")
+
+
+def _other_colour(image: LedgerImage, wanted: list[str]) -> bool:
+    """The picture has, in another colour, a thing the description gives a colour ("green trees" against "orange
+    trees")."""
+    for colour, noun in zip(wanted, wanted[1:]):
+        if colour in _COLOURS and noun not in _COLOURS and re.search(
+                rf"\b(?!{colour}\b)(?:{'|'.join(_COLOURS)})\s+{re.escape(_stem(noun))}", image.words):
+            return True
+    return False
+
+
 def _best_described(wanted: list[str], images: list[LedgerImage], current: LedgerImage) -> str | None:
     """The earlier picture a loose description fits best ("the volcano with the brighter lava", "the card picture
     with the ladybug"): most of its words found, counting only words that tell the pictures apart; latest wins."""
+    images = [image for image in images if not _other_colour(image, wanted)]
     telling = [w for w in wanted if not all(_shows(image, w) for image in images)]
     best, best_score = None, 0
     for image in images:
@@ -643,20 +668,25 @@ def _by_description(description: str, images: list[LedgerImage], current: Ledger
             return found
     only = [w for w in wanted if w not in ("just", "only")]
     fits = [image for image in images if image.id != current.id and only and all(
-        re.search(rf"\b{re.escape(w)}", image.words) or _shows(image, w) for w in only)]
+        re.search(rf"\b{re.escape(w)}", image.words) or _shows(image, w) for w in only) and not _other_colour(image, only)]
     if fits:
-        return _likeliest(fits, images, minimal=len(only) < len(wanted)).id
+        return _likeliest(fits, images, minimal=len(only) < len(wanted), current=current).id
     return _best_described(wanted, images, current)
 
 
-def _likeliest(fits: list[LedgerImage], images: list[LedgerImage], minimal: bool) -> LedgerImage:
+def _likeliest(fits: list[LedgerImage], images: list[LedgerImage], minimal: bool,
+               current: LedgerImage | None = None) -> LedgerImage:
     """Of the earlier pictures a description fits, the one meant: the latest, or with "just"/"only" ("the one with
     just the briefcase") the one that shows least besides; a picture re-rolled from another with the same prompt
     stands for the one it was drawn again from ("back to the massive goose" after "reroll that x2")."""
     chosen = min(fits, key=lambda image: (len((image.prompt or "").split()), -image.ordinal)) if minimal else fits[-1]
     same = [image for image in images if image.ordinal <= chosen.ordinal and image.prompt == chosen.prompt
             and image.subjects == chosen.subjects]
-    return same[0]
+    parent = next((image for image in same if current is not None and image.id == current.parent_id and any(
+        other.id != image.id and other.prompt == image.prompt and other.operation == image.operation and
+        other.seed is not None and image.seed is not None and abs(other.seed - image.seed) == 1 for other in images)),
+        None)
+    return parent or same[0]  # "4 versions", "2nd", "swap sax for trumpet", "back to the sax one": the take picked
 
 
 _NAMED_ONE = re.compile(r"\bthe\s+(?P<desc>[\w-]+(?:\s+[\w-]+)?)\s+(?:one|picture|pic|image|version|drawing)\b")

@@ -412,11 +412,36 @@ _TOO = {"dark": "brighter", "bright": "darker", "light": "darker", "busy": "simp
 """What "too X" asks for instead."""
 
 
+_COMPARATIVE = {"dark": "darker", "bright": "brighter", "light": "lighter", "big": "bigger", "small": "smaller",
+                "fat": "fatter", "thin": "thinner", "tall": "taller", "short": "shorter", "warm": "warmer", "cold": "colder",
+                "cool": "cooler", "soft": "softer", "dim": "dimmer", "bold": "bolder"}
+
+
 def edit_instruction(text: str) -> str:
     """The change itself: "could you make it blue please" -> "make it blue"; "she wants it pink" -> "make it pink"."""
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     text = re.sub(r"(?<!\w)w/(?=\s)", "with", text)  # "a mage w/ a staff"
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
+    text = re.sub(r"^(?:can|could|would|should|will)\s+(?P<the>the|his|her|its|their)\s+(?P<thing>[\w-]+)\s+(?:go|turn|become)\s+"
+                  rf"(?=(?:{_TONE}\s+)?(?:{_COLOR})\b)", r"make \g<the> \g<thing> ", text)  # "can the sky go orange ..."
+    text = re.sub(rf"(?<!from\s)\b(?P<a>(?:{_COLOR}))\s+(?:to|into|->|fading\s+(?:in)?to)\s+(?P<b>(?:{_COLOR}))(?:\s+gradient)?\b",
+                  r"\g<a>-to-\g<b> gradient", text)  # "orange to blue": a gradient
+    text = re.sub(r"\bmore\s+(dark|bright|light|big|small|fat|thin|tall|short|warm|cold|cool|soft|dim|bold)\b",
+                  lambda found: _COMPARATIVE.get(found.group(1), f"more {found.group(1)}"), text)  # "more dark": darker
+    text = re.sub(r"^(?:the\s+)?(?:same|identical)\s+(?:one\s+|thing\s+|picture\s+|again\s+)?(?:but\s+)?(?:with\s+)?(?P<new>[\w\s-]+?)"
+                  r"\s+instead\s+of\s+(?:the\s+)?(?P<old>[\w\s-]+)$", r"replace the \g<old> with \g<new>", text)
+    # "the same but with pizza instead of spaghetti"
+    text = re.sub(r"^(?:the\s+)?(?P<thing>[\w-]+)\s+(?:please\s+)?(?:make|do)\s+(?:it\s+)?(?P<how>(?:more|less)\s+[\w-]+|[a-z]{3,}er\b)",
+                  r"make the \g<thing> \g<how>", text)  # "the plate please make more dark"
+    text = re.sub(r",\s*as\s+(?:the|we|it|they|our|my|this|that|he|she|i)\b(?!\s+\w+\s+as\b).*$", "", text)
+    # "change the date to 19 October, as the event has been postponed": why goes
+    text = re.sub(r"\s+so\s+(?:that\s+)?(?:there's|there\s+is|there\s+will\s+be|we\s+have|i\s+have|we've\s+got)\s+(?P<r>room|space)\s+"
+                  r"(?P<rest>for\s+.+)$", r", with empty \g<r> \g<rest>", text)  # "... so there's room for text on the right"
+    text = re.sub(r"^(?:(?:can|could|would|will|might|should)\s+there\s+be|(?:i'd|i\s+would)\s+like\s+there\s+to\s+be|"
+                  r"there\s+should\s+be|let\s+there\s+be)\s+(?=(?:an?|some|more|two|three|\d+|lots|a\s+few)\b)", "add ", text)
+    # "can there be a fishing rod in the boat": add one
+    text = re.sub(r"^(give|make|turn|render|do|put)\s+(?:that|this|the)\s+(?:one|picture|pic|image|version)\b", r"\1 it", text)
+    # "give that one a vintage postcard look": the picture picked
     text = re.sub(r"\b(?P<verb>change|turn|make|switch|set)\s+(?P<the>the|his|her|its|their)\s+(?P<thing>[\w-]+(?:\s+[\w-]+)?)\s+"
                   r"colou?r\s+(?P<to>to|into|from)\b", r"\g<verb> the colour of \g<the> \g<thing> \g<to>", text)
     # "change the bottle colour to forest green": the bottle's colour
@@ -670,7 +695,7 @@ def split_changes(instruction: str) -> list[str]:
     # a remark among the changes ("lose the pipe, my kid's gonna see this lol", "..., is modern school") goes
     acting = [c for c in changes if not (
         lang.is_aside(c) and not re.match(r"^(?:and\s+)?(?:now\s+)?(?:it's|it\s+is|its|they're|they\s+are)\b", c)
-        and not _JUDGED.match(c) or re.match(r"^(?:is|it's|its|it\s+is)\s+(?:a\s+)?(?:modern|for|because|since)\b", c) or _told(c)
+        and not _JUDGED.match(c) and not re.fullmatch(r"(?:and\s+)?(?:morning|afternoon|evening|night|dusk|dawn)", c) or re.match(r"^(?:is|it's|its|it\s+is)\s+(?:a\s+)?(?:modern|for|because|since)\b", c) or _told(c)
         or re.match(r"^(?!(?:it|this|that|make|turn|change|add|remove|put)\b).*\b(?:is|are)\s+(?:way\s+|a\s+bit\s+)?too\s+"
                     r"(?:much|many)\b", c))]  # "blue door + blue sky is too much blue": why, beside what
     if len(acting) > 1:  # "nah not pixel. gritty dark fantasy oil painting": the rejection is said by what follows
@@ -773,8 +798,33 @@ _NOT_A_THING = frozenset("scene version style look vibe mood picture image pic t
                          "night day morning evening theme color colour shade tone".split())
 
 
+def _kind_of_day(base: str, change: str) -> str | None:
+    """ "make it a grey rainy day": the day it is, in place of the time and weather said before."""
+    said = re.match(r"^(?:make|turn)\s+it\s+(?:into\s+)?(?:a|an)\s+(?P<mods>(?:[\w-]+\s+){1,3})(?P<time>day|night|morning|evening|"
+                    r"afternoon)$", change)
+    if not said or not any(word in COLORS for word in said.group("mods").split()):
+        return None
+    kept = base
+    for group in ("weather", "time"):
+        for word in sorted(GROUPS[group], key=len, reverse=True):
+            kept = re.sub(rf",?\s*\b(?:(?:at|in|during)\s+(?:the\s+)?)?{re.escape(word)}\b", "", kept)
+    return f"{kept.strip(' ,')}, on a {said.group('mods')}{said.group('time')}"
+
+
+def _gradient(base: str, change: str) -> str | None:
+    """ "make the sky orange-to-blue gradient": that gradient in place of the thing's old colours."""
+    said = re.match(rf"^(?:make|turn|change)\s+(?:the\s+)?(?P<thing>[\w-]+)\s+(?:to\s+|into\s+)?(?:an?\s+)?(?P<g>(?:{_COLOR})-to-"
+                    rf"(?:{_COLOR})\s+gradient)(?:\s+instead)?$", change)
+    if not said:
+        return None
+    thing = re.search(rf"(?:\b(?:(?:{_TONE}|{_COLOR}|gradient)\s+)+)?\b{re.escape(said.group('thing'))}\b", base)
+    if thing is None:
+        return f"{base}, {said.group('g')} {said.group('thing')}"
+    return base[:thing.start()] + f"{said.group('g')} {said.group('thing')}" + base[thing.end():]
+
+
 def apply_change(base: str, change: str) -> str:
-    for step in (_unsaid, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
+    for step in (_unsaid, _kind_of_day, _gradient, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
                  _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _turned_into, _add, _degree):
         result = step(base, change)
         if result is not None:
@@ -895,6 +945,11 @@ def _modifier_change(base: str, change: str) -> str | None:
 
 def _from_to(base: str, change: str) -> str | None:
     """ "change the star from yellow to green": the old word goes, near the thing named."""
+    quoted = re.match(r"^(?:change|replace|swap|switch|rename|make)\s+(?:the\s+(?:word|label|text)\s+)?['\"](?P<old>[^'\"]{1,40})"
+                      r"['\"]\s+(?:to|into|with|for)\s+['\"](?P<new>[^'\"]{1,40})['\"]\W*$", change)
+    if quoted and re.search(rf"\b{re.escape(quoted.group('old'))}\b", base, re.I):
+        # "change 'collection' to 'runoff'": the label said in the description
+        return re.sub(rf"\b{re.escape(quoted.group('old'))}\b", quoted.group("new"), base, count=1, flags=re.I)
     match = re.match(r"^(?:change|turn|make|switch|swap|recolou?r|paint)\s+(?:the\s+)?(?P<what>[\w\s-]+?)\s+from\s+"
                      r"(?:a\s+|an\s+)?(?P<old>[\w\s-]+?)\s+(?:to|into)\s+(?:a\s+|an\s+)?(?P<new>[\w\s-]+)$", change)
     if not match:
@@ -1107,6 +1162,10 @@ def _find_phrase(base: str, phrase: str) -> tuple[int, int] | None:
                         break
                     start = before.start()
                 return start, match.end()
+    if len(words) == 1 and len(phrase) >= 3:  # "swap sax for trumpet" on "... saxophone ...": a word said short
+        longer = [found for found in re.finditer(rf"\b{re.escape(phrase)}[a-z]{{2,}}\b", base)]
+        if len({found.group(0) for found in longer}) == 1:
+            return longer[0].start(), longer[0].end()
     return None
 
 
@@ -1169,6 +1228,12 @@ def _remove(base: str, change: str) -> str | None:
         return base
     if thing in ("background",):
         return re.sub(r",?\s*\b(?:on|against|with)\s+(?:an?\s+)?[\w\s-]*?background\b", "", base) + ", plain background"
+    room = re.fullmatch(r"(?:the\s+)?(?:empty\s+|blank\s+)?(?:space|room|area|spot|gap|box)\s+(?:for|with)\s+(?P<what>.+)", thing)
+    if room:  # "remove the space for sponsor logos": the part of the description that keeps it
+        kept = re.sub(rf"(?:,\s*(?:and\s+)?|\s+(?:and|with)\s+)(?:an?\s+|the\s+|some\s+)?(?:empty\s+|blank\s+)?(?:space|room|area|spot|"
+                      rf"gap|box)\b[^,]*?\b{re.escape(room.group('what'))}\b", "", base)
+        if kept != base:
+            return kept
     return _without(base, thing)
 
 
@@ -1300,7 +1365,7 @@ def recolor(base: str, target: str | None, color: str) -> str:
                 before = base[:noun.start()]
                 near = list(COLOR_PHRASE.finditer(before))
                 between = before[near[-1].end():].split() if near else []
-                if near and len(between) <= 2 and all(
+                if near and len(between) <= 4 and all(
                         w not in lang.DETERMINERS and not w.endswith("ing") and (lang.pos_of(w) & {"ADJ", "NOUN", "VERB",
                                                                                                    "PROPN"} or
                                                                                  w.isalpha() and not lang.pos_of(w) or
@@ -1355,6 +1420,12 @@ def _group_change(base: str, change: str) -> str | None:
             if old is not None:
                 return re.sub(rf"\b{old}\b", said, base, count=1)
             return recolor_like_insert(base, said)
+        moved = re.match(r"^(?:move|put|place|shift|slide)\s+(?:the\s+)?(?P<thing>[\w-]+(?:\s+[\w-]+)?)\s+(?:over\s+)?(?:to|in|into|on|"
+                         r"at)\b", change)
+        if name == "position" and moved and moved.group("thing") not in ("it", "this", "that", "everything") and \
+                _find_phrase(base, moved.group("thing")) is None:
+            # "move the picnic blanket over to the left": a thing of the picture no words named yet, placed
+            return f"{base}, {_with_article(moved.group('thing'))} {GROUPS['position'][said]}"
         if name == "position":
             return _in_group(base, name, said, old)
         # "make it a calm sunny day": the time and the weather both change

@@ -209,7 +209,11 @@ def _plainly_asks(text: str) -> bool:
         r"replace|move|do)\s+(?:it|this|that|the|him|her|them)\b", said) or re.match(
         r"^(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?)?(?:write|print|spell\s+out)\s+(?!(?:a|an|me|us|"
         r"some|something)\b).+\s+(?:on|across|along|over|under|above|below|at)\s+(?:it|this|that|the|top|bottom)\b",
-        said)) or bool(lang.THEN_ASKS.search(said))  # "can you write Happy 80th on it?": lettering on the picture;
+        said)) or bool(lang.THEN_ASKS.search(said)) or bool(re.search(
+        r"(?:^|[.!?]\s+)(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?)?(?:do|make|give\s+me|show\s+me)\s+"
+        r"(?:\d|two|three|four|five|six)\s+(?:more\s+)?(?:of\s+(?:these|those|this|that|it)|versions?|variations?|options?|"
+        r"takes?)\b", said))  # "omg cute. can u do 4 of these": as many again
+    # "can you write Happy 80th on it?": lettering on the picture;
     # "she looks kinda mad lol make her happy": a remark, then the ask
 
 
