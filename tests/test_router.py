@@ -1739,3 +1739,199 @@ def test_asking_whether_all_of_us_fit_in_one_picture_is_a_question():
     assert not message.tool_calls and message.content
     (call,) = _chat([], "ok just the two of us then, picnic in the park", subjects, images).tool_calls
     assert call["args"]["subject"] == "Okafors"
+
+
+@pytest.mark.parametrize(("text", "name", "alias"), [
+    ("here r 5 selfies of me (tam) so you know my face", "Tam", "me"),
+    ("my nan turns 95 in june and we're making her a card, 6 photos of her attached, her name is Edna", "Edna", "my nan"),
+    ("picked up a 68 camaro last spring, 4 pics attached, call her Roxy", "Roxy", "the camaro"),
+])
+def test_who_the_photos_show_and_what_they_are_called(text, name, alias):
+    (call,) = _chat([], text, attached=4).tool_calls
+    assert call["name"] == "register_subject" and call["args"]["name"] == name, call
+    assert alias in call["args"].get("aliases", []), call
+
+
+def test_a_clipped_nickname_of_an_enrolled_car_is_her():
+    images = ({"id": "g", "prompt": "a 70s garage, tools on the wall, a neon sign", "operation": "generate",
+               "subjects": []},)
+    (call,) = _chat([], "now roll the maro in there", (("Roxy", ("the camaro", "my car")),), images).tool_calls
+    assert call["args"].get("subject") == "Roxy" and "garage" in call["args"]["prompt"], call
+
+
+@pytest.mark.parametrize("text", ["yay ok could you put her on a pony ride 🐴", "ok, her flying a kite on a hill, like windy"])
+def test_her_right_after_her_photos_is_the_one_enrolled(text):
+    (call,) = _chat([("these are of my niece June, 4 pics", "register_subject")], text, (("June", ("my niece",)),)
+                    ).tool_calls
+    assert call["args"].get("subject") == "June", call
+
+
+def test_just_him_after_a_picture_of_the_two_of_us_is_the_other_one():
+    images = ({"id": "c", "prompt": "me and my husband as astronauts on the moon", "operation": "personalize",
+               "subjects": ["Ana"]},)
+    subjects = (("Ana", ("me",)), ("Tom", ("my husband",)))
+    (call,) = _chat([], "can you do only him now? as a viking", subjects, images).tool_calls
+    assert call["args"].get("subject") == "Tom", call
+
+
+def test_the_two_of_us_added_to_the_scene_on_screen_keep_it_and_its_people_rule_goes():
+    images = ({"id": "a", "prompt": "me and my husband as astronauts", "operation": "personalize", "subjects": ["Ana"]},
+              {"id": "k", "prompt": "an empty beach hut at sunset, no people", "operation": "generate", "subjects": []})
+    subjects = (("Ana", ("me",)), ("Tom", ("my husband",)))
+    (call,) = _chat([], "now add the two of us on the deck chairs with cocktails", subjects, images).tool_calls
+    prompt = call["args"]["prompt"]
+    assert call["args"]["subject"] == "Ana" and "beach hut" in prompt and "Tom" in prompt and "no people" not in prompt
+
+
+def test_one_of_the_two_of_us_is_both_of_us():
+    subjects = (("Ruth", ("my wife",)), ("Ken", ("me",)))
+    images = ({"id": "r", "prompt": "Ruth in a rose garden", "operation": "personalize", "subjects": ["Ruth"]},)
+    (call,) = _chat([], "And if you would, a painting of the two of us at our wedding dance.", subjects, images).tool_calls
+    assert call["args"]["subject"] == "Ken" and "Ruth" in call["args"]["prompt"], call
+
+
+def test_a_new_place_for_the_one_on_screen_is_a_new_picture_not_an_edit():
+    images = ({"id": "b", "prompt": "Flopsy in a candy forest", "operation": "personalize", "subjects": ["Flopsy"]},)
+    (call,) = _chat([], "could you make flopsy in the bus station with a little backpack", (("Flopsy", ("the bunny",)),),
+                    images).tool_calls
+    assert call["name"] == "generate_with_subject" and "station" in call["args"]["prompt"], call
+    (call,) = _chat([], "could you make flopsy in the red scarf", (("Flopsy", ("the bunny",)),), images).tool_calls
+    assert call["name"] == "edit_image", call
+
+
+def test_her_portrait_in_the_style_of_mine():
+    images = ({"id": "m", "prompt": "a studio headshot of Priya, charcoal suit, soft grey backdrop",
+               "operation": "personalize", "subjects": ["Priya"]},)
+    subjects = (("Priya", ("me",)), ("Anika", ("my sister",)))
+    (call,) = _chat([("my sister Anika, 4 photos", "register_subject")], "Her portrait: same look as mine, but a red dress",
+                    subjects, images).tool_calls
+    prompt = call["args"]["prompt"]
+    assert call["args"]["subject"] == "Anika" and "headshot" in prompt and "red dress" in prompt, call
+
+
+def test_a_subject_placed_on_part_of_the_scene_on_screen():
+    images = ({"id": "s", "prompt": "a still life of lemons and a blue teapot", "operation": "generate", "subjects": []},)
+    (call,) = _chat([], "Perch my bird on the lid of the teapot.", (("Kiwi", ("my bird",)),), images).tool_calls
+    assert call["args"].get("subject") == "Kiwi" and "lemons" in call["args"]["prompt"], call
+
+
+@pytest.mark.parametrize("text", ["Next week we sell the old house. I am a little bit sad, 30 years there.",
+                                  "my grandson left for college today, im so emotional"])
+def test_a_feeling_told_is_talk(text):
+    message = _chat([], text, (("House", ("the old house",)),))
+    assert not message.tool_calls and message.content
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("simple vase 3 tulips grey bg", "generate_image"),
+    ("plain birthday card pink", "generate_image"),
+    ("plain background", "edit_image"),
+])
+def test_a_plain_thing_of_its_own_with_a_picture_on_screen(text, expect):
+    (call,) = _chat([("rex at the beach", "generate_with_subject")], text, (("Rex", ("my dog",)),),
+                    ({"id": "r", "prompt": "Rex at the beach", "operation": "personalize", "subjects": ["Rex"]},)).tool_calls
+    assert call["name"] == expect, call
+
+
+@pytest.mark.parametrize(("current", "instruction", "must", "must_not"), [
+    ("a vintage car in a garage, black paint", "paint's off, she's cherry red not black", ["red"], ["black"]),
+    ("a matte black insulated steel travel mug on a desk", "please change the mug colour to sage green", ["sage"],
+     ["black"]),
+    ("a portrait, navy blazer, plain grey background", "warmer light, and a brick wall backdrop instead", ["brick"],
+     ["grey"]),
+    ("a beach hut, sunny afternoon", "and evening, lanterns lit", ["evening", "lanterns"], ["afternoon"]),
+    ("a kids' card with a lake and a little boat", "could there be a duck next to the boat", ["duck", "boat"], []),
+    ("a poster for a blues night, trombone, deep red", "swap trom for a double bass", ["bass"], ["trombone"]),
+    ("a label sheet: sugar, flour, salt, rice", "change 'rice' to 'oats'", ["oats"], ["rice"]),
+    ("a phone wallpaper, hills, purple gradient sky", "could the sky go pink to orange instead", ["pink", "orange"],
+     ["purple"]),
+    ("two rabbits on a picnic rug under an apple tree, sunny", "make it a grey snowy day, it's the sad chapter",
+     ["snowy"], ["sunny"]),
+    ("a cat and a dog in a garden", "move the bench over to the right so there's room for a title on the left",
+     ["bench", "right"], []),
+    ("a flyer with a cake, the shop name, and space at the bottom for opening hours",
+     "Please remove the space for opening hours; we put them online.", ["cake"], ["hours"]),
+    ("a plate of pancakes with berries, view from top", "Now the same but with waffles instead pancakes",
+     ["waffles"], ["pancakes"]),
+    ("a plate of pancakes with berries", "Can you put also cup of coffee beside the plate?", ["coffee", "pancakes"], []),
+    ("a plate of pancakes with berries", "the plate please make more dark", ["darker", "plate"], []),
+    ("a lighthouse on a cliff at sunset", "make it nigth with a full moon", ["night", "moon"], ["sunset"]),
+    ("a pug on a sofa", "could you maybe make it look more like an old photo though, you know that sepia faded look",
+     ["sepia"], []),
+    ("a festival poster with the date", "please change the date to 4 May, as the venue moved it", ["may"], ["venue"]),
+])
+def test_round_28_edits(current, instruction, must, must_not):
+    message = route(instruction, current)
+    assert [call["name"] for call in message.tool_calls] == ["edit_image"], message
+    prompt = message.tool_calls[0]["args"]["prompt"]
+    assert [w for w in must if not _has(prompt, w)] == [], prompt
+    assert [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+def test_a_vague_want_before_the_description_goes_and_its_look_stays():
+    (call,) = route("for my sister's wedding I want something elegant — a swan on a lake at dawn", None).tool_calls
+    prompt = call["args"]["prompt"]
+    assert prompt.startswith("a swan") and "elegant" in prompt and "want" not in prompt, prompt
+
+
+def test_time_of_day_at_the_end_of_a_description_is_kept():
+    (call,) = route("A harbour, fishing boats, gulls over the water, morning", None).tool_calls
+    assert _has(call["args"]["prompt"], "morning"), call
+
+
+def test_a_formal_require_is_a_request():
+    (call,) = route("Good morning. Our school fair is on 3 June. I require a poster with children on a bouncy castle, "
+                    "the title 'Summer Fair', and room for the date.", None).tool_calls
+    assert _has(call["args"]["prompt"], "castle") and "require" not in call["args"]["prompt"], call
+
+
+@pytest.mark.parametrize("text", ["aww love it. can u do 3 of these", "I would like to see four alternative layouts."])
+def test_as_many_again_after_praise_or_by_another_name(text):
+    (call,) = route(text, "a pastel wallpaper with clouds").tool_calls
+    assert call["args"].get("n") in (3, 4), call
+
+
+def test_two_letters_swapped_are_read_as_the_word_but_numbers_stay():
+    from chatcanvas.agent import language as lang
+
+    assert lang.normalize("a ligthhouse at nigth, three boats") == "a lighthouse at night, three boats"
+
+
+def test_the_take_picked_before_a_swap_is_the_one_wanted_back():
+    from chatcanvas.agent import references
+
+    images = [{"id": "p", "prompt": "a jazz poster, clarinet, blue", "operation": "generate"},
+              *[{"id": f"v{i}", "prompt": "a jazz poster, clarinet, blue, neon", "operation": "generate", "seed": i}
+                for i in range(3)],
+              {"id": "t", "prompt": "a jazz poster, tuba, blue, neon", "operation": "edit", "parent_id": "v2"}]
+    assert references.selection("no, back to the clarinet one", references.ledger(images), "t") == "v2"
+
+
+def test_a_colour_that_contradicts_rules_a_picture_out_and_from_before_looks_past_the_last_takes():
+    from chatcanvas.agent import references
+
+    images = [{"id": "a", "prompt": "a card, a pond and a canoe", "operation": "generate"},
+              {"id": "b", "prompt": "a card, a pond and a canoe, with a paddle", "operation": "edit", "parent_id": "a"},
+              {"id": "c", "prompt": "a card, a pond and a canoe, with a paddle, red trees", "operation": "edit",
+               "parent_id": "b"},
+              *[{"id": f"v{i}", "prompt": "a card, a pond and a canoe, with a paddle", "operation": "generate",
+                 "seed": i} for i in range(3)]]
+    said = "hmm, the one from before with the paddle and green trees was still best"
+    assert references.selection(said, references.ledger(images), "v2") == "b"
+
+
+def test_the_one_before_the_snow_again():
+    from chatcanvas.agent import references
+
+    images = [{"id": "a", "prompt": "a street", "operation": "generate"},
+              {"id": "b", "prompt": "a street, snow", "operation": "edit", "parent_id": "a"},
+              {"id": "c", "prompt": "a street, snow, lamps", "operation": "edit", "parent_id": "b"}]
+    assert references.selection("can I see the one before the snow again", references.ledger(images), "c") == "a"
+
+
+def test_a_compound_said_as_one_word_finds_the_picture():
+    from chatcanvas.agent import references
+
+    images = [{"id": "a", "prompt": "a boy as a firefighter, with a fire truck behind him", "operation": "generate"},
+              {"id": "b", "prompt": "a girl on a stage", "operation": "generate"}]
+    assert references.selection("back to the firetruck one", references.ledger(images), "b") == "a"

@@ -24,7 +24,8 @@ def draw_prompt(text: str) -> str | None:
     text = re.sub(r"^(?:first|firstly|first\s+up|to\s+start|next|then|lastly|finally)[,:]?\s+(?=(?:i'd|i\s+would|i\s+want|we'd|"
                   r"can|could|please|i\s+need)\b)", "", text)  # "First I'd love a shot of ..."
     wanted = re.match(r"^(?:for\s+[\w'\s-]{1,30}?[,\s]+)?(?:(?:i|we)\s+(?:really\s+)?(?:want|need|would\s+like|'d\s+like)\s+)?"
-                      r"something\s+(?P<how>(?:[\w-]+\s+){0,2}?[\w-]+)?\s*(?:[\u2014\u2013:]|\s-)\s*(?=\w)", text)
+                      r"something\s+(?P<how>(?:[\w-]+\s+){0,2}?[\w-]+)?\s*(?:[\u2014\u2013:]|\s-|(?=\s+(?:an?|some|two|three)\s))\s*"
+                      r"(?=\w)", text)
     if wanted:  # "for our anniversary I want something cute — me and my boyfriend as ...": the picture after it
         how = wanted.group("how") or ""
         text = text[wanted.end():] + (f", {how}" if how and not re.match(r"(?:for|like|to|that|which)\b", how) else "")

@@ -107,6 +107,12 @@ _HOW_MANY = re.compile(r"\b(?:\d+|two|three|four|five|six|seven|eight|a\s+few|so
 def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """Who the photos show and what else the user calls them; a name ends where what is said of them begins ("Harold
     from our trip last summer", "Mia, she is 4")."""
+    own = re.search(r"\b(?:me|myself)\s*\(\s*(?:(?:it'?s|i'?m|aka|name'?s)\s+)?(?P<a>[a-z][\w'-]*)\s*\)", text, re.I)
+    if own and _SELF.search(text) and not lang.pos_of(own.group("a").lower()) & {"VERB", "ADJ", "ADV"} and \
+            own.group("a").lower() not in _NOT_NAMES and own.group("a").lower() not in \
+            lang.DETERMINERS:  # "4 selfies of me (jaz)": Jaz, who is "me"
+        said = own.group("a")
+        return (said[:1].upper() + said[1:] if said.islower() else said), ["me"]
     kin = _PHOTOS_OF_KIN.search(text)
     if kin and _name_slot(kin.group("name").lower()) and not _NAMED.search(text):
         # "I have some photographs of my grandson Leo who is 6": Leo, "my grandson"
@@ -307,10 +313,11 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
     found = next((f for f in candidates if _said_as_name(f[0], text)), candidates[0])
     name, aliases = found
     name = re.sub(r"\s*\([^)]*\)?", "", name).strip() or name  # "me (smiling)": a remark in brackets is no name
-    if name.lower() in ("me", "myself"):
+    if name.lower() in ("me", "myself") or _SELF.search(text):
         own = re.search(r"\b(?:me|myself)\s*(?:\(\s*(?:(?:it'?s|i'?m|aka|name'?s)\s+)?(?P<a>[a-z][\w'-]*)\s*\)|,?\s+aka\s+"
                         r"(?P<b>[a-z][\w'-]*))", text, re.I)
-        if own and not lang.pos_of((own.group("a") or own.group("b")).lower()):
+        if own and not lang.pos_of((own.group("a") or own.group("b")).lower()) and (own.group("a") or own.group("b")).lower() \
+                not in lang.DETERMINERS:
             said = own.group("a") or own.group("b")  # "4 selfies of me (jaz)": Jaz, who is "me"
             return (said[:1].upper() + said[1:] if said.islower() else said), ["me"]
     if name.lower() in ("me", "myself", "us"):
@@ -851,6 +858,8 @@ def _pointed_at(facts: TurnFacts) -> tuple[str, ...]:
     one just enrolled; while a picture of no one is on screen, the subject drawn last in the conversation."""
     shown = _shown(facts)
     known = facts.extras.get("subjects", [])
+    if known and _just_enrolled(facts) and known[-1]["name"] not in shown and facts.previous_action == "register":
+        return (known[-1]["name"],)  # "Her portrait: ..." right after her photos, whoever is on screen: her
     if shown or not known:
         return shown
     if _just_enrolled(facts):
@@ -1037,7 +1046,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None
     labels = _labels(subject, facts)
     described = re.sub(r"\W+", " ", (facts.current_prompt or "").lower())
-    placed = re.search(rf"\b(?:put|add|stick|place|pop|drop)\s+(?:{labels})\s+(?:(?:in|on|into|onto)\s+(?:it|this|that|"
+    placed = re.search(rf"\b(?:put|add|stick|place|pop|drop|perch|sit|seat|set|stand|park|plop)\s+(?:{labels})\s+(?:(?:in|on|into|onto)\s+(?:it|this|that|"
                        rf"there|the\s+(?:picture|scene|image|pic|card|poster|photo|one))\b|(?P<at>(?:in|on|into|onto|at|by|behind|in\s+front\s+of|"
                        rf"next\s+to|beside|under)\s+the\s+(?P<thing>[\w-]+(?:\s+of\s+the\s+[\w-]+)?)))", text, re.I)
     if placed and placed.group("thing") and not any(re.search(rf"\b{re.escape(word)}\b", described) for word in
@@ -1068,6 +1077,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             said = f"{subject} {said}"
         return "generate_with_subject", {"subject": subject,
                                          "prompt": f"{_room_for(facts.current_prompt, subject, facts)}, with {said}"}
+    mine = _like_mine(text, subject, facts)
+    if mine:  # "Her portrait: same look as mine, but a red dress": the user's picture, of her, with what differs
+        return "generate_with_subject", {"subject": subject, "prompt": mine}
     cast = re.search(rf"\bsame\s+(?:[\w-]+)\b.*\b(?:{labels})\b|"
                      rf"\b(?:{labels})\b.*\b(?:the\s+)?same\s+(?:way|setup|set-up|scene|setting|thing|pose|idea|look|"
                      rf"treatment|style|again)\b|"
