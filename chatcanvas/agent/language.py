@@ -226,7 +226,8 @@ def _fix_slip(word: str) -> str:
     for key in KEY_WORDS:
         if abs(len(key) - len(word)) <= 1 and _one_edit(word, key):
             return word if len(word) > len(key) and _left_out_of_a_word(word) else key
-    swapped = {word[:at] + word[at + 1] + word[at] + word[at + 2:] for at in range(1, len(word) - 1)}
+    swapped = {word[:at] + word[at + 1] + word[at] + word[at + 2:] for at in range(1, len(word) - 1)
+               if (word[at] in "aeiou") == (word[at + 1] in "aeiou")}  # "nigth", "freind"; not "paris" -> "pairs"
     known = [said for said in swapped if pos_of(said) - {"PROPN", "X", "INTJ"}]
     return known[0] if len(known) == 1 and len(word) >= 5 and word not in _CLOSED_WORDS else word
     # "nigth", "ligthhouse": two letters swapped (not "three", which the lexicon of open words does not list)
@@ -332,6 +333,9 @@ def is_question(message: Words) -> bool:
         return False  # "do a shark doing homework": an imperative, not "do you ...?"
     if len(tokens) > 1 and tokens[0] == "do" and tokens[1] in ("it", "this", "that", "one", "same", "the"):
         return False  # "do the same but as a watercolor", "do it in blue" ("does it ...?" asks)
+    if len(tokens) > 2 and tokens[0] == "do" and tokens[1] in ("him", "her", "them", "just", "only") and tokens[2] in (
+            "as", "in", "at", "on", "with", "wearing", "riding", "holding", "dressed", "him", "her", "them", "like"):
+        return False  # "do her as a tiefling wizard": draw her so
     return bool(tokens) and (tokens[0] in WH_WORDS or tokens[0] in AUX_WORDS or tokens[0] in (
         "what's", "whats", "where's", "who's", "how's", "why's", "when's", "which's"))
 

@@ -206,6 +206,10 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     # "the one from before with the rod and green trees was still best": the one with them
     said = re.sub(r"(\bbefore\s+(?:the\s+|i\s+added\s+the\s+|adding\s+the\s+)?[\w-]+(?:\s+[\w-]+)?)\s+(?:again|back|please)\W*$",
                   r"\1", said)  # "can I see the one before the rain again": before the rain
+    original = re.match(r"^(?:the\s+)?(?P<desc>.+?)\s+(?:one|version|pic|picture)(?P<again>\s+again)?,\s*(?:the\s+)?(?:original|first)"
+                        r"(?:\s+one)?\W*$", said)
+    if original:  # "the golden hour one again, original": the original golden hour one
+        said = f"the original {original.group('desc')} one{original.group('again') or ' again'}"
     said = re.sub(r"\b(one|pic|picture|image|version|option|take)'s\b", r"\1 is", said)  # "first one's the winner"
     # "he says the one without the cake was better", "and can you bring back ...": who says it is no part of it
     said = re.sub(r"^(?:(?:omg|lol|haha\w*|and|also|so|but|plus)[,!\s]+)*(?:(?:can|could|would|will)\s+(?:you|u)\s+|"
@@ -282,6 +286,12 @@ def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str |
         wanted = [w for w in lang.words(ranked.group("desc")).tokens if w not in _SKIP]
         pool = [image for image in images if wanted and all(_shows(image, w) for w in wanted)]
         number = ORDINALS.get(ranked.group("ord"), 0)
+        takes = [image for image in pool if any(
+            other.id != image.id and other.prompt == image.prompt and other.operation == image.operation and
+            other.seed is not None and image.seed is not None and abs(other.seed - image.seed) == 1 for other in pool)]
+        last_takes = [image for image in takes if takes and image.prompt == takes[-1].prompt]
+        if number > 1 and len(last_takes) >= number and not re.search(r"(?:very|original)", said):
+            pool = last_takes  # "back to the 3rd wizard one" after three takes of the wizard: the third take
         found = pool[number - 1 if number > 0 else -1] if pool and (number == -1 or 1 <= number <= len(pool)) else None
         if found is not None and found.id != current.id:
             return found.id
@@ -586,6 +596,12 @@ def _before_feature(what: str, images: list[LedgerImage], current: LedgerImage) 
     wanted = [w for w in lang.words(what).tokens if w not in _SKIP]
     if not wanted:
         return None
+    having = [image for image in images if _has_words(image, wanted)]
+    if having and not any(_has_words(image, wanted) for image in _lineage(current, images)):
+        # "back to the one without stars" when the stars were added to another picture: that one, before them
+        found = next((image for image in _lineage(having[-1], images)[1:] if not _has_words(image, wanted)), None)
+        if found is not None and found.id != current.id:
+            return found.id
     for image in _lineage(current, images)[1:]:
         if not _has_words(image, wanted):
             return image.id

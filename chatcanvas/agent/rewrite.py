@@ -442,6 +442,9 @@ def edit_instruction(text: str) -> str:
     # "can there be a fishing rod in the boat": add one
     text = re.sub(r"^(give|make|turn|render|do|put)\s+(?:that|this|the)\s+(?:one|picture|pic|image|version)\b", r"\1 it", text)
     # "give that one a vintage postcard look": the picture picked
+    text = re.sub(rf"^(?:give|make)\s+(?:her|him|it|them)\s+(?:an?\s+)?(?P<new>(?:(?:{_TONE})\s+)?(?:{_COLOR}))\s+(?P<thing>[\w-]+)\s+"
+                  rf"(?:not|instead\s+of)\s+(?:an?\s+)?(?:(?:{_TONE})\s+)?(?:{_COLOR})\b", r"make the \g<thing> \g<new>", text)
+    # "give her a purple tail not green": the tail, purple
     text = re.sub(r"\b(?P<verb>change|turn|make|switch|set)\s+(?P<the>the|his|her|its|their)\s+(?P<thing>[\w-]+(?:\s+[\w-]+)?)\s+"
                   r"colou?r\s+(?P<to>to|into|from)\b", r"\g<verb> the colour of \g<the> \g<thing> \g<to>", text)
     # "change the bottle colour to forest green": the bottle's colour
@@ -1390,6 +1393,10 @@ def recolor(base: str, target: str | None, color: str) -> str:
 
 
 def _group_change(base: str, change: str) -> str | None:
+    wet = re.fullmatch(r"(?:an?\s+)?(?P<how>rainy|snowy|foggy|misty|frosty|steamy|fogged|wet|icy)\s+(?P<thing>[a-z]+)", change)
+    if wet and wet.group("thing") not in ("day", "days", "night", "nights", "morning", "evening", "afternoon", "sky",
+                                           "weather", "season", "scene", "vibe", "mood", "look", "feel", "landscape"):
+        return f"{base}, with {_with_article(change)}"  # "rainy window": a window with rain on it, put in
     adding = re.match(r"^(?:add|include|insert|with|plus|give|throw|toss|pop|slap|stick|chuck)\b|^(?:put|place|draw)\s+"
                       r"(?:an?|some|another|one|two|three)\b", change) or (
         re.match(r"^(?:an?|some|another|one|two|three|four|\d+)\s+\w", change) and _adds_thing(change) and not any(

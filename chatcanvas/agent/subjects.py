@@ -113,6 +113,23 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
             lang.DETERMINERS:  # "4 selfies of me (jaz)": Jaz, who is "me"
         said = own.group("a")
         return (said[:1].upper() + said[1:] if said.islower() else said), ["me"]
+    if len(re.sub(r"\s*\([^()]{12,}\)", "", text).split()) >= 3:
+        text = re.sub(r"\s*\([^()]{12,}\)", "", text)  # "(we're called Static Goose, don't ask)": an aside
+    sender = re.match(r"^\W*(?P<name>[a-z][\w-]*)\s+(?:finally\s+|just\s+|has\s+|have\s+)?(?:sent|shared|gave\s+me|uploaded|"
+                      r"texted|emailed)\s+(?:me\s+|us\s+)?(?:(?:the|her|his|their|some|my|over)\s+)?(?:pics|photos|pictures|"
+                      r"selfies)\b", text, re.I)
+    if sender and _name_slot(sender.group("name").lower()) and not lang.pos_of(sender.group("name").lower()) & {
+            "VERB", "ADJ", "ADV"} and sender.group("name").lower() not in _NOT_NAMES:
+        role = re.search(r"\b(?:she|he|they)(?:'s|s|\s+is|'re|\s+are)\s+(?P<alias>(?:our|my|the)\s+[a-z]+)\b", text, re.I)
+        said = sender.group("name")  # "priya finally sent pics, she's our wizard": Priya, "our wizard"
+        return said[:1].upper() + said[1:], [role.group("alias").lower()] if role else []
+    here = re.search(r"\bhere'?s\s+(?P<name>[a-z][\w-]*)\W*$", text, re.I)
+    if here and _name_slot(here.group("name").lower()) and not lang.pos_of(here.group("name").lower()) & {
+            "ADJ", "ADV"} and not here.group("name").lower().endswith(("ing", "ed")) and here.group("name").lower() not in _NOT_NAMES | lang.DETERMINERS | {
+            "me", "us", "him", "her", "them", "it", "some", "more", "another", "one"}:
+        whose = re.search(rf"\b(?:my|our|their|his|her)\s+(?P<kind>{'|'.join(sorted(_ANIMATE))})\b", text[:here.start()], re.I)
+        said = here.group("name")  # "ohh need their dog in it too, heres dolly": Dolly, "the dog"
+        return said[:1].upper() + said[1:], [f"the {whose.group('kind').lower()}"] if whose else []
     kin = _PHOTOS_OF_KIN.search(text)
     if kin and _name_slot(kin.group("name").lower()) and not _NAMED.search(text):
         # "I have some photographs of my grandson Leo who is 6": Leo, "my grandson"
@@ -186,6 +203,8 @@ def _introduced(text: str) -> tuple[str, list[str]] | None:
                         r"(?:a|an)\s+(?:new\s+)?(?P<noun>[a-z]+)\b(?=\s*(?:[,.;!]|$|\s+(?:and|lol|his|her|its|named|"
                         r"called)\b))", text, re.I)
         noun = had.group("noun").lower() if had else ""
+        noun = "" if noun in ("band", "team", "group", "club", "crew", "family", "class", "company", "business", "shop",
+                              "party", "gang", "squad", "choir") else noun  # "me and my mates have a band": not him
         if not noun:  # "6 shots of our new water bottle. Save it as Aurora": the bottle
             shown = re.search(r"\b(?:photos?|pics?|pictures?|shots?|images?|snaps?)\s+of\s+(?:my|our)\s+(?:new\s+|"
                               r"latest\s+)?(?:[a-z]+\s+)?(?P<noun>[a-z]+)\b(?=\s*(?:[,.;!\u2014-]|$|\s+(?:and|"
@@ -577,7 +596,7 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
     return first[1] if first else None
 
 
-_TELLING = (r"\s+(?:has|had|have|is|was|wants|want|wanted|loves|loved|asked|says|said|keeps|got|gets|needs|thinks|"
+_TELLING = (r"\s+(?:has|had|have|is|was|wants|want|wanted|loves|loved|asked|says|said|keeps|kept|got|gets|needs|thinks|"
             r"would|will|'s\s+(?:got|been|always|never))\b")
 """A subject's label followed by one of these tells of someone, not whom the picture shows."""
 
@@ -935,6 +954,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         prompt = intents.rewrite.edit_prompt(facts.current_prompt, f"add {given.group('what')}")
         return "edit_image", {"prompt": prompt}
     known = facts.extras.get("subjects", [])
+    series = _series_take(text, facts)
+    if series is not None:  # "sticker pack: mochi happy", then "now sad": the next sticker of her
+        return series
     if facts.has_image and _THINKS.match(text):
         return None  # "cilla thinks the wallpaper should be greener": a change of the picture on screen, said for her
     together = _together(text, facts)
@@ -999,11 +1021,12 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     asking = lang.request_part(text)
     if asking and asking != text and re.search(r"\bsame\s+(?:[\w-]+\s+)?(?:for|with|of)\b", text, re.I):
         asking = text  # "do the same treatment for me, sitting at an easel": the same picture, of me, and more
-    if asking and asking != text and mentioned_subject(asking, known) is None:
+    if asking and asking != text:
         # "For the flyers (...) I'd like me standing on the porch ... My designer will add the logo": the sentence
-        # that names them asks for them
+        # that names them asks for them; "my twins Rosie and Finn are obsessed with dinosaurs. Could you do a picture
+        # of Finn riding a T-rex?": the one asked for
         asks = _asking_sentences(text, known)
-        if len(asks) == 1:
+        if len(asks) == 1 and (mentioned_subject(asking, known) is None or len(lang.sentences(asking)) > 1):
             asking = asks[0]
     if asking and asking != text and mentioned_subject(asking, known) is None:
         named = mentioned_subject(text, known)
@@ -1017,12 +1040,20 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # a golfer?": the ask
         # after the story (not "Could you do one of the kid too? ... maybe him in armor", where the ask comes first)
     text = _one_of_the_story(text, text)  # "he's obsessed with dinosaurs, so could you draw Sam riding one?"
+    wants = re.match(r"^\W*(?:(?:ok|okay|now|and|so|then)[,\s]+)*(?P<who>[\w-]+(?:\s+[\w-]+)?)\s+(?:wants?|would\s+like|asked\s+for|"
+                     r"needs?)\s+(?:one|a\s+(?:picture|pic|portrait|drawing)|another)\s+(?:of\s+(?:herself|himself|themselves|"
+                     r"her|him|them)\s+)?(?P<as>(?:as|like|in|at|on|riding|with)\s+[^,.!?]+)", spelled(text, known), re.I)
+    if wants and mentioned_subject(wants.group("who"), known):
+        text = f"{wants.group('who')} {wants.group('as')}"  # "aves wants one of herself as a mermaid, she's 10": Ava, one
     turn = re.match(r"^\W*(?:(?:ok|okay|now|and|so)[,\s]+)*(?P<who>[\w-]+(?:\s+[\w-]+)?)(?:'s|s)\s+turn\W*\s*(?:(?:she|he|"
                     r"they)\s+wants?\s+to\s+be\s+(?P<be>.+)|(?P<rest>.+))$", spelled(text, known), re.I)
     if turn and mentioned_subject(turn.group("who"), known):  # "mias turn she wants to be a mermaid": Mia as one
         text = f"{turn.group('who')} as {turn.group('be')}" if turn.group("be") else \
             f"{turn.group('who')} {turn.group('rest')}"
     subject = mentioned_subject(text, known)
+    if subject is not None and me is not None and subject != me and re.search(
+            r"\b(?:and|&|n|with)\s+(?:me|myself)\b(?!\s+(?:a|an|the|some)\b)", text, re.I):
+        subject = me  # "Now one of Walter and me dancing at the beach": the user, with Walter named in the prompt
     swapped = re.search(r"\b(?:swap|switch|replace|trade)\s+(?P<old>[\w' ]+?)\s+(?:out\s+)?(?:for|with)\s+(?P<new>.+)$", text, re.I)
     wanted = mentioned_subject(swapped.group("new"), known) if swapped else None
     if wanted is not None and wanted not in shown:  # "now swap nibbles for pepper": Pepper, in the picture on screen
@@ -1084,21 +1115,33 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
                      rf"\b(?:{labels})\b.*\b(?:the\s+)?same\s+(?:way|setup|set-up|scene|setting|thing|pose|idea|look|"
                      rf"treatment|style|again)\b|"
                      rf"^\W*(?:(?:ok|okay|now|and|haha+|lol|cute|nice|so)[!,.\s]+)*(?:do|draw|make)\s+(?:{labels})\s+"
-                     rf"(?:too|as\s+well|also)\W*$|"
+                     rf"(?:too|as\s+well|also)(?=\W*$|\W+[a-z]+\s+(?:one|version)\b)|"
                      rf"\bsame\s+(?:again\s+)?(?:but\s+)?(?:for|with|of)\s+(?:{labels})\b|"
                      rf"\b(?:make|turn)\s+(?:it|that|this|him|her|them)\s+(?:into\s+)?(?:{labels})\b(?!\s+\w+ing\b)|"
                      rf"\b(?:with|use|put)\s+(?:{labels})\s+(?:instead|in\s+(?:its|his|her|their)\s+place)\b|"
                      rf"\b(?:swap|replace)\s+(?:it|him|her|them|the\s+[\w-]+)\s+(?:for|with)\s+(?:{labels})\b|"
                      rf"\b(?:swap|switch|replace|trade)\s+(?:[\w']+\s+){{1,2}}?(?:out\s+)?(?:for|with)\s+(?:{labels})\b", text,
                      re.I)
+    scene = intents.draws.SAME_LOOK.sub("", text) if cast and intents.draws.SAME_LOOK.search(text) else ""
+    scene = re.sub(rf"^\W*(?:(?:ok|okay|now|and|then|so)[,\s]+)*(?:{labels})\b", "", scene, flags=re.I).strip(" ,.")
+    if cast and facts.current_prompt and len(scene.split()) >= 3 and re.search(r"\b\w+ing\b|\b(?:in|on|at|by)\s", scene):
+        # "now kenji going absolutely mental on the drums, same style": his own scene, in the look on screen
+        drawn_like = intents.draws.matching_draw(re.sub(rf"\b(?:{labels})\b", subject, text, count=1, flags=re.I),
+                                                 facts.current_prompt)
+        if drawn_like:
+            return "generate_with_subject", {"subject": subject, "prompt": drawn_like}
     if cast and facts.current_prompt and subject not in shown:
         # "now the same scene, but with our cat instead", "make it kiwi instead of some random parrot": the
         # picture on screen again, with the subject in it
-        prompt = facts.current_prompt
+        prompt = named_again(facts.current_prompt, subject_entry(shown[0], facts)) if shown and subject_entry(
+            shown[0], facts) else facts.current_prompt
         for other in shown:  # "Sam in a spacesuit near Saturn", then "and the same for my daughter": Mia in it
             prompt = re.sub(rf"\b{re.escape(other)}\b", subject, prompt)
         if prompt == facts.current_prompt:
             prompt = _cast_in(prompt, subject)
+        mood = re.match(r"^\W*(?P<mood>[a-z]+)\s+(?:one|version)\b", text[cast.end():], re.I)
+        if mood and mood.group("mood").lower() in _MOODS and _SERIES.search(prompt):
+            prompt = _with_mood(prompt, mood.group("mood").lower())  # "ok do the dog too, happy one first"
         more = re.match(r"^\s*[,;:-]\s*(?P<more>(?:\w+ing|in|on|at|with|holding|wearing)\b[^.!?]*)", text[cast.end():])
         if more and len(more.group("more").split()) >= 2:  # "..., sitting at an easel"
             prompt = f"{prompt}, {more.group('more').strip()}"
@@ -1164,6 +1207,36 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
     return None
+
+
+_MOODS = frozenset(
+    "happy sad angry mad sleepy tired surprised shocked excited crying laughing confused scared shy proud grumpy bored "
+    "hungry silly cool loving love thinking waving dancing hype hyped smug annoyed nervous sick cheeky curious sneaky "
+    "pensive worried joyful furious cute evil derp dizzy sassy chill relaxed celebrating party cozy lonely calm".split())
+"""What a sticker or emote of someone shows, one per picture of a series."""
+_SERIES = re.compile(r"\b(?:stickers?|emotes?|emojis?|emoticons?|reactions?|expressions?|moods?|pack|series|set)\b", re.I)
+
+
+def _with_mood(prompt: str, mood: str) -> str:
+    """A sticker's prompt with its mood said anew: "mochi happy, cartoon style" -> "mochi sad, cartoon style"."""
+    said = [found for found in re.finditer(r"[a-z]+", prompt.lower()) if found.group(0) in _MOODS]
+    if said:
+        return prompt[:said[-1].start()] + mood + prompt[said[-1].end():]
+    return f"{prompt}, {mood}"
+
+
+def _series_take(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    """The next picture of a series of a subject: "now sad", "angry 😾", "ok a sleepy one" after a sticker of them."""
+    shown = _shown(facts)
+    if not shown or not facts.current_prompt or not _SERIES.search(facts.current_prompt):
+        return None
+    said = re.fullmatch(r"\W*(?:(?:ok|okay|now|and|next|then|also)[,!.\s]+)*(?:(?:a|an|the|one)\s+)?(?:(?:more|really|very|super)\s+)?"
+                        r"(?P<mood>[a-z]+)(?:\s+(?:one|version|face|mood|next|too|pls|please))*\W*", intents.clean(text), re.I)
+    if not said or said.group("mood").lower() not in _MOODS:
+        return None
+    entry = subject_entry(shown[0], facts)
+    prompt = named_again(facts.current_prompt, entry) if entry else facts.current_prompt
+    return "generate_with_subject", {"subject": shown[0], "prompt": _with_mood(prompt, said.group("mood").lower())}
 
 
 def _like_mine(text: str, subject: str, facts: TurnFacts) -> str | None:
@@ -1386,7 +1459,7 @@ def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
                     rf"great\s+news|guess\s+what)\W+)*(?:[^.!?:\u2014\u2013]{{0,60}}(?:[:\u2014\u2013]|\s-)\s*)?(?:{labels})"
                     rf"(?:'s\s+(?:turning|getting|going|gonna|not)\b|(?:'s)?\s+(?:is|was|has|had|turns|turned|hisses|saw|said|says|went|found|left|died|ate|broke|ran|came|looks|loves|loved|hates|hated|really|still|would|will|"
                     rf"just|always|never|can't|cannot|gets|got|used\s+to|done|won|graduated|passed|started|learned|learnt|lost|"
-                    rf"scored|finished)\b)", fold(text), re.I)
+                    rf"scored|finished|keeps|kept|stole|steals|chewed|chews|bit|bites|escaped)\b)", fold(text), re.I)
     # "Thank you! The children adore Nibbles": thanks, then what people feel about them
     said = said or re.match(rf"^\W*(?:(?:fyi|btw|so|omg|lol|oh|update|news|good\s+news|great\s+news|guess\s+what)\W+)*"
                             rf"(?:[^.!?:\u2014\u2013]{{0,60}}[:\u2014\u2013]\s*)?(?:(?:my|our)\s+(?:[\w'-]+\s+){{0,2}}?)?(?:{labels})\b",
