@@ -42,7 +42,26 @@ def draw_prompt(text: str) -> str | None:
     if looks:  # "could I see what the temples look like in autumn", "what would a city ... look like in 2050"
         text = f"{looks.group('thing')} {looks.group('rest')}".strip()
     _, text = lang.strip_frame(text)
+    text = re.sub(r"^(?:(?:good\s+)?(?:morning|afternoon|evening)|hola|bonjour|ciao|oi|merhaba|salam|namaste|buenas)"
+                  r"(?:\s+(?:sir|madam|ma'am|friend|all|everyone))?[,!.\s]+(?=\w)", "", text)  # "Good evening sir, ..."
+    text = re.sub(r"^(?:(?:(?:i|we)\s+)?(?:want|need|would\s+like|'d\s+like)\s+(?:to\s+(?:make|get|have|create|do)\s+)?)?"
+                  r"(?:a\s+|an\s+|some\s+)?(?P<kind>picture|pic|image|illustration|drawing|photo|painting)s?\s+for\s+"
+                  r"[^:.,]{1,60}?(?:[:.]\s*|,\s*(?:(?:she|he|they|it)\s+(?:have|has|is|are)\s+[^,.]{1,20}[,.]\s*)?)(?=(?:an?|the|"
+                  r"some|two|three|\d+|[a-z]+\s+(?:with|in|on|of|and|standing|sitting))\b)", lambda found: (
+                      f"\x00{found.group('kind')}\x00" if found.group("kind") in ("illustration", "drawing", "painting")
+                      else ""), text)
+    # "need picture for window: hand with long nails", "a picture for the birthday of my daughter, she have 6 years,
+    # a unicorn ...": the job goes, the picture stays (and its medium, said at the end)
+    kind = re.match(r"\x00(\w+)\x00", text)
+    text = text[kind.end():] if kind else text
+    text = re.sub(r"^(?:need|want)\s+(?:a\s+)?(?:picture|pic|image|photo)\s+(?:of\s+)?(?=\w)", "", text)
+    text = re.sub(r"^of\s+(?=\w)", "", text)  # "I need picture of simit, ...": what it is of
+    text = re.sub(r"^for\s+(?:my|our|a|an|the)\s+[^,.:]{1,50}[,.:]\s+(?=(?:an?|the|some|two|three|\d+)\b)", "", text)
+    # "for my presentation about climate change, a polar bear ...": what it is for goes
     text, medium = _strip_making_verb(text)
+    text = re.sub(r"^of\s+(?=\w)", "", text)  # "picture of simit": "picture" read as a verb leaves "of simit"
+    if kind and not medium:
+        medium = f"an {kind.group(1)} of" if kind.group(1)[0] in "aeiou" else f"a {kind.group(1)} of"
     text = re.sub(rf"^(?:(?:an?|the|some|one|me)\s+)?(?:new\s+|quick\s+|nice\s+)?{_GENERIC_PICTURE}s?(?:\s*:|\s+"
                   r"(?:of|showing|with|featuring|depicting|that\s+shows))\s+", "", text)
     again = re.match(r"^(?:(?:and|ok|okay|so|now)[,\s]+)*(?:one\s+more|another)\s+(?:picture|image|pic|drawing|painting|"

@@ -58,7 +58,9 @@ KEY_WORDS = (
     "first", "second", "third", "better", "earlier", "original",
 )
 POLITE_END = re.compile(
-    r"(?:[\s,]*\b(?:please|thanks|thank you|thank u|cheers|kindly|if you can|if you could|if possible|"
+    r"(?:[\s,]*\b(?:please|thanks|thank you|thank u|cheers|kindly|if you can|if you could|if possible|por favor|"
+    r"bitte|danke|merci|s'il vous pla[iî]t|grazie|per favore|obrigad[oa]|gracias|dziękuję|dziekuje|teşekkürler|"
+    r"shukriya|dhanyavaad|arigato|cảm ơn|"
     r"for me|real quick|quickly|asap|now|too|as well|also|lol|haha|ok|okay|tia|:\)|:d|x+|"
     r"if (?:that's|that is|it's|it is) (?:alright|all right|ok|okay|fine)|if you don't mind)\b[\s.!?,]*)+$")
 

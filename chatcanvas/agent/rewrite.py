@@ -432,7 +432,9 @@ def edit_instruction(text: str) -> str:
                   r"\s+instead\s+of\s+(?:the\s+)?(?P<old>[\w\s-]+)$", r"replace the \g<old> with \g<new>", text)
     # "the same but with pizza instead of spaghetti"
     text = re.sub(r"^(?:the\s+)?(?P<thing>[\w-]+)\s+(?:please\s+)?(?:make|do)\s+(?:it\s+)?(?P<how>(?:more|less)\s+[\w-]+|[a-z]{3,}er\b)",
-                  r"make the \g<thing> \g<how>", text)  # "the plate please make more dark"
+                  lambda found: f"make the {found.group('thing')} {found.group('how')}" if "NOUN" in lang.pos_of(
+                      found.group("thing")) and found.group("thing") not in lang.SMALL_TALK | {"now", "then", "so"}
+                  else found.group(0), text)  # "the plate please make more dark"
     text = re.sub(r",\s*as\s+(?:the|we|it|they|our|my|this|that|he|she|i)\b(?!\s+\w+\s+as\b).*$", "", text)
     # "change the date to 19 October, as the event has been postponed": why goes
     text = re.sub(r"\s+so\s+(?:that\s+)?(?:there's|there\s+is|there\s+will\s+be|we\s+have|i\s+have|we've\s+got)\s+(?P<r>room|space)\s+"
