@@ -592,10 +592,19 @@ def _edited_part(text: str) -> str:
         first = said.split()[0] if said.split() else ""
         return first in EDIT_VERBS | {"think", "zoom"} or bool(lang.ASKS_AT.match(said) or lang.ASKS_SOMEWHERE.search(said) or
                                            MODAL_CHANGE.search(said) or re.match(
-            r"^(?:is|it\s+is|would\s+it\s+be|will\s+it\s+be)\s+(?:it\s+)?(?:possible|ok|okay)\s+(?:to|that)\s", said))
+            r"^(?:is|it\s+is|would\s+it\s+be|will\s+it\s+be)\s+(?:it\s+)?(?:possible|ok|okay)\s+(?:(?:to|that)\s|"
+            r"(?:remove|add|make|change|put|take)\b)|.*\b(?:should\s+not|shouldn't|must\s+not)\s+be\s+(?:shown|visible|there|seen)\b",
+            said))
         # "Is possible to make the car color red? Now it look grey.": the ask, not how it is now
 
     acting: list[str] = []
+    shown_as = [part for part in parts if acts(part)]
+    for part in parts:
+        said = lang.normalize(part).strip(" .!?")
+        if shown_as and part not in shown_as and 1 <= len(said.split()) <= 4 and not lang.is_small_talk(lang.words(said)) and \
+                not any("VERB" in lang.pos_of(w) and not lang.pos_of(w) & {"NOUN", "ADJ"} for w in said.split()) and \
+                any("NOUN" in lang.pos_of(w) for w in said.split()) and not lang.is_aside(said):
+            shown_as.append(part)  # "Could you make it more sad feeling? Gray sky": the fragment is a change too
     for part in parts:
         said = lang.normalize(part)
         fixed = re.fullmatch(rf"(?:(?:no|nope|nah|actually|i\s+mean|wait|sorry|or\s+rather|rather|make\s+that)[,!.\s]+)*"
@@ -604,7 +613,7 @@ def _edited_part(text: str) -> str:
         if colours:  # "make the mushroom blue. no pink. pink": the colour said last
             last = colours[-1]
             acting[-1] = acting[-1][:last.start()] + fixed.group("new") + acting[-1][last.end():]
-        elif acts(part):
+        elif part in shown_as:
             acting.append(re.sub(r"^(?:(?:but|and|so|also|plus)[,\s]+)+", "", part, flags=re.I))
     if all(re.match(r"^(?:keep|leave)\b", lang.normalize(part)) for part in acting):
         return text  # "they want it in frosted pink. keep the bamboo lid tho": what stays is not the change
@@ -634,7 +643,8 @@ def _drawn_part(text: str, said_all: str) -> str:
 
 
 # lettering on the picture: "write 'Happy Birthday Mia' across the top", "put the words "SALE" at the bottom"
-_LETTERING = re.compile(r"^(?:write|print|put|add|letter|spell\s+out)\s+(?:the\s+(?:words?|text|title)\s+)?"
+_LETTERING = re.compile(r"^(?:write|print|put|add|letter|spell\s+out)\s+(?:(?:on|in|across|onto)\s+(?:the|this|it|that)(?:\s+(?:picture|"
+                        r"image|pic|poster|card|photo|one))?\s*[:,]?\s+)?(?:the\s+(?:words?|text|title)\s+)?"
                         r"(?P<words>[\"'\u201c\u2018][^\"'\u201d\u2019]{1,60}[\"'\u201d\u2019])\s*"
                         r"(?:(?:written|printed|lettered|spelled\s+out)\s+)?(?P<where>(?:across|on|at|along|over|in|under|below|above)\b.*)?$|"
                         r"^(?:write|print|letter|spell\s+out)\s+(?:the\s+(?:words?|text|title)\s+)?"

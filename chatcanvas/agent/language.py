@@ -124,7 +124,7 @@ GREETING = frozenset("hi hello hey heya hiya yo howdy sup hola greetings morning
 THANKS = frozenset(
     "thanks thank thx ty cheers tysm grazie merci danke dank dankje dankjewel dankeschon gracias obrigado obrigada "
     "arigato arigatou dziekuje dzieki spasibo xiexie gamsahamnida kamsahamnida shukran tesekkurler dhanyavad "
-    "dhanyawad shukriya salamat terima makasih tack takk kiitos efharisto toda mahalo asante".split())
+    "dhanyawad shukriya salamat terima makasih tack takk kiitos efharisto toda mahalo asante cam camon".split())
 """Thanks, in English and in the languages people mix in."""
 SMALL_TALK = THANKS | frozenset(
     "hi hello hey heya hiya yo howdy sup hola greetings good morning evening afternoon you "
@@ -312,7 +312,14 @@ def strip_politeness(text: str) -> str:
 
 def is_small_talk(message: Words) -> bool:
     """Greetings, thanks, praise, yes/no: nothing but such words."""
-    return bool(message.tokens) and all(t in SMALL_TALK for t in message.tokens)
+    if bool(message.tokens) and all(t in SMALL_TALK for t in message.tokens):
+        return True
+    said = re.sub(r"\b(?:you|u)\s+(?:help(?:ed)?|helps)\s+(?:me|us)\s+(?:a\s+lot|so\s+much|very\s+much|a\s+ton)\b|"
+                  r"\b(?:you|u)(?:'re|\s+are|\s+r)\s+(?:the\s+best|amazing|a\s+star|a\s+lifesaver|great|awesome|so\s+kind)\b|"
+                  r"\bcam\s+on(?:\s+(?:them|em|anh|chi|ban))?\b|\b(?:em|anh|chi|ji|yaar|bro|sis|habibi|amigo|amiga|mate)\b", " ", message.text)
+    tokens = re.findall(r"[a-z0-9]+(?:['-][a-z0-9]+)*", said)
+    return said != message.text and bool(tokens) and all(t in SMALL_TALK for t in tokens)
+    # "ok cảm ơn em, you help me a lot": thanks, in two languages
 
 
 def is_stop(message: Words) -> bool:

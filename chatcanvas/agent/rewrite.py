@@ -112,7 +112,9 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     opening = _JUDGED.match(lang.normalize(said[0])) if len(said) > 1 else None
     judged = None
     if opening and not re.search(r"\b(?:make|turn|add|remove|put|change|swap|replace|give|move|drop|lose)\b",
-                                 lang.normalize(said[0])[opening.end():]):
+                                 lang.normalize(said[0])[opening.end():]) and not re.match(
+            r"^(?:(?:can|could|would|will)\s+(?:you|u)\s+|please\s+)+(?:make|turn|add|remove|put|change|give)\b",
+            lang.normalize(said[0])):  # not "Could you make it more sad feeling? Gray sky": both change it
         # "nah the countertop looks cheap. white marble": what the next words change
         judged = opening.group("thing") or opening.group("what")
         instruction = " ".join(said[1:])
@@ -124,7 +126,7 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     warm = r"\b(?:summer|spring|summertime|springtime|heatwave|tropical)\b"
     if current and re.search(warm, base) and not re.search(warm, current):
         base = re.sub(r"\b(?:snowy|snow-covered|frosty|icy)\s+", "", base)  # "a snowy forest", then summer: a forest
-    return restore_case(_fix_articles(re.sub(r"\s+", " ", base).strip(" ,")), instruction)
+    return restore_case(_fix_articles(re.sub(r"\s+,", ",", re.sub(r"\s+", " ", base)).strip(" ,")), instruction)
 
 
 _SAME_BUT = re.compile(r"^\W*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?(?:(?:do|make|draw|try)\s+)?"
@@ -439,6 +441,22 @@ def edit_instruction(text: str) -> str:
     # "change the date to 19 October, as the event has been postponed": why goes
     text = re.sub(r"\s+so\s+(?:that\s+)?(?:there's|there\s+is|there\s+will\s+be|we\s+have|i\s+have|we've\s+got)\s+(?P<r>room|space)\s+"
                   r"(?P<rest>for\s+.+)$", r", with empty \g<r> \g<rest>", text)  # "... so there's room for text on the right"
+    text = re.sub(r"^(?:(?:bro|bruh|dude|man|yaar|mate|fam|boss|sir|ma'am|madam)[,!\s]+)+(?=[a-z])", "", text)  # "bro remove the laptop"
+    text = re.sub(r"^(?:change|switch|set)\s+the\s+(?:art\s+|drawing\s+|painting\s+)?style\s+(?:to|into)\s+(?:an?\s+)?"
+                  r"(?P<new>[\w\s'-]+?)(?:\s+style)?(?=\s*(?:,|$))", r"turn it into \g<new> style", text)
+    # "change the style to ink drawing, black and white only": that style for the old one
+    text = re.sub(r"^(?:is|it\s+is|would\s+it\s+be|will\s+it\s+be)\s+(?:it\s+)?possible\s+(?:to\s+|that\s+you\s+)?(?=[a-z]+\s)", "", text)
+    # "Is possible remove the cat?": remove the cat
+    text = re.sub(r"\bmore\s+of\s+(?=[a-z])", "more ", text)  # "more of basil on top"
+    text = re.sub(r"^make\s+(?P<how>(?:more|less)\s+[a-z]+|[a-z]+er)\s+(?P<thing>(?:the|his|her|its)\s+[\w-]+)(?=\W|$)",
+                  r"make \g<thing> \g<how>", text)  # "make darker the sky"
+    text = re.sub(r"(?:^|(?<=[,.;]\s))(?:also\s+|and\s+)?(?:the\s+)?(?P<x>[\w-]+(?:\s+[\w-]+)?)\s+(?:should\s+not|shouldn't|must\s+not|"
+                  r"mustn't|does\s+not\s+need\s+to|doesn't\s+need\s+to)\s+be\s+(?:shown|visible|there|seen|in\s+(?:it|the\s+"
+                  r"(?:picture|image|pic)))\b", r"remove the \g<x>", text)  # "the river should not be shown"
+    text = re.sub(r"(remove\s+the\s+[\w\s-]+?),\s*(?:only|just)\s+(?:the\s+)?[\w\s-]+$", r"\1", text)
+    # "the river should not be shown, only the bridge": the rest stays as it is
+    text = re.sub(r"^(?:change|make|turn)\s+(?:the\s+)?(?P<x>[\w-]+)\s+(?:to|into)\s+(?:an?\s+)?(?P<y>[\w-]+)\s+shape(?:d)?\b",
+                  r"make the \g<x> \g<y>-shaped", text)  # "change nails to coffin shape"
     text = re.sub(r"^(?:(?:can|could|would|will|might|should)\s+there\s+be|(?:i'd|i\s+would)\s+like\s+there\s+to\s+be|"
                   r"there\s+should\s+be|let\s+there\s+be)\s+(?=(?:an?|some|more|two|three|\d+|lots|a\s+few)\b)", "add ", text)
     # "can there be a fishing rod in the boat": add one
@@ -828,8 +846,32 @@ def _gradient(base: str, change: str) -> str | None:
     return base[:thing.start()] + f"{said.group('g')} {said.group('thing')}" + base[thing.end():]
 
 
+def _more_of_a_new_thing(base: str, change: str) -> str | None:
+    """ "more basil on top" where no basil was said: basil, added (not "on top" moving the picture)."""
+    more = re.match(r"^(?:more|extra|some\s+more)\s+(?P<what>[a-z]+)\b", change)
+    if not more or "NOUN" not in lang.pos_of(more.group("what")) or more.group("what") in GROUP_WORDS or \
+            more.group("what") in ATTRIBUTE_NOUNS or _find_phrase(base, more.group("what")) is not None:
+        return None
+    return f"{base}, with {change[more.end('what') - len(more.group('what')):]}"
+
+
+def _shaped(base: str, change: str) -> str | None:
+    """ "make the nails coffin-shaped": the shape said before the thing."""
+    said = re.fullmatch(r"make\s+the\s+(?P<thing>[\w-]+)\s+(?P<shape>[\w]+-shaped)", change)
+    found = _find_phrase(base, said.group("thing")) if said else None
+    if found is None:
+        return None
+    before = re.search(r"(?:\b[\w]+-shaped\s+)$", base[:found[0]])
+    start = before.start() if before else found[0]
+    return base[:start] + f"{said.group('shape')} " + base[found[0]:]
+
+
 def apply_change(base: str, change: str) -> str:
-    for step in (_unsaid, _kind_of_day, _gradient, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
+    only = re.fullmatch(rf"only\s+(?P<c>(?:{_COLOR})(?:\s+and\s+(?:{_COLOR}))?)(?:\s+colou?rs?)?", change)
+    if only:  # "only pink and white": those colours, none else
+        base = re.sub(rf",\s*(?:less|more|no)\s+(?:{_COLOR})\b(?=\s*(?:,|$))", "", base)
+        return f"{base}, {only.group('c')} colours only"
+    for step in (_more_of_a_new_thing, _shaped, _unsaid, _kind_of_day, _gradient, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
                  _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _turned_into, _add, _degree):
         result = step(base, change)
         if result is not None:
@@ -1275,7 +1317,8 @@ def _without(base: str, thing: str) -> str:
         stripped, count = clause.subn("", base, count=1)
         if count:
             return stripped.strip(" ,")
-        phrase = re.compile(rf"(?:\b(?:in|on|at|under|during|with|through)\s+(?=(?:an?|the|some)\s))?\b(?:an?\s+|the\s+|some\s+)?"
+        phrase = re.compile(rf"(?:\b(?:in|on|at|under|during|with|through|over|across|by|near|beside|along|behind|above|below)"
+                            rf"\s+(?=(?:an?|the|some)\s))?\b(?:an?\s+|the\s+|some\s+)?"
                             rf"(?:[\w-]+\s+){{0,1}}?{re.escape(form)}\b")
         if phrase.search(base):
             stripped = phrase.sub("", base, count=1)
@@ -1378,7 +1421,7 @@ def recolor(base: str, target: str | None, color: str) -> str:
                         for w in between) and not re.search(r"[,;]", before[near[-1].end():]):
                     span = near[-1].span()
                     return base[:span[0]] + color + base[span[1]:]
-                after = re.match(rf"^(\s*,\s*)(?:{COLOR_PHRASE.pattern})(?=\s*(?:,|$))", base[noun.end():])
+                after = re.match(rf"^((?:\s+[\w-]+){{0,3}}\s*,\s*)(?:{COLOR_PHRASE.pattern})(?=\s*(?:,|$))", base[noun.end():])
                 if after:  # "a leather boot, brown, high": the colour said after the noun
                     start = noun.end() + after.end(1)
                     return base[:start] + color + base[noun.end() + after.end():]
@@ -1535,7 +1578,8 @@ def _style_change(base: str, change: str) -> str | None:
         for old in STYLES:
             found = re.search(rf"(?:,\s*)?\b(?:as\s+)?(?:an?\s+)?{re.escape(old)}\b(?:\s+style)?", base)
             if found:
-                return (base[:found.start()] + f", {new}" + base[found.end():]).strip(" ,")
+                joined = " " if re.search(r"[a-z]\s$", base[:found.start()]) else ", "  # "soft watercolor style"
+                return (base[:found.start()].rstrip() + f"{joined}{new}" + base[found.end():]).strip(" ,")
         return f"{base}, {new}"
     recast = re.match(r"^(?:reinterpret|reimagine|render|redo|redraw|recreate|restyle|re-draw|do|show|draw|paint|make|"
                       r"turn|convert|transform)\s+(?:it|this|that|everything|them|the\s+(?:photo|picture|image|whole\s+"
