@@ -219,6 +219,14 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     current = next((image for image in images if image.id == current_id), images[-1])
     if not re.search(r"\b(?:photos?|uploads?|uploaded|sent|pics?\s+i)\b", said):
         images = [image for image in images if not image.in_set or image.id == current.id] or images
+    back = re.search(r"\b(?:put|bring)\s+(?:back\s+(?:the\s+|my\s+)?(?P<a>[\w-]+)|(?:the\s+|my\s+)(?P<b>[\w-]+)\s+back)\b"
+                     r"(?!\s+(?:on|in|into|onto|to|but|and)\b)", said)
+    parent = next((image for image in images if image.id == current.parent_id), None)
+    if back and parent is not None and current.operation == "edit":
+        thing = back.group("a") or back.group("b")
+        if thing not in ("it", "that", "this", "one", "them", "those", "picture", "version") and \
+                _shows(parent, thing) and not _shows(current, thing):
+            return parent.id  # "Put back the cat please" right after the cat was taken out: the picture with it
     wanted = _WANTED_BACK.match(said)
     if not wanted and "," in said:  # "bring back the apple poster with the rainbow, i forgot to download it"
         wanted = _WANTED_BACK.match(said.split(",")[0].strip())
@@ -750,6 +758,9 @@ def variation_count(text: str) -> tuple[int, str] | None:
     """How many more takes the message asks for, and what is left of it ("for a bakery logo"); None if it asks
     for none. "another one" -> (1, ""); "give me 3 variations" -> (3, ""); "4 options for a logo" -> (4, "for a logo")."""
     said = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
+    if re.search(r"\b(?:totally|completely|entirely|something|a\s+whole(?:ly)?|wholly)\s+(?:other|different|new|else)\b|"
+                 r"\bsomething\s+(?:other|different|new|else)\b", said) and re.search(r"[:\-\u2014]\s*(?:an?|the|some)\s+\w", said):
+        return None  # "One more, but totally other: a taco truck in the night": a new picture, not another take
     said = re.sub(r"^(?:he|she|they|my\s+\w+|chat|the\s+client|everyone)\s+(?:says?|said|wants?)\s+(?=another|one\s+mo"
                   r"re|"
                   r"again|more|\d|two|three|four|a\s+few|some)", "", said)  # "he says another one but different"

@@ -11,7 +11,7 @@ import re
 from chatcanvas.agent import language as lang
 
 COLORS = (
-    "sky blue", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "grey",
+    "sky blue", "ginger", "red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "grey",
     "cyan",
     "magenta", "teal", "violet", "gold", "golden", "silver", "beige", "turquoise", "navy", "maroon", "crimson",
     "lime", "olive", "tan", "cream", "ivory", "lavender", "coral", "mint", "peach", "aqua", "bronze", "copper",
@@ -126,6 +126,8 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     warm = r"\b(?:summer|spring|summertime|springtime|heatwave|tropical)\b"
     if current and re.search(warm, base) and not re.search(warm, current):
         base = re.sub(r"\b(?:snowy|snow-covered|frosty|icy)\s+", "", base)  # "a snowy forest", then summer: a forest
+        base = re.sub(r"\s+(?:with|in|under|covered\s+in)\s+(?:the\s+|some\s+)?(?:falling\s+)?snow(?:flakes)?\b|,\s*(?:falling\s+)?"
+                      r"snow(?:flakes)?(?:\s+falling)?(?=\s*(?:,|$))", "", base)  # "window with snow", then summer
     return restore_case(_fix_articles(re.sub(r"\s+,", ",", re.sub(r"\s+", " ", base)).strip(" ,")), instruction)
 
 

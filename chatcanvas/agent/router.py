@@ -207,6 +207,8 @@ def _plainly_asks(text: str) -> bool:
         r"(?:pic|picture|image|drawing|painting|sketch|photo|version)\s+of\s+(?:a|an|some|the|my|our)\s+\w", said) or re.match(
         r"^(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:make|add|remove|change|turn|put|give|swap|"
         r"replace|move|do)\s+(?:it|this|that|the|him|her|them)\b", said) or re.match(
+        r"^(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?)?(?:write|put|add|print)\s+(?:on|in|across|onto)\s+(?:the|this|"
+        r"it|that)\b.*['\"\u2018\u201c]", said) or re.match(
         r"^(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?)?(?:write|print|spell\s+out)\s+(?!(?:a|an|me|us|"
         r"some|something)\b).+\s+(?:on|across|along|over|under|above|below|at)\s+(?:it|this|that|the|top|bottom)\b",
         said)) or bool(lang.THEN_ASKS.search(said)) or bool(re.search(
