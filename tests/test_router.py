@@ -1854,7 +1854,7 @@ def test_a_plain_thing_of_its_own_with_a_picture_on_screen(text, expect):
     ("a plate of pancakes with berries, view from top", "Now the same but with waffles instead pancakes",
      ["waffles"], ["pancakes"]),
     ("a plate of pancakes with berries", "Can you put also cup of coffee beside the plate?", ["coffee", "pancakes"], []),
-    ("a plate of pancakes with berries", "the plate please make more dark", ["darker", "plate"], []),
+    ("a plate of pancakes with berries", "the plate please make more dark", ["dark", "plate"], ["please"]),
     ("a lighthouse on a cliff at sunset", "make it nigth with a full moon", ["night", "moon"], ["sunset"]),
     ("a pug on a sofa", "could you maybe make it look more like an old photo though, you know that sepia faded look",
      ["sepia"], []),

@@ -18,7 +18,8 @@ EDIT_VERBS = frozenset(
     "fix adjust tweak brighten darken lighten zoom crop rotate flip shift shrink enlarge resize increase decrease "
     "lower raise update edit modify alter convert transform take get keep set place include insert stick drop lose "
     "ditch hide cut trade substitute exchange bump boost tone reduce double widen narrow lengthen shorten thicken "
-    "redo recolor center centre throw toss slap chuck tuck sprinkle scatter drape hang".split())
+    "redo recolor center centre throw toss slap chuck tuck sprinkle scatter drape hang stage furnish decorate declutter "
+    "retouch restyle redecorate".split())
 NEW_PICTURE = re.compile(
     r"\b(?:new\s+(?:picture|image|pic|one|drawing|scene)\s*(?:of|with|:|-|,)|something\s+(?:else|different)|"
     r"start\s+over|"
@@ -297,16 +298,20 @@ def decide(text: str, facts: Any) -> Intent:
     lettering = _LETTERING.match(lang.strip_frame(lang.strip_politeness(asked))[1].rstrip(" ?!."))
     if lettering and facts.has_image and may("edit"):  # "write 'Happy Birthday Mia' across the top": its words
         quoted = re.search(r"[\"'\u201c\u2018]\s*([^\"'\u201d\u2019]{1,60}?)\s*[\"'\u201d\u2019]", said_all)
-        words = quoted.group(1) if quoted else (lettering.group("words") or lettering.group("plain")).strip("\"' ")
+        words = quoted.group(1) if quoted else (lettering.group("words") or lettering.group("plain") or
+                                                lettering.group("listed")).strip("\"' ")
         spelled = re.search(re.escape(words), text, re.I)
         words = spelled.group(0) if spelled else words  # as they wrote it: "Happy 80th"
-        where = lettering.group("where") or lettering.group("spot") or ""
+        where = lettering.group("where") or lettering.group("spot") or lettering.group("place") or ""
         where = "" if re.fullmatch(r"(?:on|over|across)\s+(?:it|this|that)", where) else where
+        if where and not re.match(r"(?:at|in|on|across|along|over|under|below|above)\b", where, re.I):
+            where = "at the " + re.sub(r"^the\s+", "", where, flags=re.I)  # "Top third."
         base = facts.current_prompt or rewrite.UNDESCRIBED
         prompt = f'{base}, with the text "{words}"' + (f" {where.rstrip(' .!?')}" if where else "")
         return Intent("edit_image", {"prompt": prompt}, "edit")
-    if asks_about(text):
-        return _reply(chat_reply(text, facts))
+    if asks_about(text) or (said_all.rstrip().endswith("?") and re.search(
+            r"\bif\s+(?:i|we)\s+(?:upload|send|attach|share|give\s+you)\b", lang.normalize(said_all)) and may("reply")):
+        return _reply(chat_reply(text, facts))  # "can u do the kitchen next if i upload it? same style?": asks first
     last = lang.sentences(text)[-1] if text.strip() else ""
     if last.rstrip().endswith("?") and SERVICE_QUESTION.search(lang.normalize(last)) and not _LETTERING.match(
             lang.strip_frame(lang.strip_politeness(lang.normalize(last)))[1].rstrip(" ?!.")):
@@ -378,8 +383,9 @@ def decide(text: str, facts: Any) -> Intent:
             change = complaint.group("change")
             text = re.sub(r"\b(?:them|it|him|her)\b", f"{complaint.group('the') or ''}{complaint.group('noun')}", change,
                           count=1)
-        described = None if facts.current_prompt else rewrite.described_in(said_all)  # "it's just a red circle"
-        prompt = rewrite.edit_prompt(facts.current_prompt or described, _edited_part(text))
+        described = None if facts.current_prompt and facts.current_prompt != rewrite.UNDESCRIBED else \
+            rewrite.described_in(said_all)  # "it's just a red circle", "empty bedroom pic attached"
+        prompt = rewrite.edit_prompt(described or facts.current_prompt, _edited_part(text))
         return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt}, "edit")
     if kind == "draw" and may("reply") and _TEXT_PIECE.match(draws.draw_prompt(_drawn_part(text, said_all)) or ""):
         piece = _TEXT_PIECE.match(draws.draw_prompt(_drawn_part(text, said_all)) or "").group("piece")
@@ -643,13 +649,16 @@ def _drawn_part(text: str, said_all: str) -> str:
 
 
 # lettering on the picture: "write 'Happy Birthday Mia' across the top", "put the words "SALE" at the bottom"
-_LETTERING = re.compile(r"^(?:write|print|put|add|letter|spell\s+out)\s+(?:(?:on|in|across|onto)\s+(?:the|this|it|that)(?:\s+(?:picture|"
+_LETTERING = re.compile(r"^(?:the\s+)?(?:text|labels?|caption|title|headline|words?)\s*(?:,?\s*(?:pls|please|plz))?\s*[:\-]\s*"
+                        r"(?P<listed>[^.]{2,80}?)(?:[.,;]\s*(?P<place>(?:(?:at|in|on|across)\s+)?(?:the\s+)?(?:top|bottom|left|right|"
+                        r"center|centre|middle|upper|lower)\b[\w\s]*?))?\W*$|"
+                        r"^(?:write|print|put|add|letter|spell\s+out)\s+(?:(?:on|in|across|onto)\s+(?:the|this|it|that)(?:\s+(?:picture|"
                         r"image|pic|poster|card|photo|one))?\s*[:,]?\s+)?(?:the\s+(?:words?|text|title)\s+)?"
                         r"(?P<words>[\"'\u201c\u2018][^\"'\u201d\u2019]{1,60}[\"'\u201d\u2019])\s*"
                         r"(?:(?:written|printed|lettered|spelled\s+out)\s+)?(?P<where>(?:across|on|at|along|over|in|under|below|above)\b.*)?$|"
                         r"^(?:write|print|letter|spell\s+out)\s+(?:the\s+(?:words?|text|title)\s+)?"
                         r"(?P<plain>(?!(?:a|an|me|us|some|my|your|the|something|anything)\b)[^\"',.?!]{1,40}?)\s+"
-                        r"(?P<spot>(?:across|on|along|over|under|below|above|at)\s+(?:it|this|that|(?:the|his|her|its|"
+                        r"(?P<spot>(?:across|on|along|over|under|below|above|at|in)\s+(?:it|this|that|(?:the|his|her|its|"
                         r"their)\s+[\w-]+|top|bottom)\b.*)$")
 
 

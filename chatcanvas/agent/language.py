@@ -405,7 +405,7 @@ _LEAD_IN = re.compile(r"(?i)^(?:here's|here\s+is|here\s+are|this\s+is|these\s+ar
                       r"one\s+more\s+thing|(?:another|new|next)\s+idea)$")
 _REMARK_SUBJECTS = frozenset("that this it he she they that's it's he's she's they're my our his her their the".split())
 ACTION = re.compile(r"\b(?:make|add|change|turn|put|draw|remove|give|do|show|try|swap|replace|move|undo|go|paint|"
-                     r"create|render|generate|recolou?r|delete|erase)\b")
+                     r"create|render|generate|recolou?r|delete|erase|stage|furnish|decorate|declutter|retouch|restyle)\b")
 
 
 def sentences(text: str) -> list[str]:

@@ -578,8 +578,9 @@ def _other_colour(image: LedgerImage, wanted: list[str]) -> bool:
     trees")."""
     for colour, noun in zip(wanted, wanted[1:]):
         if colour in _COLOURS and noun not in _COLOURS and re.search(
-                rf"\b(?!{colour}\b)(?:{'|'.join(_COLOURS)})\s+{re.escape(_stem(noun))}", image.words):
-            return True
+                rf"\b(?!{colour}\b)(?:{'|'.join(_COLOURS)})\s+{re.escape(_stem(noun))}", image.words) and not re.search(
+                rf"\b{colour}\b(?:\s+(?:and|&)?\s*[\w-]+){{0,3}}?\s+{re.escape(_stem(noun))}", image.words):
+            return True  # not "purple and green tail" for "the purple tail"
     return False
 
 

@@ -26,7 +26,7 @@ TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "
          "jade", "ruby", "sapphire", "cobalt", "seafoam", "bubblegum")
 _COLOR = "|".join(COLORS)
 _TONE = "|".join(TONES)
-COLOR_PHRASE = re.compile(rf"\b(?:(?:{_TONE})[\s-]+)*(?:{_COLOR})(?:[\s-]+(?:and|&)[\s-]+(?:{_COLOR}))?\b")
+COLOR_PHRASE = re.compile(rf"\b(?:(?:{_TONE})[\s-]+)*(?:{_COLOR})(?:-(?:{_COLOR}))?(?:[\s-]+(?:and|&)[\s-]+(?:{_COLOR}))?\b")
 
 # words of which a picture has one: a new one replaces the old ("night" replaces "daylight")
 GROUPS: dict[str, dict[str, str]] = {
@@ -373,6 +373,9 @@ def _kept_part(instruction: str) -> tuple[str, str | None]:
 def described_in(said: str) -> str | None:
     """What a message says a picture shows, if it says ("it's just a red circle on blue", "leaving the red circle
     as it is"): the words for an upload nothing else describes."""
+    room = _room_said(said)
+    if room:
+        return room
     for sentence in lang.sentences(said):
         kept = _kept_part(sentence)[1]
         if kept:
@@ -380,6 +383,18 @@ def described_in(said: str) -> str | None:
     owned = re.search(r"\b(?:this\s+is|here's|here\s+is|meet|it's|these\s+are)\s+(?:my|our)\s+(?P<noun>[a-z]+)\b", said, re.I)
     if owned and "NOUN" in lang.pos_of(owned.group("noun").lower()):
         return _article(owned.group("noun").lower()) + " " + owned.group("noun").lower()  # "this is my cat Mochi": a cat
+    return None
+
+
+def _room_said(said: str) -> str | None:
+    """ "Uploading the living room at 14 Harcourt Rd", "empty bedroom pic attached": the room an upload shows."""
+    sent = re.search(r"\b(?:uploading|attaching|sending|here's|here\s+is|this\s+is)\s+(?:the|my|our|a|an)\s+(?P<what>(?:[a-z-]+\s+){0,2}?"
+                     r"(?:room|bedroom|kitchen|bathroom|living\s+room|lounge|garden|backyard|yard|office|hallway|patio|"
+                     r"porch|studio|shop|storefront|house|flat|apartment|space))\b|\b(?P<what2>(?:empty|bare|blank)\s+(?:[a-z-]+\s+)?"
+                     r"(?:room|bedroom|kitchen|bathroom|living\s+room|lounge|office|space|flat|apartment))\b", said, re.I)
+    if sent:  # "Uploading the living room at 14 Harcourt Rd. Stage it: ...": a living room
+        what = (sent.group("what") or sent.group("what2")).lower()
+        return f"{_article(what)} {what}"
     return None
 
 
@@ -416,22 +431,18 @@ _TOO = {"dark": "brighter", "bright": "darker", "light": "darker", "busy": "simp
 """What "too X" asks for instead."""
 
 
-_COMPARATIVE = {"dark": "darker", "bright": "brighter", "light": "lighter", "big": "bigger", "small": "smaller",
-                "fat": "fatter", "thin": "thinner", "tall": "taller", "short": "shorter", "warm": "warmer", "cold": "colder",
-                "cool": "cooler", "soft": "softer", "dim": "dimmer", "bold": "bolder"}
-
-
 def edit_instruction(text: str) -> str:
     """The change itself: "could you make it blue please" -> "make it blue"; "she wants it pink" -> "make it pink"."""
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     text = re.sub(r"(?<!\w)w/(?=\s)", "with", text)  # "a mage w/ a staff"
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
+    text = re.sub(rf"\b(?P<go>go|goes|going|fade|fades|fading|blend|blends|blending)\s+(?:from\s+)?(?P<a>(?:{_COLOR}))\s+(?:to|into|->)\s+"
+                  rf"(?P<b>(?:{_COLOR}))(?:\s+gradient)?\b|\b(?P<a2>(?:{_COLOR}))\s+(?:to|into|->)\s+(?P<b2>(?:{_COLOR}))\s+gradient\b",
+                  lambda found: (f"{found.group('go')} " if found.group("go") else "") +
+                  f"{found.group('a') or found.group('a2')}-to-{found.group('b') or found.group('b2')} gradient", text)
+    # "can the sky go orange to blue": a gradient (not "change the brown to blue")
     text = re.sub(r"^(?:can|could|would|should|will)\s+(?P<the>the|his|her|its|their)\s+(?P<thing>[\w-]+)\s+(?:go|turn|become)\s+"
                   rf"(?=(?:{_TONE}\s+)?(?:{_COLOR})\b)", r"make \g<the> \g<thing> ", text)  # "can the sky go orange ..."
-    text = re.sub(rf"(?<!from\s)\b(?P<a>(?:{_COLOR}))\s+(?:to|into|->|fading\s+(?:in)?to)\s+(?P<b>(?:{_COLOR}))(?:\s+gradient)?\b",
-                  r"\g<a>-to-\g<b> gradient", text)  # "orange to blue": a gradient
-    text = re.sub(r"\bmore\s+(dark|bright|light|big|small|fat|thin|tall|short|warm|cold|cool|soft|dim|bold)\b",
-                  lambda found: _COMPARATIVE.get(found.group(1), f"more {found.group(1)}"), text)  # "more dark": darker
     text = re.sub(r"^(?:the\s+)?(?:same|identical)\s+(?:one\s+|thing\s+|picture\s+|again\s+)?(?:but\s+)?(?:with\s+)?(?P<new>[\w\s-]+?)"
                   r"\s+instead\s+of\s+(?:the\s+)?(?P<old>[\w\s-]+)$", r"replace the \g<old> with \g<new>", text)
     # "the same but with pizza instead of spaghetti"
@@ -444,6 +455,9 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"\s+so\s+(?:that\s+)?(?:there's|there\s+is|there\s+will\s+be|we\s+have|i\s+have|we've\s+got)\s+(?P<r>room|space)\s+"
                   r"(?P<rest>for\s+.+)$", r", with empty \g<r> \g<rest>", text)  # "... so there's room for text on the right"
     text = re.sub(r"^(?:(?:bro|bruh|dude|man|yaar|mate|fam|boss|sir|ma'am|madam)[,!\s]+)+(?=[a-z])", "", text)  # "bro remove the laptop"
+    text = re.sub(r"(?:^|(?<=\s))-\s+(?=[a-z])", ", ", text).strip(" ,")  # "- swap pumpkins for pinecones - add fairy lights"
+    text = re.sub(r"^(?:virtually\s+)?(?:stage|furnish|decorate|style|dress)\s+(?:it|this|that|the\s+(?:room|space|photo|"
+                  r"picture|place))(?:\s+(?:up|out))?\s*(?:[:,-]\s*|\s+with\s+)", "add ", text)  # "stage it: grey sectional sofa, ..."
     text = re.sub(r"^(?:change|switch|set)\s+the\s+(?:art\s+|drawing\s+|painting\s+)?style\s+(?:to|into)\s+(?:an?\s+)?"
                   r"(?P<new>[\w\s'-]+?)(?:\s+style)?(?=\s*(?:,|$))", r"turn it into \g<new> style", text)
     # "change the style to ink drawing, black and white only": that style for the old one
@@ -1212,7 +1226,8 @@ def _find_phrase(base: str, phrase: str) -> tuple[int, int] | None:
                     start = before.start()
                 return start, match.end()
     if len(words) == 1 and len(phrase) >= 3:  # "swap sax for trumpet" on "... saxophone ...": a word said short
-        longer = [found for found in re.finditer(rf"\b{re.escape(phrase)}[a-z]{{2,}}\b", base)]
+        longer = [found for found in re.finditer(rf"\b{re.escape(phrase)}[a-z]{{2,}}\b", base)
+                  if not lang.pos_of(found.group(0)[len(phrase):])]  # "sax" for "saxophone", not "sun" for "sunset"
         if len({found.group(0) for found in longer}) == 1:
             return longer[0].start(), longer[0].end()
     return None
@@ -1296,7 +1311,7 @@ def _without(base: str, thing: str) -> str:
     if re.fullmatch(r"[a-z]+", thing) and not re.search(rf"\b{re.escape(thing)}(?:s|es)?\b", base):
         one = re.sub(r"(?<=[^s])s$", "", thing)
         stem = one[:-1] if one.endswith("e") else one
-        said = re.search(rf"\b(?:{re.escape(stem)}(?:ing|ed|y)|{re.escape(one)}d)\s+(?=[a-z])", base)
+        said = re.search(rf"\b(?:{re.escape(stem)}(?:ing|ed|y)|{re.escape(one)}d)(?:\s+(?=[a-z])|(?=\s*(?:,|$)))", base)
         if said:  # "lose the steam" on "a steaming coffee mug": the word said of the mug goes, the mug stays
             return _fix_articles(base[:said.start()] + base[said.end():])
     forms = _forms(thing) + ([thing.split()[-1]] if " " in thing else [])
@@ -1476,7 +1491,12 @@ def _group_change(base: str, change: str) -> str | None:
             return recolor_like_insert(base, said)
         moved = re.match(r"^(?:move|put|place|shift|slide)\s+(?:the\s+)?(?P<thing>[\w-]+(?:\s+[\w-]+)?)\s+(?:over\s+)?(?:to|in|into|on|"
                          r"at)\b", change)
-        if name == "position" and moved and moved.group("thing") not in ("it", "this", "that", "everything") and \
+        found = _find_phrase(base, moved.group("thing")) if name == "position" and moved and moved.group("thing") not in (
+            "it", "this", "that", "everything", "him", "her", "them") else None
+        if found is not None:  # "move the eagle to the top right": the eagle, there
+            return base[:found[1]] + f" {GROUPS['position'][said]}" + base[found[1]:]
+        if name == "position" and moved and moved.group("thing") not in ("it", "this", "that", "everything", "him", "her",
+                                                                          "them", "me", "us") and \
                 _find_phrase(base, moved.group("thing")) is None:
             # "move the picnic blanket over to the left": a thing of the picture no words named yet, placed
             return f"{base}, {_with_article(moved.group('thing'))} {GROUPS['position'][said]}"

@@ -66,7 +66,8 @@ _AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|
                      r"here|"
                      r"below|above|incoming)\)?|[^\x00-\u2fff]+|,\s*(?:\d+|one|two|three|four|five|six|a\s+few)\s+"
                      r"(?:pics?|photos?|pictures?|images?|shots?|selfies?)\W*$)", re.I)
-_NOT_A_NAME = re.compile(r"\b(?:make|change|turn|add|remove|draw|paint|put|give|swap|replace|edit)\b", re.I)
+_NOT_A_NAME = re.compile(r"\b(?:make|change|turn|add|remove|draw|paint|put|give|swap|replace|edit|stage|furnish|decorate|"
+                         r"declutter|retouch|restyle|redecorate|enhance|brighten|tidy|fix)\b", re.I)
 
 
 def _plain_name(word: str, nouns: bool = False) -> bool:
