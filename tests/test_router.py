@@ -1935,3 +1935,165 @@ def test_a_compound_said_as_one_word_finds_the_picture():
     images = [{"id": "a", "prompt": "a boy as a firefighter, with a fire truck behind him", "operation": "generate"},
               {"id": "b", "prompt": "a girl on a stage", "operation": "generate"}]
     assert references.selection("back to the firetruck one", references.ledger(images), "b") == "a"
+
+
+def test_a_sticker_series_of_a_subject_goes_on_mood_by_mood():
+    images = ({"id": "s", "prompt": "emote set, Tofu happy, chibi style, thick outline", "operation": "personalize",
+               "subjects": ["Tofu"]},)
+    subjects = (("Tofu", ("the cat",)), ("Bean", ("the dog",)))
+    (call,) = _chat([("emote set, tofu happy", "generate_with_subject")], "ok now sleepy", subjects, images).tool_calls
+    assert call["args"]["subject"] == "Tofu" and "sleepy" in call["args"]["prompt"] and "happy" not in call["args"][
+        "prompt"] and "emote" in call["args"]["prompt"], call
+    (call,) = _chat([("emote set, tofu happy", "generate_with_subject")], "now do the dog too, angry one first", subjects,
+                    images).tool_calls
+    assert call["args"]["subject"] == "Bean" and "angry" in call["args"]["prompt"] and "Tofu" not in call["args"][
+        "prompt"], call
+
+
+def test_someone_and_me_draws_me():
+    subjects = (("Ruth", ("me",)), ("Walter", ("my husband",)))
+    (call,) = _chat([], "Next, one of Walter and me rowing on a lake at dawn", subjects).tool_calls
+    assert call["args"]["subject"] == "Ruth" and "Walter" in call["args"]["prompt"], call
+
+
+@pytest.mark.parametrize(("text", "name", "alias"), [
+    ("marco finally sent his photos, he's our bard", "Marco", "our bard"),
+    ("oh and we need our cat in it as well, heres biscuit", "Biscuit", "the cat"),
+    ("so me and my friends run a podcast (it's called Night Shift, long story) and here's Ade, he's our host", "Ade", None),
+])
+def test_who_is_enrolled_when_the_message_says_more(text, name, alias):
+    (call,) = _chat([], text, attached=4).tool_calls
+    assert call["name"] == "register_subject" and call["args"]["name"] == name, call
+    assert alias is None or alias in call["args"].get("aliases", []), call
+
+
+def test_do_her_as_right_after_her_photos_is_a_picture_of_her():
+    subjects = (("Jess", ("our cleric",)), ("Priya", ("our wizard",)))
+    images = ({"id": "j", "prompt": "Jess as a dwarf cleric", "operation": "personalize", "subjects": ["Jess"]},)
+    (call,) = _chat([("priya sent pics, she's our wizard", "register_subject")], "do her as an elf sorceress in a tower",
+                    subjects, images).tool_calls
+    assert call["args"].get("subject") == "Priya", call
+
+
+def test_his_own_scene_in_the_same_style_as_the_picture_on_screen():
+    images = ({"id": "m", "prompt": "Sam on stage with a guitar, neon 80s synthwave vibe", "operation": "personalize",
+               "subjects": ["Sam"]},)
+    subjects = (("Sam", ("me",)), ("Lou", ("lou",)))
+    (call,) = _chat([], "now lou playing the bass on a rooftop, same style", subjects, images).tool_calls
+    prompt = call["args"]["prompt"]
+    assert call["args"]["subject"] == "Lou" and "rooftop" in prompt and "synthwave" in prompt and "guitar" not in prompt
+
+
+def test_the_one_asked_for_among_the_twins_named_in_the_story():
+    subjects = (("Rosie", ("my daughter",)), ("Finn", ("my son",)))
+    (call,) = _chat([], "Morning! My twins Rosie and Finn love space. Could you do a picture of Rosie on the moon?",
+                    subjects).tool_calls
+    assert call["args"]["subject"] == "Rosie", call
+    (call,) = _chat([], "Morning! My twins Rosie and Finn love space. Could you do a picture of Finn on the moon?",
+                    subjects).tool_calls
+    assert call["args"]["subject"] == "Finn", call
+
+
+@pytest.mark.parametrize("text", ["biscuit keeps stealing my socks, the little gremlin",
+                                  "ok so biscuit chewed the remote again"])
+def test_what_a_subject_keeps_doing_is_news(text):
+    message = _chat([], text, (("Biscuit", ("the dog",)),))
+    assert not message.tool_calls and message.content
+
+
+def test_someone_wants_one_of_themselves_as_something():
+    subjects = (("Ava", ("my oldest", "aves")), ("Noah", ("my youngest",)))
+    (call,) = _chat([], "aves wants one of herself as a fairy, she's 9 and very particular about it", subjects).tool_calls
+    assert call["args"]["subject"] == "Ava" and "fairy" in call["args"]["prompt"] and "9" not in call["args"]["prompt"]
+
+
+def test_a_thing_put_next_to_the_one_on_screen_is_an_edit():
+    images = ({"id": "k", "prompt": "Karim in front of the pyramids at sunset", "operation": "personalize",
+               "subjects": ["Karim"]},)
+    (call,) = _chat([], "This is great. Now put a falcon next to me", (("Karim", ("me",)),), images).tool_calls
+    assert call["name"] == "edit_image" and "falcon" in call["args"]["prompt"] and "pyramids" in call["args"]["prompt"]
+
+
+def test_references_said_in_other_ways():
+    from chatcanvas.agent import references
+
+    images = [{"id": "a", "prompt": "Theo on a cloud", "operation": "personalize", "subjects": ["Theo"]},
+              {"id": "b", "prompt": "Theo on a cloud, with stars", "operation": "edit", "parent_id": "a"},
+              {"id": "c", "prompt": "Rocket guarding the crib", "operation": "personalize", "subjects": ["Rocket"]},
+              {"id": "d", "prompt": "Rocket guarding the crib, with a helmet", "operation": "edit", "parent_id": "c"}]
+    ledger = references.ledger(images)
+    assert references.selection("back to the one without the stars", ledger, "d") == "a"
+    assert references.selection("can you put back the helmet", ledger, "d") is None
+    images += [{"id": "e", "prompt": "Rocket guarding the crib", "operation": "edit", "parent_id": "d"}]
+    assert references.selection("put the helmet back please", references.ledger(images), "e") == "d"
+    takes = [{"id": "w", "prompt": "Jo at golden hour", "operation": "edit", "parent_id": None},
+             *[{"id": f"t{i}", "prompt": "Jo at golden hour", "operation": "generate", "seed": i} for i in range(3)],
+             {"id": "x", "prompt": "Jo in a cafe", "operation": "generate"}]
+    assert references.selection("the golden hour one again, the original", references.ledger(takes), "x") == "w"
+    assert references.selection("back to the 2nd golden hour one", references.ledger(takes), "x") == "t1"
+
+
+@pytest.mark.parametrize(("text", "expect"), [
+    ("Hola! I need picture for the menu of my cafe, she is small cafe. A cup of cortado on a marble table",
+     "a cup of cortado"),
+    ("hello, I have flower shop. need picture for window: bouquet of tulips in a glass vase", "bouquet of tulips"),
+    ("Merhaba! I need picture of baklava on a copper tray", "baklava on a copper tray"),
+    ("I want reference for my comic. Please draw boy in a raincoat jumping in puddles", "boy in a raincoat"),
+    ("Good evening sir. I want to make picture for our choir concert. A big church organ with candles", "a big church"),
+])
+def test_second_language_briefs_keep_the_picture_and_drop_the_job(text, expect):
+    (call,) = route(text, None).tool_calls
+    assert call["args"]["prompt"].lower().startswith(expect.lower()), call
+
+
+@pytest.mark.parametrize(("current", "instruction", "must", "must_not"), [
+    ("a cozy kitchen, cat sleeping, window with rain", "Is possible remove the cat? My son is allergic.", ["kitchen"],
+     ["cat"]),
+    ("a map of a harbour, blue background", "Please make the text bigger. Also the lighthouse should not be shown",
+     ["harbour"], ["lighthouse"]),
+    ("a portrait, soft watercolor style", "Please change the style to charcoal sketch.", ["charcoal"], ["watercolor"]),
+    ("a hand with short nails, red", "change nails to almond shape", ["almond-shaped", "nails"], []),
+    ("a cake with pink and gold icing, flowers", "too much gold, take out gold, only pink and white", ["white"],
+     ["gold"]),
+    ("a pizza, smoke", "Less smoke and more of rocket on top", ["rocket"], []),
+    ("old polish car Fiat 126p, red, in front of garage", "ok change color of car to green", ["green"], ["red"]),
+    ("a polar bear on the ice", "Could you make it more lonely feeling? Dark sky", ["lonely", "sky"], []),
+    ("a poster, robot with a laptop", "bro remove the laptop", ["robot"], ["laptop"]),
+    ("a bedroom, window with snow, winter", "same but summer, window open", ["summer"], ["snow"]),
+    ("a bedroom, a cat sleeping on the bed", "cat must be ginger color", ["ginger"], []),
+    ("a food chain: grass, rabbit, fox, eagle", "move the eagle to the top left and make the fox orange-red",
+     ["eagle", "top", "orange-red"], []),
+    ("a mug with pumpkins around it, moody", "- swap pumpkins for pinecones - add fairy lights",
+     ["pinecones", "lights"], ["pumpkins"]),
+])
+def test_round_29_edits(current, instruction, must, must_not):
+    message = route(instruction, current)
+    assert [call["name"] for call in message.tool_calls] == ["edit_image"], message
+    prompt = message.tool_calls[0]["args"]["prompt"]
+    assert [w for w in must if not _has(prompt, w)] == [], prompt
+    assert [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("Caption please: 'Open every Sunday'. Bottom third.", "Open every Sunday"),
+    ("Can you write on the poster 'Grand Opening'?", "Grand Opening"),
+    ("write SALE NOW in the top left corner in big red letters", "SALE NOW"),
+])
+def test_lettering_said_in_other_ways(text, words):
+    (call,) = route(text, "a shop window with dresses").tool_calls
+    assert call["name"] == "edit_image" and words.lower() in call["args"]["prompt"].lower(), call
+
+
+@pytest.mark.parametrize("text", ["ok gracias amigo, you help me a lot", "can u do the garden next if i send it? same look?",
+                                  "ok one more, but something totally different: a lighthouse in a storm"])
+def test_talk_and_a_new_picture_are_not_takes(text):
+    message = route(text, "a living room, staged")
+    assert not message.tool_calls or message.tool_calls[0]["args"].get("n") in (None, 1) and \
+        "lighthouse" in message.tool_calls[0]["args"]["prompt"], message
+
+
+def test_an_uploaded_room_staged_is_an_edit_of_that_room():
+    message = _chat([], "Uploading the kitchen at 3 Mill Lane. Stage it: oak table, four chairs, pendant lights",
+                    images=({"id": "p0", "prompt": "a picture", "operation": "upload"},), attached=1)
+    (call,) = message.tool_calls
+    assert call["name"] == "edit_image" and "kitchen" in call["args"]["prompt"] and "oak table" in call["args"]["prompt"]

@@ -22,7 +22,7 @@ COMPARATIVE_COLORS = {"redder": "red", "bluer": "blue", "greener": "green", "pin
 TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "hot", "baby", "royal", "golden",
          "navy", "forest", "lime", "muted", "soft", "rich", "dusty", "blush", "warm", "cool", "icy", "dusky", "sage",
          "mint", "olive", "powder", "electric", "burnt", "hunter", "bottle", "emerald", "highland", "racing", "midnight",
-         "army", "kelly", "cherry", "blood", "lemon", "mustard", "brick", "slate", "charcoal", "jet", "pitch", "candy",
+         "army", "kelly", "cherry", "blood", "lemon", "mustard", "brick", "slate", "jet", "pitch", "candy",
          "jade", "ruby", "sapphire", "cobalt", "seafoam", "bubblegum")
 _COLOR = "|".join(COLORS)
 _TONE = "|".join(TONES)
@@ -886,6 +886,9 @@ def apply_change(base: str, change: str) -> str:
     only = re.fullmatch(rf"only\s+(?P<c>(?:{_COLOR})(?:\s+and\s+(?:{_COLOR}))?)(?:\s+colou?rs?)?", change)
     if only:  # "only pink and white": those colours, none else
         base = re.sub(rf",\s*(?:less|more|no)\s+(?:{_COLOR})\b(?=\s*(?:,|$))", "", base)
+        pair = re.search(rf"\b(?:{_COLOR})\s+(?:and|&)\s+(?:{_COLOR})\b", base)
+        if pair:  # "pink and gold icing": pink and white icing
+            return base[:pair.start()] + only.group("c") + base[pair.end():]
         return f"{base}, {only.group('c')} colours only"
     for step in (_more_of_a_new_thing, _shaped, _unsaid, _kind_of_day, _gradient, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
                  _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _turned_into, _add, _degree):
@@ -1227,7 +1230,8 @@ def _find_phrase(base: str, phrase: str) -> tuple[int, int] | None:
                 return start, match.end()
     if len(words) == 1 and len(phrase) >= 3:  # "swap sax for trumpet" on "... saxophone ...": a word said short
         longer = [found for found in re.finditer(rf"\b{re.escape(phrase)}[a-z]{{2,}}\b", base)
-                  if not lang.pos_of(found.group(0)[len(phrase):])]  # "sax" for "saxophone", not "sun" for "sunset"
+                  if not lang.pos_of(phrase) or not lang.pos_of(found.group(0)[len(phrase):])]
+        # "sax" for "saxophone", "trom" for "trombone"; not "sun" for "sunset"
         if len({found.group(0) for found in longer}) == 1:
             return longer[0].start(), longer[0].end()
     return None
@@ -1321,7 +1325,9 @@ def _without(base: str, thing: str) -> str:
     for form in forms:
         parts = base.split(",")
         segment = next((i for i, part in enumerate(parts) if i and re.search(rf"\b{re.escape(form)}\b", part) and
-                        len(part.split()) <= 5), None)
+                        len(part.split()) <= 5 and not re.search(
+                            rf"\b\w+\s+(?:with|holding|wearing|and)\s+(?:an?\s+|the\s+|some\s+)?(?:[\w-]+\s+)?{re.escape(form)}\b",
+                            part)), None)  # not "robot with a laptop": the robot stays
         if segment is not None:  # ", heavy stone pillars": the whole short part about it goes
             return ",".join(part for i, part in enumerate(parts) if i != segment).strip(" ,")
         clause = re.compile(rf",?\s*\b(?:with|wearing|holding|and|plus|featuring|has|having)\s+(?:an?\s+|the\s+|"
@@ -1351,6 +1357,9 @@ _PEOPLE = ("woman", "man", "women", "men", "person", "people", "girl", "boy", "c
 
 
 def _recolor_change(base: str, change: str) -> str | None:
+    if re.search(r"\b(?:charcoal|ink|pencil|crayon|chalk|pastel|gold\s+leaf)\s+(?:sketch|drawing|style|art|illustration|"
+                 r"portrait|rendering)\b", change):
+        return None  # "charcoal sketch style": a medium, not a colour
     head, sep, tail = change.partition(" with ")
     if sep and COLOR_PHRASE.search(head) and not re.match(r"^(?:add|put|give|with)\b", head):
         recolored = _recolor_change(base, head)  # "red with a white stripe": the colour, then the addition

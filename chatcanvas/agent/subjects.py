@@ -942,9 +942,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
                                                          r"(?:this|it|that)\b", text, re.I):
         return None  # "zeynep drew this can u make it colorful": their picture, to change
     near = re.search(r"(?:^|[.!?]\s+)\W*(?:(?:ok|okay|now|and|so|then)[,\s]+)*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?"
-                     r"(?:put|add|place|stick|give)\s+(?:an?|some|the|two|three)\s+[\w\s-]{1,30}?\s+(?:next\s+to|beside|near|behind|"
-                     r"in\s+front\s+of|around|on|with)\s+(?:me|him|her|them)\b", text, re.I)
-    if near and mentioned_subject(near.group(0), facts.extras.get("subjects", [])) is None and _shown(facts) and \
+                     r"(?:put|add|place|stick|give)\s+(?P<thing>(?:an?|some|the|two|three)\s+[\w\s-]{1,30}?)\s+(?:next\s+to|beside|near|"
+                     r"behind|in\s+front\s+of|around|on|with)\s+(?:me|him|her|them)\b", text, re.I)
+    if near and mentioned_subject(near.group("thing"), facts.extras.get("subjects", [])) is None and _shown(facts) and \
             facts.current_prompt and facts.prefer in (None, "edit", "draw_subject"):
         # "Wallahi this is amazing. Now put a camel next to me": into the picture of them on screen
         change = text[near.start():].strip(" .!")
