@@ -695,6 +695,9 @@ ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so|yo|wait|um
                                   r"(?:my|our)\s+(?:\w+\s+)?\w+\s+if\s+(?:i|we)\s+(?:send|give|upload|share|attach|show)|"
                                   r"\b(?:i'll|i\s+will|i'm\s+going\s+to|let\s+me)\s+(?:send|upload|attach|share)\s+"
                                   r"(?:the\s+|some\s+|a\s+few\s+)?(?:pictures?|photos?|pics?|images?|selfies?)\b|"
+                                  r"\b(?:i|we)(?:\s+(?:want|wanna|would\s+like)|'d\s+like)\s+(?:you|u|ya)\s+to\s+(?:learn|remember|"
+                                  r"memori[sz]e|know)\s+(?:me|my|our|what|how)\b|"  # "ok so i want u to learn my horse!!!"
+                                  r"\byou\s+can\s+learn\s+(?:a\s+person|someone|people|faces?|pets?)\b|"
                                   r"\b(?:i|we)(?:\s+(?:want|wanna|would\s+like|need)|'d\s+like)\s+(?:to\s+)?(?:add|enroll|enrol|"
                                   r"register|save|teach\s+you)\s+(?:me|myself|(?:my|our)\s+(?:\w+\s+)?\w+)(?=\s*(?:$|[,.!?]|\s+so\b|\s+(?:as\s+a|to\s+"
                                   r"(?:you|your)|for\s+you|here)\b))|"
@@ -834,6 +837,14 @@ _FEELING = re.compile(r"^\W*(?:(?:and|but|so|oh|honestly|tbh)[,\s]+)*(?:i\s+am|i
                       r"excited|proud|heartbroken|devastated|upset|gutted|teary|tearful|lonely|stressed|anxious|thrilled|"
                       r"melancholy|nostalgic)\b", re.I)
 """A feeling told ("Tomorrow I sell Berta, I am little bit sad."): talk, when nothing is asked."""
+_FEELING_OF = re.compile(r"^\W*(?:(?:and|but|so|oh)[,\s]+)*(?:(?:he|she|they|the\s+[\w\s]{1,30}?|my\s+[\w\s]{1,20}?|[a-z]+)\s+"
+                         r"(?:will|'ll|is\s+going\s+to|are\s+going\s+to|is\s+gonna)\s+be\s+(?:so\s+|very\s+|absolutely\s+)?"
+                         r"(?:thrilled|delighted|chuffed|stoked|pleased|happy|over\s+the\s+moon|amazed|excited|speechless)|"
+                         r"(?:strange|weird|odd|funny|bittersweet|emotional|sad|happy)\s+(?:feeling|day|one)|end\s+of\s+an\s+era|"
+                         r"(?:just\s+)?(?:sold|retired|finished|lost|buried|moved|graduated|quit)\b[^.!?]*\b(?:today|yesterday|"
+                         r"this\s+week|last\s+(?:week|month|night)))\W*$", re.I)
+"""Someone's feelings to come, a day's news, said bare ("The club newsletter editor will be thrilled.", "sold the last
+of the ewes today. 40 year of sheep. strange feeling")."""
 
 
 def is_news(text: str) -> bool:
@@ -846,7 +857,7 @@ def is_news(text: str) -> bool:
         return False
     if _OCCASION.search(said) or _NEWS_SOON.match(first) or _AGE_TOLD.match(first) or _AWAY.match(first):
         return True  # "leos bday is friday", "My son Kenji have 6 years, birthday is on sunday"
-    if any(_FEELING.match(clause) for part in parts for clause in re.split(r",\s*", part)):
+    if any(_FEELING.match(clause) or _FEELING_OF.match(clause) for part in parts for clause in re.split(r",\s*", part)):
         return True  # "Tomorrow I sell Berta, I am little bit sad. 20 years together."
     if not _NEWS.match(first):
         return False

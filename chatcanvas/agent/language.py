@@ -41,7 +41,7 @@ SHORTHAND = {
     "helo": "hello", "hellp": "hello", "cna": "can", "yuo": "you",
     "rmember": "remember", "remembr": "remember", "remmeber": "remember",
     "rememeber": "remember", "nd": "and", "n": "and",
-    "agian": "again", "agin": "again", "anothr": "another", "anotehr": "another", "w": "with", "rmv": "remove",
+    "agian": "again", "agin": "again", "anothr": "another", "anotehr": "another", "w": "with", "wi": "with", "rmv": "remove",
     "alt": "alternative", "alts": "alternatives", "orig": "original", "bacc": "back", "diff": "different",
     "ngl": "not going to lie", "tbh": "to be honest", "imo": "in my opinion", "srs": "seriously", "rn": "right now",
     "v1": "version 1", "v2": "version 2", "v3": "version 3", "v4": "version 4", "hes": "he's", "shes": "she's",

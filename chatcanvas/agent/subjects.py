@@ -108,6 +108,60 @@ _HOW_MANY = re.compile(r"\b(?:\d+|two|three|four|five|six|seven|eight|a\s+few|so
 def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """Who the photos show and what else the user calls them; a name ends where what is said of them begins ("Harold
     from our trip last summer", "Mia, she is 4")."""
+    found = _introduction_said_plainly(text)
+    if found is not None:
+        return found
+    if len(re.findall(r"[A-Z]", text)) > 8 and not re.search(r"[a-z]", text):
+        text = text.lower()  # "THIS IS CALEB HE IS THE YOUNGEST OF MY FIVE"
+    return _parse_introduction_text(text)
+
+
+def _introduction_said_plainly(text: str) -> tuple[str, list[str]] | None:
+    """The forms that say outright which name to keep: "his full name is Sir Reginald Bunsworth but just save him as
+    Reggie", "It's spelled A-M-A-R-A, we call her Mimi", "her name is Juniper but everyone calls her Junie", "I'd like
+    you to learn her. She's Bonnie."."""
+    saved = re.search(r"\b(?:but\s+)?(?:just\s+)?(?:save|call|name|store|keep)\s+(?:him|her|it|them)\s+as\s+['\"]?(?P<name>[A-Za-z][\w'-]*)",
+                      text, re.I)
+    full = re.search(r"\b(?:full|real|proper|official)\s+name\s+is\s+(?P<full>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,3})", text)
+    if saved and full and _name_slot(saved.group("name").lower()):
+        name = saved.group("name")
+        return name[:1].upper() + name[1:], [full.group("full")]
+    spelled = re.search(r"\bspelled\s+(?P<letters>[A-Za-z](?:\s*[-.]\s*[A-Za-z]){2,})", text, re.I)
+    if spelled:
+        name = re.sub(r"[\s.-]", "", spelled.group("letters")).capitalize()
+        called = re.search(r"\b(?:we|everyone|they|people)\s+(?:all\s+)?(?:call|calls)\s+(?:her|him|them)\s+(?P<nick>[A-Za-z][\w'-]*)",
+                           text, re.I)
+        kin = _KIN.search(text)
+        aliases = ([called.group("nick").lower()] if called else []) + ([kin.group(0).lower()] if kin and kin.group(1).split()[
+            -1].lower() in _ANIMATE else [])
+        return name, aliases
+    named = re.search(r"\b(?:her|his|its|their)\s+name\s+is\s+(?P<name>[A-Z][\w'-]*)\s+but\s+(?:literally\s+|just\s+)?(?:everyone|we|"
+                      r"everybody|people|they|i)\s+(?:all\s+)?(?:call|calls)\s+(?:her|him|it|them)\s+(?P<nick>[A-Za-z][\w'-]*)", text)
+    if named:
+        return named.group("name"), [named.group("nick").lower()]
+    was = re.search(rf"\b(?P<kin>(?i:my|our)\s+(?i:late\s+)?(?:{'|'.join(sorted(_ANIMATE))}))\s+(?:was|is)\s+(?P<name>[A-Z][\w'-]*)\b"
+                    rf"(?!\s+(?:and|or)\b)", text)
+    if was and _name_slot(was.group("name").lower()):  # "My wife was Margaret. Peg, to everyone who knew her."
+        nick = re.search(r"\b(?P<nick>[A-Z][\w'-]*),\s+to\s+(?:everyone|everybody|all|most|friends|family|us)\b", text)
+        return was.group("name"), [was.group("kin").lower(), *([nick.group("nick").lower()] if nick else [])]
+    this = re.match(r"^\W*(?:this\s+is|here'?s|meet)\s+(?P<name>[a-z][\w'-]*)\s*,?\s+(?:he|she|they|it)(?:'s|\s+is|\s+are)\b", text,
+                    re.I)
+    if this and _name_slot(this.group("name").lower()) and not lang.pos_of(this.group("name").lower()) & {
+            "ADJ", "VERB", "ADV"} and this.group("name").lower() not in ("my", "our", "me", "him", "her"):
+        name = this.group("name")  # "THIS IS CALEB HE IS THE YOUNGEST OF MY FIVE"
+        return name[:1].upper() + name[1:].lower(), []
+    shes = re.search(r"(?:^|[.!?]\s+)(?:[Ss]he|[Hh]e|[Ii]t)(?:'s|\s+is)\s+(?P<name>[A-Z][\w'-]*)\s*[.!]", text)
+    if shes and re.search(r"\b(?:learn|remember|save|enrol|enroll)\s+(?:her|him|it)\b", text, re.I) and \
+            _name_slot(shes.group("name").lower()) and not lang.pos_of(shes.group("name").lower()) & {"ADJ", "VERB", "ADV"}:
+        thing = re.search(r"\b(?:restor(?:ed|ing)|built|bought|have|own|got)\s+(?:a|an|my|our)\s+(?:\d{2,4}\s+)?(?P<what>(?:[A-Z][\w-]*\s+)*"
+                          r"[A-Z][\w-]*)", text)
+        bike = ["the bike"] if re.search(r"\b(?:motorbike|motorcycle|bike|bonneville|harley|ducati|triumph|vespa|norton|"
+                                         r"kawasaki|yamaha)\b", text, re.I) else []
+        return shes.group("name"), ([f"the {thing.group('what').split()[-1].lower()}"] if thing else []) + bike
+    return None
+
+
+def _parse_introduction_text(text: str) -> tuple[str, list[str]] | None:
     own = re.search(r"\b(?:me|myself)\s*\(\s*(?:(?:it'?s|i'?m|aka|name'?s)\s+)?(?P<a>[a-z][\w'-]*)\s*\)", text, re.I)
     if own and _SELF.search(text) and not lang.pos_of(own.group("a").lower()) & {"VERB", "ADJ", "ADV"} and \
             own.group("a").lower() not in _NOT_NAMES and own.group("a").lower() not in \
@@ -695,6 +749,11 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if again is not None:  # "here are 3 more of me then", "more pics of Rex": photos of someone enrolled already
         return "register_subject", {"name": again}
     introduced = parse_introduction(text)
+    bare = re.match(r"^\W*(?P<name>[A-Za-z][\w]*(?:-[\w]+)*)\b", text)
+    if bare and facts.previous_text and facts.previous_answered_in_words and re.search(
+            r"\b(?:naming|calling|called|named|name)\s+(?:it|him|her|them)?\W*$", facts.previous_text, re.I) and \
+            not lang.pos_of(bare.group("name").lower()) & {"VERB", "ADV", "ADJ"}:
+        return "register_subject", {"name": bare.group("name")}  # "finally finished my mech suit, naming it", "UNIT-7"
     if introduced is None and _SENT_TAIL.search(text):  # "this is my husband Marco, i put 4 photo"
         text = _SENT_TAIL.sub("", text) or text
         introduced = parse_introduction(text)
@@ -956,6 +1015,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None
     if intents._asks_how(text):
         return None  # "mum's birthday is saturday and i want to make her a card, any ideas?": advice first
+    if not facts.attached_image_ids and intents.ENROL_WITHOUT_PHOTOS.search(lang.normalize(text)):
+        return None  # "My wife was Margaret ... My daughter tells me you can learn a person from photographs.": talk
     current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
     given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
     if given and current and _shown(facts) and facts.current_prompt and \
@@ -988,7 +1049,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     drawn = re.search(
         r"\b(?:draw|paint|sketch|show|render|do|make)\s+(?:just\s+|only\s+)?(him|her|them)\b(?!\s+(?:a|an|some)\b)|"
         r"\b(?:one|another|picture|pic|image|photo|version|shot)\s+(?:more\s+)?(?:with|of)\s+(him|her|them)\b|"
-        r"(?:^\W*|,\s+)(?:(?:ok|okay|now|and|then|perfect|great|so|also|next|another\s+thing|one\s+more\s+(?:concept|idea|"
+        r"(?:^\W*|,\s+|[.!?]\s+)(?:(?:ok|okay|now|and|then|perfect|great|so|also|next|another\s+thing|one\s+more\s+(?:concept|idea|"
         r"thing|one)|another\s+(?:one|idea|concept))[,.!:\s]+)*(?:just\s+)?"
         r"(him|her|them|my\s+(?:boy|girl|baby|buddy|little\s+(?:guy|one|man|lady|girl|boy))|the\s+little\s+"
         r"(?:guy|one|man|lady))\s+(?:like|as|at|in|on|riding|wearing|playing|flying|driving|sitting|dressed|"
@@ -1170,7 +1231,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if intent.kind == "select" and re.search(rf"(?:{labels})\s+(?:\w+ing|in|on|at|with|as|wearing)\b", text, re.I) \
             and not re.search(rf"\b(?:back\s+to|go\s+with|keep)\s+(?:the\s+)?(?:{labels})\s+(?:one\s+)?(?:with|in|on|at|"
                               rf"wearing)\s+(?:(?:the|a|an|her|his|their)\s+)?\w", text, re.I) \
-            and not re.search(rf"\b(?:picture|pic|image|one|version|photo|shot)\s+(?:of|with)\s+(?:{labels})\b", text,
+            and not re.search(rf"\b(?:picture|pic|image|one|version|photo|shot)\s+(?:of|with|wi|w/)\s+(?:{labels})\b", text,
                               re.I):
         intent = intents.Intent("generate_image", {}, "draw")  # "now the familiar leaping over a stream, back to
         # watercolor": a new scene of them, in the style of before
@@ -1238,8 +1299,22 @@ def _with_mood(prompt: str, mood: str) -> str:
 def _series_take(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     """The next picture of a series of a subject: "now sad", "angry 😾", "ok a sleepy one" after a sticker of them."""
     shown = _shown(facts)
-    if not shown or not facts.current_prompt or not _SERIES.search(facts.current_prompt):
+    if not shown or not facts.current_prompt or not (_SERIES.search(facts.current_prompt) or re.search(
+            r"\bthrough\s+the\s+(?:seasons|years|day|ages|decades)\b", facts.current_prompt, re.I)):
         return None
+    step = re.fullmatch(r"\W*(?:(?:ok|okay|now|and|then|also)[,!.\s]+)*(?:next|now|then)(?:\s+(?:one|up|is))?[:,\s]+(?P<word>[a-z]+)"
+                        r"(?:\s+(?:one|pls|please))?\W*", intents.clean(text), re.I)
+    group = next((name for name in ("season", "time", "weather") if step and step.group("word").lower() in
+                  intents.rewrite.GROUPS[name]), None)
+    if step and group:  # "reggie through the seasons. start with fall ...", then "next one winter"
+        entry = subject_entry(shown[0], facts)
+        prompt = named_again(facts.current_prompt, entry) if entry else facts.current_prompt
+        said = step.group("word").lower()
+        for word in sorted(intents.rewrite.GROUPS[group], key=len, reverse=True):
+            prompt = re.sub(rf"\b{re.escape(word)}\b", said, prompt, flags=re.I) if word != said else prompt
+        if not re.search(rf"\b{said}\b", prompt, re.I):
+            prompt = f"{prompt}, {said}"
+        return "generate_with_subject", {"subject": shown[0], "prompt": prompt}
     said = re.fullmatch(r"\W*(?:(?:ok|okay|now|and|next|then|also)[,!.\s]+)*(?:(?:a|an|the|one)\s+)?(?:(?:more|really|very|super)\s+)?"
                         r"(?P<mood>[a-z]+)(?:\s+(?:one|version|face|mood|next|too|pls|please))*\W*", intents.clean(text), re.I)
     if not said or said.group("mood").lower() not in _MOODS:
@@ -1327,6 +1402,10 @@ def _together(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None
     order = [*reversed(seen), *(name for name in cast if name not in seen)]
     names = sorted(cast, key=order.index)  # the first of them drawn first: the one the tool draws
+    said_at = {name: found.start() for name in names for found in [re.search(
+        rf"\b(?:{_labels(name, facts)})\b", fold(text), re.I)] if found}
+    if len(said_at) == len(names) and len(names) > 1:  # "the two of them together, Meg and Bess": as they are named
+        names = sorted(names, key=said_at.get)
     if us and me in names:  # "us": the user first
         names = [me, *(name for name in names if name != me)]
     first = names[0]
