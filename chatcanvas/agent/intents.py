@@ -482,6 +482,11 @@ _COMPLAINT_THEN_CHANGE = re.compile(
     r"(?:them|it|him|her)\b.*)$")
 
 
+_BODY = frozenset("beard hair moustache mustache eyes nose ears skin face smile teeth tail fur mane wings horns "
+                  "freckles eyebrows lips cheeks hands paws".split())
+"""Parts of someone, said as theirs ("my beard"), that a picture of them shows though its words do not."""
+
+
 def _it_named_before(text: str, said_all: str, facts: Any) -> str:
     """ "the orange background is a little loud. Might it be green instead?": "it" is the part named before."""
     parts = lang.sentences(text)
@@ -490,12 +495,15 @@ def _it_named_before(text: str, said_all: str, facts: Any) -> str:
         it = re.match(r"^(?:(?:might|could|can|would|should)\s+)it\s+(?:be|look|go)\b|^(?:make|turn|paint|change)\s+it"
                       r"\b",
                       said)
-        named = [re.search(r"\bthe\s+(?:[\w-]+\s+)?(background|backdrop|sky|[\w-]+)\s+(?:is|looks?|seems?|feels?)\b",
+        named = [re.search(r"\b(?:the|my|his|her|its)\s+(?:[\w-]+\s+)?(background|backdrop|sky|[\w-]+)\s+(?:is|isn't|isnt|is\s+not|"
+                           r"looks?|seems?|feels?)\b",
                            lang.normalize(before)) for before in lang.sentences(said_all)[:max(0, len(
                                lang.sentences(said_all)) - len(parts) + index)] + parts[:index]]
         part = next((found for found in reversed(named) if found), None)
         if it and part and (part.group(1) in ("background", "backdrop", "sky") or
-                            part.group(1) in (facts.current_prompt or "")):
+                            part.group(1) in (facts.current_prompt or "") or re.match(
+                                r"(?:my|his|her)\s", part.group(0)) and part.group(1) in _BODY):
+            # "my beard isnt that red. make it brown": the beard
             parts[index] = said[:it.start()] + re.sub(r"\bit\b", f"the {part.group(1)}", said[:it.end()], count=1) + \
                 said[it.end():]
             return " ".join(p if p[-1:] in ".!?" else f"{p}." for p in parts)
@@ -857,6 +865,9 @@ def is_news(text: str) -> bool:
         return False
     if _OCCASION.search(said) or _NEWS_SOON.match(first) or _AGE_TOLD.match(first) or _AWAY.match(first):
         return True  # "leos bday is friday", "My son Kenji have 6 years, birthday is on sunday"
+    if re.match(r"^\W*(?:(?:lol|lmao|ok|haha+)\W+)*(?:posting|sharing|sending|putting|pinning)\s+(?:this|it|that|these)?\s*(?:in|to|on)\s+"
+                r"(?:#\s*|the\s+)?[\w-]+(?:\s+(?:channel|chat|group|server))?\W*$", said):
+        return True  # "posting in #general 😂": what they do with it
     if any(_FEELING.match(clause) or _FEELING_OF.match(clause) for part in parts for clause in re.split(r",\s*", part)):
         return True  # "Tomorrow I sell Berta, I am little bit sad. 20 years together."
     if not _NEWS.match(first):

@@ -41,7 +41,7 @@ SHORTHAND = {
     "helo": "hello", "hellp": "hello", "cna": "can", "yuo": "you",
     "rmember": "remember", "remembr": "remember", "remmeber": "remember",
     "rememeber": "remember", "nd": "and", "n": "and",
-    "agian": "again", "agin": "again", "anothr": "another", "anotehr": "another", "w": "with", "wi": "with", "rmv": "remove",
+    "agian": "again", "agin": "again", "anothr": "another", "anotehr": "another", "w": "with", "wi": "with", "gn": "good night", "gnite": "good night", "rmv": "remove",
     "alt": "alternative", "alts": "alternatives", "orig": "original", "bacc": "back", "diff": "different",
     "ngl": "not going to lie", "tbh": "to be honest", "imo": "in my opinion", "srs": "seriously", "rn": "right now",
     "v1": "version 1", "v2": "version 2", "v3": "version 3", "v4": "version 4", "hes": "he's", "shes": "she's",
@@ -183,6 +183,7 @@ def normalize(text: str) -> str:
     text = re.sub(r"\b(put|add|make|give|draw|include)\s+also\s+", r"also \1 ", text)  # "Can you put also glass of wine"
     text = re.sub(r"\binstead\s+(?!of\b|and\b|please\b|pls\b|thanks\b|though\b|tho\b|now\b|this\b|that\b|then\b|too\b)"
                   r"(?=[a-z])", "instead of ", text)  # "pizza instead spaghetti"
+    text = re.sub(r"^((?:make|add|put|give|change|turn)\b[^+]*?)\s+\+\s+(?=[a-z])", r"\1 and ", text)  # "make it night + torches"
     text = re.sub(r"(?<=[a-z])\s+\+\s+(?=(?:get|make|add|remove|put|change|take|swap|replace|turn|give|lose|drop|ditch|"
                   r"move)\b)", " and ", text)  # "make the grass greener + get rid of the trampoline"
     text = re.sub(r"\(\s*(?:age\s+)?\d{1,2}\s*(?:yo|y/o|years?\s+old|yrs?)?\s*\)", " ", text)  # "my daughter (6)"

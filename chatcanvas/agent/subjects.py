@@ -139,6 +139,12 @@ def _introduction_said_plainly(text: str) -> tuple[str, list[str]] | None:
                       r"everybody|people|they|i)\s+(?:all\s+)?(?:call|calls)\s+(?:her|him|it|them)\s+(?P<nick>[A-Za-z][\w'-]*)", text)
     if named:
         return named.group("name"), [named.group("nick").lower()]
+    enrolling = re.search(r"\b(?:enrol(?:l)?ing|adding|registering)\s+(?P<name>[a-z][\w'-]*)\s*,\s*(?P<alias>(?:the|our|my)\s+"
+                          r"(?:[a-z]+\s+)?[a-z]+)\b", text, re.I)
+    if enrolling and _name_slot(enrolling.group("name").lower()) and enrolling.group("name").lower() not in (
+            "him", "her", "them", "it", "me", "my", "our", "the", "some", "more", "another"):
+        name = enrolling.group("name")  # "ok also enrolling gus, the office cat"
+        return name[:1].upper() + name[1:], [enrolling.group("alias").lower()]
     was = re.search(rf"\b(?P<kin>(?i:my|our)\s+(?i:late\s+)?(?:{'|'.join(sorted(_ANIMATE))}))\s+(?:was|is)\s+(?P<name>[A-Z][\w'-]*)\b"
                     rf"(?!\s+(?:and|or)\b)", text)
     if was and _name_slot(was.group("name").lower()):  # "My wife was Margaret. Peg, to everyone who knew her."
@@ -953,7 +959,7 @@ def _pointed_at(facts: TurnFacts) -> tuple[str, ...]:
 _ON_SCREEN = re.compile(
     r"\b(?:in|on|into|onto|at|by|beside|behind|under|over|near|against|toward|towards|next\s+to|in\s+front\s+of|"
     r"on\s+top\s+of|up\s+at|out\s+of)\s+(?:it|this\s+one|that\s+one|the\s+same\s+(?:picture|pic|one|image|scene|card|"
-    r"photo))\b(?!\s*(?:is|was|'s)\b)|"
+    r"photo))\b(?!\s*(?:is|was|'s)\b)|\b(?:in|into)\s+this\W*$|"
     r"\bin\s+(?:there|here)\b|"
     r"\b(?:(?:left|right|other|far)\s+(?:hand\s+)?(?:side|corner|edge)|front|top|middle|edge|corner|bottom|side)\s+of\s+"
     r"(?:it|this|that|the\s+(?:picture|pic|image|banner|poster|card|scene))\b|"
@@ -964,7 +970,7 @@ _ON_SCREEN = re.compile(
 _IDIOMS = re.compile(r"\b(?:(?:i'm|im|i\s+am|we're|we\s+are|you're|he's|she's|they're)\s+at\s+it|at\s+it\s+again|go\s+for\s+it|"
                      r"get\s+on\s+with\s+it|make\s+it\s+in\s+time|in\s+it\s+together|(?:i'm|im)\s+on\s+it)\b", re.I)
 """Words that sound like "it" in the picture and are not: "while I'm at it", "go for it"."""
-_ON_SCREEN_TAIL = re.compile(r"[,\s]*\b(?:in|into)\s+(?:it|this\s+one|that\s+one|there|here|the\s+same\s+(?:picture|"
+_ON_SCREEN_TAIL = re.compile(r"[,\s]*\b(?:in|into)\s+this\W*$|[,\s]*\b(?:in|into)\s+(?:it|this\s+one|that\s+one|there|here|the\s+same\s+(?:picture|"
                              r"pic|one|image|scene|card|photo))\b(?:\s*(?:too|as\s+well))?|\s+(?:wants?|wanna|would\s+like|'d\s+"
                              r"like)\s+to\s+be\b|(?<=\w)\W+$", re.I)
 
@@ -1002,7 +1008,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None  # "zeynep drew this can u make it colorful": their picture, to change
     near = re.search(r"(?:^|[.!?]\s+)\W*(?:(?:ok|okay|now|and|so|then)[,\s]+)*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?"
                      r"(?:put|add|place|stick|give)\s+(?P<thing>(?:an?|some|the|two|three)\s+[\w\s-]{1,30}?)\s+(?:next\s+to|beside|near|"
-                     r"behind|in\s+front\s+of|around|on|with)\s+(?:me|him|her|them)\b", text, re.I)
+                     r"behind|in\s+front\s+of|around|on|with)\s+(?:me|him|her|them|"
+                     + "|".join(_labels(name, facts) for name in _shown(facts)) + r")\b", text, re.I)
     if near and mentioned_subject(near.group("thing"), facts.extras.get("subjects", [])) is None and _shown(facts) and \
             facts.current_prompt and facts.prefer in (None, "edit", "draw_subject"):
         # "Wallahi this is amazing. Now put a camel next to me": into the picture of them on screen
@@ -1173,7 +1180,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         said = _ON_SCREEN_TAIL.sub("", text)
         said = re.sub(rf"\b(?:{labels})\b", subject, said, count=1, flags=re.I)
         said = intents.draw_prompt(_without_need(said, labels)) or subject
-        said = re.sub(r"^(?:(?:ok|okay|now|and|so|haha|lol)[,\s]+)*(?:put|add|stick|place|pop|drop|park|sit|stand|have|get|"
+        said = re.sub(r"^(?:(?:ok|okay|now|and|so|haha|lol)[,\s]+)*(?:put|add|stick|place|pop|drop|park|sit|stand|throw|toss|"
+                      r"chuck|slap|have|get|"
                       r"(?:(?:wants?|wanna|would\s+like)\s+to\s+)?be)\s+", "", said, flags=re.I)
         if not re.search(rf"\b{re.escape(subject)}\b", said, re.I):
             said = f"{subject} {said}"
@@ -1230,7 +1238,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     intent = intents.decide(text, facts)
     if intent.kind == "select" and re.search(rf"(?:{labels})\s+(?:\w+ing|in|on|at|with|as|wearing)\b", text, re.I) \
             and not re.search(rf"\b(?:back\s+to|go\s+with|keep)\s+(?:the\s+)?(?:{labels})\s+(?:one\s+)?(?:with|in|on|at|"
-                              rf"wearing)\s+(?:(?:the|a|an|her|his|their)\s+)?\w", text, re.I) \
+                              rf"wearing)\s+(?:(?:the|a|an|her|his|their)\s+)?\w|\b(?:go\s+back\s+to|back\s+to)\s+(?:the\s+)?"
+                              rf"(?:{labels})\s+\w+ing\W*$", text, re.I) \
             and not re.search(rf"\b(?:picture|pic|image|one|version|photo|shot)\s+(?:of|with|wi|w/)\s+(?:{labels})\b", text,
                               re.I):
         intent = intents.Intent("generate_image", {}, "draw")  # "now the familiar leaping over a stream, back to
