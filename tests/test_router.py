@@ -2097,3 +2097,75 @@ def test_an_uploaded_room_staged_is_an_edit_of_that_room():
                     images=({"id": "p0", "prompt": "a picture", "operation": "upload"},), attached=1)
     (call,) = message.tool_calls
     assert call["name"] == "edit_image" and "kitchen" in call["args"]["prompt"] and "oak table" in call["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("text", "name", "alias"), [
+    ("her full name is Lady Penelope Fluffington but just save her as Penny", "Penny", "Lady Penelope Fluffington"),
+    ("Can I add my son? It's spelled K-O-F-I, we call him Koko", "Kofi", "koko"),
+    ("his name is Bartholomew but everyone calls him Barty. pics attached", "Bartholomew", "barty"),
+    ("I rebuilt a 1972 Honda CB750 over two winters and I'd like you to learn her. She's Goldie.", "Goldie", None),
+    ("THIS IS ZARA SHE IS MY MIDDLE ONE", "Zara", None),
+    ("ok also enrolling mango, the office parrot", "Mango", "the office parrot"),
+])
+def test_names_said_outright(text, name, alias):
+    (call,) = _chat([], text, attached=4).tool_calls
+    assert call["name"] == "register_subject" and call["args"]["name"] == name, call
+    assert alias is None or alias in call["args"].get("aliases", []), call
+
+
+def test_a_name_given_after_naming_it():
+    (call,) = _chat([("finally finished my robot costume, naming it", None)], "K9-X all caps", attached=4).tool_calls
+    assert call["name"] == "register_subject" and call["args"]["name"] == "K9-X", call
+
+
+def test_a_late_wife_named_with_her_nickname_and_the_photos_after():
+    said = "My husband was Frederick. Freddie, to everyone who knew him. My son says you can learn a person from photos."
+    message = _chat([], said, (("Ann", ("me",)),))
+    assert not message.tool_calls and message.content
+    (call,) = _chat([(said, None)], "Here are the photos of him.", (("Ann", ("me",)),), attached=5).tool_calls
+    assert call["args"]["name"] == "Frederick" and "freddie" in call["args"].get("aliases", []), call
+
+
+@pytest.mark.parametrize("text", ["ok so i want u to learn my cat!!!", "Brilliant. My grandson will be thrilled.",
+                                  "closed the shop for the last time today. 30 years. strange feeling",
+                                  "posting this in #random lol", "gn bot"])
+def test_talk_that_names_no_picture(text):
+    message = _chat([("x", "generate_image")], text, (), ({"id": "a", "prompt": "a cat on a sofa"},))
+    assert not message.tool_calls and message.content, message
+
+
+def test_two_of_them_together_in_the_order_named():
+    images = ({"id": "b", "prompt": "Bess in the field", "operation": "personalize", "subjects": ["Bess"]},
+              {"id": "m", "prompt": "Meg herding sheep", "operation": "personalize", "subjects": ["Meg"]})
+    (call,) = _chat([], "the two of them together please, Bess and Meg, by the gate", (("Meg", ("the dog",)),
+                                                                                     ("Bess", ("the old dog",))),
+                    images).tool_calls
+    assert call["args"]["subject"] == "Bess", call
+
+
+def test_a_series_through_the_seasons():
+    images = ({"id": "r", "prompt": "a series, Reggie through the seasons, autumn, in a pile of leaves",
+               "operation": "personalize", "subjects": ["Reggie"]},)
+    (call,) = _chat([], "next one summer", (("Reggie", ("the bunny",)),), images).tool_calls
+    assert call["args"]["subject"] == "Reggie" and "summer" in call["args"]["prompt"] and "autumn" not in call["args"][
+        "prompt"], call
+
+
+def test_him_after_a_remark_ending_in_a_full_stop_is_a_new_picture():
+    images = ({"id": "r", "prompt": "Reggie in the library", "operation": "personalize", "subjects": ["Reggie"]},)
+    (call,) = _chat([], "haha he looks so clever. now him on a beach with sunglasses", (("Reggie", ("the bunny",)),),
+                    images).tool_calls
+    assert call["name"] == "generate_with_subject" and "beach" in call["args"]["prompt"], call
+
+
+def test_back_to_the_one_with_a_subject_doing_something_is_that_picture():
+    images = ({"id": "s", "prompt": "Luna surfing a wave", "operation": "personalize", "subjects": ["Luna"]},
+              {"id": "t", "prompt": "Toast surfing a wave", "operation": "personalize", "subjects": ["Toast"]})
+    (call,) = _chat([], "go back to luna surfing", (("Luna", ("the husky",)), ("Toast", ("the pug",))), images).tool_calls
+    assert call == {**call, "name": "select_image"} and call["args"]["image_id"] == "s", call
+
+
+def test_my_beard_isnt_that_red_make_it_brown():
+    images = ({"id": "v", "prompt": "Dan as a viking", "operation": "personalize", "subjects": ["Dan"]},)
+    (call,) = _chat([], "lol my beard isnt that red. make it brown", (("Dan", ("me",)),), images).tool_calls
+    assert call["name"] == "edit_image" and "brown beard" in call["args"]["prompt"], call
