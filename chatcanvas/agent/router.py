@@ -149,6 +149,8 @@ class IntentRouter(BaseChatModel):
                 text)):
             return decision  # the rules found a subject's name or alias ("our lamp"): names are theirs to read, and
             # "a picture where I'm riding a camel" is of the user who enrolled as "me"
+        if first == "edit" and guess.kind in ("draw", "draw_subject") and facts.has_image and _plainly_asks(text):
+            return decision  # "no people", "make it blue": a change of the picture on screen, said in so many words
         if guess.kind == "reply":  # "can we do a sunset over the ocean" with nothing drawn yet is still a request
             return None if facts.has_image and not _plainly_asks(text) else decision
         again = self._rules(text, dataclasses.replace(facts, prefer=guess.kind))
@@ -207,6 +209,7 @@ def _plainly_asks(text: str) -> bool:
         r"(?:pic|picture|image|drawing|painting|sketch|photo|version)\s+of\s+(?:a|an|some|the|my|our)\s+\w", said) or re.match(
         r"^(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:make|add|remove|change|turn|put|give|swap|"
         r"replace|move|do)\s+(?:it|this|that|the|him|her|them)\b", said) or re.match(
+        r"^(?:no|without|minus)\s+(?:more\s+)?[a-z]+(?:\s+[a-z]+)?\W*$", said) or re.match(  # "no people": one thing less
         r"^(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?)?(?:write|put|add|print)\s+(?:on|in|across|onto)\s+(?:the|this|"
         r"it|that)\b.*['\"\u2018\u201c]", said) or re.match(
         r"^(?:(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?)?(?:write|print|spell\s+out)\s+(?!(?:a|an|me|us|"
