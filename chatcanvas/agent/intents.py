@@ -583,9 +583,7 @@ _PICK_THEN_CHANGE = re.compile(r"^(?:(?:and|now|ok|okay|so|then|also)[,\s]+)*(?:
 
 _MAKES = re.compile(r"(?<!to )\b(?:draw|paint|sketch|render|illustrate|design|create|generate|make|show\s+me|"
                     r"do)\s+(?:me\s+|us\s+)?"
-                    r"(?P<what>an?\b|some\b|the\b|\d+\b|two\b|three\b|that\b|this\b|it\b|(?=(?:girl|boy|man|woman|"
-                    r"cat|dog|house|car|picture|portrait|landscape|map|logo|poster|card|flower|tree|bird|horse|"
-                    r"child|kid|family|room|city|street|beach|mountain|forest|garden)s?\b))")
+                    r"(?P<what>an?\b|some\b|the\b|\d+\b|two\b|three\b|that\b|this\b|it\b)")
 
 
 _ADD_ONE = re.compile(r"^(?P<what>.+?)[,.;!]?\s*(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:add|put|"

@@ -230,7 +230,8 @@ def _fix_slip(word: str) -> str:
         if abs(len(key) - len(word)) <= 1 and _one_edit(word, key):
             return word if len(word) > len(key) and _left_out_of_a_word(word) else key
     swapped = {word[:at] + word[at + 1] + word[at] + word[at + 2:] for at in range(1, len(word) - 1)
-               if (word[at] in "aeiou") == (word[at + 1] in "aeiou")}  # "nigth", "freind"; not "paris" -> "pairs"
+               if (word[at] in "aeiou" and word[at + 1] in "aeiou") or "h" in word[at:at + 2] and not set(
+                   word[at:at + 2]) & set("aeiou")}  # "nigth", "freind"; not "paris" -> "pairs", "marco" -> "macro"
     known = [said for said in swapped if pos_of(said) - {"PROPN", "X", "INTJ"}]
     return known[0] if len(known) == 1 and len(word) >= 5 and word not in _CLOSED_WORDS else word
     # "nigth", "ligthhouse": two letters swapped (not "three", which the lexicon of open words does not list)

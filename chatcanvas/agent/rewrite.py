@@ -469,7 +469,7 @@ def edit_instruction(text: str) -> str:
     text = re.sub(r"(?:^|(?<=[,.;]\s))(?:also\s+|and\s+)?(?:the\s+)?(?P<x>[\w-]+(?:\s+[\w-]+)?)\s+(?:should\s+not|shouldn't|must\s+not|"
                   r"mustn't|does\s+not\s+need\s+to|doesn't\s+need\s+to)\s+be\s+(?:shown|visible|there|seen|in\s+(?:it|the\s+"
                   r"(?:picture|image|pic)))\b", r"remove the \g<x>", text)  # "the river should not be shown"
-    text = re.sub(r"(remove\s+the\s+[\w\s-]+?),\s*(?:only|just)\s+(?:the\s+)?[\w\s-]+$", r"\1", text)
+    text = re.sub(r"(remove\s+the\s+[\w\s-]+?),\s*(?:only|just)\s+the\s+[\w-]+(?:\s+[\w-]+)?$", r"\1", text)
     # "the river should not be shown, only the bridge": the rest stays as it is
     text = re.sub(r"^(?:change|make|turn)\s+(?:the\s+)?(?P<x>[\w-]+)\s+(?:to|into)\s+(?:an?\s+)?(?P<y>[\w-]+)\s+shape(?:d)?\b",
                   r"make the \g<x> \g<y>-shaped", text)  # "change nails to coffin shape"
@@ -1502,8 +1502,11 @@ def _group_change(base: str, change: str) -> str | None:
                          r"at)\b", change)
         found = _find_phrase(base, moved.group("thing")) if name == "position" and moved and moved.group("thing") not in (
             "it", "this", "that", "everything", "him", "her", "them") else None
-        if found is not None:  # "move the eagle to the top right": the eagle, there
-            return base[:found[1]] + f" {GROUPS['position'][said]}" + base[found[1]:]
+        if found is not None:  # "move the eagle to the top right": the eagle, there (and nowhere else)
+            head, tail = base[:found[1]], base[found[1]:]
+            for phrase in sorted(set(GROUPS["position"].values()), key=len, reverse=True):
+                tail = re.sub(rf"^(\s*){re.escape(phrase)}\b", r"\1", tail)
+            return head + f" {GROUPS['position'][said]}" + tail
         if name == "position" and moved and moved.group("thing") not in ("it", "this", "that", "everything", "him", "her",
                                                                           "them", "me", "us") and \
                 _find_phrase(base, moved.group("thing")) is None:

@@ -1104,7 +1104,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # that names them asks for them; "my twins Rosie and Finn are obsessed with dinosaurs. Could you do a picture
         # of Finn riding a T-rex?": the one asked for
         asks = _asking_sentences(text, known)
-        if len(asks) == 1 and (mentioned_subject(asking, known) is None or len(lang.sentences(asking)) > 1):
+        named = {found for said in lang.sentences(asking) for found in [mentioned_subject(said, known)] if found}
+        if len(asks) == 1 and (mentioned_subject(asking, known) is None or len(named) > 1 and
+                               lang.sentences(asking)[-1].strip() == asks[0].strip()):
             asking = asks[0]
     if asking and asking != text and mentioned_subject(asking, known) is None:
         named = mentioned_subject(text, known)
@@ -1129,9 +1131,6 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         text = f"{turn.group('who')} as {turn.group('be')}" if turn.group("be") else \
             f"{turn.group('who')} {turn.group('rest')}"
     subject = mentioned_subject(text, known)
-    if subject is not None and me is not None and subject != me and re.search(
-            r"\b(?:and|&|n|with)\s+(?:me|myself)\b(?!\s+(?:a|an|the|some)\b)", text, re.I):
-        subject = me  # "Now one of Walter and me dancing at the beach": the user, with Walter named in the prompt
     swapped = re.search(r"\b(?:swap|switch|replace|trade)\s+(?P<old>[\w' ]+?)\s+(?:out\s+)?(?:for|with)\s+(?P<new>.+)$", text, re.I)
     wanted = mentioned_subject(swapped.group("new"), known) if swapped else None
     if wanted is not None and wanted not in shown:  # "now swap nibbles for pepper": Pepper, in the picture on screen
@@ -1557,7 +1556,8 @@ def _told_of(text: str, subject: str, facts: TurnFacts) -> bool:
                     rf"great\s+news|guess\s+what)\W+)*(?:[^.!?:\u2014\u2013]{{0,60}}(?:[:\u2014\u2013]|\s-)\s*)?(?:{labels})"
                     rf"(?:'s\s+(?:turning|getting|going|gonna|not)\b|(?:'s)?\s+(?:is|was|has|had|turns|turned|hisses|saw|said|says|went|found|left|died|ate|broke|ran|came|looks|loves|loved|hates|hated|really|still|would|will|"
                     rf"just|always|never|can't|cannot|gets|got|used\s+to|done|won|graduated|passed|started|learned|learnt|lost|"
-                    rf"scored|finished|keeps|kept|stole|steals|chewed|chews|bit|bites|escaped)\b)", fold(text), re.I)
+                    rf"scored|finished|stole|steals|chewed|chews|bit|bites|escaped|keeps\s+(?!asking|wanting|begging|"
+                    rf"requesting|saying)\w+ing|kept\s+(?!asking|wanting|begging)\w+ing)\b)", fold(text), re.I)
     # "Thank you! The children adore Nibbles": thanks, then what people feel about them
     said = said or re.match(rf"^\W*(?:(?:fyi|btw|so|omg|lol|oh|update|news|good\s+news|great\s+news|guess\s+what)\W+)*"
                             rf"(?:[^.!?:\u2014\u2013]{{0,60}}[:\u2014\u2013]\s*)?(?:(?:my|our)\s+(?:[\w'-]+\s+){{0,2}}?)?(?:{labels})\b",
