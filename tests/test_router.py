@@ -2168,3 +2168,13 @@ def test_my_beard_isnt_that_red_make_it_brown():
     images = ({"id": "v", "prompt": "Dan as a viking", "operation": "personalize", "subjects": ["Dan"]},)
     (call,) = _chat([], "lol my beard isnt that red. make it brown", (("Dan", ("me",)),), images).tool_calls
     assert call["name"] == "edit_image" and "brown beard" in call["args"]["prompt"], call
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("my cat keeps knocking things off the table lol", "Noted"),
+    ("what size do I need to print this as a big banner?", "upscaler"),
+    ("lol my daughter loves it", "Glad you like it"),
+])
+def test_replies_fit_what_was_said(text, said):
+    message = route(text, "a red square")
+    assert not message.tool_calls and said in message.content, message.content

@@ -1288,7 +1288,16 @@ def chat_reply(text: str, facts: Any) -> str:
     if facts.has_image and not message.text.rstrip().endswith("?") and (
             lang.is_aside(text) or all(lang.is_aside(s) for s in lang.sentences(text))):
         # a remark about the picture on screen ("lol my daughter loves it", "he looks so proud")
-        return "Glad you like it! Ask for a change (\"make the background yellow\"), \"3 variations\", or \"undo\"."
+        if re.search(r"\b(?:it|this|that|looks?|picture|pic|image|one|love|loves|like|likes|cute|great|nice|perfect|"
+                     r"amazing|beautiful|lovely|cool|fire|goat)\b", message.text):
+            return "Glad you like it! Ask for a change (\"make the background yellow\"), \"3 variations\", or \"undo\"."
+        return ("Noted! When you'd like a picture, just describe it, or change this one (\"make the background "
+                "yellow\").")  # "my cat keeps knocking things off the table lol": news, not about the picture
+    if message.text.rstrip().endswith("?") and re.search(r"\b(?:print|printing|banner|poster|dpi|resolution|a[0-6])\b",
+                                                          message.text):
+        return ("Pictures are made at the model's own size (its range says which: shapes draws 64x64, the diffusion "
+                "models about 1024 pixels a side). For a large print, ask for the largest width and height the model "
+                "allows and enlarge it with an upscaler; banners seen from afar need less detail than a framed print.")
     return help_text(facts)
 
 
