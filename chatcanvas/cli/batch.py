@@ -42,6 +42,13 @@ def batch(
         bar.n = progress.done + progress.failed
         bar.refresh()
 
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C stops the batch (and the next run resumes it), also when a shell or a harness started the command with
+        # SIGINT ignored, as a background job is
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         done = run_batch(ImageService(engine), items, out, seed=seed, on_progress=show, errors=errors,
                          window=settings.max_jobs_per_user)
