@@ -294,9 +294,7 @@ def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str |
         wanted = [w for w in lang.words(ranked.group("desc")).tokens if w not in _SKIP]
         pool = [image for image in images if wanted and all(_shows(image, w) for w in wanted)]
         number = ORDINALS.get(ranked.group("ord"), 0)
-        takes = [image for image in pool if any(
-            other.id != image.id and other.prompt == image.prompt and other.operation == image.operation and
-            other.seed is not None and image.seed is not None and abs(other.seed - image.seed) == 1 for other in pool)]
+        takes = [image for image in pool if _one_of_several_takes(image, pool)]
         last_takes = [image for image in takes if takes and image.prompt == takes[-1].prompt]
         if number > 1 and len(last_takes) >= number and not re.search(r"(?:very|original)", said):
             pool = last_takes  # "back to the 3rd wizard one" after three takes of the wizard: the third take
@@ -699,6 +697,14 @@ def _by_description(description: str, images: list[LedgerImage], current: Ledger
     return _best_described(wanted, images, current)
 
 
+def _one_of_several_takes(image: LedgerImage, images: list[LedgerImage]) -> bool:
+    """Whether `image` was one of the takes one job made (n > 1: the same prompt and operation, seeds next to each
+    other), as `last_batch` tells them apart."""
+    return any(other.id != image.id and other.prompt == image.prompt and other.operation == image.operation and
+               other.seed is not None and image.seed is not None and abs(other.seed - image.seed) == 1
+               for other in images)
+
+
 def _likeliest(fits: list[LedgerImage], images: list[LedgerImage], minimal: bool,
                current: LedgerImage | None = None) -> LedgerImage:
     """Of the earlier pictures a description fits, the one meant: the latest, or with "just"/"only" ("the one with
@@ -707,10 +713,8 @@ def _likeliest(fits: list[LedgerImage], images: list[LedgerImage], minimal: bool
     chosen = min(fits, key=lambda image: (len((image.prompt or "").split()), -image.ordinal)) if minimal else fits[-1]
     same = [image for image in images if image.ordinal <= chosen.ordinal and image.prompt == chosen.prompt
             and image.subjects == chosen.subjects]
-    parent = next((image for image in same if current is not None and image.id == current.parent_id and any(
-        other.id != image.id and other.prompt == image.prompt and other.operation == image.operation and
-        other.seed is not None and image.seed is not None and abs(other.seed - image.seed) == 1 for other in images)),
-        None)
+    parent = next((image for image in same if current is not None and image.id == current.parent_id and
+                   _one_of_several_takes(image, images)), None)
     return parent or same[0]  # "4 versions", "2nd", "swap sax for trumpet", "back to the sax one": the take picked
 
 
