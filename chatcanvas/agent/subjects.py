@@ -1332,12 +1332,17 @@ def _series_take(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     return "generate_with_subject", {"subject": shown[0], "prompt": _with_mood(prompt, said.group("mood").lower())}
 
 
+def _enrolled_me(facts: TurnFacts) -> str | None:
+    """The subject the user enrolled as "me", if any."""
+    return next((s["name"] for s in facts.extras.get("subjects", []) if "me" in [a.lower() for a in s["aliases"]]), None)
+
+
 def _like_mine(text: str, subject: str, facts: TurnFacts) -> str | None:
     """ "Her headshot: same style as mine, but a green blouse": the last picture of the user (enrolled as "me"), of
     her, with what differs."""
     said = re.search(r"\bsame\s+(?:[\w-]+\s+)?(?:style|look|way|thing|setup|pose|vibe)?\s*as\s+(?:mine|me|my\s+(?:one|own|"
                      r"headshot|portrait|picture|pic|photo))\b(?P<rest>.*)$", text, re.I)
-    me = next((s["name"] for s in facts.extras.get("subjects", []) if "me" in [a.lower() for a in s["aliases"]]), None)
+    me = _enrolled_me(facts)
     if not said or me is None or me == subject:
         return None
     mine = [image for image in reversed(references.ledger(facts.extras.get("images", []))) if me in image.subjects
@@ -1402,7 +1407,7 @@ def _together(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     rest_said = next((said.group(key) for key in ("rest", "rest2", "rest3") if key in said.re.groupindex and said.group(key)), "")
     named = mentioned_subject(rest_said, facts.extras.get("subjects", []))
     us = re.search(r"\b(?:us|we)\b", said.group(0), re.I)
-    me = next((s["name"] for s in facts.extras.get("subjects", []) if "me" in [a.lower() for a in s["aliases"]]), None)
+    me = _enrolled_me(facts)
     count = {"three": 3, "four": 4}.get(next(iter(re.findall(r"\b(three|four)\b", said.group(0).lower())), ""), 2)
     cast = [name for name in (me if us else None, named) if name] + seen
     cast = list(dict.fromkeys(cast))[:count]
