@@ -171,6 +171,13 @@ def test_the_router_only_calls_tools_it_was_given():
         ("a lighthouse keeper feeding seagulls", "swap the seagulls for pelicans",
          "a lighthouse keeper feeding pelicans"),
         ("a cat on a dark blue background", "on a white background", "a cat on a white background"),
+        # the words said of the old thing go with it; a new thing described in full brings its own
+        ("a den with a grey sectional sofa and a rug", "swap the grey sofa for a cognac leather one",
+         "a den with a cognac leather sofa and a rug"),
+        ("a den with a grey sectional sofa and a rug", "replace the sofa with a tan leather armchair",
+         "a den with a tan leather armchair and a rug"),
+        ("a black cat on a red velvet cushion", "swap the cushion for a wicker basket", "a black cat on a wicker basket"),
+        ("an attic bedroom with white bedding", "make the sky darker", "an attic bedroom with white bedding, darker sky"),
     ],
 )
 def test_merged_edit_prompts_keep_the_context(current, instruction, merged):

@@ -296,7 +296,7 @@ def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str |
         number = ORDINALS.get(ranked.group("ord"), 0)
         takes = [image for image in pool if _one_of_several_takes(image, pool)]
         last_takes = [image for image in takes if takes and image.prompt == takes[-1].prompt]
-        if number > 1 and len(last_takes) >= number and not re.search(r"(?:very|original)", said):
+        if number > 1 and len(last_takes) >= number and not re.search(r"\b(?:very|original)\b", said):
             pool = last_takes  # "back to the 3rd wizard one" after three takes of the wizard: the third take
         found = pool[number - 1 if number > 0 else -1] if pool and (number == -1 or 1 <= number <= len(pool)) else None
         if found is not None and found.id != current.id:

@@ -16,6 +16,7 @@ COLORS = (
     "magenta", "teal", "violet", "gold", "golden", "silver", "beige", "turquoise", "navy", "maroon", "crimson",
     "lime", "olive", "tan", "cream", "ivory", "lavender", "coral", "mint", "peach", "aqua", "bronze", "copper",
     "indigo", "scarlet", "emerald", "amber", "charcoal", "khaki", "burgundy", "rose", "lilac", "fuchsia",
+    "cognac", "taupe", "mauve", "ochre", "periwinkle", "chartreuse", "cerulean", "vermilion",
 )
 COMPARATIVE_COLORS = {"redder": "red", "bluer": "blue", "greener": "green", "pinker": "pink", "yellower": "yellow",
                       "whiter": "white", "blacker": "black", "browner": "brown", "purpler": "purple"}
@@ -968,6 +969,9 @@ def _modifier_change(base: str, change: str) -> str | None:
     tail = r"(?:(?:a|an)\s+)?(?P<new>[\w\s-]+?)(?:\s+one)?(?:\s+instead)?$"
     match = re.match(lead + r"(?P<noun>[\w-]+(?:\s+[\w-]+)?)\s+(?:to|into)\s+" + tail, change) or \
         re.match(lead + r"(?P<noun>[\w-]+)\s+" + tail, change)
+    if match and match.group("noun") in ("sky", "background", "backdrop") and lang.is_comparative(
+            match.group("new")) and _find_phrase(base, match.group("noun")) is None:
+        return f"{base}, {match.group('new')} {match.group('noun')}"  # "make the sky darker" -> "..., darker sky"
     if not match or match.group("noun") in ("it", "this", "that", "them", "everything", "background", "backdrop", "sky",
                                             "picture", "image", "photo", "whole", "scene"):
         return None
@@ -1191,6 +1195,7 @@ def _described_from(base: str, start: int, old: str, new: str) -> int:
     loses "grey linen" with the sofa: the words said of the old thing, and the colours or materials the new one
     names its own of (a black triangle swapped for a star stays black)."""
     said = set(old.lower().split())
+    said |= {"grey", "gray"} if said & {"grey", "gray"} else set()  # said "grey" of a "gray sofa"
     new_words = new.lower().split()
     colored = any(w in COLORS or re.fullmatch(_TONE, w) for w in new_words)
     metal = {"brass", "gold", "golden", "silver", "copper", "bronze", "chrome", "steel"}
@@ -1201,8 +1206,20 @@ def _described_from(base: str, start: int, old: str, new: str) -> int:
         if not word or word in lang.DETERMINERS or not (word in said or (colored and (
                 word in COLORS or re.fullmatch(_TONE, word) or word in metal or word in _MATERIALS)) or (
                 made_of and (word in _MATERIALS or word in COLORS))):  # "brown leather boots" -> "white sneakers"
-            return start
+            break
         start = before.start(1)
+    run = re.search(r"((?:[\w-]+\s+){1,3})$", base[:start])  # "the grey sofa" said of "a grey sectional sofa"
+    if run:
+        words = run.group(1).split()
+        cut = next((i for i, w in enumerate(words) if w.lower() in said), None)
+        if cut is None and (colored or made_of) and new_words[-1:] != old.lower().split()[-1:]:
+            cut = next((i + 1 for i in range(len(words) - 1, -1, -1) if words[i].lower() in lang.DETERMINERS or
+                        re.fullmatch(_NOT_IN_NP, words[i].lower()) or words[i].lower() in ("to", "for")), 0)
+            cut = cut if cut < len(words) else None  # "a grey sectional sofa" for "a cognac leather armchair"
+        if cut is not None and not any(w.lower() in lang.DETERMINERS or w.lower() in ("and", "with", "of", "in", "on")
+                                       for w in words[cut:]):
+            start = run.start(1) + len(" ".join(words[:cut])) + (1 if cut else 0)
+    return start
 
 
 _COLOR_ONLY = re.compile(rf"^(?:(?:{_TONE})\s+)*(?:{_COLOR})(?:\s+(?:and|&)\s+(?:{_COLOR}))?(?:\s+colou?r)?$")

@@ -43,7 +43,7 @@ _NAMED = re.compile(
     r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>" + _CAPITALIZED + r")|\b[Nn]ame(?:d|:|'s|s)?\s*(?:(?:him|her|it|them)\s+)?(?:is\s+)"
     r"?[\"']?"
     r"(?P<other>" + _CAPITALIZED + r")|"
-    r"\b(?:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody|we\s+all|they\s+all)\s+calls?\s+"
+    r"\b(?i:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody|we\s+all|they\s+all)\s+calls?\s+"
     r"(?:it\s+|him\s+|her\s+|them\s+)?"
     r"[\"']?(?P<calls>" + _CAPITALIZED + r")|"
     r"\bcalled\s+[\"']?(?P<called>" + _CAPITALIZED + r")|"
@@ -53,7 +53,7 @@ _NAMED = re.compile(
     r"\b[Nn]ame(?:'s|\s+is|s)\s+[\"']?(?P<lownamed>[a-z][\w-]*)\b(?=\s*(?:[,.!;\u2014-]|$|[^\w\s]|\s+(?:and|btw|lol|hes|he's|"
     r"shes|she's|its|it's)\b))|"
     r"\b(?:i\s+am|i'm|im)\s+(?P<lowiam>[a-z][\w-]*)(?=\s*[,.!;]|$)|"
-    r"\b(?:this|that)\s+(?:[a-z]+\s+){1,2}(?:is|'s)\s+(?P<is>[A-Z][\w-]*)\b|"
+    r"\b(?i:this|that)\s+(?:[a-z]+\s+){1,2}(?:is|'s)\s+(?P<is>[A-Z][\w-]*)\b|"
     r"\bmeet\s+(?P<meet>" + _CAPITALIZED + r")\b(?!\s*,)|"
     r"\b(?:we're|we\s+are|were|they're|they\s+are|he's|she's|it's|hes|shes|its)\s+called\s+[\"']?"
     r"(?P<lowcalled>[a-z][\w-]*(?:\s+[a-z][\w-]*)?)[\"']?(?=\s*(?:[,.!;]|$))|"
@@ -109,11 +109,36 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """Who the photos show and what else the user calls them; a name ends where what is said of them begins ("Harold
     from our trip last summer", "Mia, she is 4")."""
     found = _introduction_said_plainly(text)
-    if found is not None:
-        return found
-    if len(re.findall(r"[A-Z]", text)) > 8 and not re.search(r"[a-z]", text):
-        text = text.lower()  # "THIS IS CALEB HE IS THE YOUNGEST OF MY FIVE"
-    return _parse_introduction_text(text)
+    if found is None:
+        if len(re.findall(r"[A-Z]", text)) > 8 and not re.search(r"[a-z]", text):
+            text = text.lower()  # "THIS IS CALEB HE IS THE YOUNGEST OF MY FIVE"
+        found = _parse_introduction_text(text)
+    if found is None:
+        return None
+    name, aliases = found
+    if name.lower() in ("me", "myself"):
+        own = _OWN_NAME.search(text)
+        said = next((g for g in (own.groups() if own else ()) if g), None)
+        if said and _name_slot(said.lower()) and not lang.pos_of(said.lower()) & ({"ADJ", "ADV"} if said[0].isupper() else {
+                "VERB", "ADJ", "ADV"}) and said.lower() not in _NOT_NAMES | {"me", "myself", "us", "thanks", "cheers", "thx",
+                                                                             "hi", "hello", "lol", "please", "pls"}:
+            return said[:1].upper() + said[1:], ["me"]  # "these are me. Ken.", "this is me, chloe", "me (theo, bass)"
+        return name, [alias for alias in aliases if alias.lower() in ("me", "myself")]
+    nick = _NICKNAME.search(text)
+    said = nick.group("nick") if nick else ""
+    if said and said.lower() not in re.findall(r"[a-z]+", name.lower()) and said.lower() not in [a.lower() for a in aliases] \
+            and _name_slot(said.lower()) and not lang.pos_of(said.lower()) & ({"ADV"} if said[0].isupper() else {"VERB", "ADV"}):
+        aliases = [*aliases, said.lower()]  # "Harold ... Everyone called him Harry": Harry too
+    return name, aliases
+
+
+_OWN_NAME = re.compile(r"(?:^|[.!?]\s+)(?P<alone>[A-Z][\w'-]*)\s*[.!]*\s*$|\bme\s*,\s*(?P<after>[A-Za-z][\w'-]*)\W*$|"
+                       r"\bme\s*\(\s*(?P<bracket>[A-Za-z][\w'-]*)\s*[,;)]")
+"""The user's own name said with photos of them: "these are me. Ken.", "this is me, chloe", "here's me (theo, guitar)"."""
+_NICKNAME = re.compile(r"\b(?:we|everyone|everybody|they|people|friends|family|most\s+people|all)\s+(?:all\s+|just\s+|"
+                       r"always\s+|usually\s+)?(?:call|calls|called)\s+(?:him|her|them|it)\s+['\"]?(?P<nick>[A-Za-z][\w'-]*)",
+                       re.I)
+"""Another name the one in the photos answers to: "we call him Rafa", "Everyone called him Harry"."""
 
 
 def _introduction_said_plainly(text: str) -> tuple[str, list[str]] | None:
@@ -368,7 +393,7 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
         has = re.fullmatch(r"(?:my|our)\s+\w+\s+(?:has|have|had|got|owns)\s+(?:an?\s+)?(?:[\w-]+\s+)?(?P<noun>[a-z]+)", alias)
         if has:
             alias = f"the {has.group('noun')}"  # "my son has a teddy called Mr Buttons": the teddy
-        if not about and name and _SELF.search(text) and not re.search(r"\bcalls?\s+(?:him|her|it|them)\b", text, re.I):
+        if not about and name and _OF_ME.search(text) and not re.search(r"\bcalls?\s+(?:him|her|it|them)\b", text, re.I):
             return name, ["me"]  # "4 pics of me. name's Kit."
         return name, [alias] if about and name.lower() not in about.group(1).lower() else []
     appositive = _APPOSITIVE.search(text)
@@ -391,6 +416,9 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
         return None
     # "these are my twins. first up, this is Leo": a name said as a name beats a description of who they are
     found = next((f for f in candidates if _said_as_name(f[0], text)), candidates[0])
+    kin_named = next((f for f in candidates if re.search(  # "We're Tom and Lena ... We want our dog Waffles on it"
+        rf"\b(?:my|our)\s+(?:[a-z]+\s+)?(?:{'|'.join(sorted(_KINDS))})\s+{re.escape(f[0])}\b", text, re.I)), None)
+    found = kin_named if kin_named and not found[1] else found  # unless the first is said with who it is to them
     name, aliases = found
     name = re.sub(r"\s*\([^)]*\)?", "", name).strip() or name  # "me (smiling)": a remark in brackets is no name
     if name.lower() in ("me", "myself") or _SELF.search(text):
@@ -428,7 +456,7 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
     who = re.sub(r"\s+(?:in\s+(?:all|each|every\s+one)\s+of\s+(?:them|these|those)|in\s+(?:all\s+|every\s+|each\s+)?(?"
                  r":the\s+|these\s+)?"
                  r"(?:photos?|pics?|pictures?|shots?))$", "", who, flags=re.I)  # "my husband Raj in all of them"
-    who = re.sub(r"^(?:of|about)\s+", "", who, flags=re.I)
+    who = re.sub(r"^(?:of|about|all)\s+", "", who, flags=re.I)  # "these are all dev"
     who = re.sub(r"^(?:called|named)\s+(?:the\s+(?=[A-Z]))?", "", who)  # "it's called the Volt Runner, here are pics"
     # "mr waffles my bunny plushie ive had him since i was 4": a new clause says more about them, not who they are
     who = re.sub(r"\s+(?:i've|ive|i'd|i\s+(?:have|had|got|was|am)|we've|we\s+(?:have|had|got))\b.*$", "", who,
@@ -507,9 +535,12 @@ _ANIMATE = frozenset(
     "toddler brother sister mom mum dad mother father grandma grandpa granny nan friend buddy parrot bird budgie "
     "hamster rabbit bunny horse pony fish goldfish turtle tortoise lizard gecko snake ferret pig guinea rat mouse "
     "cow goat chicken hen duck lamb bulldog poodle labrador retriever terrier corgi pug beagle husky spaniel "
-    "toy teddy doll plush car bike robot".split())
+    "toy teddy doll plush car bike robot bestie bff roommate flatmate housemate cousin aunt auntie uncle niece nephew "
+    "grandson granddaughter fiance fiancee hubby nana nonna teta".split())
 _KINDS = _ANIMATE - frozenset("boy girl son daughter husband wife partner boyfriend girlfriend baby kid toddler brother "
-                               "sister mom mum dad mother father grandma grandpa granny nan friend buddy".split())
+                               "sister mom mum dad mother father grandma grandpa granny nan friend buddy bestie bff "
+                               "roommate flatmate housemate cousin aunt auntie uncle niece nephew grandson granddaughter "
+                               "fiance fiancee hubby nana nonna teta".split())
 """What an animal or a thing is ("a grey bunny"): a name for it that nothing else in a picture is likely to share."""
 _SELF = re.compile(r"\b(?:me|myself|my\s+face|my\s+selfies?|i'm|i\s+am|of\s+me)\b", re.I)
 _KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z][a-z-]*\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|\s+[A-Z]|\s+(?:named|called|is|'s)\b))")
@@ -528,7 +559,8 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     if re.match(r"\W*(?:how|what|why|when|where|do|does|did)\b", said, re.I):
         return None  # "How do I save it to my phone?": a question, no one introduced
     pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+)?([a-z]+))\s+([a-z][\w-]*)(?=\s*(?:,|$)|\s+(?:passed|died|is|was|has|"
-                    r"had|who|loves|loved)\b)", said, re.I)  # "my cat smokey passed away last month"
+                    r"had|who|loves|loved|wants?|wanted|needs?|asked|says|said|would|will|just|finally|also)\b)", said,
+                    re.I)  # "my cat smokey passed away last month", "my cousin yara wants one too"
     if pet and pet.group(3).lower() in _ANIMATE and pet.group(4).lower() not in _ANIMATE:
         return pet.group(4), [f"{pet.group(1)} {pet.group(2)}".lower()]  # "my corgi biscuit"
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
@@ -773,7 +805,7 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         re.search(r"\b(?:of|it's|its|that's)\s+(?:him|her|them)\b", text, re.I) and not _said_as_name(introduced[0], text))
     if unnamed and facts.previous_text and facts.previous_answered_in_words and \
             re.search(r"\b(?:him|her|them|it|these|this|they|those|photos?|pics?|pictures?|selfies?|here\s+(?:you|ya|u)\s+go|"
-                      r"there\s+(?:you|ya|u)\s+go|sent|attached|uploaded|done)\b", text, re.I):
+                      r"there\s+(?:you|ya|u)\s+go|sent|sending|send|attached|uploaded|done)\b", text, re.I):
         # "my son has a teddy called Mr Buttons, can i put it in pictures?" answered, then "here are 4 pics of him"
         introduced = parse_introduction(facts.previous_text) or introduced
     if unnamed and re.search(r"\b(?:him|her|them)\b", text, re.I) and (
@@ -799,6 +831,10 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if introduced is None or introduced[0].lower() in ("him", "her", "them", "it", "he", "she", "they"):
         return None
     name, aliases = introduced
+    if name.lower() in ("me", "myself"):  # "can you put me in the next one? i'm priya", then "ok here's me"
+        said = next((found.group("name") for earlier in reversed(facts.history[-4:]) for found in [_SAID_OWN_NAME.search(
+            earlier)] if found and _plain_name(found.group("name").lower(), nouns=True)), None)
+        name, aliases = (said[:1].upper() + said[1:], ["me"]) if said else (name, aliases)
     if name.lower() not in ("me", "myself", "us"):  # what it is, when no alias says so
         aliases = [*aliases, *(kind for kind in _kinds_said(text, facts.previous_text if facts.previous_answered_in_words
                                                              else None, name)
@@ -824,6 +860,9 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     return "register_subject", args
 
 
+_SAID_OWN_NAME = re.compile(r"\b(?:i'm|i\s+am|im|my\s+name\s+is|my\s+name's|call\s+me)\s+(?P<name>[A-Za-z][\w'-]*)\W*$",
+                            re.I)
+"""The user's name said at the end of an earlier message: "can you put me in the next one? i'm priya"."""
 _OF_ME = re.compile(r"\b(?:selfies?|name\s+me|call\s+me|(?:pics?|photos?|pictures?|shots?)\s+of\s+(?:me|myself)|this\s+is\s+me|"
                     r"that's\s+me|these\s+are\s+(?:all\s+)?me|it's\s+me|save\s+me\s+as)\b", re.I)
 """Photos of the user: "attaching a few selfies. Name me Ms Okafor" enrols "me" as Ms Okafor."""
@@ -877,7 +916,7 @@ _THINGS = frozenset(
     "car truck van bike motorbike scooter boat teddy toy puppet robot chair sofa table clock kettle teapot jar "
     "soap perfume jacket dress sweater scarf quilt blanket poster logo sign pendant earrings keyboard camera "
     "puppy kitten pony hamster rabbit bunny parrot tortoise turtle horse dog cat tabby calico mare stallion gelding "
-    "foal filly colt".split()) | frozenset(
+    "foal filly colt bear".split()) | frozenset(
     "mustang fastback corvette camaro jeep pickup motorcycle convertible coupe sedan hatchback minivan tractor vespa "
     "harley impala beetle cadillac porsche ferrari bronco charger chevelle miata".split())
 _CARS = frozenset("mustang fastback corvette camaro jeep pickup convertible coupe sedan hatchback minivan impala beetle "
