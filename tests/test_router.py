@@ -2185,3 +2185,40 @@ def test_my_beard_isnt_that_red_make_it_brown():
 def test_replies_fit_what_was_said(text, said):
     message = route(text, "a red square")
     assert not message.tool_calls and said in message.content, message.content
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("We run a tiny bookshop called Dog Ear Books and the shop cat is a ginger tom. Everyone calls him Sir Pounce.",
+     "Sir Pounce", []),  # the sentence that calls him wins over the shop's name, whatever its case
+    ("I've got two black labs and nobody can tell them apart. This lot is Bramble (the bigger one).", "Bramble", []),
+    ("and here's my flatmate oskar, he's hopeless at selfies", "Oskar", ["my flatmate"]),
+    ("Hi! We're Sam and Priti, moving house in May 🎉 We want our cat Pudding on the card", "Pudding", ["our cat"]),
+    ("These are of my dad Gerald. We always called him Gerry.", "Gerald", ["my dad", "gerry"]),
+    ("pics of me. Ines.", "Ines", ["me"]),
+    ("and that's me, tariq", "Tariq", ["me"]),
+    ("me too pls, here's me (juno, keys)", "Juno", ["me"]),
+    ("my nephew arlo wants in too, these are him", "Arlo", ["my nephew"]),
+    ("those are all remy", "Remy", []),
+])
+def test_who_the_photos_show_when_other_names_are_around(text, name, aliases):
+    calls = _with(FAMILY, text, attached=4).tool_calls
+    assert [(c["name"], c["args"].get("name")) for c in calls] == [("register_subject", name)], calls
+    assert [a for a in aliases if a not in calls[0]["args"].get("aliases", [])] == [], calls
+
+
+def test_the_name_said_before_the_photos_is_the_one_enrolled():
+    said = _chat([("could you learn my godson ezra", None)], "sending now", attached=3).tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in said] == [("register_subject", "Ezra")]
+    mine = _chat([("can you put me in the next one? i'm odile", None)], "right, here's me", attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"], c["args"].get("aliases")) for c in mine] == [("register_subject", "Odile", ["me"])]
+    after_thanks = _chat([("a sloth in a hammock", "generate_image")], "haha great. can I add my own dog? his name's Pip",
+                         images=({"id": "a", "prompt": "a sloth in a hammock", "operation": "generate"},),
+                         attached=3).tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in after_thanks] == [("register_subject", "Pip")]
+
+
+@pytest.mark.parametrize("text", ["my sister nell wants to be in these too, can you learn her?",
+                                  "could you put me in the next one? i'm wes"])
+def test_asking_to_add_someone_without_photos_asks_for_them(text):
+    message = _chat([], text, images=({"id": "a", "prompt": "a birthday cake", "operation": "generate"},))
+    assert message.tool_calls == [] and "photos" in message.content

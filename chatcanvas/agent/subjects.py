@@ -486,6 +486,9 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
                 r"snap|"
                 r"file|upload)s?(?:\s+of\s+(?:him|her|them|it|me|us))?$", who, re.I):
         return None  # "here is my picture": an upload, not an introduction
+    said_of = re.match(r"^(?P<head>(?:my|our)\s+(?:[a-z]+\s+)?[a-z]+\s+[A-Za-z][\w-]*)\s*,\s*(?:he|she|it|they)(?:'s|s|'re|"
+                       r"\s+is|\s+are)\s", who, re.I)
+    who = said_of.group("head") if said_of else who  # "my flatmate oskar, he's hopeless at selfies"
     if len(who.split()) > 6 or (re.match(r"^(?:an?|the|some|this|that)\b", who, re.I)
                                 and not re.search(r"\b(?!I\b)[A-Z]", who)):
         return None  # "a test tile from our set": a picture, not someone with a name
@@ -938,7 +941,8 @@ def _kinds_said(text: str, before: str | None, name: str) -> list[str]:
         for anchor in anchors:
             for found in re.finditer(anchor, said, re.I):
                 words = re.match(r"[\w\s-]*", said[found.end():]).group(0).lower().split()[:5]
-                words = words[:next((i for i, word in enumerate(words) if word in _THEIRS), len(words))]
+                words = words[:next((i for i, word in enumerate(words) if word in _THEIRS or word in ("called", "named")),
+                                    len(words))]  # "a bookshop called Dog Ear Books": no dog
                 kind = next((word for word in reversed(words) if word in _THINGS), None)  # "grey cat plush": a plush
                 if kind and kind not in name.lower().split():
                     # "got a 72 mustang fastback i restored ... call her Eleanor": the mustang, and a car
