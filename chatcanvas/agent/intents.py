@@ -1016,6 +1016,10 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     if re.match(r"^(?:ok\s+|okay\s+|and\s+|now\s+)*(?:one|another)\s+(?:more\s+)?for\s+(?:the|my|our|a|an)\s+"
                                     r"[\w\s-]+?(?:slide|page|post|cover|card|poster|banner|section|chapter|flyer|story)\b", body):
         return "draw"  # "ok and one for the conclusion slide. what would a city ... look like": the next picture
+    if facts.has_image and re.match(r"^(?:and|plus|also)\s+(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?(?:do|draw|"
+                                    r"make|paint|create|sketch)\s+(?:me\s+|us\s+)?(?:an?|some)\s+(?!(?:[\w-]+\s+){0,2}?(?:"
+                                    r"version|one|take|copy)\b)\w", body) and not _edit_of_current(body, facts):
+        return "draw"  # "also can you do a pizza with a smiley face for her colouring book": another picture
     if facts.has_image and re.match(r"^(?:and|plus|also|with)\s+(?:(?:maybe|perhaps|then|now)\s+)?\w",
                                     body) and not NEW_PICTURE.search(body) and not re.search(
                                         r"\b(?:photo|picture|image|drawing)\s+of\b|"
@@ -1104,6 +1108,10 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     if facts.has_image and first in ("and", "plus", "also", "with") and len(tokens) > 1 and not re.match(
             r"^\w+\s+(?:an?\s+)?(?:photo|picture|image|drawing|painting|illustration|render)\s+of\b", rest):
         return "edit"
+    if facts.has_image and re.match(r"^(?:do|make|draw|paint|render|try)\s+(?:me\s+|us\s+)?(?:an?|one)\s+(?!(?:new|different|"
+                                    r"another|fresh|separate|second|whole)\b)(?:[\w-]+\s+){1,3}?(?:version|one|take)\W*$",
+                                    rest):
+        return "edit"  # "can you do a watercolor version", "can you do a night one": this picture, so changed
     if lang.can_be_verb(first) and len(tokens) > 1 and first not in lang.DETERMINERS and \
             not lang.is_comparative(first) \
             and not (lang.pos_of(first) & {"ADJ"} and first not in EDIT_VERBS):

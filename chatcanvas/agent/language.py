@@ -741,3 +741,10 @@ def leading_small_talk(text: str) -> str:
         return parts[1]
     greeted = re.match(rf"(?i)(?:hi|hey|hello|heya|hiya|howdy)(?:\s+(?:{GREETED_PATTERN}))?\s+(?!kitty\b)(?=\w)", text)
     return text[greeted.end():] if greeted else text  # "hey there a blue car please"
+
+
+WORN = frozenset("dress shirt hat cap jacket coat suit outfit costume sweater jumper hoodie scarf uniform gown robe "
+                 "cape armor armour helmet glasses sunglasses crown tutu apron onesie pyjamas pajamas boots shoes "
+                 "jersey kit tux tuxedo bikini swimsuit".split())
+"""What someone wears: put "in" it they still stand where they are ("make her in the red dress"), and a new one
+takes the old one's place ("give her a unicorn hoodie" where she wore a spiderman hoodie)."""

@@ -891,6 +891,8 @@ def apply_change(base: str, change: str) -> str:
         if pair:  # "pink and gold icing": pink and white icing
             return base[:pair.start()] + only.group("c") + base[pair.end():]
         return f"{base}, {only.group('c')} colours only"
+    change = re.sub(r"^(?:he|she|they)(?:'d|\s+would)?\s+(?:wants?|likes?|needs?|prefers?)\s+(?=(?:a|an|his|her|their|"
+                    r"some)\s)", "add ", change)  # "she'd want a unicorn hoodie"
     for step in (_more_of_a_new_thing, _shaped, _unsaid, _kind_of_day, _gradient, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
                  _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _turned_into, _add, _degree):
         result = step(base, change)
@@ -1179,7 +1181,7 @@ def _swap(base: str, change: str) -> str | None:
         if found is None:
             if match.re.pattern in patterns[:2] and change.split()[0] in ("change", "turn", "make"):
                 return None  # "turn it into a watercolor": a style, handled below
-            return f"{base}, with {new}"
+            return _add(base, f"add {new}")
         start = _described_from(base, found[0], old, new)
         kept_form = base[found[0]:found[1]]
         if new.split() and kept_form.split() and new.split()[-1] != kept_form.split()[-1] and \
@@ -1673,9 +1675,9 @@ def _add(base: str, change: str) -> str | None:
     match = re.match(r"^(?:add|put|include|insert|place|stick|throw(?:\s+in)?|toss(?:\s+in)?|pop|slap|chuck|"
                      r"give\s+(?:it|him|her|them|me|us)|with|and|plus|"
                      r"also|now\s+with|have|needs?|maybe)\s+(?P<what>.+)$", change)
+    if not match and re.match(r"^(?:an?|some)\s+\w+", change):
+        match = re.match(r"^(?P<what>.+?)(?:\s+instead)?$", change)  # "a unicorn hoodie (instead)"
     if not match:
-        if re.match(r"^(?:an?|some)\s+\w+", change):
-            return f"{base}, with {change}"
         return None
     what = re.sub(r"(?<!\bnext)\s+(?:to|on|in)\s+(?:it|this|that|the\s+picture|the\s+image)$", "", match.group("what"))
     where = re.search(r"\s*\b(?:(?:in|at|on)\s+the\s+)?(?P<spot>(?:top|bottom)\s+(?:left|right))(?:\s+corner)?$", what)
@@ -1686,6 +1688,13 @@ def _add(base: str, change: str) -> str | None:
     if scene and re.match(r"^(?:an?|one|two|three|some|another)\s", what) and not re.search(
             r"\b(?:background|backdrop)\b", what):
         return f"{scene.group('objects')} and {what}{scene.group('ground')}"  # "a red circle and a blue square on ..."
+    worn = re.fullmatch(r"(?:(?:a|an|his|her|their|the|my)\s+)?(?P<np>(?:[\w-]+\s+){0,2}(?P<head>[\w-]+))", what)
+    head = worn.group("head") if worn else ""
+    on = re.search(rf"\b(?:(?:a|an|his|her|their|the|my)\s+)?(?:[\w-]+\s+){{0,2}}?{re.escape(head)}\b", base) \
+        if head in lang.WORN else None
+    if on:  # "give her a unicorn hoodie" where she wore "his spiderman hoodie": one hoodie, the new one
+        said = what if re.match(r"(?:a|an|his|her|their|the|my)\s", what) else _with_article(worn.group("np"))
+        return _fix_articles(base[:on.start()] + said + base[on.end():])
     return f"{base}, with {_with_article(what)}"
 
 

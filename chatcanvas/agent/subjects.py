@@ -1017,10 +1017,7 @@ _ON_SCREEN_TAIL = re.compile(r"[,\s]*\b(?:in|into)\s+this\W*$|[,\s]*\b(?:in|into
                              r"pic|one|image|scene|card|photo))\b(?:\s*(?:too|as\s+well))?|\s+(?:wants?|wanna|would\s+like|'d\s+"
                              r"like)\s+to\s+be\b|(?<=\w)\W+$", re.I)
 
-_WORN = frozenset("dress shirt hat cap jacket coat suit outfit costume sweater jumper hoodie scarf uniform gown robe "
-                  "cape armor armour helmet glasses sunglasses crown tutu apron onesie pyjamas pajamas boots shoes "
-                  "jersey kit tux tuxedo bikini swimsuit".split())
-"""What someone is put "in" and still stands where they are: "make her in the red dress"."""
+_WORN = lang.WORN
 
 _ROLES = ("jedi sith wizard witch warlock sorcerer sorceress mage knight paladin superhero superheroine hero heroine villain "
           "pirate astronaut viking ninja samurai cowboy cowgirl elf dwarf vampire zombie werewolf mermaid merman fairy "
@@ -1264,8 +1261,17 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         if mood and mood.group("mood").lower() in _MOODS and _SERIES.search(prompt):
             prompt = _with_mood(prompt, mood.group("mood").lower())  # "ok do the dog too, happy one first"
         more = re.match(r"^\s*[,;:-]\s*(?P<more>(?:\w+ing|in|on|at|with|holding|wearing)\b[^.!?]*)", text[cast.end():])
+        doing = re.match(r"^\s+(?P<act>\w+ing\b[^.!?,]*)", text[cast.end():])
+        but = re.match(r"^\W*but\s+(?P<change>[^.!?]+)", text[cast.end():], re.I)
         if more and len(more.group("more").split()) >= 2:  # "..., sitting at an easel"
             prompt = f"{prompt}, {more.group('more').strip()}"
+        elif doing and len(doing.group("act").split()) >= 2:  # "same shot but mira singing into a mic": her own act
+            act = re.search(rf"\b{re.escape(subject)}\s+(?P<old>\w+ing\b(?:\s+(?!(?:on|in|at|by|under|near|beside|behind|"
+                            rf"inside|through|across|over|with|under)\b)[\w'-]+)*)", prompt)
+            prompt = prompt[:act.start("old")] + doing.group("act").strip() + prompt[act.end("old"):] if act else \
+                f"{prompt}, {doing.group('act').strip()}"
+        elif but:  # "same for ava but she'd want a unicorn hoodie"
+            prompt = intents.merged_edit_prompt(prompt, but.group("change").strip())
         return "generate_with_subject", {"subject": subject, "prompt": prompt}
     back = re.search(rf"\b(?:back\s+to|again\s+with)\s+(?:{labels}|me|{_MY_ONE})\b\s*[-\u2014\u2013:.,;!]+\s*(?P<rest>.+)$|"
                      rf"^\W*(?:(?:ok|okay|now|and|then|so)[,\s]+)*(?:{labels})\s+again\b[,.\s]+(?:(?:but|this\s+time|"
@@ -1325,6 +1331,11 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         if len(asks) == 1 and len(lang.sentences(text)) > 2 and len((intents.draw_prompt(asks[0]) or "").split()) >= 5:
             text = asks[0]  # "Bit of context: ... What I need right now is a headshot of me in a navy blazer ... It'll
             # go on the website": the picture is the sentence that asks for them
+        parts = lang.sentences(text)
+        scene = re.match(r"^\W*(?:(?:ok|okay|so|and|then|like)[,\s]+)*(?:him|her|them)\s+(?P<rest>(?:as|in|on|at|wearing|dressed|"
+                         r"with|\w+ing)\b.+)$", parts[-1], re.I) if len(parts) >= 2 else None
+        if scene and mentioned_subject(" ".join(parts[:-1]), known) == subject:
+            text = f"{subject} {scene.group('rest')}"  # "ok one of teo too or there'll be war. him as a firefighter"
         prompt = _like_mine(text, subject, facts) or intents.draw_prompt(_without_need(text, labels))
         if prompt:
             return "generate_with_subject", {"subject": subject, "prompt": prompt}
