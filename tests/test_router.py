@@ -2222,3 +2222,49 @@ def test_the_name_said_before_the_photos_is_the_one_enrolled():
 def test_asking_to_add_someone_without_photos_asks_for_them(text):
     message = _chat([], text, images=({"id": "a", "prompt": "a birthday cake", "operation": "generate"},))
     assert message.tool_calls == [] and "photos" in message.content
+
+
+@pytest.mark.parametrize(("current", "text", "tool", "must", "must_not"), [
+    ("a lighthouse on a cliff at dusk", "could you do an oil painting version", "edit_image", ["lighthouse", "oil"], []),
+    ("a lighthouse on a cliff at dusk", "can you do a winter one", "edit_image", ["lighthouse", "winter"], []),
+    ("a lighthouse on a cliff at dusk", "also can you do a teapot shaped like an owl", "generate_image", ["teapot", "owl"],
+     ["lighthouse"]),
+    ("a lighthouse on a cliff at dusk", "could you make a different one", "generate_image", ["lighthouse"], []),
+])
+def test_a_version_of_this_or_another_picture(current, text, tool, must, must_not):
+    calls = route(text, current).tool_calls
+    assert [c["name"] for c in calls] == [tool]
+    prompt = calls[0]["args"]["prompt"]
+    assert [w for w in must if not _has(prompt, w)] == [] and [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+@pytest.mark.parametrize(("current", "instruction", "must", "must_not"), [
+    ("Nico skating in a park, wearing his dinosaur hoodie", "give him a rainbow hoodie", ["rainbow hoodie", "skating"],
+     ["dinosaur"]),
+    ("Nico skating in a park, wearing his dinosaur hoodie", "he'd want a rainbow hoodie", ["rainbow hoodie"], ["dinosaur"]),
+    ("a knight with a red cape on a horse", "give him a green cape", ["green cape", "knight"], ["red"]),
+    ("a cat on a sofa", "give it a bow tie", ["cat", "bow tie"], []),
+])
+def test_a_new_thing_to_wear_takes_the_old_ones_place(current, instruction, must, must_not):
+    merged = merged_edit_prompt(current, instruction)
+    assert [w for w in must if not _has(merged, w)] == [] and [w for w in must_not if _has(merged, w)] == [], merged
+
+
+def test_the_same_scene_for_another_subject_with_what_differs():
+    band = (("Jo", ("our drummer",)), ("Remi", ("the singer",)))
+    drums = ({"id": "a", "prompt": "Jo playing drums on a rooftop at night", "operation": "personalize",
+              "subjects": ["Jo"]},)
+    own_act = _chat([("jo playing drums on a rooftop at night", "generate_with_subject")],
+                    "now same shot but remi singing into a mic", band, drums).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in own_act] == [("generate_with_subject", "Remi")]
+    assert "singing into a mic on a rooftop" in own_act[0]["args"]["prompt"] and "drums" not in own_act[0]["args"]["prompt"]
+    kids = (("Nico", ("my son",)), ("Ada", ("my daughter",)))
+    hoodie = ({"id": "b", "prompt": "Nico skating in a park, wearing his dinosaur hoodie", "operation": "personalize",
+               "subjects": ["Nico"]},)
+    changed = _chat([("nico skating in a park in his dinosaur hoodie", "generate_with_subject")],
+                    "same for ada but she'd want a rainbow hoodie", kids, hoodie).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in changed] == [("generate_with_subject", "Ada")]
+    assert "rainbow hoodie" in changed[0]["args"]["prompt"] and "dinosaur" not in changed[0]["args"]["prompt"]
+    scene = _chat([], "ok one of ada too, she'll sulk otherwise. her as an astronaut", kids).tool_calls
+    assert [(c["name"], c["args"]["subject"], c["args"]["prompt"]) for c in scene] == [
+        ("generate_with_subject", "Ada", "Ada as an astronaut")]
