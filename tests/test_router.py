@@ -2268,3 +2268,38 @@ def test_the_same_scene_for_another_subject_with_what_differs():
     scene = _chat([], "ok one of ada too, she'll sulk otherwise. her as an astronaut", kids).tool_calls
     assert [(c["name"], c["args"]["subject"], c["args"]["prompt"]) for c in scene] == [
         ("generate_with_subject", "Ada", "Ada as an astronaut")]
+
+
+@pytest.mark.parametrize(("current", "instruction", "must", "must_not"), [
+    ("a bakery counter with a cake stand", "could the cake stand have some candles on it", ["cake stand", "candles"], []),
+    ("a map of an island", "add a compass rose in the bottom right so the kids can find north", ["compass"], ["kids"]),
+    ("a simple cartoon of a tractor", "could you turn it into black and white line art please", ["line art", "tractor"],
+     []),
+    ("a robot with a cape", "no a GREEN cape", ["green", "cape", "robot"], []),
+    ("a bedroom, soft sage green walls", "the sage fights with the rug. try pale grey walls instead",
+     ["pale grey walls"], ["sage", "rug"]),
+    ("a hall with a blue door", "ugh, the blue doesn't go with the tiles. make the door yellow", ["yellow door"],
+     ["blue", "tiles"]),
+])
+def test_edits_with_their_reasons_and_corrections(current, instruction, must, must_not):
+    merged = merged_edit_prompt(current, instruction)
+    assert [w for w in must if not _has(merged, w)] == [] and [w for w in must_not if _has(merged, w)] == [], merged
+
+
+def test_a_take_picked_by_its_number_alone():
+    takes = tuple({"id": f"t{i}", "prompt": "a castle on a hill", "operation": "generate", "seed": i, "batch": "b"}
+                  for i in range(3))
+    for text, picked in [("#2 is the one", "t1"), ("ok we're going with 3!", "t2"), ("let's do 1", "t0")]:
+        calls = _chat([("show me 3 takes", "generate_image")], text, images=takes).tool_calls
+        assert [(c["name"], c["args"].get("image_id")) for c in calls] == [("select_image", picked)], text
+
+
+def test_what_another_picture_got_goes_on_this_one():
+    ledger = ({"id": "a", "prompt": "a porch with a red door", "operation": "generate"},
+              {"id": "b", "prompt": "a porch with a red door, with a lantern", "operation": "edit", "parent_id": "a"},
+              {"id": "a", "prompt": "a porch with a red door", "operation": "generate"})
+    calls = _chat([("go back to the first", "select_image")], "put the lantern on this one too", images=ledger).tool_calls
+    assert [(c["name"], c["args"].get("image_id")) for c in calls] == [("edit_image", None)]
+    assert _has(calls[0]["args"]["prompt"], "lantern")
+    brass = _chat([], "brass knobs on this one too please", images=ledger[:1]).tool_calls
+    assert [c["name"] for c in brass] == ["edit_image"] and _has(brass[0]["args"]["prompt"], "porch")

@@ -602,7 +602,7 @@ def _edited_part(text: str) -> str:
         said = re.sub(r"^(?:(?:ugh|fine|ok|okay|so|well|alright|hmm+|oh|now|then|and|also|plus|but|please)[,!.\s]+)+",
                       "", lang.normalize(part))
         first = said.split()[0] if said.split() else ""
-        return first in EDIT_VERBS | {"think", "zoom"} or bool(lang.ASKS_AT.match(said) or lang.ASKS_SOMEWHERE.search(said) or
+        return first in EDIT_VERBS | {"think", "zoom", "try"} or bool(lang.ASKS_AT.match(said) or lang.ASKS_SOMEWHERE.search(said) or
                                            MODAL_CHANGE.search(said) or re.match(
             r"^(?:is|it\s+is|would\s+it\s+be|will\s+it\s+be)\s+(?:it\s+)?(?:possible|ok|okay)\s+(?:(?:to|that)\s|"
             r"(?:remove|add|make|change|put|take)\b)|.*\b(?:should\s+not|shouldn't|must\s+not)\s+be\s+(?:shown|visible|there|seen)\b",
@@ -629,7 +629,12 @@ def _edited_part(text: str) -> str:
             acting.append(re.sub(r"^(?:(?:but|and|so|also|plus)[,\s]+)+", "", part, flags=re.I))
     if all(re.match(r"^(?:keep|leave)\b", lang.normalize(part)) for part in acting):
         return text  # "they want it in frosted pink. keep the bamboo lid tho": what stays is not the change
-    return " ".join(acting)
+    said = " ".join(acting)
+    before = " ".join(part for part in parts if part not in acting)
+    things = re.findall(r"\bthe\s+([a-z]+s)\b", before.lower())
+    if things and "NOUN" in lang.pos_of(things[-1]):  # "thinking about repainting the cabinets. can you make them navy?"
+        said = re.sub(r"\b(make|paint|turn|colou?r|do|change)\s+them\b", rf"\1 the {things[-1]}", said, count=1, flags=re.I)
+    return said
 
 
 def _drawn_part(text: str, said_all: str) -> str:
@@ -1016,6 +1021,8 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     if re.match(r"^(?:ok\s+|okay\s+|and\s+|now\s+)*(?:one|another)\s+(?:more\s+)?for\s+(?:the|my|our|a|an)\s+"
                                     r"[\w\s-]+?(?:slide|page|post|cover|card|poster|banner|section|chapter|flyer|story)\b", body):
         return "draw"  # "ok and one for the conclusion slide. what would a city ... look like": the next picture
+    if facts.has_image and re.search(r"\b(?:on|in|to|into)\s+(?:this|that)\s+one(?:\s+(?:too|as\s+well|also))?\W*$", body):
+        return "edit"  # "brass handles on this one too please": what another picture got, on this one
     if facts.has_image and re.match(r"^(?:and|plus|also)\s+(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?(?:do|draw|"
                                     r"make|paint|create|sketch)\s+(?:me\s+|us\s+)?(?:an?|some)\s+(?!(?:[\w-]+\s+){0,2}?(?:"
                                     r"version|one|take|copy)\b)\w", body) and not _edit_of_current(body, facts):

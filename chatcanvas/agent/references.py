@@ -92,6 +92,10 @@ ORDINAL_REF = re.compile(
     r"(?:new|last|latest|recent|newest)\s+(?:ones|batch|set|pictures|images|takes|versions)))|\s+from\s+(?:them|those|"
     r"these|that\s+batch|the\s+batch|the\s+last\s+(?:batch|set)))?"
     r"(?:\s+you\s+(?:made|drew|did))?" + _PICK_END, re.I)
+NUMBER_PICKED = re.compile(r"^(?:(?:i'?m|we'?re|i\s+am|we\s+are)\s+)?(?:going\s+with|go\s+with|(?:i'll|we'll|i\s+will|we\s+will)\s+"
+                           r"(?:take|go\s+with|pick)|let'?s\s+(?:go\s+with|do|take)|take|pick|choose)\s+(?:number\s+|no\.?\s*|"
+                           r"#\s*)?(?P<num>[1-9])(?:\s+(?:it\s+is|please|pls|then))*\W*$|^#?(?P<alone>[1-9])\s+it\s+is\W*$", re.I)
+"""A take picked by its number alone: "ok going with 4!", "let's do 2", "3 it is"."""
 DESCRIBED_REF = re.compile(
     _PICK + r"the\s+(?:(?P<desc>[\w\s'-]+?)\s+" + _IMAGE_NOUN + r"|" + _IMAGE_NOUN +
     r"\s+(?:with|where|that\s+(?:has|had|was|is)|in|of|showing)\s+(?P<desc2>[\w\s'-]+?))" + _PICK_END, re.I)
@@ -235,6 +239,10 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
         described = _by_description(wanted.group("desc") or wanted.group("desc2"), images, current)
         if described is not None:
             return described
+    numbered = NUMBER_PICKED.match(said)
+    number = int(numbered.group("num") or numbered.group("alone")) if numbered else 0
+    if numbered and len(batch) >= number > 0:  # "ok going with 4!" after four takes: the fourth
+        return batch[number - 1].id
     found = _select(said, images, current)
     framed = lang.strip_frame(said)[1].strip()
     if found is None and framed and framed != said:  # "would you kindly go back to the version before ..."
@@ -729,6 +737,8 @@ def edit_target(text: str, images: list[LedgerImage], current_id: str | None) ->
     if len(images) < 2:
         return None
     said = lang.normalize(text)
+    if re.search(r"\b(?:in|on|to|into)\s+(?:this|this\s+one|this\s+picture|this\s+version)(?:\s+(?:too|as\s+well|also))?\W*$", said):
+        return None  # "put the floor lamp in this one too": this one, whatever else showed the lamp
     current = next((image for image in images if image.id == current_id), images[-1])
     named = _NAMED_ONE.search(said)
     if named:

@@ -117,7 +117,7 @@ def edit_prompt(current: str | None, instruction: str) -> str:
             r"^(?:(?:can|could|would|will)\s+(?:you|u)\s+|please\s+)+(?:make|turn|add|remove|put|change|give)\b",
             lang.normalize(said[0])):  # not "Could you make it more sad feeling? Gray sky": both change it
         # "nah the countertop looks cheap. white marble": what the next words change
-        judged = opening.group("thing") or opening.group("what")
+        judged = opening.group("thing") or opening.group("what") or opening.group("clash")
         instruction = " ".join(said[1:])
     changes = [edit_instruction(change)
                for change in _plain_changes(split_changes(edit_instruction(instruction)), judged)]
@@ -194,7 +194,10 @@ _JUDGED = re.compile(r"^(?:(?:hmm+|ok|okay|so|but|and|ugh|meh|honestly|tbh|actua
                      r"^(?:(?:hmm+|ok|okay|so|but|and|ugh|meh|honestly|tbh|actually|nah|no|lol|omg|yeah)[,\s]+)*(?:the\s+|that\s+|those\s+|these\s+)?(?P<what>[\w-]+"
                      r"(?:\s+[\w-]+)?)\s+(?:makes?|made)\s+(?:it|everything|the\s+\w+)\s+(?:look\s+|feel\s+)?(?:\w+\s+){0,2}"
                      r"(?:gloomy|dark|sad|busy|cluttered|cheap|boring|scary|creepy|messy|depressing|cold|heavy|"
-                     r"dull|flat|fake|weird)\b")
+                     r"dull|flat|fake|weird)\b|"
+                     r"^(?:(?:hmm+|ok|okay|so|but|and|ugh|meh|honestly|tbh|actually|nah|no|lol|omg|yeah)[,\s]+)*(?:the\s+|that\s+|"
+                     r"those\s+|these\s+)?(?P<clash>[\w-]+(?:\s+[\w-]+)?)\s+(?:clashes|clash|fights|competes|doesn't\s+(?:go|work)|"
+                     r"does\s+not\s+(?:go|work)|don't\s+(?:go|work))\s+with\b")  # "sage clashes with the floors"
 _TAKE_IT = re.compile(r"^(?:take|drop|lose|remove|delete|ditch|cut|nix|scrap|kill|axe|get\s+rid\s+of|take\s+out)"
                       r"(?:\s+(?:it|them|that|those|this|these))?(?:\s+(?:out|off|away))?(?:\s+(?:please|entirely|too|"
                       r"completely|altogether))?$")
@@ -272,7 +275,7 @@ def _plain_changes(changes: list[str], judged: str | None = None) -> list[str]:
             continue  # "my boss hates orange": why, not what
         found = _JUDGED.match(change)
         if found:
-            judged = found.group("thing") or found.group("what")
+            judged = found.group("thing") or found.group("what") or found.group("clash")
             tail = re.sub(r"^\W*(?:(?:actually|so|and|then|just|pls|please)\W+)*", "", change[found.end():])
             if _TAKE_IT.match(tail):  # "the lemon slices are distracting so drop them"
                 plain.append(f"remove the {judged}")
@@ -451,6 +454,12 @@ def edit_instruction(text: str) -> str:
                   lambda found: f"make the {found.group('thing')} {found.group('how')}" if "NOUN" in lang.pos_of(
                       found.group("thing")) and found.group("thing") not in lang.SMALL_TALK | {"now", "then", "so"}
                   else found.group(0), text)  # "the plate please make more dark"
+    text = re.sub(r"\s+so\s+(?:that\s+)?(?:i|we|you|they|he|she|the\s+\w+|my\s+\w+|our\s+\w+)\s+(?:can|could|will|'ll|may|"
+                  r"might)\s+(?!see\b).*$", "", text)  # "add a sun top left so i can label evaporation": what it is for goes
+    text = re.sub(r"^(?:can|could|would)\s+(?:the|his|her|its|their)\s+[\w-]+(?:\s+(?:in|on)\s+(?:it|this|that))?\s+"
+                  r"(?:have|get)\s+(?=(?:a|an|some|more)\s)", "add ", text)  # "can the coffee in it have some latte art"
+    text = re.sub(rf"^no,?\s+(?:a|an|the)\s+(?P<c>(?:(?:{_TONE})\s+)?(?:{_COLOR}))\s+(?P<n>[\w-]+)\W*$",
+                  r"make the \g<n> \g<c>", text)  # "no a RED cape": the cape, red
     text = re.sub(r",\s*as\s+(?:the|we|it|they|our|my|this|that|he|she|i)\b(?!\s+\w+\s+as\b).*$", "", text)
     # "change the date to 19 October, as the event has been postponed": why goes
     text = re.sub(r"\s+so\s+(?:that\s+)?(?:there's|there\s+is|there\s+will\s+be|we\s+have|i\s+have|we've\s+got)\s+(?P<r>room|space)\s+"
@@ -1618,6 +1627,14 @@ _MEDIUM_NOUNS = frozenset(
 
 def _style_change(base: str, change: str) -> str | None:
     said = next((s for s in STYLES if re.search(rf"\b{re.escape(s)}\b", change)), None)
+    spans = sorted(found.span() for style in STYLES for found in re.finditer(rf"\b{re.escape(style)}\b", change))
+    for start, end in spans:  # "black and white line art": styles said one after the other are one style
+        joined = end
+        for other_start, other_end in spans:
+            if other_start > start and change[joined:other_start].strip() == "" and other_start >= joined:
+                joined = max(joined, other_end)
+        if joined > end and len(change[start:joined]) > len(said or ""):
+            said = change[start:joined]
     material = re.search(rf"\b([a-z][\w-]*)\s+{re.escape(said)}\b", change) if said else None
     kinds = lang.pos_of(material.group(1)) if material else frozenset()
     if material and material.group(1) not in _NOT_A_MEDIUM and (not kinds or kinds & {"NOUN", "ADJ"}) and not kinds & {
@@ -1674,7 +1691,7 @@ def _add(base: str, change: str) -> str | None:
                 return base[:found[1]] + f" with {_with_article(give.group('what'))}" + base[found[1]:]
     match = re.match(r"^(?:add|put|include|insert|place|stick|throw(?:\s+in)?|toss(?:\s+in)?|pop|slap|chuck|"
                      r"give\s+(?:it|him|her|them|me|us)|with|and|plus|"
-                     r"also|now\s+with|have|needs?|maybe)\s+(?P<what>.+)$", change)
+                     r"also|now\s+with|have|needs?|maybe|try)\s+(?P<what>.+?)(?:\s+instead)?$", change)
     if not match and re.match(r"^(?:an?|some)\s+\w+", change):
         match = re.match(r"^(?P<what>.+?)(?:\s+instead)?$", change)  # "a unicorn hoodie (instead)"
     if not match:
@@ -1690,8 +1707,9 @@ def _add(base: str, change: str) -> str | None:
         return f"{scene.group('objects')} and {what}{scene.group('ground')}"  # "a red circle and a blue square on ..."
     worn = re.fullmatch(r"(?:(?:a|an|his|her|their|the|my)\s+)?(?P<np>(?:[\w-]+\s+){0,2}(?P<head>[\w-]+))", what)
     head = worn.group("head") if worn else ""
+    instead = re.search(r"\binstead\W*$", change) and len(head) > 2 and "NOUN" in lang.pos_of(head)
     on = re.search(rf"\b(?:(?:a|an|his|her|their|the|my)\s+)?(?:[\w-]+\s+){{0,2}}?{re.escape(head)}\b", base) \
-        if head in lang.WORN else None
+        if head in lang.WORN or instead else None  # "warm white walls instead" where it says "soft sage green walls"
     if on:  # "give her a unicorn hoodie" where she wore "his spiderman hoodie": one hoodie, the new one
         said = what if re.match(r"(?:a|an|his|her|their|the|my)\s", what) else _with_article(worn.group("np"))
         return _fix_articles(base[:on.start()] + said + base[on.end():])

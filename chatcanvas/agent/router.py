@@ -145,6 +145,8 @@ class IntentRouter(BaseChatModel):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
             return decision
+        if first == "select" and re.search(r"#\s*\d|\b(?:number|no\.)\s*\d|\b(?:going|go)\s+with\s+\d", text, re.I):
+            return decision  # "#3 is perfect", "ok going with 4!": a take picked by its number
         if first == "register_subject" and len(facts.attached_image_ids) >= 2:
             return decision  # several photos and the rules read who they show ("lol perfect. can I add my cat? her name's Dot")
         if first in ("draw_subject", "register_subject") and (guess.confidence < self.leaving_a_subject or _MYSELF.search(
