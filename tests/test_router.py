@@ -2303,3 +2303,39 @@ def test_what_another_picture_got_goes_on_this_one():
     assert _has(calls[0]["args"]["prompt"], "lantern")
     brass = _chat([], "brass knobs on this one too please", images=ledger[:1]).tool_calls
     assert [c["name"] for c in brass] == ["edit_image"] and _has(brass[0]["args"]["prompt"], "porch")
+
+
+@pytest.mark.parametrize(("current", "instruction", "must", "must_not"), [
+    ("a van on a road", "cheers. make the sky a bit greyer while you're at it", ["grey", "van"], ["cheers", "while"]),
+    ("a bench by a graffiti-covered fence", "take the graffiti off please", ["fence", "bench"], ["graffiti", "covered"]),
+    ("a barn, misty dawn", "change the mist to bright sunshine", ["barn", "sunshine"], ["misty"]),
+    ("a quilt pattern of stars, red and green", "make it all green, no red", ["green", "stars"], ["red"]),
+])
+def test_edits_with_fillers_compounds_and_weather_words(current, instruction, must, must_not):
+    merged = merged_edit_prompt(current, instruction)
+    assert [w for w in must if not _has(merged, w)] == [] and [w for w in must_not if _has(merged, w)] == [], merged
+
+
+def test_subjects_meant_by_role_nickname_or_going_back():
+    me = (("Ola", ("me",)),)
+    calls = _chat([], "make me a grumpy mechanic in a garage", me).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Ola")]
+    assert _chat([], "make me a toastie", me).tool_calls[0]["name"] == "generate_image"
+    truck = (("Dottie", ("my truck",)),)
+    shown = ({"id": "a", "prompt": "Dottie parked at a farm stand", "operation": "personalize", "subjects": ["Dottie"]},)
+    calls = _chat([("draw dottie at the farm stand", "generate_with_subject")], "now paint my old girl in a snowy field",
+                  truck, shown).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Dottie")]
+    back = _chat([("draw dottie at the farm stand", "generate_with_subject")],
+                 "Lovely. Going back to the farm stand one, could you pop some pumpkins beside her?", truck, shown).tool_calls
+    assert [c["name"] for c in back] == ["edit_image"] and _has(back[0]["args"]["prompt"], "pumpkins")
+    tee = (("Moth Tee", ("my shirt",)),)
+    plain = _chat([], "draw a pattern of moth wings, beige and brown, no shirt", tee).tool_calls
+    assert [c["name"] for c in plain] == ["generate_image"]
+
+
+def test_a_photo_to_clean_up_is_no_enrolment():
+    calls = _chat([], "here's my shop counter, can you clean up the clutter and get rid of the wires", attached=1).tool_calls
+    assert [c["name"] for c in calls] != ["register_subject"]
+    dusk = route("could you kindly render the scene at dawn with mist rising", "a canal with narrowboats").tool_calls
+    assert [c["name"] for c in dusk] == ["edit_image"] and _has(dusk[0]["args"]["prompt"], "canal")

@@ -150,8 +150,9 @@ _LAST_ONE = re.compile(r"^\W*(?:(?:ok|okay|alright|right|and|so)[,.!\s]+)*(?:one
 def decide(text: str, facts: Any) -> Intent:
     """The decision for one message; `facts` is the router's TurnFacts."""
     text = _LAST_ONE.sub("", text)
-    changed = re.match(rf"^(?P<change>.*\b(?:{rewrite._COLOR})\b[^.!?,]*?)[.!,]+\s*(?:(?:no|nope|nah|wait|actually|sorry|i\s+mean|"
-                       rf"or\s+rather|hmm+)[,.!\s]+)+(?P<new>{rewrite.COLOR_PHRASE.pattern})\W*$", text, re.I)
+    changed = re.match(rf"^(?P<change>.*\b(?:{rewrite._COLOR})\b[^.!?,]*?)(?:[.!]+\s*(?:no|nope|nah)\s+|[.!,]+\s*(?:(?:no|nope|nah)"
+                       rf"[,.!]+\s*|(?:(?:no|nope|nah)\s+)?(?:wait|actually|sorry|i\s+mean|or\s+rather|hmm+)[,.!\s]+)+)"
+                       rf"(?P<new>{rewrite.COLOR_PHRASE.pattern})\W*$", text, re.I)  # not "all blue, no orange"
     if changed:  # "make the sky purple. no wait, orange": the colour said last
         last = list(rewrite.COLOR_PHRASE.finditer(changed.group("change")))[-1]
         text = changed.group("change")[:last.start()] + changed.group("new") + changed.group("change")[last.end():]
@@ -226,16 +227,20 @@ def decide(text: str, facts: Any) -> Intent:
     if then and facts.has_image and lang.is_aside(lang.normalize(text)[:then.start()]):
         text = then.group("ask")  # "she looks kinda mad lol make her happy": the ask after the remark
     text = lang.request_part(text)
-    picked = _PICK_THEN_CHANGE.match(lang.normalize(text)) or _BACK_THEN_CHANGE.match(lang.normalize(text))
-    if picked and may("edit") and len(images) > 1 and _draw_or_edit(picked.group("change"), facts) == "edit" and \
+    picked = _PICK_THEN_CHANGE.match(lang.normalize(text)) or next((found for i, _ in enumerate(lang.sentences(text)) if (
+        found := _BACK_THEN_CHANGE.match(lang.normalize(" ".join(lang.sentences(text)[i:]))))), None)
+    # "Well that's good enough for me. Going back to the skateboarding one, could you pop a little helmet on him?"
+    if picked and may("edit") and images and _draw_or_edit(lang.sentences(picked.group("change"))[0], facts) == "edit" and \
             not re.search(r"\b(?:is|was|are|of\s+(?:those|these|them))\b", picked.group("desc")) and \
             not references.picks_back(picked.group("change")):
         desc = re.sub(r"^(?:the|my)\s+", "", picked.group("desc"))
-        found = references.selection(f"go back to the {desc}", images, current)
+        found = references.selection(f"go back to the {desc}", images, current) or (
+            current if len(images) == 1 and current else None)  # the only picture there is: the one on screen
         target = next((image for image in images if image.id == found), None)
         if target is not None:  # "And the orange one - could the triangle be purple instead?"
-            prompt = rewrite.edit_prompt(target.prompt, picked.group("change"))
-            return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt, "image_id": target.id}, "edit")
+            prompt = rewrite.edit_prompt(target.prompt, _edited_part(picked.group("change")))
+            aimed = {} if target.id == current else {"image_id": target.id}  # the one on screen: no pick needed
+            return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt, **aimed}, "edit")
     parts = lang.sentences(text)
     if may("edit") and len(parts) > 1 and len(images) > 1:
         # "First one's the winner! can you add some snowflakes falling on that one": a pick, then a change of it
@@ -557,10 +562,10 @@ def _asks_if_lost(text: str) -> bool:
 
 
 _MOVING = re.compile(r"\b(?:videos?|animations?|animated|gifs?|reels?|movies?|clips?|moving\s+pictures?)\b")
-_BACK_THEN_CHANGE = re.compile(r"^(?:(?:ok|okay|so|now|then|alright)[,\s]+)*(?:go\s+back\s+to|back\s+to|return\s+to|sw"
+_BACK_THEN_CHANGE = re.compile(r"^(?:(?:ok|okay|so|now|then|alright)[,\s]+)*(?:go\s+back\s+to|going\s+back\s+to|back\s+to|return\s+to|sw"
                                r"itch\s+"
                                r"back\s+to|take|grab|use)\s+(?P<desc>(?:the|my)\s+[\w\s-]{1,40}?)\s*(?:,\s*|\s+and\s+"
-                               r"(?:then\s+)?|\s+then\s+)(?P<change>(?:add|make|change|turn|put|give|remove|swap|repla"
+                               r"(?:then\s+)?|\s+then\s+)(?P<change>(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?(?:add|make|change|turn|put|pop|stick|give|remove|swap|repla"
                                r"ce|"
                                r"paint|move|recolou?r)\b.+)$")
 """Back to a picture, then a change of it: "go back to the crystal forge and add a dwarf hammering at an anvil"."""
@@ -621,7 +626,8 @@ def _edited_part(text: str) -> str:
         said = lang.normalize(part)
         fixed = re.fullmatch(rf"(?:(?:no|nope|nah|actually|i\s+mean|wait|sorry|or\s+rather|rather|make\s+that)[,!.\s]+)*"
                              rf"(?P<new>{rewrite.COLOR_PHRASE.pattern})\W*", said)
-        colours = list(rewrite.COLOR_PHRASE.finditer(acting[-1])) if acting and fixed else []
+        after_comma = re.search(rf",\s*{re.escape(part.strip())}", text) is not None  # "all blue, no orange": not a correction
+        colours = list(rewrite.COLOR_PHRASE.finditer(acting[-1])) if acting and fixed and not after_comma else []
         if colours:  # "make the mushroom blue. no pink. pink": the colour said last
             last = colours[-1]
             acting[-1] = acting[-1][:last.start()] + fixed.group("new") + acting[-1][last.end():]
@@ -1090,6 +1096,10 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
     restyled = re.match(r"^(?:render|draw|paint|redo|redraw|do|show|reimagine|reinterpret)\s+(?P<what>it|this|that|"
                         r"them|"
                         r"the\s+[\w-]+)\s+(?:as|in|into)\s+", rest)
+    if facts.has_image and re.match(r"^(?:render|redo|redraw|show|make|do|draw|paint|set)\s+(?:the\s+(?:same\s+)?|this\s+|that\s+)"
+                                    r"(?:scene|picture|image|shot|view|whole\s+thing|street|setting)\s+(?:at|during|under|by|in\s+the)\s+",
+                                    rest):
+        return "edit"  # "could you kindly render the scene at dusk, with the streetlights lit"
     if facts.has_image and restyled and (restyled.group("what").split()[0] != "the" or _edit_of_current(rest, facts)):
         return "edit"  # "render the chapel as a pencil sketch instead"
     if re.match(r"^(?:an?|one|some)\s+(?:new\s+)?(?:picture|image|pic|drawing|illustration|painting)\s*[:\u2013\u2014-"

@@ -124,7 +124,7 @@ GREETING = frozenset("hi hello hey heya hiya yo howdy sup hola greetings morning
 THANKS = frozenset(
     "thanks thank thx ty cheers tysm grazie merci danke dank dankje dankjewel dankeschon gracias obrigado obrigada "
     "arigato arigatou dziekuje dzieki spasibo xiexie gamsahamnida kamsahamnida shukran tesekkurler dhanyavad "
-    "dhanyawad shukriya salamat terima makasih tack takk kiitos efharisto toda mahalo asante cam camon".split())
+    "dhanyawad shukriya salamat terima makasih tack takk kiitos efharisto toda mahalo asante cam camon ta".split())
 """Thanks, in English and in the languages people mix in."""
 SMALL_TALK = THANKS | frozenset(
     "hi hello hey heya hiya yo howdy sup hola greetings good morning evening afternoon you "

@@ -19,7 +19,8 @@ COLORS = (
     "cognac", "taupe", "mauve", "ochre", "periwinkle", "chartreuse", "cerulean", "vermilion",
 )
 COMPARATIVE_COLORS = {"redder": "red", "bluer": "blue", "greener": "green", "pinker": "pink", "yellower": "yellow",
-                      "whiter": "white", "blacker": "black", "browner": "brown", "purpler": "purple"}
+                      "whiter": "white", "blacker": "black", "browner": "brown", "purpler": "purple", "greyer": "grey",
+                      "grayer": "gray", "oranger": "orange"}
 TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "hot", "baby", "royal", "golden",
          "navy", "forest", "lime", "muted", "soft", "rich", "dusty", "blush", "warm", "cool", "icy", "dusky", "sage",
          "mint", "olive", "powder", "electric", "burnt", "hunter", "bottle", "emerald", "highland", "racing", "midnight",
@@ -440,6 +441,8 @@ def edit_instruction(text: str) -> str:
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     text = re.sub(r"(?<!\w)w/(?=\s)", "with", text)  # "a mage w/ a staff"
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
+    text = re.sub(r"[,\s]+(?:while\s+you(?:'re|\s+are)\s+at\s+it|if\s+you\s+(?:can|could|don't\s+mind)|when\s+you\s+get\s+a\s+"
+                  r"(?:sec|second|chance|minute))\W*$", "", text)  # "make the sky bluer while you're at it"
     text = re.sub(rf"\b(?P<go>go|goes|going|fade|fades|fading|blend|blends|blending)\s+(?:from\s+)?(?P<a>(?:{_COLOR}))\s+(?:to|into|->)\s+"
                   rf"(?P<b>(?:{_COLOR}))(?:\s+gradient)?\b|\b(?P<a2>(?:{_COLOR}))\s+(?:to|into|->)\s+(?P<b2>(?:{_COLOR}))\s+gradient\b",
                   lambda found: (f"{found.group('go')} " if found.group("go") else "") +
@@ -893,6 +896,11 @@ def _shaped(base: str, change: str) -> str | None:
 
 
 def apply_change(base: str, change: str) -> str:
+    every = re.fullmatch(rf"(?:make|turn|paint|color|colour)\s+(?:it|everything|them)\s+all\s+(?P<c>(?:(?:{_TONE})\s+)?(?:{_COLOR}))",
+                         change)
+    pair = re.search(rf"\b(?:{_COLOR})\s+(?:and|&)\s+(?:{_COLOR})\b", base) if every else None
+    if pair:  # "make it all blue" on "koi fish, orange and blue": blue only
+        return base[:pair.start()] + f"all {every.group('c')}" + base[pair.end():]
     only = re.fullmatch(rf"only\s+(?P<c>(?:{_COLOR})(?:\s+and\s+(?:{_COLOR}))?)(?:\s+colou?rs?)?", change)
     if only:  # "only pink and white": those colours, none else
         base = re.sub(rf",\s*(?:less|more|no)\s+(?:{_COLOR})\b(?=\s*(?:,|$))", "", base)
@@ -1185,6 +1193,9 @@ def _swap(base: str, change: str) -> str | None:
                 "it", "this", "that", "them", "him", "her", "everything", "all", "one") and (
                 "NOUN" in lang.pos_of(head) or not lang.pos_of(head)):
             return recolor(base, head, re.sub(r"\s+colou?r$", "", new))  # "change her tutu to purple": a purple tutu
+        weather = _WEATHER_ADJECTIVES.get(old.lower())
+        if found is None and weather and re.search(rf"\b{weather}\b", base):  # "change the mist to a clear blue sky"
+            return _add(_without(base, old.lower()), f"add {_with_article(new)}")
         if found is None and (_COLOR_ONLY.match(new) or new in GROUP_WORDS or re.search(r"\binstead\s+of\b", change)):
             return apply_change(base, new) if new != change else None  # "sunny instead of overcast"
         if found is None:
@@ -1340,6 +1351,10 @@ _WEATHER_ADJECTIVES = {"cloud": "cloudy", "rain": "rainy", "snow": "snowy", "sto
 def _without(base: str, thing: str) -> str:
     """The description with `thing` and the words about it gone."""
     thing = re.sub(r"\s+(?:anywhere|entirely|completely|altogether|at\s+all|please)$", "", thing)
+    compound = re.search(rf"\b{re.escape(thing)}-(?:covered|filled|strewn|lined|stained|splattered|topped|laden)\s+", base) \
+        if re.fullmatch(r"[a-z]+", thing) else None
+    if compound:  # "remove the graffiti" on "a graffiti-covered brick wall": a brick wall
+        return _fix_articles(base[:compound.start()] + base[compound.end():])
     if re.fullmatch(r"[a-z]+", thing) and not re.search(rf"\b{re.escape(thing)}(?:s|es)?\b", base):
         one = re.sub(r"(?<=[^s])s$", "", thing)
         stem = one[:-1] if one.endswith("e") else one

@@ -67,7 +67,8 @@ _AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|
                      r"below|above|incoming)\)?|[^\x00-\u2fff]+|,\s*(?:\d+|one|two|three|four|five|six|a\s+few)\s+"
                      r"(?:pics?|photos?|pictures?|images?|shots?|selfies?)\W*$)", re.I)
 _NOT_A_NAME = re.compile(r"\b(?:make|change|turn|add|remove|draw|paint|put|give|swap|replace|edit|stage|furnish|decorate|"
-                         r"declutter|retouch|restyle|redecorate|enhance|brighten|tidy|fix)\b", re.I)
+                         r"declutter|retouch|restyle|redecorate|enhance|brighten|tidy|fix|clean|get\s+rid|erase|delete|crop|"
+                         r"blur|lighten|darken|recolou?r)\b", re.I)
 
 
 def _plain_name(word: str, nouns: bool = False) -> bool:
@@ -667,13 +668,15 @@ def mentioned_subject(text: str, subjects: list[dict[str, Any]]) -> str | None:
     first: tuple[tuple[bool, bool, int], str] | None = None  # "ziggy and betsy together": the one named first
     names = {fold(x) for subject in subjects for x in [subject["name"], *_short_names(subject["name"])]}
     for subject in subjects:
+        shorts = {fold(x) for x in _short_names(subject["name"])} - {fold(x) for x in subject["aliases"]}
         for label in sorted([fold(x) for x in [subject["name"], *subject["aliases"], *_short_names(subject["name"]),
                                                *_kind_of_name(subject["name"])]], key=len, reverse=True):
             if label.lower() == "me":
                 said = list(re.finditer(r"\b(me|myself)\b(?!\s+(?:a|an|the|some|\d)\b)", text, re.IGNORECASE))[:1]
             else:
                 said = [found for found in re.finditer(rf"\b{_label_pattern(label)}\b", text, re.IGNORECASE)
-                        if not _in_style_name(text, found) and not _common_noun(text, found)]
+                        if not _in_style_name(text, found) and not _common_noun(text, found) and not (
+                            label in shorts and _before_a_noun(text, found))]
             # "my son has this old bunny, Mr Buttons": the one who tells of it is not the one it is about; "Granny
             # wants one too - granny reading a story": where she is in the picture, not where she asks
             tells = [bool(re.match(_TELLING, text[found.end():], re.IGNORECASE)) for found in said]
@@ -704,6 +707,14 @@ def _common_noun(text: str, found: re.Match) -> bool:
     return " " not in said and ("NOUN" in kinds or "ADJ" in kinds and said.islower()) and bool(re.search(
         r"\b(?:a|an|some|any|another|two|three|few|many|random|plain|regular|generic)\s+(?:(?:actual|real|ordinary|"
         r"normal|regular|random|plain|generic|whole|fresh|ripe)\s+)?$", text[:found.start()], re.I))
+
+
+def _before_a_noun(text: str, found: re.Match) -> bool:
+    """ "koi fish" where the sneakers are Koi Kicks: a word of a longer name, said as part of another thing's name."""
+    after = re.match(r"\s+([a-z]+)\b", text[found.end():])
+    word = after.group(1) if after else ""
+    return bool(word) and "NOUN" in lang.pos_of(word) and not word.endswith(("ing", "ed")) and not lang.pos_of(word) & {
+        "ADP", "DET", "PRON", "AUX", "CCONJ"} and word not in ("and", "or", "with", "in", "on", "at", "as", "to", "for")
 
 
 def _in_style_name(text: str, found: re.Match) -> bool:
@@ -1025,7 +1036,11 @@ _ROLES = ("jedi sith wizard witch warlock sorcerer sorceress mage knight paladin
           "pilot racer rockstar popstar ghost cyborg alien monk ranger rogue barbarian druid bard cleric explorer "
           "adventurer spy gangster mobster sheriff president god goddess angel demon santa elf clown mummy caveman "
           "cavewoman robot android superman supergirl batman spiderman anime character cartoon muppet figurine "
-          "footballer athlete boxer wrestler surfer skater dj rapper").split()
+          "footballer athlete boxer wrestler surfer skater dj rapper hacker netrunner doctor nurse scientist teacher "
+          "lawyer businessman businesswoman ceo farmer fisherman gardener artist musician guitarist drummer singer "
+          "dancer ballerina magician jester lumberjack mechanic barista baker sailor captain general admiral commander "
+          "officer cop agent assassin mercenary hunter archer necromancer shaman priest nun duke duchess noble peasant "
+          "gnome goblin orc troll giant titan centaur hobbit halfling tiefling dragon").split()
 _MADE_INTO = re.compile(r"\b(?:make|turn|draw|paint|do|render)\s+me\s+(?:into\s+|as\s+)?(?P<as>(?:a|an)\s+(?:[\w-]+\s+){0,2}?"
                         r"(?:" + "|".join(_ROLES) + r")s?)\b", re.I)
 """Someone enrolled as "me" asking to be made into someone: "yo make me a jedi", "make me a dnd wizard"."""
@@ -1107,7 +1122,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         r"will)\s+(?:you|u|ya)\s+)?(?:please\s+|pls\s+)?(?:put|place|drop|set)\s+(him|her|them|she|he)\s+(?:in|on|at|into|"
         r"inside)\s+(?:an?|some)\s+\w+|"
         r"^\W*(?:(?:ok|okay|now|and|then|so|next)[,.!:\s]+)*(his|her|their)\s+(?:own\s+)?(?:headshot|portrait|picture|pic|"
-        r"photo|one|version|turn|drawing|painting)\b", text, re.I)  # "Her headshot: same style as mine, but ..."
+        r"photo|one|version|turn|drawing|painting)\b|"  # "Her headshot: same style as mine, but ..."
+        r"\b(?:draw|paint|sketch|show|do)\s+(my\s+(?:old|dear|sweet|lil|little|big)\s+(?:boy|girl|lady|baby|buddy))\s+(?:at|in|on|"
+        r"as|with|like|\w+ing)\b", text, re.I)  # "Now draw my old girl at a car show" (his Mustang, on screen)
     pointed = _pointed_at(facts)
     if drawn and re.fullmatch(r"him|her|he|she|his", next(g for g in drawn.groups() if g), re.I) and pointed and all(
             any(label.lower() in ("me", "myself") for label in (subject_entry(name, facts) or {}).get("aliases", []))
@@ -1123,8 +1140,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             intents.decide(text, facts).kind in ("draw", "edit"):
         # "ok now draw her floating in space", "lets try one with her on Route 66", "my boy like a pilot over the
         # mountains" while a picture of a subject is on screen: a new picture of that subject
-        said = next(i for i in range(1, 7) if drawn.group(i))
-        another = said in (2, 6) or not shown  # "one more of her at the beach": another picture, not a change
+        said = next(i for i in range(1, 8) if drawn.group(i))
+        another = said in (2, 6, 7) or not shown  # "one more of her at the beach": another picture, not a change
         text = text[:drawn.start(said)] + pointed[0] + text[drawn.end(said):]
     else:
         another = False
