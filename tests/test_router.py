@@ -2339,3 +2339,47 @@ def test_a_photo_to_clean_up_is_no_enrolment():
     assert [c["name"] for c in calls] != ["register_subject"]
     dusk = route("could you kindly render the scene at dawn with mist rising", "a canal with narrowboats").tool_calls
     assert [c["name"] for c in dusk] == ["edit_image"] and _has(dusk[0]["args"]["prompt"], "canal")
+
+
+def test_a_message_written_as_a_letter_is_read_without_its_letter():
+    from chatcanvas.agent import language as lang
+
+    assert lang.without_letter("Dear assistant,\n\nCould the gate be green?\n\nWarm regards,\nEdith") == \
+        "Could the gate be green?"
+    assert lang.without_letter("Good morning,\n\nA rowing boat on a lake, please.\n\nYours faithfully,\nR. T. Hale") == \
+        "A rowing boat on a lake, please."
+    assert lang.without_letter("a fox in the snow") == "a fox in the snow"
+    asked = route("Dear Assistant,\n\nI would like a picture of a windmill for my brother, who loves tulips.\n\n"
+                  "Best wishes,\nJoan", None).tool_calls
+    assert [c["name"] for c in asked] == ["generate_image"]
+    prompt = asked[0]["args"]["prompt"]
+    assert _has(prompt, "windmill") and _has(prompt, "tulips") and not _has(prompt, "joan") and not _has(prompt, "dear")
+    hat = merged_edit_prompt("Rufus dressed as a sea captain", "A fine effort. Might he also wear a pipe?")
+    assert _has(hat, "pipe") and not _has(hat, "effort") and not _has(hat, "might")
+    off = merged_edit_prompt("Rufus dressed as a sea captain, with a pipe",
+                             "On second thought, take the pipe away; it looks silly.")
+    assert not _has(off, "pipe") and _has(off, "captain")
+
+
+@pytest.mark.parametrize(("text", "current"), [
+    ("evening. is this the app that makes pictures?", None),
+    ("Good day. Is possible to make picture of my parrot?", None),
+    ("that's the sort of cottage we'd love to live in one day. after the kids leave", "a cottage by a stream"),
+])
+def test_talk_of_the_app_and_of_life_gets_words(text, current):
+    message = route(text, current)
+    assert message.tool_calls == [] and message.content
+
+
+def test_photos_announced_then_asked_about_and_ranked_in_two_sentences():
+    upload = ({"id": "u", "prompt": None, "operation": "upload"},)
+    calls = _chat([], "here's the nursery, can you paint clouds on the wall", images=upload, attached=1).tool_calls
+    assert [c["name"] for c in calls] == ["edit_image"] and _has(calls[0]["args"]["prompt"], "clouds")
+    assert not _has(calls[0]["args"]["prompt"], "paint")
+    takes = tuple({"id": f"t{i}", "prompt": "a harbour at dawn", "operation": "generate", "seed": i, "batch": "b"}
+                  for i in range(3))
+    calls = _chat([("three more of that please", "generate_image")],
+                  "The third of those three is best. Could I have it back?", images=takes).tool_calls
+    assert [(c["name"], c["args"].get("image_id")) for c in calls] == [("select_image", "t2")]
+    rolls = merged_edit_prompt("a bowl of soup", "add spring rolls on a plate")
+    assert _has(rolls, "spring rolls") and not _has(rolls, "in spring")

@@ -18,6 +18,7 @@ def draw_prompt(text: str) -> str | None:
     original = text
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     text = re.sub(r"^\s*\([^()]{0,60}\)\s*", "", text)  # "(typing for my son) ...": an aside
+    text = lang.with_what_they_love(text)
     text = re.sub(r"^(?:he|she|they|my\s+\w+|the\s+\w+)\s+(?:says|said|wants|asks\s+for)\s*:\s*", "", text)  # "he says: ..."
     text = re.sub(r"^(?:so\s+|and\s+)?(?:what|all)\s+(?:i|we)\s+(?:really\s+)?(?:need|want|would\s+like|'d\s+like)\s+(?:right\s+"
                   r"now\s+|now\s+|today\s+|first\s+)?is\s+", "", text)  # "what I need right now is a headshot of me"

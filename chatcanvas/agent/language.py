@@ -76,6 +76,8 @@ _REQUEST = (
     r"|if\s+(?:it\s+(?:isn't|is\s+not|'s\s+not)\s+too\s+much\s+(?:trouble|bother)|you\s+(?:wouldn't|don't|do\s+not)\s+"
     r"mind|(?:at\s+all\s+)?possible|you\s+(?:can|could|have\s+(?:a\s+)?(?:moment|minute|time)))[\s,]+"
     r"|(?:would|could|will)\s+you\s+be\s+(?:so\s+kind\s+as|able|willing|kind\s+enough)\s+to\s+"
+    r"|(?:i\s+am|i'm|we\s+are|we're)\s+writing\s+to\s+(?:enquire|inquire|ask)\s+(?:whether|if)\s+you\s+(?:are\s+able\s+to|"
+    r"could|can|would\s+be\s+able\s+to|might)\s+"  # "I am writing to enquire whether you are able to produce ..."
     r"|(?:could|may|might|can)\s+i\s+(?:trouble|bother|ask)\s+you\s+(?:to|for)\s+"
     r"|(?:might|may|could|can)\s+i\s+(?:also\s+|please\s+|now\s+)?(?:see|have|get|ask\s+for)\s+"
     r"|(?:i\s+was|i'm|i\s+am|we\s+were|we're)\s+hoping\s+(?:(?:you\s+(?:could|would|might|can)\s+)|(?:to\s+(?:see|get|"
@@ -620,8 +622,16 @@ def _finite_at(tokens: tuple[str, ...], at: int, plural: bool, any_verb: bool, s
     return any_verb or base in _REACTION_VERBS
 
 
+def with_what_they_love(text: str) -> str:
+    """ "a birthday card for my sister, who loves roses" -> "a birthday card with roses, for my sister": what the one
+    it is for loves goes in the picture."""
+    return re.sub(r"\bfor\s+(?P<who>(?:my|our|his|her)\s+[\w-]+),?\s+who\s+(?:loves?|adores?|likes?|is\s+(?:mad|crazy|nuts)\s+"
+                  r"about)\s+(?P<what>[\w\s-]+?)(?=\s*(?:[.!?]|$))", r"with \g<what>, for \g<who>", text, flags=re.I)
+
+
 def request_part(text: str) -> str:
     """The sentences of a message that ask for something; "" when it is all talk ("Thanks, I'll print it")."""
+    text = with_what_they_love(text)
     kept, dropped = [], False
     for sentence in _after_second_thoughts(sentences(text)):
         parts, talk = [], False
@@ -748,3 +758,22 @@ WORN = frozenset("dress shirt hat cap jacket coat suit outfit costume sweater ju
                  "jersey kit tux tuxedo bikini swimsuit".split())
 """What someone wears: put "in" it they still stand where they are ("make her in the red dress"), and a new one
 takes the old one's place ("give her a unicorn hoodie" where she wore a spiderman hoodie)."""
+
+
+_SALUTATION = re.compile(r"^\s*(?:dear|hello|good\s+(?:morning|afternoon|evening|day))(?:\s+(?:assistant|sir|madam|sir\s+or\s+madam|"
+                         r"friend|computer|there|all|picture\s+maker|image\s+maker))?\s*[,:!]\s*\n+", re.I)
+_SIGN_OFF = re.compile(r"(?:(?<=[.!?])|(?<=\n)|^)\s*(?i:(?:(?:kind|warm|best|many|warmest|kindest)\s+)?regards|sincerely(?:\s+yours)?|"
+                       r"yours\s+(?:sincerely|faithfully|truly)|with\s+(?:many\s+)?(?:thanks|gratitude|love|best\s+wishes)|"
+                       r"best\s+wishes|warmly|respectfully|all\s+the\s+best|love)\s*[,.!]?\s*(?:\n\s*)?"
+                       r"(?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?(?:[A-Z][\w'-]*\.?\s*){0,3}$|\n\s*(?:[-\u2014\u2013]\s*)?(?:(?:Mr|Mrs|Ms|Dr)\.?\s+)?"
+                       r"[A-Z][\w'-]*\.?(?:\s*[A-Z][\w'-]*\.?){0,2}\s*$")
+
+
+def without_letter(text: str) -> str:
+    """A message written as a letter, without its letter: "Dear assistant,\n\nCould the bench be blue?\n\nKind
+    regards,\nMargaret" -> "Could the bench be blue?" (the salutation on a line of its own, the sign-off and the
+    name under it)."""
+    body = _SALUTATION.sub("", text)
+    for _ in range(2):  # the name under the sign-off, then the sign-off
+        body = _SIGN_OFF.sub("", body.rstrip())
+    return body.strip() or text

@@ -88,7 +88,8 @@ ORDINAL_REF = re.compile(
     r"ninth|tenth|last|latest|original|very\s+first)\s*(?:" + _IMAGE_NOUN + r")?|"
     r"(?P<side>left|right|middle|leftmost|rightmost)"
     r"\s*(?:one|option|image|picture|pic|take|version)|(?:" + _IMAGE_NOUN +
-    r"|number|no\.?|#)\s*(?:#\s*)?(?P<num>\d+)|#(?P<hash>\d+))(?:\s+(?:one|of\s+(?:them|those|these|(?:the\s+)?"
+    r"|number|no\.?|#)\s*(?:#\s*)?(?P<num>\d+)|#(?P<hash>\d+))(?:\s+(?:one|of\s+(?:(?:them|those|these)(?:\s+(?:two|three|four|"
+    r"five|six|[2-9]))?|(?:the\s+)?"
     r"(?:new|last|latest|recent|newest)\s+(?:ones|batch|set|pictures|images|takes|versions)))|\s+from\s+(?:them|those|"
     r"these|that\s+batch|the\s+batch|the\s+last\s+(?:batch|set)))?"
     r"(?:\s+you\s+(?:made|drew|did))?" + _PICK_END, re.I)
@@ -243,6 +244,10 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     number = int(numbered.group("num") or numbered.group("alone")) if numbered else 0
     if numbered and len(batch) >= number > 0:  # "ok going with 4!" after four takes: the fourth
         return batch[number - 1].id
+    ranked = next((part for part in lang.sentences(said)[:-1] if ORDINAL_REF.match(part.strip(" .!?"))), None) \
+        if len(lang.sentences(said)) > 1 else None
+    if ranked:  # "The second of those three is the one. Can I have that one back up?": the sentence that ranks it
+        said = ranked.strip(" .!?")
     found = _select(said, images, current)
     framed = lang.strip_frame(said)[1].strip()
     if found is None and framed and framed != said:  # "would you kindly go back to the version before ..."

@@ -440,6 +440,19 @@ def edit_instruction(text: str) -> str:
     """The change itself: "could you make it blue please" -> "make it blue"; "she wants it pink" -> "make it pink"."""
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))
     text = re.sub(r"(?<!\w)w/(?=\s)", "with", text)  # "a mage w/ a staff"
+    text = re.sub(r"^(?:a\s+|an\s+)?(?:splendid|lovely|wonderful|great|good|nice|fine|excellent|marvell?ous|brilliant|solid)\s+"
+                  r"(?:effort|job|work|start|try|attempt|first\s+go)[.!]+\s+", "", text)  # "A splendid effort. Might he ..."
+    text = re.sub(r"^(?:on\s+reflection|on\s+second\s+thoughts?|thinking\s+about\s+it|having\s+thought\s+about\s+it)[,\s]+", "",
+                  text)
+    text = re.sub(r"\s*;\s*(?:it|that|this|they|he|she)\b.*$", "", text)  # "...; it rather hides his ears": why
+    text = re.sub(r"^(?:might|could|can|would|may)\s+(?P<who>he|she|it|they)\s+(?:also\s+|perhaps\s+)?(?:wear|have|hold|get)\s+",
+                  lambda found: "give " + {"he": "him", "she": "her", "it": "it", "they": "them"}[found.group("who")] + " ",
+                  text)  # "Might he also wear a top hat?"
+    text = re.sub(rf"^(?:paint|draw|stencil|stick)\s+(?!(?:it|them|this|that|everything|the|his|her|their|my)\b)(?!(?:(?:{_TONE})\s+)?"
+                  rf"(?:{_COLOR})\b)(?P<x>[\w\s-]+?)\s+(?P<on>on|onto|across|over)\s+(?=(?:the|his|her|their|my)\s)", r"add \g<x> \g<on> ",
+                  text)  # "paint stars on the ceiling": stars on it, not a colour
+    text = re.sub(r"^take\s+(?P<x>(?:the|his|her|its|their|that|those|these|this)\s+[\w\s-]+?)\s+(?:off|out|away)"
+                  r"(?:\s+(?:again|please|now))*$", r"remove \g<x>", text)  # "take the top hat off again"
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
     text = re.sub(r"[,\s]+(?:while\s+you(?:'re|\s+are)\s+at\s+it|if\s+you\s+(?:can|could|don't\s+mind)|when\s+you\s+get\s+a\s+"
                   r"(?:sec|second|chance|minute))\W*$", "", text)  # "make the sky bluer while you're at it"
@@ -1615,8 +1628,9 @@ def _in_group(base: str, name: str, said: str, old: str | None) -> str:
 
 def _group_word(text: str, group: dict[str, str]) -> str | None:
     for word in sorted(group, key=len, reverse=True):
-        if re.search(rf"\b{word}\b", text) and not re.search(rf"\b{word}\s+background\b", text):
-            return word
+        if re.search(rf"\b{word}\b(?!\s+(?:rolls?|onions?|water|break|chicken|cleaning|greens?|mattress|board|time\s+of))", text) \
+                and not re.search(rf"\b{word}\s+background\b", text):
+            return word  # not "spring rolls"
     return None
 
 
