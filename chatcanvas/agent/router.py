@@ -154,6 +154,9 @@ class IntentRouter(BaseChatModel):
                 text)):
             return decision  # the rules found a subject's name or alias ("our lamp"): names are theirs to read, and
             # "a picture where I'm riding a camel" is of the user who enrolled as "me"
+        if first == "edit" and facts.has_image and re.fullmatch(r"\W*(?:[\w-]+\s+){0,3}(?:background|backdrop|bg|sky|lighting|"
+                                                                r"colou?rs?|tones?|palette)\W*", lang.normalize(text)):
+            return decision  # "plain background", "warmer lighting": a part of the picture on screen, said alone
         if first == "edit" and guess.kind in ("draw", "draw_subject") and facts.has_image and _plainly_asks(text):
             return decision  # "no people", "make it blue": a change of the picture on screen, said in so many words
         if guess.kind == "reply":  # "can we do a sunset over the ocean" with nothing drawn yet is still a request
