@@ -54,6 +54,8 @@ INFO_QUESTION = re.compile(
     r"pointers|tricks)\b|(?:tips|advice)\s+(?:on|for)\b)", re.I)
 # a question about the service, not a picture: "can i upload him??", "he need to make his own account?"
 SERVICE_QUESTION = re.compile(
+    r"\bis\s+(?:this|that|it)\s+something\s+(?:you|u)\s+(?:can|could|would\s+be\s+able\s+to)\s+(?:do|help|make|manage|"
+    r"handle)\b|"  # "... is that something you can do?"
     r"\bis\s+this\s+(?:the|a)\s+(?:thing|app|bot|tool|place|one|website|site|program)\s+(?:that|which|where|you\s+use\s+to)\s+"
     r"(?:makes?|draws?|creates?|does)\b|"  # "is this the thing that makes pictures?"
     r"\b(?:(?:can|could|may|should|do|does|would)\s+(?:i|we|he|she|they|you)\s+(?:also\s+|just\s+|still\s+)?(?:upload|"
@@ -186,6 +188,9 @@ def decide(text: str, facts: Any) -> Intent:
     if not facts.attached_image_ids and (ENROL_WITHOUT_PHOTOS.search(message.text) or MINE_ASKED.search(
             message.text) and not _names_enrolled(message.text, facts)):
         return _reply(chat_reply(text, facts))  # "can you remember my son Leo? I'll send pics in a sec"
+    told = rewrite.remembered(text) if facts.has_image and may("edit") and not NEW_PICTURE.search(lang.normalize(text)) else None
+    if told:  # "He always had a pipe, even though he never once lit it", "her hair was greyer by then": this picture, so
+        return Intent("edit_image", {"prompt": rewrite.edit_prompt(facts.current_prompt or rewrite.UNDESCRIBED, told)}, "edit")
     remark = _remark_about_subject(text, facts)
     if remark is not None:  # "rex would hate this lol", "Nugget is turning 3 tomorrow!"
         return _reply(chat_reply(remark, facts))
@@ -729,6 +734,13 @@ ENROL_WITHOUT_PHOTOS = re.compile(r"^(?:\W*(?:hi|hey|hello|ok|okay|so|yo|wait|um
                                   r"\b(?:i|we)(?:\s+(?:want|wanna|would\s+like)|'d\s+like)\s+(?:you|u|ya)\s+to\s+(?:learn|remember|"
                                   r"memori[sz]e|know)\s+(?:me|my|our|what|how)\b|"  # "ok so i want u to learn my horse!!!"
                                   r"\byou\s+can\s+learn\s+(?:a\s+person|someone|people|faces?|pets?)\b|"
+                                  # "I've got loads of photos", "The team has collected a few photographs of him"
+                                  r"\b(?:i've\s+got|i\s+have|i've|we've\s+got|we\s+have|(?:have|has)\s+(?:collected|gathered|"
+                                  r"got|found))\s+(?:loads|lots|plenty|some|a\s+few|a\s+couple|a\s+bunch|heaps)\s+(?:of\s+)?"
+                                  r"(?:good\s+|nice\s+|old\s+)?(?:photos|photographs|pics|pictures|snaps|selfies)\b|"
+                                  # "Some months ago I put his photos here, I think you still have him?"
+                                  r"\b(?:you\s+still\s+have|do\s+you\s+(?:still\s+)?(?:have|remember|know))\s+(?:him|her|them|my\s+\w+)"
+                                  r"\s*(?:\?|$)|"
                                   # "my husband dev wants to be in it too, can you learn him?"
                                   r"\b(?:can|could|will|would)\s+(?:you|u|ya)\s+(?:please\s+)?(?:also\s+)?(?:learn|memori[sz]e|"
                                   r"enrol+)\s+(?:him|her|them|us)\W*$|"

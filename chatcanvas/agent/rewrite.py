@@ -436,6 +436,35 @@ _TOO = {"dark": "brighter", "bright": "darker", "light": "darker", "busy": "simp
 """What "too X" asks for instead."""
 
 
+_REMEMBERED_THING = re.compile(
+    r"(?:^|[.!?]\s+)(?:(?:and|but|oh|well|yes|though|also)[,\s]+)*(?:he|she|they)(?:'d)?\s+(?:always\s+|usually\s+|often\s+|"
+    r"would\s+)?(?:had|has|have|wore|wears|wear|carried|carries|used\s+to\s+(?:have|wear|carry))\s+(?:on\s+)?"
+    r"(?P<what>(?!(?:a|an|the|this|that)\s+(?:thing|soft\s+spot|habit|way|knack|temper|heart|fear|love|passion|problem|crush|"
+    r"weakness|lot|good|bad|hard|great|tough)\b)(?:a|an|his|her|their|the|that|this|those|these|some)\s+[^.!?;]+?|[a-z]+\s+(?:hair|beard|moustache|mustache|"
+    r"glasses))(?=\s*(?:[.!?;]|$|,\s*(?:even|though|although|but|and\s+(?:he|she)|always|like|which|that)\b|\s+(?:back\s+then|"
+    r"by\s+then|in\s+those\s+days|then)\b))")
+_REMEMBERED_LOOK = re.compile(
+    r"(?:^|[.!?]\s+|,\s+|\bthough\s+|\bbut\s+)(?P<part>(?:her|his|their)\s+(?:hair|beard|moustache|mustache|eyes|skin|face|"
+    r"glasses|smile|nose|cheeks|eyebrows))\s+(?:was|were|is|are)\s+(?:a\s+bit\s+|much\s+|way\s+|a\s+lot\s+|quite\s+)?"
+    r"(?P<how>[a-z]+(?:er)?)\b")
+
+
+def remembered(text: str) -> str | None:
+    """A change told as a memory of the one in the picture: "He always had a pipe, even though he never lit it" ->
+    "give him a pipe"; "her hair was greyer by then" -> "make her hair greyer"; None when the message tells none."""
+    said = lang.normalize(text)
+    thing = _REMEMBERED_THING.search(said)
+    if thing:
+        what = re.sub(r"^(?:the|that|this)\s+\w+,\s*(?=(?:a|an)\s)", "", thing.group("what"))  # "the hat, a green fisherman hat"
+        what = re.sub(r",\s*(?:always|like|just)\b.*$", "", what)
+        return f"add {what}"
+    look = _REMEMBERED_LOOK.search(said)
+    if look and (lang.is_comparative(look.group("how")) or look.group("how") in COLORS or "ADJ" in lang.pos_of(
+            look.group("how"))) and look.group("how") not in ("so", "very", "really", "just", "perfect", "fine", "right"):
+        return f"make {look.group('part')} {look.group('how')}"
+    return None
+
+
 def edit_instruction(text: str) -> str:
     """The change itself: "could you make it blue please" -> "make it blue"; "she wants it pink" -> "make it pink"."""
     text = lang.strip_politeness(lang.normalize(lang.leading_small_talk(text)))

@@ -88,7 +88,8 @@ def _name_slot(word: str) -> bool:
 
 
 _NOT_NAMES = frozenset("back here there home done new sorry ok okay fine good great sure ready late away the a an "
-                       "so just not also still now".split())
+                       "so just not also still now monday tuesday wednesday thursday friday saturday sunday january "
+                       "february march september october november december christmas easter".split())
 
 
 def _naming_weight(found: re.Match) -> int:
@@ -152,6 +153,15 @@ def _introduction_said_plainly(text: str) -> tuple[str, list[str]] | None:
     if saved and full and _name_slot(saved.group("name").lower()):
         name = saved.group("name")
         return name[:1].upper() + name[1:], [full.group("full")]
+    shown = re.search(r"\b(?:these\s+are|this\s+is|here\s+(?:is|are)|here's|they're|they\s+are)\s+(?:all\s+)?(?:of\s+)?(?:her|him|"
+                      r"them)[.!]+\s+(?P<name>[A-Z][\w'-]*)\s*[.!]", text)
+    if shown and _name_slot(shown.group("name").lower()):  # "These are of her. Peggy. (Margaret on the certificate ...)"
+        return shown.group("name"), []
+    he_is = re.search(r"(?:^|[.!?]\s+)(?:[Hh]e|[Ss]he)\s+is\s+(?P<name>[A-Z][\w'-]*)\s*(?:,|\.|$)", text)
+    if he_is and _name_slot(he_is.group("name").lower()) and not lang.pos_of(he_is.group("name").lower()) & {"ADJ", "ADV"}:
+        known_as = re.search(r"\b(?:refer\s+to|know|call)\s+(?:him|her)\s+as\s+['\"\u2018\u201c]?(?:the\s+)?(?P<nick>[A-Za-z][\w'-]*)",
+                             text, re.I)  # "He is Harold, although the team refer to him as 'the Professor'"
+        return he_is.group("name"), [f"the {known_as.group('nick').lower()}"] if known_as else []
     spelled = re.search(r"\bspelled\s+(?P<letters>[A-Za-z](?:\s*[-.]\s*[A-Za-z]){2,})", text, re.I)
     if spelled:
         name = re.sub(r"[\s.-]", "", spelled.group("letters")).capitalize()
@@ -569,6 +579,7 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
         return pet.group(4), [f"{pet.group(1)} {pet.group(2)}".lower()]  # "my corgi biscuit"
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
     names = [w for i, w in enumerate(tokens) if w[0].isupper() and w not in ("I", "I'm", "I'd", "OK", "Ok")
+             and w.lower() not in _NOT_NAMES  # "died on Tuesday"
              and not (w.isupper() and len(w) <= 3)  # "D&D", "DM", "RPG": not names
              and w.lower() not in ("how", "what", "why", "when", "where", "who", "which", "whats", "hows")
              and (i > 0 or w.lower() not in _OPENERS and _name_slot(w.lower()) and (
@@ -816,7 +827,8 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if quoted and introduced is not None and introduced[0] in quoted.group("name").split():
         introduced = quoted.group("name"), introduced[1]  # "our signature one, the 'Moss Mug'"
     unnamed = introduced is None or introduced[0].lower() in ("him", "her", "them", "it") or (
-        re.search(r"\b(?:of|it's|its|that's)\s+(?:him|her|them)\b", text, re.I) and not _said_as_name(introduced[0], text))
+        re.search(r"\b(?:of|it's|its|that's)\s+(?:him|her|them)\b", text, re.I) and not _said_as_name(introduced[0], text)
+        and not re.search(rf"(?:^|[.!?]\s+){re.escape(introduced[0])}\s*[.!]", text))  # "These are of her. Peggy."
     if unnamed and facts.previous_text and facts.previous_answered_in_words and \
             re.search(r"\b(?:him|her|them|it|these|this|they|those|photos?|pics?|pictures?|selfies?|here\s+(?:you|ya|u)\s+go|"
                       r"there\s+(?:you|ya|u)\s+go|sent|sending|send|attached|uploaded|done)\b", text, re.I):
@@ -850,8 +862,9 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             earlier)] if found and _plain_name(found.group("name").lower(), nouns=True)), None)
         name, aliases = (said[:1].upper() + said[1:], ["me"]) if said else (name, aliases)
     if name.lower() not in ("me", "myself", "us"):  # what it is, when no alias says so
-        aliases = [*aliases, *(kind for kind in _kinds_said(text, facts.previous_text if facts.previous_answered_in_words
-                                                             else None, name)
+        before = facts.previous_text if facts.previous_answered_in_words and facts.previous_text and \
+            fold(name).lower() in fold(facts.previous_text).lower() else None  # the message before, if it named them
+        aliases = [*aliases, *(kind for kind in _kinds_said(text, before, name)
                                if not any(_same_kind(kind.split()[-1], word) for alias in aliases
                                           for word in alias.split()))]
     if name.lower() not in ("me", "myself", "us") and not any(alias.lower().startswith(("my ", "our ")) for alias in aliases):
@@ -1109,8 +1122,10 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # "my roommate dev just passed the bar exam" answered, then "can you make him a superhero": him is Dev
         text = text[:meant.start()] + told + text[meant.end():]
     drawn = re.search(
-        r"\b(?:draw|paint|sketch|show|render|do|make)\s+(?:just\s+|only\s+)?(him|her|them)\b(?!\s+(?:a|an|some)\b)|"
-        r"\b(?:one|another|picture|pic|image|photo|version|shot)\s+(?:more\s+)?(?:with|of)\s+(him|her|them)\b|"
+        r"\b(?:draw|paint|sketch|show|render|do|make|depict|illustrate|imagine)\s+(?:just\s+|only\s+)?(him|her|them)\b(?!\s+(?:a|an|"
+        r"some)\b)|"
+        r"\b(?:one|another|picture|pic|image|photo|version|shot|portrait|drawing|painting|illustration|sketch|cartoon)\s+"
+        r"(?:more\s+)?(?:with|of)\s+(him|her|them)\b|"
         r"(?:^\W*|,\s+|[.!?]\s+)(?:(?:ok|okay|now|and|then|perfect|great|so|also|next|another\s+thing|one\s+more\s+(?:concept|idea|"
         r"thing|one)|another\s+(?:one|idea|concept))[,.!:\s]+)*(?:just\s+)?"
         r"(him|her|them|my\s+(?:boy|girl|baby|buddy|little\s+(?:guy|one|man|lady|girl|boy))|the\s+little\s+"
