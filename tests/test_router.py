@@ -2383,3 +2383,62 @@ def test_photos_announced_then_asked_about_and_ranked_in_two_sentences():
     assert [(c["name"], c["args"].get("image_id")) for c in calls] == [("select_image", "t2")]
     rolls = merged_edit_prompt("a bowl of soup", "add spring rolls on a plate")
     assert _has(rolls, "spring rolls") and not _has(rolls, "in spring")
+
+
+@pytest.mark.parametrize(("current", "text", "must", "must_not"), [
+    ("Grandad Ray in his workshop", "He always had a flat cap on, even indoors.", ["flat cap", "workshop"], ["indoors"]),
+    ("Nan at the seaside", "her hair was whiter by then though", ["white", "seaside"], []),
+    ("Rufus on the sofa", "he'd have his red ball, always that ball", ["red ball", "sofa"], ["always"]),
+])
+def test_a_change_told_as_a_memory_edits_the_picture(current, text, must, must_not):
+    calls = route(text, current).tool_calls
+    assert [c["name"] for c in calls] == ["edit_image"]
+    prompt = calls[0]["args"]["prompt"]
+    assert [w for w in must if not _has(prompt, w)] == [] and [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+@pytest.mark.parametrize(("text", "current"), [
+    ("lmaooo", "a goose in a tuxedo"),
+    ("ok lowkey not bad", "a goose in a tuxedo"),
+    ("omg his tiny bow tie", "a goose in a tuxedo"),
+    ("wow so fancy 💀 he'd bite you irl", "a goose in a tuxedo"),
+    ("My uncle retires next month after 40 years at the docks. I want a funny card for him, is that something you can "
+     "do?", None),
+    ("we've got loads of old photos of her somewhere", None),
+])
+def test_reactions_and_stories_get_words(text, current):
+    message = route(text, current)
+    assert message.tool_calls == [] and message.content
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("this is my van. call it bluebell", "Bluebell", ["my van"]),
+    ("ok so my gf nadia's graduation is friday 😭 these are her", "Nadia", ["my gf"]),
+    ("this is my mate kofi he still owes me a pint", "Kofi", ["my mate"]),
+    ("These are of him. Wilf. (Wilfred really but nobody used it)", "Wilf", []),
+    ("Attached. She is Rosalind, though the whole office calls her 'the Boss'.", "Rosalind", ["the boss"]),
+    ("My neighbour's dog Crumpet passed away on Sunday. She sent me these.", "Crumpet", []),
+])
+def test_more_ways_people_name_who_the_photos_show(text, name, aliases):
+    calls = _with(FAMILY, text, attached=4).tool_calls
+    assert [(c["name"], c["args"].get("name")) for c in calls] == [("register_subject", name)], calls
+    assert [a for a in aliases if a not in calls[0]["args"].get("aliases", [])] == [], calls
+
+
+def test_subjects_in_new_places_parts_of_them_and_no_videos():
+    crew = (("Ines", ("bestie",)), ("Tomas", ("tom",)))
+    cake = ({"id": "c", "prompt": "Ines and Tomas on a rooftop", "operation": "personalize", "subjects": ["Ines"]},)
+    calls = _chat([("ines and tom on a rooftop", "generate_with_subject")], "ok now put her on a camel in the desert", crew,
+                  cake).tool_calls
+    assert [(c["name"], c["args"].get("subject")) for c in calls] == [("generate_with_subject", "Ines")]
+    dress = _chat([("ines and tom on a rooftop", "generate_with_subject")], "put her in a green jumpsuit", crew, cake).tool_calls
+    assert [c["name"] for c in dress] == ["edit_image"]
+    hair = _chat([("ines and tom on a rooftop", "generate_with_subject")], "make tom hair more curly, he has curls irl",
+                 crew, cake).tool_calls
+    assert [c["name"] for c in hair] == ["edit_image"] and _has(hair[0]["args"]["prompt"], "rooftop")
+    video = _chat([("ines and tom on a rooftop", "generate_with_subject")], "can u make her dance in a video", crew,
+                  cake)
+    assert video.tool_calls == [] and "still" in video.content
+    old = _chat([("draw a portrait of her", None)], "could you do a portrait of her by the window",
+                (("Mabel", ("mum",)),), (), 0)
+    assert [c["name"] for c in old.tool_calls] in (["generate_with_subject"], ["generate_image"])

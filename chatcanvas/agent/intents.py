@@ -188,6 +188,8 @@ def decide(text: str, facts: Any) -> Intent:
     if not facts.attached_image_ids and (ENROL_WITHOUT_PHOTOS.search(message.text) or MINE_ASKED.search(
             message.text) and not _names_enrolled(message.text, facts)):
         return _reply(chat_reply(text, facts))  # "can you remember my son Leo? I'll send pics in a sec"
+    if facts.has_image and lang.is_reaction(text) and may("reply"):  # "oh my god his little hat": a reaction
+        return _reply(chat_reply(text, facts))
     told = rewrite.remembered(text) if facts.has_image and may("edit") and not NEW_PICTURE.search(lang.normalize(text)) else None
     if told:  # "He always had a pipe, even though he never once lit it", "her hair was greyer by then": this picture, so
         return Intent("edit_image", {"prompt": rewrite.edit_prompt(facts.current_prompt or rewrite.UNDESCRIBED, told)}, "edit")

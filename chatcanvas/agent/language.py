@@ -137,7 +137,7 @@ SMALL_TALK = THANKS | frozenset(
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
     "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
     "hehe heh yay whoa woah haha ha thanx thnx many worries problem dear "
-    "lmao lmfao rofl marvellous marvelous superb bravo muchas mil w gg "
+    "lmao lmfao rofl marvellous marvelous superb bravo muchas mil w gg lowkey highkey ngl fr frfr bruh deadass "
     "whatever merhaba namaste ciao salut "
     # greetings and praise in the languages people mix in
     "oi ola hallo hej bonjour salaam salam konnichiwa privet aloha vielen bitte "
@@ -314,10 +314,23 @@ def strip_politeness(text: str) -> str:
     return re.sub(r"\s+([,.!?])", r"\1", re.sub(r"\s{2,}", " ", text)).strip(" ,")
 
 
+def _slang(token: str) -> str:
+    """ "lmaoo" -> "lmao", "lolll" -> "lol", "hahahaha" -> "haha", "omggg" -> "omg", "woooow" -> "wow"."""
+    for pattern, word in ((r"l+m+f?a+o+", "lmao"), (r"l+o+l+", "lol"), (r"(?:ha){2,}h?", "haha"), (r"(?:he){2,}h?", "hehe"),
+                          (r"o+m+g+", "omg"), (r"w+o+w+", "wow"), (r"a+w+", "aww"), (r"b+r+u+h+", "bruh")):
+        if re.fullmatch(pattern, token):
+            return word
+    return token
+
+
 def is_small_talk(message: Words) -> bool:
     """Greetings, thanks, praise, yes/no: nothing but such words."""
-    if bool(message.tokens) and all(t in SMALL_TALK for t in message.tokens):
+    if bool(message.tokens) and all(t in SMALL_TALK or _slang(t) in SMALL_TALK for t in message.tokens):
         return True
+    if re.fullmatch(r"(?:(?:ok|okay|lol|lowkey|honestly|ngl|tbh|hmm+)\s+)*(?:not\s+(?:bad|too\s+bad|half\s+bad)|oh\s+my\s+(?:god|gosh)|"
+                    r"i'?m\s+(?:dead|crying|weak|screaming)|so\s+real|too\s+real)(?:\s+(?:lol|lmao\w*|ngl|tbh|honestly|fr))*\W*",
+                    message.text):
+        return True  # "ok lowkey not bad", "im dead"
     said = re.sub(r"\b(?:you|u)\s+(?:help(?:ed)?|helps)\s+(?:me|us)\s+(?:a\s+lot|so\s+much|very\s+much|a\s+ton)\b|"
                   r"\b(?:you|u)(?:'re|\s+are|\s+r)\s+(?:the\s+best|amazing|a\s+star|a\s+lifesaver|great|awesome|so\s+kind)\b|"
                   r"\bcam\s+on(?:\s+(?:them|em|anh|chi|ban))?\b|\b(?:em|anh|chi|ji|yaar|bro|sis|habibi|amigo|amiga|mate)\b", " ", message.text)
@@ -777,3 +790,21 @@ def without_letter(text: str) -> str:
     for _ in range(2):  # the name under the sign-off, then the sign-off
         body = _SIGN_OFF.sub("", body.rstrip())
     return body.strip() or text
+
+
+_REACTION_OPENER = re.compile(r"^(?:oh\s+my\s+(?:god|gosh)|omg+|o+m+g+|aww+|lol+|lmf?ao+|(?:ha){2,}|wo+w(?:\s+so\s+\w+)?|bruh+|"
+                              r"i'?m\s+dead|dead|stop+|no\s+way)\b[\s,!.]*")
+
+
+def is_reaction(text: str) -> bool:
+    """A reaction to the picture, nothing asked: "oh my god his little hat", "wow so menacing 💀 hes asleep on my
+    keyboard rn", "lmao his face"."""
+    said = normalize(text)
+    opener = _REACTION_OPENER.match(said)
+    if not opener:
+        return False
+    rest = said[opener.end():]
+    return len(rest.split()) <= 14 and not REQUEST_FRAME.match(rest) and not re.search(
+        r"(?<!right\s)\bnow\b|\b(?:make|add|put|give|change|turn|remove|draw|paint|show|do|try|can|could|would|please|pls|more|less|"
+        r"another|again|undo|instead|swap|replace|redo|next|take|drop|lose|ditch|delete|move|fix|keep|bring|use|go|get|"
+        r"too|should|needs?|want|wanna|let's|lets|zoom|crop|flip|rotate)\b|\bback\s+to\b|\?", rest)

@@ -25,7 +25,7 @@ TONES = ("dark", "light", "pale", "bright", "deep", "pastel", "neon", "vivid", "
          "navy", "forest", "lime", "muted", "soft", "rich", "dusty", "blush", "warm", "cool", "icy", "dusky", "sage",
          "mint", "olive", "powder", "electric", "burnt", "hunter", "bottle", "emerald", "highland", "racing", "midnight",
          "army", "kelly", "cherry", "blood", "lemon", "mustard", "brick", "slate", "jet", "pitch", "candy",
-         "jade", "ruby", "sapphire", "cobalt", "seafoam", "bubblegum")
+         "jade", "ruby", "sapphire", "cobalt", "seafoam", "bubblegum", "matte", "glossy", "metallic", "pearl")
 _COLOR = "|".join(COLORS)
 _TONE = "|".join(TONES)
 COLOR_PHRASE = re.compile(rf"\b(?:(?:{_TONE})[\s-]+)*(?:{_COLOR})(?:-(?:{_COLOR}))?(?:[\s-]+(?:and|&)[\s-]+(?:{_COLOR}))?\b")
@@ -482,6 +482,9 @@ def edit_instruction(text: str) -> str:
                   text)  # "paint stars on the ceiling": stars on it, not a colour
     text = re.sub(r"^take\s+(?P<x>(?:the|his|her|its|their|that|those|these|this)\s+[\w\s-]+?)\s+(?:off|out|away)"
                   r"(?:\s+(?:again|please|now))*$", r"remove \g<x>", text)  # "take the top hat off again"
+    text = re.sub(r"\s+(?:in|on|of)\s+(?:this|the|my)\s+(?:pic|picture|photo|image|one|shot)(?=\s|$)", "", text,
+                  count=1)  # "make the sky in this pic purple"
+    text = re.sub(rf"\b(?P<c>(?:{_COLOR}))\s+like\s+(?:a|an|the|in\s+a)\s+[\w\s-]+$", r"\g<c>", text)  # "purple like a sunset"
     text = re.sub(r"^(?:but|so|and\s+then)[,\s]+", "", text)  # "But please change the books to tablets"
     text = re.sub(r"[,\s]+(?:while\s+you(?:'re|\s+are)\s+at\s+it|if\s+you\s+(?:can|could|don't\s+mind)|when\s+you\s+get\s+a\s+"
                   r"(?:sec|second|chance|minute))\W*$", "", text)  # "make the sky bluer while you're at it"
@@ -1040,6 +1043,10 @@ def _modifier_change(base: str, change: str) -> str | None:
     said_one = re.search(r"\bone(?:\s+instead)?$", change)
     if _modifier_words(new) and (said_one or any(w in _MATERIALS for w in new.split())):
         return _replace_modifiers(base, match.group("noun"), new)  # plain colours go through the recolouring below
+    if len(new.split()) == 2 and new.split()[-1] in COLORS and new.split()[0].isalpha() and new.split()[0] not in \
+            lang.DETERMINERS | {"and", "more", "less"} and not lang.pos_of(new.split()[0]) & {"VERB", "NOUN"} and \
+            _find_phrase(base, noun) is None and match.group("noun") not in GROUP_WORDS:
+        return f"{base}, {new} {match.group('noun')}"  # "make the tail sparkly teal": a sparkly teal tail
     single = new.split()[0] if len(new.split()) == 1 else ""
     sized = single in ("bigger", "smaller", "larger", "tinier", "huger", "littler")
     found = _find_phrase(base, noun) if single else None

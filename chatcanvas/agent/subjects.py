@@ -153,13 +153,19 @@ def _introduction_said_plainly(text: str) -> tuple[str, list[str]] | None:
     if saved and full and _name_slot(saved.group("name").lower()):
         name = saved.group("name")
         return name[:1].upper() + name[1:], [full.group("full")]
+    call = re.search(r"\bcall\s+(?:it|him|her|them)\s+['\"]?(?P<name>[a-z][\w'-]*)['\"]?\W*$", text)
+    if call and _name_slot(call.group("name")) and not lang.pos_of(call.group("name")) & {"VERB", "ADJ", "ADV"} and \
+            call.group("name") not in _NOT_NAMES:  # "this is my bike. call it zoomer"
+        kind = re.search(r"\b(?:my|our)\s+(?P<kind>[a-z]+)\b", text[:call.start()])
+        return call.group("name").capitalize(), [f"my {kind.group('kind')}"] if kind else []
     shown = re.search(r"\b(?:these\s+are|this\s+is|here\s+(?:is|are)|here's|they're|they\s+are)\s+(?:all\s+)?(?:of\s+)?(?:her|him|"
                       r"them)[.!]+\s+(?P<name>[A-Z][\w'-]*)\s*[.!]", text)
     if shown and _name_slot(shown.group("name").lower()):  # "These are of her. Peggy. (Margaret on the certificate ...)"
         return shown.group("name"), []
     he_is = re.search(r"(?:^|[.!?]\s+)(?:[Hh]e|[Ss]he)\s+is\s+(?P<name>[A-Z][\w'-]*)\s*(?:,|\.|$)", text)
     if he_is and _name_slot(he_is.group("name").lower()) and not lang.pos_of(he_is.group("name").lower()) & {"ADJ", "ADV"}:
-        known_as = re.search(r"\b(?:refer\s+to|know|call)\s+(?:him|her)\s+as\s+['\"\u2018\u201c]?(?:the\s+)?(?P<nick>[A-Za-z][\w'-]*)",
+        known_as = re.search(r"\b(?:refer\s+to|know|knows|call|calls|called)\s+(?:him|her)\s+(?:as\s+)?['\"\u2018\u201c]?(?:the\s+)?"
+                             r"(?P<nick>[A-Za-z][\w-]*(?:'[a-z]+)?)",
                              text, re.I)  # "He is Harold, although the team refer to him as 'the Professor'"
         return he_is.group("name"), [f"the {known_as.group('nick').lower()}"] if known_as else []
     spelled = re.search(r"\bspelled\s+(?P<letters>[A-Za-z](?:\s*[-.]\s*[A-Za-z]){2,})", text, re.I)
@@ -497,8 +503,8 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
                 r"snap|"
                 r"file|upload)s?(?:\s+of\s+(?:him|her|them|it|me|us))?$", who, re.I):
         return None  # "here is my picture": an upload, not an introduction
-    said_of = re.match(r"^(?P<head>(?:my|our)\s+(?:[a-z]+\s+)?[a-z]+\s+[A-Za-z][\w-]*)\s*,\s*(?:he|she|it|they)(?:'s|s|'re|"
-                       r"\s+is|\s+are)\s", who, re.I)
+    said_of = re.match(r"^(?P<head>(?:my|our)\s+(?:[a-z]+\s+)?[a-z]+\s+[A-Za-z][\w-]*)\s*(?:,\s*|\s+(?=(?:he|she|they)\s+[a-z]+s?\b))"
+                       r"(?:he|she|it|they)(?:'s|s|'re|\s+is|\s+are|\s+[a-z]+)\s", who, re.I)
     who = said_of.group("head") if said_of else who  # "my flatmate oskar, he's hopeless at selfies"
     if len(who.split()) > 6 or (re.match(r"^(?:an?|the|some|this|that)\b", who, re.I)
                                 and not re.search(r"\b(?!I\b)[A-Z]", who)):
@@ -550,11 +556,13 @@ _ANIMATE = frozenset(
     "hamster rabbit bunny horse pony fish goldfish turtle tortoise lizard gecko snake ferret pig guinea rat mouse "
     "cow goat chicken hen duck lamb bulldog poodle labrador retriever terrier corgi pug beagle husky spaniel "
     "toy teddy doll plush car bike robot bestie bff roommate flatmate housemate cousin aunt auntie uncle niece nephew "
-    "grandson granddaughter fiance fiancee hubby nana nonna teta".split())
+    "grandson granddaughter fiance fiancee hubby nana nonna teta bf gf bae mate pal homie bro sis colleague coworker "
+    "neighbour neighbor".split())
 _KINDS = _ANIMATE - frozenset("boy girl son daughter husband wife partner boyfriend girlfriend baby kid toddler brother "
                                "sister mom mum dad mother father grandma grandpa granny nan friend buddy bestie bff "
                                "roommate flatmate housemate cousin aunt auntie uncle niece nephew grandson granddaughter "
-                               "fiance fiancee hubby nana nonna teta".split())
+                               "fiance fiancee hubby nana nonna teta bf gf bae mate pal homie bro sis colleague coworker "
+                               "neighbour neighbor".split())
 """What an animal or a thing is ("a grey bunny"): a name for it that nothing else in a picture is likely to share."""
 _SELF = re.compile(r"\b(?:me|myself|my\s+face|my\s+selfies?|i'm|i\s+am|of\s+me)\b", re.I)
 _KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z][a-z-]*\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|\s+[A-Z]|\s+(?:named|called|is|'s)\b))")
@@ -572,9 +580,10 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     said = intents.clean(text)
     if re.match(r"\W*(?:how|what|why|when|where|do|does|did)\b", said, re.I):
         return None  # "How do I save it to my phone?": a question, no one introduced
-    pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+)?([a-z]+))\s+([a-z][\w-]*)(?=\s*(?:,|$)|\s+(?:passed|died|is|was|has|"
-                    r"had|who|loves|loved|wants?|wanted|needs?|asked|says|said|would|will|just|finally|also)\b)", said,
-                    re.I)  # "my cat smokey passed away last month", "my cousin yara wants one too"
+    pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+)?([a-z]+))\s+([a-z][\w-]*?)(?:'s\b|(?=\s*(?:,|$)|\s+(?:passed|died|is|was|has|"
+                    r"had|who|loves|loved|wants?|wanted|needs?|asked|says|said|would|will|just|finally|also|he|she|they|"
+                    r"owes|lol|lmao|bday|birthday|turns|graduates|and)\b))", said,
+                    re.I)  # "my cat smokey passed away last month", "my cousin yara wants one too", "my bf leo's bday"
     if pet and pet.group(3).lower() in _ANIMATE and pet.group(4).lower() not in _ANIMATE:
         return pet.group(4), [f"{pet.group(1)} {pet.group(2)}".lower()]  # "my corgi biscuit"
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
@@ -1071,6 +1080,9 @@ def _my_one(text: str, facts: TurnFacts) -> str | None:
 
 
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    if re.search(r"\b(?:in|as)\s+an?\s+(?:video|animation|gif|reel|clip)\b|\b(?:video|animation|gif|reel)\s+(?:of|with|where)\b|"
+                 r"\banimate\b", lang.normalize(text)) and not facts.attached_image_ids:
+        return None  # "can u make her do a burnout in a video": no still of her, an answer
     if len(facts.attached_image_ids) == 1 and re.search(r"\b(?:drew|made|painted|sketched|did|took|coloured|colored)\s+"
                                                          r"(?:this|it|that)\b", text, re.I):
         return None  # "zeynep drew this can u make it colorful": their picture, to change
@@ -1147,7 +1159,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         others = [subject["name"] for subject in known if subject["name"] not in pointed and re.search(
             rf"\b(?:{_labels(subject['name'], facts)})\b", fold(facts.current_prompt or ""), re.I)]
         pointed = tuple(others) or pointed  # "ok can you do just him now?" after "me and my boyfriend": him
-    if drawn and (drawn.group(5) and shown or not shown and not (drawn.group(2) or drawn.group(4) or drawn.group(5))
+    worn = drawn and drawn.group(5) and bool(set(re.findall(r"[a-z]+", text[drawn.end():drawn.end() + 40].lower())) & _WORN)
+    if drawn and (drawn.group(5) and shown and (worn or not re.search(r"\b(?:in|on|at|into|inside)\s+(?:an?|some)\s+[\w\s-]*?\b(?:in|on|at|"
+                                                                     r"through|across|over)\s+\w", text[drawn.start():])) or not shown and not (drawn.group(2) or drawn.group(4) or drawn.group(5))
                   and not _just_enrolled(facts)):
         drawn = None  # with no one on screen only a new scene reaches back for her (right after her photos were
         # enrolled, "draw her at the beach" does too); with her on screen, "put her in a red dress" changes this one
@@ -1358,6 +1372,14 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             rf"be\s+wearing|be\s+holding)\b", text, re.I) and not another:
         # "hmm can Ellie bean have purple hair in it" with her on screen: this picture, changed
         return "edit_image", {"prompt": intents.merged_edit_prompt(facts.current_prompt, text)}
+    part = re.match(rf"^\W*(?:(?:ok|okay|now|and|so|pls|please)[,\s]+)*(?:make|give|change|turn|colou?r|dye|cut)\s+(?:{labels})(?:'s|s)?\s+"
+                    r"(?P<part>hair|eyes|beard|moustache|mustache|skin|dress|shirt|jacket|hat|outfit|coat|shoes|glasses|smile|"
+                    r"fur|tail|ears|collar|bow)\b(?P<rest>[^.!?,]*)", text, re.I)
+    if part and facts.current_prompt and not another and (subject in shown or re.search(rf"\b(?:{labels})\b",
+                                                                                        fold(facts.current_prompt), re.I)):
+        # "make dani hair more short, in real life she have short hair lol" with Dani on screen: this picture, changed
+        change = f"make the {part.group('part').lower()}{part.group('rest')}"
+        return "edit_image", {"prompt": intents.merged_edit_prompt(facts.current_prompt, change)}
     if intent.kind == "draw" or (intent.kind == "edit" and (subject not in shown or leads or another)):
         asks = _asking_sentences(text, known)
         if len(asks) == 1 and len(lang.sentences(text)) > 2 and len((intents.draw_prompt(asks[0]) or "").split()) >= 5:
