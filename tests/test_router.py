@@ -2442,3 +2442,17 @@ def test_subjects_in_new_places_parts_of_them_and_no_videos():
     old = _chat([("draw a portrait of her", None)], "could you do a portrait of her by the window",
                 (("Mabel", ("mum",)),), (), 0)
     assert [c["name"] for c in old.tool_calls] in (["generate_with_subject"], ["generate_image"])
+
+
+def test_the_one_asked_for_and_kin_said_at_enrolment():
+    family = (("Maureen", ("mam",)), ("Scout", ("the dog",)))
+    calls = _chat([], "mam's birthday is next week and I want a print for her. the dog's in here already, can you do Scout "
+                      "on the pier at Howth", family).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Scout")]
+    calls = _with([{"name": "Aldo", "aliases": ["nonno"]}], "ok adding nonna too, here are pics of her, her name is Rita",
+                  attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", "Rita")]
+    assert "nonna" in calls[0]["args"].get("aliases", [])
+    kin = (("Aldo", ("nonno",)), ("Rita", ("nonna",)))
+    calls = _chat([], "nonna in a red dress at the market", kin).tool_calls
+    assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Rita")]

@@ -659,8 +659,9 @@ def spelled(text: str, subjects: list[dict[str, Any]]) -> str:
 
     def fix(found: re.Match) -> str:
         said = found.group(0)
-        if fold(said).lower() in enrolled or lang.pos_of(said.lower()):
-            return said
+        if fold(said).lower() in enrolled or lang.pos_of(said.lower()) or said.lower() in _TITLES or any(
+                said.lower() in group for group in _KIN_WORDS):
+            return said  # "nonna" is no slip of "nonno"
         owner = re.sub(r"'?s$", "", said, flags=re.I)
         if owner != said and len(owner) >= 4:
             known = next((w for w in words.values() if _sound(owner) == _sound(w)), None)
@@ -888,6 +889,12 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             # "my grandma is turning 90 ... I have 7 photos of her here, her name is Rosa": Rosa is "my grandma"
         if kin:  # "I want to add my wife Greta", then "Here are six photos of Greta": she is "my wife" too
             aliases = [*aliases, kin]
+    added = re.search(r"\b(?:adding|add|learn|enrol+ing|enrol+|saving|save|remember)\s+(?P<my>(?:my|our)\s+)?(?P<kin>[a-z]+)\s+"
+                      r"(?:too|as\s+well|also)\b", text, re.I)
+    kin_word = added.group("kin").lower() if added else ""
+    if kin_word and kin_word != name.lower() and (kin_word in _ANIMATE or kin_word in _TITLES or any(
+            kin_word in group for group in _KIN_WORDS)) and not any(kin_word in alias.split() for alias in aliases):
+        aliases = [*aliases, f"{(added.group('my') or '').lower()}{kin_word}"]  # "ok adding nonna too ... her name is Carla"
     if name.lower() not in ("me", "myself", "us") and "me" not in aliases and _OF_ME.search(text):
         aliases = [*aliases, "me"]  # "attaching a few selfies. Name me Ms Okafor."
     args: dict[str, Any] = {"name": name}
@@ -1217,6 +1224,11 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         text = f"{turn.group('who')} as {turn.group('be')}" if turn.group("be") else \
             f"{turn.group('who')} {turn.group('rest')}"
     subject = mentioned_subject(text, known)
+    asked = re.search(r"(?:^|[.!?,;]\s*)(?:(?:so|and|but|now)\s+)?(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:do|draw|paint|"
+                      r"make|show)\s+(?P<who>[^.!?,;]+)", text, re.I)
+    named = mentioned_subject(asked.group("who"), known) if asked and asked.start() > 0 else None
+    if named is not None and named != subject:  # "mam's 60th is coming up ... can you do Benji on the beach": Benji
+        subject = named
     swapped = re.search(r"\b(?:swap|switch|replace|trade)\s+(?P<old>[\w' ]+?)\s+(?:out\s+)?(?:for|with)\s+(?P<new>.+)$", text, re.I)
     wanted = mentioned_subject(swapped.group("new"), known) if swapped else None
     if wanted is not None and wanted not in shown:  # "now swap nibbles for pepper": Pepper, in the picture on screen
