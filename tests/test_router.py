@@ -2456,3 +2456,16 @@ def test_the_one_asked_for_and_kin_said_at_enrolment():
     kin = (("Aldo", ("nonno",)), ("Rita", ("nonna",)))
     calls = _chat([], "nonna in a red dress at the market", kin).tool_calls
     assert [(c["name"], c["args"]["subject"]) for c in calls] == [("generate_with_subject", "Rita")]
+
+
+def test_a_new_place_for_the_one_on_screen_and_one_more_thing_on_it():
+    pup = (("Biscuit", ("my dog",)),)
+    shown = ({"id": "b", "prompt": "Biscuit in the snow with a ball", "operation": "personalize", "subjects": ["Biscuit"]},)
+    calls = _chat([("draw biscuit in the snow", "generate_with_subject")], "now make him in Lisbon on a tram", pup,
+                  shown).tool_calls
+    assert [(c["name"], c["args"].get("subject")) for c in calls] == [("generate_with_subject", "Biscuit")]
+    scarf = _chat([("draw biscuit in the snow", "generate_with_subject")], "make him in a woolly scarf", pup, shown).tool_calls
+    assert [c["name"] for c in scarf] == ["edit_image"]
+    cape = _chat([("draw biscuit in the snow", "generate_with_subject")], "my daughter says Biscuit needs a bandana, can u add one",
+                 pup, shown).tool_calls
+    assert [c["name"] for c in cape] == ["edit_image"] and _has(cape[0]["args"]["prompt"], "bandana")

@@ -1087,6 +1087,8 @@ def _my_one(text: str, facts: TurnFacts) -> str | None:
 
 
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
+    if facts.has_image and intents._ADD_ONE.match(lang.normalize(text)):
+        return None  # "my son says Mr Buttons needs a cape, can u add one": on the picture on screen
     if re.search(r"\b(?:in|as)\s+an?\s+(?:video|animation|gif|reel|clip)\b|\b(?:video|animation|gif|reel)\s+(?:of|with|where)\b|"
                  r"\banimate\b", lang.normalize(text)) and not facts.attached_image_ids:
         return None  # "can u make her do a burnout in a video": no still of her, an answer
@@ -1158,7 +1160,10 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         r"^\W*(?:(?:ok|okay|now|and|then|so|next)[,.!:\s]+)*(his|her|their)\s+(?:own\s+)?(?:headshot|portrait|picture|pic|"
         r"photo|one|version|turn|drawing|painting)\b|"  # "Her headshot: same style as mine, but ..."
         r"\b(?:draw|paint|sketch|show|do)\s+(my\s+(?:old|dear|sweet|lil|little|big)\s+(?:boy|girl|lady|baby|buddy))\s+(?:at|in|on|"
-        r"as|with|like|\w+ing)\b", text, re.I)  # "Now draw my old girl at a car show" (his Mustang, on screen)
+        r"as|with|like|\w+ing)\b|"  # "Now draw my old girl at a car show" (his Mustang, on screen)
+        r"\b(?:make|do|draw|show)\s+(him|her|them)\s+(?=(?:in|at|on|inside)\s+(?:an?\s+|the\s+)?(?:[\w-]+\s+)?[A-Za-z])(?!(?:in|at|on|"
+        r"inside)\s+(?:an?\s+|the\s+|his\s+|her\s+|their\s+)?(?:[\w-]+\s+)?(?:" + "|".join(sorted(_WORN)) + r")\b)", text, re.I)
+    # "now make him in Venice on gondola", "can you make her in a garden with flowers": a new place for them
     pointed = _pointed_at(facts)
     if drawn and re.fullmatch(r"him|her|he|she|his", next(g for g in drawn.groups() if g), re.I) and pointed and all(
             any(label.lower() in ("me", "myself") for label in (subject_entry(name, facts) or {}).get("aliases", []))
@@ -1176,8 +1181,10 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             intents.decide(text, facts).kind in ("draw", "edit"):
         # "ok now draw her floating in space", "lets try one with her on Route 66", "my boy like a pilot over the
         # mountains" while a picture of a subject is on screen: a new picture of that subject
-        said = next(i for i in range(1, 8) if drawn.group(i))
-        another = said in (2, 6, 7) or not shown  # "one more of her at the beach": another picture, not a change
+        said = next(i for i in range(1, 9) if drawn.group(i))
+        another = said in (2, 6, 7, 8) or not shown or bool(
+            said == 1 and re.match(r"\s+(?:in|at|on|inside)\s", text[drawn.end(1):]) and not set(re.findall(
+                r"[a-z]+", text[drawn.end(1):drawn.end(1) + 40].lower())) & _WORN)  # "make him in Venice on gondola"  # "one more of her at the beach": another picture, not a change
         text = text[:drawn.start(said)] + pointed[0] + text[drawn.end(said):]
     else:
         another = False
