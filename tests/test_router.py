@@ -2349,6 +2349,7 @@ def test_a_message_written_as_a_letter_is_read_without_its_letter():
     assert lang.without_letter("Good morning,\n\nA rowing boat on a lake, please.\n\nYours faithfully,\nR. T. Hale") == \
         "A rowing boat on a lake, please."
     assert lang.without_letter("a fox in the snow") == "a fox in the snow"
+    assert lang.without_letter("Dear assistant, could the gate be green? Kind regards, Edith") == "could the gate be green?"
     asked = route("Dear Assistant,\n\nI would like a picture of a windmill for my brother, who loves tulips.\n\n"
                   "Best wishes,\nJoan", None).tool_calls
     assert [c["name"] for c in asked] == ["generate_image"]
@@ -2401,6 +2402,7 @@ def test_a_change_told_as_a_memory_edits_the_picture(current, text, must, must_n
     ("lmaooo", "a goose in a tuxedo"),
     ("ok lowkey not bad", "a goose in a tuxedo"),
     ("omg his tiny bow tie", "a goose in a tuxedo"),
+    ("oh my god so fancy lol", "a goose in a tuxedo"),
     ("wow so fancy 💀 he'd bite you irl", "a goose in a tuxedo"),
     ("My uncle retires next month after 40 years at the docks. I want a funny card for him, is that something you can "
      "do?", None),

@@ -773,8 +773,9 @@ WORN = frozenset("dress shirt hat cap jacket coat suit outfit costume sweater ju
 takes the old one's place ("give her a unicorn hoodie" where she wore a spiderman hoodie)."""
 
 
-_SALUTATION = re.compile(r"^\s*(?:dear|hello|good\s+(?:morning|afternoon|evening|day))(?:\s+(?:assistant|sir|madam|sir\s+or\s+madam|"
-                         r"friend|computer|there|all|picture\s+maker|image\s+maker))?\s*[,:!]\s*\n+", re.I)
+_SALUTATION = re.compile(r"^\s*(?:(?:dear|hello|good\s+(?:morning|afternoon|evening|day))(?:\s+(?:assistant|sir|madam|sir\s+or\s+"
+                         r"madam|friend|computer|there|all|picture\s+maker|image\s+maker))?\s*[,:!]\s*\n+|dear\s+(?:assistant|sir|"
+                         r"madam|sir\s+or\s+madam|friend|computer|picture\s+maker|image\s+maker|chatcanvas)\s*[,:!]\s*)", re.I)
 _SIGN_OFF = re.compile(r"(?:(?<=[.!?])|(?<=\n)|^)\s*(?i:(?:(?:kind|warm|best|many|warmest|kindest)\s+)?regards|sincerely(?:\s+yours)?|"
                        r"yours\s+(?:sincerely|faithfully|truly)|with\s+(?:many\s+)?(?:thanks|gratitude|love|best\s+wishes)|"
                        r"best\s+wishes|warmly|respectfully|all\s+the\s+best|love)\s*[,.!]?\s*(?:\n\s*)?"
@@ -804,7 +805,8 @@ def is_reaction(text: str) -> bool:
     if not opener:
         return False
     rest = said[opener.end():]
-    return len(rest.split()) <= 14 and not REQUEST_FRAME.match(rest) and not re.search(
+    return len(rest.split()) <= 14 and not re.search(r"\b(?:i'd\s+like|i\s+would\s+like|i\s+want|i\s+need|give\s+me|show\s+me|"
+                                                     r"let\s+me\s+see|how\s+about|what\s+about)\b", rest) and not re.search(
         r"(?<!right\s)\bnow\b|\b(?:make|add|put|give|change|turn|remove|draw|paint|show|do|try|can|could|would|please|pls|more|less|"
         r"another|again|undo|instead|swap|replace|redo|next|take|drop|lose|ditch|delete|move|fix|keep|bring|use|go|get|"
         r"too|should|needs?|want|wanna|let's|lets|zoom|crop|flip|rotate)\b|\bback\s+to\b|\?", rest)
