@@ -242,8 +242,9 @@ def decide(text: str, facts: Any) -> Intent:
     if then and facts.has_image and lang.is_aside(lang.normalize(text)[:then.start()]):
         text = then.group("ask")  # "she looks kinda mad lol make her happy": the ask after the remark
     text = lang.request_part(text)
-    picked = _PICK_THEN_CHANGE.match(lang.normalize(text)) or next((found for i, _ in enumerate(lang.sentences(text)) if (
-        found := _BACK_THEN_CHANGE.match(lang.normalize(" ".join(lang.sentences(text)[i:]))))), None)
+    parts = lang.sentences(text)
+    picked = _PICK_THEN_CHANGE.match(lang.normalize(text)) or next((found for i in range(len(parts)) if (
+        found := _BACK_THEN_CHANGE.match(lang.normalize(" ".join(parts[i:]))))), None)
     # "Well that's good enough for me. Going back to the skateboarding one, could you pop a little helmet on him?"
     if picked and may("edit") and images and _draw_or_edit(lang.sentences(picked.group("change"))[0], facts) == "edit" and \
             not re.search(r"\b(?:is|was|are|of\s+(?:those|these|them))\b", picked.group("desc")) and \
@@ -256,7 +257,6 @@ def decide(text: str, facts: Any) -> Intent:
             prompt = rewrite.edit_prompt(target.prompt, _edited_part(picked.group("change")))
             aimed = {} if target.id == current else {"image_id": target.id}  # the one on screen: no pick needed
             return _out_of_range(text, facts) or Intent("edit_image", {"prompt": prompt, **aimed}, "edit")
-    parts = lang.sentences(text)
     if may("edit") and len(parts) > 1 and len(images) > 1:
         # "First one's the winner! can you add some snowflakes falling on that one": a pick, then a change of it
         picked_id = references.selection(parts[0], images, current)
@@ -283,8 +283,7 @@ def decide(text: str, facts: Any) -> Intent:
         counted = re.search(r"\b(\d|two|three|four|five|six|seven|eight)\b", lang.normalize(text))
         word = counted.group(1) if counted else "one"
         variations = (int(word) if word.isdigit() else lang.NUMBER_WORDS.get(word, 1), "")
-    parts = lang.sentences(text)
-    if variations is None and may("variations") and len(parts) > 1:
+    if variations is None and may("variations") and len(parts) > 1:  # the sentences of `text`, read above
         # "Would you try that once more, please? The face isn't quite right."
         found = [(i, references.variation_count(part)) for i, part in enumerate(parts)]
         takes = [(i, count) for i, count in found if count is not None]
@@ -644,8 +643,8 @@ def _edited_part(text: str) -> str:
         said = lang.normalize(part)
         fixed = re.fullmatch(rf"(?:(?:no|nope|nah|actually|i\s+mean|wait|sorry|or\s+rather|rather|make\s+that)[,!.\s]+)*"
                              rf"(?P<new>{rewrite.COLOR_PHRASE.pattern})\W*", said)
-        after_comma = re.search(rf",\s*{re.escape(part.strip())}", text) is not None  # "all blue, no orange": not a correction
-        colours = list(rewrite.COLOR_PHRASE.finditer(acting[-1])) if acting and fixed and not after_comma else []
+        corrects = fixed and not re.search(rf",\s*{re.escape(part.strip())}", text)  # "all blue, no orange": no correction
+        colours = list(rewrite.COLOR_PHRASE.finditer(acting[-1])) if acting and corrects else []
         if colours:  # "make the mushroom blue. no pink. pink": the colour said last
             last = colours[-1]
             acting[-1] = acting[-1][:last.start()] + fixed.group("new") + acting[-1][last.end():]

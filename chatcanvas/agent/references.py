@@ -244,8 +244,7 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     number = int(numbered.group("num") or numbered.group("alone")) if numbered else 0
     if numbered and len(batch) >= number > 0:  # "ok going with 4!" after four takes: the fourth
         return batch[number - 1].id
-    ranked = next((part for part in lang.sentences(said)[:-1] if ORDINAL_REF.match(part.strip(" .!?"))), None) \
-        if len(lang.sentences(said)) > 1 else None
+    ranked = next((part for part in lang.sentences(said)[:-1] if ORDINAL_REF.match(part.strip(" .!?"))), None)
     if ranked:  # "The second of those three is the one. Can I have that one back up?": the sentence that ranks it
         said = ranked.strip(" .!?")
     found = _select(said, images, current)

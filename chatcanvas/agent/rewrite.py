@@ -451,7 +451,7 @@ _REMEMBERED_LOOK = re.compile(
 
 def remembered(text: str) -> str | None:
     """A change told as a memory of the one in the picture: "He always had a pipe, even though he never lit it" ->
-    "give him a pipe"; "her hair was greyer by then" -> "make her hair greyer"; None when the message tells none."""
+    "add a pipe"; "her hair was greyer by then" -> "make her hair greyer"; None when the message tells none."""
     said = lang.normalize(text)
     thing = _REMEMBERED_THING.search(said)
     if thing:
@@ -1696,7 +1696,7 @@ def _style_change(base: str, change: str) -> str | None:
     for start, end in spans:  # "black and white line art": styles said one after the other are one style
         joined = end
         for other_start, other_end in spans:
-            if other_start > start and change[joined:other_start].strip() == "" and other_start >= joined:
+            if other_start >= joined and change[joined:other_start].strip() == "":
                 joined = max(joined, other_end)
         if joined > end and len(change[start:joined]) > len(said or ""):
             said = change[start:joined]

@@ -549,21 +549,18 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
     return (who.lower() if who.lower() in ("me", "myself", "us") else who), []
 
 
-# who a name is given to: "my cat nugget", "my boy tank" (the word after one of these is its name)
-_ANIMATE = frozenset(
-    "cat kitty kitten dog pup puppy doggo boy girl son daughter husband wife partner boyfriend girlfriend baby kid "
-    "toddler brother sister mom mum dad mother father grandma grandpa granny nan friend buddy parrot bird budgie "
-    "hamster rabbit bunny horse pony fish goldfish turtle tortoise lizard gecko snake ferret pig guinea rat mouse "
-    "cow goat chicken hen duck lamb bulldog poodle labrador retriever terrier corgi pug beagle husky spaniel "
-    "toy teddy doll plush car bike robot bestie bff roommate flatmate housemate cousin aunt auntie uncle niece nephew "
-    "grandson granddaughter fiance fiancee hubby nana nonna teta bf gf bae mate pal homie bro sis colleague coworker "
-    "neighbour neighbor".split())
-_KINDS = _ANIMATE - frozenset("boy girl son daughter husband wife partner boyfriend girlfriend baby kid toddler brother "
-                               "sister mom mum dad mother father grandma grandpa granny nan friend buddy bestie bff "
-                               "roommate flatmate housemate cousin aunt auntie uncle niece nephew grandson granddaughter "
-                               "fiance fiancee hubby nana nonna teta bf gf bae mate pal homie bro sis colleague coworker "
-                               "neighbour neighbor".split())
+_PEOPLE = frozenset("boy girl son daughter husband wife partner boyfriend girlfriend baby kid toddler brother sister mom "
+                    "mum dad mother father grandma grandpa granny nan friend buddy bestie bff roommate flatmate housemate "
+                    "cousin aunt auntie uncle niece nephew grandson granddaughter fiance fiancee hubby nana nonna teta bf gf "
+                    "bae mate pal homie bro sis colleague coworker neighbour neighbor".split())
+"""Who someone is to the user ("my flatmate oskar"): the word before a name, a person's."""
+_KINDS = frozenset(
+    "cat kitty kitten dog pup puppy doggo parrot bird budgie hamster rabbit bunny horse pony fish goldfish turtle "
+    "tortoise lizard gecko snake ferret pig guinea rat mouse cow goat chicken hen duck lamb bulldog poodle labrador "
+    "retriever terrier corgi pug beagle husky spaniel toy teddy doll plush car bike robot".split())
 """What an animal or a thing is ("a grey bunny"): a name for it that nothing else in a picture is likely to share."""
+_ANIMATE = _KINDS | _PEOPLE
+"""Who or what a name is given to: "my cat nugget", "my boy tank" (the word after one of these is its name)."""
 _SELF = re.compile(r"\b(?:me|myself|my\s+face|my\s+selfies?|i'm|i\s+am|of\s+me)\b", re.I)
 _KIN = re.compile(r"\b(?:my|our)\s+((?:[a-z][a-z-]*\s+)?[a-z]+?)(?=\s*(?:,|\(|\)|\.|$|\s+[A-Z]|\s+(?:named|called|is|'s)\b))")
 
@@ -659,8 +656,7 @@ def spelled(text: str, subjects: list[dict[str, Any]]) -> str:
 
     def fix(found: re.Match) -> str:
         said = found.group(0)
-        if fold(said).lower() in enrolled or lang.pos_of(said.lower()) or said.lower() in _TITLES or any(
-                said.lower() in group for group in _KIN_WORDS):
+        if fold(said).lower() in enrolled or lang.pos_of(said.lower()) or _kin_or_title(said.lower()):
             return said  # "nonna" is no slip of "nonno"
         owner = re.sub(r"'?s$", "", said, flags=re.I)
         if owner != said and len(owner) >= 4:
@@ -788,6 +784,11 @@ _TITLES = frozenset("old young little lil big sir lady lord dame captain capt mr
                     "baby saint st general major".split())
 
 
+def _kin_or_title(word: str) -> bool:
+    """ "nonna", "grandpa", "auntie": a word for who someone is in a family, or a title before a name."""
+    return word in _TITLES or any(word in group for group in _KIN_WORDS)
+
+
 def _same_kind(word: str, other: str) -> bool:
     """ "tabby" and "cat", "mare" and "horse": one kind, said two ways."""
     return word == other or any(word in group and other in group for group in _KIN_WORDS)
@@ -892,8 +893,8 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     added = re.search(r"\b(?:adding|add|learn|enrol+ing|enrol+|saving|save|remember)\s+(?P<my>(?:my|our)\s+)?(?P<kin>[a-z]+)\s+"
                       r"(?:too|as\s+well|also)\b", text, re.I)
     kin_word = added.group("kin").lower() if added else ""
-    if kin_word and kin_word != name.lower() and (kin_word in _ANIMATE or kin_word in _TITLES or any(
-            kin_word in group for group in _KIN_WORDS)) and not any(kin_word in alias.split() for alias in aliases):
+    if kin_word and kin_word != name.lower() and (kin_word in _ANIMATE or _kin_or_title(kin_word)) and not any(
+            kin_word in alias.split() for alias in aliases):
         aliases = [*aliases, f"{(added.group('my') or '').lower()}{kin_word}"]  # "ok adding nonna too ... her name is Carla"
     if name.lower() not in ("me", "myself", "us") and "me" not in aliases and _OF_ME.search(text):
         aliases = [*aliases, "me"]  # "attaching a few selfies. Name me Ms Okafor."
@@ -1059,6 +1060,11 @@ _ON_SCREEN_TAIL = re.compile(r"[,\s]*\b(?:in|into)\s+this\W*$|[,\s]*\b(?:in|into
 
 _WORN = lang.WORN
 
+
+def _wears(said_after: str) -> bool:
+    """Whether the words after "put her" / "make him" name something worn ("in a sparkly dress"), not a place."""
+    return bool(set(re.findall(r"[a-z]+", said_after[:40].lower())) & _WORN)
+
 _ROLES = ("jedi sith wizard witch warlock sorcerer sorceress mage knight paladin superhero superheroine hero heroine villain "
           "pirate astronaut viking ninja samurai cowboy cowgirl elf dwarf vampire zombie werewolf mermaid merman fairy "
           "princess prince queen king emperor empress warrior soldier gladiator spartan pharaoh chef detective firefighter "
@@ -1171,7 +1177,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         others = [subject["name"] for subject in known if subject["name"] not in pointed and re.search(
             rf"\b(?:{_labels(subject['name'], facts)})\b", fold(facts.current_prompt or ""), re.I)]
         pointed = tuple(others) or pointed  # "ok can you do just him now?" after "me and my boyfriend": him
-    worn = drawn and drawn.group(5) and bool(set(re.findall(r"[a-z]+", text[drawn.end():drawn.end() + 40].lower())) & _WORN)
+    worn = drawn and drawn.group(5) and _wears(text[drawn.end():])
     if drawn and (drawn.group(5) and shown and (worn or not re.search(r"\b(?:in|on|at|into|inside)\s+(?:an?|some)\s+[\w\s-]*?\b(?:in|on|at|"
                                                                      r"through|across|over)\s+\w", text[drawn.start():])) or not shown and not (drawn.group(2) or drawn.group(4) or drawn.group(5))
                   and not _just_enrolled(facts)):
@@ -1182,9 +1188,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # "ok now draw her floating in space", "lets try one with her on Route 66", "my boy like a pilot over the
         # mountains" while a picture of a subject is on screen: a new picture of that subject
         said = next(i for i in range(1, 9) if drawn.group(i))
+        # "one more of her at the beach", "make him in Venice on gondola": another picture, not a change
         another = said in (2, 6, 7, 8) or not shown or bool(
-            said == 1 and re.match(r"\s+(?:in|at|on|inside)\s", text[drawn.end(1):]) and not set(re.findall(
-                r"[a-z]+", text[drawn.end(1):drawn.end(1) + 40].lower())) & _WORN)  # "make him in Venice on gondola"  # "one more of her at the beach": another picture, not a change
+            said == 1 and re.match(r"\s+(?:in|at|on|inside)\s", text[drawn.end(1):]) and not _wears(text[drawn.end(1):]))
         text = text[:drawn.start(said)] + pointed[0] + text[drawn.end(said):]
     else:
         another = False
