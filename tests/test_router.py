@@ -2471,3 +2471,53 @@ def test_a_new_place_for_the_one_on_screen_and_one_more_thing_on_it():
     cape = _chat([("draw biscuit in the snow", "generate_with_subject")], "my daughter says Biscuit needs a bandana, can u add one",
                  pup, shown).tool_calls
     assert [c["name"] for c in cape] == ["edit_image"] and _has(cape[0]["args"]["prompt"], "bandana")
+
+
+@pytest.mark.parametrize(("text", "n"), [
+    ("could you give us a few to choose between", 3), ("show me a couple", 2), ("few more?", 3),
+    ("my husband says make a few so he can pick", 3), ("do some different", 3), ("4 to compare", 4),
+])
+def test_a_number_of_takes_said_without_a_noun(text, n):
+    calls = route(text, "a lighthouse on a cliff").tool_calls
+    assert [(c["name"], c["args"].get("n")) for c in calls] == [("generate_image", n)]
+
+
+@pytest.mark.parametrize(("history", "text", "name", "alias"), [
+    ([], "and these are her cousin Marta, she is 9. she'll want one too", "Marta", "her cousin"),
+    ([], "our hamster pics, his official name is Lord Whiskerton but we all call him Tater", "Tater", "Lord Whiskerton"),
+    ([], "this is Pip hes 4 months", "Pip", None),
+    ([], "snapped a few of us on the trip. call us 'Ana y Luis'", "Ana y Luis", "us"),
+    ([], "my cat pumpkin photos, she's a ginger tabby, 3 yrs", "Pumpkin", "my cat"),
+    ([("hey i'm dara i'm 12, can i make pics", None)], "ok these are me", "Dara", "me"),
+])
+def test_names_said_beside_what_is_told_of_them(history, text, name, alias):
+    calls = _chat(history, text, attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", name)]
+    if alias:
+        assert alias in calls[0]["args"].get("aliases", [])
+
+
+@pytest.mark.parametrize(("text", "must"), [
+    ("this is the spare room, could you show me it with bunk beds and a desk", ["bunk", "desk"]),
+    ("I'd love to see it with a hammock between the trees", ["hammock"]),
+    ("snapped this at the lake yesterday and a boat photobombed it, could you remove it", ["lake"]),
+])
+def test_one_photo_with_a_change_asked_is_edited_not_enrolled(text, must):
+    upload = ({"id": "p0", "prompt": "a picture", "operation": "upload"},)
+    calls = _chat([], text, images=upload, attached=1).tool_calls
+    assert [c["name"] for c in calls] == ["edit_image"]
+    assert all(_has(calls[0]["args"]["prompt"], word) for word in must), calls[0]["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("make the lantern brighter and a bit warmer", "a cabin, a dim lantern on the porch", ["brighter", "lantern"], []),
+    ("make the rug wool", "a bedroom with a grey rug", ["wool rug"], ["grey"]),
+    ("make the table plain oak again but keep the flowers", "a kitchen, a white table, flowers", ["oak table", "flowers"],
+     ["white", "keep", "again"]),
+    ("make the sea a little more stormy", "a lighthouse on a cliff", ["stormy sea", "lighthouse"], []),
+    ("make the blinds bamboo", "a sunroom with a sofa", ["bamboo blinds", "sofa"], []),
+])
+def test_what_is_said_of_a_thing_goes_before_it(text, current, must, must_not):
+    prompt = merged_edit_prompt(current, text)
+    assert [w for w in must if not _has(prompt, w)] == [], prompt
+    assert [w for w in must_not if _has(prompt, w)] == [], prompt

@@ -203,7 +203,13 @@ def decide(text: str, facts: Any) -> Intent:
         parts = []
         for s in lang.sentences(text):
             asked = re.search(r",\s*((?:can|could|would|will|pls|please)\b.+)$", s, re.I)
-            if not ANNOUNCE.match(lang.normalize(s)):
+            before = s[:asked.start()] if asked else ""
+            if asked and not ANNOUNCE.match(lang.normalize(s)) and not (
+                    lang.ASKS_SOMEWHERE.search(lang.normalize(before)) or lang.ASKS_AT.match(lang.normalize(before)) or
+                    lang.ACTION.match(lang.normalize(before))):
+                parts.append(asked.group(1))  # "took this of ghost at the beach but a guy walked in, can you get rid
+                # of him": what happened in the photo is told; the ask is what to do
+            elif not ANNOUNCE.match(lang.normalize(s)):
                 parts.append(s)
             elif asked:  # "here's his room, can you paint stars on the ceiling": the ask after the photo is announced
                 parts.append(asked.group(1))

@@ -114,7 +114,7 @@ _REQUEST = (
     r"like|'d\s+like|asked\s+for)\s+(?=an?\b|some\b|\d|me\s+as\b|us\s+as\b)|(?:please\s+)?you\s+(?=(?:draw|make|paint|"
     r"create|"
     r"show|give|do|put|add|change)\s+(?:me|us|my|our|a|an|the|some|her|him|it|this)\b)|(?:i|we)\s+(?:think|guess|feel"
-    r"\s+like)\s+|please\s+)"
+    r"\s+like)\s+|please\s+|(?<=\s)(?:it|this|that)\s+(?=with(?:out)?\s+(?:an?|the|some|more|less|no)\b))"
 )
 REQUEST_FRAME = re.compile(rf"^(?:{_REQUEST})+", re.IGNORECASE)
 

@@ -774,6 +774,14 @@ _JUST_BECAUSE = re.compile(r"[,\s]+(?:but\s+(?:a\s+bit\s+|slightly\s+|a\s+little
                            r"why\s+not|just\s+because|i\s+guess|i\s+suppose))\W*$")
 
 
+_FEW_ALONE = re.compile(
+    r"^(?:(?:can|could)\s+(?:i|we)\s+(?:see|get|have)\s+)?(?P<n>[2-8]|two|three|four|five|six|a\s+few|few|a\s+couple(?:\s+of)?|"
+    r"couple|several|some)(?:\s+(?:more|different|others?|diff))*(?:\s+(?:more|different|others?))?"
+    r"(?:\s+(?:to|so)\s+(?:(?:i|we|she|he|they)\s+)?(?:can\s+)?(?:pick|choose|compare|select|decide)(?:\s+(?:from|between|among))?|"
+    r"\s+for\s+(?:me|us|her|him|them)\s+to\s+(?:pick|choose)(?:\s+(?:from|between|among))?|\s+(?:please|pls|then))?$", re.I)
+"""A number of takes said with no noun: "give me a few to pick from", "few more", "show me some different"."""
+
+
 def variation_count(text: str) -> tuple[int, str] | None:
     """How many more takes the message asks for, and what is left of it ("for a bakery logo"); None if it asks
     for none. "another one" -> (1, ""); "give me 3 variations" -> (3, ""); "4 options for a logo" -> (4, "for a logo")."""
@@ -781,9 +789,9 @@ def variation_count(text: str) -> tuple[int, str] | None:
     if re.search(r"\b(?:totally|completely|entirely|something|a\s+whole(?:ly)?|wholly)\s+(?:other|different|new|else)\b|"
                  r"\bsomething\s+(?:other|different|new|else)\b", said) and re.search(r"[:\-\u2014]\s*(?:an?|the|some)\s+\w", said):
         return None  # "One more, but totally other: a taco truck in the night": a new picture, not another take
-    said = re.sub(r"^(?:he|she|they|my\s+\w+|chat|the\s+client|everyone)\s+(?:says?|said|wants?)\s+(?=another|one\s+mo"
-                  r"re|"
-                  r"again|more|\d|two|three|four|a\s+few|some)", "", said)  # "he says another one but different"
+    said = re.sub(r"^(?:he|she|they|my\s+\w+|chat|the\s+client|everyone)\s+(?:says?|said|wants?)\s+(?=(?:(?:do|make|"
+                  r"give|show)\s+(?:me\s+|us\s+|her\s+|him\s+)?)?(?:another|one\s+more|again|more|\d|two|three|four|"
+                  r"a\s+few|some))", "", said)  # "he says another one but different", "my wife says do a few"
     _, body = lang.strip_frame(said)
     framed = body.rstrip("?.! ")
     body = re.sub(r"^(?:make|draw|generate|create|render|do|try|produce|show|give)\s+(?:me\s+|us\s+)?", "", body)
@@ -797,6 +805,10 @@ def variation_count(text: str) -> tuple[int, str] | None:
                  r"ns|"
                  r"options)\b", said):
         return 3, ""  # "maybe you can show me some other, so i choose"
+    alone = _FEW_ALONE.match(body.rstrip("?.! "))
+    if alone:  # "give me a few to pick from", "few more?", "show me some different"
+        word = re.sub(r"\s+of$", "", alone.group("n"))
+        return (int(word) if word.isdigit() else lang.NUMBER_WORDS.get(word, 3)), ""
     times = re.search(r"\b(?:variants?|variations?|versions?|options?|takes?|vars?)\s*(?:x|\*|times)\s*(\d+)\b",
                       body) or re.fullmatch(r"(?:(?:some\s+)?more(?:\s+(?:variations?|options?|alternatives?|versions?|"
                                             r"takes?))?|variations?|options?|alternatives?)"

@@ -99,6 +99,10 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     # "make it blue and save it": the file is asked for besides, it is no part of the picture
     instruction = re.sub(r"(?:\s*,\s*|\s+)(?:and\s+|then\s+)?(?:save|download|export)\s+(?:it|this|that|them)\b[^.!?]*",
                          "", instruction, flags=re.I)
+    # "make the bench plain wood again but keep the tomatoes": what stays is there already; "again" says nothing new
+    instruction = re.sub(r"\s*,?\s*\b(?:but|and|while|just)\s+(?:still\s+|please\s+)?keep(?:ing)?\s+(?:the|his|her|its|their|my|"
+                         r"our|everything|it|all)\b[^,.!?]*", "", instruction, flags=re.I)
+    instruction = re.sub(r"(?<=\w)\s+again\b(?=\s*(?:$|[,.!?]|\bplease\b|\bpls\b))", "", instruction, flags=re.I)
     instruction = _SAME_BUT.sub(_what_differs, instruction)
     instruction = _WISHED.sub(_as_a_change, instruction)
     instruction = _WEARING.sub(r"with \g<who> \g<how>", instruction)
@@ -377,7 +381,8 @@ def _kept_part(instruction: str) -> tuple[str, str | None]:
 
 def described_in(said: str) -> str | None:
     """What a message says a picture shows, if it says ("it's just a red circle on blue", "leaving the red circle
-    as it is"): the words for an upload nothing else describes."""
+    as it is"): the words for an upload nothing else describes; where it was taken, when it says ("our family photo
+    from the lake": a family at the lake)."""
     room = _room_said(said)
     if room:
         return room
@@ -385,10 +390,20 @@ def described_in(said: str) -> str | None:
         kept = _kept_part(sentence)[1]
         if kept:
             return kept
+    place = _PHOTO_PLACE.search(said)
+    where = f" at the {place.group('place').lower()}" if place else ""
     owned = re.search(r"\b(?:this\s+is|here's|here\s+is|meet|it's|these\s+are)\s+(?:my|our)\s+(?P<noun>[a-z]+)\b", said, re.I)
     if owned and "NOUN" in lang.pos_of(owned.group("noun").lower()):
-        return _article(owned.group("noun").lower()) + " " + owned.group("noun").lower()  # "this is my cat Mochi": a cat
-    return None
+        # "this is my cat Mochi": a cat
+        return _article(owned.group("noun").lower()) + " " + owned.group("noun").lower() + where
+    return f"a photo{where}" if where else None
+
+
+_PHOTO_PLACE = re.compile(r"\b(?:photos?|pics?|pictures?|shots?|snaps?|selfies?|(?:took|snapped|shot)\s+(?:this|these|it|that)|taken)\b[^.!?,]{0,40}?"
+                          r"\b(?:at|on|by|from|in)\s+(?:the\s+)?(?P<place>beach|lake|lakeside|park|mountains?|seaside|sea|"
+                          r"river|forest|woods|zoo|farm|pool|harbou?r|pier|waterfall|snow|fair|festival|wedding|garden|"
+                          r"dog\s+park|playground|campsite|cabin|cottage)\b", re.I)
+"""Where an upload was taken, said as it is sent: "took this of ghost at the beach", "our family photo from the lake"."""
 
 
 def _room_said(said: str) -> str | None:
@@ -955,8 +970,16 @@ def apply_change(base: str, change: str) -> str:
         return f"{base}, {only.group('c')} colours only"
     change = re.sub(r"^(?:he|she|they)(?:'d|\s+would)?\s+(?:wants?|likes?|needs?|prefers?)\s+(?=(?:a|an|his|her|their|"
                     r"some)\s)", "add ", change)  # "she'd want a unicorn hoodie"
+    unnamed = _MADE_SO.match(change.strip(" .!"))
+    if unnamed and unnamed.group("thing") not in _NOT_A_THING_MADE_SO and not COLOR_PHRASE.search(unnamed.group("how")) \
+            and _find_phrase(base, unnamed.group("thing")) is None and not lang.is_comparative(
+                _SOFTENERS.sub("", unnamed.group("how")).strip()):
+        result = _made_so(base, change)  # "make the sea a little more stormy" where no sea is said: a stormy sea
+        if result is not None:
+            return result
     for step in (_more_of_a_new_thing, _shaped, _unsaid, _kind_of_day, _gradient, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
-                 _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _turned_into, _add, _degree):
+                 _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _turned_into, _add, _made_so,
+                 _degree):
         result = step(base, change)
         if result is not None:
             return result
@@ -1804,6 +1827,51 @@ def _with_article(what: str) -> str:
     if "NOUN" in lang.pos_of(what.split()[-1]) and len(what.split()) <= 3:
         return f"{_article(what)} {what}"
     return what
+
+
+_NOT_A_THING_MADE_SO = frozenset("background backdrop picture image photo pic whole colors colours colour color lighting "
+                                  "light mood style vibe scene art drawing painting version one".split())
+_MADE_SO = re.compile(r"^(?:make|turn|have|get)\s+(?:the|his|her|its|their|my|our)\s+(?P<thing>[\w-]+)\s+(?P<how>.+)$")
+_SOFTENERS = re.compile(r"\b(?:(?:a\s+)?(?:bit|little|lot|touch|tad)|slightly|kind\s+of|kinda|sort\s+of|way|much|even|really|"
+                        r"very|super|somewhat|abit)\s+")
+
+
+def _made_so(base: str, change: str) -> str | None:
+    """ "make the moon bigger and kinda glowy", "make the curtains linen", "make the bench plain wood", "make the sky a
+    bit more dramatic": what is said of a thing goes before it (a colour or material in place of the old one); a
+    thing the picture does not name yet comes with it."""
+    said = _MADE_SO.match(change.strip(" .!"))
+    if not said or "NOUN" not in lang.pos_of(said.group("thing")):
+        return None
+    thing = said.group("thing")
+    hows = [_SOFTENERS.sub("", part).strip() for part in re.split(r"\s*(?:,|\band\b)\s*", said.group("how")) if part.strip()]
+    for how in hows:
+        words = how.split()
+        if not 1 <= len(words) <= 3 or any(w in ("a", "an", "the", "it", "them", "into", "to", "like", "as", "with", "for",
+                                                 "look", "be", "go", "so", "again", "too") for w in words) or \
+                not (words[-1] in _MATERIALS or words[-1] in COLORS or words[-1] == "plain" or lang.is_comparative(words[-1])
+                     or "ADJ" in lang.pos_of(words[-1]) or words[-1].endswith(("y", "ish", "er"))):
+            return None
+    for how in hows:
+        found = _find_phrase(base, thing)
+        if found is None:
+            plural = thing.endswith("s") and not thing.endswith("ss")
+            base = f"{base}, with {'' if plural else _article(how.split()[0]) + ' '}{how} {thing}"
+            continue
+        start = found[0]
+        while True:  # the words said of it before that this one replaces: a colour by a colour or a material, a size
+            before = re.search(r"([\w-]+)\s+$", base[:start])
+            if not before:
+                break
+            word = before.group(1)
+            replaced = (word in COLORS or word in _MATERIALS) and any(w in COLORS or w in _MATERIALS or w == "plain"
+                                                                       for w in how.split()) or \
+                word in GROUPS["size"] and any(lang.lemma(w, "ADJ") in GROUPS["size"] for w in how.split())
+            if not replaced:
+                break
+            start = before.start()
+        base = base[:start] + f"{how} " + base[found[0]:]
+    return _fix_articles(base)
 
 
 def _degree(base: str, change: str) -> str | None:

@@ -68,7 +68,9 @@ _AROUND = re.compile(r"\s*(?:\(?(?:\d+|one|two|three|four|five|six|some|a\s+few|
                      r"(?:pics?|photos?|pictures?|images?|shots?|selfies?)\W*$)", re.I)
 _NOT_A_NAME = re.compile(r"\b(?:make|change|turn|add|remove|draw|paint|put|give|swap|replace|edit|stage|furnish|decorate|"
                          r"declutter|retouch|restyle|redecorate|enhance|brighten|tidy|fix|clean|get\s+rid|erase|delete|crop|"
-                         r"blur|lighten|darken|recolou?r)\b", re.I)
+                         r"blur|lighten|darken|recolou?r)\b|\b(?:see|show(?:\s+me|\s+us)?|imagine|picture|visuali[sz]e)\s+(?:it|this"
+                         r"|that|the\s+\w+)\s+(?:with|without|in|as|painted|redone|done\s+up)\b", re.I)
+"""An edit asked of one photo ("make it brighter", "I would like to see it with a bench"), not a name for it."""
 
 
 def _plain_name(word: str, nouns: bool = False) -> bool:
@@ -153,6 +155,22 @@ def _introduction_said_plainly(text: str) -> tuple[str, list[str]] | None:
     if saved and full and _name_slot(saved.group("name").lower()):
         name = saved.group("name")
         return name[:1].upper() + name[1:], [full.group("full")]
+    known = re.search(r"\bbut\s+(?:literally\s+|just\s+)?(?:everyone|we|everybody|people|they|i)\s+(?:all\s+)?(?:just\s+)?"
+                      r"(?:call|calls)\s+(?:her|him|it|them)\s+['\"]?(?P<nick>[A-Za-z][\w'-]*)", text, re.I)
+    if full and known and known.start() > full.start() and _name_slot(known.group("nick").lower()):
+        name = known.group("nick")  # "His full name is Sir Reginald but everyone calls him Reggie": Reggie
+        return name[:1].upper() + name[1:], [full.group("full")]
+    quoted = re.search(r"\b(?:call|name)\s+(?:us|them|it|him|her|these|this)\s+(?:as\s+)?['\"\u2018\u201c](?P<name>[A-Za-z]"
+                       r"[\w'-]*(?:\s+[\w'&-]+){0,3})['\"\u2019\u201d]", text, re.I)
+    if quoted:  # "photos of us together from our holidays. Call us 'Sofia e Marco'"
+        name = quoted.group("name")
+        return name[:1].upper() + name[1:], ["us"] if re.search(r"\bcall\s+us\b", text, re.I) else []
+    pics = re.match(rf"^\W*(?P<kin>(?:my|our)\s+(?:{'|'.join(sorted(_ANIMATE))}))\s+(?P<name>[a-z][\w'-]*)(?:'s)?\s+(?:pics?|"
+                    r"photos?|pictures?|snaps?|shots?)\b", text, re.I)
+    if pics and _name_slot(pics.group("name").lower()) and not lang.pos_of(pics.group("name").lower()) & {"VERB", "ADJ",
+                                                                                                        "ADV"}:
+        name = pics.group("name")  # "my dog bruno pics attached, hes a bassett hound"
+        return name[:1].upper() + name[1:], [pics.group("kin").lower()]
     call = re.search(r"\bcall\s+(?:it|him|her|them)\s+['\"]?(?P<name>[a-z][\w'-]*)['\"]?\W*$", text)
     if call and _name_slot(call.group("name")) and not lang.pos_of(call.group("name")) & {"VERB", "ADJ", "ADV"} and \
             call.group("name") not in _NOT_NAMES:  # "this is my bike. call it zoomer"
@@ -245,8 +263,15 @@ def _parse_introduction_text(text: str) -> tuple[str, list[str]] | None:
     aliases = [re.split(r"\s*[,;]\s*", alias)[0] for alias in aliases]  # "our grey tabby, she's 2"
     aliases = list(dict.fromkeys([*aliases, *(short for short in map(_short_alias, aliases) if short)]))
     said = re.match(r"^((?:(?:Mr|Mrs|Ms|Mx|Dr)\.?\s+)?[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*)*)(?:\s*,\s*\S.*|\s+(?:from|at|in|on|"
-                    r"during|when|who|with|by|last|taken|here|there|and\s+(?:he|she|they|it))\b.*)$", name)
-    return (said.group(1) if said else name), aliases
+                    r"during|when|who|with|by|last|taken|here|there|and\s+(?:he|she|they|it)|(?:he|she|it|they)(?:'s|s|"
+                    r"\s+is|\s+are|'re|\s+was)|hes|shes)\b.*)$", name)
+    name = said.group(1) if said else name
+    pronoun = re.match(r"^(?:he|she|they|it)(?:'s|s|\s+is|\s+are|'re)\b", name, re.I)
+    kin_named = [alias for alias in aliases if len(alias.split()) >= 3 and alias.split()[-2] in _ANIMATE]
+    if pronoun and kin_named:  # "these are of her brother Tommy, he is 7": Tommy, "her brother"
+        words = kin_named[0].split()
+        return words[-1].capitalize(), [" ".join(words[:-1]), *(a for a in aliases if a != kin_named[0])]
+    return name, aliases
 
 
 _PHOTOS_OF_KIN = re.compile(r"\b(?:photos?|photographs?|pictures?|pics?|shots?|snaps?|images?)\s+of\s+(?P<alias>(?:my|our)"
@@ -904,8 +929,8 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     return "register_subject", args
 
 
-_SAID_OWN_NAME = re.compile(r"\b(?:i'm|i\s+am|im|my\s+name\s+is|my\s+name's|call\s+me)\s+(?P<name>[A-Za-z][\w'-]*)\W*$",
-                            re.I)
+_SAID_OWN_NAME = re.compile(r"\b(?:i'm|i\s+am|im|my\s+name\s+is|my\s+name's|call\s+me)\s+(?P<name>[A-Za-z][\w'-]*)(?:\W*$|"
+                            r"\s*[,.!]|\s+(?:and|im|i'm|i\s+am|from)\b)", re.I)
 """The user's name said at the end of an earlier message: "can you put me in the next one? i'm priya"."""
 _OF_ME = re.compile(r"\b(?:selfies?|name\s+me|call\s+me|(?:pics?|photos?|pictures?|shots?)\s+of\s+(?:me|myself)|this\s+is\s+me|"
                     r"that's\s+me|these\s+are\s+(?:all\s+)?me|it's\s+me|save\s+me\s+as)\b", re.I)
