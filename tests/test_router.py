@@ -2521,3 +2521,34 @@ def test_what_is_said_of_a_thing_goes_before_it(text, current, must, must_not):
     prompt = merged_edit_prompt(current, text)
     assert [w for w in must if not _has(prompt, w)] == [], prompt
     assert [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("put her nonna next to her at the table", "a nonno at a table with pasta", ["nonna", "pasta"], []),
+    ("no sword actually my sister says it's too violent for the nursery", "a knight with a sword, a shield",
+     ["knight", "shield"], ["sword", "violent"]),
+    ("change the fish to a turtle, she doesn't like fish honestly", "a girl at an aquarium looking at a fish",
+     ["turtle", "aquarium"], ["fish", "like"]),
+    ("looks nice but warmer", "a cabin in the woods", ["warmer", "cabin"], ["nice"]),
+    ("make the pillow the green velvet one from the shop", "a bed with a pillow, a lamp", ["green velvet pillow", "lamp"],
+     ["shop"]),
+])
+def test_edits_keep_the_words_and_drop_the_reasons(text, current, must, must_not):
+    prompt = merged_edit_prompt(current, text)
+    assert [w for w in must if not _has(prompt, w)] == [], prompt
+    assert [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+def test_a_take_picked_with_praise_and_questions_about_the_world():
+    takes = [{"id": "a", "prompt": "a fox in a hat", "operation": "generate", "seed": 1},
+             *({"id": f"t{i}", "prompt": "a fox in a hat, at night", "operation": "generate", "seed": 10 + i}
+               for i in range(3))]
+    picked = route("oh wow the second one of those is gorgeous", takes[-1]["prompt"], takes)
+    assert [(c["name"], c["args"]["image_id"]) for c in picked.tool_calls] == [("select_image", "t1")]
+    for text in ("oh wow his little hat", "lmao look at his face"):
+        reply = route(text, "a fox in a hat")
+        assert reply.tool_calls == [] and "Glad you like it" in reply.content
+    for text in ("honestly do bright colours make a kids room feel busy?",
+                 "honest opinion, watercolour or pencil for the nursery print"):
+        reply = route(text, "a nursery with a crib")
+        assert reply.tool_calls == [] and "compare" in reply.content, text

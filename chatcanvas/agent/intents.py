@@ -68,6 +68,14 @@ _OPINION_QUESTION = re.compile(
     r"difference|different|matter)\b|(?:does|do|can|will)\s+(?:it|you|the\s+model|this\s+thing)\s+"
     r"(?:understand|know|get|handle|support|read|recogni[sz]e)\b|is\s+there\s+(?:any|a|some)\s+(?:\w+\s+)?(?:difference|"
     r"reason|rule|meaning|way\s+to\s+know))", re.I)
+_WORLD_QUESTION = re.compile(r"^(?:(?:real\s+talk|honest(?:ly)?|serious(?:ly)?|genuine(?:ly)?|quick|random|dumb|ok\s+but|so)"
+                             r"(?:\s+(?:q|question))?[,:!\s-]+)?(?:does|do|doesn't|don't)\s+(?:an?\s+[\w-]+|(?:[\w-]+\s+)?[\w-]+s)\s+"
+                             r"(?!.*\b(?:you|u)\b)[^?]*\?")
+"""A question about the world, not the picture: "real talk does a dark wall make a small room look smaller?"."""
+_OPINION_OR = re.compile(r"^(?:(?:your|an?|my)\s+)?(?:honest|quick|genuine|real)\s+(?:opinion|thoughts|take)\b[^?.!]*\bor\b")
+"""Asking which of two ways is better: "honest opinion, cartoon or realistic for a poster"."""
+_ORDINAL_PICK = re.compile(r"\b(?:the\s+)?(?:first|second|third|fourth|fifth|last|middle|1st|2nd|3rd|4th|5th|left|right)"
+                           r"\s+(?:one|1|pic|picture|image|version|take)?\b")
 _QUESTION_TAIL = re.compile(r"^(?:like|e\.?g\.?|for\s+example|just\s+curious|curious|be\s+honest|honestly|lol|tbh|"
                             r"no\s+pressure|asking\s+for\s+a\s+friend)\b", re.I)
 
@@ -188,7 +196,9 @@ def decide(text: str, facts: Any) -> Intent:
     if not facts.attached_image_ids and (ENROL_WITHOUT_PHOTOS.search(message.text) or MINE_ASKED.search(
             message.text) and not _names_enrolled(message.text, facts)):
         return _reply(chat_reply(text, facts))  # "can you remember my son Leo? I'll send pics in a sec"
-    if facts.has_image and lang.is_reaction(text) and may("reply"):  # "oh my god his little hat": a reaction
+    if facts.has_image and lang.is_reaction(text) and may("reply") and not (
+            _ORDINAL_PICK.search(lang.normalize(text)) and references.selection(text, images, current) not in (None, current)):
+        # "oh my god his little hat": a reaction (not "omg the first one of those is perfect": that one, picked)
         return _reply(chat_reply(text, facts))
     told = rewrite.remembered(text) if facts.has_image and may("edit") and not NEW_PICTURE.search(lang.normalize(text)) else None
     if told:  # "He always had a pipe, even though he never once lit it", "her hair was greyer by then": this picture, so
@@ -231,6 +241,9 @@ def decide(text: str, facts: Any) -> Intent:
     can_it = _CAN_IT.match(lang.normalize(said_all))
     if can_it and may("reply") and not (facts.has_image and can_it.group("what").startswith("style")):
         # not "can u do anime style?" with a picture on screen: that asks for it
+        return _reply(chat_reply(said_all, facts))
+    if (_WORLD_QUESTION.match(lang.normalize(said_all)) or _OPINION_OR.match(lang.normalize(said_all))) and may("reply"):
+        # "real talk does a dark wall make a small room look smaller?", "honest opinion, cartoon or realistic"
         return _reply(chat_reply(said_all, facts))
     if (_asks_how(said_all) or _asks_only(said_all)) and may("reply"):  # "Might I ask, ..., how you would suggest ..."
         return _reply(chat_reply(said_all, facts))
@@ -1296,6 +1309,9 @@ def chat_reply(text: str, facts: Any) -> str:
                  message.text):
         return ("Yes: the pictures are yours to share. Save one (each has a download button on the web page, a file "
                 "path in the terminal chat, a url over HTTP) and send or print it like any photo.")
+    if facts.has_image and lang.is_reaction(text) and not re.search(r"\b(?:bruh+|ugh+|yikes|eww+|cursed|creepy|scary|"
+                                                                   r"horrible|awful|terrible|wrong)\b", message.text):
+        return "Glad you like it! Ask for a change (\"make the background yellow\"), \"3 variations\", or \"undo\"."
     if is_news(text):
         enrol = "" if facts.extras.get("subjects") else (" To draw a pet or a person of your own, attach 3 to 8 photos "
                                                           "of them and say who they are.")
@@ -1318,6 +1334,12 @@ def chat_reply(text: str, facts: Any) -> str:
     if term:
         word = re.sub(r"s$", "", term.group("t").split()[0])
         return _TERMS.get({"cfg": "guidance"}.get(word, word), help_text(facts))
+    if _WORLD_QUESTION.match(message.text) or _OPINION_OR.match(message.text):
+        return ("It depends on the room and the taste: the quickest way to know is to see it. Ask for the change (or "
+                "\"3 variations\") and compare; \"undo\" brings back the one before."
+                if not _OPINION_OR.match(message.text) else
+                "Either can work; it's your call. I can show you: ask for one (\"make it cartoon style\") and compare, "
+                "and \"undo\" brings back the one before.")
     can = _CAN_IT.match(message.text)
     if can:
         what = can.group("what")

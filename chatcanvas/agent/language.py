@@ -793,7 +793,7 @@ def without_letter(text: str) -> str:
     return body.strip() or text
 
 
-_REACTION_OPENER = re.compile(r"^(?:oh\s+my\s+(?:god|gosh)|omg+|o+m+g+|aww+|lol+|lmf?ao+|(?:ha){2,}|wo+w(?:\s+so\s+\w+)?|bruh+|"
+_REACTION_OPENER = re.compile(r"^(?:oh\s+my\s+(?:god|gosh)|omg+|o+m+g+|aww+|lol+|lmf?ao+|(?:ha){2,}|(?:oh+\s+)?wo+w(?:\s+so\s+\w+)?|bruh+|"
                               r"i'?m\s+dead|dead|stop+|no\s+way)\b[\s,!.]*")
 
 

@@ -103,6 +103,13 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     instruction = re.sub(r"\s*,?\s*\b(?:but|and|while|just)\s+(?:still\s+|please\s+)?keep(?:ing)?\s+(?:the|his|her|its|their|my|"
                          r"our|everything|it|all)\b[^,.!?]*", "", instruction, flags=re.I)
     instruction = re.sub(r"(?<=\w)\s+again\b(?=\s*(?:$|[,.!?]|\bplease\b|\bpls\b))", "", instruction, flags=re.I)
+    # "no pipe actually wife says its a bad example": the change, then someone's reason for it
+    # "make the blanket the blue knitted one my mum made": make the blanket blue knitted
+    instruction = re.sub(r"\b(make|turn)\s+(the\s+[\w-]+)\s+(?:the|a|an)\s+((?:[\w-]+\s+){1,3}?)one\b(?:\s+(?:my|our|his|her|"
+                         r"that|which|she|he|they|we|i|from|in|at|on|with|you)\s+[^,.!?]*)?", r"\1 \2 \3", instruction, flags=re.I)
+    reason = _SOMEONES_REASON.search(instruction)
+    if reason and len(re.findall(r"\w+", instruction[:reason.start()])) >= 2:
+        instruction = instruction[:reason.start()] + instruction[reason.end():]
     instruction = _SAME_BUT.sub(_what_differs, instruction)
     instruction = _WISHED.sub(_as_a_change, instruction)
     instruction = _WEARING.sub(r"with \g<who> \g<how>", instruction)
@@ -137,6 +144,9 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     return restore_case(_fix_articles(re.sub(r"\s+,", ",", re.sub(r"\s+", " ", base)).strip(" ,")), instruction)
 
 
+_SOMEONES_REASON = re.compile(r"(?<=\w)\s+(?:(?:cos|because|since|as)\s+)?(?:(?:my|our|the)\s+[\w-]+|wife|husband|hubby|partner|"
+                              r"kids?|son|daughter|mum|mom|dad|boss|client|he|she|they|everyone)\s+(?:says?|said|thinks?)\s+(?:that\s+)?"
+                              r"(?:it's|its|it\s+is|that's|thats|they're|it\s+looks|it\s+was)\b[^.!?]*", re.I)
 _SAME_BUT = re.compile(r"^\W*(?:(?:can|could|would)\s+(?:you|u)\s+)?(?:please\s+)?(?:(?:do|make|draw|try)\s+)?"
                        r"(?:it|that|this|the\s+same|same)(?:\s+(?:thing|one|picture|image|again))?\s*,?\s+but\s+(?P<rest>.+)$",
                        re.I)
@@ -345,9 +355,14 @@ def _spelled_as_in(instruction: str, base: str) -> str:
         word = match.group(0)
         if word.lower() in known or lang.pos_of(word.lower()) or word.lower() in lang.UNLISTED_WORDS:
             return word
-        return next((k for k in sorted(known) if abs(len(k) - len(word)) <= 1 and lang._one_edit(word.lower(), k)),
-                    word)
+        return next((k for k in sorted(known) if abs(len(k) - len(word)) <= 1 and lang._one_edit(word.lower(), k) and
+                     not _other_ending(word.lower(), k)), word)
     return re.sub(r"[A-Za-z]{5,}", fixed, instruction)
+
+
+def _other_ending(word: str, known: str) -> bool:
+    """ "abuela" beside "abuelo", "nonna" beside "nonno": another word by its last vowel, not a slip."""
+    return len(word) == len(known) and word[:-1] == known[:-1] and word[-1] in "aeiou" and known[-1] in "aeiou"
 
 
 _KEEPING = re.compile(r",?\s*(?:while\s+|but\s+|and\s+)?(?:leaving|keeping|keep|leave)\s+(?P<what>(?:the|a|an|my|his|"
@@ -778,6 +793,8 @@ def split_changes(instruction: str) -> list[str]:
                                           r"+)\s*", instruction) if p.strip()]
     parts = [re.sub(r"^(?:and|but)\s+(?=(?:make|turn|change|add|put|give|remove|swap|replace)\b)", "", part)
              for part in parts]  # "..., and make it night with the desk lamp on"
+    parts = [re.sub(r"^(?:(?:it|this|that)\s+)?(?:is|it's|its|looks?|'s)\s+(?:\w+\s+)?(?:good|great|nice|ok|okay|cool|fine|"
+                    r"lovely|cute|pretty|perfect|close)\s*,?\s*but\s+(?=\w)", "", part) for part in parts]  # "is good but more cute"
     parts = [part for part in parts if not re.match(r"^like\s+(?:\d+\s*x|\d+\s+times|twice|double|triple|three\s+times)"
                                                    r"\b", part)]  # "bigger skeleton, like 3x the knight"
     parts = [piece for part in parts for piece in _with_split(part)]
@@ -808,6 +825,8 @@ def split_changes(instruction: str) -> list[str]:
     acting = [c for c in changes if not (
         lang.is_aside(c) and not re.match(r"^(?:and\s+)?(?:now\s+)?(?:it's|it\s+is|its|they're|they\s+are)\b", c)
         and not _JUDGED.match(c) and not re.fullmatch(r"(?:and\s+)?(?:morning|afternoon|evening|night|dusk|dawn)", c) or re.match(r"^(?:is|it's|its|it\s+is)\s+(?:a\s+)?(?:modern|for|because|since)\b", c) or _told(c)
+        or re.match(r"^(?:he|she|they|i|we)\s+(?:really\s+|just\s+)?(?:don't|doesn't|does\s+not|do\s+not|didn't|hates?|"
+                    r"can't\s+stand|is\s+allergic|isn't\s+into)\b", c)  # "he don't like cake can you believe": why
         or re.match(r"^(?!(?:it|this|that|make|turn|change|add|remove|put)\b).*\b(?:is|are)\s+(?:way\s+|a\s+bit\s+)?too\s+"
                     r"(?:much|many)\b", c))]  # "blue door + blue sky is too much blue": why, beside what
     if len(acting) > 1:  # "nah not pixel. gritty dark fantasy oil painting": the rejection is said by what follows
@@ -971,9 +990,13 @@ def apply_change(base: str, change: str) -> str:
     change = re.sub(r"^(?:he|she|they)(?:'d|\s+would)?\s+(?:wants?|likes?|needs?|prefers?)\s+(?=(?:a|an|his|her|their|"
                     r"some)\s)", "add ", change)  # "she'd want a unicorn hoodie"
     unnamed = _MADE_SO.match(change.strip(" .!"))
-    if unnamed and unnamed.group("thing") not in _NOT_A_THING_MADE_SO and not COLOR_PHRASE.search(unnamed.group("how")) \
-            and _find_phrase(base, unnamed.group("thing")) is None and not lang.is_comparative(
-                _SOFTENERS.sub("", unnamed.group("how")).strip()):
+    how = _SOFTENERS.sub("", unnamed.group("how")).strip() if unnamed else ""
+    if unnamed and unnamed.group("thing") not in _NOT_A_THING_MADE_SO and (
+            not COLOR_PHRASE.search(how) and _find_phrase(base, unnamed.group("thing")) is None and
+            not lang.is_comparative(how) or
+            COLOR_PHRASE.search(how) and len(how.split()) >= 2 and not COLOR_PHRASE.search(how.split()[-1]) and
+            (how.split()[-1] in _MATERIALS or how.split()[-1].endswith(("ed", "en"))) and "," not in how and
+            " and " not in how and "-" not in how):  # "make the blanket blue knitted": a blue knitted blanket
         result = _made_so(base, change)  # "make the sea a little more stormy" where no sea is said: a stormy sea
         if result is not None:
             return result
@@ -1850,7 +1873,7 @@ def _made_so(base: str, change: str) -> str | None:
         if not 1 <= len(words) <= 3 or any(w in ("a", "an", "the", "it", "them", "into", "to", "like", "as", "with", "for",
                                                  "look", "be", "go", "so", "again", "too") for w in words) or \
                 not (words[-1] in _MATERIALS or words[-1] in COLORS or words[-1] == "plain" or lang.is_comparative(words[-1])
-                     or "ADJ" in lang.pos_of(words[-1]) or words[-1].endswith(("y", "ish", "er"))):
+                     or "ADJ" in lang.pos_of(words[-1]) or words[-1].endswith(("y", "ish", "er", "ed"))):
             return None
     for how in hows:
         found = _find_phrase(base, thing)
