@@ -2552,3 +2552,27 @@ def test_a_take_picked_with_praise_and_questions_about_the_world():
                  "honest opinion, watercolour or pencil for the nursery print"):
         reply = route(text, "a nursery with a crib")
         assert reply.tool_calls == [] and "compare" in reply.content, text
+
+
+@pytest.mark.parametrize(("text", "name", "alias"), [
+    ("these r my tiger stripe vans i customised", "Tiger Stripe Vans", "my tiger stripe vans"),
+    ("this is my bike zephyr, i restored her from scrap over the winter", "Zephyr", None),
+    ("ok this is bramble 🌱 my fiddle leaf fig, she is 2 and very dramatic", "Bramble", "my fiddle leaf fig"),
+    ("this is pickle his hamster, very chonky", "Pickle", "his hamster"),
+    ("here he is. otto. the whole street calls him big o", "Otto", None),
+])
+def test_things_and_pets_named_among_what_is_told_of_them(text, name, alias):
+    calls = _chat([], text, attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", name)]
+    if alias:
+        assert alias in calls[0]["args"].get("aliases", [])
+
+
+def test_takes_of_a_subject_on_screen_and_letters_said_once():
+    pup = (("Biscuit", ("my dog",)),)
+    shown = ({"id": "b", "prompt": "Biscuit on a sofa", "operation": "personalize", "subjects": ["Biscuit"]},)
+    for text, n in (("can we see a couple of him", 2), ("make 3 from this one", 3), ("do 4 more", 4)):
+        calls = _chat([("biscuit on a sofa", "generate_with_subject")], text, pup, shown).tool_calls
+        assert [(c["name"], c["args"].get("n")) for c in calls] == [("generate_with_subject", n)], text
+    calls = route("a red ballon over a snowy vilage", None).tool_calls
+    assert _has(calls[0]["args"]["prompt"], "balloon")

@@ -235,7 +235,11 @@ def _fix_slip(word: str) -> str:
                if (word[at] in "aeiou" and word[at + 1] in "aeiou") or "h" in word[at:at + 2] and not set(
                    word[at:at + 2]) & set("aeiou")}  # "nigth", "freind"; not "paris" -> "pairs", "marco" -> "macro"
     known = [said for said in swapped if pos_of(said) - {"PROPN", "X", "INTJ"}]
-    return known[0] if len(known) == 1 and len(word) >= 5 and word not in _CLOSED_WORDS else word
+    if len(known) == 1 and len(word) >= 5 and word not in _CLOSED_WORDS:
+        return known[0]
+    doubled = {word[:at] + word[at - 1] + word[at:] for at in range(2, len(word) + 1)}
+    known = [said for said in doubled if pos_of(said) & {"NOUN", "ADJ", "VERB"}]  # "blosom", "ballon": a letter said once
+    return known[0] if len(known) == 1 and len(word) >= 5 else word
     # "nigth", "ligthhouse": two letters swapped (not "three", which the lexicon of open words does not list)
 
 

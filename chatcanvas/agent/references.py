@@ -777,6 +777,7 @@ _JUST_BECAUSE = re.compile(r"[,\s]+(?:but\s+(?:a\s+bit\s+|slightly\s+|a\s+little
 _FEW_ALONE = re.compile(
     r"^(?:(?:can|could)\s+(?:i|we)\s+(?:see|get|have)\s+)?(?P<n>[2-8]|two|three|four|five|six|a\s+few|few|a\s+couple(?:\s+of)?|"
     r"couple|several|some)(?:\s+(?:more|different|others?|diff))*(?:\s+(?:more|different|others?))?"
+    r"(?:\s+(?:of|from|based\s+on|like)\s+(?:her|him|them|it|this|that|this\s+one|that\s+one))?"
     r"(?:\s+(?:to|so)\s+(?:(?:i|we|she|he|they)\s+)?(?:can\s+)?(?:pick|choose|compare|select|decide)(?:\s+(?:from|between|among))?|"
     r"\s+for\s+(?:me|us|her|him|them)\s+to\s+(?:pick|choose)(?:\s+(?:from|between|among))?|\s+(?:please|pls|then))?$", re.I)
 """A number of takes said with no noun: "give me a few to pick from", "few more", "show me some different"."""

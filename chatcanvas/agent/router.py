@@ -21,7 +21,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
 from pydantic import Field
 
-from chatcanvas.agent import intent_model, intents, rewrite
+from chatcanvas.agent import intent_model, intents, references, rewrite
 from chatcanvas.agent import language as lang
 
 
@@ -148,6 +148,9 @@ class IntentRouter(BaseChatModel):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
             return decision
+        if first == "variations" and (references.variation_count(text) or (0, "x"))[0] > 1 and \
+                not references.variation_count(text)[1]:
+            return decision  # "make 5 more", "could I see a few of her": that many takes, in so many words
         if first == "select" and re.search(r"#\s*\d|\b(?:number|no\.)\s*\d|\b(?:going|go)\s+with\s+\d", text, re.I):
             return decision  # "#3 is perfect", "ok going with 4!": a take picked by its number
         if first == "register_subject" and len(facts.attached_image_ids) >= 2:

@@ -112,6 +112,8 @@ _HOW_MANY = re.compile(r"\b(?:\d+|two|three|four|five|six|seven|eight|a\s+few|so
 def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     """Who the photos show and what else the user calls them; a name ends where what is said of them begins ("Harold
     from our trip last summer", "Mia, she is 4")."""
+    text = re.sub(r"\b(these|they|those|u|we)\s+r\b", r"\1 are", text, flags=re.I)  # "these r my galaxy customs"
+    text = re.sub(rf"(?<=\w)\s*{lang.EMOJI}+\s*(?=(?:my|our|the|a|an)\b)", ", ", text)  # "this is gerald 🌿 my monstera"
     found = _introduction_said_plainly(text)
     if found is None:
         if len(re.findall(r"[A-Z]", text)) > 8 and not re.search(r"[a-z]", text):
@@ -120,6 +122,10 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if found is None:
         return None
     name, aliases = found
+    mine = re.match(r"^(?:my|our)\s+(?:new\s+)?(?P<what>[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){0,2})$", name, re.I)
+    if mine and not any(w in _ANIMATE for w in mine.group("what").lower().split()):
+        # "these are my galaxy customs": nothing named, so what it is, as a name (and "my galaxy customs")
+        return mine.group("what").title(), list(dict.fromkeys([name.lower(), *aliases]))
     if name.lower() in ("me", "myself"):
         own = _OWN_NAME.search(text)
         said = next((g for g in (own.groups() if own else ()) if g), None)
@@ -180,6 +186,12 @@ def _introduction_said_plainly(text: str) -> tuple[str, list[str]] | None:
                       r"them)[.!]+\s+(?P<name>[A-Z][\w'-]*)\s*[.!]", text)
     if shown and _name_slot(shown.group("name").lower()):  # "These are of her. Peggy. (Margaret on the certificate ...)"
         return shown.group("name"), []
+    here = re.search(r"\bhere\s+(?:she|he|they)\s+(?:is|are)[.!,]*\s+(?P<name>[A-Za-z][\w'-]*)\s*(?:[.!,]|$)", text, re.I)
+    if here and _name_slot(here.group("name").lower()) and not lang.pos_of(here.group("name").lower()) & {
+            "VERB", "ADJ", "ADV", "INTJ"}:  # "here she is. beatrice. everyone calls her auntie bea"
+        name = here.group("name")
+        nick = re.search(r"\b(?:calls?|called)\s+(?:her|him|them)\s+(?P<nick>[a-z]+(?:\s+[a-z]+)?)\W*$", text, re.I)
+        return name[:1].upper() + name[1:], [nick.group("nick").lower()] if nick else []
     he_is = re.search(r"(?:^|[.!?]\s+)(?:[Hh]e|[Ss]he)\s+is\s+(?P<name>[A-Z][\w'-]*)\s*(?:,|\.|$)", text)
     if he_is and _name_slot(he_is.group("name").lower()) and not lang.pos_of(he_is.group("name").lower()) & {"ADJ", "ADV"}:
         known_as = re.search(r"\b(?:refer\s+to|know|knows|call|calls|called)\s+(?:him|her)\s+(?:as\s+)?['\"\u2018\u201c]?(?:the\s+)?"
@@ -290,6 +302,16 @@ def _introduced(text: str) -> tuple[str, list[str]] | None:
     text = re.sub(r",?\s+so\s+(?:that\s+)?(?:you|u|we|i|it)\s+(?:can|could|will|'ll|are\s+able\s+to)\b[^.!?]*", "",
                   text, flags=re.I)
     text = _REMEMBER_SLIP.sub("remember", text)
+    made = re.search(r"[,\s]+(?:and\s+)?(?:i|we)\s+(?:\w+\s+)?(?:painted|made|built|drew|designed|took|bought|knitted|sewed|"
+                     r"found|crocheted|restored|carved|printed|customi[sz]ed|decorated|sewn|modded)\b(?:\s+(?:her|him|it|"
+                     r"them|these|this|myself))?", text, re.I)
+    if made and re.search(r"\b(?:this\s+is|these\s+are|here's|here\s+is|meet)\b", text[:made.start()], re.I):
+        text = text[:made.start()]  # "yo this is my guitar nova, i built her w my uncle over the summer": who it is
+    told = re.match(r"^(.*?\b(?:this\s+is|meet|here's|here\s+is)\s+[A-Za-z][\w-]*\s*,?\s*(?:my|our|his|her|their)\s+[a-z]+(?:\s+[a-z]+){0,2})"
+                    r"\s*,\s*\S.*$",
+                    text, re.I)
+    if told:  # "this is gerald, my monstera, he is 4 years old and my pride and joy": who, and what is told of them
+        text = told.group(1)
     # "this is my cat luna remember her pls", "this is my wife Ania, please remember also": the ask after who
     text = _ASKED_AFTER.sub("", text)
     shown_as = _NAME_IN_BRACKETS.search(text) or _NAME_THEN_WHO.search(text)
@@ -315,7 +337,7 @@ def _introduced(text: str) -> tuple[str, list[str]] | None:
     owned = re.fullmatch(r"(?P<alias>(?:my|our)\s+[a-z]+(?:\s+[a-z]+)?)\s+(?P<name>[A-Z][\w-]*(?:\s+[A-Z][\w-]*)?)", name)
     if owned and not aliases:  # "here's my cat Samosa btw": Samosa, "my cat"
         name, aliases = owned.group("name"), [owned.group("alias").lower()]
-    whose = re.fullmatch(r"(?P<name>.+?),?\s+(?P<alias>(?:my|our)\s+[a-z]+(?:\s+[a-z]+)?)", name)
+    whose = re.fullmatch(r"(?P<name>.+?),?\s+(?P<alias>(?:my|our|her|his|their)\s+[a-z]+(?:\s+[a-z]+)?)", name)
     if whose and not aliases:  # "this is tofu my cat": Tofu, "my cat"
         name, aliases = whose.group("name"), [whose.group("alias").lower()]
     if not aliases:  # "and this is her little brother, call him Sam": what he is to someone already enrolled
@@ -1140,6 +1162,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return _subject_drawn(text, facts)
     if facts.prefer is not None and facts.prefer != "edit":
         return None
+    if _shown(facts) and references.variation_count(text) in ((n, "") for n in range(1, 9)):
+        return None  # "could I see a few of her": more takes of the picture on screen
     if intents._asks_how(text):
         return None  # "mum's birthday is saturday and i want to make her a card, any ideas?": advice first
     if not facts.attached_image_ids and intents.ENROL_WITHOUT_PHOTOS.search(lang.normalize(text)):
