@@ -2576,3 +2576,31 @@ def test_takes_of_a_subject_on_screen_and_letters_said_once():
         assert [(c["name"], c["args"].get("n")) for c in calls] == [("generate_with_subject", n)], text
     calls = route("a red ballon over a snowy vilage", None).tool_calls
     assert _has(calls[0]["args"]["prompt"], "balloon")
+
+
+@pytest.mark.parametrize(("text", "current", "must", "must_not"), [
+    ("put a mug of coca *cocoa on the table lol autocorrect", "a cabin kitchen, a table", ["cocoa", "table"],
+     ["coca", "autocorrect"]),
+    ("make it snowy outside comma really cosy inside", "a cabin kitchen", ["snowy", "cosy"], ["comma"]),
+    ("visor up actually", "a knight on a horse, visor down", ["visor up", "horse"], ["down"]),
+    ("sky = stormy purple", "a castle on a hill", ["stormy", "purple", "castle"], ["="]),
+    ("mountains in back", "a lake with a canoe", ["mountains", "background", "canoe"], []),
+    ("could u do like a sticker version, white outline", "a corgi in a raincoat", ["sticker", "outline", "corgi"],
+     ["do"]),
+    ("make it nighttime", "a city street", ["night", "street"], []),
+])
+def test_edits_typed_in_a_hurry(text, current, must, must_not):
+    message = route(text, current)
+    assert [c["name"] for c in message.tool_calls] == ["edit_image"], message.content
+    prompt = message.tool_calls[0]["args"]["prompt"]
+    assert [w for w in must if not _has(prompt, w)] == [], prompt
+    assert [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+@pytest.mark.parametrize(("text", "replies"), [
+    ("ok saving it as my wallpaper bye", "Bye"), ("ok bed now goodnight", ""), ("oooh", ""),
+    ("ooh pretty", "Glad you like it"),
+])
+def test_short_replies_typed_in_a_hurry(text, replies):
+    message = route(text, "a corgi in a raincoat")
+    assert message.tool_calls == [] and replies in message.content

@@ -1174,7 +1174,7 @@ def _draw_or_edit(said: str, facts: Any) -> str | None:
             r"^\w+\s+(?:an?\s+)?(?:photo|picture|image|drawing|painting|illustration|render)\s+of\b", rest):
         return "edit"
     if facts.has_image and re.match(r"^(?:do|make|draw|paint|render|try)\s+(?:me\s+|us\s+)?(?:an?|one)\s+(?!(?:new|different|"
-                                    r"another|fresh|separate|second|whole)\b)(?:[\w-]+\s+){1,3}?(?:version|one|take)\W*$",
+                                    r"another|fresh|separate|second|whole)\b)(?:[\w-]+\s+){1,3}?(?:version|one|take)(?:\s*,\s*[\w\s-]{1,40})?\W*$",
                                     rest):
         return "edit"  # "can you do a watercolor version", "can you do a night one": this picture, so changed
     if lang.can_be_verb(first) and len(tokens) > 1 and first not in lang.DETERMINERS and \
@@ -1316,8 +1316,11 @@ def chat_reply(text: str, facts: Any) -> str:
         enrol = "" if facts.extras.get("subjects") else (" To draw a pet or a person of your own, attach 3 to 8 photos "
                                                           "of them and say who they are.")
         return "Thanks for telling me! When you'd like a picture, just describe it." + enrol
-    if (message.has("great", "awesome", "perfect", "love", "lovely", "nice", "cool", "beautiful", "amazing") or
+    if (message.has("great", "awesome", "perfect", "love", "lovely", "nice", "cool", "beautiful", "amazing", "pretty", "cute",
+                    "gorgeous", "stunning", "adorable", "fab", "dope", "fire", "wow") or
             lang.THANKS & set(message.tokens)) and not message.text.endswith("?"):
+        if facts.has_image and not lang.THANKS & set(message.tokens):  # "ooh nice": praise, no thanks to answer
+            return "Glad you like it! Ask for a change (\"make the background yellow\"), \"3 variations\", or \"undo\"."
         return "You're welcome! Ask for another picture, a change, or \"undo\" any time."
     current = next((i for i in facts.extras.get("images") or [] if i["id"] == facts.current_image_id), None)
     asked = re.search(r"\b(seed|prompt|model)\b", message.text)

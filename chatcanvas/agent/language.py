@@ -132,7 +132,7 @@ SMALL_TALK = THANKS | frozenset(
     "hi hello hey heya hiya yo howdy sup hola greetings good morning evening afternoon you "
     "great awesome nice cool perfect love it lovely beautiful wow ok okay k kk lol haha hahaha good job "
     "amazing excellent sweet neat fantastic brilliant super that's thats is looks this so very really much bye "
-    "goodbye see ya later yes yeah yep yup sure no nope nah hmm oh ah fine gorgeous wonderful stunning incredible "
+    "goodbye see ya later yes yeah yep yup sure no nope nah hmm oh ah ooh oooh ohh ahh aah whoa woah fine gorgeous wonderful stunning incredible "
     "exactly indeed alright right got great work done well much appreciated appreciate thank's a lot lots bunch "
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
     "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
@@ -154,8 +154,8 @@ LEAVING = re.compile(
     r"^(?:(?:i\s+)?(?:gotta|got\s+to|have\s+to|need\s+to|must)\s+(?:go|run|head\s+(?:off|out)|get\s+back\s+to\s+"
     r"(?:the\s+|my\s+)?(?:ward|work|office|shift|class|desk|kids|meeting|job|lab|studio))|good\s*day|good\s*night|"
     r"(?:(?:ok|k|kk|thx|thanks|ty|cheers)\W+)*(?:back\s+to\s+(?:the\s+|my\s+)?(?:ward|work|office|shift|class|desk|"
-    r"grind|meeting|job|lab|studio|homework|studying|lecture)|(?!.*\b(?:make|say|says|write|add|put|text|sign|reads?|draw|paint|wave|waving)\b)(?:[\w']+[\s,.!]+){0,3}(?:bye|goodbye|cya|"
-    r"ttyl|gotta\s+go)\W*$)|"
+    r"grind|meeting|job|lab|studio|homework|studying|lecture)|(?!.*\b(?:make|say|says|write|add|put|text|sign|reads?|draw|paint|wave|waving)\b)(?:[\w']+[\s,.!]+){0,6}(?:bye|goodbye|cya|"
+    r"ttyl|gotta\s+go|good\s*night|gn|nighty?\s+night)\W*$)|"
     r"have\s+a\s+(?:good|nice|great|lovely|wonderful)\s+(?:day|one|evening|night|weekend))\b")
 """Leaving the chat: "gotta get back to the ward", "have a nice day"."""
 FAREWELL_OR_STOP = re.compile(
@@ -177,6 +177,19 @@ class Words:
         return any(w in self.tokens for w in words)
 
 
+def as_typed(text: str) -> str:
+    """What the user meant to type: a word corrected after it ("a cup of coffin *coffee lol autocorrect": a cup of
+    coffee) and the marks of a dictated message said as words ("it's raining period", "inside comma like cozy")."""
+    text = re.sub(r"\b([A-Za-z][\w'-]*)\s+\*\s*([A-Za-z][\w'-]*)\b(?!\*)",
+                  lambda m: m.group(2) if m.group(1)[:2].lower() == m.group(2)[:2].lower() else m.group(0), text)
+    text = re.sub(r"\s*\b(?:(?:lol|ugh|stupid|damn|dumb|sorry)\s+)?auto-?correct(?:\s+(?:lol|smh|ugh))?\b", "", text, flags=re.I)
+    if not re.search(r"[,.!?;]", text) and re.search(r"\b(?:period|comma|question\s+mark|full\s+stop)\b", text, re.I):
+        text = re.sub(r"\s+comma\b\s*", ", ", text, flags=re.I)
+        text = re.sub(r"\s+(?:period|full\s+stop)\b(?=\s+\w|\s*$)\s*", ". ", text, flags=re.I)
+        text = re.sub(r"\s+question\s+mark\b\s*", "? ", text, flags=re.I)
+    return text.strip()
+
+
 def normalize(text: str) -> str:
     """Lower case, shorthand and slips spelled out, curly quotes straightened, runs of spaces and marks folded."""
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
@@ -189,6 +202,9 @@ def normalize(text: str) -> str:
     text = re.sub(r"(?<=[a-z])\s+\+\s+(?=(?:get|make|add|remove|put|change|take|swap|replace|turn|give|lose|drop|ditch|"
                   r"move)\b)", " and ", text)  # "make the grass greener + get rid of the trampoline"
     text = re.sub(r"\(\s*(?:age\s+)?\d{1,2}\s*(?:yo|y/o|years?\s+old|yrs?)?\s*\)", " ", text)  # "my daughter (6)"
+    text = re.sub(r"\b(bg|background|backdrop)\s*=\s*(?=\w)", r"\1: ", text)  # "bg = tavern at night"
+    text = re.sub(r"^(?:the\s+)?([a-z]+)\s*=\s*(?=\w)", r"make the \1 ", text)  # "sky = stormy purple"
+    text = re.sub(r"(?<=\w)\s+in\s+(?:the\s+)?back(?=\s*$|\s*[,.!])", " in the background", text)  # "castle in back"
     words = []
     found = re.findall(r"w/o|w/|->|=>|[^\W_]+(?:['-][^\W_]+)*|[^\s\w]|_", text)  # "café", "dziękuję": one word each
     for at, word in enumerate(found):

@@ -35,7 +35,7 @@ GROUPS: dict[str, dict[str, str]] = {
     "time": {"day": "during the day", "daytime": "in daytime", "daylight": "in daylight", "morning": "in the morning",
              "noon": "at noon", "midday": "at midday", "afternoon": "in the afternoon", "evening": "in the evening",
              "dusk": "at dusk", "sunset": "at sunset", "sunrise": "at sunrise", "dawn": "at dawn",
-             "twilight": "at twilight", "night": "at night", "nighttime": "at nighttime", "midnight": "at midnight",
+             "twilight": "at twilight", "night": "at night", "nighttime": "at night", "midnight": "at midnight",
              "night time": "at night time", "golden hour": "at golden hour", "sundown": "at sundown"},
     "season": {"spring": "in spring", "summer": "in summer", "autumn": "in autumn", "winter": "in winter",
                "springtime": "in springtime", "summertime": "in summertime", "wintertime": "in wintertime"},
@@ -107,6 +107,8 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     # "make the blanket the blue knitted one my mum made": make the blanket blue knitted
     instruction = re.sub(r"\b(make|turn)\s+(the\s+[\w-]+)\s+(?:the|a|an)\s+((?:[\w-]+\s+){1,3}?)one\b(?:\s+(?:my|our|his|her|"
                          r"that|which|she|he|they|we|i|from|in|at|on|with|you)\s+[^,.!?]*)?", r"\1 \2 \3", instruction, flags=re.I)
+    instruction = re.sub(r"^(?:(?:can|could)\s+(?:you|u)\s+)?(?:do|make|try)\s+(?:me\s+|us\s+)?(?:like\s+|just\s+|maybe\s+)?an?\s+((?:[\w-]+\s+){1,3}?)version\b",
+                         r"\1version", instruction, flags=re.I)  # "do a token version": a token version
     reason = _SOMEONES_REASON.search(instruction)
     if reason and len(re.findall(r"\w+", instruction[:reason.start()])) >= 2:
         instruction = instruction[:reason.start()] + instruction[reason.end():]
@@ -1000,6 +1002,9 @@ def apply_change(base: str, change: str) -> str:
         result = _made_so(base, change)  # "make the sea a little more stormy" where no sea is said: a stormy sea
         if result is not None:
             return result
+    flipped = _flipped(base, change)
+    if flipped is not None:
+        return flipped
     for step in (_more_of_a_new_thing, _shaped, _unsaid, _kind_of_day, _gradient, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
                  _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _turned_into, _add, _made_so,
                  _degree):
@@ -1539,6 +1544,8 @@ def _recolor_change(base: str, change: str) -> str | None:
                   r"colors|colored|version|with|on|and|background\s+color)\b", " ", rest)
     target_words = [w for w in rest.split() if w.isalpha()]
     target = target_words[-1] if target_words else None
+    if len(target_words) == 2 and target_words[0] == "sky" and "ADJ" in lang.pos_of(target_words[1]):
+        return recolor(base, "sky", f"{target_words[1]} {color}")  # "make the sky stormy purple": a stormy purple sky
     ground = next((w for w in target_words if w in ("background", "backdrop")), None)
     if ground:  # "make the background plain green"
         finish = [w for w in target_words if w in ("plain", "striped", "checkered", "solid", "simple")]
@@ -1850,6 +1857,21 @@ def _with_article(what: str) -> str:
     if "NOUN" in lang.pos_of(what.split()[-1]) and len(what.split()) <= 3:
         return f"{_article(what)} {what}"
     return what
+
+
+_STATES = ("up", "down", "on", "off", "open", "closed", "shut", "out", "in", "raised", "lowered")
+
+
+def _flipped(base: str, change: str) -> str | None:
+    """ "hood down" on "..., hood up": the thing the picture has, the other way."""
+    said = re.fullmatch(rf"(?:(?:make|put|have|turn|with)\s+)?(?:the\s+|his\s+|her\s+|its\s+|their\s+)?(?P<thing>[\w-]+)\s+"
+                        rf"(?P<state>{'|'.join(_STATES)})(?:\s+(?:instead|now|actually|please|pls))*", change.strip(" .!"))
+    if not said or "NOUN" not in lang.pos_of(said.group("thing")):
+        return None
+    old = re.search(rf"\b{re.escape(said.group('thing'))}\s+(?P<state>{'|'.join(_STATES)})\b", base)
+    if not old or old.group("state") == said.group("state"):
+        return None
+    return base[:old.start("state")] + said.group("state") + base[old.end("state"):]
 
 
 _NOT_A_THING_MADE_SO = frozenset("background backdrop picture image photo pic whole colors colours colour color lighting "

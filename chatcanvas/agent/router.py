@@ -102,6 +102,7 @@ class IntentRouter(BaseChatModel):
         text = _text_of(human) if human is not None else ""
         text = re.sub(r"(?:^|(?<=\s))@[\w.-]+[:,]?(?=\s|$)", "", text).strip()  # "@imgbot capybara in a hot tub"
         text = lang.without_letter(text)  # "Dear assistant, ... Kind regards, Margaret": the body
+        text = lang.as_typed(text)  # "coffin *coffee", "it's raining period": as meant
         if messages and isinstance(messages[-1], ToolMessage):
             results = _tool_results(messages)
             asked = messages[-len(results) - 1] if len(messages) > len(results) else None
