@@ -2604,3 +2604,18 @@ def test_edits_typed_in_a_hurry(text, current, must, must_not):
 def test_short_replies_typed_in_a_hurry(text, replies):
     message = route(text, "a corgi in a raincoat")
     assert message.tool_calls == [] and replies in message.content
+
+
+def test_news_then_an_ask_and_one_for_a_purpose():
+    twins = (("Lily", ("lil",)), ("Rose", ("rosie",)))
+    news = _chat([], "rosie is going to be so jealous lol", twins)
+    assert news.tool_calls == []
+    asked = _chat([], "Rose is going to be so jealous lol. draw rose as a pirate queen", twins).tool_calls
+    assert [(c["name"], c["args"].get("subject")) for c in asked] == [("generate_with_subject", "Rose")]
+    assert lang_fixed("bluer") == "bluer" and lang_fixed("blosom") == "blossom"
+
+
+def lang_fixed(word: str) -> str:
+    from chatcanvas.agent import language
+
+    return language._fix_slip(word)

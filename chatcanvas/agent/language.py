@@ -254,7 +254,8 @@ def _fix_slip(word: str) -> str:
     if len(known) == 1 and len(word) >= 5 and word not in _CLOSED_WORDS:
         return known[0]
     doubled = {word[:at] + word[at - 1] + word[at:] for at in range(2, len(word) + 1)}
-    known = [said for said in doubled if pos_of(said) & {"NOUN", "ADJ", "VERB"}]  # "blosom", "ballon": a letter said once
+    known = [said for said in doubled if pos_of(said) & {"NOUN", "ADJ", "VERB"} and _base_form(said)]
+    # "blosom", "ballon": a letter said once (a word's own form, not "blueer" for "bluer")
     return known[0] if len(known) == 1 and len(word) >= 5 else word
     # "nigth", "ligthhouse": two letters swapped (not "three", which the lexicon of open words does not list)
 
@@ -266,6 +267,13 @@ _CLOSED_WORDS = frozenset(
     "unless being having doing yours ourselves themselves yourself myself himself herself itself nothing anything "
     "everything something someone anyone everyone nobody somebody anybody everybody before behind beside between "
     "beyond during inside outside through toward towards within without upon across around against".split())
+
+
+def _base_form(word: str) -> bool:
+    """Whether the lexicon lists `word` as a lemma of its own ("blossom"), not only as a form of another ("blueer")."""
+    from lemminflect import getAllLemmas
+
+    return any(word in lemmas for lemmas in getAllLemmas(word).values())
 
 
 def _left_out_of_a_word(word: str) -> bool:

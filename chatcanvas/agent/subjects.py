@@ -1796,11 +1796,16 @@ def _news_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     """ "Duke is fourteen now, you know": news of an enrolled subject is answered in words."""
     if facts.attached_image_ids:
         return None
+    if re.match(r"^\W*(?:(?:ok|okay|so|and|right|now|next)[,\s]+)*(?:one|another)\s+(?:more\s+)?(?:for|of|with)\b",
+                lang.normalize(text)):
+        return None  # "Now one for the wedding side of the business - Bluebell done up with ribbons": a picture asked
     if intents.is_news(text):  # "Rex ate my sock again lol", "she actually won her first ribbon yesterday!!"
         return IN_WORDS, {}
     known = facts.extras.get("subjects", [])
     if mentioned_subject(text, known) is None or not _told_of_any(text, facts):
         return None
+    if any(lang.ACTION.match(lang.normalize(said)) for said in lang.sentences(text)[1:]):
+        return None  # "Lil is going to be jealous lol. do her as a fairy": told, then asked
     return IN_WORDS, {}
 
 
