@@ -2619,3 +2619,32 @@ def lang_fixed(word: str) -> str:
     from chatcanvas.agent import language
 
     return language._fix_slip(word)
+
+
+@pytest.mark.parametrize(("history", "text", "name", "alias"), [
+    ([], "here are some of him. his name was arthur but the kids called him grumps", "Arthur", "grumps"),
+    ([], "so this is my rabbit pudding shes a lionhead and very grumpy", "Pudding", "my rabbit"),
+    ([], "he is waffles, he's a pug", "Waffles", None),
+    ([], "our pony biscuit turned 30 today, here she is", "Biscuit", "our pony"),
+    ([], "selfies of me attached (rio). want new profile pics", "Rio", "me"),
+    ([], "them pics are me, Dale. for the darts club poster", "Dale", "me"),
+    ([("our coach mr okafor is retiring and we want to surprise him", None)],
+     "these are from the team photo and sports day", "Mr Okafor", "our coach"),
+])
+def test_names_said_in_lower_case_and_the_user_named(history, text, name, alias):
+    calls = _chat(history, text, attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", name)]
+    if alias:
+        assert alias in calls[0]["args"].get("aliases", [])
+
+
+def test_after_enrolment_her_is_the_one_enrolled_and_a_video_game_is_no_video():
+    mare = (("Duchess", ("my horse",)),)
+    photo = ({"id": "p0", "prompt": None, "operation": "upload"},)
+    calls = _chat([("my horse duchess, here she is", "register_subject"), ("idk what i want tbh", None)],
+                  "maybe her in a meadow at sunrise", mare, photo).tool_calls
+    assert [(c["name"], c["args"].get("subject")) for c in calls] == [("generate_with_subject", "Duchess")]
+    me = (("Jayden", ("me", "myself")),)
+    calls = _chat([], "bro draw me as a wizard in a video game", me).tool_calls
+    assert [(c["name"], c["args"].get("subject")) for c in calls] == [("generate_with_subject", "Jayden")]
+    assert "bro" not in calls[0]["args"]["prompt"]

@@ -597,7 +597,7 @@ def _asks_if_lost(text: str) -> bool:
         REQUEST_QUESTION.match(p) or references.variation_count(p) for p in parts)
 
 
-_MOVING = re.compile(r"\b(?:videos?|animations?|animated|gifs?|reels?|movies?|clips?|moving\s+pictures?)\b")
+_MOVING = re.compile(r"\b(?:videos?|animations?|animated|gifs?|reels?|movies?|clips?|moving\s+pictures?)\b(?!\s+games?\b)")
 _BACK_THEN_CHANGE = re.compile(r"^(?:(?:ok|okay|so|now|then|alright)[,\s]+)*(?:go\s+back\s+to|going\s+back\s+to|back\s+to|return\s+to|sw"
                                r"itch\s+"
                                r"back\s+to|take|grab|use)\s+(?P<desc>(?:the|my)\s+[\w\s-]{1,40}?)\s*(?:,\s*|\s+and\s+"

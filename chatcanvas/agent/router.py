@@ -103,6 +103,7 @@ class IntentRouter(BaseChatModel):
         text = re.sub(r"(?:^|(?<=\s))@[\w.-]+[:,]?(?=\s|$)", "", text).strip()  # "@imgbot capybara in a hot tub"
         text = lang.without_letter(text)  # "Dear assistant, ... Kind regards, Margaret": the body
         text = lang.as_typed(text)  # "coffin *coffee", "it's raining period": as meant
+        text = re.sub(r"^\W*(?:bro+|bruh+|dude|bestie|fam|sis)\b[,!.\s]+(?=\w)", "", text, flags=re.I)  # "bro draw me as ..."
         if messages and isinstance(messages[-1], ToolMessage):
             results = _tool_results(messages)
             asked = messages[-len(results) - 1] if len(messages) > len(results) else None

@@ -122,6 +122,8 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if found is None:
         return None
     name, aliases = found
+    if name.lower() in ("and", "or", "but", "so", "then", "he", "she", "they", "it", "we", "i", "with", "who", "that"):
+        return None  # "this is my dog and he is tired": no name said
     mine = re.match(r"^(?:my|our)\s+(?:new\s+)?(?P<what>[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){0,2})$", name, re.I)
     if mine and not any(w in _ANIMATE for w in mine.group("what").lower().split()):
         # "these are my galaxy customs": nothing named, so what it is, as a name (and "my galaxy customs")
@@ -143,9 +145,11 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
 
 
 _OWN_NAME = re.compile(r"(?:^|[.!?]\s+)(?P<alone>[A-Z][\w'-]*)\s*[.!]*\s*$|\bme\s*,\s*(?P<after>[A-Za-z][\w'-]*)\W*$|"
-                       r"\bme\s*\(\s*(?P<bracket>[A-Za-z][\w'-]*)\s*[,;)]")
+                       r"\bme\s*\(\s*(?P<bracket>[A-Za-z][\w'-]*)\s*[,;)]|"
+                       r"\bme\s+(?:attached|here|below|above|incoming)\s*\(\s*(?P<later>[A-Za-z][\w'-]*)\s*[,;)]")
 """The user's own name said with photos of them: "these are me. Ken.", "this is me, chloe", "here's me (theo, guitar)"."""
-_NICKNAME = re.compile(r"\b(?:we|everyone|everybody|they|people|friends|family|most\s+people|all)\s+(?:all\s+|just\s+|"
+_NICKNAME = re.compile(r"\b(?:we|everyone|everybody|they|people|friends|family|most\s+people|all|(?:the\s+)?(?:kids|grandkids|"
+                       r"boys|girls|team|neighbours|neighbors|family))\s+(?:all\s+|just\s+|"
                        r"always\s+|usually\s+)?(?:call|calls|called)\s+(?:him|her|them|it)\s+['\"]?(?P<nick>[A-Za-z][\w'-]*)",
                        re.I)
 """Another name the one in the photos answers to: "we call him Rafa", "Everyone called him Harry"."""
@@ -198,6 +202,24 @@ def _introduction_said_plainly(text: str) -> tuple[str, list[str]] | None:
                              r"(?P<nick>[A-Za-z][\w-]*(?:'[a-z]+)?)",
                              text, re.I)  # "He is Harold, although the team refer to him as 'the Professor'"
         return he_is.group("name"), [f"the {known_as.group('nick').lower()}"] if known_as else []
+    animate = "|".join(sorted(_ANIMATE))
+    low = re.search(r"\b(?:his|her|their|its)\s+name\s+(?:is|was|'s)\s+(?P<name>[a-z][\w'-]*)\b", text) or re.search(
+        rf"\b(?:this\s+is|meet|here's|here\s+is)\s+(?:my|our)\s+(?:\w+\s+)?(?:{animate})\s+(?P<name>[a-z][\w'-]*)\b(?=\s+(?:hes|"
+        r"shes|he's|she's|he|she|it's|its|and|who|lol|is|was)\b|\s*[^\w\s]|\s*$)", text) or re.search(
+        r"^\W*(?:she|he)\s+is\s+(?P<name>[a-z][\w'-]*)\s*,", text) or re.search(
+        rf"^\W*(?:my|our)\s+(?:late\s+|old\s+)?(?:{animate})\s+(?P<name>[a-z][\w'-]*)\s+(?:had|has|was|passed|died|turned|"
+        r"just|is)\b", text)
+    kinds = lang.pos_of(low.group("name")) if low else frozenset()
+    if low and _name_slot(low.group("name")) and (not kinds or "NOUN" in kinds and not kinds & {"ADJ", "ADV", "INTJ"}) and \
+            not (low.group("name").endswith("ing") and "VERB" in kinds) and low.group("name") not in _NOT_NAMES | {"him", "her", "them", "it", "me"}:
+        # "his name was walter but everyone called him pop", "this is my cat biscuit hes a orange tabby", "she is
+        # clover, she is white", "my horse duchess had to be put down on sunday": a name said in lower case
+        name = low.group("name").capitalize()
+        nick = _NICKNAME.search(text)
+        kin = re.search(rf"\b((?:my|our)\s+(?:late\s+|old\s+)?(?:{animate}))\s+{re.escape(low.group('name'))}\b", text, re.I)
+        aliases = ([nick.group("nick").lower()] if nick and nick.group("nick").lower() != low.group("name") else []) + (
+            [kin.group(1).lower()] if kin else [])
+        return name, aliases
     spelled = re.search(r"\bspelled\s+(?P<letters>[A-Za-z](?:\s*[-.]\s*[A-Za-z]){2,})", text, re.I)
     if spelled:
         name = re.sub(r"[\s.-]", "", spelled.group("letters")).capitalize()
@@ -910,8 +932,8 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # then "ok sending now, these are the best ones I have")
         enrolled = {fold(subject["name"]).lower() for subject in known}
         introduced = _named_in(text) or next((found for said in reversed(facts.history)
-                                              if (found := _named_in(said)) and fold(found[0]).lower() not in enrolled),
-                                             None)
+                                              if (found := _named_in(said) or _titled(said)) and
+                                              fold(found[0]).lower() not in enrolled), None)
     if introduced is None or introduced[0].lower() in ("him", "her", "them", "it", "he", "she", "they"):
         return None
     name, aliases = introduced
@@ -951,11 +973,22 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     return "register_subject", args
 
 
+def _titled(said: str) -> tuple[str, list[str]] | None:
+    """ "our teacher ms hale is leaving": a title and a name in lower case (Ms Hale, "our teacher")."""
+    found = re.search(r"\b(?:(?P<kin>(?:my|our)\s+[a-z]+)\s+)?(?P<title>ms|mrs|mr|miss|dr|mx)\.?\s+(?P<name>[a-z][\w'-]+)\b",
+                      said, re.I)
+    if not found or lang.pos_of(found.group("name").lower()) & {"VERB", "ADV"}:
+        return None
+    name = f"{found.group('title').capitalize()} {found.group('name').capitalize()}"
+    return name, [found.group("kin").lower()] if found.group("kin") else []
+
+
 _SAID_OWN_NAME = re.compile(r"\b(?:i'm|i\s+am|im|my\s+name\s+is|my\s+name's|call\s+me)\s+(?P<name>[A-Za-z][\w'-]*)(?:\W*$|"
                             r"\s*[,.!]|\s+(?:and|im|i'm|i\s+am|from)\b)", re.I)
 """The user's name said at the end of an earlier message: "can you put me in the next one? i'm priya"."""
 _OF_ME = re.compile(r"\b(?:selfies?|name\s+me|call\s+me|(?:pics?|photos?|pictures?|shots?)\s+of\s+(?:me|myself)|this\s+is\s+me|"
-                    r"that's\s+me|these\s+are\s+(?:all\s+)?me|it's\s+me|save\s+me\s+as)\b", re.I)
+                    r"that's\s+me|these\s+are\s+(?:all\s+)?me|it's\s+me|save\s+me\s+as|(?:pics?|photos?|pictures?|shots?|"
+                    r"them|they|these)\s+(?:are|r)\s+(?:all\s+)?(?:of\s+)?me|pictures?\s+of\s+myself)\b", re.I)
 """Photos of the user: "attaching a few selfies. Name me Ms Okafor" enrols "me" as Ms Okafor."""
 _SENT_TAIL = re.compile(r"[,.;!\s]+(?:(?:and|so)\s+)?(?:i|we)\s*(?:'ve|\s+have)?\s+(?:put|attached|added|sent|uploaded|send|"
                         r"attach|upload|include|included)\s+(?:\d+|two|three|four|five|six|seven|eight|a\s+few|some|them|these|"
@@ -1142,7 +1175,7 @@ def _my_one(text: str, facts: TurnFacts) -> str | None:
 def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if facts.has_image and intents._ADD_ONE.match(lang.normalize(text)):
         return None  # "my son says Mr Buttons needs a cape, can u add one": on the picture on screen
-    if re.search(r"\b(?:in|as)\s+an?\s+(?:video|animation|gif|reel|clip)\b|\b(?:video|animation|gif|reel)\s+(?:of|with|where)\b|"
+    if re.search(r"\b(?:in|as)\s+an?\s+(?:video|animation|gif|reel|clip)\b(?!\s+games?\b)|\b(?:video|animation|gif|reel)\s+(?:of|with|where)\b|"
                  r"\banimate\b", lang.normalize(text)) and not facts.attached_image_ids:
         return None  # "can u make her do a burnout in a video": no still of her, an answer
     if len(facts.attached_image_ids) == 1 and re.search(r"\b(?:drew|made|painted|sketched|did|took|coloured|colored)\s+"
@@ -1190,7 +1223,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     shown = _shown(facts)
     told = mentioned_subject(facts.previous_text, known) if facts.previous_text and \
         facts.previous_answered_in_words else None
-    if told is None and not facts.has_image:  # "my daughter's birthday is friday", "shes turning 7 and obsessed with
+    if told is None and (not facts.has_image or facts.current_prompt in (None, "", intents.rewrite.UNDESCRIBED)):
+        # (an upload on screen, the photos just sent, is no picture of them yet)
+        # "my daughter's birthday is friday", "shes turning 7 and obsessed with
         # mermaids", then "so can you draw her as a mermaid": the one the talk was about
         told = next((found for said in reversed(facts.talk[:-1]) if (found := mentioned_subject(said, known))), None)
     meant = re.search(r"\b(him|her|them)\b", text, re.I) if told and mentioned_subject(text, known) is None else None
@@ -1202,7 +1237,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         r"some)\b)|"
         r"\b(?:one|another|picture|pic|image|photo|version|shot|portrait|drawing|painting|illustration|sketch|cartoon)\s+"
         r"(?:more\s+)?(?:with|of)\s+(him|her|them)\b|"
-        r"(?:^\W*|,\s+|[.!?]\s+)(?:(?:ok|okay|now|and|then|perfect|great|so|also|next|another\s+thing|one\s+more\s+(?:concept|idea|"
+        r"(?:^\W*|,\s+|[.!?]\s+)(?:(?:ok|okay|now|and|then|perfect|great|so|also|next|maybe|perhaps|how\s+about|what\s+about|"
+        r"another\s+thing|one\s+more\s+(?:concept|idea|"
         r"thing|one)|another\s+(?:one|idea|concept))[,.!:\s]+)*(?:just\s+)?"
         r"(him|her|them|my\s+(?:boy|girl|baby|buddy|little\s+(?:guy|one|man|lady|girl|boy))|the\s+little\s+"
         r"(?:guy|one|man|lady))\s+(?:like|as|at|in|on|riding|wearing|playing|flying|driving|sitting|dressed|"
