@@ -181,6 +181,8 @@ def decide(text: str, facts: Any) -> Intent:
         return _reply(help_text(facts))
     opening = re.sub(r"^(?:(?:hmm+|hm+|oh|ah|um+|uh+|ok(?:ay)?|well|actually|nah|no)[,.!\s]+)+", "",
                      lang.normalize(lang.sentences(text)[0].split(",")[0]))
+    if lang.LEAVING.match(lang.normalize(text)) and may("reply"):  # "ok bye", "signal's going, bye"
+        return _reply("Bye! Your pictures stay in this conversation for when you come back.")
     if lang.is_stop(lang.words(opening)) and len(message.tokens) <= 5 and may("reply"):
         return _reply("OK. Ask me for a picture whenever you like.")
     if lang.is_small_talk(message) and may("reply"):
@@ -1338,7 +1340,7 @@ def chat_reply(text: str, facts: Any) -> str:
         word = re.sub(r"s$", "", term.group("t").split()[0])
         return _TERMS.get({"cfg": "guidance"}.get(word, word), help_text(facts))
     if _WORLD_QUESTION.match(message.text) or _OPINION_OR.match(message.text):
-        return ("It depends on the room and the taste: the quickest way to know is to see it. Ask for the change (or "
+        return ("It depends on the picture and on taste: the quickest way to know is to see it. Ask for the change (or "
                 "\"3 variations\") and compare; \"undo\" brings back the one before."
                 if not _OPINION_OR.match(message.text) else
                 "Either can work; it's your call. I can show you: ask for one (\"make it cartoon style\") and compare, "
