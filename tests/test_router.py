@@ -2587,7 +2587,7 @@ def test_takes_of_a_subject_on_screen_and_letters_said_once():
     ("mountains in back", "a lake with a canoe", ["mountains", "background", "canoe"], []),
     ("could u do like a sticker version, white outline", "a corgi in a raincoat", ["sticker", "outline", "corgi"],
      ["do"]),
-    ("make it nighttime", "a city street", ["night", "street"], []),
+    ("make it nighttime", "a city street", ["nighttime", "street"], []),
 ])
 def test_edits_typed_in_a_hurry(text, current, must, must_not):
     message = route(text, current)
@@ -2648,3 +2648,17 @@ def test_after_enrolment_her_is_the_one_enrolled_and_a_video_game_is_no_video():
     calls = _chat([], "bro draw me as a wizard in a video game", me).tool_calls
     assert [(c["name"], c["args"].get("subject")) for c in calls] == [("generate_with_subject", "Jayden")]
     assert "bro" not in calls[0]["args"]["prompt"]
+
+
+def test_a_brother_called_bro_and_questions_before_the_photos():
+    bro = (("Leo", ("bro", "my brother")),)
+    calls = _chat([], "bro as an astronaut on the moon", bro).tool_calls
+    assert [(c["name"], c["args"].get("subject")) for c in calls] == [("generate_with_subject", "Leo")]
+    asked = _chat([], "ok so my cat is called tofu and i want her as a superhero. do u need a few pics or just one")
+    assert asked.tool_calls == [] and "photos" in asked.content
+    mug = (("Clayjar", ("my jar",)),)
+    photo = ({"id": "p0", "prompt": None, "operation": "upload"},)
+    calls = _chat([("here are 5 photos of my jar, call it Clayjar", "register_subject")],
+                  "show it on a shelf next to some books", mug, photo).tool_calls
+    assert [(c["name"], c["args"].get("subject")) for c in calls] == [("generate_with_subject", "Clayjar")]
+    assert lang_fixed("blosoms") == "blossoms"

@@ -74,6 +74,9 @@ _WORLD_QUESTION = re.compile(r"^(?:(?:real\s+talk|honest(?:ly)?|serious(?:ly)?|g
 """A question about the world, not the picture: "real talk does a dark wall make a small room look smaller?"."""
 _OPINION_OR = re.compile(r"^(?:(?:your|an?|my)\s+)?(?:honest|quick|genuine|real)\s+(?:opinion|thoughts|take)\b[^?.!]*\bor\b")
 """Asking which of two ways is better: "honest opinion, cartoon or realistic for a poster"."""
+_NEED_PHOTOS = re.compile(r"\b(?:do|will|would)\s+(?:u|you|ya)\s+need\s+(?:like\s+)?(?:a\s+(?:bunch|lot|few|couple)\s+of\s+|"
+                          r"a\s+few\s+|many\s+|more\s+|some\s+|lots\s+of\s+)?(?:pics?|photos?|pictures?|selfies?|shots?)\b")
+"""Asking how many photos it takes, before sending any: "do u need like a bunch of pics or is one enough"."""
 _ORDINAL_PICK = re.compile(r"\b(?:the\s+)?(?:first|second|third|fourth|fifth|last|middle|1st|2nd|3rd|4th|5th|left|right)"
                            r"\s+(?:one|1|pic|picture|image|version|take)?\b")
 _QUESTION_TAIL = re.compile(r"^(?:like|e\.?g\.?|for\s+example|just\s+curious|curious|be\s+honest|honestly|lol|tbh|"
@@ -195,6 +198,8 @@ def decide(text: str, facts: Any) -> Intent:
         return _reply(chat_reply(text, facts))
     if FORGET_MINE.search(message.text):  # "ok please delete my photos now, i'm done": talk, however it reads
         return _reply(chat_reply(text, facts))
+    if not facts.attached_image_ids and may("reply") and _NEED_PHOTOS.search(message.text):
+        return _reply(chat_reply(text, facts))  # "do u need like a bunch of pics or is one enough"
     if not facts.attached_image_ids and (ENROL_WITHOUT_PHOTOS.search(message.text) or MINE_ASKED.search(
             message.text) and not _names_enrolled(message.text, facts)):
         return _reply(chat_reply(text, facts))  # "can you remember my son Leo? I'll send pics in a sec"

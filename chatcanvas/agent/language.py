@@ -273,7 +273,9 @@ def _base_form(word: str) -> bool:
     """Whether the lexicon lists `word` as a lemma of its own ("blossom"), not only as a form of another ("blueer")."""
     from lemminflect import getAllLemmas
 
-    return any(word in lemmas for lemmas in getAllLemmas(word).values())
+    found = getAllLemmas(word)
+    return any(word in lemmas for lemmas in found.values()) or any(
+        word in (noun + "s", noun + "es") for noun in found.get("NOUN", ()))  # "eggs" for "egs"
 
 
 def _left_out_of_a_word(word: str) -> bool:

@@ -35,7 +35,7 @@ GROUPS: dict[str, dict[str, str]] = {
     "time": {"day": "during the day", "daytime": "in daytime", "daylight": "in daylight", "morning": "in the morning",
              "noon": "at noon", "midday": "at midday", "afternoon": "in the afternoon", "evening": "in the evening",
              "dusk": "at dusk", "sunset": "at sunset", "sunrise": "at sunrise", "dawn": "at dawn",
-             "twilight": "at twilight", "night": "at night", "nighttime": "at night", "midnight": "at midnight",
+             "twilight": "at twilight", "night": "at night", "nighttime": "at nighttime", "midnight": "at midnight",
              "night time": "at night time", "golden hour": "at golden hour", "sundown": "at sundown"},
     "season": {"spring": "in spring", "summer": "in summer", "autumn": "in autumn", "winter": "in winter",
                "springtime": "in springtime", "summertime": "in summertime", "wintertime": "in wintertime"},
@@ -410,6 +410,11 @@ def described_in(said: str) -> str | None:
     place = _PHOTO_PLACE.search(said)
     where = f" at the {place.group('place').lower()}" if place else ""
     owned = re.search(r"\b(?:this\s+is|here's|here\s+is|meet|it's|these\s+are)\s+(?:my|our)\s+(?P<noun>[a-z]+)\b", said, re.I)
+    shot = re.search(r"\b(?:pic|photo|picture|shot|snap)\s+of\s+(?:my|our)\s+(?P<what>[a-z]+(?:\s+[a-z]+)?)\b(?=\s*[,.!?]|\s+(?:at|in|"
+                     r"from|and|can|could)\b)", said, re.I)
+    if shot and "NOUN" in lang.pos_of(shot.group("what").split()[-1].lower()):
+        what = shot.group("what").lower()  # "here's a pic of my market stall, can you ...": a market stall
+        return f"{_article(what)} {what}{where}"
     if owned and "NOUN" in lang.pos_of(owned.group("noun").lower()):
         # "this is my cat Mochi": a cat
         return _article(owned.group("noun").lower()) + " " + owned.group("noun").lower() + where
@@ -1875,7 +1880,8 @@ def _flipped(base: str, change: str) -> str | None:
 
 
 _NOT_A_THING_MADE_SO = frozenset("background backdrop picture image photo pic whole colors colours colour color lighting "
-                                  "light mood style vibe scene art drawing painting version one".split())
+                                  "light mood style vibe scene art drawing painting version one can will may might must "
+                                  "size".split())
 _MADE_SO = re.compile(r"^(?:make|turn|have|get)\s+(?:the|his|her|its|their|my|our)\s+(?P<thing>[\w-]+)\s+(?P<how>.+)$")
 _SOFTENERS = re.compile(r"\b(?:(?:a\s+)?(?:bit|little|lot|touch|tad)|slightly|kind\s+of|kinda|sort\s+of|way|much|even|really|"
                         r"very|super|somewhat|abit)\s+")

@@ -103,7 +103,8 @@ class IntentRouter(BaseChatModel):
         text = re.sub(r"(?:^|(?<=\s))@[\w.-]+[:,]?(?=\s|$)", "", text).strip()  # "@imgbot capybara in a hot tub"
         text = lang.without_letter(text)  # "Dear assistant, ... Kind regards, Margaret": the body
         text = lang.as_typed(text)  # "coffin *coffee", "it's raining period": as meant
-        text = re.sub(r"^\W*(?:bro+|bruh+|dude|bestie|fam|sis)\b[,!.\s]+(?=\w)", "", text, flags=re.I)  # "bro draw me as ..."
+        text = re.sub(r"^\W*(?:bro+|bruh+|dude|bestie|fam|sis)(?:\s*[,!.]+\s*|\s+(?=(?:draw|make|can|could|do|pls|please|"
+                      r"gimme|give|show)\b))(?=\w)", "", text, flags=re.I)  # "bro draw me as ..." (not "bro as a knight")
         if messages and isinstance(messages[-1], ToolMessage):
             results = _tool_results(messages)
             asked = messages[-len(results) - 1] if len(messages) > len(results) else None
@@ -150,8 +151,8 @@ class IntentRouter(BaseChatModel):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
             return decision
-        if first == "variations" and (references.variation_count(text) or (0, "x"))[0] > 1 and \
-                not references.variation_count(text)[1]:
+        takes = references.variation_count(text) if len(lang.words(text).tokens) <= 6 else None
+        if first == "variations" and takes and takes[0] > 1 and not takes[1]:
             return decision  # "make 5 more", "could I see a few of her": that many takes, in so many words
         if first == "select" and re.search(r"#\s*\d|\b(?:number|no\.)\s*\d|\b(?:going|go)\s+with\s+\d", text, re.I):
             return decision  # "#3 is perfect", "ok going with 4!": a take picked by its number

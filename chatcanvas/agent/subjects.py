@@ -1228,7 +1228,12 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # "my daughter's birthday is friday", "shes turning 7 and obsessed with
         # mermaids", then "so can you draw her as a mermaid": the one the talk was about
         told = next((found for said in reversed(facts.talk[:-1]) if (found := mentioned_subject(said, known))), None)
-    meant = re.search(r"\b(him|her|them)\b", text, re.I) if told and mentioned_subject(text, known) is None else None
+    pointed = r"\b(him|her|them)\b"
+    if told is None and known and _just_enrolled(facts) and facts.current_prompt in (None, "", intents.rewrite.UNDESCRIBED) \
+            and re.match(r"^\W*(?:(?:ok|okay|now|so|great|perfect)[,.!\s]+)*(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+)?"
+                         r"(?:show|draw|put|paint|picture)\s+it\s+(?:on|in|at|by|next\s+to|under|inside)\b", text, re.I):
+        told, pointed = known[-1]["name"], r"\b(it)\b"  # the photos just enrolled, then "Show it on a wooden table"
+    meant = re.search(pointed, text, re.I) if told and mentioned_subject(text, known) is None else None
     if meant and not re.search(r"\b(?:for|to|about)\s+(?:him|her|them)\b", text, re.I):
         # "my roommate dev just passed the bar exam" answered, then "can you make him a superhero": him is Dev
         text = text[:meant.start()] + told + text[meant.end():]
