@@ -184,14 +184,12 @@ def decide(text: str, facts: Any) -> Intent:
         return _reply(help_text(facts))
     opening = re.sub(r"^(?:(?:hmm+|hm+|oh|ah|um+|uh+|ok(?:ay)?|well|actually|nah|no)[,.!\s]+)+", "",
                      lang.normalize(lang.sentences(text)[0].split(",")[0]))
-    if lang.LEAVING.match(lang.normalize(text)) and may("reply"):  # "ok bye", "signal's going, bye"
+    if lang.LEAVING.match(lang.normalize(text)) and may("reply"):  # "ok bye", "k thx back to the ward"
         return _reply("Bye! Your pictures stay in this conversation for when you come back.")
     if lang.is_stop(lang.words(opening)) and len(message.tokens) <= 5 and may("reply"):
         return _reply("OK. Ask me for a picture whenever you like.")
     if lang.is_small_talk(message) and may("reply"):
         return _reply(chat_reply(text, facts))
-    if lang.LEAVING.match(lang.normalize(text)) and may("reply"):  # "signal's going, bye", "k thx back to the ward"
-        return _reply("Bye! Your pictures stay in this conversation for when you come back.")
     if (_follows_question(message, facts) or (lang.is_question(message) and SERVICE_TOPIC.search(message.text) and
                                               SERVICE_TOPIC.search(lang.normalize(lang.request_part(text) or text)))) \
             and may("reply"):  # not "can you bring back the apple poster, I forgot to download it": that asks for it
@@ -1318,7 +1316,7 @@ def chat_reply(text: str, facts: Any) -> str:
                 "path in the terminal chat, a url over HTTP) and send or print it like any photo.")
     if facts.has_image and lang.is_reaction(text) and not re.search(r"\b(?:bruh+|ugh+|yikes|eww+|cursed|creepy|scary|"
                                                                    r"horrible|awful|terrible|wrong)\b", message.text):
-        return "Glad you like it! Ask for a change (\"make the background yellow\"), \"3 variations\", or \"undo\"."
+        return _GLAD
     if is_news(text):
         enrol = "" if facts.extras.get("subjects") else (" To draw a pet or a person of your own, attach 3 to 8 photos "
                                                           "of them and say who they are.")
@@ -1327,7 +1325,7 @@ def chat_reply(text: str, facts: Any) -> str:
                     "gorgeous", "stunning", "adorable", "fab", "dope", "fire", "wow") or
             lang.THANKS & set(message.tokens)) and not message.text.endswith("?"):
         if facts.has_image and not lang.THANKS & set(message.tokens):  # "ooh nice": praise, no thanks to answer
-            return "Glad you like it! Ask for a change (\"make the background yellow\"), \"3 variations\", or \"undo\"."
+            return _GLAD
         return "You're welcome! Ask for another picture, a change, or \"undo\" any time."
     current = next((i for i in facts.extras.get("images") or [] if i["id"] == facts.current_image_id), None)
     asked = re.search(r"\b(seed|prompt|model)\b", message.text)
@@ -1388,7 +1386,7 @@ def chat_reply(text: str, facts: Any) -> str:
         # a remark about the picture on screen ("lol my daughter loves it", "he looks so proud")
         if re.search(r"\b(?:it|this|that|looks?|picture|pic|image|one|love|loves|like|likes|cute|great|nice|perfect|"
                      r"amazing|beautiful|lovely|cool|fire|goat)\b", message.text):
-            return "Glad you like it! Ask for a change (\"make the background yellow\"), \"3 variations\", or \"undo\"."
+            return _GLAD
         return ("Noted! When you'd like a picture, just describe it, or change this one (\"make the background "
                 "yellow\").")  # "my cat keeps knocking things off the table lol": news, not about the picture
     if message.text.rstrip().endswith("?") and re.search(r"\b(?:print|printing|banner|poster|dpi|resolution|a[0-6])\b",
@@ -1399,6 +1397,8 @@ def chat_reply(text: str, facts: Any) -> str:
     return help_text(facts)
 
 
+_GLAD = "Glad you like it! Ask for a change (\"make the background yellow\"), \"3 variations\", or \"undo\"."
+"""The answer to praise or a reaction while a picture is on screen."""
 _TERMS = {
     "seed": "A seed is the number that fixes a picture's random start: the same prompt, seed and settings give the "
             "same picture again; a new seed gives a new take (\"another one\").",

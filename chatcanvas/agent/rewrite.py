@@ -1007,10 +1007,7 @@ def apply_change(base: str, change: str) -> str:
         result = _made_so(base, change)  # "make the sea a little more stormy" where no sea is said: a stormy sea
         if result is not None:
             return result
-    flipped = _flipped(base, change)
-    if flipped is not None:
-        return flipped
-    for step in (_more_of_a_new_thing, _shaped, _unsaid, _kind_of_day, _gradient, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
+    for step in (_flipped, _more_of_a_new_thing, _shaped, _unsaid, _kind_of_day, _gradient, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
                  _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _turned_into, _add, _made_so,
                  _degree):
         result = step(base, change)
