@@ -2662,3 +2662,80 @@ def test_a_brother_called_bro_and_questions_before_the_photos():
                   "show it on a shelf next to some books", mug, photo).tool_calls
     assert [(c["name"], c["args"].get("subject")) for c in calls] == [("generate_with_subject", "Clayjar")]
     assert lang_fixed("blosoms") == "blossoms"
+
+
+@pytest.mark.parametrize(("text", "name", "aliases"), [
+    ("my top seller is a blue enamel teapot we call the Morning Pot, attaching a few shots", "Morning Pot", []),
+    ("everyone at the yard calls her the Duchess. 4 pics of my mare", "Duchess", []),
+])
+def test_a_name_called_with_its_article_is_the_name(text, name, aliases):
+    calls = _with_subjects(text, attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", name)]
+    assert set(aliases) <= set(calls[0]["args"].get("aliases", []))
+
+
+@pytest.mark.parametrize(("talk", "enrol", "name", "later", "kind"), [
+    ("we adopted a kitten from the shelter on sunday, shes tiny!", "ok these are of her, her name is Olive", "Olive",
+     "can you paint our kitten asleep in a teacup", "the kitten"),
+    ("Our shop is launching a canvas tote bag in the spring, how many photos would you need?",
+     "sending them now. save it as Carryall", "Carryall", "the bag on a picnic table in a sunny orchard",
+     "the bag"),
+])
+def test_what_the_talk_before_the_photos_called_them_is_theirs(talk, enrol, name, later, kind):
+    calls = _chat([(talk, None)], enrol, attached=4).tool_calls
+    assert calls[0]["name"] == "register_subject" and calls[0]["args"]["name"] == name
+    aliases = calls[0]["args"].get("aliases", [])
+    assert kind in aliases
+    (call,) = _chat([(talk, None), (enrol, "register_subject")], later, ((name, tuple(aliases)),)).tool_calls
+    assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", name)
+
+
+TARTS = [
+    {"id": "a", "prompt": "a lemon tart on a slate board", "operation": "generate", "seed": 5},
+    {"id": "b", "prompt": "a lemon tart on a slate board, with mint leaves", "operation": "edit", "parent_id": "a",
+     "seed": 9},
+    {"id": "c", "prompt": "a lemon tart on a slate board, with mint leaves", "operation": "generate", "seed": 40},
+    {"id": "d", "prompt": "a lemon tart on a slate board, with mint leaves", "operation": "generate", "seed": 41},
+    {"id": "e", "prompt": "a lemon tart on a slate board, with mint leaves", "operation": "generate", "seed": 42},
+]
+
+
+@pytest.mark.parametrize(("text", "current", "selected"), [
+    ("nah i liked the one before more", "e", "b"),
+    ("meh, none of them top it. go back", "e", "b"),
+    ("undo", "e", "b"),
+    ("sorry, I prefer the previous", "d", "b"),
+    ("i want the first one you made with the mint", "e", "b"),
+])
+def test_the_one_before_a_batch_of_takes_is_the_one_they_came_from(text, current, selected):
+    prompt = next(image["prompt"] for image in TARTS if image["id"] == current)
+    message = IntentRouter().bind_tools(TOOLS, turn={
+        "current_image_id": current, "current_prompt": prompt, "extras": {"images": TARTS}}
+    ).invoke([HumanMessage(text)])
+    assert [(call["name"], call["args"]) for call in message.tool_calls] == [("select_image", {"image_id": selected})]
+
+
+def test_a_single_new_take_still_steps_back_to_the_take_before():
+    images = [{"id": "a", "prompt": "a lemon tart", "operation": "generate", "seed": 5},
+              {"id": "b", "prompt": "a lemon tart", "operation": "generate", "seed": 77}]
+    message = IntentRouter().bind_tools(TOOLS, turn={
+        "current_image_id": "b", "current_prompt": "a lemon tart", "extras": {"images": images}}
+    ).invoke([HumanMessage("the one before was nicer")])
+    assert [(call["name"], call["args"]) for call in message.tool_calls] == [("select_image", {"image_id": "a"})]
+
+
+TRIO = (("Pip", ("the grey one",)), ("Squeak", ("the white one",)), ("Gus", ("the hamster",)))
+
+
+@pytest.mark.parametrize(("text", "current", "tool", "subject", "must"), [
+    ("give squeak a tiny banjo", "Pip and Squeak as a folk duo on a porch", "edit_image", None, ["banjo", "porch"]),
+    ("lol ok gus next. he's a lumberjack", "Pip and Squeak as a folk duo on a porch", "generate_with_subject", "Gus",
+     ["lumberjack"]),
+    ("now pip, but she's a ballerina, same style", "Gus as a lumberjack in a forest", "generate_with_subject", "Pip",
+     ["ballerina"]),
+])
+def test_one_of_several_named_in_the_picture_or_next(text, current, tool, subject, must):
+    image = {"id": "p1", "prompt": current, "operation": "personalize", "subjects": [current.split()[0]], "seed": 3}
+    (call,) = _chat([("draw them", "generate_with_subject")], text, TRIO, (image,)).tool_calls
+    assert call["name"] == tool and call["args"].get("subject") == subject
+    assert [w for w in must if not _has(call["args"]["prompt"], w)] == [], call["args"]["prompt"]

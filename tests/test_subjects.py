@@ -401,3 +401,25 @@ def test_an_edit_of_an_ip_adapter_subject_picture_keeps_its_subject(agent):
     [record] = edited.images
     assert record.operation == "edit" and record.parent_id == drawn.id
     assert record.subject_ids == drawn.subject_ids and record.subject_method == "ip_adapter"
+
+
+def test_a_subject_picture_is_read_and_edited_in_the_users_words(agent):
+    """The picture of Rex is stored as its method drew it ("a dog surfing"); the agent reads it back as "Rex
+    surfing", so "give Rex a red hat" is a change of that picture, and the edit is drawn with the subject named as
+    its method knows it again."""
+    chat = dict(user="alice", conversation="c")
+    agent.chat("this is my dog Rex", images=[png_bytes(p) for p in photos()], **chat)
+    drawn = agent.chat("draw Rex surfing", **chat).images[0]
+    assert drawn.prompt == "a dog surfing"
+    hat = agent.chat("give Rex a red hat", **chat)
+    [call] = hat.tool_calls
+    said = call["args"]["prompt"]
+    assert call["name"] == "edit_image" and said.startswith("Rex") and "surfing" in said and "red hat" in said
+    [record] = hat.images
+    assert record.parent_id == drawn.id and record.subject_ids == drawn.subject_ids
+    assert record.prompt.startswith("a dog") and "surfing" in record.prompt and "Rex" not in record.prompt
+    blue = agent.chat("make the hat blue", **chat)
+    assert blue.tool_calls[0]["name"] == "edit_image"
+    said = blue.tool_calls[0]["args"]["prompt"]
+    assert said.startswith("Rex") and "surfing" in said and "blue hat" in said and "red" not in said
+    assert "Rex" not in blue.images[0].prompt

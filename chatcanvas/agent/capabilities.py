@@ -18,7 +18,7 @@ from chatcanvas.config import Settings
 from chatcanvas.engine import Engine
 from chatcanvas.engine.ranges import model_range
 from chatcanvas.errors import NotFound
-from chatcanvas.services.subjects import SubjectService
+from chatcanvas.services.subjects import SubjectService, named_prompt
 from chatcanvas.store import ImageRecord, ImageStore
 from chatcanvas.tools import create_image_tools
 
@@ -64,17 +64,19 @@ class ImageCapability:
 
     def tools(self, services: Services) -> list[BaseTool]:
         self._services = services
-        return create_image_tools(services.engine, services.store, subject_lookup=services.subjects.adapter_by_id)
+        return create_image_tools(services.engine, services.store, subject_lookup=services.subjects.adapter_by_id,
+                                  subject_prompt=services.subjects.edit_prompt_by_id)
 
     def describe(self, turn: TurnView) -> tuple[str | None, dict[str, Any]]:
         if self._services is None:
             return None, {}
         services = self._services
         images = list(reversed(services.store.list_images(turn.user, turn.conversation, limit=LEDGER_SIZE)))
+        shown = [_subjects_shown(services, turn.user, r.subject_ids) for r in images]
+        prompts = [_in_user_words(services, turn.user, r) for r in images]
         facts: dict[str, Any] = {
-            "images": [{"id": r.id, "prompt": r.prompt, "operation": r.operation, "parent_id": r.parent_id,
-                        "seed": r.seed, **_subjects_shown(services, turn.user, r.subject_ids)}
-                       for r in images],
+            "images": [{"id": r.id, "prompt": prompt, "operation": r.operation, "parent_id": r.parent_id,
+                        "seed": r.seed, **subjects} for r, prompt, subjects in zip(images, prompts, shown)],
             "max_images": services.settings.max_images,
         }
         lines = []
@@ -83,8 +85,8 @@ class ImageCapability:
                          "current without drawing (\"undo\", \"go back to the first one\", \"the red one\"), call "
                          "select_image with its id. For \"another one\" or \"3 variations\", call generate_image "
                          "with the current prompt and n.")
-            for ordinal, record in enumerate(images, 1):
-                about = _short(record.prompt) if record.prompt else "an uploaded photo"
+            for ordinal, (record, prompt) in enumerate(zip(images, prompts), 1):
+                about = _short(prompt) if prompt else "an uploaded photo"
                 parent = f", edited from {record.parent_id}" if record.parent_id else ""
                 lines.append(f"#{ordinal} {record.id}: {about} ({record.operation}{parent})")
         known = model_range(services.settings.model)
@@ -110,6 +112,18 @@ def default_capabilities() -> list[Capability]:
     from chatcanvas.agent.subjects import SubjectCapability
 
     return [ImageCapability(), SubjectCapability()]
+
+
+def _in_user_words(services: Services, user: str, record: ImageRecord) -> str | None:
+    """A picture's prompt as the user would say it: a subject by its name ("Rex surfing"), not by the phrase its
+    method was prompted with ("sks dog surfing")."""
+    prompt = record.prompt
+    for subject_id in record.subject_ids if prompt else ():
+        try:
+            prompt = named_prompt(services.subjects.subjects.get(user, subject_id), prompt)
+        except NotFound:
+            continue
+    return prompt
 
 
 def _subjects_shown(services: Services, user: str, subject_ids: tuple[str, ...]) -> dict[str, list[str]]:

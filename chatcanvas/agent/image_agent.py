@@ -75,7 +75,7 @@ class ImageAgent:
         self._capabilities = list(capabilities or default_capabilities())
         self.subjects = SubjectService(engine, self.store, SubjectStore(
             self.settings.resolved_data_dir, database=self.store.database, blobs=self.store.blobs))
-        self.images = ImageService(engine, self.store, self.subjects.adapter_by_id)
+        self.images = ImageService(engine, self.store, self.subjects.adapter_by_id, self.subjects.edit_prompt_by_id)
         services = Services(engine, self.store, self.settings, self.subjects)
         tools = [tool for capability in self._capabilities for tool in capability.tools(services)]
         self.checkpointer = open_checkpointer(self.settings.resolved_data_dir, self.settings.database_url,

@@ -47,9 +47,13 @@ class ImageStateMiddleware(AgentMiddleware):
             extras.update(facts)
         request = request.override(system_message=SystemMessage(system_prompt(turn, sections)))
         if isinstance(request.model, IntentRouter):
+            current = turn.current_image
+            # the ledger's words for it where a capability listed it ("Rex surfing" for "sks dog surfing")
+            said = next((image.get("prompt") for image in extras.get("images") or [] if current is not None
+                         and image.get("id") == current.id), current.prompt if current else None)
             facts = {
-                "current_image_id": turn.current_image.id if turn.current_image else None,
-                "current_prompt": turn.current_image.prompt if turn.current_image else None,
+                "current_image_id": current.id if current else None,
+                "current_prompt": said,
                 "attached_image_ids": [r.id for r in turn.attached],
                 "extras": extras,
             }

@@ -283,6 +283,10 @@ def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str |
     made = _FIRST_MADE.search(said)
     if made and (_BACK_CUE.search(said) or _PREFER_CUE.search(said) or re.search(r"\b(?:keep|have|take|use)\b", said)):
         drawn = [image for image in images if image.operation != "upload" and not image.in_set]
+        told = re.match(r"\s+(?:with|showing|where|that\s+had)\s+(?P<desc>[\w\s-]+)", said[made.end():])
+        wanted = [w for w in lang.words(told.group("desc")).tokens if w not in _SKIP and w not in _PICK_WORDS] if told else []
+        if wanted:  # "i prefer the first one you did with the flowers": the first of those with them
+            drawn = [image for image in drawn if all(_shows(image, w) for w in wanted)]
         if drawn and drawn[0].id != current.id:  # "I shall keep the first picture you made for me after all"
             return drawn[0].id
     option = _OPTION.search(said)
@@ -662,10 +666,29 @@ def _ordinal_among(description: str, word: str, images: list[LedgerImage]) -> st
     return pool[number - 1].id if number <= len(pool) else None
 
 
+def _takes_with(current: LedgerImage, images: list[LedgerImage]) -> list[LedgerImage]:
+    """The takes one job made together with `current` (one prompt, consecutive seeds), in order; [current] alone."""
+    def one_job(image: LedgerImage, other: LedgerImage) -> bool:
+        return image.prompt == other.prompt and image.operation == other.operation and \
+            image.operation in ("generate", "personalize") and image.seed is not None and other.seed is not None
+    at = next((i for i, image in enumerate(images) if image.id == current.id), None)
+    if at is None:
+        return [current]
+    start = end = at
+    while start > 0 and one_job(images[start - 1], images[start]) and images[start - 1].seed == images[start].seed - 1:
+        start -= 1
+    while end + 1 < len(images) and one_job(images[end + 1], images[end]) and images[end + 1].seed == images[end].seed + 1:
+        end += 1
+    return images[start:end + 1]
+
+
 def _before(current: LedgerImage, images: list[LedgerImage]) -> str | None:
     by_id = {image.id: image for image in images}
     if current.parent_id in by_id:
         return current.parent_id
+    takes = _takes_with(current, images)
+    if len(takes) > 1:
+        current = takes[0]  # "give me 2 more", then "sorry i prefer the one before": the one they were made from
     earlier = [image for image in images if image.ordinal < current.ordinal]
     return earlier[-1].id if earlier else None
 

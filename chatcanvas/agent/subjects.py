@@ -44,7 +44,7 @@ _NAMED = re.compile(
     r"?[\"']?"
     r"(?P<other>" + _CAPITALIZED + r")|"
     r"\b(?i:he|she|we|they|i|(?:the|my|our)\s+\w+|everyone|everybody|we\s+all|they\s+all)\s+calls?\s+"
-    r"(?:it\s+|him\s+|her\s+|them\s+)?"
+    r"(?:it\s+|him\s+|her\s+|them\s+)?(?:the\s+)?"
     r"[\"']?(?P<calls>" + _CAPITALIZED + r")|"
     r"\bcalled\s+[\"']?(?P<called>" + _CAPITALIZED + r")|"
     r"\b(?:it's|its|it\s+is)\s+(?:our|my)\s+(?:[a-z]+\s+){0,2}(?P<ours>" + _CAPITALIZED + r")\b|"
@@ -944,7 +944,13 @@ def _register_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if name.lower() not in ("me", "myself", "us"):  # what it is, when no alias says so
         before = facts.previous_text if facts.previous_answered_in_words and facts.previous_text and \
             fold(name).lower() in fold(facts.previous_text).lower() else None  # the message before, if it named them
-        aliases = [*aliases, *(kind for kind in _kinds_said(text, before, name)
+        kinds = _kinds_said(text, before, name)
+        if not kinds and before is None and facts.talk and facts.previous_answered_in_words and \
+                re.search(r"\b(?:him|her|them|it|this|these|they)\b", text, re.I) and not _SELF.search(text):
+            # "we just brought home our puppy!!!" answered, then "here are some pics of him, his name is Waffles":
+            # the puppy; what the talk before the photos called the one it was about
+            kinds = _kinds_said("", " ".join(facts.talk), name, self_too=False)
+        aliases = [*aliases, *(kind for kind in kinds
                                if not any(_same_kind(kind.split()[-1], word) for alias in aliases
                                           for word in alias.split()))]
     if name.lower() not in ("me", "myself", "us") and not any(alias.lower().startswith(("my ", "our ")) for alias in aliases):
@@ -1052,10 +1058,10 @@ _THEIRS = frozenset("he she it they his her its their who that which loves likes
 """Where what is said of them stops being what they are: "Leo, he loves his bike"."""
 
 
-def _kinds_said(text: str, before: str | None, name: str) -> list[str]:
+def _kinds_said(text: str, before: str | None, name: str, self_too: bool = True) -> list[str]:
     """ "the lamp" for "Launching our new desk lamp, the Halo": what the photos show, said as a kind, in the message
     or in the one before it that named them; not a thing of theirs ("Leo, he loves his bike" is not "the bike")."""
-    if _SELF.search(f"{text} {before or ''}"):
+    if self_too and _SELF.search(f"{text} {before or ''}"):
         return []
     anchors = (r"\b(?:my|our|this|the|a|an)\s+", rf"\b{re.escape(name)}\s*,\s+")  # "Driftline, insulated steel bottle"
     for said in (text, before or ""):
@@ -1326,6 +1332,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if turn and mentioned_subject(turn.group("who"), known):  # "mias turn she wants to be a mermaid": Mia as one
         text = f"{turn.group('who')} as {turn.group('be')}" if turn.group("be") else \
             f"{turn.group('who')} {turn.group('rest')}"
+    cast_as = _next_as(text, known)
+    if cast_as:  # "ok gus next. he's a wrestler": Gus as a wrestler
+        text = cast_as
     subject = mentioned_subject(text, known)
     asked = re.search(r"(?:^|[.!?,;]\s*)(?:(?:so|and|but|now)\s+)?(?:can|could|would|will)\s+(?:you|u)\s+(?:please\s+)?(?:do|draw|paint|"
                       r"make|show)\s+(?P<who>[^.!?,;]+)", text, re.I)
@@ -1355,6 +1364,10 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None
     labels = _labels(subject, facts)
     described = re.sub(r"\W+", " ", (facts.current_prompt or "").lower())
+    given = re.match(rf"^\W*(?:(?:ok|okay|now|and|lol|lmao|haha\w*|omg|(?:can|could|would)\s+(?:you|u)|please|pls)[,!.\s]+)*"
+                     rf"(?:give|hand)\s+(?:{labels})\s+(?:an?|some|the|his|her|their|two|three)\s", text, re.I)
+    if given and re.search(rf"\b(?:{labels})\b", described, re.I):
+        return None  # "give butter a guitar" on "Peanut and Butter as a rock band": a change of the picture of them
     placed = re.search(rf"\b(?:put|add|stick|place|pop|drop|perch|sit|seat|set|stand|park|plop)\s+(?:{labels})\s+(?:(?:in|on|into|onto)\s+(?:it|this|that|"
                        rf"there|the\s+(?:picture|scene|image|pic|card|poster|photo|one))\b|(?P<at>(?:in|on|into|onto|at|by|behind|in\s+front\s+of|"
                        rf"next\s+to|beside|under)\s+the\s+(?P<thing>[\w-]+(?:\s+of\s+the\s+[\w-]+)?)))", text, re.I)
@@ -1403,7 +1416,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
                      re.I)
     scene = intents.draws.SAME_LOOK.sub("", text) if cast and intents.draws.SAME_LOOK.search(text) else ""
     scene = re.sub(rf"^\W*(?:(?:ok|okay|now|and|then|so)[,\s]+)*(?:{labels})\b", "", scene, flags=re.I).strip(" ,.")
-    if cast and facts.current_prompt and len(scene.split()) >= 3 and re.search(r"\b\w+ing\b|\b(?:in|on|at|by)\s", scene):
+    if cast and facts.current_prompt and len(scene.split()) >= 3 and re.search(r"\b\w+ing\b|\b(?:in|on|at|by)\s|"
+                                                                            r"^(?:as|like)\s+(?:an?|the)\s", scene):
         # "now kenji going absolutely mental on the drums, same style": his own scene, in the look on screen
         drawn_like = intents.draws.matching_draw(re.sub(rf"\b(?:{labels})\b", subject, text, count=1, flags=re.I),
                                                  facts.current_prompt)
@@ -1833,6 +1847,20 @@ def named_again(prompt: str, subject: dict[str, Any]) -> str:
     return prompt
 
 
+_NEXT_AS = re.compile(r"^\W*(?:(?:ok|okay|now|and|so|then|omg+|lol|haha\w*|lmao+)[,!.\s]+)*(?P<who>[\w'-]+(?:\s+[\w'-]+)?)"
+                      r"(?:\s+next|,?\s+but)\W+(?:he|she|they|it)(?:'s|s|\s+is|'re|\s+are)\s+(?:(?:now|gonna\s+be|going\s+to\s+be)\s+)?"
+                      r"(?P<as>(?:a|an)\s[^.!?]+?)(?P<rest>(?:,\s*(?:same\s+[\w\s]+|this\s+time|too|please|pls))?)\W*$", re.I)
+
+
+def _next_as(text: str, known: list[dict[str, Any]]) -> str | None:
+    """ "ok gus next. he's a wrestler", "now mochi, but she's a duchess, same style": the one named, drawn as what
+    is said of them (as an ask, not news)."""
+    found = _NEXT_AS.match(text)
+    if not found or mentioned_subject(found.group("who"), known) is None:
+        return None
+    return f"{found.group('who')} as {found.group('as')}{found.group('rest')}"
+
+
 def _news_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     """ "Duke is fourteen now, you know": news of an enrolled subject is answered in words."""
     if facts.attached_image_ids:
@@ -1843,7 +1871,7 @@ def _news_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if intents.is_news(text):  # "Rex ate my sock again lol", "she actually won her first ribbon yesterday!!"
         return IN_WORDS, {}
     known = facts.extras.get("subjects", [])
-    if mentioned_subject(text, known) is None or not _told_of_any(text, facts):
+    if mentioned_subject(text, known) is None or not _told_of_any(text, facts) or _next_as(text, known):
         return None
     if any(lang.ACTION.match(lang.normalize(said)) for said in lang.sentences(text)[1:]):
         return None  # "Lil is going to be jealous lol. do her as a fairy": told, then asked

@@ -27,6 +27,8 @@ log = logging.getLogger(__name__)
 Picture = ImageRecord | bytes
 """An image to work from: one of the owner's stored images, or the bytes of a new upload (checked, then stored)."""
 SubjectLookup = Callable[[str, str], SubjectAdapter]
+SubjectPrompt = Callable[[str, str, str], str]
+"""(owner, subject id, prompt) -> the prompt naming that subject the way its method knows it ("Rex" -> "sks dog")."""
 """(owner, subject id) -> how the engine applies that subject; raises when it can't (erased, still learning)."""
 
 
@@ -67,8 +69,9 @@ def _too_long(job: Job, timeout: float) -> EngineError:
 
 class ImageService:
     def __init__(self, engine: EngineClient, store: ImageStore | None = None,
-                 subject_lookup: SubjectLookup | None = None):
+                 subject_lookup: SubjectLookup | None = None, subject_prompt: SubjectPrompt | None = None):
         self.engine, self.store, self.subject_lookup = engine, store or engine.store, subject_lookup
+        self.subject_prompt = subject_prompt
 
     # --- making images ------------------------------------------------------------------------------
     def generate(self, request: GenerateRequest, owner: str, conversation: str | None = None) -> Job:
@@ -104,7 +107,12 @@ class ImageService:
                                             describe=self.engine.describe)
         else:
             source = command.source
-        request = dataclasses.replace(request, parent_id=source.id, subject=self._subject_of(source))
+        subject = self._subject_of(source)
+        request = dataclasses.replace(request, parent_id=source.id, subject=subject)
+        if subject is not None and self.subject_prompt is not None and request.prompt:
+            # "Rex in a red hat" for a picture of Rex: the subject named as its drawing named it
+            request = dataclasses.replace(request, prompt=self.subject_prompt(source.owner, subject.subject_id,
+                                                                              request.prompt))
         return self.engine.submit(request, owner=command.owner, conversation=command.conversation)
 
     def _picture(self, picture: Picture, owner: str, field: str) -> Image.Image:

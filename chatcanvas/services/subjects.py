@@ -214,6 +214,16 @@ class SubjectService:
         """How the engine applies the owner's subject `subject_id` (for edits of a picture that shows it)."""
         return self.adapter(owner, self.subjects.get(owner, subject_id).id)[1]
 
+    def edit_prompt_by_id(self, owner: str, subject_id: str, prompt: str) -> str:
+        """An edit's prompt for a picture of the owner's subject `subject_id`: where it names the subject (by name
+        or alias) rather than by its phrase, named the way its method knows it, as its drawing was."""
+        subject = self.subjects.get(owner, subject_id)
+        if re.search(rf"\b{re.escape(subject.phrase)}\b", prompt, re.IGNORECASE):
+            return prompt
+        rewritten = personalized_prompt(subject, prompt)
+        return rewritten if not rewritten.startswith(f"{subject.phrase}, ") or prompt.startswith(subject.phrase) \
+            else prompt
+
     def delete(self, owner: str, subject_id: str) -> None:
         subject = self.subjects.get(owner, subject_id)
         job = self.job(subject.id)
@@ -221,6 +231,12 @@ class SubjectService:
             self.engine.cancel(job)
             job._done.wait(60)
         self.subjects.delete(owner, subject.id)
+
+
+def named_prompt(subject: Subject, prompt: str) -> str:
+    """The prompt of a picture of the subject in the user's words: "sks dog surfing" / "a dog surfing" -> "Rex
+    surfing" (its phrase, where it stands first, by its name)."""
+    return re.sub(rf"\b{re.escape(subject.phrase)}\b", lambda _: subject.name, prompt, count=1, flags=re.IGNORECASE)
 
 
 def personalized_prompt(subject: Subject, prompt: str) -> str:

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from chatcanvas.engine import GenerateRequest, Job, JobEvent
 from chatcanvas.engine.protocol import EngineClient
 from chatcanvas.errors import ChatCanvasError, NotFound
-from chatcanvas.services.images import Edit, ImageService, SubjectLookup
+from chatcanvas.services.images import Edit, ImageService, SubjectLookup, SubjectPrompt
 from chatcanvas.store.images import ImageRecord, ImageStore
 from chatcanvas.tools.context import ToolContext, current_image_id, identity
 
@@ -93,16 +93,18 @@ class ImageToolRunner:
 def create_image_tools(engine: EngineClient, store: ImageStore | None = None, *, user: str = "local",
                        conversation: str = "default",
                        on_progress: Callable[[JobEvent], None] | None = None,
-                       subject_lookup: SubjectLookup | None = None) -> list[BaseTool]:
+                       subject_lookup: SubjectLookup | None = None,
+                       subject_prompt: SubjectPrompt | None = None) -> list[BaseTool]:
     """The image tools for any LangChain / LangGraph agent.
 
     The user and conversation come from the agent's run context (`ToolContext`) or `config["configurable"]`
     at call time; `user` and `conversation` here are the fallbacks when neither is given. `on_progress` hears
     every step of the tools' jobs (on the calling thread), besides the agent's custom stream. With
     `subject_lookup`, an edit of a picture of an enrolled subject applies that subject again (its LoRA or
-    IP-Adapter), so the subject's trigger word in the prompt keeps meaning the subject.
+    IP-Adapter), so the subject's trigger word in the prompt keeps meaning the subject; with `subject_prompt`, an
+    edit's prompt that names the subject by name ("Rex in a red hat") names it by that trigger word too.
     """
-    service = ImageService(engine, store, subject_lookup)
+    service = ImageService(engine, store, subject_lookup, subject_prompt)
     runner = ImageToolRunner(service, ToolContext(user, conversation), on_progress)
 
     @tool(response_format="content_and_artifact", parse_docstring=True)

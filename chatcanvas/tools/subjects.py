@@ -22,7 +22,7 @@ __all__ = ["SubjectService", "create_subject_tools", "personalized_prompt"]
 def create_subject_tools(service: SubjectService, *, user: str = "local", conversation: str = "default",
                          on_progress: Callable[[JobEvent], None] | None = None) -> list[BaseTool]:
     default = ToolContext(user, conversation)
-    images = ImageService(service.engine, service.images, service.adapter_by_id)
+    images = ImageService(service.engine, service.images, service.adapter_by_id, service.edit_prompt_by_id)
     runner = ImageToolRunner(images, default, on_progress)
 
     @tool(response_format="content_and_artifact", parse_docstring=True)

@@ -22,7 +22,8 @@ class ToolBox:
                  on_progress: Callable[[JobEvent], None] | None = None):
         engine = subjects.engine
         tools = create_image_tools(engine, subjects.images, user=user, conversation=conversation,
-                                   on_progress=on_progress, subject_lookup=subjects.adapter_by_id)
+                                   on_progress=on_progress, subject_lookup=subjects.adapter_by_id,
+                                   subject_prompt=subjects.edit_prompt_by_id)
         tools += create_subject_tools(subjects, user=user, conversation=conversation, on_progress=on_progress)
         self.tools = {tool.name: tool for tool in tools}
 
