@@ -2739,3 +2739,82 @@ def test_one_of_several_named_in_the_picture_or_next(text, current, tool, subjec
     (call,) = _chat([("draw them", "generate_with_subject")], text, TRIO, (image,)).tool_calls
     assert call["name"] == tool and call["args"].get("subject") == subject
     assert [w for w in must if not _has(call["args"]["prompt"], w)] == [], call["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("here is a photo of my knitted scarf but the light in our hall is awful, can you make it look like a studio "
+     "shot", "scarf"),
+    ("my husband built this bird box last weekend, could you show it painted sage green", "bird box"),
+    ("our class photo from the trip, can you brighten the sky", "class"),
+])
+def test_an_upload_is_described_by_what_the_user_says_it_shows(text, kind):
+    upload = ({"id": "p0", "prompt": "a picture", "operation": "upload"},)
+    (call,) = _chat([], text, images=upload, attached=1).tool_calls
+    assert call["name"] == "edit_image" and kind in call["args"]["prompt"], call["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("current", "text", "must", "must_not"), [
+    ("a fox and a crow on a fence", "make the crow hold a shiny key", ["crow holding a shiny key", "fox"], []),
+    ("a puppy on a rug", "can you make the puppy wag its tail", ["puppy wagging its tail", "rug"], []),
+    ("a knight at a castle gate", "make him wave at us", ["him waving", "knight"], []),
+    ("a knight at a castle gate", "make the sky pink", ["pink sky", "knight"], []),
+])
+def test_someone_made_to_do_something_is_shown_doing_it(current, text, must, must_not):
+    _edits_to(text, current, must, must_not)
+
+
+@pytest.mark.parametrize(("text", "must", "must_not"), [
+    ("my daughter's class is putting on a play about a lost penguin, can you draw him? wearing a scarf, snowy",
+     ["penguin", "scarf", "snowy"], ["draw", "him"]),
+    ("there's this old windmill near my gran's house, could you paint it at dusk", ["old windmill", "dusk"], ["paint"]),
+])
+def test_him_or_it_with_nothing_on_screen_is_the_thing_said_before_the_ask(text, must, must_not):
+    (call,) = route(text, None).tool_calls
+    assert call["name"] == "generate_image"
+    assert [w for w in must if not _has(call["args"]["prompt"], w)] == [], call["args"]["prompt"]
+    assert [w for w in must_not if _has(call["args"]["prompt"], w)] == [], call["args"]["prompt"]
+
+
+@pytest.mark.parametrize("text", [
+    "OK SO MY GRANDAUGHTER SAYS YOU CAN MAKE PICTURES OF OUR DOG. SHE SET IT ALL UP FOR ME",
+    "my neighbour told me this app can draw anything you ask it",
+    "solid. appreciate it, coach out",
+    "appreciate it!!",
+])
+def test_what_someone_said_it_can_do_and_thanks_are_answered_in_words(text):
+    message = route(text, "a dog on a beach")
+    assert message.tool_calls == [] and message.content
+
+
+def test_a_message_in_capitals_is_read_as_words():
+    (call,) = route("CAN YOU DRAW A LIGHTHOUSE ON A ROCKY ISLAND AT NIGHT", None).tool_calls
+    assert call["name"] == "generate_image" and call["args"]["prompt"] == "a lighthouse on a rocky island at night"
+    (call,) = route('ADD A BANNER THAT SAYS "HAPPY 90TH NAN"', "a cake on a table").tool_calls
+    assert call["name"] == "edit_image" and "HAPPY 90TH NAN" in call["args"]["prompt"]
+
+
+def test_a_look_compared_to_old_photos_changes_the_picture_on_screen():
+    images = [{"id": "a", "prompt": "an old bench in a rose garden", "operation": "generate"},
+              {"id": "b", "prompt": "a bride in a lace dress", "operation": "generate"}]
+    (call,) = route("make it sepia like the old photos from back then", "a bride in a lace dress", images).tool_calls
+    assert call["name"] == "edit_image" and call["args"].get("image_id") in (None, "b")
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Thanks for waiting. I dug out five photographs of Albert from the loft and my daughter helped me to put them "
+     "on the computer. Margaret Hughes", "Albert"),
+    ("we want a poster for our netball club, the Comets. heres our mascot bear bramble from the last tournament",
+     "Bramble"),
+])
+def test_the_one_the_photos_present_is_named_not_the_team_or_the_signature(text, name):
+    calls = _with_subjects(text, attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", name)]
+
+
+@pytest.mark.parametrize(("text", "n"), [
+    ("give me 3 versions, my players get to vote on the scariest", 3),
+    ("show me a couple of options so my sister can choose", 2),
+])
+def test_takes_asked_with_a_reason_are_takes_of_the_picture(text, n):
+    (call,) = route(text, "a swamp witch with glowing eyes").tool_calls
+    assert call["name"] == "generate_image" and call["args"] == {"prompt": "a swamp witch with glowing eyes", "n": n}

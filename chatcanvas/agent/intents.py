@@ -162,9 +162,63 @@ _LAST_ONE = re.compile(r"^\W*(?:(?:ok|okay|alright|right|and|so)[,.!\s]+)*(?:one
                        r"idea)(?:\s+i\s+promise)?\s*(?:\([^)]*\)\s*)?(?:[:\-\u2014\u2013]+|,|!)\s*(?=\w)", re.I)
 
 
+_DRAW_IT = re.compile(r"^(?P<before>.+?)(?:[,.;!?]+|\s+-+)\s*(?:(?:so|and|but)\s+)?(?:(?:can|could|would|will)\s+(?:you|u)\s+)?"
+                      r"(?:please\s+|pls\s+)?(?:draw|paint|sketch|illustrate|make|do|picture)\s+(?P<pro>it|her|him|them)\b"
+                      r"(?:\s+for\s+(?:me|us))?(?:\s+(?:please|pls))?(?P<after>.*)$", re.I)
+_THING_SAID = re.compile(r"\b(?P<det>a|an|the|this|that|my|our)\s+(?P<np>(?:[\w-]+\s+){0,3}?[\w-]+?)(?=\s*(?:$|[,.;!?])|\s+(?:from|in|"
+                         r"on|at|near|by|with|who|that|which|called|named|for|of|i|we|he|she|they|it|is|was|has|had|"
+                         r"are|were|'s|loves|likes|wants)\b)", re.I)
+_NOT_THERE = frozenset("from in on at near for of to by into".split())
+
+
+def _pointed_back(text: str) -> str:
+    """ "tonight they fight a swamp witch, can you draw her? old, with mushrooms on her hat": with nothing on
+    screen, "her" is the thing said last before the ask ("draw a swamp witch, old, with mushrooms on her hat"), not
+    one said after a preposition ("this dragon from a book": the dragon)."""
+    asked = _DRAW_IT.match(text)
+    if not asked:
+        return text
+    before = asked.group("before")
+    for found in reversed(list(_THING_SAID.finditer(before))):  # the last thing said before the ask
+        words = before[:found.start()].split()
+        after = before[found.end():].split()
+        head = found.group("np").split()[-1].lower()
+        if (words and words[-1].lower() in _NOT_THERE) or (after and after[0].lower() in (
+                "is", "was", "has", "had", "are", "were", "'s", "loves", "likes", "wants")) or \
+                "NOUN" not in lang.pos_of(head) or head in ("one", "thing", "idea", "picture", "pic", "image", "friends",
+                                                            "kid", "kids", "son", "daughter", "time", "week", "night"):
+            continue
+        np = found.group("np")
+        thing = f"{rewrite._article(np)} {np}"  # "this dragon from a book": a dragon
+        rest = asked.group("after").strip()
+        rest = re.sub(r"^[?.!,;:\s]+", "", rest)
+        return f"draw {thing}" + (f", {rest}" if rest and not re.match(r"(?:in|at|on|with|as|like|during|under)\b", rest,
+                                                                       re.I) else f" {rest}" if rest else "")
+    return text
+
+
+_HEARD_YOU_CAN = re.compile(r"\b(?:says?|said|told\s+me|tells\s+me|tell\s+me|heard|reckons?)\s+(?:that\s+)?(?:you|u|this(?:\s+\w+)?|"
+                            r"it|the\s+app)\s+(?:can|could|will)\b", re.I)
+
+
+def heard_you_can(text: str) -> bool:
+    """ "MY GRANDSON SAYS YOU CAN DO PICTURES OF MY DORIS. HE PUT HER IN FOR ME LAST WEEK.": what someone said the
+    assistant can do, told, with no sentence after it that asks for anything."""
+    said = lang.sentences(text)
+    at = next((i for i, sentence in enumerate(said) if _HEARD_YOU_CAN.search(sentence)), None)
+    return at is not None and not any(lang.ACTION.match(lang.normalize(sentence)) or lang.is_question(
+        lang.words(sentence)) for sentence in said[at + 1:])
+
+
+_THANKED_ANY = lang.THANKS | {"appreciate", "appreciated", "grateful"}
+"""Thanks, however said ("appreciate it")."""
+
+
 def decide(text: str, facts: Any) -> Intent:
     """The decision for one message; `facts` is the router's TurnFacts."""
     text = _LAST_ONE.sub("", text)
+    if not facts.has_image and not facts.attached_image_ids:
+        text = _pointed_back(text)
     changed = re.match(rf"^(?P<change>.*\b(?:{rewrite._COLOR})\b[^.!?,]*?)(?:[.!]+\s*(?:no|nope|nah)\s+|[.!,]+\s*(?:(?:no|nope|nah)"
                        rf"[,.!]+\s*|(?:(?:no|nope|nah)\s+)?(?:wait|actually|sorry|i\s+mean|or\s+rather|hmm+)[,.!\s]+)+)"
                        rf"(?P<new>{rewrite.COLOR_PHRASE.pattern})\W*$", text, re.I)  # not "all blue, no orange"
@@ -194,6 +248,8 @@ def decide(text: str, facts: Any) -> Intent:
                                               SERVICE_TOPIC.search(lang.normalize(lang.request_part(text) or text)))) \
             and may("reply"):  # not "can you bring back the apple poster, I forgot to download it": that asks for it
         return _reply(chat_reply(text, facts))
+    if not facts.attached_image_ids and heard_you_can(text) and may("reply"):
+        return _reply(chat_reply(text, facts))  # "my grandson says you can do pictures of my doris"
     if FORGET_MINE.search(message.text):  # "ok please delete my photos now, i'm done": talk, however it reads
         return _reply(chat_reply(text, facts))
     if not facts.attached_image_ids and may("reply") and _NEED_PHOTOS.search(message.text):
@@ -1323,8 +1379,8 @@ def chat_reply(text: str, facts: Any) -> str:
         return "Thanks for telling me! When you'd like a picture, just describe it." + enrol
     if (message.has("great", "awesome", "perfect", "love", "lovely", "nice", "cool", "beautiful", "amazing", "pretty", "cute",
                     "gorgeous", "stunning", "adorable", "fab", "dope", "fire", "wow") or
-            lang.THANKS & set(message.tokens)) and not message.text.endswith("?"):
-        if facts.has_image and not lang.THANKS & set(message.tokens):  # "ooh nice": praise, no thanks to answer
+            _THANKED_ANY & set(message.tokens)) and not message.text.endswith("?"):
+        if facts.has_image and not _THANKED_ANY & set(message.tokens):  # "ooh nice": praise, no thanks to answer
             return _GLAD
         return "You're welcome! Ask for another picture, a change, or \"undo\" any time."
     current = next((i for i in facts.extras.get("images") or [] if i["id"] == facts.current_image_id), None)

@@ -134,6 +134,7 @@ SMALL_TALK = THANKS | frozenset(
     "amazing excellent sweet neat fantastic brilliant super that's thats is looks this so very really much bye "
     "goodbye see ya later yes yeah yep yup sure no nope nah hmm oh ah ooh oooh ohh ahh aah whoa woah fine gorgeous wonderful stunning incredible "
     "exactly indeed alright right got great work done well much appreciated appreciate thank's a lot lots bunch "
+    "solid legend legendary clutch "
     "omg wowww wowza niiice dope sick rad pretty cute splendid marvelous impressive nicely all good cool cool "
     "the there man dude mate buddy friend bot chatcanvas anyway okie okey kay fab fabulous glorious lovely "
     "hehe heh yay whoa woah haha ha thanx thnx many worries problem dear "
@@ -175,6 +176,16 @@ class Words:
 
     def has(self, *words: str) -> bool:
         return any(w in self.tokens for w in words)
+
+
+def unshouted(text: str) -> str:
+    """A message typed with caps lock on ("CAN YOU DRAW HIM ON A SHIP") in plain case; words in quotes keep theirs
+    (text to write on the picture)."""
+    letters = re.findall(r"[A-Za-z]", re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]", "", text))
+    if len(letters) < 12 or sum(c.isupper() for c in letters) < 0.9 * len(letters):
+        return text
+    return re.sub(r"[\"\u201c][^\"\u201d]*[\"\u201d]|[^\"\u201c]+", lambda m: m.group(0) if m.group(0)[:1] in "\"\u201c" else
+                  m.group(0).lower(), text)
 
 
 def as_typed(text: str) -> str:
@@ -363,7 +374,7 @@ def is_small_talk(message: Words) -> bool:
         return True  # "ok lowkey not bad", "im dead"
     said = re.sub(r"\b(?:you|u)\s+(?:help(?:ed)?|helps)\s+(?:me|us)\s+(?:a\s+lot|so\s+much|very\s+much|a\s+ton)\b|"
                   r"\b(?:you|u)(?:'re|\s+are|\s+r)\s+(?:the\s+best|amazing|a\s+star|a\s+lifesaver|great|awesome|so\s+kind)\b|"
-                  r"\bcam\s+on(?:\s+(?:them|em|anh|chi|ban))?\b|\b(?:em|anh|chi|ji|yaar|bro|sis|habibi|amigo|amiga|mate)\b", " ", message.text)
+                  r"\bcam\s+on(?:\s+(?:them|em|anh|chi|ban))?\b|[,.!\s]+(?:over\s+and|peace|i'?m|[a-z]+)\s+out\W*$|\b(?:em|anh|chi|ji|yaar|bro|sis|habibi|amigo|amiga|mate)\b", " ", message.text)
     tokens = re.findall(r"[a-z0-9]+(?:['-][a-z0-9]+)*", said)
     return said != message.text and bool(tokens) and all(t in SMALL_TALK for t in tokens)
     # "ok cảm ơn em, you help me a lot": thanks, in two languages

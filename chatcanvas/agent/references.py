@@ -247,6 +247,10 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     ranked = next((part for part in lang.sentences(said)[:-1] if ORDINAL_REF.match(part.strip(" .!?"))), None)
     if ranked:  # "The second of those three is the one. Can I have that one back up?": the sentence that ranks it
         said = ranked.strip(" .!?")
+    head = said.split(",")[0].strip(" .!?")
+    ranks = ORDINAL_REF.match(head) if "," in said else None
+    if ranks and ranks.end() == len(head):  # "the second one, the coffee is more near, i like": the second
+        said = head
     found = _select(said, images, current)
     framed = lang.strip_frame(said)[1].strip()
     if found is None and framed and framed != said:  # "would you kindly go back to the version before ..."
@@ -776,9 +780,11 @@ def edit_target(text: str, images: list[LedgerImage], current_id: str | None) ->
             if lead:  # "edit the owl one, not this: give it a monocle"
                 return target, re.sub(r"^[,;:\s]*(?:not\s+(?:this|that)(?:\s+one)?)?[,;:\s]*", "", said[named.end():])
             return target, said[:named.start()] + f"the {named.group('desc')}" + said[named.end():]
-    for noun in re.findall(r"\bthe\s+([\w-]+)", said):
-        if "NOUN" not in lang.pos_of(noun) or noun in _NOT_THINGS or _has_words(current, [noun]):
-            continue
+    for found in re.finditer(r"\bthe\s+([\w-]+)", said):
+        noun = found.group(1)
+        if "NOUN" not in lang.pos_of(noun) or "ADJ" in lang.pos_of(noun) or noun in _NOT_THINGS or \
+                _has_words(current, [noun]) or re.search(r"\b(?:like|as\s+in)\s+$", said[:found.start()]):
+            continue  # "make it black and white like the old photos": a look, not the picture with "old" in it
         for image in reversed(images):
             if image.id != current.id and _has_words(image, [noun]) and image.prompt:
                 return image, said
@@ -857,6 +863,9 @@ def variation_count(text: str) -> tuple[int, str] | None:
                       r"on\s+(?:this|that|it)|like\s+(?:this|that|it)|"
                       r"please)\b\s*", "", rest).strip(" ,")
         rest = re.sub(r"^(?:for|of|with|showing)\s+(?=(?:an?|the|some|my|our)\b)", "", rest)
+        rest = re.sub(r"^(?:(?:so|because|cause|cuz|coz|since|as|then)\s+|(?:i|we|he|she|they|you|u)\s+(?!(?:a|an|the)\b)|"
+                      r"(?:my|our|the)\s+[\w-]+\s+(?:wants?|will|can|could|needs?|gets?|is|are|'s|likes?)\s+).*$", "", rest)
+        # "give me 3 versions, I show players the most scary one": why, not what
         return count, rest
     plain = PLAIN_VARIATIONS.match(body)
     if plain:

@@ -115,6 +115,7 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     instruction = _SAME_BUT.sub(_what_differs, instruction)
     instruction = _WISHED.sub(_as_a_change, instruction)
     instruction = _WEARING.sub(r"with \g<who> \g<how>", instruction)
+    instruction = _CAUSED.sub(_doing, instruction)
     instruction = _WORN_ON.sub(_put_on, instruction)
     base = current.strip().rstrip(".") if current else (kept or UNDESCRIBED)
     if _COLORIZE.search(instruction):  # "heres an old photo of my grandpa from the 60s can you make it color"
@@ -179,6 +180,29 @@ def _as_a_change(found: re.Match) -> str:
 _WEARING = re.compile(r"^\W*(?P<who>(?:the|his|her|their)\s+[\w-]+(?:\s+(?!(?:are|were|is|was)\b)[\w-]+)?)\s+"
                       r"(?:(?:are|were|is|was)\s+)?(?P<how>(?:wearing|dressed\s+in)\s+[\w\s-]+?)\W*$", re.I)
 """Clothes for someone in the picture ("the students wearing white"): what they wear, not a colour for them."""
+_CAUSED = re.compile(r"\b(?:make|have|let)\s+(?P<who>(?:the|his|her|their|its|my|our)\s+[\w-]+|him|her|them|[A-Z][\w-]+)\s+"
+                     r"(?P<verb>[a-z]+)\b(?P<rest>[^,.!?]*)")
+"""Someone in the picture made to do something ("make the otter hold the can"): them, doing it."""
+_NOT_DOINGS = frozenset("look looks feel seem appear be more less bigger smaller a an the some wear".split())
+
+
+def _doing(found: re.Match) -> str:
+    verb = found.group("verb").lower()
+    kinds = lang.pos_of(verb)
+    if "VERB" not in kinds or "ADJ" in kinds or verb in _NOT_DOINGS or verb.endswith(("ing", "ed", "er", "est", "ly", "s")):
+        return found.group(0)  # "make the sky blue", "make him bigger": a look, not a doing
+    return f"with {found.group('who')} {gerund(verb)}{found.group('rest')}"
+
+
+def gerund(verb: str) -> str:
+    """ "hold" -> "holding", "wag" -> "wagging", "smile" -> "smiling", "lie" -> "lying"."""
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")) and len(verb) > 2:
+        return verb[:-1] + "ing"
+    if len(verb) <= 4 and re.fullmatch(r"[^aeiou]*[aeiou][^aeiouwxy]", verb):
+        return verb + verb[-1] + "ing"
+    return verb + "ing"
 
 
 _WORN_ON = re.compile(rf"^\W*(?:(?:i\s+(?:want|would\s+like|'d\s+like)|(?:and\s+)?(?:maybe|also|plus))\s+)?(?P<thing>"
@@ -410,10 +434,21 @@ def described_in(said: str) -> str | None:
     place = _PHOTO_PLACE.search(said)
     where = f" at the {place.group('place').lower()}" if place else ""
     owned = re.search(r"\b(?:this\s+is|here's|here\s+is|meet|it's|these\s+are)\s+(?:my|our)\s+(?P<noun>[a-z]+)\b", said, re.I)
-    shot = re.search(r"\b(?:pic|photo|picture|shot|snap)\s+of\s+(?:my|our)\s+(?P<what>[a-z]+(?:\s+[a-z]+)?)\b(?=\s*[,.!?]|\s+(?:at|in|"
-                     r"from|and|can|could)\b)", said, re.I)
-    if shot and "NOUN" in lang.pos_of(shot.group("what").split()[-1].lower()):
-        what = shot.group("what").lower()  # "here's a pic of my market stall, can you ...": a market stall
+    shot = re.search(r"\b(?:pic|photo|picture|shot|snap)\s+of\s+(?:my|our)\s+(?P<what>[a-z]+(?:\s+[a-z]+)?)\b", said, re.I)
+    made = re.search(r"\b(?<!you\s)(?<!u\s)(?:just\s+)?(?:knitted|knit|crocheted|sewed|sewn|made|baked|built|carved|painted|"
+                     r"designed|restored|decorated|planted|grew|upcycled|refinished)\s+(?:this|these|a|an|my|our|the)\s+"
+                     r"(?P<what>[a-z]+(?:\s+[a-z]+)?)\b", said, re.I)
+    group = next((found for found in (shot, made) if found), None)
+    if group:
+        words = group.group("what").lower().split()
+        words = words if "NOUN" in lang.pos_of(words[-1]) else words[:1]
+        if "NOUN" in lang.pos_of(words[-1]) and words[-1] not in ("one", "thing", "stuff"):
+            what = " ".join(words)  # "here's a pic of my market stall, can you ...": a market stall; "I knitted this
+            return f"{_article(what)} {what}{where}"  # cardigan for my granddaughter": a cardigan
+    team = re.search(r"\b(?:my|our|the|this|a)\s+(?P<what>[a-z]+)\s+(?:photo|pic|picture|shot|snap|selfie)s?\b", said, re.I)
+    if team and "NOUN" in lang.pos_of(team.group("what").lower()) and "ADJ" not in lang.pos_of(
+            team.group("what").lower()) and team.group("what").lower() not in ("old", "new", "best", "fav", "favourite", "favorite", "own"):
+        what = team.group("what").lower()  # "heres our team photo from saturday": a team
         return f"{_article(what)} {what}{where}"
     if owned and "NOUN" in lang.pos_of(owned.group("noun").lower()):
         # "this is my cat Mochi": a cat

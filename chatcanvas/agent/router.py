@@ -102,7 +102,7 @@ class IntentRouter(BaseChatModel):
         text = _text_of(human) if human is not None else ""
         text = re.sub(r"(?:^|(?<=\s))@[\w.-]+[:,]?(?=\s|$)", "", text).strip()  # "@imgbot capybara in a hot tub"
         text = lang.without_letter(text)  # "Dear assistant, ... Kind regards, Margaret": the body
-        text = lang.as_typed(text)  # "coffin *coffee", "it's raining period": as meant
+        text = lang.as_typed(lang.unshouted(text))  # "coffin *coffee", "it's raining period": as meant
         text = re.sub(r"^\W*(?:bro+|bruh+|dude|bestie|fam|sis)(?:\s*[,!.]+\s*|\s+(?=(?:draw|make|can|could|do|pls|please|"
                       r"gimme|give|show)\b))(?=\w)", "", text, flags=re.I)  # "bro draw me as ..." (not "bro as a knight")
         if messages and isinstance(messages[-1], ToolMessage):

@@ -124,6 +124,9 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     name, aliases = found
     if name.lower() in ("and", "or", "but", "so", "then", "he", "she", "they", "it", "we", "i", "with", "who", "that"):
         return None  # "this is my dog and he is tired": no name said
+    kind = re.search(rf"\b{re.escape(name)}\s+(?P<kind>[a-z]+)(?=\s*(?:[.!,;]|$))", text)
+    if kind and kind.group("kind") in _THINGS - _ANIMATE and name[:1].isupper():
+        name = f"{name} {kind.group('kind')}"  # "I call it Luna mug": the mug's name, as said
     mine = re.match(r"^(?:my|our)\s+(?:new\s+)?(?P<what>[a-z][a-z'-]*(?:\s+[a-z][a-z'-]*){0,2})$", name, re.I)
     if mine and not any(w in _ANIMATE for w in mine.group("what").lower().split()):
         # "these are my galaxy customs": nothing named, so what it is, as a name (and "my galaxy customs")
@@ -494,14 +497,19 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
     sentences = [part for part in re.split(r"(?<=[.!?])" + lang.NOT_A_TITLE + r"\s+|\s+[-\u2014\u2013]\s+",
                                                  text.strip()) if part]
     sentences = [part for part in sentences if not lang.is_small_talk(lang.words(part))] or sentences
-    asks = any(_NOT_A_NAME.search(sentence) for sentence in sentences)
-    candidates = [f for f in (_introduction(sentence) for sentence in sentences) if f] + \
-        [f for f in (_loose_introduction(sentence) for sentence in sentences
-                     if not _NOT_A_NAME.search(sentence) and not _INTRO.match(intents.clean(sentence))) if f]
+    asks = any(_asks_a_change(sentence) for sentence in sentences)
+    introduced = [f for f in (_introduction(sentence) for sentence in sentences) if f]
+    loose = [(found, bool(_PRESENTS.search(sentence))) for sentence in sentences
+             if not _asks_a_change(sentence) and not _INTRO.match(intents.clean(sentence))
+             for found in [_loose_introduction(sentence)] if found]
+    candidates = introduced + [found for found, _ in loose]
     if not candidates:
         return None
-    # "these are my twins. first up, this is Leo": a name said as a name beats a description of who they are
-    found = next((f for f in candidates if _said_as_name(f[0], text)), candidates[0])
+    # "these are my twins. first up, this is Leo": a name said as a name beats a description of who they are;
+    # "need to make a graphic for our team, the Rams. heres our mascot guy rocky": the sentence that presents them
+    presented = [found for found, presents in loose if presents] if not introduced else []
+    pool = presented or candidates
+    found = next((f for f in pool if _said_as_name(f[0], text)), pool[0])
     kin_named = next((f for f in candidates if re.search(  # "We're Tom and Lena ... We want our dog Waffles on it"
         rf"\b(?:my|our)\s+(?:[a-z]+\s+)?(?:{'|'.join(sorted(_KINDS))})\s+{re.escape(f[0])}\b", text, re.I)), None)
     found = kin_named if kin_named and not found[1] else found  # unless the first is said with who it is to them
@@ -521,6 +529,17 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if asks and not re.search(rf"\b{re.escape(name[:1].upper() + name[1:])}\b", text):
         return None  # "this my lamp lol. make it look like an album cover": an edit, no one introduced
     return (name[:1].upper() + name[1:] if name.islower() else name), aliases
+
+
+_PRESENTS = re.compile(r"\b(?:here'?s|heres|here\s+(?:is|are)|this\s+is|these\s+are|meet|(?:pics?|photos?|photographs?|pictures?|"
+                       r"shots?|selfies?)\s+of)\b", re.I)
+
+
+def _asks_a_change(sentence: str) -> bool:
+    """An edit asked in the sentence ("make it look like an album cover"), not a purpose or a story ("need to make a
+    hype graphic", "my son has helped me to put them on here")."""
+    return any(not re.search(r"\b(?:need|needs|want|wants|trying|have|has|going|got|me|us|him|her)\s+to\s+$",
+                             sentence[:found.start()], re.I) for found in _NOT_A_NAME.finditer(sentence))
 
 
 def _said_as_name(name: str, text: str) -> bool:
@@ -621,7 +640,7 @@ def _introduction(text: str) -> tuple[str, list[str]] | None:
 _PEOPLE = frozenset("boy girl son daughter husband wife partner boyfriend girlfriend baby kid toddler brother sister mom "
                     "mum dad mother father grandma grandpa granny nan friend buddy bestie bff roommate flatmate housemate "
                     "cousin aunt auntie uncle niece nephew grandson granddaughter fiance fiancee hubby nana nonna teta bf gf "
-                    "bae mate pal homie bro sis colleague coworker neighbour neighbor".split())
+                    "bae mate pal homie bro sis colleague coworker neighbour neighbor guy mascot".split())
 """Who someone is to the user ("my flatmate oskar"): the word before a name, a person's."""
 _KINDS = frozenset(
     "cat kitty kitten dog pup puppy doggo parrot bird budgie hamster rabbit bunny horse pony fish goldfish turtle "
@@ -646,11 +665,11 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     said = intents.clean(text)
     if re.match(r"\W*(?:how|what|why|when|where|do|does|did)\b", said, re.I):
         return None  # "How do I save it to my phone?": a question, no one introduced
-    pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+)?([a-z]+))\s+([a-z][\w-]*?)(?:'s\b|(?=\s*(?:,|$)|\s+(?:passed|died|is|was|has|"
+    pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+){0,2}([a-z]+))\s+([a-z][\w-]*?)(?:'s\b|(?=\s*(?:,|$)|\s+(?:passed|died|is|was|has|"
                     r"had|who|loves|loved|wants?|wanted|needs?|asked|says|said|would|will|just|finally|also|he|she|they|"
-                    r"owes|lol|lmao|bday|birthday|turns|graduates|and)\b))", said,
+                    r"owes|lol|lmao|bday|birthday|turns|graduates|and|from)\b))", said,
                     re.I)  # "my cat smokey passed away last month", "my cousin yara wants one too", "my bf leo's bday"
-    if pet and pet.group(3).lower() in _ANIMATE and pet.group(4).lower() not in _ANIMATE:
+    if pet and any(word in _ANIMATE for word in pet.group(2).lower().split()) and pet.group(4).lower() not in _ANIMATE:
         return pet.group(4), [f"{pet.group(1)} {pet.group(2)}".lower()]  # "my corgi biscuit"
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
     names = [w for i, w in enumerate(tokens) if w[0].isupper() and w not in ("I", "I'm", "I'd", "OK", "Ok")
@@ -678,7 +697,8 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     return name, [alias] if alias else []
 
 
-_OPENERS = frozenset("this these that those here meet my our remember save learn photos pics pictures please".split())
+_OPENERS = frozenset("this these that those here meet my our remember save learn photos pics pictures please thank thanks "
+                     "sorry hello dear good".split())
 
 
 def fold(text: str) -> str:
@@ -1070,7 +1090,9 @@ def _kinds_said(text: str, before: str | None, name: str, self_too: bool = True)
                 words = re.match(r"[\w\s-]*", said[found.end():]).group(0).lower().split()[:5]
                 words = words[:next((i for i, word in enumerate(words) if word in _THEIRS or word in ("called", "named")),
                                     len(words))]  # "a bookshop called Dog Ear Books": no dog
-                kind = next((word for word in reversed(words) if word in _THINGS), None)  # "grey cat plush": a plush
+                kind = next((word for i, word in reversed(list(enumerate(words))) if word in _THINGS or word == "can"
+                             and (i == 0 or words[i - 1] in ("new", "tall", "slim", "limited"))), None)
+                # "grey cat plush": a plush; "launching a new can": a can ("my dog can you": no can)
                 if kind and kind not in name.lower().split():
                     # "got a 72 mustang fastback i restored ... call her Eleanor": the mustang, and a car
                     more = [w for w in words if w in _CARS and w != kind]
@@ -1203,7 +1225,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None
     if _shown(facts) and references.variation_count(text) in ((n, "") for n in range(1, 9)):
         return None  # "could I see a few of her": more takes of the picture on screen
-    if intents._asks_how(text):
+    if intents._asks_how(text) or intents.heard_you_can(text):
         return None  # "mum's birthday is saturday and i want to make her a card, any ideas?": advice first
     if not facts.attached_image_ids and intents.ENROL_WITHOUT_PHOTOS.search(lang.normalize(text)):
         return None  # "My wife was Margaret ... My daughter tells me you can learn a person from photographs.": talk
@@ -1237,7 +1259,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     pointed = r"\b(him|her|them)\b"
     if told is None and known and _just_enrolled(facts) and facts.current_prompt in (None, "", intents.rewrite.UNDESCRIBED) \
             and re.match(r"^\W*(?:(?:ok|okay|now|so|great|perfect)[,.!\s]+)*(?:(?:can|could)\s+(?:you|u)\s+)?(?:please\s+)?"
-                         r"(?:show|draw|put|paint|picture)\s+it\s+(?:on|in|at|by|next\s+to|under|inside)\b", text, re.I):
+                         r"(?:show|draw|put|paint|picture|(?:make|do|take|create)\s+(?:a|an|some)\s+(?:photos?|pics?|pictures?|"
+                         r"shots?|images?)\s+of)\s+it\s+(?:on|in|at|by|next\s+to|under|inside)\b", text, re.I):
         told, pointed = known[-1]["name"], r"\b(it)\b"  # the photos just enrolled, then "Show it on a wooden table"
     meant = re.search(pointed, text, re.I) if told and mentioned_subject(text, known) is None else None
     if meant and not re.search(r"\b(?:for|to|about)\s+(?:him|her|them)\b", text, re.I):
