@@ -2818,3 +2818,36 @@ def test_the_one_the_photos_present_is_named_not_the_team_or_the_signature(text,
 def test_takes_asked_with_a_reason_are_takes_of_the_picture(text, n):
     (call,) = route(text, "a swamp witch with glowing eyes").tool_calls
     assert call["name"] == "generate_image" and call["args"] == {"prompt": "a swamp witch with glowing eyes", "n": n}
+
+
+@pytest.mark.parametrize(("text", "subjects", "current", "shows", "subject", "must"), [
+    ("gran keeps asking for her own one where she's a rock star lol", (("Edna", ("gran", "my gran")),
+                                                                      ("Milo", ("my son",))),
+     "Milo as a wizard in a tower", ("Milo",), "Edna", ["rock star"]),
+    ("jojo's gonna sulk that he wasnt in it. do him as a pirate on a raft", (("Jojo", ()), ("Bea", ())),
+     "Bea as a pilot over the clouds", ("Bea",), "Jojo", ["pirate", "raft"]),
+    ("evening! need something for my husband's retirement. him as a captain at the wheel of a ship",
+     (("Dev", ("my husband", "hubby")),), None, (), "Dev", ["captain", "ship"]),
+])
+def test_one_asked_for_by_what_was_said_of_them_before(text, subjects, current, shows, subject, must):
+    (call,) = _turn(text, subjects, current, shows).tool_calls
+    assert (call["name"], call["args"]["subject"]) == ("generate_with_subject", subject)
+    assert [w for w in must if not _has(call["args"]["prompt"], w)] == [], call["args"]["prompt"]
+
+
+@pytest.mark.parametrize(("text", "must"), [
+    ("he's a lefty haha can the bat be in his left hand", ["bat in his left hand", "batter"]),
+    ("could the lantern be on the table", ["lantern on the table", "batter"]),
+])
+def test_can_the_thing_be_somewhere_is_a_change(text, must):
+    _edits_to(text, "a batter at home plate", must, [])
+
+
+@pytest.mark.parametrize(("text", "name", "alias"), [
+    ("my partner's dog pip passed in june. here are some photos of her", "Pip", "my dog"),
+    ("right let me add our son as well, these are arlo", "Arlo", "our son"),
+])
+def test_names_after_a_possessive_or_an_announced_addition(text, name, alias):
+    calls = _with_subjects(text, attached=4).tool_calls
+    assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", name)]
+    assert alias in calls[0]["args"].get("aliases", [])

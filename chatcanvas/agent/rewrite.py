@@ -116,6 +116,9 @@ def edit_prompt(current: str | None, instruction: str) -> str:
     instruction = _WISHED.sub(_as_a_change, instruction)
     instruction = _WEARING.sub(r"with \g<who> \g<how>", instruction)
     instruction = _CAUSED.sub(_doing, instruction)
+    instruction = re.sub(r"^\W*(?:(?:so|and|ok|hmm+)[,\s]+)*(?:can|could|would)\s+(?P<x>(?:the|his|her|its|their)\s+[\w-]+)\s+be\s+"
+                         r"(?P<y>(?:in|on|at|under|over|behind|beside|inside|next\s+to|in\s+front\s+of)\s+[^?]+)\??\s*$",
+                         r"with \g<x> \g<y>", instruction, flags=re.I)  # "can the sword be in her left hand"
     instruction = _WORN_ON.sub(_put_on, instruction)
     base = current.strip().rstrip(".") if current else (kept or UNDESCRIBED)
     if _COLORIZE.search(instruction):  # "heres an old photo of my grandpa from the 60s can you make it color"

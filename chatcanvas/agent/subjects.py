@@ -89,7 +89,7 @@ def _name_slot(word: str) -> bool:
                                                                                    "SCONJ", "AUX", "PART"}
 
 
-_NOT_NAMES = frozenset("back here there home done new sorry ok okay fine good great sure ready late away the a an "
+_NOT_NAMES = frozenset("back here there home done new sorry ok okay fine good great sure ready late away the a an too well either "
                        "so just not also still now monday tuesday wednesday thursday friday saturday sunday january "
                        "february march september october november december christmas easter".split())
 
@@ -122,6 +122,7 @@ def parse_introduction(text: str) -> tuple[str, list[str]] | None:
     if found is None:
         return None
     name, aliases = found
+    aliases = list(dict.fromkeys(re.sub(r"\s+(?:too|also|as\s+well)$", "", alias) for alias in aliases))  # "our daughter too"
     if name.lower() in ("and", "or", "but", "so", "then", "he", "she", "they", "it", "we", "i", "with", "who", "that"):
         return None  # "this is my dog and he is tired": no name said
     kind = re.search(rf"\b{re.escape(name)}\s+(?P<kind>[a-z]+)(?=\s*(?:[.!,;]|$))", text)
@@ -538,7 +539,8 @@ _PRESENTS = re.compile(r"\b(?:here'?s|heres|here\s+(?:is|are)|this\s+is|these\s+
 def _asks_a_change(sentence: str) -> bool:
     """An edit asked in the sentence ("make it look like an album cover"), not a purpose or a story ("need to make a
     hype graphic", "my son has helped me to put them on here")."""
-    return any(not re.search(r"\b(?:need|needs|want|wants|trying|have|has|going|got|me|us|him|her)\s+to\s+$",
+    return any(not re.search(r"\b(?:need|needs|want|wants|trying|have|has|going|got|me|us|him|her)\s+to\s+$|"
+                             r"\b(?:let\s+me|lemme|let's|lets|i'?ll|i\s+will|we'?ll|we\s+will|gonna)\s+$",
                              sentence[:found.start()], re.I) for found in _NOT_A_NAME.finditer(sentence))
 
 
@@ -665,11 +667,12 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     said = intents.clean(text)
     if re.match(r"\W*(?:how|what|why|when|where|do|does|did)\b", said, re.I):
         return None  # "How do I save it to my phone?": a question, no one introduced
-    pet = re.search(r"\b(my|our)\s+((?:[a-z]+\s+){0,2}([a-z]+))\s+([a-z][\w-]*?)(?:'s\b|(?=\s*(?:,|$)|\s+(?:passed|died|is|was|has|"
+    pet = re.search(r"\b(my|our)\s+((?:[a-z]+(?:'s)?\s+){0,2}([a-z]+))\s+([a-z][\w-]*?)(?:'s\b|(?=\s*(?:,|$)|\s+(?:passed|died|is|was|has|"
                     r"had|who|loves|loved|wants?|wanted|needs?|asked|says|said|would|will|just|finally|also|he|she|they|"
                     r"owes|lol|lmao|bday|birthday|turns|graduates|and|from)\b))", said,
                     re.I)  # "my cat smokey passed away last month", "my cousin yara wants one too", "my bf leo's bday"
-    if pet and any(word in _ANIMATE for word in pet.group(2).lower().split()) and pet.group(4).lower() not in _ANIMATE:
+    if pet and any(word in _ANIMATE for word in pet.group(2).lower().split()) and pet.group(4).lower() not in _ANIMATE \
+            and pet.group(4).lower() not in _NOT_NAMES:
         return pet.group(4), [f"{pet.group(1)} {pet.group(2)}".lower()]  # "my corgi biscuit"
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
     names = [w for i, w in enumerate(tokens) if w[0].isupper() and w not in ("I", "I'm", "I'd", "OK", "Ok")
@@ -678,7 +681,8 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
              and w.lower() not in ("how", "what", "why", "when", "where", "who", "which", "whats", "hows")
              and (i > 0 or w.lower() not in _OPENERS and _name_slot(w.lower()) and (
                  len(tokens) > 1 or not lang.pos_of(w.lower()) - {"NOUN", "PROPN"}))]  # "Olivia!!", not "Can"
-    after = re.search(r"\b(?:he's|she's|it's|named|called|name's|this\s+is|that's)\s+([A-Za-z][\w-]*)\s*$", said, re.I)
+    after = re.search(r"\b(?:he's|she's|it's|named|called|name's|this\s+is|that's|these\s+are|here'?s|here\s+is)\s+"
+                      r"(?!(?:my|our|me|him|her|them|it|us|some|the|a|an)\b)([A-Za-z][\w-]*)\s*$", said, re.I)
     kin = _KIN.search(said)
     if names:
         name = re.sub(r"'s$", "", names[-1])
@@ -1229,6 +1233,8 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         return None  # "mum's birthday is saturday and i want to make her a card, any ideas?": advice first
     if not facts.attached_image_ids and intents.ENROL_WITHOUT_PHOTOS.search(lang.normalize(text)):
         return None  # "My wife was Margaret ... My daughter tells me you can learn a person from photographs.": talk
+    known = facts.extras.get("subjects", [])
+    text = _told_then_asked(text, known)
     current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
     given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
     if given and current and _shown(facts) and facts.current_prompt and \
@@ -1321,6 +1327,11 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
                        r"which|with)\s+(?:i'm|i\s+am|im|i'm\s+just|me)\s+(?=\w+ing\b)", text, re.I)
     if myself and any(label.lower() in ("me", "myself") for s in known for label in s.get("aliases", [])):
         text = text[:myself.start()] + "me " + text[myself.end():]  # "now one where I'm holding a loaf": me
+    own = _OWN_ONE.match(spelled(text, known))
+    if own and mentioned_subject(own.group("who"), known):  # "teddy keeps asking for his own one where hes a reindeer"
+        what = own.group("as")
+        cast = "as " if re.match(r"(?:an?|the)\s", what, re.I) else ""
+        text = f"{own.group('who')} {cast}{what}"
     asking = lang.request_part(text)
     if asking and asking != text and re.search(r"\bsame\s+(?:[\w-]+\s+)?(?:for|with|of)\b", text, re.I):
         asking = text  # "do the same treatment for me, sitting at an easel": the same picture, of me, and more
@@ -1870,6 +1881,11 @@ def named_again(prompt: str, subject: dict[str, Any]) -> str:
     return prompt
 
 
+_OWN_ONE = re.compile(r"^\W*(?:(?:ok|okay|now|and|so|lol|haha\w*)[,\s]+)*(?P<who>[\w'-]+(?:\s+(?!keeps?\b|is\b|was\b)[\w'-]+)?)\s+(?:keeps?\s+asking\s+for|"
+                      r"(?:is\s+|'s\s+)?(?:begging|asking)\s+(?:me\s+)?for|wants?|needs?|would\s+like)\s+(?:his|her|their)\s+own(?:\s+"
+                      r"(?:one|picture|pic|portrait|drawing))?\s+(?:where|in\s+which)\s+(?:he|she|they)(?:'s|s|\s+is|'re|\s+are)\s+"
+                      r"(?P<as>[^,.!?]+?)(?:\s+(?:lol|haha\w*|lmao|xd))?\W*$", re.I)
+"""One of their own asked for someone: "teddy keeps asking for his own one where hes a reindeer lol"."""
 _NEXT_AS = re.compile(r"^\W*(?:(?:ok|okay|now|and|so|then|omg+|lol|haha\w*|lmao+)[,!.\s]+)*(?P<who>[\w'-]+(?:\s+[\w'-]+)?)"
                       r"(?:\s+next|,?\s+but)\W+(?:he|she|they|it)(?:'s|s|\s+is|'re|\s+are)\s+(?:(?:now|gonna\s+be|going\s+to\s+be)\s+)?"
                       r"(?P<as>(?:a|an)\s[^.!?]+?)(?P<rest>(?:,\s*(?:same\s+[\w\s]+|this\s+time|too|please|pls))?)\W*$", re.I)
@@ -1884,6 +1900,22 @@ def _next_as(text: str, known: list[dict[str, Any]]) -> str | None:
     return f"{found.group('who')} as {found.group('as')}{found.group('rest')}"
 
 
+def _told_then_asked(text: str, known: list[dict[str, Any]]) -> str:
+    """ "sam's gonna be mad she didnt get a solo one. do her as a DJ", "need a birthday pic for my wife. her as a jazz
+    singer": the last sentence asks, and "her" is the one the sentences before it named."""
+    said = lang.sentences(text)
+    if len(said) < 2:
+        return text
+    ask = said[-1]
+    pointed = re.search(r"\b(him|her)\b", ask, re.I)  # ("them" after "my dog found a friend: Zippy!" is both)
+    who = mentioned_subject(" ".join(said[:-1]), known) if pointed else None
+    if who is None or mentioned_subject(ask, known) is not None or not (
+            lang.ACTION.match(lang.normalize(ask)) or re.match(r"^\W*(?:(?:and|so|now|ok)\s+)?(?:him|her)\s+(?:as|in|at|on|"
+                                                            r"riding|wearing|with|\w+ing)\b", ask, re.I)):
+        return text
+    return ask[:pointed.start()] + who + ask[pointed.end():]
+
+
 def _news_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     """ "Duke is fourteen now, you know": news of an enrolled subject is answered in words."""
     if facts.attached_image_ids:
@@ -1894,7 +1926,8 @@ def _news_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if intents.is_news(text):  # "Rex ate my sock again lol", "she actually won her first ribbon yesterday!!"
         return IN_WORDS, {}
     known = facts.extras.get("subjects", [])
-    if mentioned_subject(text, known) is None or not _told_of_any(text, facts) or _next_as(text, known):
+    if mentioned_subject(text, known) is None or not _told_of_any(text, facts) or _next_as(text, known) or \
+            _OWN_ONE.match(text):
         return None
     if any(lang.ACTION.match(lang.normalize(said)) for said in lang.sentences(text)[1:]):
         return None  # "Lil is going to be jealous lol. do her as a fairy": told, then asked
