@@ -2851,3 +2851,40 @@ def test_names_after_a_possessive_or_an_announced_addition(text, name, alias):
     calls = _with_subjects(text, attached=4).tool_calls
     assert [(c["name"], c["args"]["name"]) for c in calls] == [("register_subject", name)]
     assert alias in calls[0]["args"].get("aliases", [])
+
+
+@pytest.mark.parametrize(("text", "must", "must_not"), [
+    ("can you draw my nephew as a racing driver, he's just passed his driving test and he's over the moon",
+     ["racing driver"], ["passed", "test", "moon"]),
+    ("a cat asleep on a piano, she loves sleeping there", ["cat", "piano"], ["loves"]),
+    ("a girl on a swing, she's wearing yellow wellies", ["swing", "yellow wellies"], []),
+])
+def test_what_is_told_of_them_after_the_picture_is_not_drawn(text, must, must_not):
+    (call,) = route(text, None).tool_calls
+    prompt = call["args"]["prompt"]
+    assert [w for w in must if not _has(prompt, w)] == [] and [w for w in must_not if _has(prompt, w)] == [], prompt
+
+
+THEMES = [
+    {"id": "a", "prompt": "Nell as a ballerina on a stage", "operation": "personalize", "seed": 4, "subjects": ["Nell"]},
+    {"id": "b", "prompt": "Nell as a ballerina on a stage, with roses", "operation": "edit", "parent_id": "a", "seed": 5,
+     "subjects": ["Nell"]},
+    {"id": "c", "prompt": "Nell as a bride in a lace veil", "operation": "personalize", "seed": 6, "subjects": ["Nell"]},
+    {"id": "s", "prompt": "Nell as an astronaut on the moon", "operation": "personalize", "seed": 9, "subjects": ["Nell"]},
+    {"id": "d", "prompt": "Nell as an astronaut on the moon", "operation": "personalize", "seed": 70, "subjects": ["Nell"]},
+    {"id": "e", "prompt": "Nell as an astronaut on the moon", "operation": "personalize", "seed": 71, "subjects": ["Nell"]},
+]
+
+
+@pytest.mark.parametrize(("text", "selected"), [
+    ("back to the ballet one please, I want to print it for her room", "b"),
+    ("the wedding one again", "c"),
+    ("neither of these beats the space one from before", "s"),
+    ("actually her first one was cuter", "a"),
+    ("the first of those two, she looks so determined haha", "d"),
+])
+def test_pictures_named_by_their_theme_and_whose_they_are(text, selected):
+    message = IntentRouter().bind_tools(TOOLS, turn={
+        "current_image_id": "e", "current_prompt": THEMES[-1]["prompt"], "extras": {"images": THEMES}}
+    ).invoke([HumanMessage(text)])
+    assert [(call["name"], call["args"]) for call in message.tool_calls] == [("select_image", {"image_id": selected})]

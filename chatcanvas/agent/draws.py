@@ -93,11 +93,32 @@ def draw_prompt(text: str) -> str | None:
     text = re.sub(r",?\s*\b(?:go|go\s+for\s+it|go\s+go|hit\s+it|make\s+it\s+happen|thanks|ty|thx)\W*$", "", text).strip()
     text = re.sub(r",?\s*(?:can|could|would|will)\s+(?:you|u|ya)\s+(?:please\s+)?(?:draw|make|do|paint|render|"
                   r"sketch|show\s+me|create)\s+(?:that|this|it|one)(?:\s+for\s+(?:me|us))?\??$", "", text).strip()
+    text = _without_story(text)
     if not text or not re.search(r"[a-z]", text):
         return None
     if medium and not re.match(rf"^(?:an?\s+|the\s+)?(?:\w+\s+)?{_STYLE_NOUN}", text):
         text = f"{medium} {text}"
     return restore_case(_fix_articles(text), original)
+
+
+_STORY = re.compile(r",\s*(?:(?:and|because|cause|cuz|since|as)\s+)?(?:he|she|they|we|i)(?:'s|s|'re|'ve|'m|\s+is|\s+are|\s+was|"
+                    r"\s+has|\s+have)?\s+(?P<next>[\w']+)[^,]*$", re.I)
+_STORY_WORDS = frozenset("wants wanted loves loved likes liked adores has had just always never really so very been "
+                         "turns turned turning started starts gets got grew grows lives lived thinks thought says said "
+                         "quite totally absolutely obsessed mad crazy huge big massive gonna going will would can could "
+                         "keeps kept only still already".split())
+"""What the user tells of the one pictured ("she's just started ballet lessons", "he wants to go to space when he
+grows up"), not what the picture shows ("she's wearing a red dress", "he's a pirate")."""
+
+
+def _without_story(text: str) -> str:
+    """The picture without the story told after it: "Ava as a ballerina on a big stage, she's just started ballet
+    lessons and she's so proud" -> "Ava as a ballerina on a big stage"."""
+    while True:
+        told = _STORY.search(text)
+        if not told or told.start() < 8 or not (told.group("next").lower() in _STORY_WORDS or told.group("next").isdigit()):
+            return text
+        text = text[:told.start()].rstrip()
 
 
 SAME_LOOK = re.compile(

@@ -203,7 +203,12 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
                   r"thinking\s+about\s+it|come\s+to\s+think\s+of\s+it|in\s+hindsight|after\s+all|"
                   r"so|i\s+think|i\s+guess|i\s+feel\s+like|i\s+believe|i\s+reckon|personally|imo)[,.!\s]+)+", "", said).strip()
     said = re.sub(r"[,\s]+(?:actually|then|tho|though|honestly|i\s+think|after\s+all|instead)\W*$", "", said)
-    earlier = re.search(r"\s+(?:from\s+)?(?:before|earlier)(?=\s+(?:with|without|where|that\s+had)\b)", said)
+    why = re.search(r"[,\s]+(?:(?:i|we)\s+(?:want|need|wanna|'m\s+going|am\s+going|'ll|will|gotta|have)\b|so\s+(?:i|we)\s+can\b|"
+                    r"because\b|cause\b|cuz\b|coz\b)", said)
+    if why and _BACK_CUE.search(said[:why.start()]):  # "Go back to the ballet one I want to send it to my daughter
+        said = said[:why.start()]  # first": the picture, not why (nor "first")
+    earlier = re.search(r"\s+(?:from\s+)?(?:before|earlier)(?=\s+(?:with|without|where|that\s+had)\b)|\s+from\s+(?:before|"
+                        r"earlier)\W*$|\b(?:none|neither|not\s+one)\s+of\s+(?:these|those|them)\b", said)
     batch = last_batch(images)
     if earlier and len(batch) > 1 and current_id in {image.id for image in batch}:
         images = [image for image in images if image not in batch or image.id == current_id]  # not one of these takes
@@ -280,6 +285,12 @@ def picks_back(text: str) -> bool:
 
 
 def _select(said: str, images: list[LedgerImage], current: LedgerImage) -> str | None:
+    theirs = re.search(r"\b(?:his|her|their)\s+(?:very\s+)?(?:first|original|1st)(?:\s+(?:one|picture|pic|version|image|drawing))?\b",
+                       said)
+    if theirs and current.subjects and (_BACK_CUE.search(said) or _PREFER_CUE.search(said) or _AGAIN_CUE.search(said)):
+        shown = [image for image in images if set(image.subjects) & set(current.subjects) and not image.in_set]
+        if shown and shown[0].id != current.id:  # "actually i liked her first one better": the first picture of her
+            return shown[0].id
     if _MY_UPLOAD.search(said) and (_BACK_CUE.search(said) or _PREFER_CUE.search(said) or _AGAIN_CUE.search(said)):
         uploads = [image for image in images if image.operation == "upload" and not image.in_set]
         if uploads and uploads[-1].id != current.id:  # "go back to my real drawing, the one i sent"
@@ -585,7 +596,18 @@ def _shows(image: LedgerImage, word: str) -> bool:
     if word in ("him", "her", "them"):
         return bool(image.subjects)
     return bool(re.search(rf"\b{re.escape(_stem(word))}", image.words)) or (
-        len(word) >= 7 and not lang.pos_of(word) and _stem(word) in image.words.replace(" ", ""))  # "firetruck"
+        len(word) >= 7 and not lang.pos_of(word) and _stem(word) in image.words.replace(" ", "")) or any(  # "firetruck"
+        re.search(rf"\b{re.escape(other)}", image.words) for other in _RELATED.get(word, ()))  # "the ballet one"
+
+
+_FAMILIES = (("ballet", "ballerina", "tutu"), ("space", "astronaut", "rocket", "spaceship"),
+             ("wedding", "bride", "groom", "veil"), ("christmas", "xmas", "santa", "reindeer", "elf", "elves"),
+             ("halloween", "pumpkin", "jack-o-lantern"), ("football", "soccer"), ("sea", "ocean"),
+             ("beach", "seaside"), ("pirate", "pirates"), ("birthday", "bday", "cake"), ("knight", "armour", "armor"),
+             ("snow", "snowy", "winter", "snowman"), ("night", "nighttime", "evening", "moonlit"),
+             ("princess", "tiara"), ("superhero", "cape", "hero"), ("dino", "dinosaur", "t-rex"))
+"""Words that name the same picture's theme: "the ballet one" is the picture of a ballerina."""
+_RELATED = {word: tuple(other for other in family if other != word) for family in _FAMILIES for word in family}
 
 
 _COLOURS = ("red", "orange", "yellow", "green", "blue", "purple", "pink", "brown", "black", "white", "gray", "grey",

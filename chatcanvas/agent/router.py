@@ -156,6 +156,9 @@ class IntentRouter(BaseChatModel):
             return decision  # "make 5 more", "could I see a few of her": that many takes, in so many words
         if first == "select" and re.search(r"#\s*\d|\b(?:number|no\.)\s*\d|\b(?:going|go)\s+with\s+\d", text, re.I):
             return decision  # "#3 is perfect", "ok going with 4!": a take picked by its number
+        if first == "select" and re.match(r"^\W*(?:the\s+)?(?:first|second|third|fourth|last|1st|2nd|3rd|4th)\s+(?:one\s+)?of\s+"
+                                          r"(?:those|these|them|the\s+(?:two|three|four|new\s+ones))\b", lang.normalize(text)):
+            return decision  # "the first of those two, he looks so grumpy lol": that take, whatever the remark after it
         if first == "register_subject" and len(facts.attached_image_ids) >= 2:
             return decision  # several photos and the rules read who they show ("lol perfect. can I add my cat? her name's Dot")
         if first in ("draw_subject", "register_subject") and (guess.confidence < self.leaving_a_subject or _MYSELF.search(
