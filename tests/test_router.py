@@ -2888,3 +2888,22 @@ def test_pictures_named_by_their_theme_and_whose_they_are(text, selected):
         "current_image_id": "e", "current_prompt": THEMES[-1]["prompt"], "extras": {"images": THEMES}}
     ).invoke([HumanMessage(text)])
     assert [(call["name"], call["args"]) for call in message.tool_calls] == [("select_image", {"image_id": selected})]
+
+
+def test_a_take_picked_by_its_number_in_words():
+    images = [{"id": "p", "prompt": "a kite over a hill", "operation": "generate", "seed": 3}] + [
+        {"id": f"t{i}", "prompt": "a kite over a hill", "operation": "generate", "seed": 50 + i} for i in range(3)]
+    for text, picked in (("Option two.", "t1"), ("I'll take number three", "t2"), ("- #1 is the one", "t0")):
+        message = IntentRouter().bind_tools(TOOLS, turn={
+            "current_image_id": "t2", "current_prompt": "a kite over a hill", "extras": {"images": images}}
+        ).invoke([HumanMessage(text)])
+        assert [(c["name"], c["args"]) for c in message.tool_calls] == [("select_image", {"image_id": picked})], text
+
+
+@pytest.mark.parametrize(("current", "text", "must"), [
+    ("a volcano by the sea", "make the volcano erupt", ["erupt"]),
+    ("a sticker, a sun on a blue background", "make the blue background a sunset gradient", ["sunset gradient"]),
+    ("a cake on a pink background", "make the background mint green instead", ["mint green background"]),
+])
+def test_a_change_said_with_make_is_not_read_as_someone_doing_something(current, text, must):
+    _edits_to(text, current, must, [])

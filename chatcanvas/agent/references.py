@@ -911,6 +911,11 @@ def likely_pick(text: str, images: list[LedgerImage], current_id: str | None) ->
     tokens = [re.sub(r"'s$", "", t) for t in lang.words(lang.normalize(text)).tokens]
     if any(t in _FIRST_WORDS for t in tokens):
         return images[0].id if images[0].id != current.id else None
+    batch = last_batch(images)
+    number = next((int(t) if t.isdigit() else lang.NUMBER_WORDS[t] for t in re.findall(r"#?\s*(\d+|[a-z]+)", lang.normalize(text))
+                   if (t.isdigit() or t in lang.NUMBER_WORDS and t not in ("one", "few", "couple", "several"))), None)
+    if number is not None and len(batch) > 1 and 1 <= number <= len(batch):
+        return batch[number - 1].id  # "Option two.", "I like the number two", "- #3 is the one": that take
     ordinal = next((t for t in tokens if t in _ORDINAL_WORDS or t in ("left", "right", "middle")), None)
     if ordinal is not None:
         batch = last_batch(images)

@@ -192,8 +192,12 @@ _NOT_DOINGS = frozenset("look looks feel seem appear be more less bigger smaller
 def _doing(found: re.Match) -> str:
     verb = found.group("verb").lower()
     kinds = lang.pos_of(verb)
-    if "VERB" not in kinds or "ADJ" in kinds or verb in _NOT_DOINGS or verb.endswith(("ing", "ed", "er", "est", "ly", "s")):
-        return found.group(0)  # "make the sky blue", "make him bigger": a look, not a doing
+    who = found.group("who").split()[-1].lower()
+    if "VERB" not in kinds or "ADJ" in kinds or verb in _NOT_DOINGS or verb.endswith(("ing", "ed", "er", "est", "ly", "s")) \
+            or not found.group("rest").strip() or "ADJ" in lang.pos_of(who) or re.fullmatch(_COLOR, verb) or \
+            re.match(rf"\s*(?:{_COLOR})\b", found.group("rest")):
+        return found.group(0)  # "make the sky blue", "make him bigger", "make the volcano erupt", "make the blue
+    # background a sunset", "make the background mint green": a look, or a change said as it is
     return f"with {found.group('who')} {gerund(verb)}{found.group('rest')}"
 
 

@@ -508,7 +508,8 @@ def _parse_introduction(text: str) -> tuple[str, list[str]] | None:
         return None
     # "these are my twins. first up, this is Leo": a name said as a name beats a description of who they are;
     # "need to make a graphic for our team, the Rams. heres our mascot guy rocky": the sentence that presents them
-    presented = [found for found, presents in loose if presents] if not introduced else []
+    presented = [found for found, presents in loose if presents and found[0].lower() not in ("me", "myself", "us")] \
+        if not introduced else []
     pool = presented or candidates
     found = next((f for f in pool if _said_as_name(f[0], text)), pool[0])
     kin_named = next((f for f in candidates if re.search(  # "We're Tom and Lena ... We want our dog Waffles on it"
@@ -646,7 +647,7 @@ _PEOPLE = frozenset("boy girl son daughter husband wife partner boyfriend girlfr
 """Who someone is to the user ("my flatmate oskar"): the word before a name, a person's."""
 _KINDS = frozenset(
     "cat kitty kitten dog pup puppy doggo parrot bird budgie hamster rabbit bunny horse pony fish goldfish turtle "
-    "tortoise lizard gecko snake ferret pig guinea rat mouse cow goat chicken hen duck lamb bulldog poodle labrador "
+    "tortoise lizard gecko snake ferret pig guinea rat mouse cow goat chicken hen duck lamb bulldog poodle labrador bear "
     "retriever terrier corgi pug beagle husky spaniel toy teddy doll plush car bike robot".split())
 """What an animal or a thing is ("a grey bunny"): a name for it that nothing else in a picture is likely to share."""
 _ANIMATE = _KINDS | _PEOPLE
@@ -667,11 +668,11 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     said = intents.clean(text)
     if re.match(r"\W*(?:how|what|why|when|where|do|does|did)\b", said, re.I):
         return None  # "How do I save it to my phone?": a question, no one introduced
-    pet = re.search(r"\b(my|our)\s+((?:[a-z]+(?:'s)?\s+){0,2}([a-z]+))\s+([a-z][\w-]*?)(?:'s\b|(?=\s*(?:,|$)|\s+(?:passed|died|is|was|has|"
+    pet = re.search(r"\b(my|our)\s+((?:[a-z]+(?:'s)?\s+){0,2}?([a-z]+))\s+([a-z][\w-]*?)(?:'s\b|(?=\s*(?:,|$)|\s+(?:passed|died|is|was|has|"
                     r"had|who|loves|loved|wants?|wanted|needs?|asked|says|said|would|will|just|finally|also|he|she|they|"
                     r"owes|lol|lmao|bday|birthday|turns|graduates|and|from)\b))", said,
                     re.I)  # "my cat smokey passed away last month", "my cousin yara wants one too", "my bf leo's bday"
-    if pet and any(word in _ANIMATE for word in pet.group(2).lower().split()) and pet.group(4).lower() not in _ANIMATE \
+    if pet and pet.group(3).lower() in _ANIMATE and pet.group(4).lower() not in _ANIMATE \
             and pet.group(4).lower() not in _NOT_NAMES:
         return pet.group(4), [f"{pet.group(1)} {pet.group(2)}".lower()]  # "my corgi biscuit"
     tokens = re.findall(r"[A-Za-z][\w'-]*", said)
@@ -680,7 +681,9 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
              and not (w.isupper() and len(w) <= 3)  # "D&D", "DM", "RPG": not names
              and w.lower() not in ("how", "what", "why", "when", "where", "who", "which", "whats", "hows")
              and (i > 0 or w.lower() not in _OPENERS and _name_slot(w.lower()) and (
-                 len(tokens) > 1 or not lang.pos_of(w.lower()) - {"NOUN", "PROPN"}))]  # "Olivia!!", not "Can"
+                 len(tokens) > 1 or not lang.pos_of(w.lower()) - {"NOUN", "PROPN"}) and (
+                 not lang.pos_of(w.lower()) or lang.pos_of(w.lower()) & {"NOUN", "PROPN"}))]  # "Olivia!!", not "Can"
+    # (nor "Uploading 3 shots of that bottle")
     after = re.search(r"\b(?:he's|she's|it's|named|called|name's|this\s+is|that's|these\s+are|here'?s|here\s+is)\s+"
                       r"(?!(?:my|our|me|him|her|them|it|us|some|the|a|an)\b)([A-Za-z][\w-]*)\s*$", said, re.I)
     kin = _KIN.search(said)
@@ -692,6 +695,8 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     elif after:
         name = after.group(1)
     elif kin and len(tokens) > len(kin.group(0).split()):
+        if tokens[-1].lower() in kin.group(0).lower().split() and lang.pos_of(tokens[-1].lower()) & {"NOUN"}:
+            return None  # "these are refs of my original character": who they are, no name
         name = tokens[-1]
     elif _SELF.search(said):
         return "me", []
