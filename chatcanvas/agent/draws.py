@@ -103,7 +103,7 @@ def draw_prompt(text: str) -> str | None:
 
 _STORY = re.compile(r",\s*(?:(?:and|because|cause|cuz|since|as)\s+)?(?:he|she|they|we|i)(?:'s|s|'re|'ve|'m|\s+is|\s+are|\s+was|"
                     r"\s+has|\s+have)?\s+(?P<next>[\w']+)[^,]*$", re.I)
-_STORY_WORDS = frozenset("wants wanted loves loved likes liked adores just always never really so very been "
+_STORY_WORDS = frozenset("wants wanted loves loved likes liked adores just really so very been "
                          "turns turned turning started starts gets got grew grows lives lived thinks thought says said "
                          "quite totally absolutely obsessed mad crazy huge big massive gonna going will would can could "
                          "keeps kept only still already".split())

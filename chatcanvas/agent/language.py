@@ -593,7 +593,7 @@ on his face tho" (a correction, not a comment)."""
 THEN_ASKS = re.compile(r"(?:\b(?:lol|haha+|lmao|tho|though|but|so|week|month|year|tomorrow|today|tonight|soon|weekend)\s+|"
                        r",\s*)(?P<ask>(?:pls\s+|please\s+|just\s+|now\s+)?"
                         r"(?:(?:make|add|give|put|turn|change|remove|fix)\s+(?:it|him|her|them|the|a|an|some|his|its|"
-                        r"something)|(?:can|could|would)\s+(?:it|he|she|they|(?:the|his|her|its|their)\s+[\w-]+)\s+\w+)"
+                        r"something)|(?:can|could|would)\s+(?:the|his|her|its|their)\s+[\w-]+\s+\w+)"
                         r"\b.*)$")
 """A remark, then what to do about it: "she looks kinda mad lol make her happy"."""
 

@@ -208,7 +208,7 @@ def selection(text: str, images: list[LedgerImage], current_id: str | None) -> s
     if why and _BACK_CUE.search(said[:why.start()]):  # "Go back to the ballet one I want to send it to my daughter
         said = said[:why.start()]  # first": the picture, not why (nor "first")
     earlier = re.search(r"\s+(?:from\s+)?(?:before|earlier)(?=\s+(?:with|without|where|that\s+had)\b)|\s+from\s+(?:before|"
-                        r"earlier)\W*$|\b(?:none|neither|not\s+one)\s+of\s+(?:these|those|them)\b", said)
+                        r"earlier)\W*$", said)
     batch = last_batch(images)
     if earlier and len(batch) > 1 and current_id in {image.id for image in batch}:
         images = [image for image in images if image not in batch or image.id == current_id]  # not one of these takes
@@ -590,14 +590,15 @@ def _stem(word: str) -> str:
     return word
 
 
-def _shows(image: LedgerImage, word: str) -> bool:
+def _shows(image: LedgerImage, word: str, related: bool = False) -> bool:
     """Whether the picture shows what a word of a loose description names: a form of it in its words, or a subject
-    for him/her/them ("the first version of him")."""
+    for him/her/them ("the first version of him"); with `related`, a word of the same theme ("the ballet one": a
+    ballerina)."""
     if word in ("him", "her", "them"):
         return bool(image.subjects)
     return bool(re.search(rf"\b{re.escape(_stem(word))}", image.words)) or (
-        len(word) >= 7 and not lang.pos_of(word) and _stem(word) in image.words.replace(" ", "")) or any(  # "firetruck"
-        re.search(rf"\b{re.escape(other)}", image.words) for other in _RELATED.get(word, ()))  # "the ballet one"
+        len(word) >= 7 and not lang.pos_of(word) and _stem(word) in image.words.replace(" ", "")) or related and any(
+        re.search(rf"\b{re.escape(other)}", image.words) for other in _RELATED.get(word, ()))  # "firetruck"
 
 
 _FAMILIES = (("ballet", "ballerina", "tutu"), ("space", "astronaut", "rocket", "spaceship"),
@@ -605,7 +606,7 @@ _FAMILIES = (("ballet", "ballerina", "tutu"), ("space", "astronaut", "rocket", "
              ("halloween", "pumpkin", "jack-o-lantern"), ("football", "soccer"), ("sea", "ocean"),
              ("beach", "seaside"), ("pirate", "pirates"), ("birthday", "bday", "cake"), ("knight", "armour", "armor"),
              ("snow", "snowy", "winter", "snowman"), ("night", "nighttime", "evening", "moonlit"),
-             ("princess", "tiara"), ("superhero", "cape", "hero"), ("dino", "dinosaur", "t-rex"))
+             ("princess", "tiara"), ("superhero", "cape", "hero"))
 """Words that name the same picture's theme: "the ballet one" is the picture of a ballerina."""
 _RELATED = {word: tuple(other for other in family if other != word) for family in _FAMILIES for word in family}
 
@@ -754,6 +755,9 @@ def _by_description(description: str, images: list[LedgerImage], current: Ledger
     only = [w for w in wanted if w not in ("just", "only")]
     fits = [image for image in images if image.id != current.id and only and all(
         re.search(rf"\b{re.escape(w)}", image.words) or _shows(image, w) for w in only) and not _other_colour(image, only)]
+    if not fits and not any(_shows(image, w) for image in images for w in only):  # "the ballet one": no picture says
+        fits = [image for image in images if image.id != current.id and only and all(  # ballet, one shows a ballerina
+            _shows(image, w, related=True) for w in only) and not _other_colour(image, only)]
     if fits:
         return _likeliest(fits, images, minimal=len(only) < len(wanted), current=current).id
     return _best_described(wanted, images, current)

@@ -147,7 +147,8 @@ class IntentRouter(BaseChatModel):
             return decision  # "let's see a wine bottle label too": a new picture asked for in so many words
         if first == "reply" and (lang.is_reaction(text) or lang.is_small_talk(lang.words(text))):
             return decision  # "oh my god his little hat", "lmaoo": a reaction, whatever the words around it
-        if first == "reply" and (intents.asks_about(text) or intents._asks_how(text)):
+        if first == "reply" and (intents.asks_about(text) or intents._asks_how(text) or
+                                 intents._SAVE_IT.match(lang.normalize(text))):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
             return decision

@@ -39,7 +39,7 @@ _CAPITALIZED = r"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Capt|Sgt|Sir)\.?\s+)?[A-Z][\w-]*(?:\
 """A name as written: "Rex", "Kestrel Vane", "Mr. Nibbles" (a title's full stop is part of it)."""
 
 _NAMED = re.compile(
-    r"\b(?:call|name|save|remember|enroll|register|store|keep|label)\s+(?:it|him|her|them|this|these|that|those|"
+    r"\b(?:[Cc]all|[Nn]ame|save|remember|enroll|register|store|keep|label)\s+(?:it|him|her|them|this|these|that|those|"
     r"the\s+\w+|me)\s+(?:as\s+)?[\"']?(?P<name>" + _CAPITALIZED + r")|\b[Nn]ame(?:d|:|'s|s)?\s*(?:(?:him|her|it|them)\s+)?(?:is\s+)"
     r"?[\"']?"
     r"(?P<other>" + _CAPITALIZED + r")|"
@@ -695,8 +695,10 @@ def _loose_introduction(text: str) -> tuple[str, list[str]] | None:
     elif after:
         name = after.group(1)
     elif kin and len(tokens) > len(kin.group(0).split()):
-        if tokens[-1].lower() in kin.group(0).lower().split() and lang.pos_of(tokens[-1].lower()) & {"NOUN"}:
-            return None  # "these are refs of my original character": who they are, no name
+        owned = kin.group(0).lower().split()
+        if tokens[-1].lower() == owned[-1] and lang.pos_of(tokens[-1].lower()) & {"NOUN"} and not set(owned[:-1]) & (
+                _ANIMATE | _THINGS):
+            return None  # "these are refs of my original character": who they are, no name ("my guitar nova" names)
         name = tokens[-1]
     elif _SELF.search(said):
         return "me", []
@@ -1239,7 +1241,7 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
     if not facts.attached_image_ids and intents.ENROL_WITHOUT_PHOTOS.search(lang.normalize(text)):
         return None  # "My wife was Margaret ... My daughter tells me you can learn a person from photographs.": talk
     known = facts.extras.get("subjects", [])
-    text = _told_then_asked(text, known)
+    said_first = text
     current = next((i for i in facts.extras.get("images", []) if i["id"] == facts.current_image_id), None)
     given = re.search(r"\bgive\s+(?:me|him|her|them|us)\s+(?P<what>(?:a|an|some|the)\s+.+?)[?.!]*$", text, re.I)
     if given and current and _shown(facts) and facts.current_prompt and \
@@ -1400,7 +1402,9 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
             told.end(1):]).group(0)):]
     if subject is None or _denied(text, subject, facts) or _told_of_any(text, facts) or \
             _only_for_them(text, subject, facts):
-        return None
+        asked = _told_then_asked(said_first, known)
+        # "sam's gonna be mad she didnt get a solo one. do her as a DJ": the last sentence asks, for her
+        return _draw_subject_rule(asked, facts) if asked != said_first else None
     labels = _labels(subject, facts)
     described = re.sub(r"\W+", " ", (facts.current_prompt or "").lower())
     given = re.match(rf"^\W*(?:(?:ok|okay|now|and|lol|lmao|haha\w*|omg|(?:can|could|would)\s+(?:you|u)|please|pls)[,!.\s]+)*"
