@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from chatcanvas.eval.agent import format_report, load_conversations, run_suite
 
-# A few points under the router's measured scores on this half (95% decisions, 90% fidelity, the weakest category,
-# subject, 81%; the README has the table), so a change that makes it worse for people fails. The target of
-# 90% in every category is not met yet (subject): raise these as the router gets there.
-OVERALL_FLOOR = {"decision": 94.0, "fidelity": 89.0}
-CATEGORY_FLOOR = 80.0
+# The router's measured scores on this half are 97% decisions, 95% fidelity and 92% in its weakest category
+# (reference, 22 of 24; the README has the table). The floors are the targets overall, and a few points
+# under the weakest category (one turn of 24 is 4 points), so a change that makes it worse for people fails.
+OVERALL_FLOOR = {"decision": 95.0, "fidelity": 90.0}
+CATEGORY_FLOOR = 85.0
 
 
 def test_the_router_on_the_held_out_conversations(settings, one_torch_thread):
