@@ -17,9 +17,8 @@ from chatcanvas.agent.router import IMAGE_RULES, RouterRule
 from chatcanvas.config import Settings
 from chatcanvas.engine import Engine
 from chatcanvas.engine.ranges import model_range
-from chatcanvas.errors import NotFound
 from chatcanvas.services.subjects import SubjectService, named_prompt
-from chatcanvas.store import ImageRecord, ImageStore
+from chatcanvas.store import ImageRecord, ImageStore, Subject
 from chatcanvas.tools import create_image_tools
 
 
@@ -72,8 +71,11 @@ class ImageCapability:
             return None, {}
         services = self._services
         images = list(reversed(services.store.list_images(turn.user, turn.conversation, limit=LEDGER_SIZE)))
-        shown = [_subjects_shown(services, turn.user, r.subject_ids) for r in images]
-        prompts = [_in_user_words(services, turn.user, r) for r in images]
+        # the user's subjects read once for the whole ledger (a deleted one is left out)
+        known = {s.id: s for s in services.subjects.subjects.list_subjects(turn.user)} if any(
+            r.subject_ids for r in images) else {}
+        shown = [_subjects_shown([known[i] for i in r.subject_ids if i in known]) for r in images]
+        prompts = [_in_user_words(r, [known[i] for i in r.subject_ids if i in known]) for r in images]
         facts: dict[str, Any] = {
             "images": [{"id": r.id, "prompt": prompt, "operation": r.operation, "parent_id": r.parent_id,
                         "seed": r.seed, **subjects} for r, prompt, subjects in zip(images, prompts, shown)],
@@ -114,27 +116,17 @@ def default_capabilities() -> list[Capability]:
     return [ImageCapability(), SubjectCapability()]
 
 
-def _in_user_words(services: Services, user: str, record: ImageRecord) -> str | None:
+def _in_user_words(record: ImageRecord, subjects: list[Subject]) -> str | None:
     """A picture's prompt as the user would say it: a subject by its name ("Rex surfing"), not by the phrase its
     method was prompted with ("sks dog surfing")."""
     prompt = record.prompt
-    for subject_id in record.subject_ids if prompt else ():
-        try:
-            prompt = named_prompt(services.subjects.subjects.get(user, subject_id), prompt)
-        except NotFound:
-            continue
+    for subject in subjects if prompt else ():
+        prompt = named_prompt(subject, prompt)
     return prompt
 
 
-def _subjects_shown(services: Services, user: str, subject_ids: tuple[str, ...]) -> dict[str, list[str]]:
+def _subjects_shown(subjects: list[Subject]) -> dict[str, list[str]]:
     """The names of the user's subjects drawn in a picture, and what else the user calls them ("grandma"), so "go
-    back to grandma's" finds it (a deleted subject is left out)."""
-    names, aliases = [], []
-    for subject_id in subject_ids:
-        try:
-            subject = services.subjects.subjects.get(user, subject_id)
-        except NotFound:
-            continue
-        names.append(subject.name)
-        aliases.extend(subject.aliases)
-    return {"subjects": names, "subject_aliases": aliases}
+    back to grandma's" finds it."""
+    return {"subjects": [subject.name for subject in subjects],
+            "subject_aliases": [alias for subject in subjects for alias in subject.aliases]}

@@ -167,6 +167,14 @@ def ledger(images: list[dict]) -> list[LedgerImage]:
             for i, image in enumerate(ledger_images)]
 
 
+def _next_take(earlier: LedgerImage, later: LedgerImage) -> bool:
+    """Whether `later` is the take one job made right after `earlier` (n > 1: one prompt and operation, the next
+    seed)."""
+    return earlier.prompt == later.prompt and earlier.operation == later.operation and \
+        later.operation in ("generate", "personalize") and earlier.seed is not None and later.seed is not None and \
+        earlier.seed == later.seed - 1
+
+
 def last_batch(images: list[LedgerImage]) -> list[LedgerImage]:
     """The last takes of one prompt: the images the last job made together (n > 1: same prompt and operation,
     consecutive seeds); else a single re-roll with the takes of its prompt before it ("try that again" after "mochi
@@ -182,9 +190,7 @@ def last_batch(images: list[LedgerImage]) -> list[LedgerImage]:
             batch.insert(0, image)
         return batch
 
-    job = run(lambda image, head: image.prompt == head.prompt and image.operation == head.operation and
-              head.operation in ("generate", "personalize")
-              and image.seed is not None and head.seed is not None and image.seed == head.seed - 1)
+    job = run(_next_take)
     if len(job) > 1:
         return job
     return run(lambda image, head: image.prompt == head.prompt and image.operation == head.operation and
@@ -695,16 +701,13 @@ def _ordinal_among(description: str, word: str, images: list[LedgerImage]) -> st
 
 def _takes_with(current: LedgerImage, images: list[LedgerImage]) -> list[LedgerImage]:
     """The takes one job made together with `current` (one prompt, consecutive seeds), in order; [current] alone."""
-    def one_job(image: LedgerImage, other: LedgerImage) -> bool:
-        return image.prompt == other.prompt and image.operation == other.operation and \
-            image.operation in ("generate", "personalize") and image.seed is not None and other.seed is not None
     at = next((i for i, image in enumerate(images) if image.id == current.id), None)
     if at is None:
         return [current]
     start = end = at
-    while start > 0 and one_job(images[start - 1], images[start]) and images[start - 1].seed == images[start].seed - 1:
+    while start > 0 and _next_take(images[start - 1], images[start]):
         start -= 1
-    while end + 1 < len(images) and one_job(images[end + 1], images[end]) and images[end + 1].seed == images[end].seed + 1:
+    while end + 1 < len(images) and _next_take(images[end], images[end + 1]):
         end += 1
     return images[start:end + 1]
 
@@ -922,7 +925,6 @@ def likely_pick(text: str, images: list[LedgerImage], current_id: str | None) ->
         return batch[number - 1].id  # "Option two.", "I like the number two", "- #3 is the one": that take
     ordinal = next((t for t in tokens if t in _ORDINAL_WORDS or t in ("left", "right", "middle")), None)
     if ordinal is not None:
-        batch = last_batch(images)
         return _nth(batch if len(batch) > 1 else images, ordinal)
     wanted = [t for t in tokens if len(t) > 2 and t not in lang.SMALL_TALK and t not in _PICK_WORDS and
               "NOUN" in lang.pos_of(t)]

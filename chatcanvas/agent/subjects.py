@@ -1249,7 +1249,6 @@ def _draw_subject_rule(text: str, facts: TurnFacts) -> tuple[str, dict] | None:
         # "could you give me a pair of spectacles" while a picture of a subject is on screen: put them on
         prompt = intents.rewrite.edit_prompt(facts.current_prompt, f"add {given.group('what')}")
         return "edit_image", {"prompt": prompt}
-    known = facts.extras.get("subjects", [])
     series = _series_take(text, facts)
     if series is not None:  # "sticker pack: mochi happy", then "now sad": the next sticker of her
         return series

@@ -27,9 +27,9 @@ log = logging.getLogger(__name__)
 Picture = ImageRecord | bytes
 """An image to work from: one of the owner's stored images, or the bytes of a new upload (checked, then stored)."""
 SubjectLookup = Callable[[str, str], SubjectAdapter]
+"""(owner, subject id) -> how the engine applies that subject; raises when it can't (erased, still learning)."""
 SubjectPrompt = Callable[[str, str, str], str]
 """(owner, subject id, prompt) -> the prompt naming that subject the way its method knows it ("Rex" -> "sks dog")."""
-"""(owner, subject id) -> how the engine applies that subject; raises when it can't (erased, still learning)."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -221,8 +221,7 @@ class SubjectService:
         if re.search(rf"\b{re.escape(subject.phrase)}\b", prompt, re.IGNORECASE):
             return prompt
         rewritten = personalized_prompt(subject, prompt)
-        return rewritten if not rewritten.startswith(f"{subject.phrase}, ") or prompt.startswith(subject.phrase) \
-            else prompt
+        return prompt if rewritten == f"{subject.phrase}, {prompt}" else rewritten  # not named: left as it is
 
     def delete(self, owner: str, subject_id: str) -> None:
         subject = self.subjects.get(owner, subject_id)
