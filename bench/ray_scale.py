@@ -11,8 +11,11 @@ the other). Prints replicas, images, images/s, p50 and p95 latency and the 2-vs-
 and highest of the repeats); on a CPU machine also how much two plain one-thread processes gain over one there,
 before and after: the ratio's ceiling while other work shares the cores.
 
-`--direct-ingress` runs it with Ray Serve's direct ingress (`RAY_SERVE_ENABLE_DIRECT_INGRESS=1`): each application's
-ingress replica serves HTTP on a port of its own and no proxy sits between the users and it.
+`--high-throughput` runs it in Ray Serve's high-throughput mode, as `chatcanvas serve --ray --high-throughput` starts
+it (`HIGH_THROUGHPUT_ENV`): HAProxy takes the HTTP port and hands each request to an ingress replica's own port, and
+replicas call each other over gRPC; the users still send to the one HTTP port. `--direct-ingress` runs it with Ray
+Serve's direct ingress alone (`RAY_SERVE_ENABLE_DIRECT_INGRESS=1`), the users sending to each application's ingress
+replica's own port, with no proxy in between.
 
 Users are many more than one batch (`--users` 32, `--max-batch` 8) so that each replica always has a full batch
 waiting: with fewer, a replica that finishes a batch starts the next request that arrives alone, and batching's own
@@ -35,7 +38,7 @@ import ray
 from ray import serve
 
 from chatcanvas.config import Settings
-from chatcanvas.deploy.ray import DeployArgs, build_app
+from chatcanvas.deploy.ray import HIGH_THROUGHPUT_ENV, DeployArgs, build_app
 
 SIDES = {1: "one", 2: "two"}  # worker replicas -> the application's name and route prefix
 
@@ -82,20 +85,21 @@ def machine_parallelism(iterations: int = 1500) -> float:
 
 def process_cpu(name: str) -> dict[str, float]:
     """CPU seconds so far of the processes that share the machine's cores with application `name`'s workers: its
-    ingress and worker replicas, the proxy every request passes, this process (the users' HTTP clients), Ray's raylet
-    and GCS, the admission ledger actor and the Serve controller; found by their process titles."""
+    ingress and worker replicas, the proxy every request passes (Serve's proxy actor, or HAProxy), this process (the
+    users' HTTP clients), Ray's raylet and GCS, the admission ledger actor and the Serve controller; found by their
+    process titles."""
     import psutil
 
-    roles = {"ingress": f"ServeReplica:{name}:Ingress", "workers": f"ServeReplica:{name}:ImageWorker",
-             "proxy": "ProxyActor", "ray": "raylet", "gcs": "gcs_server",
-             "admission": "Admission", "controller": "ServeController"}
+    roles = {"ingress": (f"ServeReplica:{name}:Ingress",), "workers": (f"ServeReplica:{name}:ImageWorker",),
+             "proxy": ("ProxyActor", "bin/haproxy"), "ray": ("raylet",), "gcs": ("gcs_server",),
+             "admission": ("Admission",), "controller": ("ServeController",)}
     seconds = dict.fromkeys(roles, 0.0)
     own = psutil.Process().cpu_times()
     seconds["clients"] = own.user + own.system  # this process: the users' HTTP clients
     for process in psutil.process_iter(["cmdline"]):
         title = " ".join(process.info["cmdline"] or ())
-        for role, needle in roles.items():
-            if needle in title:
+        for role, needles in roles.items():
+            if any(needle in title for needle in needles):
                 try:
                     times = process.cpu_times()
                 except psutil.Error:
@@ -153,7 +157,12 @@ def main() -> None:
     parser.add_argument("--direct-ingress", action="store_true",
                         help="Serve's direct ingress (RAY_SERVE_ENABLE_DIRECT_INGRESS=1): each ingress replica serves "
                              "HTTP on its own port, no proxy in between")
+    parser.add_argument("--high-throughput", action="store_true",
+                        help="Ray Serve's high-throughput mode, as `chatcanvas serve --ray --high-throughput` starts "
+                             "it: HAProxy takes the HTTP port, gRPC between replicas (HIGH_THROUGHPUT_ENV)")
     args = parser.parse_args()
+    if args.high_throughput:  # read by the Serve processes this run starts
+        os.environ.update(HIGH_THROUGHPUT_ENV)
     if args.direct_ingress:
         os.environ["RAY_SERVE_ENABLE_DIRECT_INGRESS"] = "1"  # read by the Serve processes this run starts
 

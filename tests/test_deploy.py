@@ -3,6 +3,7 @@ option (the package imports, and `chatcanvas serve --ray` explains itself, witho
 
 from __future__ import annotations
 
+import os
 import pathlib
 import re
 import subprocess
@@ -77,6 +78,20 @@ def test_serve_ray_without_ray_says_what_to_install_in_one_line():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 2
     assert done.stderr == "error: --ray: Ray Serve is not installed: pip install 'chatcanvas[ray]'\n"
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--high-throughput"], "is a mode of Ray Serve: add --ray"),
+    (["--ray", "--high-throughput", "--ray-address", "10.0.0.5:6379"], "RAY_SERVE_ENABLE_HA_PROXY=1"),
+    (["--ray", "--high-throughput"], "listen on every interface: set CHATCANVAS_API_KEYS"),
+])
+def test_serve_high_throughput_is_refused_in_one_line_where_it_cannot_hold(args, says, tmp_path):
+    env = {name: value for name, value in os.environ.items() if not name.startswith("CHATCANVAS_")}  # no keys
+    code = f"import sys; sys.argv = {['chatcanvas', 'serve', '--data-dir', str(tmp_path), *args]!r}; " \
+           "from chatcanvas.cli import main; main()"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 2 and done.stderr.startswith("error: --high-throughput: "), done.stderr
+    assert says in done.stderr and len(done.stderr.splitlines()) == 1
 
 
 def test_only_the_deploy_package_and_the_cli_import_ray():

@@ -23,7 +23,7 @@ serve = pytest.importorskip("ray.serve")
 from ray.serve.schema import ServeDeploySchema  # noqa: E402
 
 from chatcanvas.config import Settings  # noqa: E402
-from chatcanvas.deploy.ray import APP_NAME, INGRESS, WORKER, DeployArgs, build_app  # noqa: E402
+from chatcanvas.deploy.ray import APP_NAME, HIGH_THROUGHPUT_ENV, INGRESS, WORKER, DeployArgs, build_app  # noqa: E402
 from chatcanvas.deploy.ray_engine import WORKER_LOST  # noqa: E402
 from tests.conftest import CACHE_DIR  # noqa: E402
 
@@ -103,8 +103,7 @@ def cluster(postgres_server, s3_server):
         wait_for(lambda: httpx.get(f"{cluster.url}/readyz").json().get("workers") == 2, "both workers ready")
         yield cluster
     finally:
-        serve.shutdown()
-        ray.shutdown()
+        ray.shutdown()  # the cluster goes with its processes (Serve's own shutdown waits up to 30 s for the ingress)
         close_databases()
         with psycopg.connect(postgres_server.format(database="postgres"), autocommit=True) as admin:
             admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
@@ -356,10 +355,13 @@ def test_the_serve_config_and_the_rayservice_name_what_the_code_deploys():
         assert application["import_path"] == "chatcanvas.deploy.ray:app_builder"
         assert {d["name"] for d in application["deployments"]} == {INGRESS, WORKER}
         DeployArgs.model_validate(application["args"])  # every argument is one the builder takes
-    env = {item["name"] for group in [service["spec"]["rayClusterConfig"]["headGroupSpec"],
-                                      *service["spec"]["rayClusterConfig"]["workerGroupSpecs"]]
-           for container in group["template"]["spec"]["containers"] for item in container.get("env", [])}
-    assert {"CHATCANVAS_DATABASE_URL", "CHATCANVAS_STORAGE_URL"} <= env
+    groups = [service["spec"]["rayClusterConfig"]["headGroupSpec"],
+              *service["spec"]["rayClusterConfig"]["workerGroupSpecs"]]
+    for group in groups:  # every pod starts its Ray processes in the high-throughput mode the code names
+        env = {item["name"]: item.get("value") for container in group["template"]["spec"]["containers"]
+               for item in container.get("env", [])}
+        assert {"CHATCANVAS_DATABASE_URL", "CHATCANVAS_STORAGE_URL"} <= set(env)
+        assert {name: env.get(name) for name in HIGH_THROUGHPUT_ENV} == HIGH_THROUGHPUT_ENV
 
 
 def test_app_builder_arguments_are_checked_with_one_clear_line():

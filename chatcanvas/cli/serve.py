@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import signal
 from pathlib import Path
 from typing import Annotated, Optional
@@ -36,8 +37,19 @@ def serve(
     ray_address: Annotated[Optional[str], typer.Option(help="With --ray: the cluster to join (ray://... or "
                                                             "HOST:PORT); else a local one is started.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="With --ray: image worker replicas (one per GPU).")] = 1,
+    high_throughput: Annotated[bool, typer.Option(
+        "--high-throughput", help="With --ray, on the local cluster it starts: Ray Serve's high-throughput mode "
+                                  "(HAProxy takes the port, gRPC between replicas). Each ingress replica also "
+                                  "listens on a port of its own (30000 up) on every interface: needs API keys.",
+    )] = False,
 ) -> None:
     """Serve chatcanvas over HTTP (Ctrl-C or SIGTERM: stop taking requests, finish the running ones)."""
+    if high_throughput and not ray:
+        raise InvalidInput("--high-throughput", "is a mode of Ray Serve: add --ray")
+    if high_throughput and ray_address:
+        raise InvalidInput("--high-throughput", "a cluster that is joined keeps the mode it was started with: set "
+                                                "RAY_SERVE_ENABLE_HA_PROXY=1, RAY_SERVE_THROUGHPUT_OPTIMIZED=1 and "
+                                                "RAY_SERVE_RUN_ROUTER_IN_SEPARATE_LOOP=1 where its nodes start")
     if ray:
         check_ray_installed()
     settings = settings_with(model, data_dir)
@@ -54,13 +66,16 @@ def serve(
     if not load_keys(settings) and not is_loopback(host):
         raise InvalidInput("host", f"refusing to serve {host} without API keys: set CHATCANVAS_API_KEYS="
                                    "'KEY:user,...' or --api-keys-file, or bind 127.0.0.1")
+    if not load_keys(settings) and high_throughput:
+        raise InvalidInput("--high-throughput", "the ingress replicas' own ports listen on every interface: set "
+                                                "CHATCANVAS_API_KEYS='KEY:user,...' or --api-keys-file")
     users = sorted(set(load_keys(settings).values()))
     typer.echo(f"chatcanvas: model {settings.model}, llm {settings.llm}, "
                f"{'users ' + ', '.join(users) if users else 'one local user (no keys)'}; "
                f"http://{host}:{port}/  (OpenAI base_url http://{host}:{port}/v1)"
                + (f"; Ray Serve, {workers} image worker(s)" if ray else ""))
     if ray:
-        serve_on_ray(settings, host, port, ray_address, workers)
+        serve_on_ray(settings, host, port, ray_address, workers, high_throughput)
         return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=120)
 
@@ -75,16 +90,21 @@ def check_ray_installed() -> None:
         raise InvalidInput("--ray", "Ray Serve is not installed: pip install 'chatcanvas[ray]'") from None
 
 
-def serve_on_ray(settings: Settings, host: str, port: int, address: str | None, workers: int) -> None:
-    """Start a local Ray cluster or join `address`, then deploy the chatcanvas application on it (until Ctrl-C)."""
+def serve_on_ray(settings: Settings, host: str, port: int, address: str | None, workers: int,
+                 high_throughput: bool = False) -> None:
+    """Start a local Ray cluster or join `address`, then deploy the chatcanvas application on it (until Ctrl-C).
+    `high_throughput`: the local cluster runs Ray Serve's high-throughput mode (`HIGH_THROUGHPUT_ENV`)."""
     import ray
     from ray import serve
 
-    from chatcanvas.deploy.ray import APP_NAME, DeployArgs, build_app
+    from chatcanvas.deploy.ray import APP_NAME, HIGH_THROUGHPUT_ENV, DeployArgs, build_app
 
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt
 
+    if high_throughput:  # read by the cluster's processes, which start from this one's environment
+        for name, value in HIGH_THROUGHPUT_ENV.items():
+            os.environ.setdefault(name, value)
     ray.init(address=address or None)
     signal.signal(signal.SIGTERM, interrupt)  # SIGTERM stops it as Ctrl-C does (set after Ray sets its own)
     options = DeployArgs(workers=workers)

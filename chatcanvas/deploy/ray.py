@@ -39,6 +39,19 @@ from chatcanvas.store.subjects import SubjectStore
 
 log = logging.getLogger(__name__)
 
+HIGH_THROUGHPUT_ENV = {
+    # HAProxy (a C load balancer; ray[serve] ships its binary) takes the HTTP port and hands each request to an
+    # ingress replica's own port: no Python proxy actor between the users and the app
+    "RAY_SERVE_ENABLE_HA_PROXY": "1",
+    # gRPC between replicas, each ingress replica serving HTTP on a port of its own, request logs buffered
+    "RAY_SERVE_THROUGHPUT_OPTIMIZED": "1",
+    # except that each deployment handle's router keeps an event loop of its own: the `RayEngine` follows its jobs
+    # on a loop of its own, which a router on the replica's main loop cannot serve
+    "RAY_SERVE_RUN_ROUTER_IN_SEPARATE_LOOP": "1",
+}
+"""Ray Serve's high-throughput mode, as `chatcanvas serve --ray --high-throughput` and deploy/kuberay-rayservice.yaml
+set it where the cluster's processes start (Ray reads these in each process; a running cluster keeps its own)."""
+
 APP_NAME = "chatcanvas"
 """The Serve application's name where chatcanvas deploys it (the CLI, deploy/*.yaml, the tests)."""
 INGRESS = "Ingress"

@@ -81,6 +81,7 @@ class RayEngine:
     def __init__(self, settings: Settings, worker: DeploymentHandle, store: ImageStore | None = None,
                  admission: Any = None):
         check_settings(settings)
+        check_router_loop()
         self.settings = settings
         self.store = store or ImageStore.from_settings(settings)
         self.registry = PipelineRegistry(settings)  # names models and reads families; never loads one here
@@ -424,6 +425,17 @@ class RayEngine:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def check_router_loop() -> None:
+    """The engine follows its jobs on an event loop of its own; a deployment handle whose router runs on the
+    replica's main loop (Ray Serve's throughput-optimized mode turns that on) cannot be awaited there."""
+    from ray.serve._private import constants
+
+    if not getattr(constants, "RAY_SERVE_RUN_ROUTER_IN_SEPARATE_LOOP", True):
+        raise EngineError("the chatcanvas ingress needs each deployment handle's router on a loop of its own: set "
+                          "RAY_SERVE_RUN_ROUTER_IN_SEPARATE_LOOP=1 where the cluster starts (with "
+                          "RAY_SERVE_THROUGHPUT_OPTIMIZED=1 it is off unless set)")
 
 
 def _ingress_id() -> str:
