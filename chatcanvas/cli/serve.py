@@ -40,7 +40,7 @@ def serve(
     high_throughput: Annotated[bool, typer.Option(
         "--high-throughput", help="With --ray, on the local cluster it starts: Ray Serve's high-throughput mode "
                                   "(HAProxy takes the port, gRPC between replicas). Each ingress replica also "
-                                  "listens on a port of its own (30000 up) on every interface: needs API keys.",
+                                  "serves on a port of its own (30000 up) at --host.",
     )] = False,
 ) -> None:
     """Serve chatcanvas over HTTP (Ctrl-C or SIGTERM: stop taking requests, finish the running ones)."""
@@ -66,9 +66,6 @@ def serve(
     if not load_keys(settings) and not is_loopback(host):
         raise InvalidInput("host", f"refusing to serve {host} without API keys: set CHATCANVAS_API_KEYS="
                                    "'KEY:user,...' or --api-keys-file, or bind 127.0.0.1")
-    if not load_keys(settings) and high_throughput:
-        raise InvalidInput("--high-throughput", "the ingress replicas' own ports listen on every interface: set "
-                                                "CHATCANVAS_API_KEYS='KEY:user,...' or --api-keys-file")
     users = sorted(set(load_keys(settings).values()))
     typer.echo(f"chatcanvas: model {settings.model}, llm {settings.llm}, "
                f"{'users ' + ', '.join(users) if users else 'one local user (no keys)'}; "
