@@ -46,8 +46,9 @@ def fast_cluster():
         wait_for(lambda: httpx.get(f"{cluster.url}/readyz").json().get("workers") == 2, "both workers ready")
         yield cluster
     finally:
-        # the cluster goes with its processes, HAProxy's included (Serve's own shutdown waits up to 30 s for the
-        # ingress to drain; replicas draining their jobs are checked in test_ray_serve.py)
+        # the cluster goes with its processes, HAProxy's included: Serve's own shutdown would wait 30 s, the drain
+        # period an ingress replica serving its own port keeps for the load balancer (replicas draining their jobs
+        # are checked in test_ray_serve.py)
         ray.shutdown()
         for name, value in saved.items():
             if value is None:

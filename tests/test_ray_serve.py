@@ -103,7 +103,8 @@ def cluster(postgres_server, s3_server):
         wait_for(lambda: httpx.get(f"{cluster.url}/readyz").json().get("workers") == 2, "both workers ready")
         yield cluster
     finally:
-        ray.shutdown()  # the cluster goes with its processes (Serve's own shutdown waits up to 30 s for the ingress)
+        serve.shutdown()
+        ray.shutdown()
         close_databases()
         with psycopg.connect(postgres_server.format(database="postgres"), autocommit=True) as admin:
             admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
