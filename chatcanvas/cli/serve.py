@@ -33,7 +33,7 @@ def serve(
     api_keys_file: Annotated[Optional[Path], typer.Option(help="A file of KEY:user lines.")] = None,
     data_dir: DataDirOpt = None,
     ray: Annotated[bool, typer.Option("--ray", help="Deploy on Ray Serve: an ingress and image worker replicas "
-                                                    "(pip install 'chatcanvas[ray]').")] = False,
+                                                    "(pip install 'chatcanvas\\[ray]').")] = False,
     ray_address: Annotated[Optional[str], typer.Option(help="With --ray: the cluster to join (ray://... or "
                                                             "HOST:PORT); else a local one is started.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="With --ray: image worker replicas (one per GPU).")] = 1,
