@@ -18,10 +18,17 @@ serve = pytest.importorskip("ray.serve")
 
 from chatcanvas.config import Settings  # noqa: E402
 from chatcanvas.deploy.ray import APP_NAME, HIGH_THROUGHPUT_ENV, DeployArgs, build_app  # noqa: E402
-from chatcanvas.deploy.ray_engine import WORKER_LOST, RayEngine  # noqa: E402
+from chatcanvas.deploy.ray_engine import RayEngine  # noqa: E402
 from chatcanvas.errors import EngineError  # noqa: E402
 from tests.conftest import CACHE_DIR  # noqa: E402
-from tests.test_ray_serve import GUARD_S, KEYS, LONG, Cluster, free_port, wait_for  # noqa: E402
+from tests.test_ray_serve import (  # noqa: E402
+    KEYS,
+    LONG,
+    Cluster,
+    free_port,
+    kill_the_replica_of_a_running_job,
+    wait_for,
+)
 
 pytestmark = pytest.mark.ray
 
@@ -93,25 +100,7 @@ def test_haproxy_takes_the_port_and_the_official_openai_client_draws_on_both_rep
 
 
 def test_a_replica_killed_mid_job_costs_a_retry_over_grpc(fast_cluster):
-    carol = fast_cluster.client("carol")
-    job_id = carol.post("/v1/jobs", json={"prompt": "a long one", "size": "64x64", "steps": LONG,
-                                          "seed": 5}).json()["id"]
-
-    def holder():
-        running = carol.get(f"/v1/jobs/{job_id}").json()["step"] > 0
-        return running and next((w["replica"] for w in fast_cluster.workers() if job_id in w["running"]), None)
-
-    replica = wait_for(holder, "the job to start on a replica")
-    ray.kill(ray.get_actor(replica, namespace="serve"), no_restart=True)
-    ended = wait_for(lambda: (body := carol.get(f"/v1/jobs/{job_id}").json())["status"] in ("succeeded", "failed")
-                     and body, "the job to end after its replica died", guard=3 * GUARD_S)
-    if ended["status"] == "succeeded":  # retried from its first step on the other replica
-        assert carol.get(f"/v1/images/{ended['images'][0]['id']}").status_code == 200
-    else:
-        assert ended["error"] == WORKER_LOST
-    for user, image_ids in fast_cluster.acknowledged.items():
-        for image_id in image_ids:
-            assert fast_cluster.client(user).get(f"/v1/images/{image_id}").content.startswith(b"\x89PNG")
+    kill_the_replica_of_a_running_job(fast_cluster, "carol", seed=5)
 
 
 def test_an_ingress_whose_handles_route_on_its_main_loop_says_what_to_set(monkeypatch):

@@ -294,29 +294,34 @@ def test_a_job_cancelled_over_http_stops_on_its_replica(cluster):
              "the replica to stop the job")
 
 
-def test_a_replica_killed_mid_job_costs_a_retry_and_no_acknowledged_image(cluster):
-    bob = cluster.client("bob")
-    job_id = bob.post("/v1/jobs", json={"prompt": "a long one", "size": "64x64", "steps": LONG,
-                                        "seed": 11}).json()["id"]
+def kill_the_replica_of_a_running_job(cluster: Cluster, user: str, seed: int) -> None:
+    """Start a long job, kill its worker replica mid-job: the job ends, retried from its first step on the other
+    replica or failed with a clear error, and every image acknowledged so far is still readable."""
+    client = cluster.client(user)
+    job_id = client.post("/v1/jobs", json={"prompt": "a long one", "size": "64x64", "steps": LONG,
+                                           "seed": seed}).json()["id"]
 
     def holder():
-        running = bob.get(f"/v1/jobs/{job_id}").json()["step"] > 0
+        running = client.get(f"/v1/jobs/{job_id}").json()["step"] > 0
         return running and next((w["replica"] for w in cluster.workers() if job_id in w["running"]), None)
 
     replica = wait_for(holder, "the job to start on a replica")
     ray.kill(ray.get_actor(replica, namespace="serve"), no_restart=True)
-    ended = wait_for(lambda: (body := bob.get(f"/v1/jobs/{job_id}").json())["status"] in ("succeeded", "failed")
+    ended = wait_for(lambda: (body := client.get(f"/v1/jobs/{job_id}").json())["status"] in ("succeeded", "failed")
                      and body, "the job to end after its replica died", guard=3 * GUARD_S)
     if ended["status"] == "succeeded":  # retried from its first step on the other replica
-        assert bob.get(f"/v1/images/{ended['images'][0]['id']}").status_code == 200
+        assert client.get(f"/v1/images/{ended['images'][0]['id']}").status_code == 200
         assert not any(w["replica"] == replica for w in cluster.workers())
     else:
         assert ended["error"] == WORKER_LOST
-    for user, image_ids in cluster.acknowledged.items():
-        client = cluster.client(user)
+    for owner, image_ids in cluster.acknowledged.items():
         for image_id in image_ids:
-            response = client.get(f"/v1/images/{image_id}")
+            response = cluster.client(owner).get(f"/v1/images/{image_id}")
             assert response.status_code == 200 and response.content.startswith(b"\x89PNG")
+
+
+def test_a_replica_killed_mid_job_costs_a_retry_and_no_acknowledged_image(cluster):
+    kill_the_replica_of_a_running_job(cluster, "bob", seed=11)
     ready = httpx.get(f"{cluster.url}/readyz")
     assert ready.status_code in (200, 503) and ready.json()["workers"] >= 1
 
