@@ -49,7 +49,6 @@ def fast_cluster():
         options = DeployArgs(workers=2, num_cpus=0.5, torch_threads=1, graceful_shutdown_timeout_s=5)
         serve.run(build_app(settings, options), name=APP_NAME, route_prefix="/")
         cluster = Cluster(f"http://127.0.0.1:{port}", settings, options, settings)
-        cluster.port = port
         wait_for(lambda: httpx.get(f"{cluster.url}/readyz").json().get("workers") == 2, "both workers ready")
         yield cluster
     finally:
@@ -70,8 +69,9 @@ def test_haproxy_takes_the_port_and_the_official_openai_client_draws_on_both_rep
     import openai
     import psutil
 
+    port = httpx.URL(fast_cluster.url).port
     listeners = {connection.pid for connection in psutil.net_connections(kind="tcp")
-                 if connection.status == psutil.CONN_LISTEN and connection.laddr.port == fast_cluster.port}
+                 if connection.status == psutil.CONN_LISTEN and connection.laddr.port == port}
     assert listeners and all("haproxy" in psutil.Process(pid).name() for pid in listeners)  # not Serve's proxy
 
     before = {worker["replica"]: worker["served"] for worker in fast_cluster.workers()}

@@ -74,8 +74,9 @@ class ImageCapability:
         # the user's subjects read once for the whole ledger (a deleted one is left out)
         known = {s.id: s for s in services.subjects.subjects.list_subjects(turn.user)} if any(
             r.subject_ids for r in images) else {}
-        shown = [_subjects_shown([known[i] for i in r.subject_ids if i in known]) for r in images]
-        prompts = [_in_user_words(r, [known[i] for i in r.subject_ids if i in known]) for r in images]
+        drawn = [[known[i] for i in r.subject_ids if i in known] for r in images]
+        shown = [_subjects_shown(subjects) for subjects in drawn]
+        prompts = [_in_user_words(r, subjects) for r, subjects in zip(images, drawn)]
         facts: dict[str, Any] = {
             "images": [{"id": r.id, "prompt": prompt, "operation": r.operation, "parent_id": r.parent_id,
                         "seed": r.seed, **subjects} for r, prompt, subjects in zip(images, prompts, shown)],
