@@ -2907,3 +2907,24 @@ def test_a_take_picked_by_its_number_in_words():
 ])
 def test_a_change_said_with_make_is_not_read_as_someone_doing_something(current, text, must):
     _edits_to(text, current, must, [])
+
+
+@pytest.mark.parametrize(("text", "n", "must"), [
+    ("give me three takes on a big black cross on a yellow and white striped background", 3,
+     ["black cross", "striped"]),
+    ("4 takes on a red circle", 4, ["red circle"]),
+    ("could u do a few takes on a cat in a hat", 3, ["cat in a hat"]),
+    ("ok now two different takes on a lighthouse at dusk pls", 2, ["lighthouse"]),
+    ("let's see 3 variations on an old sailing ship in a storm", 3, ["sailing ship", "storm"]),
+])
+def test_takes_on_something_new_draw_it_not_the_picture_on_screen(text, n, must):
+    (call,) = route(text, "a pink star on a white background").tool_calls
+    assert call["name"] == "generate_image" and call["args"].get("n") == n, call
+    assert [w for w in must if not _has(call["args"]["prompt"], w)] == [] and "star" not in call["args"]["prompt"]
+
+
+@pytest.mark.parametrize("text", ["3 variations on a blue background", "two versions on a green backdrop"])
+def test_takes_on_a_background_are_takes_of_the_picture_on_it(text):
+    (call,) = route(text, "a pink star on a white background").tool_calls
+    assert call["name"] == "generate_image" and "pink star" in call["args"]["prompt"], call
+    assert "white" not in call["args"]["prompt"] and call["args"]["n"] in (2, 3)

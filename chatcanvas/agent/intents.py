@@ -1054,13 +1054,22 @@ def _reply(text: str) -> Intent:
     return Intent(None, {}, "reply", text)
 
 
+def new_takes_prompt(found: tuple[int, str] | None, facts: Any) -> str | None:
+    """The prompt of new pictures a count of takes names ("4 options for a bakery logo", "three takes on a big black
+    cross"), or None when the takes are of the current picture."""
+    if found is None:
+        return None
+    rest = found[1]
+    described = bool(rest) and (not facts.has_image or (
+        re.match(r"^(?:of|for|showing|with)?\s*(?:an?|some|my|our)\s+\w+", rest) and not PURPOSE.search(rest)))
+    return draws.draw_prompt(re.sub(r"^(?:of|for|showing)\s+", "", rest)) if described else None
+
+
 def _variations(found: tuple[int, str], facts: Any) -> Intent | None:
     count, rest = found
     limit = int(facts.extras.get("max_images") or 4)
     count = max(1, min(count, limit))  # more than the limit: the limit, and the reply says so
-    described = bool(rest) and (not facts.has_image or (
-        re.match(r"^(?:of|for|showing|with)?\s*(?:an?|some|my|our)\s+\w+", rest) and not PURPOSE.search(rest)))
-    rest_prompt = draws.draw_prompt(re.sub(r"^(?:of|for|showing)\s+", "", rest)) if described else None
+    rest_prompt = new_takes_prompt(found, facts)
     if rest_prompt:
         return Intent("generate_image", {"prompt": rest_prompt, "n": count}, "variations")
     if rest and not re.match(r"^(?:but|with|without|in|more|less|and|make|on)\b", rest):

@@ -892,6 +892,11 @@ def variation_count(text: str) -> tuple[int, str] | None:
                       r"on\s+(?:this|that|it)|like\s+(?:this|that|it)|"
                       r"please)\b\s*", "", rest).strip(" ,")
         rest = re.sub(r"^(?:for|of|with|showing)\s+(?=(?:an?|the|some|my|our)\b)", "", rest)
+        if re.search(r"\b(?:takes?|variations?|interpretations?|spins|riffs|renditions?)$", body[:match.end()]):
+            # "three takes on a big black cross": what to draw (a take on a subject), unless it is where the current
+            # picture goes ("3 variations on a blue background")
+            rest = re.sub(r"^on\s+(?=an?\s+(?!(?:[\w-]+\s+){0,4}?(?:background|backdrop|bg|theme|canvas|surface|"
+                          r"colou?r)\b))", "", rest)
         rest = re.sub(r"^(?:(?:so|because|cause|cuz|coz|since|as|then)\s+|(?:i|we|he|she|they|you|u)\s+(?!(?:a|an|the)\b)|"
                       r"(?:my|our|the)\s+[\w-]+\s+(?:wants?|will|can|could|needs?|gets?|is|are|'s|likes?)\s+).*$", "", rest)
         # "give me 3 versions, I show players the most scary one": why, not what

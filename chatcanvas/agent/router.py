@@ -152,6 +152,9 @@ class IntentRouter(BaseChatModel):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
             return decision
+        if first == "variations" and decision[1].get("prompt") == intents.new_takes_prompt(
+                references.variation_count(text), facts):
+            return decision  # "give me three takes on a big black cross": that many new pictures, counted out
         takes = references.variation_count(text) if len(lang.words(text).tokens) <= 6 else None
         if first == "variations" and takes and takes[0] > 1 and not takes[1]:
             return decision  # "make 5 more", "could I see a few of her": that many takes, in so many words
