@@ -159,7 +159,10 @@ def test_the_official_openai_client_works_unchanged(cluster):
 
 def test_one_user_never_sees_another_users_images_or_jobs(cluster):
     alice, bob = cluster.client("alice"), cluster.client("bob")
-    image_id = cluster.acknowledged["alice"][0]
+    drawn = alice.post("/v1/images/generations", json={"prompt": "a red ring", "size": "64x64", "steps": 3})
+    assert drawn.status_code == 200, drawn.text
+    cluster.acknowledge("alice", drawn.json()["data"])
+    image_id = drawn.json()["data"][0]["id"]
     job = alice.post("/v1/jobs", json={"prompt": "a green circle", "size": "64x64", "steps": 3})
     assert job.status_code == 202
     job_id = job.json()["id"]
