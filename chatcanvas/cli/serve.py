@@ -47,9 +47,11 @@ def serve(
     if high_throughput and not ray:
         raise InvalidInput("--high-throughput", "is a mode of Ray Serve: add --ray")
     if high_throughput and ray_address:
+        from chatcanvas.deploy.ray import HIGH_THROUGHPUT_ENV
+
+        names = " ".join(f"{name}={value}" for name, value in HIGH_THROUGHPUT_ENV.items())
         raise InvalidInput("--high-throughput", "a cluster that is joined keeps the mode it was started with: set "
-                                                "RAY_SERVE_ENABLE_HA_PROXY=1, RAY_SERVE_THROUGHPUT_OPTIMIZED=1 and "
-                                                "RAY_SERVE_RUN_ROUTER_IN_SEPARATE_LOOP=1 where its nodes start")
+                                                f"{names} where its nodes start")
     if ray:
         check_ray_installed()
     settings = settings_with(model, data_dir)
