@@ -46,14 +46,14 @@ def serve(
     """Serve chatcanvas over HTTP (Ctrl-C or SIGTERM: stop taking requests, finish the running ones)."""
     if high_throughput and not ray:
         raise InvalidInput("--high-throughput", "is a mode of Ray Serve: add --ray")
+    if ray:
+        check_ray_installed()
     if high_throughput and ray_address:
-        from chatcanvas.deploy.ray import HIGH_THROUGHPUT_ENV
+        from chatcanvas.deploy.ray import HIGH_THROUGHPUT_ENV  # Ray is there: checked above
 
         names = " ".join(f"{name}={value}" for name, value in HIGH_THROUGHPUT_ENV.items())
         raise InvalidInput("--high-throughput", "a cluster that is joined keeps the mode it was started with: set "
                                                 f"{names} where its nodes start")
-    if ray:
-        check_ray_installed()
     settings = settings_with(model, data_dir)
     if llm:
         settings = settings.model_copy(update={"llm": llm})
