@@ -892,7 +892,7 @@ def variation_count(text: str) -> tuple[int, str] | None:
                       r"on\s+(?:this|that|it)|like\s+(?:this|that|it)|"
                       r"please)\b\s*", "", rest).strip(" ,")
         rest = re.sub(r"^(?:for|of|with|showing)\s+(?=(?:an?|the|some|my|our)\b)", "", rest)
-        if re.search(r"\b(?:takes?|variations?|interpretations?|spins|riffs|renditions?)$", body[:match.end()]):
+        if re.search(rf"\b{_TAKE_IDIOM}$", body[:match.end()]):
             # "three takes on a big black cross": what to draw (a take on a subject), unless it is where the current
             # picture goes ("3 variations on a blue background")
             rest = re.sub(r"^on\s+(?=an?\s+(?!(?:[\w-]+\s+){0,4}?(?:background|backdrop|bg|theme|canvas|surface|"
@@ -906,6 +906,12 @@ def variation_count(text: str) -> tuple[int, str] | None:
         rest = re.sub(r"^(?:of\s+(?:this|that|it)|on\s+(?:this|that|it)|please)\b\s*", "", body[plain.end():].strip())
         return 3, rest.strip(" ,")
     return None
+
+
+_TAKE_IDIOM = r"(?:takes?|variations?|interpretations?|spins|riffs|renditions?)"
+"""The words of "a take on something": "three takes on a big black cross" names what to draw."""
+TAKES_ON = re.compile(rf"\b{_TAKE_IDIOM}\s+on\s+an?\s")
+"""Takes on something new, in the idiom's words."""
 
 
 _FIRST_WORDS = frozenset("first 1st original og orig earliest".split())

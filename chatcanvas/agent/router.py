@@ -152,7 +152,7 @@ class IntentRouter(BaseChatModel):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
             return decision
-        if first == "variations" and _TAKES_ON.search(lang.normalize(text)) and decision[1].get(
+        if first == "variations" and references.TAKES_ON.search(lang.normalize(text)) and decision[1].get(
                 "prompt") == intents.new_takes_prompt(references.variation_count(text), facts):
             return decision  # "give me three takes on a big black cross": that many new pictures, counted out
         takes = references.variation_count(text) if len(lang.words(text).tokens) <= 6 else None
@@ -180,8 +180,6 @@ class IntentRouter(BaseChatModel):
         return again if again is not None else decision
 
 
-_TAKES_ON = re.compile(r"\b(?:takes?|variations?|interpretations?|spins|riffs|renditions?)\s+on\s+an?\s")
-"""Takes on something new, in the idiom's words: "three takes on a big black cross"."""
 _MYSELF = re.compile(r"\b(?:one|picture|pic|image|version|photo)\s+(?:where|in\s+which|with)\s+(?:i'm|i\s+am|im|me)\s+\w+ing\b",
                      re.I)
 
