@@ -2928,3 +2928,38 @@ def test_takes_on_a_background_are_takes_of_the_picture_on_it(text):
     (call,) = route(text, "a pink star on a white background").tool_calls
     assert call["name"] == "generate_image" and "pink star" in call["args"]["prompt"], call
     assert "white" not in call["args"]["prompt"] and call["args"]["n"] in (2, 3)
+
+
+@pytest.mark.parametrize(("text", "n", "ground"), [
+    ("give me 3 versions on a dark background please", 3, "dark background"),
+    ("a few versions on a black background", 3, "black background"),
+    ("2 more on a light grey background", 2, "light gr"),
+    ("can I get a couple more on a starry backdrop?", 2, "starry backdrop"),
+    ("4 options against a dark background", 4, "dark background"),
+])
+def test_takes_on_a_new_ground_keep_the_picture_and_lose_the_old_ground(text, n, ground):
+    (call,) = route(text, "a pink star on a white background").tool_calls
+    assert call["name"] == "generate_image" and call["args"].get("n") == n, call
+    prompt = call["args"]["prompt"]
+    assert "pink star" in prompt and ground in prompt and "white" not in prompt, prompt
+
+
+@pytest.mark.parametrize(("current", "change", "expected"), [
+    ("a pink star on a white background", "put it on a dark background", "a pink star on a dark background"),
+    ("a pink star on a white background", "on dark background", "a pink star on a dark background"),
+    ("a pink star on a white background", "dark background please", "a pink star on a dark background"),
+    ("a pink star on a white background", "against a starry background", "a pink star against a starry background"),
+    ("a fox in a forest, dark background", "on a foggy backdrop instead", "a fox in a forest, on a foggy backdrop"),
+    ("a pink star on a white background", "make the background darker", "a pink star on a light grey background"),
+    ("a pink star on a white background", "make the background dark", "a pink star on a dark grey background"),
+    ("a red circle on a blue background", "make the background a bit darker", "a red circle on a dark blue background"),
+    ("a red circle on a light blue background", "darker background", "a red circle on a blue background"),
+    ("a red circle on a dark blue background", "make the background lighter", "a red circle on a blue background"),
+    ("a red circle on a blue background", "make the background pale", "a red circle on a pale blue background"),
+    ("a pink star on a white background", "make the star darker", "a dark pink star on a white background"),
+    ("a fox in a forest, dark background", "make the background light", "a fox in a forest, light background"),
+])
+def test_a_new_ground_or_a_lighter_or_darker_colour_replaces_the_old_words(current, change, expected):
+    from chatcanvas.agent import rewrite
+
+    assert rewrite.edit_prompt(current, change) == expected

@@ -1072,7 +1072,7 @@ def _variations(found: tuple[int, str], facts: Any) -> Intent | None:
     rest_prompt = new_takes_prompt(found, facts)
     if rest_prompt:
         return Intent("generate_image", {"prompt": rest_prompt, "n": count}, "variations")
-    if rest and not re.match(r"^(?:but|with|without|in|more|less|and|make|on)\b", rest):
+    if rest and not re.match(r"^(?:but|with|without|in|more|less|and|make|on|against)\b", rest):
         rest = ""  # "for A/B testing", "so I can compare": why, not what
     if not facts.has_image or not facts.current_prompt:
         return None

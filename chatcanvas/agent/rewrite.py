@@ -1049,7 +1049,8 @@ def apply_change(base: str, change: str) -> str:
         result = _made_so(base, change)  # "make the sea a little more stormy" where no sea is said: a stormy sea
         if result is not None:
             return result
-    for step in (_flipped, _more_of_a_new_thing, _shaped, _unsaid, _kind_of_day, _gradient, _count_change, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
+    for step in (_flipped, _more_of_a_new_thing, _shaped, _unsaid, _kind_of_day, _gradient, _count_change, _lightness,
+                 _new_ground, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
                  _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _turned_into, _add, _made_so,
                  _degree):
         result = step(base, change)
@@ -1196,6 +1197,97 @@ def _from_to(base: str, change: str) -> str | None:
 _GROUND_PHRASE = re.compile(r"(?:,\s*|\s+)(?:on|against|with|in\s+front\s+of)\s+(?:a|an|the)\s+[^,]*?\b(?:background|"
                             r"backdrop)\b|,\s*[^,]*\bin\s+the\s+background\b|,\s*(?:[\w-]+\s+){0,3}(?:background|backdrop|bg)"
                             r"(?=\s*(?:,|$))")
+
+
+_NEW_GROUND = re.compile(r"(?:(?:put|place|set|move|show|draw|have|do|with)\s+)*(?:(?:it|him|her|them)\s+)?"
+                         r"(?P<prep>(?:on|against|in\s+front\s+of|over)\s+)?(?:(?:an?|the|some)\s+)?"
+                         r"(?P<mods>(?:[\w-]+\s+){1,4}?)(?P<noun>background|backdrop|bg)"
+                         r"(?:\s+(?:instead|now|this\s+time|too|behind(?:\s+(?:it|him|her|them))?))?")
+_AFTERTHOUGHT = re.compile(r"(?:\s+(?:maybe|perhaps|please|pls|plz|instead|i\s+think|i\s+guess|ig|now))+$")
+_SAME_GROUND = frozenset("same this that current existing original old usual plain simple different new other".split())
+
+
+def _new_ground(base: str, change: str) -> str | None:
+    """ "on a dark background", "put it on a starry backdrop", "dark background please": the new ground stands where
+    the old one was said (a colour or a pattern alone is `recolor`'s and `_background_scene`'s)."""
+    match = _NEW_GROUND.fullmatch(_AFTERTHOUGHT.sub("", change))
+    if not match:
+        return None
+    mods = match.group("mods").strip()
+    words = mods.split()
+    if mods in _TONE_OF:  # "on a darker background": the old one's colour, darker
+        return _lightness(base, f"a {mods} {match.group('noun')}")
+    if set(words) & _SAME_GROUND or COLOR_PHRASE.search(mods) or set(words) <= _PATTERN_WORDS or (
+            not match.group("prep") and lang.pos_of(words[-1]) & {"NOUN", "ADJ"} == {"NOUN"}):  # a bookshelf: a scene
+        if match.group("prep") and match.group(0) != change[match.start("prep"):]:
+            return apply_change(base, change[match.start("prep"):])  # "put it on a blue background"
+        return None
+    noun = "background" if match.group("noun") == "bg" else match.group("noun")
+    phrase = f"{(match.group('prep') or 'on ').strip()} {_article(words[0])} {mods} {noun}"
+    ground = _GROUND_PHRASE.search(base)
+    if ground is None:
+        return f"{base.rstrip(' ,')}, {phrase}"
+    lead = ", " if ground.group(0).startswith(",") else " "
+    return base[:ground.start()] + lead + phrase + base[ground.end():]
+
+
+_LIGHT_WORDS = ("dark", "light", "pale", "bright", "deep")
+_TONE_OF = {"darker": "dark", "lighter": "light", "paler": "pale", "brighter": "bright", "deeper": "deep"}
+_GREYS = ("white", "light grey", "grey", "dark grey", "black")
+_DEGREE_WORDS = r"(?:(?:a\s+)?(?:bit|little|lot|touch|tad|much|way|slightly|somewhat|even|more)\s+)*"
+_LIGHTNESS_CHANGE = re.compile(
+    rf"(?:(?:make|turn|paint|colou?r|change|go)\s+)?(?:(?:the|his|her|its|their)\s+)(?P<noun>[\w-]+)\s+(?:to\s+)?"
+    rf"{_DEGREE_WORDS}(?:more\s+)?(?P<tone>(?:dark|light|pale|bright|deep)(?:er)?|paler)|"
+    rf"(?:(?:an?|the)\s+)?{_DEGREE_WORDS}(?P<tone2>(?:dark|light|pale|bright|deep)er|paler)\s+(?P<noun2>[\w-]+)|"
+    rf"(?P<noun3>background|backdrop|sky)\s+{_DEGREE_WORDS}(?P<tone3>(?:dark|light|pale|bright|deep)(?:er)?|paler)")
+
+
+def _toned(old: str, tone: str) -> str:
+    """The colour `old` made `tone`: "blue" darker is dark blue, "light blue" darker is blue, white darker is light
+    grey, "dark red" dark stays dark red."""
+    plain = _TONE_OF.get(tone, tone)
+    words = old.split()
+    had = [w for w in words if w in _LIGHT_WORDS]
+    core = " ".join(w for w in words if w not in _LIGHT_WORDS)
+    grey = "gray" if "gray" in old else "grey"
+    ladder = [shade.replace("grey", grey) for shade in _GREYS]
+    if " ".join(words).replace("gray", "grey") in _GREYS or core in ("white", "black"):
+        at = ladder.index(" ".join(words)) if " ".join(words) in ladder else ladder.index(core)
+        darker = plain in ("dark", "deep")
+        if tone != plain:  # a step along white, light grey, grey, dark grey, black
+            return ladder[min(at + 1, 4)] if darker else ladder[max(at - 1, 0)]
+        return ladder[max(at, 3)] if darker else ladder[min(at, 1)]
+    if tone == plain:
+        return f"{plain} {core}"
+    opposite = {"dark": ("light", "pale", "bright"), "deep": ("light", "pale"), "light": ("dark", "deep"),
+                "pale": ("dark", "deep", "bright"), "bright": ("dark", "pale")}[plain]
+    if any(w in opposite for w in had):
+        return core  # "light blue" darker: blue
+    if plain == "light" and "light" in had:
+        return f"pale {core}"
+    return f"{plain} {core}"
+
+
+def _lightness(base: str, change: str) -> str | None:
+    """ "make the background darker", "a lighter sky", "make the star dark": the colour said before it, toned."""
+    match = _LIGHTNESS_CHANGE.fullmatch(_AFTERTHOUGHT.sub("", change))
+    if not match:
+        return None
+    noun = match.group("noun") or match.group("noun2") or match.group("noun3")
+    tone = match.group("tone") or match.group("tone2") or match.group("tone3")
+    if noun in ("it", "them", "everything", "picture", "image", "one", "colour", "color", "colours", "colors"):
+        return None
+    nouns = r"(?:background|backdrop)" if noun in ("background", "backdrop", "bg") else re.escape(noun)
+    said = re.search(rf"\b(?P<color>{COLOR_PHRASE.pattern})\s+(?P<between>(?:[\w-]+\s+){{0,2}}?){nouns}\b", base)
+    if said is None or re.search(r"[,]|\b(?:on|with|and|in|of|a|an|the)\b", said.group("between")):
+        if nouns.startswith("(?:background") and re.search(rf"\b{nouns}\b", base):
+            ground = re.search(rf"\b(?:(?:{'|'.join(_LIGHT_WORDS)})(?:er)?\s+)?(?={nouns}\b)", base)
+            return base[:ground.start()] + f"{tone} " + base[ground.end():]  # "a forest, dark background": light
+        return None
+    color = said.group("color")
+    if " and " in color or "-" in color or "&" in color:
+        return None  # two colours: which one is meant is not said
+    return base[:said.start("color")] + _toned(color, tone) + base[said.end("color"):]
 
 
 _PATTERN_WORDS = frozenset("plain simple striped stripy checkered checked checkerboard solid dotted polka-dot gradient".split())

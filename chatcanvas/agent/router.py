@@ -158,6 +158,9 @@ class IntentRouter(BaseChatModel):
         takes = references.variation_count(text) if len(lang.words(text).tokens) <= 6 else None
         if first == "variations" and takes and takes[0] > 1 and not takes[1]:
             return decision  # "make 5 more", "could I see a few of her": that many takes, in so many words
+        takes = references.variation_count(text) if first == "variations" else None
+        if takes and takes[0] > 1 and _ON_A_GROUND.fullmatch(takes[1]):
+            return decision  # "a few versions on a black background": that many takes, each on the ground said
         if first == "select" and re.search(r"#\s*\d|\b(?:number|no\.)\s*\d|\b(?:going|go)\s+with\s+\d", text, re.I):
             return decision  # "#3 is perfect", "ok going with 4!": a take picked by its number
         if first == "select" and re.match(r"^\W*(?:the\s+)?(?:first|second|third|fourth|last|1st|2nd|3rd|4th)\s+(?:one\s+)?of\s+"
@@ -180,6 +183,8 @@ class IntentRouter(BaseChatModel):
         return again if again is not None else decision
 
 
+_ON_A_GROUND = re.compile(r"(?:but\s+)?(?:on|against|with|in\s+front\s+of)\s+(?:an?|the|some)\s+(?:[\w-]+\s+){0,4}?"
+                          r"(?:background|backdrop|bg)")
 _MYSELF = re.compile(r"\b(?:one|picture|pic|image|version|photo)\s+(?:where|in\s+which|with)\s+(?:i'm|i\s+am|im|me)\s+\w+ing\b",
                      re.I)
 
