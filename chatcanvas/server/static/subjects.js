@@ -79,8 +79,7 @@ export class Subjects {
     const aliases = subject.aliases.length ? ` (${subject.aliases.join(", ")})` : "";
     const status = h("span", {class: "status", role: "status"});
     if (subject.status === "training") {
-      status.textContent = subject.total ? `learning ${subject.name} ${subject.step}/${subject.total}`
-        : `learning ${subject.name}: waiting for the device`;
+      status.textContent = learning(subject);
     } else if (subject.status === "failed") {
       status.textContent = `could not be learned: ${subject.error}`;
       status.classList.add("error-text");
@@ -123,8 +122,14 @@ export class Subjects {
           showError(this.error, subject.message);
           return;
         }
+        if (subject.status === "training") {
+          // in place: replacing the item would drop a click on its Delete button half done ("Delete for good?")
+          shown().querySelector(".status").textContent = learning(subject);
+          shown().querySelector("progress").value = subject.progress || 0;
+          continue;
+        }
         shown().replaceWith(this.item(subject));
-        if (subject.status !== "training") return;
+        return;
       }
     } finally {
       this.watchers.delete(id);
@@ -138,4 +143,10 @@ export class Subjects {
     watcher.stop = true;
     await watcher.pending;
   }
+}
+
+// What a subject being learned shows: its step, or that it waits for the device.
+function learning(subject) {
+  return subject.total ? `learning ${subject.name} ${subject.step}/${subject.total}`
+    : `learning ${subject.name}: waiting for the device`;
 }
