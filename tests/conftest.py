@@ -21,6 +21,9 @@ CACHE_DIR = Path(os.environ.get("CHATCANVAS_TEST_CACHE") or tempfile.mkdtemp(pre
 os.environ["CHATCANVAS_CACHE_DIR"] = str(CACHE_DIR)
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ["HF_HUB_OFFLINE"] = "1"
+# One torch thread in this process and every CLI subprocess it starts, before torch is imported: the tiny models'
+# work is too small to split well, and on a two-core machine the second core serves the subprocess or server beside it.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 warnings.filterwarnings("ignore", category=FutureWarning)
 
 
