@@ -2963,3 +2963,19 @@ def test_a_new_ground_or_a_lighter_or_darker_colour_replaces_the_old_words(curre
     from chatcanvas.agent import rewrite
 
     assert rewrite.edit_prompt(current, change) == expected
+
+
+@pytest.mark.parametrize("text", ["now a red cross on green and white stripes",
+                                  "ok now a small white ring on a blue background",
+                                  "next: a green square in the top left corner"])
+def test_now_a_whole_new_description_after_edits_and_takes_is_the_next_picture(text):
+    said = "a big yellow triangle in the top right corner on a black background"
+    images = [{"id": "i1", "prompt": "a yellow triangle on a purple background", "operation": "generate", "seed": 1},
+              {"id": "i2", "prompt": said, "operation": "edit", "seed": 2},
+              {"id": "i3", "prompt": said, "operation": "generate", "seed": 3}]
+    history = [("hey can you make me a picture of a yellow triangle on a purple background", "generate_image"),
+               ("hmm put it in the top right corner", "edit_image"),
+               ("try it on a black background instead", "edit_image"),
+               ("give me 2 more like this", "generate_image"), ("the second one", "select_image")]
+    (call,) = _chat(history, text, (), tuple(images)).tool_calls
+    assert call["name"] == "generate_image" and "triangle" not in call["args"]["prompt"], call

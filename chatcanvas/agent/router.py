@@ -145,6 +145,8 @@ class IntentRouter(BaseChatModel):
             return decision  # "now the enemy: a slime monster, also pixel art": the next picture
         if first == "draw" and _NEW_ONE_ASKED.match(lang.normalize(text)):
             return decision  # "let's see a wine bottle label too": a new picture asked for in so many words
+        if first == "draw" and _NOW_A_NEW_ONE.match(lang.normalize(text)):
+            return decision  # "now a red cross on green and white stripes": the next picture, described whole
         if first == "reply" and (lang.is_reaction(text) or lang.is_small_talk(lang.words(text))):
             return decision  # "oh my god his little hat", "lmaoo": a reaction, whatever the words around it
         if first == "reply" and (intents.asks_about(text) or intents._asks_how(text) or
@@ -222,6 +224,12 @@ def _moved(name: str, args: dict, text: str) -> tuple[str, dict]:
 _NEW_ONE_ASKED = re.compile(r"^(?:(?:ok|okay|now|and|so|also)[,\s]+)*(?:let'?s\s+see|let\s+me\s+see|show\s+me|can\s+i\s+"
                             r"(?:get|have|see)|could\s+i\s+(?:get|have|see))\s+(?:a|an|some)\s+(?![\w-]+\s+(?:on|in|to|for|"
                             r"next\s+to|behind)\s+(?:it|him|her|them|his|her|its|the\s+picture)\b)\w")
+
+_NOW_A_NEW_ONE = re.compile(r"^(?:(?:ok|okay|and|so|alright|right|cool|great|nice|perfect)[,.!\s]+)*(?:now|next)[,:\s]+"
+                            r"(?:(?:draw|make|do|paint|show\s+me)\s+)?(?:an?)\s+(?!(?:bit|little|lot|touch|tad|version|"
+                            r"one|few|couple)\b)(?![^,.!?]*\b(?:too|also|as\s+well|next\s+to|beside|behind|with\s+it|"
+                            r"in\s+it|on\s+it|into\s+it|to\s+it|instead|of\s+it|of\s+this|of\s+that)\b)"
+                            r"[^,.!?]*$")
 
 
 def _plainly_asks(text: str) -> bool:
