@@ -2958,6 +2958,15 @@ def test_takes_on_a_new_ground_keep_the_picture_and_lose_the_old_ground(text, n,
     ("a red circle on a blue background", "make the background pale", "a red circle on a pale blue background"),
     ("a pink star on a white background", "make the star darker", "a dark pink star on a white background"),
     ("a fox in a forest, dark background", "make the background light", "a fox in a forest, light background"),
+    ("a green circle on a blue background", "smaller circle", "a small green circle on a blue background"),
+    ("a green circle on a blue background", "make the circle a bit bigger", "a big green circle on a blue background"),
+    ("a green circle on a blue background", "a smaller circle", "a small green circle on a blue background"),
+    ("a green circle on a striped background", "make it red and white stripes",
+     "a green circle on a red and white striped background"),
+    ("a green circle on a blue and yellow striped background", "make the stripes red and white",
+     "a green circle on a red and white striped background"),
+    ("a green circle on a blue and yellow striped background", "make the background checkered",
+     "a green circle on a blue and yellow checkered background"),
 ])
 def test_a_new_ground_or_a_lighter_or_darker_colour_replaces_the_old_words(current, change, expected):
     from chatcanvas.agent import rewrite

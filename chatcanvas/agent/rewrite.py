@@ -1050,7 +1050,8 @@ def apply_change(base: str, change: str) -> str:
         if result is not None:
             return result
     for step in (_flipped, _more_of_a_new_thing, _shaped, _unsaid, _kind_of_day, _gradient, _count_change, _lightness,
-                 _new_ground, _not_old, _from_to, _same_kind, _background_scene, _reshape, _modifier_change, _swap,
+                 _new_ground, _sized, _pattern_colours, _not_old, _from_to, _same_kind, _background_scene, _reshape,
+                 _modifier_change, _swap,
                  _noun_for_noun, _remove, _recolor_change, _group_change, _style_change, _turned_into, _add, _made_so,
                  _degree):
         result = step(base, change)
@@ -1242,6 +1243,40 @@ _LIGHTNESS_CHANGE = re.compile(
     rf"(?P<noun3>background|backdrop|sky)\s+{_DEGREE_WORDS}(?P<tone3>(?:dark|light|pale|bright|deep)(?:er)?|paler)")
 
 
+_SIZE_CHANGE = re.compile(rf"(?:make\s+)?(?:(?:the|his|her|its)\s+(?P<noun>[\w-]+)\s+)?(?:an?\s+)?{_DEGREE_WORDS}"
+                          r"(?P<size>smaller|bigger|larger|tinier)(?:\s+(?P<noun2>[\w-]+))?")
+
+
+def _sized(base: str, change: str) -> str | None:
+    """ "smaller circle", "make the circle a bit bigger": the circle said before, its size word changed (as "make the
+    circle smaller" does); "a smaller star" where no star is said stays a new thing."""
+    match = _SIZE_CHANGE.fullmatch(_AFTERTHOUGHT.sub("", change))
+    if not match or bool(match.group("noun")) == bool(match.group("noun2")):
+        return None
+    noun = match.group("noun") or match.group("noun2")
+    if change == f"make the {noun} {match.group('size')}" or _find_phrase(base, noun) is None:
+        return None
+    return apply_change(base, f"make the {noun} {match.group('size')}")
+
+
+_PATTERNED = re.compile(rf"(?:(?:{COLOR_PHRASE.pattern})\s+)?(?P<pattern>striped|stripy|checkered|checked|checkerboard|"
+                        r"polka-dot|dotted)\s+(?P<noun>background|backdrop)\b")
+
+
+def _pattern_colours(base: str, change: str) -> str | None:
+    """ "make it red and white stripes", "make the stripes red and white" on a striped background: its colours."""
+    match = re.fullmatch(rf"(?:make\s+(?:it|them|the\s+(?:stripes|checks|background|backdrop))\s+)?(?:with\s+)?"
+                         rf"(?P<colors>(?:{COLOR_PHRASE.pattern}))(?:\s+(?P<kind>stripes|striped|checks|checkered))?",
+                         _AFTERTHOUGHT.sub("", change))
+    ground = _PATTERNED.search(base)
+    if not match or ground is None or not re.search(r"\s(?:and|&)\s", match.group("colors")) or not (
+            match.group("kind") or re.match(r"make\s+the\s+(?:stripes|checks)\b", change)):
+        return None
+    pattern = {"stripes": "striped", "checks": "checkered"}.get(match.group("kind"), match.group("kind"))
+    return base[:ground.start()] + f"{match.group('colors')} {pattern or ground.group('pattern')} " \
+        f"{ground.group('noun')}" + base[ground.end():]
+
+
 def _toned(old: str, tone: str) -> str:
     """The colour `old` made `tone`: "blue" darker is dark blue, "light blue" darker is blue, white darker is light
     grey, "dark red" dark stays dark red."""
@@ -1318,7 +1353,14 @@ def _background_scene(base: str, change: str) -> str | None:
                 at = before.start(1)
                 words.insert(0, before.group(1))
             colors = [w for w in words if w not in _PATTERN_WORDS]
-            return base[:at] + " ".join([pattern.group("mods"), *colors]) + " " + base[ground.start():]
+            pair = re.search(rf"(?:{COLOR_PHRASE.pattern})\s+(?:and|&)\s+$", base[:at]) if colors else None
+            if pair:  # "a blue and yellow striped background": both colours stay
+                colors = base[pair.start():at].split() + colors
+                at = pair.start()
+            said = [pattern.group("mods"), *colors]
+            if colors and pattern.group("mods") not in ("plain", "simple", "solid"):
+                said = [*colors, pattern.group("mods")]  # "blue and yellow checkered", as the shapes model says it
+            return base[:at] + " ".join(said) + " " + base[ground.start():]
         return recolor(base, "background", pattern.group("mods"))
     match = re.match(r"^(?:make|change|set|turn|switch|replace)\s+(?:the\s+)?(?:background|backdrop|bg)\s+(?:to\s+|"
                      r"into\s+|"
