@@ -2988,3 +2988,13 @@ def test_now_a_whole_new_description_after_edits_and_takes_is_the_next_picture(t
                ("give me 2 more like this", "generate_image"), ("the second one", "select_image")]
     (call,) = _chat(history, text, (), tuple(images)).tool_calls
     assert call["name"] == "generate_image" and "triangle" not in call["args"]["prompt"], call
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("now a red cross on yellow", "a red cross on a yellow background"),
+    ("draw a green ring on red and white stripes", "a green ring on a red and white striped background"),
+    ("can u do a small blue star on black pls", "a small blue star on a black background"),
+])
+def test_a_shape_on_a_colour_is_on_a_background_of_that_colour(text, expected):
+    (call,) = route(text, None).tool_calls
+    assert call["name"] == "generate_image" and call["args"]["prompt"] == expected, call

@@ -6,7 +6,15 @@ from __future__ import annotations
 import re
 
 from chatcanvas.agent import language as lang
-from chatcanvas.agent.rewrite import _GENERIC_PICTURE, _STYLE_NOUN, STYLES, VERB_MEDIUM, _fix_articles, restore_case
+from chatcanvas.agent.rewrite import (
+    _GENERIC_PICTURE,
+    _STYLE_NOUN,
+    COLOR_PHRASE,
+    STYLES,
+    VERB_MEDIUM,
+    _fix_articles,
+    restore_case,
+)
 
 
 def draw_prompt(text: str) -> str | None:
@@ -98,8 +106,13 @@ def draw_prompt(text: str) -> str | None:
         return None
     if medium and not re.match(rf"^(?:an?\s+|the\s+)?(?:\w+\s+)?{_STYLE_NOUN}", text):
         text = f"{medium} {text}"
+    # "a red cross on yellow", "on yellow and white stripes": the ground, in the words a model knows it by
+    text = re.sub(rf"(?<=\s)on\s+(?:an?\s+)?(?P<c>{COLOR_PHRASE.pattern})(?:\s+(?P<p>stripes|checks))?$",
+                  lambda m: f"on a {m.group('c')} {_PATTERN_SAID.get(m.group('p'), '')}background", text)
     return restore_case(_fix_articles(text), original)
 
+
+_PATTERN_SAID = {"stripes": "striped ", "checks": "checkered "}
 
 _STORY = re.compile(r",\s*(?:(?:and|because|cause|cuz|since|as)\s+)?(?:he|she|they|we|i)(?:'s|s|'re|'ve|'m|\s+is|\s+are|\s+was|"
                     r"\s+has|\s+have)?\s+(?P<next>[\w']+)[^,]*$", re.I)
