@@ -1205,23 +1205,27 @@ _NEW_GROUND = re.compile(r"(?:(?:put|place|set|move|show|draw|have|do|with)\s+)*
                          r"(?P<mods>(?:[\w-]+\s+){1,4}?)(?P<noun>background|backdrop|bg)"
                          r"(?:\s+(?:instead|now|this\s+time|too|behind(?:\s+(?:it|him|her|them))?))?")
 _AFTERTHOUGHT = re.compile(r"(?:\s+(?:maybe|perhaps|please|pls|plz|instead|i\s+think|i\s+guess|ig|now))+$")
+_KEPT_GROUND = frozenset("same current existing original old usual".split())
 _SAME_GROUND = frozenset("same this that current existing original old usual plain simple different new other".split())
 
 
 def _new_ground(base: str, change: str) -> str | None:
     """ "on a dark background", "put it on a starry backdrop", "dark background please": the new ground stands where
     the old one was said (a colour or a pattern alone is `recolor`'s and `_background_scene`'s)."""
-    match = _NEW_GROUND.fullmatch(_AFTERTHOUGHT.sub("", change))
+    said = _AFTERTHOUGHT.sub("", change)
+    match = _NEW_GROUND.fullmatch(said)
     if not match:
         return None
     mods = match.group("mods").strip()
     words = mods.split()
+    if set(words) & _KEPT_GROUND and _GROUND_PHRASE.search(base):
+        return base  # "on the same background": the one it has
     if mods in _TONE_OF:  # "on a darker background": the old one's colour, darker
         return _lightness(base, f"a {mods} {match.group('noun')}")
     if set(words) & _SAME_GROUND or COLOR_PHRASE.search(mods) or set(words) <= _PATTERN_WORDS or (
             not match.group("prep") and lang.pos_of(words[-1]) & {"NOUN", "ADJ"} == {"NOUN"}):  # a bookshelf: a scene
-        if match.group("prep") and match.group(0) != change[match.start("prep"):]:
-            return apply_change(base, change[match.start("prep"):])  # "put it on a blue background"
+        if match.group("prep") and match.start("prep") > 0:
+            return apply_change(base, said[match.start("prep"):])  # "put it on a blue background"
         return None
     noun = "background" if match.group("noun") == "bg" else match.group("noun")
     phrase = f"{(match.group('prep') or 'on ').strip()} {_article(words[0])} {mods} {noun}"
