@@ -10,6 +10,7 @@ from chatcanvas.agent.rewrite import (
     _GENERIC_PICTURE,
     _STYLE_NOUN,
     COLOR_PHRASE,
+    PATTERN_OF,
     STYLES,
     VERB_MEDIUM,
     _fix_articles,
@@ -108,11 +109,10 @@ def draw_prompt(text: str) -> str | None:
         text = f"{medium} {text}"
     # "a red cross on yellow", "on yellow and white stripes": the ground, in the words a model knows it by
     text = re.sub(rf"(?<=\s)on\s+(?:an?\s+)?(?P<c>{COLOR_PHRASE.pattern})(?:\s+(?P<p>stripes|checks))?$",
-                  lambda m: f"on a {m.group('c')} {_PATTERN_SAID.get(m.group('p'), '')}background", text)
+                  lambda m: f"on a {m.group('c')} {PATTERN_OF[m.group('p')] + ' ' if m.group('p') else ''}background",
+                  text)
     return restore_case(_fix_articles(text), original)
 
-
-_PATTERN_SAID = {"stripes": "striped ", "checks": "checkered "}
 
 _STORY = re.compile(r",\s*(?:(?:and|because|cause|cuz|since|as)\s+)?(?:he|she|they|we|i)(?:'s|s|'re|'ve|'m|\s+is|\s+are|\s+was|"
                     r"\s+has|\s+have)?\s+(?P<next>[\w']+)[^,]*$", re.I)

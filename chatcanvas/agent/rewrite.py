@@ -1263,6 +1263,8 @@ def _sized(base: str, change: str) -> str | None:
     return apply_change(base, f"make the {noun} {match.group('size')}")
 
 
+PATTERN_OF = {"stripes": "striped", "checks": "checkered"}
+"""The pattern a background has, by what its parts are called ("red and white stripes": a striped background)."""
 _PATTERNED = re.compile(rf"(?:(?:{COLOR_PHRASE.pattern})\s+)?(?P<pattern>striped|stripy|checkered|checked|checkerboard|"
                         r"polka-dot|dotted)\s+(?P<noun>background|backdrop)\b")
 
@@ -1276,7 +1278,7 @@ def _pattern_colours(base: str, change: str) -> str | None:
     if not match or ground is None or not re.search(r"\s(?:and|&)\s", match.group("colors")) or not (
             match.group("kind") or re.match(r"make\s+the\s+(?:stripes|checks)\b", change)):
         return None
-    pattern = {"stripes": "striped", "checks": "checkered"}.get(match.group("kind"), match.group("kind"))
+    pattern = PATTERN_OF.get(match.group("kind"), match.group("kind"))
     return base[:ground.start()] + f"{match.group('colors')} {pattern or ground.group('pattern')} " \
         f"{ground.group('noun')}" + base[ground.end():]
 

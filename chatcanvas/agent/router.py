@@ -154,13 +154,12 @@ class IntentRouter(BaseChatModel):
             return decision  # a question in so many words ("is a fox too weird though? be honest") stays one
         if guess.kind == first or guess.confidence < self.second_opinion:
             return decision
-        if first == "variations" and references.TAKES_ON.search(lang.normalize(text)) and decision[1].get(
-                "prompt") == intents.new_takes_prompt(references.variation_count(text), facts):
-            return decision  # "give me three takes on a big black cross": that many new pictures, counted out
-        takes = references.variation_count(text) if len(lang.words(text).tokens) <= 6 else None
-        if first == "variations" and takes and takes[0] > 1 and not takes[1]:
-            return decision  # "make 5 more", "could I see a few of her": that many takes, in so many words
         takes = references.variation_count(text) if first == "variations" else None
+        if first == "variations" and references.TAKES_ON.search(lang.normalize(text)) and decision[1].get(
+                "prompt") == intents.new_takes_prompt(takes, facts):
+            return decision  # "give me three takes on a big black cross": that many new pictures, counted out
+        if takes and takes[0] > 1 and not takes[1] and len(lang.words(text).tokens) <= 6:
+            return decision  # "make 5 more", "could I see a few of her": that many takes, in so many words
         if takes and takes[0] > 1 and _ON_A_GROUND.fullmatch(takes[1]):
             return decision  # "a few versions on a black background": that many takes, each on the ground said
         if first == "select" and re.search(r"#\s*\d|\b(?:number|no\.)\s*\d|\b(?:going|go)\s+with\s+\d", text, re.I):
