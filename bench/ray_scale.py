@@ -5,15 +5,16 @@
 Starts a local Ray cluster and deploys chatcanvas twice side by side (`/one`: an ingress and 1 worker replica,
 `/two`: an ingress and 2), then, `--repeats` times and alternating between them so both see the same machine, has N
 users each send `--rounds` requests (`/v1/images/generations`, one image each; the next as soon as the last was
-answered) over HTTP through Serve's proxy. On a CPU machine each replica gets one torch thread (replicas must not
-fight for the same cores); on a GPU node one replica per GPU (with fewer than 3 GPUs the two sides run one after
+answered) over HTTP to Serve's port. On a CPU machine each replica gets one torch thread (replicas must not fight
+for the same cores); on a GPU node one replica per GPU (with fewer than 3 GPUs the two sides run one after
 the other). Prints replicas, images, images/s, p50 and p95 latency and the 2-vs-1 images/s ratio (with the lowest
 and highest of the repeats); on a CPU machine also how much two plain one-thread processes gain over one there,
 before and after: the ratio's ceiling while other work shares the cores.
 
-`--high-throughput` runs it in Ray Serve's high-throughput mode, as `chatcanvas serve --ray --high-throughput` starts
-it (`HIGH_THROUGHPUT_ENV`): HAProxy takes the HTTP port and hands each request to an ingress replica's own port, and
-replicas call each other over gRPC; the users still send to the one HTTP port. `--direct-ingress` runs it with Ray
+It runs in Ray Serve's high-throughput mode, as `chatcanvas serve --ray` starts it on the cluster it starts
+(`HIGH_THROUGHPUT_ENV`): HAProxy takes the HTTP port and hands each request to an ingress replica's own port, and
+replicas call each other over gRPC; the users still send to the one HTTP port. `--no-high-throughput` runs it with
+Serve's Python proxy instead (`chatcanvas serve --ray --no-high-throughput`). `--direct-ingress` runs it with Ray
 Serve's direct ingress alone (`RAY_SERVE_ENABLE_DIRECT_INGRESS=1`), the users sending to each application's ingress
 replica's own port, with no proxy in between.
 
@@ -157,10 +158,13 @@ def main() -> None:
     parser.add_argument("--direct-ingress", action="store_true",
                         help="Serve's direct ingress (RAY_SERVE_ENABLE_DIRECT_INGRESS=1): each ingress replica serves "
                              "HTTP on its own port, no proxy in between")
-    parser.add_argument("--high-throughput", action="store_true",
-                        help="Ray Serve's high-throughput mode, as `chatcanvas serve --ray --high-throughput` starts "
-                             "it: HAProxy takes the HTTP port, gRPC between replicas (HIGH_THROUGHPUT_ENV)")
+    parser.add_argument("--high-throughput", action=argparse.BooleanOptionalAction, default=None,
+                        help="Ray Serve's high-throughput mode, as `chatcanvas serve --ray` starts it on its own "
+                             "cluster: HAProxy takes the HTTP port, gRPC between replicas (HIGH_THROUGHPUT_ENV); the "
+                             "default but with --direct-ingress. --no-high-throughput: Serve's Python proxy")
     args = parser.parse_args()
+    if args.high_throughput is None:
+        args.high_throughput = not args.direct_ingress
     if args.high_throughput:  # read by the Serve processes this run starts
         os.environ.update(HIGH_THROUGHPUT_ENV)
     if args.direct_ingress:
@@ -235,9 +239,11 @@ def main() -> None:
     serve.shutdown()
     ray.shutdown()
 
+    mode = "high-throughput" if args.high_throughput else "direct ingress" if args.direct_ingress else "Serve's proxy"
     print(f"model={args.model} {args.size}x{args.size} steps={args.steps} users={args.users} rounds={args.rounds} "
           f"repeats={args.repeats} max_batch={args.max_batch} gpus={gpus} "
-          f"({'side by side' if side_by_side else 'one side after the other'})")
+          f"({'side by side' if side_by_side else 'one side after the other'}; "
+          f"{mode})")
     print(f"  {'replicas':>8} {'images':>7} {'images/s':>9} {'p50 ms':>8} {'p95 ms':>8}   CPU ms per image: "
           f"{'workers':>8} {'ingress':>8} {'proxy':>6} {'clients':>8} "
           f"{'raylet+gcs':>10} {'admission':>9} {'controller':>10}")

@@ -82,12 +82,14 @@ def test_serve_ray_without_ray_says_what_to_install_in_one_line():
 @pytest.mark.parametrize("args, says", [
     (["--high-throughput"], "is a mode of Ray Serve: add --ray"),
     (["--ray", "--high-throughput", "--ray-address", "10.0.0.5:6379"], "RAY_SERVE_ENABLE_HA_PROXY=1"),
+    (["--no-high-throughput"], "is a mode of Ray Serve: add --ray"),
 ])
 def test_serve_high_throughput_is_refused_in_one_line_where_it_cannot_hold(args, says, tmp_path):
     code = f"import sys; sys.argv = {['chatcanvas', 'serve', '--data-dir', str(tmp_path), *args]!r}; " \
            "from chatcanvas.cli import main; main()"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 2 and done.stderr.startswith("error: --high-throughput: "), done.stderr
+    assert done.returncode == 2 and done.stderr.startswith(f"error: {args[-1 if len(args) == 1 else 1]}: "), \
+        done.stderr
     assert says in done.stderr and len(done.stderr.splitlines()) == 1
 
 

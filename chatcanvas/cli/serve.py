@@ -37,15 +37,18 @@ def serve(
     ray_address: Annotated[Optional[str], typer.Option(help="With --ray: the cluster to join (ray://... or "
                                                             "HOST:PORT); else a local one is started.")] = None,
     workers: Annotated[int, typer.Option(min=1, help="With --ray: image worker replicas (one per GPU).")] = 1,
-    high_throughput: Annotated[bool, typer.Option(
-        "--high-throughput", help="With --ray, on the local cluster it starts: Ray Serve's high-throughput mode "
-                                  "(HAProxy takes the port, gRPC between replicas). Each ingress replica also "
-                                  "serves on a port of its own (30000 up) at --host.",
-    )] = False,
+    high_throughput: Annotated[Optional[bool], typer.Option(
+        "--high-throughput/--no-high-throughput",
+        help="With --ray, on the local cluster it starts: Ray Serve's high-throughput mode (the default there: "
+             "HAProxy takes the port, gRPC between replicas, each ingress replica also serving on a port of its own, "
+             "30000 up, at --host), or Serve's Python proxy (--no-high-throughput). A joined cluster keeps its mode.",
+        show_default=False,
+    )] = None,
 ) -> None:
     """Serve chatcanvas over HTTP (Ctrl-C or SIGTERM: stop taking requests, finish the running ones)."""
-    if high_throughput and not ray:
-        raise InvalidInput("--high-throughput", "is a mode of Ray Serve: add --ray")
+    if high_throughput is not None and not ray:
+        flag = "--high-throughput" if high_throughput else "--no-high-throughput"
+        raise InvalidInput(flag, "is a mode of Ray Serve: add --ray")
     if ray:
         check_ray_installed()
     if high_throughput and ray_address:
@@ -74,7 +77,8 @@ def serve(
                f"http://{host}:{port}/  (OpenAI base_url http://{host}:{port}/v1)"
                + (f"; Ray Serve, {workers} image worker(s)" if ray else ""))
     if ray:
-        serve_on_ray(settings, host, port, ray_address, workers, high_throughput)
+        serve_on_ray(settings, host, port, ray_address, workers,
+                     high_throughput=ray_address is None if high_throughput is None else high_throughput)
         return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=120)
 
@@ -90,9 +94,10 @@ def check_ray_installed() -> None:
 
 
 def serve_on_ray(settings: Settings, host: str, port: int, address: str | None, workers: int,
-                 high_throughput: bool = False) -> None:
+                 high_throughput: bool = True) -> None:
     """Start a local Ray cluster or join `address`, then deploy the chatcanvas application on it (until Ctrl-C).
-    `high_throughput`: the local cluster runs Ray Serve's high-throughput mode (`HIGH_THROUGHPUT_ENV`)."""
+    `high_throughput`: the local cluster runs Ray Serve's high-throughput mode (`HIGH_THROUGHPUT_ENV`; a value
+    already in the environment wins); a joined cluster keeps the mode it was started with."""
     import ray
     from ray import serve
 
@@ -101,10 +106,13 @@ def serve_on_ray(settings: Settings, host: str, port: int, address: str | None, 
     def interrupt(*_: object) -> None:
         raise KeyboardInterrupt
 
-    if high_throughput:  # read by the cluster's processes, which start from this one's environment
+    if high_throughput and address is None:  # read by the cluster's processes, which start from this environment
         for name, value in HIGH_THROUGHPUT_ENV.items():
             os.environ.setdefault(name, value)
-    ray.init(address=address or None)
+    context = ray.init(address=address or None)
+    mode = "high-throughput mode" if os.environ.get("RAY_SERVE_ENABLE_HA_PROXY") == "1" else "Serve's proxy"
+    typer.echo(f"chatcanvas: Ray cluster {context.address_info['gcs_address']} "
+               + ("(joined)" if address else f"(started here, {mode})"))
     signal.signal(signal.SIGTERM, interrupt)  # SIGTERM stops it as Ctrl-C does (set after Ray sets its own)
     options = DeployArgs(workers=workers)
     if address is None:  # a cluster of this machine alone: the replicas share its cores
