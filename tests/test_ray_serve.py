@@ -386,15 +386,44 @@ def test_app_builder_arguments_are_checked_with_one_clear_line():
         parse_args({"min_workers": "0"})
 
 
-def test_the_ledger_lets_go_of_ended_jobs_with_the_next_admission():
-    """An ingress tells the ledger the jobs that ended along with its next admission (one call, not one per job):
-    they no longer count against their owner's cap."""
-    from chatcanvas.deploy.admission import Admission
+def test_the_ledger_counts_each_users_cap_in_slots_the_ingress_replicas_lease_and_give_back():
+    """The cap holds across two ingress replicas; a replica admits a user's next job on a slot it already holds
+    without asking the ledger, tells it in its next news, and gives a slot back once it has been spare a while."""
+    from chatcanvas.deploy.admission import Admission, Leases
 
-    ledger = Admission()
-    assert ledger.admit("in1", "ana", "j1", 2) and ledger.admit("in1", "ana", "j2", 2)
-    assert not ledger.admit("in1", "ana", "j3", 2)  # two in flight: the cap
-    assert ledger.admit("in1", "ana", "j3", 2, released=("j1",))  # j1 ended: let go first, then j3 fits
-    assert ledger.in_flight() == {"ana": 2}
-    ledger.release_many("in1", ["j2", "j3", "unknown"])
-    assert ledger.in_flight() == {}
+    ledger, now = Admission(), [0.0]
+    one, two = Leases(idle_s=1.0, clock=lambda: now[0]), Leases(idle_s=1.0, clock=lambda: now[0])
+
+    def admit(name: str, leases: Leases, job_id: str, cap: int = 2) -> str:
+        if leases.take(job_id, "ana"):
+            return "held"
+        granted = ledger.lease(name, "ana", job_id, cap, *leases.news())
+        leases.granted(job_id, "ana", granted)
+        return "leased" if granted else "refused"
+
+    assert admit("in1", one, "j1") == "leased" and admit("in2", two, "j2") == "leased"
+    assert admit("in1", one, "j3") == "refused" and admit("in2", two, "j3") == "refused"  # 2 slots: the cap
+    assert ledger.count("ana") == 2 and ledger.in_flight() == {"ana": 2}
+    one.release("j1")
+    assert admit("in1", one, "j4") == "held"  # the slot j1 had, still held by in1: no call
+    assert admit("in2", two, "j5") == "refused"  # in1 holds it: in2 cannot have it
+    ledger.update("in1", *one.news())
+    assert ledger.in_flight() == {"ana": 2}  # j1 ended, j4 runs: the ledger heard both
+    one.release("j4")
+    now[0] += 0.5
+    ledger.update("in1", *one.news())
+    assert ledger.count("ana") == 2  # spare for half a second: still in1's
+    now[0] += 0.6
+    ledger.update("in1", *one.news())
+    assert ledger.count("ana") == 1 and ledger.in_flight() == {"ana": 1}  # given back
+    assert admit("in2", two, "j6") == "leased"  # now in2 may take it
+    two.release("j2")
+    two.release("j6")
+    ledger.update("in2", *two.news(everything=True))  # stopping: every spare slot goes back at once
+    assert ledger.count("ana") == 0 and ledger.in_flight() == {}
+
+    restarted = Admission()  # the actor restarted empty: one sync from each replica makes it whole
+    assert admit("in1", one, "j7") == "leased"
+    restarted.sync("in1", {"j7": "ana"}, one.slots())
+    assert restarted.count("ana") == 1
+    assert restarted.lease("in2", "ana", "j8", 2) and not restarted.lease("in2", "ana", "j9", 2)

@@ -26,7 +26,7 @@ from ray.exceptions import GetTimeoutError, RayActorError, TaskCancelledError
 from ray.serve.exceptions import BackPressureError, DeploymentUnavailableError, ReplicaUnavailableError
 
 from chatcanvas.config import Settings
-from chatcanvas.deploy.admission import admission_actor
+from chatcanvas.deploy.admission import Leases, admission_actor
 from chatcanvas.deploy.wire import error_from, job_payload
 from chatcanvas.engine.durable import Journal
 from chatcanvas.engine.engine import check_job, check_settings
@@ -62,7 +62,8 @@ SYNC_EVERY_S = 10.0
 WORKER_LOST = "the image worker stopped while drawing; please try again"
 CLOSE_GRACE_S = 5.0
 RELEASE_EVERY_S = 0.1
-"""Jobs that ended are let go in the ledger with the next admission, or within this long when none comes."""
+"""The ledger hears of jobs admitted on slots held and of jobs that ended with the next slot asked for, or within
+this long when none is."""
 _FINISHED_JOBS_KEPT = 1000
 _LOST = (RayActorError, ReplicaUnavailableError)
 
@@ -91,9 +92,9 @@ class RayEngine:
         self._stream = worker.options(stream=True)
         self._admission = admission if admission is not None else admission_actor()
         self._ingress = _ingress_id()
-        self._released: list[str] = []  # jobs that ended, not yet let go in the ledger
-        self._releasing = threading.Lock()
-        self._release_due = False  # a flush of `_released` is scheduled on the engine's loop
+        self._leases = Leases()  # the slots of each user's cap this replica holds in the ledger, and the news
+        self._news_lock = threading.Lock()
+        self._news_due = False  # a flush of the ledger's news is scheduled on the engine's loop
         self._jobs = JobBook(self._journal, _FINISHED_JOBS_KEPT)
         self._tasks: dict[str, asyncio.Task] = {}  # the stream of each job in flight, on the engine's loop
         self._finishing: set[str] = set()  # jobs whose end arrived: no longer cancellable
@@ -161,31 +162,47 @@ class RayEngine:
         return job
 
     def _admit(self, job: Job, cap: int | None) -> None:
-        with self._releasing:
-            released, self._released = tuple(self._released), []
+        """Count the job against its owner's cluster-wide cap: on a slot of the cap this replica holds (no call), or
+        on one more slot leased from the ledger (one call, carrying the news)."""
+        if self._leases.take(job.id, job.owner):
+            self._tell_ledger()
+            return
+        noted, released, returned = self._leases.news()
         try:
-            admitted = ray.get(self._admission.admit.remote(self._ingress, job.owner, job.id, cap, released),
-                               timeout=CALL_TIMEOUT_S)
+            admitted = ray.get(self._admission.lease.remote(self._ingress, job.owner, job.id, cap, noted, released,
+                                                            returned), timeout=CALL_TIMEOUT_S)
         except (GetTimeoutError, RayActorError) as exc:
+            self._leases.granted(job.id, job.owner, False)
             raise NoLiveWorker(f"the job ledger did not answer ({type(exc).__name__}); try again shortly") from exc
+        self._leases.granted(job.id, job.owner, admitted)
         if not admitted:
             raise QueueFull(cap or 0, retry_after=2.0, mine=True)
 
     def _release(self, job_id: str) -> None:
-        """Let the job go in the ledger: with the next admission, or within `RELEASE_EVERY_S` (one call for many)."""
-        with self._releasing:
-            self._released.append(job_id)
-            due, self._release_due = self._release_due, True
-        if not due and not self._stopping.is_set():
-            self._loop.call_soon_threadsafe(self._loop.call_later, RELEASE_EVERY_S, self._flush_released)
-        elif self._stopping.is_set():
-            self._flush_released()
+        """Let the job's slot go spare here; the ledger hears of it with the next slot asked for, or within
+        `RELEASE_EVERY_S` (one call for many)."""
+        self._leases.release(job_id)
+        self._tell_ledger()
 
-    def _flush_released(self) -> None:
-        with self._releasing:
-            released, self._released, self._release_due = tuple(self._released), [], False
-        if released:
-            self._admission.release_many.remote(self._ingress, released)
+    def _tell_ledger(self) -> None:
+        if self._stopping.is_set():
+            self._flush_news()
+            return
+        with self._news_lock:
+            due, self._news_due = self._news_due, True
+        if not due:
+            self._loop.call_soon_threadsafe(self._loop.call_later, RELEASE_EVERY_S, self._flush_news)
+
+    def _flush_news(self) -> None:
+        """Tell the ledger what it has not heard (stopping: give back every spare slot), and come back while a
+        spare slot waits to be given back."""
+        with self._news_lock:
+            self._news_due = False
+        noted, released, returned = self._leases.news(everything=self._stopping.is_set())
+        if noted or released or returned:
+            self._admission.update.remote(self._ingress, noted, released, returned)
+        if self._leases.waiting() and not self._stopping.is_set():
+            self._tell_ledger()
 
     def _resume(self) -> int:
         """Send again the jobs an earlier ingress acknowledged but did not see end (from their first step), except
@@ -360,7 +377,7 @@ class RayEngine:
             if now - synced >= SYNC_EVERY_S:
                 synced = now
                 mine = {job.id: job.owner for job in self._jobs.unfinished()}
-                self._admission.sync.remote(self._ingress, mine)
+                self._admission.sync.remote(self._ingress, mine, self._leases.slots())
             await asyncio.sleep(HEALTH_EVERY_S)
 
     def describe(self, image: Image.Image) -> str | None:
@@ -405,7 +422,7 @@ class RayEngine:
             with contextlib.suppress(ChatCanvasError):
                 job.wait(CLOSE_GRACE_S)
         concurrent.futures.wait(list(self._drives), CLOSE_GRACE_S)  # each stream's last words (the ledger's release)
-        self._flush_released()
+        self._flush_news()
         with contextlib.suppress(concurrent.futures.TimeoutError):
             self._spawn(self._quiet()).result(CLOSE_GRACE_S)
         self._loop.call_soon_threadsafe(self._loop.stop)
