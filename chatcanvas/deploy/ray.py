@@ -54,8 +54,9 @@ HIGH_THROUGHPUT_ENV = {
     "RAY_SERVE_CONTROL_LOOP_INTERVAL_S": "0.5",
     "RAY_SERVE_METRICS_EXPORT_INTERVAL_MS": "1000",
 }
-"""Ray Serve's high-throughput mode, as `chatcanvas serve --ray --high-throughput` and deploy/kuberay-rayservice.yaml
-set it where the cluster's processes start (Ray reads these in each process; a running cluster keeps its own)."""
+"""Ray Serve's high-throughput mode, as `chatcanvas serve --ray` (on the cluster it starts, unless
+--no-high-throughput) and deploy/kuberay-rayservice.yaml set it where the cluster's processes start (Ray reads these
+in each process; a running cluster keeps its own)."""
 
 APP_NAME = "chatcanvas"
 """The Serve application's name where chatcanvas deploys it (the CLI, deploy/*.yaml, the tests)."""
