@@ -106,6 +106,22 @@ def test_on_shapes_a_size_change_is_an_edit_and_picking_an_image_notes_no_unknow
     assert len(dog.images) == 1 and "'dog'" in dog.text and "'add'" not in dog.text and "circle" not in dog.text
 
 
+def test_on_shapes_a_dark_or_light_ground_is_drawn_black_or_white(shapes_agent):
+    """`shapes` has no greys: a dark background is black and a light one white, in whoever's words."""
+    chat = dict(user="u", conversation="grounds")
+    shapes_agent.chat("a big red star on a blue background", **chat)
+    dark = shapes_agent.chat("make the background dark", **chat)
+    assert [call["name"] for call in dark.tool_calls] == ["edit_image"] and "does not know" not in dark.text
+    assert "black background" in dark.images[0].prompt and "red star" in dark.images[0].prompt
+    assert read(shapes_agent.store.open(dark.images[0])).background == "black"
+    light = shapes_agent.chat("hmm could you put it on a light background instead", **chat)
+    assert "white background" in light.images[0].prompt and "does not know" not in light.text
+    assert read(shapes_agent.store.open(light.images[0])).background == "white"
+    drawn = shapes_agent.chat("draw a yellow ring on a dark grey backdrop", **chat)
+    assert "black" in drawn.images[0].prompt and "grey" not in drawn.images[0].prompt
+    assert read(shapes_agent.store.open(drawn.images[0])).background == "black"
+
+
 def test_edit_prompts_of_a_photo_without_description_use_the_change(tiny_agent):
     photo = render(Scene((Thing("circle", "red", "big", "center"),), Background("blue")))[0]
     reply = tiny_agent.chat("make the background green", images=[png_bytes(photo)], user="u", conversation="c")

@@ -104,3 +104,25 @@ def test_the_openai_images_route_refuses_the_size_with_a_4xx_naming_it(live):
     assert error["message"] == "width: shapes draws 64x64 pictures (at most 128x128); got 512"
     assert error["param"] == "width"
     assert store_snapshot(server.state.store) == before
+
+
+NEAREST = [
+    ("make the background dark", "make the background black"),
+    ("make the background a bit darker", "make the background black"),
+    ("a blue circle on a dark background", "a blue circle on a black background"),
+    ("a red star on a very dark backdrop", "a red star on a black backdrop"),
+    ("a red star on a dark grey background", "a red star on a black background"),
+    ("a square on a light gray background", "a square on a white background"),
+    ("lighter background please", "white background please"),
+    ("a ring on an off-white background", "a ring on an white background"),
+    ("a star on a dark blue background", "a star on a black background"),
+    ("a star on a light green bg", "a star on a white bg"),
+    ("a dark red star", "a dark red star"),  # a shade of a thing's colour: no nearest said for it
+    ("dark mode", "dark mode"),
+]
+
+
+@pytest.mark.parametrize(("prompt", "said"), NEAREST, ids=[prompt for prompt, _ in NEAREST])
+def test_a_ground_the_model_has_no_colour_for_is_said_in_the_nearest_it_has(prompt, said):
+    assert SHAPES.nearest_prompt(prompt) == said
+    assert model_range("shapes").nearest_prompt(said) == said

@@ -96,7 +96,7 @@ class ImageCapability:
         if known is not None:
             facts["model_range"] = {"name": services.settings.model, "summary": known.summary,
                                     "examples": list(known.examples), "unknown": known.unknown_words,
-                                    "words": frozenset(known.words)}
+                                    "words": frozenset(known.words), "nearest": known.nearest_prompt}
             lines.append(f"The image model is {services.settings.model}: it can only draw {known.summary}. Write "
                          f"prompts in those words, e.g. \"{known.examples[0]}\"; when asked for anything else, say "
                          "so and name what it can draw.")

@@ -1030,7 +1030,7 @@ def unknown_words(text: str, facts: Any) -> list[str]:
     if not model:
         return []
     said = draws.draw_prompt(text) or text
-    return list(model["unknown"](said))
+    return list(model["unknown"](nearest(said, facts)))
 
 
 def _out_of_range(text: str, facts: Any) -> Intent | None:
@@ -1038,6 +1038,7 @@ def _out_of_range(text: str, facts: Any) -> Intent | None:
     model = facts.extras.get("model_range")
     if not model:
         return None
+    text = nearest(text, facts)  # "make the background dark": black, on a model with no greys
     unknown = set(model["unknown"](text))
     vocabulary = model.get("words") or frozenset()
     known = [t for t in lang.words(text).tokens if t in vocabulary and t not in _GLUE_WORDS]
@@ -1047,6 +1048,13 @@ def _out_of_range(text: str, facts: Any) -> Intent | None:
     listed = ", ".join(sorted(unknown))
     return _reply(f"The {model['name']} model can't draw {listed}: it only draws {model['summary']}. "
                   f"Try {examples}.")
+
+
+def nearest(prompt: str, facts: Any) -> str:
+    """`prompt` in the nearest words the current built-in model draws (`ModelRange.nearest_prompt`); as it is for
+    models that draw anything."""
+    model = facts.extras.get("model_range") or {}
+    return model["nearest"](prompt) if "nearest" in model else prompt
 
 
 _GLUE_WORDS = frozenset("a an the and on with in at of to background corner".split())

@@ -116,6 +116,8 @@ class IntentRouter(BaseChatModel):
         decision = self._decide(text, facts)
         if decision is not None:
             name, args = _moved(*_photo_concepts(decision, text, facts), text)
+            if isinstance(args.get("prompt"), str):  # a dark background is black on a model with no greys
+                args = {**args, "prompt": intents.nearest(args["prompt"], facts)}
             return AIMessage(content="", tool_calls=[
                 {"name": name, "args": args, "id": f"call_{uuid.uuid4().hex[:12]}", "type": "tool_call"}
             ])

@@ -50,6 +50,9 @@ class ModelRange:
     words: frozenset[str]
     native_size: tuple[int, int]
     max_size: tuple[int, int]
+    nearest: tuple[tuple[str, str], ...] = ()
+    """(pattern, replacement): a phrase the model cannot draw, said in the nearest words it can ("a dark
+    background": black, for a model with no greys)."""
 
     @property
     def min_size(self) -> tuple[int, int]:
@@ -66,6 +69,12 @@ class ModelRange:
         if word.endswith("er"):  # "smaller", "larger", "bigger": the comparative of a known size
             stems += [word[:-2], word[:-1], word[:-3]] if word[-3:-2] == word[-4:-3] else [word[:-2], word[:-1]]
         return any(SPELLINGS.get(form, form) in known for form in (word, *stems))
+
+    def nearest_prompt(self, prompt: str) -> str:
+        """`prompt` with each phrase the model cannot draw said in the nearest words it can (`nearest`)."""
+        for pattern, replacement in self.nearest:
+            prompt = re.sub(pattern, replacement, prompt, flags=re.I)
+        return prompt
 
     def unknown_words(self, prompt: str) -> list[str]:
         """The content words of `prompt` the model does not know, in order, each once."""
@@ -100,7 +109,25 @@ def shapes_range() -> ModelRange:
                f"{_listed(list(scenes.PATTERNS))} backgrounds, at {scenes.SIZE}x{scenes.SIZE}")
     return ModelRange(summary=summary, examples=tuple(scenes.describe(scene) for scene in examples),
                       words=frozenset(scenes.vocabulary()), native_size=(scenes.SIZE, scenes.SIZE),
-                      max_size=(2 * scenes.SIZE, 2 * scenes.SIZE))
+                      max_size=(2 * scenes.SIZE, 2 * scenes.SIZE), nearest=_SHAPES_NEAREST)
+
+
+_GROUND = r"(background|backdrop|bg)"
+_DARK = r"(?:dark|darker|deep|deeper|dim|dimmer)"
+_LIGHT = r"(?:light|lighter|bright|brighter|pale|paler)"
+_HUE = r"(?:red|orange|yellow|green|blue|purple|pink|brown|gr[ae]y)"
+_A_BIT = r"(?:(?:a\s+)?(?:bit|little|lot)\s+|much\s+|very\s+|really\s+)?"
+_SHAPES_NEAREST = (
+    # `shapes` draws ten colours, no greys and no shades of them: a dark ground is black, a light one white
+    (rf"\b{_DARK}\s+gr[ae]y\b", "black"),
+    (rf"\b{_LIGHT}\s+gr[ae]y\b|\boff[\s-]white\b", "white"),
+    # "on a (very) dark background", "a dark blue background": the nearest of its ten colours to a dark shade is
+    # black, to a light one white
+    (rf"\b{_A_BIT}{_DARK}\s+(?:colou?red\s+|{_HUE}\s+)?{_GROUND}", r"black \1"),
+    (rf"\b{_A_BIT}{_LIGHT}\s+(?:colou?red\s+|{_HUE}\s+)?{_GROUND}", r"white \1"),
+    (rf"\b{_GROUND}\s+{_A_BIT}{_DARK}\b", r"\1 black"),  # "make the background (a bit) darker"
+    (rf"\b{_GROUND}\s+{_A_BIT}{_LIGHT}\b", r"\1 white"),
+)
 
 
 def model_range(model_id: str) -> ModelRange | None:
