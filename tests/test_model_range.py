@@ -118,6 +118,8 @@ NEAREST = [
     ("a star on a dark blue background", "a star on a black background"),
     ("a star on a light green bg", "a star on a white bg"),
     ("a dark red star", "a dark red star"),  # a shade of a thing's colour: no nearest said for it
+    ("a star on a bright red background", "a star on a bright red background"),  # vivid, not light
+    ("a star on a deep blue background", "a star on a deep blue background"),
     ("dark mode", "dark mode"),
 ]
 

@@ -122,9 +122,10 @@ _SHAPES_NEAREST = (
     (rf"\b{_DARK}\s+gr[ae]y\b", "black"),
     (rf"\b{_LIGHT}\s+gr[ae]y\b|\boff[\s-]white\b", "white"),
     # "on a (very) dark background", "a dark blue background": the nearest of its ten colours to a dark shade is
-    # black, to a light one white
-    (rf"\b{_A_BIT}{_DARK}\s+(?:colou?red\s+|{_HUE}\s+)?{_GROUND}", r"black \1"),
-    (rf"\b{_A_BIT}{_LIGHT}\s+(?:colou?red\s+|{_HUE}\s+)?{_GROUND}", r"white \1"),
+    # black, to a light one white ("a bright red background" and "a deep blue one" are red and blue, left as said)
+    (rf"\b{_A_BIT}(?:{_DARK}\s+(?:colou?red\s+)?|dark(?:er)?\s+{_HUE}\s+){_GROUND}", r"black \1"),
+    (rf"\b{_A_BIT}(?:{_LIGHT}\s+(?:colou?red\s+)?|(?:light|lighter|pale|paler)\s+{_HUE}\s+){_GROUND}",
+     r"white \1"),
     (rf"\b{_GROUND}\s+{_A_BIT}{_DARK}\b", r"\1 black"),  # "make the background (a bit) darker"
     (rf"\b{_GROUND}\s+{_A_BIT}{_LIGHT}\b", r"\1 white"),
 )
