@@ -114,6 +114,7 @@ NEAREST = [
     ("a red star on a dark grey background", "a red star on a black background"),
     ("a square on a light gray background", "a square on a white background"),
     ("lighter background please", "white background please"),
+    ("a star on a paler background", "a star on a white background"),
     ("a ring on an off-white background", "a ring on an white background"),
     ("a star on a dark blue background", "a star on a black background"),
     ("a star on a light green bg", "a star on a white bg"),

@@ -109,26 +109,30 @@ def shapes_range() -> ModelRange:
                f"{_listed(list(scenes.PATTERNS))} backgrounds, at {scenes.SIZE}x{scenes.SIZE}")
     return ModelRange(summary=summary, examples=tuple(scenes.describe(scene) for scene in examples),
                       words=frozenset(scenes.vocabulary()), native_size=(scenes.SIZE, scenes.SIZE),
-                      max_size=(2 * scenes.SIZE, 2 * scenes.SIZE), nearest=_SHAPES_NEAREST)
+                      max_size=(2 * scenes.SIZE, 2 * scenes.SIZE), nearest=_shapes_nearest(list(scenes.COLORS)))
 
 
 _GROUND = r"(background|backdrop|bg)"
-_DARK = r"(?:dark|darker|deep|deeper|dim|dimmer)"
-_LIGHT = r"(?:light|lighter|bright|brighter|pale|paler)"
-_HUE = r"(?:red|orange|yellow|green|blue|purple|pink|brown|gr[ae]y)"
+_DARK_SHADE = r"dark(?:er)?"
+_LIGHT_SHADE = r"(?:light(?:er)?|paler?)"
+_DARK = rf"(?:{_DARK_SHADE}|deep(?:er)?|dim(?:mer)?)"
+_LIGHT = rf"(?:{_LIGHT_SHADE}|bright(?:er)?)"
 _A_BIT = r"(?:(?:a\s+)?(?:bit|little|lot)\s+|much\s+|very\s+|really\s+)?"
-_SHAPES_NEAREST = (
-    # `shapes` draws ten colours, no greys and no shades of them: a dark ground is black, a light one white
-    (rf"\b{_DARK}\s+gr[ae]y\b", "black"),
-    (rf"\b{_LIGHT}\s+gr[ae]y\b|\boff[\s-]white\b", "white"),
-    # "on a (very) dark background", "a dark blue background": the nearest of its ten colours to a dark shade is
-    # black, to a light one white ("a bright red background" and "a deep blue one" are red and blue, left as said)
-    (rf"\b{_A_BIT}(?:{_DARK}\s+(?:colou?red\s+)?|dark(?:er)?\s+{_HUE}\s+){_GROUND}", r"black \1"),
-    (rf"\b{_A_BIT}(?:{_LIGHT}\s+(?:colou?red\s+)?|(?:light|lighter|pale|paler)\s+{_HUE}\s+){_GROUND}",
-     r"white \1"),
-    (rf"\b{_GROUND}\s+{_A_BIT}{_DARK}\b", r"\1 black"),  # "make the background (a bit) darker"
-    (rf"\b{_GROUND}\s+{_A_BIT}{_LIGHT}\b", r"\1 white"),
-)
+
+
+def _shapes_nearest(colors: list[str]) -> tuple[tuple[str, str], ...]:
+    """`shapes` draws `colors`, no greys and no shades of them: a dark ground is black, a light one white."""
+    hue = rf"(?:{'|'.join(c for c in colors if c not in ('black', 'white'))}|gr[ae]y)"  # their shades: the greys
+    return (
+        (rf"\b{_DARK}\s+gr[ae]y\b", "black"),
+        (rf"\b{_LIGHT}\s+gr[ae]y\b|\boff[\s-]white\b", "white"),
+        # "on a (very) dark background", "a dark blue background": the nearest of its colours to a dark shade is
+        # black, to a light one white ("a bright red background" and "a deep blue one" are red and blue, as said)
+        (rf"\b{_A_BIT}(?:{_DARK}\s+(?:colou?red\s+)?|{_DARK_SHADE}\s+{hue}\s+){_GROUND}", r"black \1"),
+        (rf"\b{_A_BIT}(?:{_LIGHT}\s+(?:colou?red\s+)?|{_LIGHT_SHADE}\s+{hue}\s+){_GROUND}", r"white \1"),
+        (rf"\b{_GROUND}\s+{_A_BIT}{_DARK}\b", r"\1 black"),  # "make the background (a bit) darker"
+        (rf"\b{_GROUND}\s+{_A_BIT}{_LIGHT}\b", r"\1 white"),
+    )
 
 
 def model_range(model_id: str) -> ModelRange | None:
