@@ -77,8 +77,7 @@ def serve(
                f"http://{host}:{port}/  (OpenAI base_url http://{host}:{port}/v1)"
                + (f"; Ray Serve, {workers} image worker(s)" if ray else ""))
     if ray:
-        serve_on_ray(settings, host, port, ray_address, workers,
-                     high_throughput=ray_address is None if high_throughput is None else high_throughput)
+        serve_on_ray(settings, host, port, ray_address, workers, high_throughput=high_throughput is not False)
         return
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", timeout_graceful_shutdown=120)
 
